@@ -1,0 +1,230 @@
+/**
+ * The one validator for policies, shared by the CLI (YAML, snake_case) and the Pulumi component (camelCase),
+ * so that a bad policy fails both with the same message. Built on zod; every problem is collected and reported
+ * with the policy's index, name and field.
+ */
+import { z } from "zod";
+import type { Policy } from "../planner/types";
+import { DAY_MS, parseDuration } from "./duration";
+import { ConfigError, ConfigIssue } from "./errors";
+
+export type FieldNaming = "snake" | "camel";
+
+/** Which sources of in-use images are consulted; turning one off is explicit and shows in the report. */
+export interface Settings {
+  inUse: { ecs: boolean; lambda: boolean };
+}
+
+export interface Config {
+  policies: Policy[];
+  settings: Settings;
+}
+
+const FIELDS = {
+  snake: {
+    name: "name",
+    significantTags: "significant_tags",
+    protectedPeriod: "protected_period",
+    protectedCount: "protected_count",
+    repositories: "repositories",
+    protectedRepositories: "protected_repositories",
+    keepPulledWithin: "keep_pulled_within",
+    maxDeletions: "max_deletions",
+    inUse: "in_use",
+  },
+  camel: {
+    name: "name",
+    significantTags: "significantTags",
+    protectedPeriod: "protectedPeriod",
+    protectedCount: "protectedCount",
+    repositories: "repositories",
+    protectedRepositories: "protectedRepositories",
+    keepPulledWithin: "keepPulledWithin",
+    maxDeletions: "maxDeletions",
+    inUse: "inUse",
+  },
+} as const;
+
+const DURATION_HELP = "a whole number of days, or a whole number and one unit of s, m, h, d, w (such as 36h or 2w)";
+
+// z.unknown() accepts undefined, so required fields say so themselves (optional ones never get here).
+function required(ctx: z.RefinementCtx): never {
+  ctx.addIssue({ code: "custom", message: "is required" });
+  return z.NEVER;
+}
+
+const duration = (minimumMs: number, minimumText: string) =>
+  z.unknown().transform((value, ctx) => {
+    if (value === undefined) return required(ctx);
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `must be ${DURATION_HELP}; got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    if (ms < minimumMs) {
+      ctx.addIssue({ code: "custom", message: `must be at least ${minimumText}; got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const wholeNumber = z.unknown().transform((value, ctx) => {
+  if (value === undefined) return required(ctx);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    ctx.addIssue({ code: "custom", message: `must be a whole number >= 0; got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return value;
+});
+
+const nameList = z
+  .array(z.string({ error: "each entry must be a string" }).min(1, { error: "entries must not be empty" }), {
+    error: "must be a list of names or globs",
+  })
+  .min(1, { error: "must list at least one name or glob" });
+
+const significantTags = z.unknown().transform((value, ctx): "*" | string[] => {
+  if (value === undefined) return required(ctx);
+  if (value === "*") return "*";
+  const list = nameList.safeParse(value);
+  if (!list.success) {
+    ctx.addIssue({ code: "custom", message: `must be '*' or a list of tag names or globs; ${list.error.issues[0].message}` });
+    return z.NEVER;
+  }
+  if (list.data.includes("*")) {
+    if (list.data.length === 1) return "*";
+    ctx.addIssue({ code: "custom", message: "'*' means every tag and cannot be combined with other entries; write '*' alone" });
+    return z.NEVER;
+  }
+  return list.data;
+});
+
+function policySchema(naming: FieldNaming) {
+  const f = FIELDS[naming];
+  return z.strictObject({
+    [f.name]: z.string({ error: "is required and must be a string" }).trim().min(1, { error: "must not be empty" }),
+    [f.significantTags]: significantTags,
+    [f.protectedPeriod]: duration(0, "0"),
+    [f.protectedCount]: wholeNumber,
+    [f.repositories]: nameList.optional(),
+    [f.protectedRepositories]: z.array(z.string().min(1), { error: "must be a list of names or globs" }).optional(),
+    [f.keepPulledWithin]: duration(DAY_MS, "1d (ECR records pulls at most once a day)").optional(),
+    [f.maxDeletions]: wholeNumber.optional(),
+  });
+}
+
+function settingsSchema(naming: FieldNaming) {
+  const f = FIELDS[naming];
+  const flag = z.boolean({ error: "must be true or false" });
+  return z.strictObject({
+    [f.inUse]: z.strictObject({ ecs: flag.optional(), lambda: flag.optional() }).optional(),
+  });
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return "unknown field";
+  if (issue.code === "invalid_type" && issue.input === undefined) return "is required";
+  return issue.message;
+}
+
+/** Unknown keys are reported one issue per key, so each names its field. */
+function toIssues(error: z.ZodError, base: Omit<ConfigIssue, "message" | "field">, prefix = ""): ConfigIssue[] {
+  return error.issues.flatMap((issue) => {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
+    return keys.map((key) => {
+      const field = [prefix, ...issue.path.map(String), key].filter(Boolean).join(".") || undefined;
+      return { ...base, field, message: describeZodIssue(issue) };
+    });
+  });
+}
+
+function nameOf(raw: unknown, naming: FieldNaming): string | undefined {
+  if (raw && typeof raw === "object" && !Array.isArray(raw)) {
+    const name = (raw as Record<string, unknown>)[FIELDS[naming].name];
+    if (typeof name === "string" && name.trim()) return name.trim();
+  }
+  return undefined;
+}
+
+function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { policy?: Policy; issues: ConfigIssue[] } {
+  const f = FIELDS[naming];
+  const policyName = nameOf(raw, naming);
+  const base = { policyIndex: index, policyName };
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    return { issues: [{ ...base, message: "must be a mapping of policy fields" }] };
+  }
+  const parsed = policySchema(naming).safeParse(raw);
+  if (!parsed.success) return { issues: toIssues(parsed.error, base) };
+  const v = parsed.data as Record<string, any>;
+  if (v[f.repositories] !== undefined && v[f.protectedRepositories] !== undefined) {
+    return {
+      issues: [{ ...base, field: f.repositories, message: `cannot be combined with ${f.protectedRepositories} (as in the original tool): use one or the other` }],
+    };
+  }
+  const policy: Policy = {
+    index,
+    name: v[f.name],
+    significantTags: v[f.significantTags],
+    protectedPeriodMs: v[f.protectedPeriod],
+    protectedCount: v[f.protectedCount],
+  };
+  if (v[f.repositories] !== undefined) policy.repositories = v[f.repositories];
+  if (v[f.protectedRepositories] !== undefined) policy.protectedRepositories = v[f.protectedRepositories];
+  if (v[f.keepPulledWithin] !== undefined) policy.keepPulledWithinMs = v[f.keepPulledWithin];
+  if (v[f.maxDeletions] !== undefined) policy.maxDeletions = v[f.maxDeletions];
+  return { policy, issues: [] };
+}
+
+/**
+ * Validates a parsed configuration: a list of policies, or a mapping with `policies:` and optional `settings:`.
+ * Throws a ConfigError listing every problem; returns canonical policies otherwise.
+ */
+export function validateConfig(raw: unknown, source: string, naming: FieldNaming = "snake"): Config {
+  const f = FIELDS[naming];
+  let rawPolicies: unknown = raw;
+  let rawSettings: unknown = undefined;
+  const issues: ConfigIssue[] = [];
+
+  if (raw && typeof raw === "object" && !Array.isArray(raw)) {
+    const top = z.strictObject({ policies: z.unknown(), settings: z.unknown() }).safeParse(raw);
+    if (!top.success) issues.push(...toIssues(top.error, {}));
+    rawPolicies = (raw as Record<string, unknown>).policies;
+    rawSettings = (raw as Record<string, unknown>).settings;
+  }
+  if (!Array.isArray(rawPolicies)) {
+    issues.push({ field: raw && typeof raw === "object" && !Array.isArray(raw) ? "policies" : undefined,
+      message: "expected a list of policies, or a mapping with policies: (that list) and an optional settings:" });
+    throw new ConfigError(source, issues);
+  }
+  if (rawPolicies.length === 0) issues.push({ field: "policies", message: "must hold at least one policy" });
+
+  const policies: Policy[] = [];
+  const firstIndexByName = new Map<string, number>();
+  rawPolicies.forEach((rawPolicy, index) => {
+    const result = validatePolicy(rawPolicy, index, naming);
+    issues.push(...result.issues);
+    const name = nameOf(rawPolicy, naming);
+    const earlier = name === undefined ? undefined : firstIndexByName.get(name);
+    if (name !== undefined && earlier !== undefined) {
+      issues.push({ policyIndex: index, policyName: name, field: f.name,
+        message: `duplicates the name of policy #${earlier + 1}; names must be unique` });
+    } else if (name !== undefined) {
+      firstIndexByName.set(name, index);
+    }
+    if (result.policy) policies.push(result.policy);
+  });
+
+  const settings: Settings = { inUse: { ecs: true, lambda: true } };
+  if (rawSettings !== undefined) {
+    const parsed = settingsSchema(naming).safeParse(rawSettings);
+    if (!parsed.success) {
+      issues.push(...toIssues(parsed.error, {}, "settings"));
+    } else {
+      const inUse = (parsed.data as Record<string, { ecs?: boolean; lambda?: boolean } | undefined>)[f.inUse];
+      settings.inUse = { ecs: inUse?.ecs ?? true, lambda: inUse?.lambda ?? true };
+    }
+  }
+
+  if (issues.length) throw new ConfigError(source, issues);
+  return { policies, settings };
+}

@@ -1,0 +1,104 @@
+/**
+ * A repository's plan: every governing policy decides for the top-level images, the decisions combine
+ * (delete only when some policy says delete and none says keep), then the safety rules turn deletes
+ * into keeps (in use, units, the cap). Pure: policies and listings in, decisions out.
+ */
+import { decide } from "./decide";
+import { compareImages } from "./order";
+import { buildUnits } from "./units";
+import type { ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
+
+export interface PlanInput {
+  repository: string;
+  /** Every active image of the repository. */
+  images: readonly ImageRecord[];
+  /** The policies that govern this repository (see scope.ts). */
+  policies: readonly Policy[];
+  now: number;
+  /** Digests that workloads use, with the source that uses them. */
+  inUse?: ReadonlyMap<string, SafetyKeepReason>;
+}
+
+const byPolicyName = (a: PolicyVerdict, b: PolicyVerdict) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0);
+
+function combine(image: ImageRecord, verdicts: PolicyVerdict[]): ImageDecision {
+  verdicts.sort(byPolicyName);
+  const keep = verdicts.find((v) => v.verdict === "keep");
+  if (keep) return { image, action: "keep", reason: keep.reason, verdicts };
+  if (verdicts.length) return { image, action: "delete", reason: verdicts[0].reason, verdicts };
+  return { image, action: "keep", reason: "untouched", verdicts };
+}
+
+export function planRepository(input: PlanInput): RepositoryPlan {
+  const { repository, policies, now } = input;
+  const inUse = input.inUse ?? new Map<string, SafetyKeepReason>();
+  const units = buildUnits(input.images);
+  const sorted = [...units.topLevel].sort(compareImages);
+
+  const decisions = policies.map((policy) => decide(policy, sorted, now));
+  const topDecisions = sorted.map((image) =>
+    combine(image, decisions.flatMap((d) => d.verdicts.get(image.digest) ?? [])),
+  );
+
+  // In use: a unit any of whose images is in use is kept whole.
+  for (const decision of topDecisions) {
+    const members = units.members.get(decision.image.digest) ?? [];
+    const used = [decision.image, ...members].find((image) => inUse.has(image.digest));
+    if (used && decision.action === "delete") {
+      decision.action = "keep";
+      decision.reason = inUse.get(used.digest)!;
+    }
+  }
+
+  // Members follow their unit, but stay while any kept unit holds them.
+  const keptMembers = new Set<string>();
+  for (const decision of topDecisions) {
+    if (decision.action === "keep") {
+      for (const member of units.members.get(decision.image.digest) ?? []) keptMembers.add(member.digest);
+    }
+  }
+  const placed = new Set<string>();
+  const all: ImageDecision[] = [];
+  for (const decision of topDecisions) {
+    all.push(decision);
+    for (const member of units.members.get(decision.image.digest) ?? []) {
+      if (placed.has(member.digest)) continue;
+      placed.add(member.digest);
+      const kept = keptMembers.has(member.digest);
+      all.push({
+        image: member,
+        action: kept ? "keep" : "delete",
+        reason: kept ? "member-of-kept" : "member-of-deleted",
+        verdicts: [],
+        unitOf: decision.image.digest,
+      });
+    }
+  }
+  for (const orphan of units.orphans) all.push({ image: orphan, action: "keep", reason: "untouched", verdicts: [] });
+
+  const plan: RepositoryPlan = {
+    repository,
+    policies: policies.map((p) => p.name).sort(),
+    modes: decisions.map((d) => d.mode).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
+    decisions: all,
+  };
+
+  // Safety cap: the smallest max_deletions among the governing policies bounds the whole repository.
+  const caps = policies.flatMap((p) => (p.maxDeletions === undefined ? [] : [p.maxDeletions]));
+  const planned = all.filter((d) => d.action === "delete").length;
+  if (caps.length && planned > Math.min(...caps)) {
+    plan.capExceeded = { cap: Math.min(...caps), planned };
+    for (const decision of all) {
+      if (decision.action === "delete") {
+        decision.action = "keep";
+        decision.reason = "cap-exceeded";
+      }
+    }
+  }
+  return plan;
+}
+
+/** The decisions that delete, members included. */
+export function deletions(plan: RepositoryPlan): ImageDecision[] {
+  return plan.decisions.filter((d) => d.action === "delete");
+}

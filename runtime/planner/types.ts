@@ -1,0 +1,89 @@
+/** The planner's vocabulary: what it reads about images and policies, and what it decides. No I/O here. */
+
+/** One image as ECR lists it, reduced to what retention needs. Times are epoch milliseconds. */
+export interface ImageRecord {
+  digest: string;
+  tags: string[];
+  pushedAt: number;
+  sizeBytes: number;
+  lastPulledAt?: number;
+  manifestMediaType?: string;
+  artifactMediaType?: string;
+  /** Digests this image's manifest lists (image index / manifest list), once read. */
+  childDigests?: string[];
+  /** The image an OCI referrer (signature, attestation, SBOM) refers to. */
+  subjectDigest?: string;
+}
+
+/** A validated policy in its canonical form (the YAML's snake_case and the component's camelCase both end here). */
+export interface Policy {
+  /** Position in the file, from 0; used in error messages. */
+  index: number;
+  name: string;
+  /** `"*"` means every tag (untagged mode); otherwise names or globs, one release channel each. */
+  significantTags: "*" | string[];
+  protectedPeriodMs: number;
+  protectedCount: number;
+  /** Names or globs governed; absent means "every repository not protected". */
+  repositories?: string[];
+  /** Names or globs never touched. */
+  protectedRepositories?: string[];
+  keepPulledWithinMs?: number;
+  maxDeletions?: number;
+}
+
+/** Reasons a policy (or a safety rule) gives for its decision; the report shows them verbatim. */
+export type PolicyKeepReason = "anchor" | "newer-than-anchor" | "period" | "count" | "pulled";
+export type PolicyDeleteReason = "untagged-expired" | "beyond-window";
+export type SafetyKeepReason =
+  | "in-use:ecs-task"
+  | "in-use:ecs-service"
+  | "in-use:lambda"
+  | "in-use-unknown"
+  | "member-of-kept"
+  | "changed-since-plan"
+  | "cap-exceeded";
+/** No policy governing the repository had an opinion about this image (tagged images in untagged mode). */
+export type NoDecisionReason = "untouched";
+export type ReasonCode = PolicyKeepReason | PolicyDeleteReason | SafetyKeepReason | NoDecisionReason | "member-of-deleted";
+
+export type Verdict = "keep" | "delete";
+
+/** What one policy said about one image. */
+export interface PolicyVerdict {
+  policy: string;
+  verdict: Verdict;
+  reason: PolicyKeepReason | PolicyDeleteReason;
+}
+
+/** How one policy read one repository. */
+export interface PolicyMode {
+  policy: string;
+  mode: "anchor" | "untagged";
+  /** Anchor mode: the anchor image. */
+  anchor?: { digest: string; tags: string[]; pushedAt: number };
+  /** Untagged mode because no image carried a significant tag (a typo such as `prd` lands here). */
+  noSignificantTag?: boolean;
+}
+
+/** The final decision about one image of a repository. */
+export interface ImageDecision {
+  image: ImageRecord;
+  action: Verdict;
+  reason: ReasonCode;
+  /** Every policy that had an opinion, sorted by policy name (so the report does not depend on policy order). */
+  verdicts: PolicyVerdict[];
+  /** For a member of a unit: the digest of its top-level image. */
+  unitOf?: string;
+}
+
+export interface RepositoryPlan {
+  repository: string;
+  /** Names of the policies that govern this repository, sorted. */
+  policies: string[];
+  modes: PolicyMode[];
+  /** Every image, top-level images in the planner's order followed by nothing else; members follow their unit. */
+  decisions: ImageDecision[];
+  /** Set when a safety cap turned the whole repository's deletions into keeps. */
+  capExceeded?: { cap: number; planned: number };
+}

@@ -1,0 +1,72 @@
+/**
+ * Groups a repository's images into units: a top-level image with the images that belong to it
+ * (the platform manifests of an index, and the referrers that name it: OCI `subject` or cosign's
+ * `sha256-<hex>.sig|.att|.sbom` tags). Policies decide for top-level images; members follow their unit.
+ */
+import { compareImages } from "./order";
+import type { ImageRecord } from "./types";
+
+const COSIGN_TAG = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
+
+/** A tag that names another image (a cosign signature, attestation or SBOM); never significant. */
+export function isReferrerTag(tag: string): boolean {
+  return COSIGN_TAG.test(tag);
+}
+
+/** The digests an image says it belongs to, in this repository or not. */
+function ownerDigests(image: ImageRecord): string[] {
+  const owners: string[] = [];
+  if (image.subjectDigest) owners.push(image.subjectDigest);
+  for (const tag of image.tags) {
+    const match = COSIGN_TAG.exec(tag);
+    if (match) owners.push(`sha256:${match[1]}`);
+  }
+  return owners;
+}
+
+export interface Units {
+  /** Images that belong to no other image of the repository. */
+  topLevel: ImageRecord[];
+  /** Every member of each top-level image's unit (transitively: a signature of a platform manifest too), by top-level digest. */
+  members: Map<string, ImageRecord[]>;
+  /** Images that belong to others but to no unit reachable from a top-level image (a reference cycle); kept. */
+  orphans: ImageRecord[];
+}
+
+export function buildUnits(images: readonly ImageRecord[]): Units {
+  const byDigest = new Map(images.map((image) => [image.digest, image]));
+  // Edges from an image to the images that belong to it.
+  const belongers = new Map<string, string[]>();
+  const hasOwner = new Set<string>();
+  const link = (owner: string, member: string) => {
+    if (owner === member || !byDigest.has(owner) || !byDigest.has(member)) return;
+    const list = belongers.get(owner);
+    if (list) list.push(member);
+    else belongers.set(owner, [member]);
+    hasOwner.add(member);
+  };
+  for (const image of images) {
+    for (const child of image.childDigests ?? []) link(image.digest, child);
+    for (const owner of ownerDigests(image)) link(owner, image.digest);
+  }
+
+  const topLevel = images.filter((image) => !hasOwner.has(image.digest));
+  const members = new Map<string, ImageRecord[]>();
+  const reached = new Set<string>();
+  for (const top of topLevel) {
+    const unit: ImageRecord[] = [];
+    const seen = new Set([top.digest]);
+    const stack = [...(belongers.get(top.digest) ?? [])];
+    while (stack.length) {
+      const digest = stack.pop()!;
+      if (seen.has(digest)) continue;
+      seen.add(digest);
+      reached.add(digest);
+      unit.push(byDigest.get(digest)!);
+      stack.push(...(belongers.get(digest) ?? []));
+    }
+    if (unit.length) members.set(top.digest, unit.sort(compareImages));
+  }
+  const orphans = images.filter((image) => hasOwner.has(image.digest) && !reached.has(image.digest));
+  return { topLevel, members, orphans };
+}
