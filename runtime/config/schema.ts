@@ -77,11 +77,8 @@ const wholeNumber = z.unknown().transform((value, ctx) => {
   return value;
 });
 
-const nameList = z
-  .array(z.string({ error: "each entry must be a string" }).min(1, { error: "entries must not be empty" }), {
-    error: "must be a list of names or globs",
-  })
-  .min(1, { error: "must list at least one name or glob" });
+const nameEntry = z.string({ error: "each entry must be a string" }).min(1, { error: "entries must not be empty" });
+const nameList = z.array(nameEntry, { error: "must be a list of names or globs" }).min(1, { error: "must list at least one name or glob" });
 
 const significantTags = z.unknown().transform((value, ctx): "*" | string[] => {
   if (value === undefined) return required(ctx);
@@ -102,12 +99,14 @@ const significantTags = z.unknown().transform((value, ctx): "*" | string[] => {
 function policySchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   return z.strictObject({
-    [f.name]: z.string({ error: "is required and must be a string" }).trim().min(1, { error: "must not be empty" }),
+    // A missing name is reported as "is required" by describeZodIssue; this message is for a wrong type.
+    [f.name]: z.string({ error: "must be a string" }).trim().min(1, { error: "must not be empty" }),
     [f.significantTags]: significantTags,
     [f.protectedPeriod]: duration(0, "0"),
     [f.protectedCount]: wholeNumber,
     [f.repositories]: nameList.optional(),
-    [f.protectedRepositories]: z.array(z.string().min(1), { error: "must be a list of names or globs" }).optional(),
+    // Same entry rules (and messages) as repositories; an empty list is allowed and protects nothing.
+    [f.protectedRepositories]: z.array(nameEntry, { error: "must be a list of names or globs" }).optional(),
     [f.keepPulledWithin]: duration(DAY_MS, "1d (ECR records pulls at most once a day)").optional(),
     [f.maxDeletions]: wholeNumber.optional(),
   });
@@ -116,10 +115,20 @@ function policySchema(naming: FieldNaming) {
 function settingsSchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   const flag = z.boolean({ error: "must be true or false" });
-  return z.strictObject({
-    [f.inUse]: z.strictObject({ ecs: flag.optional(), lambda: flag.optional() }).optional(),
-  });
+  // Explicit messages: zod's defaults ("Invalid input: expected object...") do not read as a config error.
+  return z.strictObject(
+    {
+      [f.inUse]: z
+        .strictObject({ ecs: flag.optional(), lambda: flag.optional() }, { error: "must be a mapping with ecs: and lambda: (true or false)" })
+        .optional(),
+    },
+    { error: `must be a mapping (with ${f.inUse}:)` },
+  );
 }
+
+// Parse with this so that issues carry their input: zod 4 omits `issue.input` otherwise, and every wrong type
+// (`name: 5`, `ecs: no`) was reported as "is required".
+const REPORT_INPUT = { reportInput: true } as const;
 
 function describeZodIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return "unknown field";
@@ -153,7 +162,7 @@ function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { pol
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
     return { issues: [{ ...base, message: "must be a mapping of policy fields" }] };
   }
-  const parsed = policySchema(naming).safeParse(raw);
+  const parsed = policySchema(naming).safeParse(raw, REPORT_INPUT);
   if (!parsed.success) return { issues: toIssues(parsed.error, base) };
   const v = parsed.data as Record<string, any>;
   if (v[f.repositories] !== undefined && v[f.protectedRepositories] !== undefined) {
@@ -186,7 +195,9 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
   const issues: ConfigIssue[] = [];
 
   if (raw && typeof raw === "object" && !Array.isArray(raw)) {
-    const top = z.strictObject({ policies: z.unknown(), settings: z.unknown() }).safeParse(raw);
+    // Both optional here: spec section 2 makes settings: optional (zod 4 requires a z.unknown() key to be present),
+    // and a missing policies: is reported once, below.
+    const top = z.strictObject({ policies: z.unknown().optional(), settings: z.unknown().optional() }).safeParse(raw, REPORT_INPUT);
     if (!top.success) issues.push(...toIssues(top.error, {}));
     rawPolicies = (raw as Record<string, unknown>).policies;
     rawSettings = (raw as Record<string, unknown>).settings;
@@ -216,7 +227,7 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
 
   const settings: Settings = { inUse: { ecs: true, lambda: true } };
   if (rawSettings !== undefined) {
-    const parsed = settingsSchema(naming).safeParse(rawSettings);
+    const parsed = settingsSchema(naming).safeParse(rawSettings, REPORT_INPUT);
     if (!parsed.success) {
       issues.push(...toIssues(parsed.error, {}, "settings"));
     } else {

@@ -24,9 +24,9 @@ const byPolicyName = (a: PolicyVerdict, b: PolicyVerdict) => (a.policy < b.polic
 function combine(image: ImageRecord, verdicts: PolicyVerdict[]): ImageDecision {
   verdicts.sort(byPolicyName);
   const keep = verdicts.find((v) => v.verdict === "keep");
-  if (keep) return { image, action: "keep", reason: keep.reason, verdicts };
-  if (verdicts.length) return { image, action: "delete", reason: verdicts[0].reason, verdicts };
-  return { image, action: "keep", reason: "untouched", verdicts };
+  if (keep) return { image, action: "keep", reason: keep.reason, verdicts, wave: 0 };
+  if (verdicts.length) return { image, action: "delete", reason: verdicts[0].reason, verdicts, wave: 0 };
+  return { image, action: "keep", reason: "untouched", verdicts, wave: 0 };
 }
 
 export function planRepository(input: PlanInput): RepositoryPlan {
@@ -50,11 +50,14 @@ export function planRepository(input: PlanInput): RepositoryPlan {
     }
   }
 
-  // Members follow their unit, but stay while any kept unit holds them.
-  const keptMembers = new Set<string>();
+  // Members follow their unit, but stay while any kept unit holds them. A kept member is listed under
+  // (and `unitOf` names) the first kept unit that holds it, never under a deleted unit that shares it.
+  const keptBy = new Map<string, string>();
   for (const decision of topDecisions) {
     if (decision.action === "keep") {
-      for (const member of units.members.get(decision.image.digest) ?? []) keptMembers.add(member.digest);
+      for (const member of units.members.get(decision.image.digest) ?? []) {
+        if (!keptBy.has(member.digest)) keptBy.set(member.digest, decision.image.digest);
+      }
     }
   }
   const placed = new Set<string>();
@@ -63,18 +66,21 @@ export function planRepository(input: PlanInput): RepositoryPlan {
     all.push(decision);
     for (const member of units.members.get(decision.image.digest) ?? []) {
       if (placed.has(member.digest)) continue;
+      const keeper = keptBy.get(member.digest);
+      if (keeper !== undefined && keeper !== decision.image.digest) continue; // listed under its keeper
       placed.add(member.digest);
-      const kept = keptMembers.has(member.digest);
+      const kept = keeper !== undefined;
       all.push({
         image: member,
         action: kept ? "keep" : "delete",
         reason: kept ? "member-of-kept" : "member-of-deleted",
         verdicts: [],
         unitOf: decision.image.digest,
+        wave: units.depth.get(member.digest) ?? 1,
       });
     }
   }
-  for (const orphan of units.orphans) all.push({ image: orphan, action: "keep", reason: "untouched", verdicts: [] });
+  for (const orphan of units.orphans) all.push({ image: orphan, action: "keep", reason: "untouched", verdicts: [], wave: 0 });
 
   const plan: RepositoryPlan = {
     repository,

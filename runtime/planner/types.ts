@@ -75,6 +75,8 @@ export interface ImageDecision {
   verdicts: PolicyVerdict[];
   /** For a member of a unit: the digest of its top-level image. */
   unitOf?: string;
+  /** Delete wave: 0 for top-level images, then members by depth, so an index always goes before its children. */
+  wave: number;
 }
 
 export interface RepositoryPlan {

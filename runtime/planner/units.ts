@@ -31,6 +31,11 @@ export interface Units {
   members: Map<string, ImageRecord[]>;
   /** Images that belong to others but to no unit reachable from a top-level image (a reference cycle); kept. */
   orphans: ImageRecord[];
+  /**
+   * For members: the longest chain of owners above them within their unit (1 for an index's children).
+   * Deleting in waves by depth deletes every index in an earlier call than its children, as ECR requires.
+   */
+  depth: Map<string, number>;
 }
 
 export function buildUnits(images: readonly ImageRecord[]): Units {
@@ -53,6 +58,7 @@ export function buildUnits(images: readonly ImageRecord[]): Units {
   const topLevel = images.filter((image) => !hasOwner.has(image.digest));
   const members = new Map<string, ImageRecord[]>();
   const reached = new Set<string>();
+  const depth = new Map<string, number>();
   for (const top of topLevel) {
     const unit: ImageRecord[] = [];
     const seen = new Set([top.digest]);
@@ -66,7 +72,30 @@ export function buildUnits(images: readonly ImageRecord[]): Units {
       stack.push(...(belongers.get(digest) ?? []));
     }
     if (unit.length) members.set(top.digest, unit.sort(compareImages));
+    assignDepths(top.digest, unit, belongers, depth);
   }
   const orphans = images.filter((image) => hasOwner.has(image.digest) && !reached.has(image.digest));
-  return { topLevel, members, orphans };
+  return { topLevel, members, orphans, depth };
+}
+
+/** Longest path from the top-level image, by relaxation: units are small and acyclic (content-addressed). */
+function assignDepths(top: string, unit: readonly ImageRecord[], belongers: Map<string, string[]>, depth: Map<string, number>): void {
+  const inUnit = new Set([top, ...unit.map((image) => image.digest)]);
+  const local = new Map<string, number>([[top, 0]]);
+  for (let round = 0; round < unit.length; round++) {
+    let changed = false;
+    for (const owner of inUnit) {
+      const ownerDepth = local.get(owner);
+      if (ownerDepth === undefined) continue;
+      for (const member of belongers.get(owner) ?? []) {
+        if (inUnit.has(member) && (local.get(member) ?? 0) < ownerDepth + 1) {
+          local.set(member, ownerDepth + 1);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  // A member shared by several units goes after the deepest owner chain of any of them.
+  for (const [digest, d] of local) if (digest !== top) depth.set(digest, Math.max(depth.get(digest) ?? 0, d));
 }

@@ -1,0 +1,71 @@
+/** The CLI's flags (spec section 5), parsed with node:util. Usage errors exit 2. */
+import { parseArgs } from "node:util";
+
+export interface CliArgs {
+  config: string;
+  apply: boolean;
+  output: "table" | "json";
+  /** Absent: the clock. */
+  now?: Date;
+  region?: string;
+  concurrency?: number;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json] [--now ISO-8601] [--region R] [--concurrency N]
+
+  --config FILE      policy file (YAML)
+  --apply            delete; without it, a dry run that only reports
+  --output FORMAT    table (default) or json (one JSON document on stdout)
+  --now ISO-8601     the time the rules are evaluated at (default: the clock); with --apply, not later than the clock
+  --region R         AWS region (default: the SDK's chain, e.g. AWS_REGION)
+  --concurrency N    repositories processed at once (default 8)
+
+Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted).`;
+
+// An ISO-8601 date or date-time; a time needs an explicit zone so the decision does not depend on the machine's.
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+export function parseCliArgs(argv: string[]): CliArgs | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: "string" },
+        apply: { type: "boolean", default: false },
+        output: { type: "string", default: "table" },
+        now: { type: "string" },
+        region: { type: "string" },
+        concurrency: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return "help";
+  if (!values.config) throw new UsageError("--config FILE is required");
+  if (values.output !== "table" && values.output !== "json") throw new UsageError(`--output must be table or json, not ${values.output}`);
+  const args: CliArgs = { config: values.config, apply: values.apply ?? false, output: values.output };
+  if (values.now !== undefined) {
+    const now = new Date(values.now);
+    if (!ISO_8601.test(values.now) || Number.isNaN(now.getTime())) {
+      throw new UsageError(`--now must be an ISO-8601 date or date-time with a zone (such as 2026-11-25T12:00:00Z), not ${values.now}`);
+    }
+    args.now = now;
+  }
+  if (values.region !== undefined) {
+    if (!values.region.trim()) throw new UsageError("--region must not be empty");
+    args.region = values.region;
+  }
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency);
+    if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not ${values.concurrency}`);
+    args.concurrency = n;
+  }
+  return args;
+}

@@ -1,0 +1,80 @@
+/** The `ecr-cleanup` command: parse, validate, run, render, exit (0 finished, 1 failures, 2 nothing done). */
+import { ConfigError } from "../config/errors";
+import { loadConfigFile } from "../config/load";
+import { createEcrClient } from "../ecr/client";
+import { exitCodeOf } from "../engine/report";
+import { runCleanup } from "../engine/run";
+import { renderJson } from "../report/json";
+import { renderTable } from "../report/table";
+import { parseCliArgs, USAGE, UsageError } from "./args";
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Progress is shown only on a terminal. */
+  stderrIsTty: boolean;
+  clock: () => Date;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stderrIsTty: Boolean(process.stderr.isTTY),
+  clock: () => new Date(),
+};
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const fail = (message: string): number => {
+    io.stderr(`ecr-cleanup: ${message}\n`);
+    return 2;
+  };
+  let args;
+  try {
+    args = parseCliArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) return fail(`${err.message}\n\n${USAGE}`);
+    throw err;
+  }
+  if (args === "help") {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+
+  const clock = io.clock();
+  const now = args.now ?? clock;
+  if (args.apply && now.getTime() > clock.getTime()) {
+    return fail(`--apply with --now ${now.toISOString()}, later than the clock (${clock.toISOString()}): that would delete images still inside their protected window`);
+  }
+
+  let config;
+  try {
+    config = await loadConfigFile(args.config);
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(`configuration error, nothing was done:\n${err.message}`);
+    throw err;
+  }
+
+  const ecr = createEcrClient({ region: args.region });
+  try {
+    await ecr.config.region();
+  } catch {
+    return fail("no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)");
+  }
+
+  const report = await runCleanup({
+    config,
+    now,
+    apply: args.apply,
+    ecr,
+    concurrency: args.concurrency,
+    onRepositoryDone: io.stderrIsTty
+      ? (repo, done, total) => io.stderr(`\r${done}/${total} repositories, last: ${repo.repository}\x1b[K${done === total ? "\n" : ""}`)
+      : undefined,
+  });
+  ecr.destroy();
+
+  for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${warning}\n`);
+  for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${error.repository ? `${error.repository}: ` : ""}${error.code}: ${error.message}\n`);
+  io.stdout(args.output === "json" ? renderJson(report) : renderTable(report));
+  return exitCodeOf(report);
+}

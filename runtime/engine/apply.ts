@@ -1,0 +1,83 @@
+/**
+ * Carries out a repository's plan: wave by wave (every index before its children), at most 100 digests a
+ * call, each batch described again just before its delete. Anything that changed since the plan is kept;
+ * a unit whose top-level image was not deleted keeps its members.
+ */
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import { deleteByDigest } from "../ecr/delete";
+import { MAX_IDS_PER_CALL, recheck } from "../ecr/recheck";
+import type { ImageDecision, RepositoryPlan } from "../planner/types";
+import type { ImageLine, RunError } from "./report";
+
+export interface ApplyResult {
+  outcomes: Map<string, Pick<ImageLine, "outcome" | "failure">>;
+  errors: RunError[];
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPulls: boolean): Promise<ApplyResult> {
+  const repository = plan.repository;
+  const result: ApplyResult = { outcomes: new Map(), errors: [] };
+  const planned = plan.decisions.filter((d) => d.action === "delete");
+  // Top-level images (and members) that were not deleted: their units' members must stay.
+  const notDeleted = new Set<string>();
+  const keep = (decision: ImageDecision, reason: ImageDecision["reason"]) => {
+    decision.action = "keep";
+    decision.reason = reason;
+    notDeleted.add(decision.image.digest);
+  };
+
+  const waves = [...new Set(planned.map((d) => d.wave))].sort((a, b) => a - b);
+  try {
+    for (const wave of waves) {
+      await applyWave(wave);
+    }
+  } catch (err) {
+    // An API error after the SDK's retries: stop this repository; what was already deleted stays reported.
+    const code = (err as { name?: string })?.name ?? "Error";
+    result.errors.push({ kind: "api-error", repository, code, message: `deleting stopped: ${(err as Error)?.message ?? err}` });
+  }
+  return result;
+
+  async function applyWave(wave: number): Promise<void> {
+    const candidates: ImageDecision[] = [];
+    for (const decision of planned.filter((d) => d.wave === wave)) {
+      if (decision.unitOf && notDeleted.has(decision.unitOf)) keep(decision, "member-of-kept");
+      else candidates.push(decision);
+    }
+    for (const batch of chunks(candidates, MAX_IDS_PER_CALL)) {
+      const byDigest = new Map(batch.map((d) => [d.image.digest, d]));
+      const checked = await recheck(client, repository, batch.map((d) => d.image), watchPulls);
+      for (const { image } of checked.changed) keep(byDigest.get(image.digest)!, "changed-since-plan");
+      if (checked.unchanged.length === 0) continue;
+
+      const deleted = await deleteByDigest(client, repository, checked.unchanged.map((image) => image.digest));
+      for (const failure of deleted.failures) {
+        const decision = byDigest.get(failure.digest);
+        if (!decision) continue;
+        notDeleted.add(failure.digest);
+        result.outcomes.set(failure.digest, { outcome: "failed", failure: { code: failure.code, reason: failure.reason } });
+        result.errors.push({
+          kind: "delete-failed",
+          repository,
+          digest: failure.digest,
+          code: failure.code,
+          message: `ECR refused to delete ${failure.digest}: ${failure.code}${failure.reason ? ` (${failure.reason})` : ""}`,
+        });
+      }
+      for (const image of checked.unchanged) {
+        if (deleted.deleted.has(image.digest)) result.outcomes.set(image.digest, { outcome: "deleted" });
+        else if (!result.outcomes.has(image.digest)) {
+          // Neither confirmed nor refused: count it as not deleted, so its members stay.
+          notDeleted.add(image.digest);
+          result.outcomes.set(image.digest, { outcome: "unconfirmed" });
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
+import type { PolicyMode, PolicyVerdict, ReasonCode, Verdict } from "../planner/types";
+
+export type RunErrorKind = "api-error" | "delete-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable";
+
+export interface RunError {
+  kind: RunErrorKind;
+  repository?: string;
+  policy?: string;
+  digest?: string;
+  /** AWS's error or failure code where there is one (`ImageReferencedByManifestList`, `AccessDeniedException`, ...). */
+  code: string;
+  message: string;
+}
+
+export interface ImageLine {
+  digest: string;
+  tags: string[];
+  pushedAt: string;
+  sizeBytes: number;
+  action: Verdict;
+  reason: ReasonCode;
+  /** Every policy that had an opinion about the image. */
+  policies: PolicyVerdict[];
+  unitOf?: string;
+  /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
+  outcome?: "deleted" | "failed" | "unconfirmed";
+  failure?: { code: string; reason: string };
+}
+
+export interface RepositoryReport {
+  repository: string;
+  policies: string[];
+  modes: PolicyMode[];
+  images: ImageLine[];
+  imagesScanned: number;
+  toDelete: number;
+  deleted: number;
+  bytesToFree: number;
+  bytesFreed: number;
+  capExceeded?: { cap: number; planned: number };
+  errors: RunError[];
+}
+
+export interface Summary {
+  repositories: number;
+  imagesScanned: number;
+  toDelete: number;
+  deleted: number;
+  bytesToFree: number;
+  bytesFreed: number;
+  /** Images a safety rule kept although the policies would have deleted them, by reason code. */
+  keptBySafety: Record<string, number>;
+  failures: number;
+  repositoriesSkipped: number;
+}
+
+export interface RunReport {
+  apply: boolean;
+  now: string;
+  repositories: RepositoryReport[];
+  /** Every error, including those also listed under their repository. */
+  errors: RunError[];
+  warnings: string[];
+  summary: Summary;
+}
+
+/** Reasons that mean a safety rule overrode a policy's delete. */
+export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  "in-use:ecs-task",
+  "in-use:ecs-service",
+  "in-use:lambda",
+  "in-use-unknown",
+  "member-of-kept",
+  "changed-since-plan",
+  "cap-exceeded",
+]);
+
+export function summarize(repositories: RepositoryReport[], errors: RunError[]): Summary {
+  const summary: Summary = {
+    repositories: repositories.length,
+    imagesScanned: 0,
+    toDelete: 0,
+    deleted: 0,
+    bytesToFree: 0,
+    bytesFreed: 0,
+    keptBySafety: {},
+    failures: errors.length,
+    repositoriesSkipped: repositories.filter((r) => r.capExceeded).length,
+  };
+  for (const repo of repositories) {
+    summary.imagesScanned += repo.imagesScanned;
+    summary.toDelete += repo.toDelete;
+    summary.deleted += repo.deleted;
+    summary.bytesToFree += repo.bytesToFree;
+    summary.bytesFreed += repo.bytesFreed;
+    for (const line of repo.images) {
+      if (SAFETY_REASONS.has(line.reason)) {
+        summary.keptBySafety[line.reason] = (summary.keptBySafety[line.reason] ?? 0) + 1;
+      }
+    }
+  }
+  return summary;
+}
+
+/** 0 when the run finished cleanly; 1 when something failed (exit 2 is decided before the run starts). */
+export function exitCodeOf(report: RunReport): 0 | 1 {
+  return report.errors.length ? 1 : 0;
+}

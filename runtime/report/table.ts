@@ -1,0 +1,98 @@
+/** The human report: per repository its mode and anchor, every decision with its reason, then a summary. */
+import type { ImageLine, RepositoryReport, RunReport } from "../engine/report";
+import { columns, formatBytes, formatDate, shortDigest } from "./format";
+
+/** Long runs of kept images with one reason are folded; every deletion is always listed. */
+const FOLD_AT = 8;
+const FOLD_KEEP_HEAD = 3;
+
+function decidedBy(line: ImageLine): string {
+  const deciding = line.policies.filter((p) => p.verdict === line.action).map((p) => p.policy);
+  return deciding.join("; ");
+}
+
+function decisionText(line: ImageLine, apply: boolean): string {
+  if (line.action === "keep") return "keep";
+  if (!apply) return "DELETE";
+  switch (line.outcome) {
+    case "deleted":
+      return "DELETED";
+    case "failed":
+      return `FAILED ${line.failure?.code ?? ""}`.trim();
+    case "unconfirmed":
+      return "UNCONFIRMED";
+    default:
+      return "NOT REACHED";
+  }
+}
+
+function imageRow(line: ImageLine, apply: boolean): string[] {
+  const digest = (line.unitOf ? "└ " : "") + shortDigest(line.digest);
+  return [digest, line.tags.join(",") || "-", formatDate(line.pushedAt), formatBytes(line.sizeBytes), decisionText(line, apply), line.reason, decidedBy(line)];
+}
+
+function foldedRows(lines: ImageLine[], apply: boolean): string[][] {
+  const rows: string[][] = [];
+  let i = 0;
+  while (i < lines.length) {
+    let j = i;
+    while (j < lines.length && lines[j].action === "keep" && lines[i].action === "keep" && lines[j].reason === lines[i].reason) j++;
+    if (j - i >= FOLD_AT) {
+      for (const line of lines.slice(i, i + FOLD_KEEP_HEAD)) rows.push(imageRow(line, apply));
+      rows.push(["…", `${j - i - FOLD_KEEP_HEAD - 1} more`, "", "", "keep", lines[i].reason, ""]);
+      rows.push(imageRow(lines[j - 1], apply));
+      i = j;
+    } else {
+      rows.push(imageRow(lines[i], apply));
+      i++;
+    }
+  }
+  return rows;
+}
+
+function modeLines(repo: RepositoryReport): string[] {
+  return repo.modes.map((mode) => {
+    if (mode.mode === "anchor" && mode.anchor) {
+      const tags = mode.anchor.tags.join(",");
+      return `  policy "${mode.policy}": anchor mode, anchor ${shortDigest(mode.anchor.digest)} [${tags}] pushed ${formatDate(new Date(mode.anchor.pushedAt).toISOString())}`;
+    }
+    const why = mode.noSignificantTag ? " (WARNING: no image carries any of its significant tags — check them for typos)" : "";
+    return `  policy "${mode.policy}": untagged mode${why}`;
+  });
+}
+
+export function renderRepository(repo: RepositoryReport, apply: boolean): string {
+  const out = [`${repo.repository}`, ...modeLines(repo)];
+  for (const error of repo.errors) out.push(`  ERROR ${error.code}: ${error.message}`);
+  if (repo.images.length) {
+    const header = ["DIGEST", "TAGS", "PUSHED", "SIZE", "DECISION", "REASON", "POLICY"];
+    out.push(...columns([header, ...foldedRows(repo.images, apply)]).map((row) => `  ${row}`));
+  }
+  const verb = apply ? `${repo.deleted} deleted (${formatBytes(repo.bytesFreed)})` : `${repo.toDelete} to delete (${formatBytes(repo.bytesToFree)})`;
+  out.push(`  ${repo.imagesScanned} images, ${verb}`);
+  return out.join("\n");
+}
+
+export function renderSummary(report: RunReport): string {
+  const s = report.summary;
+  const out = [
+    `Summary (${report.apply ? "applied" : "dry run"}, now ${report.now})`,
+    `  repositories:     ${s.repositories}${s.repositoriesSkipped ? ` (${s.repositoriesSkipped} skipped by max_deletions)` : ""}`,
+    `  images scanned:   ${s.imagesScanned}`,
+    report.apply
+      ? `  deleted:          ${s.deleted} of ${s.toDelete} planned, ${formatBytes(s.bytesFreed)} freed`
+      : `  to delete:        ${s.toDelete}, ${formatBytes(s.bytesToFree)} to free`,
+  ];
+  const safety = Object.entries(s.keptBySafety).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (safety.length) out.push(`  kept by safety:   ${safety.map(([reason, n]) => `${reason} ${n}`).join(", ")}`);
+  out.push(`  failures:         ${s.failures}`);
+  for (const error of report.errors.filter((e) => !e.repository || e.kind === "missing-repository")) {
+    out.push(`  ERROR ${error.code}: ${error.message}`);
+  }
+  if (!report.apply && s.toDelete) out.push("", "Dry run: nothing was deleted. Run again with --apply to delete the images marked DELETE.");
+  return out.join("\n");
+}
+
+export function renderTable(report: RunReport): string {
+  return [...report.repositories.map((repo) => renderRepository(repo, report.apply)), renderSummary(report)].join("\n\n") + "\n";
+}

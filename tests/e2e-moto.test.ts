@@ -1,0 +1,150 @@
+/**
+ * End to end against moto, an independent implementation of the ECR API: the CLI's real SDK calls must
+ * agree with someone else's reading of the API, not only with our own emulator. moto stamps push dates
+ * with the wall clock, so these tests use counts and a --now derived from the push dates moto reports.
+ */
+import { expect } from "chai";
+import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, BatchDeleteImageCommand } from "@aws-sdk/client-ecr";
+import { recheck } from "../runtime/ecr/recheck";
+import { listImages } from "../runtime/ecr/listing";
+import { awsEnv, Moto, requireMoto, startMoto } from "./support/moto";
+import { runCli, writePolicyFile } from "./support/cli";
+import { ecrClientFor, pushImage } from "./support/push";
+
+describe("end to end against moto", function () {
+  let moto: Moto;
+  let ecr: ECRClient;
+
+  before(async function () {
+    requireMoto(this);
+    moto = await startMoto();
+    ecr = ecrClientFor(moto.endpoint);
+  });
+  after(async () => {
+    ecr?.destroy();
+    await moto?.stop();
+  });
+
+  async function createRepository(name: string): Promise<void> {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+  }
+
+  async function survivingTags(repositoryName: string): Promise<{ digests: string[]; tags: string[] }> {
+    const images = await listImages(ecr, repositoryName);
+    return { digests: images.map((i) => i.digest).sort(), tags: images.flatMap((i) => i.tags).sort() };
+  }
+
+  /**
+   * A --now just after the last push: --apply refuses a --now later than the clock, and moto's push dates
+   * are the clock's (truncated to the second), so the last push + 1 ms is always in the past by the time the CLI runs.
+   */
+  async function justAfterLastPush(repositoryName: string): Promise<string> {
+    const images = await listImages(ecr, repositoryName);
+    return new Date(Math.max(...images.map((i) => i.pushedAt)) + 1).toISOString();
+  }
+
+  it("a dry run deletes nothing, and --apply deletes exactly the untagged images the plan named", async () => {
+    await createRepository("app");
+    const tagged = [await pushImage(ecr, "app", "app-1", "v1"), await pushImage(ecr, "app", "app-2", "v2")];
+    for (let i = 0; i < 6; i++) await pushImage(ecr, "app", `app-untagged-${i}`);
+    const now = await justAfterLastPush("app");
+    const config = writePolicyFile(`
+- name: flush untagged
+  protected_period: 0
+  protected_count: 0
+  significant_tags: '*'
+  repositories: [app]
+`);
+    const env = awsEnv(moto.endpoint);
+
+    const dry = await runCli(["--config", config, "--now", now, "--output", "json"], env);
+    expect(dry.code, dry.stderr).to.equal(0);
+    const plan = JSON.parse(dry.stdout);
+    const planned = plan.repositories[0].images.filter((i: { action: string }) => i.action === "delete");
+    expect(planned).to.have.length(6);
+    expect((await survivingTags("app")).digests).to.have.length(8);
+
+    const applied = await runCli(["--config", config, "--now", now, "--output", "json", "--apply"], env);
+    expect(applied.code, applied.stderr).to.equal(0);
+    const survivors = await survivingTags("app");
+    expect(survivors.digests).to.deep.equal([...tagged].sort());
+    expect(survivors.tags).to.deep.equal(["v1", "v2"]);
+    // AWS documents BatchDeleteImage as listing every deleted image in imageIds (digest only when untagged);
+    // moto leaves deleted untagged images out, so here the report may call them "unconfirmed" instead of
+    // "deleted". What matters, and is checked above against the registry, is what survives.
+    const outcomes = JSON.parse(applied.stdout).repositories[0].images
+      .filter((i: { outcome?: string }) => i.outcome)
+      .map((i: { outcome: string }) => i.outcome);
+    expect(outcomes).to.have.length(6);
+    for (const outcome of outcomes) expect(["deleted", "unconfirmed"]).to.include(outcome);
+  });
+
+  it("anchor mode keeps the anchor, everything newer and the protected window (all pushed within one period here)", async () => {
+    await createRepository("hello_world");
+    for (let i = 0; i < 4; i++) await pushImage(ecr, "hello_world", `hw-${i}`);
+    await pushImage(ecr, "hello_world", "hw-prod", "prod");
+    await pushImage(ecr, "hello_world", "hw-dev", "dev");
+    const config = writePolicyFile(`
+- name: releases
+  protected_period: 0
+  protected_count: 13
+  significant_tags: [dev, prod]
+  repositories: [hello_world]
+`);
+    const now = await justAfterLastPush("hello_world");
+    const result = await runCli(["--config", config, "--now", now, "--apply", "--output", "json"], awsEnv(moto.endpoint));
+    expect(result.code, result.stderr).to.equal(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.repositories[0].modes[0].mode).to.equal("anchor");
+    expect(["dev", "prod"]).to.include.members(report.repositories[0].modes[0].anchor.tags);
+    expect(report.summary.toDelete).to.equal(0);
+    expect((await survivingTags("hello_world")).digests).to.have.length(6);
+  });
+
+  it("a repository named in a policy that does not exist is reported with exit 1, and the others are still cleaned", async () => {
+    await createRepository("tools");
+    await pushImage(ecr, "tools", "tools-1");
+    const config = writePolicyFile(`
+- name: tools
+  protected_period: 0
+  protected_count: 0
+  significant_tags: '*'
+  repositories: [tools, no_such_repository]
+`);
+    const now = await justAfterLastPush("tools");
+    const result = await runCli(["--config", config, "--now", now, "--apply"], awsEnv(moto.endpoint));
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.include('policy "tools" names repository no_such_repository, which does not exist');
+    expect((await survivingTags("tools")).digests).to.deep.equal([]);
+  });
+
+  it("the re-check before a delete finds a vanished image without losing the rest of the batch", async () => {
+    await createRepository("recheck");
+    for (let i = 0; i < 5; i++) await pushImage(ecr, "recheck", `rc-${i}`);
+    const images = await listImages(ecr, "recheck");
+    const gone = images[2];
+    await ecr.send(new BatchDeleteImageCommand({ repositoryName: "recheck", imageIds: [{ imageDigest: gone.digest }] }));
+    // The API fails a whole describe-by-ids call when one id is missing; the re-check must still describe the rest.
+    const described = ecr.send(new DescribeImagesCommand({ repositoryName: "recheck", imageIds: images.map((i) => ({ imageDigest: i.digest })) }));
+    await described.then(
+      () => expect.fail("DescribeImages with a missing digest should fail"),
+      (err) => expect(err.name).to.equal("ImageNotFoundException"),
+    );
+    const result = await recheck(ecr, "recheck", images, false);
+    expect(result.changed.map((c) => [c.image.digest, c.why])).to.deep.equal([[gone.digest, "vanished"]]);
+    expect(result.unchanged.map((i) => i.digest)).to.deep.equal(images.filter((i) => i !== gone).map((i) => i.digest));
+  });
+
+  it("a configuration error exits 2 and prints nothing on stdout in json mode", async () => {
+    const config = writePolicyFile(`
+- name: bad
+  protected_period: 7x
+  protected_count: 1
+  significant_tags: '*'
+`);
+    const result = await runCli(["--config", config, "--output", "json", "--apply"], awsEnv(moto.endpoint));
+    expect(result.code).to.equal(2);
+    expect(result.stdout).to.equal("");
+    expect(result.stderr).to.include(`${config}: policy #1 "bad", field protected_period: must be`);
+  });
+});
