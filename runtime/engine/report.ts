@@ -59,6 +59,8 @@ export interface RunReport {
   apply: boolean;
   now: string;
   repositories: RepositoryReport[];
+  /** Repositories in the registry that no policy governs: never touched. */
+  notGoverned: string[];
   /** Every error, including those also listed under their repository. */
   errors: RunError[];
   warnings: string[];

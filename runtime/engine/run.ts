@@ -106,9 +106,10 @@ async function cleanRepository(options: RunOptions, repository: string): Promise
 export async function runCleanup(options: RunOptions): Promise<RunReport> {
   const errors: RunError[] = [];
   const warnings: string[] = [];
+  const notGoverned: string[] = [];
   const finish = (repositories: RepositoryReport[]): RunReport => {
     const all = [...errors, ...repositories.flatMap((r) => r.errors)];
-    return { apply: options.apply, now: options.now.toISOString(), repositories, errors: all, warnings, summary: summarize(repositories, all) };
+    return { apply: options.apply, now: options.now.toISOString(), repositories, notGoverned, errors: all, warnings, summary: summarize(repositories, all) };
   };
 
   let names: string[];
@@ -129,6 +130,7 @@ export async function runCleanup(options: RunOptions): Promise<RunReport> {
   }
 
   const governed = names.filter((name) => options.config.policies.some((p) => governs(p, name)));
+  notGoverned.push(...names.filter((name) => !governed.includes(name)));
   let done = 0;
   const repositories = await mapConcurrent(governed, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
     const report = await cleanRepository(options, name);

@@ -1,14 +1,24 @@
 /** The human report: per repository its mode and anchor, every decision with its reason, then a summary. */
-import type { ImageLine, RepositoryReport, RunReport } from "../engine/report";
+import { ImageLine, RepositoryReport, RunReport, SAFETY_REASONS } from "../engine/report";
 import { columns, formatBytes, formatDate, shortDigest } from "./format";
 
 /** Long runs of kept images with one reason are folded; every deletion is always listed. */
 const FOLD_AT = 8;
 const FOLD_KEEP_HEAD = 3;
 
+/** The policies whose verdicts the decision follows: none when a safety rule or unit membership decided. */
+function deciding(line: ImageLine) {
+  const byRule = SAFETY_REASONS.has(line.reason) || line.reason === "untouched" || line.reason === "member-of-deleted";
+  return byRule ? [] : line.policies.filter((p) => p.verdict === line.action);
+}
+
+function reasons(line: ImageLine): string {
+  const policies = deciding(line);
+  return policies.length ? [...new Set(policies.map((p) => p.reason))].join(", ") : line.reason;
+}
+
 function decidedBy(line: ImageLine): string {
-  const deciding = line.policies.filter((p) => p.verdict === line.action).map((p) => p.policy);
-  return deciding.join("; ");
+  return deciding(line).map((p) => p.policy).join("; ");
 }
 
 function decisionText(line: ImageLine, apply: boolean): string {
@@ -28,7 +38,7 @@ function decisionText(line: ImageLine, apply: boolean): string {
 
 function imageRow(line: ImageLine, apply: boolean): string[] {
   const digest = (line.unitOf ? "└ " : "") + shortDigest(line.digest);
-  return [digest, line.tags.join(",") || "-", formatDate(line.pushedAt), formatBytes(line.sizeBytes), decisionText(line, apply), line.reason, decidedBy(line)];
+  return [digest, line.tags.join(",") || "-", formatDate(line.pushedAt), formatBytes(line.sizeBytes), decisionText(line, apply), reasons(line), decidedBy(line)];
 }
 
 function foldedRows(lines: ImageLine[], apply: boolean): string[][] {
@@ -36,10 +46,11 @@ function foldedRows(lines: ImageLine[], apply: boolean): string[][] {
   let i = 0;
   while (i < lines.length) {
     let j = i;
-    while (j < lines.length && lines[j].action === "keep" && lines[i].action === "keep" && lines[j].reason === lines[i].reason) j++;
+    const foldable = (line: ImageLine) => line.action === "keep" && reasons(line) === reasons(lines[i]);
+    while (j < lines.length && lines[i].action === "keep" && foldable(lines[j])) j++;
     if (j - i >= FOLD_AT) {
       for (const line of lines.slice(i, i + FOLD_KEEP_HEAD)) rows.push(imageRow(line, apply));
-      rows.push(["…", `${j - i - FOLD_KEEP_HEAD - 1} more`, "", "", "keep", lines[i].reason, ""]);
+      rows.push(["…", `${j - i - FOLD_KEEP_HEAD - 1} more`, "", "", "keep", reasons(lines[i]), ""]);
       rows.push(imageRow(lines[j - 1], apply));
       i = j;
     } else {
@@ -78,6 +89,7 @@ export function renderSummary(report: RunReport): string {
   const out = [
     `Summary (${report.apply ? "applied" : "dry run"}, now ${report.now})`,
     `  repositories:     ${s.repositories}${s.repositoriesSkipped ? ` (${s.repositoriesSkipped} skipped by max_deletions)` : ""}`,
+    ...(report.notGoverned.length ? [`  not governed:     ${report.notGoverned.join(", ")} (no policy governs them: never touched)`] : []),
     `  images scanned:   ${s.imagesScanned}`,
     report.apply
       ? `  deleted:          ${s.deleted} of ${s.toDelete} planned, ${formatBytes(s.bytesFreed)} freed`

@@ -1,0 +1,47 @@
+/**
+ * `npm run demo`: starts the local ECR emulator on 127.0.0.1 with the demo registry, runs the real
+ * `ecr-cleanup` CLI against it with the example policy file (a dry run unless you pass --apply), and stops.
+ * Extra arguments go to the CLI: `npm run demo -- --output json`.
+ */
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { startEcrEmulator } from "../../tests/emulator/server";
+import { seedDemoRegistry } from "./registry";
+
+const ROOT = resolve(__dirname, "../../..");
+const POLICIES = "examples/policies.yaml";
+
+async function main(): Promise<number> {
+  const emulator = await startEcrEmulator();
+  try {
+    seedDemoRegistry(emulator.registry, new Date());
+    const args = ["--config", POLICIES, ...process.argv.slice(2)];
+    process.stderr.write(
+      `Demo: a local ECR emulator at ${emulator.endpoint} holds hello_world (two years of releases), web-frontend and some_ignored_repository.\n` +
+        `Running: ecr-cleanup ${args.join(" ")}\n\n`,
+    );
+    const child = spawn(process.execPath, [resolve(ROOT, "bin/ecr-cleanup.js"), ...args], {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL_ECR: emulator.endpoint,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "demo",
+        AWS_SECRET_ACCESS_KEY: "demo",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+    });
+    return await new Promise<number>((done) => child.on("close", (code) => done(code ?? 1)));
+  } finally {
+    await emulator.stop();
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
