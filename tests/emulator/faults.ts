@@ -1,0 +1,196 @@
+/**
+ * Fault injection and counters, changed at run time by tests: latency, token-bucket throttling, one-shot failures,
+ * partial batch-delete failures and hooks run before an operation is served. Keyed by operation name, or '*' for all.
+ */
+import type { Json } from "./protocol";
+
+export type FaultKind = "throttle" | "server-error" | "drop-connection";
+
+export interface HookContext {
+  readonly operation: string;
+  readonly input: Json;
+  readonly region: string;
+}
+
+/** May change state (e.g. move a tag), or throw an AwsError to fail the call with it. */
+export type OperationHook = (ctx: HookContext) => void | Promise<void>;
+
+export interface DigestFailure {
+  failureCode: string;
+  failureReason: string;
+}
+
+/** One served request, newest last (at most LOG_LIMIT kept). */
+export interface RequestRecord {
+  readonly operation: string;
+  readonly input: Json;
+  /** `ok`, the AWS error code returned, or the injected fault. */
+  readonly outcome: string;
+}
+
+const LOG_LIMIT = 10_000;
+
+class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+
+  constructor(
+    private readonly rate: number,
+    private readonly capacity: number,
+  ) {
+    this.tokens = capacity;
+  }
+
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export class Faults {
+  /** Successful calls by operation. */
+  readonly calls: Record<string, number> = {};
+  /** Calls that ended in an AWS error from the operation itself (not injected), by operation. */
+  readonly errors: Record<string, number> = {};
+  /** Injected failures by kind, then operation (token-bucket throttles count as `throttle`). */
+  readonly injected: Record<FaultKind, Record<string, number>> = { throttle: {}, "server-error": {}, "drop-connection": {} };
+  /** Requests served, with their inputs: lets a test check what was sent and in which order. */
+  readonly log: RequestRecord[] = [];
+
+  private readonly latency = new Map<string, number>();
+  private readonly rates = new Map<string, { rate: number; burst: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly pending = new Map<string, { kind: FaultKind; count: number }[]>();
+  private readonly digestFailures = new Map<string, Map<string, DigestFailure>>();
+  private hooks: { op: string; hook: OperationHook; once: boolean }[] = [];
+
+  /** Delay before every call, or before calls of one operation (which then wins over the global delay). */
+  setLatency(ms: number): void;
+  setLatency(op: string, ms: number): void;
+  setLatency(a: string | number, b?: number): void {
+    if (typeof a === "number") this.latency.set("*", a);
+    else this.latency.set(a, b ?? 0);
+  }
+
+  /**
+   * Token bucket of `callsPerSecond` for an operation; '*' gives each operation without its own limit a bucket of
+   * that rate (ECR's limits are per API action). `burst` is the bucket size, `callsPerSecond` by default (at least 1
+   * when the rate is positive); a rate of 0 with no burst throttles every call. `null` removes the limit.
+   */
+  throttle(op: string, callsPerSecond: number | null, burst?: number): void {
+    for (const key of [...this.buckets.keys()]) if (op === "*" || key === op) this.buckets.delete(key);
+    if (callsPerSecond === null) this.rates.delete(op);
+    else this.rates.set(op, { rate: callsPerSecond, burst: burst ?? (callsPerSecond > 0 ? Math.max(1, callsPerSecond) : 0) });
+  }
+
+  /** The next `count` calls of `op` ('*': of any operation) fail with `kind`. Queued after earlier failNext calls. */
+  failNext(op: string, count: number, kind: FaultKind): void {
+    if (count <= 0) return;
+    const queue = this.pending.get(op) ?? [];
+    queue.push({ kind, count });
+    this.pending.set(op, queue);
+  }
+
+  /** BatchDeleteImage reports these digests of `repo` in failures[] with `failureCode`, and leaves them in place. */
+  failDigests(repo: string, digests: readonly string[], failureCode: string, failureReason = "Injected failure"): void {
+    const byDigest = this.digestFailures.get(repo) ?? new Map<string, DigestFailure>();
+    for (const d of digests) byDigest.set(d, { failureCode, failureReason });
+    this.digestFailures.set(repo, byDigest);
+  }
+
+  clearFailDigests(repo?: string): void {
+    if (repo === undefined) this.digestFailures.clear();
+    else this.digestFailures.delete(repo);
+  }
+
+  /** Runs `hook` before each call of `op` ('*': every operation) is served; returns a function that removes it. */
+  beforeOperation(op: string, hook: OperationHook, opts: { once?: boolean } = {}): () => void {
+    const entry = { op, hook, once: opts.once ?? false };
+    this.hooks.push(entry);
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== entry);
+    };
+  }
+
+  clearHooks(): void {
+    this.hooks = [];
+  }
+
+  /** Clears every fault, hook, counter and the log. */
+  reset(): void {
+    for (const k of Object.keys(this.calls)) delete this.calls[k];
+    for (const k of Object.keys(this.errors)) delete this.errors[k];
+    for (const byOp of Object.values(this.injected)) for (const k of Object.keys(byOp)) delete byOp[k];
+    this.log.length = 0;
+    this.latency.clear();
+    this.rates.clear();
+    this.buckets.clear();
+    this.pending.clear();
+    this.digestFailures.clear();
+    this.hooks = [];
+  }
+
+  callCount(op: string): number {
+    return this.calls[op] ?? 0;
+  }
+
+  injectedCount(kind: FaultKind, op?: string): number {
+    const byOp = this.injected[kind];
+    return op === undefined ? Object.values(byOp).reduce((a, b) => a + b, 0) : (byOp[op] ?? 0);
+  }
+
+  // ---- used by the server ----
+
+  latencyFor(op: string): number {
+    return this.latency.get(op) ?? this.latency.get("*") ?? 0;
+  }
+
+  /** The fault to inject into this call, if any, counted as injected. */
+  takeFault(op: string): FaultKind | undefined {
+    const kind = this.takePending(op) ?? this.takePending("*") ?? (this.takeToken(op) ? undefined : "throttle");
+    if (kind) this.injected[kind][op] = (this.injected[kind][op] ?? 0) + 1;
+    return kind;
+  }
+
+  async runHooks(ctx: HookContext): Promise<void> {
+    for (const entry of [...this.hooks]) {
+      if (entry.op !== "*" && entry.op !== ctx.operation) continue;
+      if (entry.once) this.hooks = this.hooks.filter((h) => h !== entry);
+      await entry.hook(ctx);
+    }
+  }
+
+  digestFailure(repo: string, digest: string): DigestFailure | undefined {
+    return this.digestFailures.get(repo)?.get(digest);
+  }
+
+  record(operation: string, input: Json, outcome: string): void {
+    if (outcome === "ok") this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    else if (!(outcome in this.injected)) this.errors[operation] = (this.errors[operation] ?? 0) + 1;
+    this.log.push({ operation, input, outcome });
+    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+  }
+
+  private takePending(op: string): FaultKind | undefined {
+    const queue = this.pending.get(op);
+    const head = queue?.[0];
+    if (!queue || !head) return undefined;
+    if (--head.count <= 0) queue.shift();
+    return head.kind;
+  }
+
+  private takeToken(op: string): boolean {
+    const limit = this.rates.get(op) ?? this.rates.get("*");
+    if (!limit) return true;
+    let bucket = this.buckets.get(op);
+    if (!bucket) {
+      bucket = new TokenBucket(limit.rate, limit.burst);
+      this.buckets.set(op, bucket);
+    }
+    return bucket.take();
+  }
+}
