@@ -3,7 +3,7 @@
  * (AmazonEC2ContainerRegistry_V20150921, JSON 1.1). Where the reference is silent, comments say what was chosen.
  */
 import { MANIFEST_MEDIA_TYPES, isIndexMediaType, readManifest, sha256Digest, type ManifestFacts } from "./manifests";
-import { paginate, seqKey } from "./paging";
+import { paginate, where, type Cursor } from "./paging";
 import { AwsError, epochSeconds, invalidParameter, type Json, type JsonOperation, type RequestContext } from "./protocol";
 import type { ImageStatus, Registry, StoredImage, StoredRepository, TagMutability } from "./registry";
 import { imageIds, int, list, obj, oneOf, str, type ImageIdInput } from "./validate";
@@ -92,7 +92,7 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
         });
         return { repositories: found.map(repositoryShape) };
       }
-      const page = paginate(own ? registry.repositories() : [], (r) => seqKey(r.seq), {
+      const page = paginate(() => (own ? registry.repositories() : []), (r) => [r.seq, ""], {
         scope: `DescribeRepositories/${registryId}`,
         maxResults,
         nextToken,
@@ -101,13 +101,13 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
     },
 
     DescribeImages(input, ctx) {
-      const { repo } = target(input, ctx);
       const ids = imageIds(input, "imageIds", 1, 100, false);
       const maxResults = int(input, "maxResults", 1, 1000);
       const nextToken = str(input, "nextToken");
       const filter = obj(input, "filter") ?? {};
       const tagStatus = oneOf(filter, "tagStatus", TAG_STATUS, "filter.tagStatus");
       const imageStatus = oneOf(filter, "imageStatus", IMAGE_STATUS_FILTER, "filter.imageStatus");
+      const { registry, repo } = target(input, ctx);
       if (ids) {
         if (maxResults !== undefined || nextToken !== undefined) {
           // The reference: maxResults and nextToken "cannot be used when you specify images with imageIds".
@@ -124,10 +124,9 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
         const images = [...found.values()].filter((i) => matchesTagStatus(i, tagStatus ?? "ANY") && matchesStatus(i, imageStatus ?? "ANY"));
         return { imageDetails: images.map((i) => imageDetail(repo, i)) };
       }
-      const images = [...repo.images.values()].filter(
-        (i) => matchesTagStatus(i, tagStatus ?? "ANY") && matchesStatus(i, imageStatus ?? "ACTIVE"),
-      );
-      const page = paginate(images, (i) => seqKey(i.seq), {
+      const images = (after?: Cursor) =>
+        where(registry.imagesAfter(repo, after?.[0]), (i) => matchesTagStatus(i, tagStatus ?? "ANY") && matchesStatus(i, imageStatus ?? "ACTIVE"));
+      const page = paginate(images, (i) => [i.seq, ""], {
         scope: `DescribeImages/${repo.registryId}/${repo.name}/${tagStatus ?? "ANY"}/${imageStatus ?? "ACTIVE"}`,
         maxResults,
         nextToken,
@@ -136,35 +135,34 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
     },
 
     ListImages(input, ctx) {
-      const { repo } = target(input, ctx);
       const maxResults = int(input, "maxResults", 1, 1000);
       const nextToken = str(input, "nextToken");
       const filter = obj(input, "filter") ?? {};
       const tagStatus = oneOf(filter, "tagStatus", TAG_STATUS, "filter.tagStatus") ?? "ANY";
       const imageStatus = oneOf(filter, "imageStatus", IMAGE_STATUS_FILTER, "filter.imageStatus") ?? "ACTIVE";
+      const { registry, repo } = target(input, ctx);
       // One identifier per tag; an untagged image is listed by digest alone.
-      const entries: { key: string; id: { imageDigest: string; imageTag?: string } }[] = [];
-      for (const image of repo.images.values()) {
-        if (!matchesStatus(image, imageStatus) || !matchesTagStatus(image, tagStatus)) continue;
-        if (image.tags.length === 0) entries.push({ key: seqKey(image.seq), id: { imageDigest: image.digest } });
-        for (const tag of [...image.tags].sort()) {
-          entries.push({ key: seqKey(image.seq, tag), id: { imageDigest: image.digest, imageTag: tag } });
+      function* entries(after?: Cursor): Generator<{ seq: number; imageDigest: string; imageTag?: string }> {
+        for (const image of registry.imagesAfter(repo, after && after[0] - 1)) {
+          if (!matchesStatus(image, imageStatus) || !matchesTagStatus(image, tagStatus)) continue;
+          if (image.tags.length === 0) yield { seq: image.seq, imageDigest: image.digest };
+          for (const tag of [...image.tags].sort()) yield { seq: image.seq, imageDigest: image.digest, imageTag: tag };
         }
       }
-      const page = paginate(entries, (e) => e.key, {
+      const page = paginate(entries, (e) => [e.seq, e.imageTag ?? ""], {
         scope: `ListImages/${repo.registryId}/${repo.name}/${tagStatus}/${imageStatus}`,
         maxResults,
         nextToken,
       });
-      return { imageIds: page.items.map((e) => e.id), nextToken: page.nextToken };
+      return { imageIds: page.items.map((e) => ({ imageDigest: e.imageDigest, imageTag: e.imageTag })), nextToken: page.nextToken };
     },
 
     BatchGetImage(input, ctx) {
-      const { registry, repo } = target(input, ctx);
       const ids = imageIds(input, "imageIds", 1, 100, true)!;
       const accepted = list(input, "acceptedMediaTypes", 1, 100)?.map((_, i) =>
         str(input.acceptedMediaTypes as Json, String(i), { required: true }, `acceptedMediaTypes.${i + 1}.member`)!,
       );
+      const { registry, repo } = target(input, ctx);
       const images: Json[] = [];
       const failures: Json[] = [];
       const served = new Set<string>();
@@ -213,8 +211,8 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
     },
 
     BatchDeleteImage(input, ctx) {
-      const { registry, repo } = target(input, ctx);
       const ids = imageIds(input, "imageIds", 1, 100, true)!;
+      const { registry, repo } = target(input, ctx);
       // Manifest lists present when the call starts protect what they list, even if the same call deletes them
       // (not documented; the strict reading): an index must go in an earlier call than its children.
       const listedEarlierInCall = new Map<string, string[]>();
@@ -270,7 +268,6 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
     },
 
     PutImage(input, ctx) {
-      const { registry, repo } = target(input, ctx);
       const manifest = str(input, "imageManifest", { required: true, min: 1, max: MAX_MANIFEST_LENGTH })!;
       const mediaTypeParam = str(input, "imageManifestMediaType");
       const tag = str(input, "imageTag", { min: 1, max: 300 });
@@ -292,6 +289,7 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
         throw invalidParameter("imageManifestMediaType", `Member must satisfy enum value set: [${MANIFEST_MEDIA_TYPES.join(", ")}]`);
       }
       if (tag !== undefined && !TAG.test(tag)) throw invalidParameter("imageTag", `Member must satisfy regular expression pattern: ${TAG.source}`);
+      const { registry, repo } = target(input, ctx);
       const digest = sha256Digest(manifest);
       if (digestParam !== undefined && digestParam !== digest) {
         throw new AwsError(

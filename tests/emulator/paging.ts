@@ -7,42 +7,55 @@ import { invalidParameter } from "./protocol";
 /** Page size when maxResults is omitted (ECR reference: "returns up to 100 results and a nextToken value"). */
 export const DEFAULT_PAGE_SIZE = 100;
 
+/** Sort key: insertion sequence number, then a name (a tag, for ListImages). */
+export type Cursor = readonly [number, string];
+
 export interface Page<T> {
   items: T[];
   nextToken?: string;
 }
 
-/** `items` must be sorted by `keyOf` ascending; `scope` names the request (operation, repository, filter). */
+/**
+ * `source(after)` yields the items in `keyOf` order, starting anywhere at or before the cursor `after` (from the
+ * start when there is none); `scope` names the request (operation, repository, filter).
+ */
 export function paginate<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
+  source: (after: Cursor | undefined) => Iterable<T>,
+  keyOf: (item: T) => Cursor,
   opts: { scope: string; maxResults?: number; nextToken?: string },
 ): Page<T> {
-  let start = 0;
-  if (opts.nextToken !== undefined) {
-    const after = decode(opts.nextToken, opts.scope);
-    start = items.findIndex((item) => keyOf(item) > after);
-    if (start < 0) start = items.length;
-  }
+  const after = opts.nextToken === undefined ? undefined : decode(opts.nextToken, opts.scope);
   const size = opts.maxResults ?? DEFAULT_PAGE_SIZE;
-  const page = items.slice(start, start + size);
-  const more = start + size < items.length;
+  const page: T[] = [];
+  let more = false;
+  for (const item of source(after)) {
+    if (after && compare(keyOf(item), after) <= 0) continue;
+    if (page.length === size) {
+      more = true;
+      break;
+    }
+    page.push(item);
+  }
   return { items: page, nextToken: more ? encode(opts.scope, keyOf(page[page.length - 1])) : undefined };
 }
 
-/** Zero-padded so that numeric sequence numbers sort as strings. */
-export function seqKey(seq: number, suffix = ""): string {
-  return `${seq.toString().padStart(15, "0")}\u0000${suffix}`;
+export function* where<T>(items: Iterable<T>, keep: (item: T) => boolean): Generator<T> {
+  for (const item of items) if (keep(item)) yield item;
 }
 
-function encode(scope: string, after: string): string {
+function compare(a: Cursor, b: Cursor): number {
+  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+}
+
+function encode(scope: string, after: Cursor): string {
   return Buffer.from(JSON.stringify({ s: scope, a: after }), "utf8").toString("base64");
 }
 
-function decode(token: string, scope: string): string {
+function decode(token: string, scope: string): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { s?: unknown; a?: unknown };
-    if (parsed.s === scope && typeof parsed.a === "string") return parsed.a;
+    const a = parsed.a;
+    if (parsed.s === scope && Array.isArray(a) && typeof a[0] === "number" && typeof a[1] === "string") return [a[0], a[1]];
   } catch {
     // fall through: any token we did not issue for this request is invalid
   }

@@ -44,6 +44,8 @@ export interface StoredRepository {
   readonly tags: Map<string, string>;
   /** child digest -> digests of the indexes in the repository that list it. */
   readonly listedBy: Map<string, Set<string>>;
+  /** Images by seq, deleted ones included until compaction: lets a page start at its cursor without a scan. */
+  order: StoredImage[];
 }
 
 /** A read-only copy of an image, as `images()` hands it out. */
@@ -106,6 +108,7 @@ export class Registry {
       images: new Map(),
       tags: new Map(),
       listedBy: new Map(),
+      order: [],
     };
     this.repos.set(name, repo);
     return repo;
@@ -257,6 +260,7 @@ export class Registry {
   insert(repo: StoredRepository, fields: Omit<StoredImage, "seq" | "tags">): StoredImage {
     const image: StoredImage = { ...fields, tags: [], seq: ++this.seq };
     repo.images.set(image.digest, image);
+    repo.order.push(image);
     for (const child of image.children) {
       const parents = repo.listedBy.get(child) ?? new Set<string>();
       parents.add(image.digest);
@@ -291,6 +295,25 @@ export class Registry {
       if (parents?.size === 0) repo.listedBy.delete(child);
     }
     repo.images.delete(digest);
+    if (repo.order.length > 64 && repo.images.size < repo.order.length / 2) {
+      repo.order = repo.order.filter((i) => repo.images.get(i.digest) === i);
+    }
+  }
+
+  /** Live images with seq greater than `afterSeq`, in seq order. */
+  *imagesAfter(repo: StoredRepository, afterSeq = 0): Generator<StoredImage> {
+    const order = repo.order;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order[mid].seq <= afterSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < order.length; i++) {
+      const image = order[i];
+      if (repo.images.get(image.digest) === image) yield image;
+    }
   }
 
   resolve(repo: StoredRepository, digestOrTag: string): StoredImage | undefined {
