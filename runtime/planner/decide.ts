@@ -5,8 +5,8 @@ import type { ImageRecord, Policy, PolicyMode, PolicyVerdict } from "./types";
 
 export interface PolicyDecision {
   mode: PolicyMode;
-  /** Verdicts by digest; an image with no entry is not this policy's business. */
-  verdicts: Map<string, PolicyVerdict>;
+  /** Verdicts aligned with `sorted` (an array, not a map keyed by digest: the planner's hot path); undefined: not this policy's business. */
+  verdicts: (PolicyVerdict | undefined)[];
 }
 
 /** Index in `sorted` of the oldest channel position, or -1 when no image carries a significant tag. */
@@ -30,11 +30,9 @@ export function findAnchor(entries: readonly string[], sorted: readonly ImageRec
 
 /** `sorted` holds the repository's top-level images in the planner's order (see order.ts). */
 export function decide(policy: Policy, sorted: readonly ImageRecord[], now: number): PolicyDecision {
-  const verdicts = new Map<string, PolicyVerdict>();
-  const keep = (image: ImageRecord, reason: PolicyVerdict["reason"]) =>
-    verdicts.set(image.digest, { policy: policy.name, verdict: "keep", reason });
-  const remove = (image: ImageRecord, reason: PolicyVerdict["reason"]) =>
-    verdicts.set(image.digest, { policy: policy.name, verdict: "delete", reason });
+  const verdicts = new Array<PolicyVerdict | undefined>(sorted.length);
+  const keep = (i: number, reason: PolicyVerdict["reason"]) => (verdicts[i] = { policy: policy.name, verdict: "keep", reason });
+  const remove = (i: number, reason: PolicyVerdict["reason"]) => (verdicts[i] = { policy: policy.name, verdict: "delete", reason });
   const pulledSince = policy.keepPulledWithinMs === undefined ? undefined : now - policy.keepPulledWithinMs;
   const recentlyPulled = (image: ImageRecord) =>
     pulledSince !== undefined && image.lastPulledAt !== undefined && image.lastPulledAt >= pulledSince;
@@ -44,12 +42,12 @@ export function decide(policy: Policy, sorted: readonly ImageRecord[], now: numb
     const anchor = sorted[anchorIndex];
     const periodStart = anchor.pushedAt - policy.protectedPeriodMs;
     sorted.forEach((image, i) => {
-      if (i === anchorIndex) keep(image, "anchor");
-      else if (i < anchorIndex) keep(image, "newer-than-anchor");
-      else if (image.pushedAt >= periodStart) keep(image, "period");
-      else if (i - anchorIndex <= policy.protectedCount) keep(image, "count");
-      else if (recentlyPulled(image)) keep(image, "pulled");
-      else remove(image, "beyond-window");
+      if (i === anchorIndex) keep(i, "anchor");
+      else if (i < anchorIndex) keep(i, "newer-than-anchor");
+      else if (image.pushedAt >= periodStart) keep(i, "period");
+      else if (i - anchorIndex <= policy.protectedCount) keep(i, "count");
+      else if (recentlyPulled(image)) keep(i, "pulled");
+      else remove(i, "beyond-window");
     });
     return {
       mode: { policy: policy.name, mode: "anchor", anchor: { digest: anchor.digest, tags: anchor.tags, pushedAt: anchor.pushedAt } },
@@ -60,10 +58,10 @@ export function decide(policy: Policy, sorted: readonly ImageRecord[], now: numb
   const periodStart = now - policy.protectedPeriodMs;
   sorted.forEach((image, i) => {
     const untagged = image.tags.length === 0;
-    if (i < policy.protectedCount) keep(image, "count");
-    else if (untagged && image.pushedAt >= periodStart) keep(image, "period");
-    else if (recentlyPulled(image)) keep(image, "pulled");
-    else if (untagged) remove(image, "untagged-expired");
+    if (i < policy.protectedCount) keep(i, "count");
+    else if (untagged && image.pushedAt >= periodStart) keep(i, "period");
+    else if (recentlyPulled(image)) keep(i, "pulled");
+    else if (untagged) remove(i, "untagged-expired");
   });
   const mode: PolicyMode = { policy: policy.name, mode: "untagged" };
   if (policy.significantTags !== "*") mode.noSignificantTag = true;

@@ -5,7 +5,7 @@
  */
 import { decide } from "./decide";
 import { compareImages } from "./order";
-import { buildUnits } from "./units";
+import { buildUnits, Units } from "./units";
 import type { ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
 
 export interface PlanInput {
@@ -36,12 +36,17 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   const sorted = [...units.topLevel].sort(compareImages);
 
   const decisions = policies.map((policy) => decide(policy, sorted, now));
-  const topDecisions = sorted.map((image) =>
-    combine(image, decisions.flatMap((d) => d.verdicts.get(image.digest) ?? [])),
-  );
+  const topDecisions = sorted.map((image, i) => {
+    const verdicts: PolicyVerdict[] = [];
+    for (const d of decisions) {
+      const verdict = d.verdicts[i];
+      if (verdict) verdicts.push(verdict);
+    }
+    return combine(image, verdicts);
+  });
 
   // In use: a unit any of whose images is in use is kept whole.
-  for (const decision of topDecisions) {
+  for (const decision of inUse.size ? topDecisions : []) {
     const members = units.members.get(decision.image.digest) ?? [];
     const used = [decision.image, ...members].find((image) => inUse.has(image.digest));
     if (used && decision.action === "delete") {
@@ -50,8 +55,40 @@ export function planRepository(input: PlanInput): RepositoryPlan {
     }
   }
 
-  // Members follow their unit, but stay while any kept unit holds them. A kept member is listed under
-  // (and `unitOf` names) the first kept unit that holds it, never under a deleted unit that shares it.
+  const all = units.members.size || units.orphans.length ? withMembers(topDecisions, units) : topDecisions;
+
+  const plan: RepositoryPlan = {
+    repository,
+    policies: policies.map((p) => p.name).sort(),
+    modes: decisions.map((d) => d.mode).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
+    decisions: all,
+  };
+
+  // Safety cap: the smallest max_deletions among the governing policies bounds the whole repository.
+  const caps = policies.flatMap((p) => (p.maxDeletions === undefined ? [] : [p.maxDeletions]));
+  const planned = all.filter((d) => d.action === "delete").length;
+  if (caps.length && planned > Math.min(...caps)) {
+    plan.capExceeded = { cap: Math.min(...caps), planned };
+    for (const decision of all) {
+      if (decision.action === "delete") {
+        decision.action = "keep";
+        decision.reason = "cap-exceeded";
+      }
+    }
+  }
+  return plan;
+}
+
+/** The decisions that delete, members included. */
+export function deletions(plan: RepositoryPlan): ImageDecision[] {
+  return plan.decisions.filter((d) => d.action === "delete");
+}
+
+/**
+ * Members follow their unit, but stay while any kept unit holds them. A kept member is listed under
+ * (and `unitOf` names) the first kept unit that holds it, never under a deleted unit that shares it.
+ */
+function withMembers(topDecisions: ImageDecision[], units: Units): ImageDecision[] {
   const keptBy = new Map<string, string>();
   for (const decision of topDecisions) {
     if (decision.action === "keep") {
@@ -81,30 +118,5 @@ export function planRepository(input: PlanInput): RepositoryPlan {
     }
   }
   for (const orphan of units.orphans) all.push({ image: orphan, action: "keep", reason: "untouched", verdicts: [], wave: 0 });
-
-  const plan: RepositoryPlan = {
-    repository,
-    policies: policies.map((p) => p.name).sort(),
-    modes: decisions.map((d) => d.mode).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
-    decisions: all,
-  };
-
-  // Safety cap: the smallest max_deletions among the governing policies bounds the whole repository.
-  const caps = policies.flatMap((p) => (p.maxDeletions === undefined ? [] : [p.maxDeletions]));
-  const planned = all.filter((d) => d.action === "delete").length;
-  if (caps.length && planned > Math.min(...caps)) {
-    plan.capExceeded = { cap: Math.min(...caps), planned };
-    for (const decision of all) {
-      if (decision.action === "delete") {
-        decision.action = "keep";
-        decision.reason = "cap-exceeded";
-      }
-    }
-  }
-  return plan;
-}
-
-/** The decisions that delete, members included. */
-export function deletions(plan: RepositoryPlan): ImageDecision[] {
-  return plan.decisions.filter((d) => d.action === "delete");
+  return all;
 }

@@ -39,27 +39,32 @@ export interface Units {
 }
 
 export function buildUnits(images: readonly ImageRecord[]): Units {
+  const members = new Map<string, ImageRecord[]>();
+  const depth = new Map<string, number>();
+  // Claimed (owner, member) pairs; most repositories hold no index and no referrer, and stop here.
+  const claims: [string, string][] = [];
+  for (const image of images) {
+    for (const child of image.childDigests ?? []) claims.push([image.digest, child]);
+    for (const owner of ownerDigests(image)) claims.push([owner, image.digest]);
+  }
+  if (claims.length === 0) return { topLevel: [...images], members, orphans: [], depth };
+
   const byDigest = new Map(images.map((image) => [image.digest, image]));
-  // Edges from an image to the images that belong to it.
+  // Edges from an image to the images that belong to it, both in this repository.
   const belongers = new Map<string, string[]>();
   const hasOwner = new Set<string>();
-  const link = (owner: string, member: string) => {
-    if (owner === member || !byDigest.has(owner) || !byDigest.has(member)) return;
+  for (const [owner, member] of claims) {
+    if (owner === member || !byDigest.has(owner) || !byDigest.has(member)) continue;
     const list = belongers.get(owner);
     if (list) list.push(member);
     else belongers.set(owner, [member]);
     hasOwner.add(member);
-  };
-  for (const image of images) {
-    for (const child of image.childDigests ?? []) link(image.digest, child);
-    for (const owner of ownerDigests(image)) link(owner, image.digest);
   }
 
   const topLevel = images.filter((image) => !hasOwner.has(image.digest));
-  const members = new Map<string, ImageRecord[]>();
   const reached = new Set<string>();
-  const depth = new Map<string, number>();
   for (const top of topLevel) {
+    if (!belongers.has(top.digest)) continue;
     const unit: ImageRecord[] = [];
     const seen = new Set([top.digest]);
     const stack = [...(belongers.get(top.digest) ?? [])];
@@ -71,7 +76,7 @@ export function buildUnits(images: readonly ImageRecord[]): Units {
       unit.push(byDigest.get(digest)!);
       stack.push(...(belongers.get(digest) ?? []));
     }
-    if (unit.length) members.set(top.digest, unit.sort(compareImages));
+    members.set(top.digest, unit.sort(compareImages));
     assignDepths(top.digest, unit, belongers, depth);
   }
   const orphans = images.filter((image) => hasOwner.has(image.digest) && !reached.has(image.digest));
