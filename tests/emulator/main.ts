@@ -1,4 +1,4 @@
-/** Starts an empty emulator for manual use: `node dist/tests/emulator/main.js [--port N] [--region R]`. */
+/** Starts an empty emulator (ECR, ECS, Lambda) for manual use: `node dist/tests/emulator/main.js [--port N] [--region R]`. */
 import { startEcrEmulator } from "./server";
 
 async function main(): Promise<void> {
@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${value("--port")}`);
   const emulator = await startEcrEmulator({ port, region: value("--region") });
   console.log(emulator.endpoint);
-  console.error(`ECR emulator for account ${emulator.account}, region ${emulator.region}; e.g. AWS_ENDPOINT_URL_ECR=${emulator.endpoint}`);
+  console.error(
+    `ECR, ECS and Lambda emulator for account ${emulator.account}, region ${emulator.region}; e.g. AWS_ENDPOINT_URL=${emulator.endpoint}`,
+  );
   const stop = () => void emulator.stop().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -2,7 +2,7 @@
  * nextToken paging. A token is an opaque cursor (the sort key of the last item returned), so a page after a delete or
  * a push neither skips nor repeats the items that were already there; it is bound to the request it came from.
  */
-import { invalidParameter } from "./protocol";
+import { invalidParameter, type AwsError } from "./protocol";
 
 /** Page size when maxResults is omitted (ECR reference: "returns up to 100 results and a nextToken value"). */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -17,14 +17,15 @@ export interface Page<T> {
 
 /**
  * `source(after)` yields the items in `keyOf` order, starting anywhere at or before the cursor `after` (from the
- * start when there is none); `scope` names the request (operation, repository, filter).
+ * start when there is none); `scope` names the request (operation, repository, filter). `invalidToken` is the
+ * service's error for a token it did not issue for this request (ECR's wording by default).
  */
 export function paginate<T>(
   source: (after: Cursor | undefined) => Iterable<T>,
   keyOf: (item: T) => Cursor,
-  opts: { scope: string; maxResults?: number; nextToken?: string },
+  opts: { scope: string; maxResults?: number; nextToken?: string; invalidToken?: (token: string) => AwsError },
 ): Page<T> {
-  const after = opts.nextToken === undefined ? undefined : decode(opts.nextToken, opts.scope);
+  const after = opts.nextToken === undefined ? undefined : decode(opts.nextToken, opts.scope, opts.invalidToken);
   const size = opts.maxResults ?? DEFAULT_PAGE_SIZE;
   const page: T[] = [];
   let more = false;
@@ -51,7 +52,7 @@ function encode(scope: string, after: Cursor): string {
   return Buffer.from(JSON.stringify({ s: scope, a: after }), "utf8").toString("base64");
 }
 
-function decode(token: string, scope: string): Cursor {
+function decode(token: string, scope: string, invalidToken?: (token: string) => AwsError): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { s?: unknown; a?: unknown };
     const a = parsed.a;
@@ -59,5 +60,5 @@ function decode(token: string, scope: string): Cursor {
   } catch {
     // fall through: any token we did not issue for this request is invalid
   }
-  throw invalidParameter("nextToken", "Invalid NextToken");
+  throw invalidToken ? invalidToken(token) : invalidParameter("nextToken", "Invalid NextToken");
 }

@@ -6,10 +6,37 @@ export class AwsError extends Error {
     readonly code: string,
     message: string,
     readonly status = 400,
+    /** What a protocol sends besides the code and message (see ErrorDetails). */
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
     this.name = code;
   }
+}
+
+export interface ErrorDetails {
+  /**
+   * The whole error body, for REST-JSON services whose error shapes name their own members (Lambda:
+   * `{"Type":"User","Message":...}`); the JSON 1.1 protocol ignores it and sends `{__type, message}`.
+   */
+  body?: Json;
+}
+
+/** The errors a protocol answers with when the emulator fails a call itself: injected faults and its own bugs. */
+export interface ProtocolErrors {
+  throttle(): AwsError;
+  server(message: string): AwsError;
+}
+
+/** JSON 1.1 services (ECR, ECS): both model ServerException; ThrottlingException is what their rate limits return. */
+export const JSON_PROTOCOL_ERRORS: ProtocolErrors = {
+  throttle: () => new AwsError("ThrottlingException", "Rate exceeded"),
+  server: (message) => new AwsError("ServerException", message, 500),
+};
+
+/** The ARN partition of a region: aws-cn and aws-us-gov for the China and GovCloud regions. */
+export function arnPartition(region: string): string {
+  return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
 }
 
 /** ECR reports shape-constraint violations as InvalidParameterException with this wording (seen in real responses). */

@@ -3,6 +3,7 @@
  * operations, no HTTP: tests seed and inspect it directly, and operations.ts applies the API's rules on top of it.
  */
 import { MediaTypes, isIndexMediaType, makeImageManifest, makeIndexManifest, readManifest, sha256Digest } from "./manifests";
+import { arnPartition } from "./protocol";
 
 /** ImageDetail.imageStatus (ECR archival): only ACTIVE images are listed unless a filter asks otherwise. */
 export type ImageStatus = "ACTIVE" | "ARCHIVED" | "ACTIVATING";
@@ -94,7 +95,7 @@ export class Registry {
     opts: { createdAt?: Date; imageTagMutability?: TagMutability; tagMutabilityExclusions?: string[] } = {},
   ): StoredRepository {
     if (this.repos.has(name)) throw new Error(`repository ${name} already exists`);
-    const partition = this.region.startsWith("cn-") ? "aws-cn" : this.region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+    const partition = arnPartition(this.region);
     const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
     const repo: StoredRepository = {
       name,

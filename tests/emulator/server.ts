@@ -1,15 +1,28 @@
 /**
- * An in-process HTTP emulator of Amazon ECR for the real AWS SDK. It speaks the JSON 1.1 protocol (POST /,
- * X-Amz-Target: <prefix>.<Operation>), ignores signatures but reads the region and access key from the credential
- * scope, and routes by a table keyed by target prefix, so that other JSON services (ECS) and REST-JSON routes
- * (Lambda) can be added later with registerJsonService / registerRestRoute.
+ * An in-process HTTP emulator of Amazon ECR for the real AWS SDK, which also serves the ECS and Lambda reads that
+ * in-use detection makes, on the same endpoint. It speaks the JSON 1.1 protocol (POST /, X-Amz-Target:
+ * <prefix>.<Operation>: ECR, ECS) and REST-JSON (method and path: Lambda), ignores signatures but reads the region
+ * and access key from the credential scope, and routes by a table keyed by target prefix and by a list of REST
+ * routes (registerJsonService / registerRestRoute).
  */
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { EcsState } from "./ecs";
+import { ECS_TARGET_PREFIX, ecsOperations } from "./ecs-operations";
 import { Faults, type FaultKind, type OperationHook } from "./faults";
+import { LambdaState } from "./lambda";
+import { lambdaRoutes } from "./lambda-operations";
 import { ECR_TARGET_PREFIX, ecrOperations } from "./operations";
-import { AwsError, serializationError, type Json, type JsonOperation, type RequestContext } from "./protocol";
+import {
+  AwsError,
+  JSON_PROTOCOL_ERRORS,
+  serializationError,
+  type Json,
+  type JsonOperation,
+  type ProtocolErrors,
+  type RequestContext,
+} from "./protocol";
 import { Registry } from "./registry";
 
 export interface EmulatorOptions {
@@ -27,17 +40,27 @@ export interface RestRoute {
   operation: string;
   method: string;
   path: RegExp;
-  /** `params` are the path's named groups. */
+  /** `params` are the path's named groups, percent-decoded. */
   handle(req: { params: Record<string, string>; query: URLSearchParams; body: Json }, ctx: RequestContext): unknown;
+  /** The service's own throttling and server errors (injected faults, emulator bugs); JSON 1.1's by default. */
+  errors?: ProtocolErrors;
 }
 
 interface Resolved {
   operation: string;
   run: (body: Json, ctx: RequestContext) => unknown;
   contentType: string;
+  /** REST-JSON: errors are sent as their `details.body` (or `{message}`), not as `{__type, message}`. */
+  rest: boolean;
+  /** What hooks and the request log see: the body, and for a REST route its path and query parameters too. */
+  input: (body: Json) => Json;
+  errors: ProtocolErrors;
 }
 
 const JSON_11 = "application/x-amz-json-1.1";
+// "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1", or "...@sha256:..."
+const ECR_IMAGE_URI =
+  /^(?<host>(?<account>\d{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)\/(?<repo>[^:@]+)(?::(?<tag>[^@]+))?(?:@(?<digest>.+))?$/;
 // "Credential=AKID/20240101/us-east-1/ecr/aws4_request"
 const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
 
@@ -53,6 +76,8 @@ export class EcrEmulator {
   port = 0;
 
   private readonly registries = new Map<string, Registry>();
+  private readonly ecsStates = new Map<string, EcsState>();
+  private readonly lambdaStates = new Map<string, LambdaState>();
   private readonly jsonServices = new Map<string, Record<string, JsonOperation>>();
   private readonly restRoutes: RestRoute[] = [];
   private readonly sockets = new Set<Socket>();
@@ -75,6 +100,8 @@ export class EcrEmulator {
         pullTimeExcluded: (key) => key !== undefined && this.pullTimeUpdateExclusions.has(key),
       }),
     );
+    this.registerJsonService(ECS_TARGET_PREFIX, ecsOperations({ ecsFor: (region) => this.ecsFor(region) }));
+    for (const route of lambdaRoutes({ lambdaFor: (region) => this.lambdaFor(region) })) this.registerRestRoute(route);
   }
 
   /** The default region's registry: seed and inspect state here. */
@@ -84,12 +111,42 @@ export class EcrEmulator {
 
   /** Each region has its own registry, as in AWS; created empty on first use. */
   registryFor(region: string): Registry {
-    let registry = this.registries.get(region);
-    if (!registry) {
-      registry = new Registry(this.account, region, () => this.clock());
-      this.registries.set(region, registry);
-    }
-    return registry;
+    return perRegion(this.registries, region, () => new Registry(this.account, region, () => this.clock()));
+  }
+
+  /** The default region's ECS state (clusters, task definitions, tasks, services): seed and inspect it here. */
+  get ecs(): EcsState {
+    return this.ecsFor(this.region);
+  }
+
+  /** ECS state is per region, as in AWS; created empty on first use. */
+  ecsFor(region: string): EcsState {
+    return perRegion(this.ecsStates, region, () => new EcsState(this.account, region, () => this.clock()));
+  }
+
+  /** The default region's Lambda functions: seed and inspect them here. */
+  get lambda(): LambdaState {
+    return this.lambdaFor(this.region);
+  }
+
+  /** Lambda functions are per region, as in AWS; created empty on first use. */
+  lambdaFor(region: string): LambdaState {
+    return perRegion(
+      this.lambdaStates,
+      region,
+      () => new LambdaState(this.account, region, () => this.clock(), (uri) => this.resolveEcrImage(uri)),
+    );
+  }
+
+  /** `host/repo@digest` of the image an ECR image URI names in this emulator's registries, if it names one. */
+  private resolveEcrImage(uri: string): string | undefined {
+    const m = ECR_IMAGE_URI.exec(uri);
+    if (!m || m.groups!.account !== this.account) return undefined;
+    const { host, region, repo, tag, digest } = m.groups!;
+    const registry = this.registryFor(region);
+    const stored = registry.repository(repo);
+    const image = stored && registry.resolve(stored, digest ?? tag ?? "latest");
+    return image && `${host}/${repo}@${image.digest}`;
   }
 
   /** Adds (or extends) a JSON-protocol service, e.g. `AmazonEC2ContainerServiceV20141113` for ECS. */
@@ -125,7 +182,7 @@ export class EcrEmulator {
   clearHooks(): void {
     this.faults.clearHooks();
   }
-  /** Clears faults, hooks and counters (not the registries: `registry.clear()` does that). */
+  /** Clears faults, hooks and counters (not the state: `registry.clear()`, `ecs.clear()`, `lambda.clear()` do that). */
   reset(): void {
     this.faults.reset();
   }
@@ -161,28 +218,30 @@ export class EcrEmulator {
     const resolved = this.resolve(req, url);
     if (!resolved) {
       const target = req.headers["x-amz-target"] ?? `${req.method} ${url.pathname}`;
-      return send(res, JSON_11, new AwsError("UnknownOperationException", `Unknown operation ${String(target)}`));
+      const unknown = new AwsError("UnknownOperationException", `Unknown operation ${String(target)}`);
+      return send(res, { contentType: JSON_11, rest: false }, unknown);
     }
     const { operation } = resolved;
     const ctx: RequestContext = { operation, region: credential?.[2] ?? this.region, accessKeyId: credential?.[1] };
     let input: Json = {};
     try {
-      input = parseBody(body);
+      const parsed = parseBody(body);
+      input = resolved.input(parsed);
       const delay = this.faults.latencyFor(operation);
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       const fault = this.faults.takeFault(operation);
       if (fault) {
         this.faults.record(operation, input, fault);
-        return inject(fault, req, res, resolved.contentType);
+        return inject(fault, req, res, resolved);
       }
       await this.faults.runHooks({ operation, input, region: ctx.region });
-      const output = await resolved.run(input, ctx);
+      const output = await resolved.run(parsed, ctx);
       this.faults.record(operation, input, "ok");
-      send(res, resolved.contentType, output ?? {});
+      send(res, resolved, output ?? {});
     } catch (err) {
-      const error = err instanceof AwsError ? err : internalError(err);
+      const error = err instanceof AwsError ? err : internalError(err, resolved.errors);
       this.faults.record(operation, input, error.code);
-      send(res, resolved.contentType, error);
+      send(res, resolved, error);
     }
   }
 
@@ -192,16 +251,21 @@ export class EcrEmulator {
       const dot = target.lastIndexOf(".");
       const operation = target.slice(dot + 1);
       const run = this.jsonServices.get(target.slice(0, dot))?.[operation];
-      return req.method === "POST" && run ? { operation, run, contentType: JSON_11 } : undefined;
+      return req.method === "POST" && run
+        ? { operation, run, contentType: JSON_11, rest: false, input: (body) => body, errors: JSON_PROTOCOL_ERRORS }
+        : undefined;
     }
     for (const route of this.restRoutes) {
       const match = req.method === route.method ? route.path.exec(url.pathname) : null;
       if (match) {
-        const params = match.groups ?? {};
+        const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, percentDecoded(v)]));
         return {
           operation: route.operation,
           run: (body, ctx) => route.handle({ params, query: url.searchParams, body }, ctx),
           contentType: "application/json",
+          rest: true,
+          input: (body) => ({ ...params, ...Object.fromEntries(url.searchParams), ...body }),
+          errors: route.errors ?? JSON_PROTOCOL_ERRORS,
         };
       }
     }
@@ -236,28 +300,46 @@ function parseBody(body: string): Json {
   return parsed as Json;
 }
 
-function internalError(err: unknown): AwsError {
-  // An emulator bug: say so loudly, and answer as ECR answers a server-side failure.
-  console.error("ecr emulator: unexpected error", err);
-  return new AwsError("ServerException", `Emulator error: ${err instanceof Error ? err.message : String(err)}`, 500);
+function perRegion<T>(states: Map<string, T>, region: string, create: () => T): T {
+  let state = states.get(region);
+  if (!state) {
+    state = create();
+    states.set(region, state);
+  }
+  return state;
 }
 
-function inject(fault: FaultKind, req: http.IncomingMessage, res: http.ServerResponse, contentType: string): void {
-  if (fault === "drop-connection") {
-    req.socket.destroy();
-  } else if (fault === "throttle") {
-    // What AWS APIs return when a rate is exceeded; the SDK classifies ThrottlingException as throttling.
-    send(res, contentType, new AwsError("ThrottlingException", "Rate exceeded"));
-  } else {
-    send(res, contentType, new AwsError("ServerException", "Injected server error", 500));
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
 }
 
-function send(res: http.ServerResponse, contentType: string, payload: unknown): void {
+function internalError(err: unknown, errors: ProtocolErrors): AwsError {
+  // An emulator bug: say so loudly, and answer as the service answers a server-side failure.
+  console.error("ecr emulator: unexpected error", err);
+  return errors.server(`Emulator error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+function inject(fault: FaultKind, req: http.IncomingMessage, res: http.ServerResponse, resolved: Resolved): void {
+  if (fault === "drop-connection") {
+    req.socket.destroy();
+  } else if (fault === "throttle") {
+    // What the service returns when a rate is exceeded; the SDK classifies it as throttling.
+    send(res, resolved, resolved.errors.throttle());
+  } else {
+    send(res, resolved, resolved.errors.server("Injected server error"));
+  }
+}
+
+function send(res: http.ServerResponse, protocol: Pick<Resolved, "contentType" | "rest">, payload: unknown): void {
   const error = payload instanceof AwsError ? payload : undefined;
-  const text = JSON.stringify(error ? { __type: error.code, message: error.message } : payload);
+  const errorBody = error && (protocol.rest ? (error.details.body ?? { message: error.message }) : { __type: error.code, message: error.message });
+  const text = JSON.stringify(errorBody ?? payload);
   const headers: http.OutgoingHttpHeaders = {
-    "Content-Type": contentType,
+    "Content-Type": protocol.contentType,
     "Content-Length": Buffer.byteLength(text, "utf8"),
     "x-amzn-RequestId": randomUUID(),
   };
