@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { runCli, writePolicyFile } from "./support/cli";
-import { emulatorEnv } from "./support/emulator-env";
+import { awsEnv } from "./support/aws-env";
 
 const DAY = 86_400_000;
 const NOW = "2026-01-01T00:00:00.000Z";
@@ -29,7 +29,7 @@ describe("the CLI end to end against the emulator", () => {
   });
 
   const run = (config: string, ...extra: string[]) =>
-    runCli(["--config", config, "--now", NOW, "--output", "json", ...extra], emulatorEnv(emulator.endpoint));
+    runCli(["--config", config, "--now", NOW, "--output", "json", ...extra], awsEnv(emulator.endpoint));
 
   /** `count` images, one a day going back from `newestDaysAgo`; `tagged` maps an age in days to its tags. */
   function seedDaily(repo: string, count: number, tagged: Record<number, string[]> = {}, newestDaysAgo = 1): string[] {
@@ -66,7 +66,13 @@ ${extra}`);
     const plan = JSON.parse(dry.stdout);
     expect(planned(plan, "hello_world")).to.deep.equal(digests.slice(30).sort());
     expect(plan.repositories[0].modes).to.deep.equal([
-      { policy: "releases", mode: "anchor", anchor: { digest: digests[19], tags: ["prod"], pushedAt: daysBefore(20).getTime() } },
+      {
+        policy: "releases",
+        mode: "anchor",
+        anchor: { digest: digests[19], tags: ["prod"], pushedAt: daysBefore(20).toISOString() },
+        keep: { "newer-than-anchor": 19, anchor: 1, period: 10 },
+        delete: { "beyond-window": 10 },
+      },
     ]);
 
     const applied = await run(config, "--apply");
@@ -168,14 +174,14 @@ ${extra}`);
 
   it("refuses --apply with a --now later than the clock, before any AWS call (exit 2)", async () => {
     seedDaily("hello_world", 5);
-    const result = await runCli(["--config", releasePolicy(), "--apply", "--now", "2999-01-01T00:00:00Z"], emulatorEnv(emulator.endpoint));
+    const result = await runCli(["--config", releasePolicy(), "--apply", "--now", "2999-01-01T00:00:00Z"], awsEnv(emulator.endpoint));
     expect(result.code).to.equal(2);
     expect(result.stdout).to.equal("");
     expect(Object.keys(emulator.calls)).to.deep.equal([]);
   });
 
   it("exits 2 when no region is configured", async () => {
-    const env = emulatorEnv(emulator.endpoint);
+    const env = awsEnv(emulator.endpoint);
     delete env.AWS_REGION;
     const result = await runCli(["--config", releasePolicy()], { ...env, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent" });
     expect(result.code).to.equal(2);
@@ -185,7 +191,7 @@ ${extra}`);
 
   it("prints a table per repository with its mode, anchor, every deletion and a summary", async () => {
     const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
-    const result = await runCli(["--config", releasePolicy(), "--now", NOW], emulatorEnv(emulator.endpoint));
+    const result = await runCli(["--config", releasePolicy(), "--now", NOW], awsEnv(emulator.endpoint));
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.include(`policy "releases": anchor mode, anchor ${digests[19].slice(7, 19)} [prod] pushed 2025-12-12 00:00`);
     for (const digest of digests.slice(30)) expect(result.stdout).to.match(new RegExp(`${digest.slice(7, 19)} .* DELETE +beyond-window +releases`));

@@ -5,9 +5,13 @@
  */
 import { expect } from "chai";
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, BatchDeleteImageCommand } from "@aws-sdk/client-ecr";
+import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { recheck } from "../runtime/ecr/recheck";
 import { listImages } from "../runtime/ecr/listing";
-import { awsEnv, Moto, requireMoto, startMoto } from "./support/moto";
+import { awsEnv } from "./support/aws-env";
+import { Moto, requireMoto, startMoto } from "./support/moto";
 import { runCli, writePolicyFile } from "./support/cli";
 import { ecrClientFor, pushImage } from "./support/push";
 
@@ -130,9 +134,56 @@ describe("end to end against moto", function () {
       () => expect.fail("DescribeImages with a missing digest should fail"),
       (err) => expect(err.name).to.equal("ImageNotFoundException"),
     );
-    const result = await recheck(ecr, "recheck", images, false);
+    const result = await recheck(ecr, "recheck", images, () => false);
     expect(result.changed.map((c) => [c.image.digest, c.why])).to.deep.equal([[gone.digest, "vanished"]]);
     expect(result.unchanged.map((i) => i.digest)).to.deep.equal(images.filter((i) => i !== gone).map((i) => i.digest));
+  });
+
+  it("keeps the images that an ECS service's task definition and a Lambda function name by digest", async () => {
+    const config = { endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } };
+    await createRepository("in_use");
+    const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    // Untagged, so that only being in use keeps them (moto's push dates leave no window to test tags against).
+    const servedByEcs = await pushImage(ecr, "in_use", "in-use-ecs");
+    const servedByLambda = await pushImage(ecr, "in_use", "in-use-lambda");
+    for (let i = 0; i < 3; i++) await pushImage(ecr, "in_use", `in-use-old-${i}`);
+
+    const ecs = new ECSClient(config);
+    await ecs.send(new CreateClusterCommand({ clusterName: "prod" }));
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({ family: "web", containerDefinitions: [{ name: "web", image: `${registry}/in_use@${servedByEcs}`, memory: 128 }] }),
+    );
+    await ecs.send(new CreateServiceCommand({ cluster: "prod", serviceName: "web", taskDefinition: "web", desiredCount: 1 }));
+    const iam = new IAMClient(config);
+    const role = await iam.send(
+      new CreateRoleCommand({
+        RoleName: "worker",
+        AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      }),
+    );
+    const lambda = new LambdaClient(config);
+    await lambda.send(
+      new CreateFunctionCommand({ FunctionName: "worker", PackageType: "Image", Code: { ImageUri: `${registry}/in_use@${servedByLambda}` }, Role: role.Role!.Arn!, Publish: true }),
+    );
+    for (const client of [ecs, iam, lambda]) client.destroy();
+
+    const policy = writePolicyFile(`
+- name: everything
+  protected_period: 0
+  protected_count: 0
+  significant_tags: '*'
+  repositories: [in_use]
+`);
+    const result = await runCli(["--config", policy, "--now", await justAfterLastPush("in_use"), "--apply", "--output", "json"], awsEnv(moto.endpoint));
+    expect(result.code, result.stderr).to.equal(0);
+    const reasons = Object.fromEntries(
+      JSON.parse(result.stdout).repositories[0].images.map((l: { digest: string; reason: string }) => [l.digest, l.reason]),
+    );
+    expect(reasons[servedByEcs]).to.equal("in-use:ecs-service");
+    // AWS documents ResolvedImageUri as the image's own digest; moto computes a different one, so under
+    // moto the Lambda image is matched through the digest in its ImageUri, which the cleaner protects as well.
+    expect(reasons[servedByLambda]).to.equal("in-use:lambda");
+    expect((await survivingTags("in_use")).digests).to.deep.equal([servedByEcs, servedByLambda].sort());
   });
 
   it("a configuration error exits 2 and prints nothing on stdout in json mode", async () => {

@@ -25,7 +25,7 @@ async function main(): Promise<number> {
       stdio: "inherit",
       env: {
         ...process.env,
-        AWS_ENDPOINT_URL_ECR: emulator.endpoint,
+        AWS_ENDPOINT_URL: emulator.endpoint,
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "demo",
         AWS_SECRET_ACCESS_KEY: "demo",

@@ -1,8 +1,8 @@
 /** The `ecr-cleanup` command: parse, validate, run, render, exit (0 finished, 1 failures, 2 nothing done). */
 import { ConfigError } from "../config/errors";
 import { loadConfigFile } from "../config/load";
-import { createEcrClient } from "../ecr/client";
-import { exitCodeOf } from "../engine/report";
+import { createClients, destroyClients } from "../ecr/client";
+import { exitCodeOf, RepositoryReport } from "../engine/report";
 import { runCleanup } from "../engine/run";
 import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
@@ -54,9 +54,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     throw err;
   }
 
-  const ecr = createEcrClient({ region: args.region });
+  const clients = createClients({ region: args.region });
   try {
-    await ecr.config.region();
+    await clients.ecr.config.region();
   } catch {
     return fail("no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)");
   }
@@ -65,16 +65,26 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     config,
     now,
     apply: args.apply,
-    ecr,
+    ...clients,
     concurrency: args.concurrency,
-    onRepositoryDone: io.stderrIsTty
-      ? (repo, done, total) => io.stderr(`\r${done}/${total} repositories, last: ${repo.repository}\x1b[K${done === total ? "\n" : ""}`)
-      : undefined,
+    onRepositoryDone: io.stderrIsTty ? progress(io, args.apply) : undefined,
   });
-  ecr.destroy();
+  destroyClients(clients);
 
   for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${warning}\n`);
   for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${error.repository ? `${error.repository}: ` : ""}${error.code}: ${error.message}\n`);
   io.stdout(args.output === "json" ? renderJson(report) : renderTable(report));
   return exitCodeOf(report);
+}
+
+/** One self-overwriting stderr line: repositories done out of total, images scanned, deletions. */
+function progress(io: CliIo, apply: boolean) {
+  let scanned = 0;
+  let deletions = 0;
+  return (repo: RepositoryReport, done: number, total: number) => {
+    scanned += repo.imagesScanned;
+    deletions += apply ? repo.deleted : repo.toDelete;
+    const verb = apply ? "deleted" : "to delete";
+    io.stderr(`\r${done}/${total} repositories, ${scanned} images scanned, ${deletions} ${verb}\x1b[K${done === total ? "\n" : ""}`);
+  };
 }

@@ -1,5 +1,7 @@
-/** The ECR client every part of the engine shares: the SDK's standard chain, adaptive retry, bounded timeouts. */
+/** The AWS clients the engine shares: the SDK's standard chain, adaptive retry, bounded timeouts. */
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 
 export interface ClientOptions {
   /** Overrides the SDK's region chain (AWS_REGION, profile). */
@@ -15,6 +17,26 @@ export const RETRY_SETTINGS = {
   requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
 } as const;
 
+export interface AwsClients {
+  ecr: ECRClient;
+  ecs: ECSClient;
+  lambda: LambdaClient;
+}
+
+/** Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, _ECS, _LAMBDA). */
+function clientConfig(options: ClientOptions) {
+  return { ...RETRY_SETTINGS, ...(options.region ? { region: options.region } : {}) };
+}
+
+export function createClients(options: ClientOptions = {}): AwsClients {
+  const config = clientConfig(options);
+  return { ecr: new ECRClient(config), ecs: new ECSClient(config), lambda: new LambdaClient(config) };
+}
+
 export function createEcrClient(options: ClientOptions = {}): ECRClient {
-  return new ECRClient({ ...RETRY_SETTINGS, ...(options.region ? { region: options.region } : {}) });
+  return new ECRClient(clientConfig(options));
+}
+
+export function destroyClients(clients: Partial<AwsClients>): void {
+  for (const client of Object.values(clients)) client?.destroy();
 }

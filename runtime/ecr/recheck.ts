@@ -43,13 +43,14 @@ async function describeByDigest(client: ECRClient, repositoryName: string, diges
 }
 
 /**
- * `watchPulls`: a newer pull time also counts as a change (when a governing policy keeps recently pulled images).
+ * `watchPulls(digest)`: whether a newer pull time counts as a change for that image (when a governing policy
+ * keeps recently pulled images, except for indexes whose pull time the cleaner's own manifest read refreshed).
  */
 export async function recheck(
   client: ECRClient,
   repositoryName: string,
   planned: readonly ImageRecord[],
-  watchPulls: boolean,
+  watchPulls: (digest: string) => boolean,
 ): Promise<Recheck> {
   if (planned.length > MAX_IDS_PER_CALL) throw new Error(`recheck takes at most ${MAX_IDS_PER_CALL} images per call`);
   const current = await describeByDigest(client, repositoryName, planned.map((image) => image.digest));
@@ -63,7 +64,7 @@ export async function recheck(
     const now = toImageRecord(detail);
     if (now.tags.join("\n") !== image.tags.join("\n")) result.changed.push({ image, why: "tags-changed" });
     else if (now.pushedAt !== image.pushedAt) result.changed.push({ image, why: "re-pushed" });
-    else if (watchPulls && (now.lastPulledAt ?? 0) > (image.lastPulledAt ?? 0)) result.changed.push({ image, why: "pulled" });
+    else if (watchPulls(image.digest) && (now.lastPulledAt ?? 0) > (image.lastPulledAt ?? 0)) result.changed.push({ image, why: "pulled" });
     else result.unchanged.push(image);
   }
   return result;

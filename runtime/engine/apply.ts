@@ -7,6 +7,7 @@ import type { ECRClient } from "@aws-sdk/client-ecr";
 import { deleteByDigest } from "../ecr/delete";
 import { MAX_IDS_PER_CALL, recheck } from "../ecr/recheck";
 import type { ImageDecision, RepositoryPlan } from "../planner/types";
+import { chunks } from "./chunks";
 import type { ImageLine, RunError } from "./report";
 
 export interface ApplyResult {
@@ -14,13 +15,7 @@ export interface ApplyResult {
   errors: RunError[];
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPulls: boolean): Promise<ApplyResult> {
+export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPulls: (digest: string) => boolean): Promise<ApplyResult> {
   const repository = plan.repository;
   const result: ApplyResult = { outcomes: new Map(), errors: [] };
   const planned = plan.decisions.filter((d) => d.action === "delete");
@@ -60,6 +55,11 @@ export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPu
       for (const failure of deleted.failures) {
         const decision = byDigest.get(failure.digest);
         if (!decision) continue;
+        if (failure.code === "ImageNotFound") {
+          // Vanished since the re-check (another cleaner, or our own call retried after a dropped connection): not a failure.
+          keep(decision, "changed-since-plan");
+          continue;
+        }
         notDeleted.add(failure.digest);
         result.outcomes.set(failure.digest, { outcome: "failed", failure: { code: failure.code, reason: failure.reason } });
         result.errors.push({

@@ -28,11 +28,25 @@ export interface ImageLine {
   failure?: { code: string; reason: string };
 }
 
+/** A policy's mode as the report shows it (times as ISO-8601, like every time in the report). */
+export interface ReportMode extends Omit<PolicyMode, "anchor"> {
+  anchor?: { digest: string; tags: string[]; pushedAt: string };
+  /** How many top-level images this policy keeps and deletes, by reason. */
+  keep: Record<string, number>;
+  delete: Record<string, number>;
+}
+
 export interface RepositoryReport {
   repository: string;
   policies: string[];
-  modes: PolicyMode[];
+  modes: ReportMode[];
+  /**
+   * The images the run deletes (or would), and those a safety rule kept. Images the policies simply keep
+   * are counted in `kept` (and per policy in `modes`), so the report stays small at registry scale.
+   */
   images: ImageLine[];
+  /** Every kept image, by its reason code. */
+  kept: Record<string, number>;
   imagesScanned: number;
   toDelete: number;
   deleted: number;
@@ -53,6 +67,7 @@ export interface Summary {
   keptBySafety: Record<string, number>;
   failures: number;
   repositoriesSkipped: number;
+  repositoriesNotReached: number;
 }
 
 export interface RunReport {
@@ -61,6 +76,10 @@ export interface RunReport {
   repositories: RepositoryReport[];
   /** Repositories in the registry that no policy governs: never touched. */
   notGoverned: string[];
+  /** Governed repositories this run did not reach (a Lambda out of time), in the order they would have run. */
+  notReached: string[];
+  /** The first repository not reached: where the next run starts. */
+  cursor?: string;
   /** Every error, including those also listed under their repository. */
   errors: RunError[];
   warnings: string[];
@@ -78,7 +97,7 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "cap-exceeded",
 ]);
 
-export function summarize(repositories: RepositoryReport[], errors: RunError[]): Summary {
+export function summarize(repositories: RepositoryReport[], errors: RunError[], notReached = 0): Summary {
   const summary: Summary = {
     repositories: repositories.length,
     imagesScanned: 0,
@@ -89,6 +108,7 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[]):
     keptBySafety: {},
     failures: errors.length,
     repositoriesSkipped: repositories.filter((r) => r.capExceeded).length,
+    repositoriesNotReached: notReached,
   };
   for (const repo of repositories) {
     summary.imagesScanned += repo.imagesScanned;

@@ -4,24 +4,40 @@
  * repository's failure does not stop the others.
  */
 import type { ECRClient } from "@aws-sdk/client-ecr";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Config } from "../config/schema";
 import { listImages, listRepositories } from "../ecr/listing";
+import { readIndexChildren } from "../ecr/manifests";
+import { InUseInventory, inUseDigests, readInUse } from "../inuse/inventory";
+import { registryOfArn } from "../inuse/reference";
 import { planRepository } from "../planner/plan";
-import { governs, missingRepositories } from "../planner/scope";
+import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { RepositoryPlan } from "../planner/types";
 import { applyPlan } from "./apply";
 import { mapConcurrent } from "./pool";
-import { ImageLine, RepositoryReport, RunError, RunReport, summarize } from "./report";
+import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, SAFETY_REASONS, summarize } from "./report";
 
 export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
 
 export interface RunOptions {
   config: Config;
   now: Date;
   apply: boolean;
   ecr: ECRClient;
+  /** Needed unless settings.in_use turns ECS off. */
+  ecs?: ECSClient;
+  /** Needed unless settings.in_use turns Lambda off. */
+  lambda?: LambdaClient;
   /** Repositories processed at once. Defaults to 8. */
   concurrency?: number;
+  /** In a Lambda: milliseconds left in the invocation. No repository starts when fewer than `safetyMarginMs` remain. */
+  remainingTimeMs?: () => number;
+  /** Time kept free for in-flight repositories to finish their batches. Defaults to 60 s. */
+  safetyMarginMs?: number;
+  /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
+  startAt?: string;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
 }
@@ -34,31 +50,56 @@ function errorMessage(err: unknown): string {
   return (err as { message?: string })?.message ?? String(err);
 }
 
+const increment = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
+
+/** Deletions and safety keeps, line by line; everything else kept is only counted. */
 function toLines(plan: RepositoryPlan, outcomes?: Map<string, Pick<ImageLine, "outcome" | "failure">>): ImageLine[] {
-  return plan.decisions.map((d) => {
-    const line: ImageLine = {
-      digest: d.image.digest,
-      tags: d.image.tags,
-      pushedAt: new Date(d.image.pushedAt).toISOString(),
-      sizeBytes: d.image.sizeBytes,
-      action: d.action,
-      reason: d.reason,
-      policies: d.verdicts,
-    };
-    if (d.unitOf) line.unitOf = d.unitOf;
-    const outcome = outcomes?.get(d.image.digest);
-    if (outcome) Object.assign(line, outcome);
-    return line;
+  return plan.decisions
+    .filter((d) => d.action === "delete" || SAFETY_REASONS.has(d.reason))
+    .map((d) => {
+      const line: ImageLine = {
+        digest: d.image.digest,
+        tags: d.image.tags,
+        pushedAt: new Date(d.image.pushedAt).toISOString(),
+        sizeBytes: d.image.sizeBytes,
+        action: d.action,
+        reason: d.reason,
+        policies: d.verdicts,
+      };
+      if (d.unitOf) line.unitOf = d.unitOf;
+      const outcome = outcomes?.get(d.image.digest);
+      if (outcome) Object.assign(line, outcome);
+      return line;
+    });
+}
+
+function keptCounts(plan: RepositoryPlan): Record<string, number> {
+  const kept: Record<string, number> = {};
+  for (const d of plan.decisions) if (d.action === "keep") increment(kept, d.reason);
+  return kept;
+}
+
+function reportModes(plan: RepositoryPlan): ReportMode[] {
+  return plan.modes.map(({ anchor, ...mode }) => {
+    const counts: Pick<ReportMode, "keep" | "delete"> = { keep: {}, delete: {} };
+    for (const d of plan.decisions) {
+      const verdict = d.verdicts.find((v) => v.policy === mode.policy);
+      if (verdict) increment(counts[verdict.verdict], verdict.reason);
+    }
+    const shown: ReportMode = { ...mode, ...counts };
+    if (anchor) shown.anchor = { ...anchor, pushedAt: new Date(anchor.pushedAt).toISOString() };
+    return shown;
   });
 }
 
-async function cleanRepository(options: RunOptions, repository: string): Promise<RepositoryReport> {
+async function cleanRepository(options: RunOptions, repository: string, inventory: InUseInventory, warnings: string[]): Promise<RepositoryReport> {
   const policies = options.config.policies.filter((p) => governs(p, repository));
   const report: RepositoryReport = {
     repository,
     policies: policies.map((p) => p.name).sort(),
     modes: [],
     images: [],
+    kept: {},
     imagesScanned: 0,
     toDelete: 0,
     deleted: 0,
@@ -66,15 +107,33 @@ async function cleanRepository(options: RunOptions, repository: string): Promise
     bytesFreed: 0,
     errors: [],
   };
+  const watchesPulls = policies.some((p) => p.keepPulledWithinMs !== undefined);
   let plan: RepositoryPlan;
+  let indexesRead = new Set<string>();
   try {
     const images = await listImages(options.ecr, repository);
-    plan = planRepository({ repository, images, policies, now: options.now.getTime() });
+    indexesRead = new Set((await readIndexChildren(options.ecr, repository, images)).map((image) => image.digest));
+    if (indexesRead.size && watchesPulls) {
+      warnings.push(
+        `${repository}: reading ${indexesRead.size} image index manifest(s) with BatchGetImage counts as a pull and refreshes their ` +
+          "lastRecordedPullTime, which keep_pulled_within reads; exclude the cleaner's role from pull-time updates (see the README)",
+      );
+    }
+    plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse: inUseDigests(inventory, repository, images) });
   } catch (err) {
-    report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `cannot list images: ${errorMessage(err)}` });
+    report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `cannot read the repository's images: ${errorMessage(err)}` });
     return report;
   }
-  report.modes = plan.modes;
+  if (inventory.failures.length) {
+    // An in-use source could not be read: anything might be in use, so nothing is deleted in this run.
+    for (const decision of plan.decisions) {
+      if (decision.action === "delete") {
+        decision.action = "keep";
+        decision.reason = "in-use-unknown";
+      }
+    }
+  }
+  report.modes = reportModes(plan);
   report.imagesScanned = plan.decisions.length;
   const planned = plan.decisions.filter((d) => d.action === "delete");
   report.toDelete = planned.length;
@@ -91,12 +150,14 @@ async function cleanRepository(options: RunOptions, repository: string): Promise
 
   if (!options.apply || planned.length === 0) {
     report.images = toLines(plan);
+    report.kept = keptCounts(plan);
     return report;
   }
-  const watchPulls = policies.some((p) => p.keepPulledWithinMs !== undefined);
-  const applied = await applyPlan(options.ecr, plan, watchPulls);
+  // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
+  const applied = await applyPlan(options.ecr, plan, (digest) => watchesPulls && !indexesRead.has(digest));
   report.errors.push(...applied.errors);
   report.images = toLines(plan, applied.outcomes);
+  report.kept = keptCounts(plan);
   const deleted = report.images.filter((line) => line.outcome === "deleted");
   report.deleted = deleted.length;
   report.bytesFreed = deleted.reduce((sum, line) => sum + line.sizeBytes, 0);
@@ -107,17 +168,43 @@ export async function runCleanup(options: RunOptions): Promise<RunReport> {
   const errors: RunError[] = [];
   const warnings: string[] = [];
   const notGoverned: string[] = [];
+  const notReached: string[] = [];
   const finish = (repositories: RepositoryReport[]): RunReport => {
     const all = [...errors, ...repositories.flatMap((r) => r.errors)];
-    return { apply: options.apply, now: options.now.toISOString(), repositories, notGoverned, errors: all, warnings, summary: summarize(repositories, all) };
+    const report: RunReport = {
+      apply: options.apply,
+      now: options.now.toISOString(),
+      repositories,
+      notGoverned,
+      notReached,
+      errors: all,
+      warnings,
+      summary: summarize(repositories, all, notReached.length),
+    };
+    if (notReached.length) report.cursor = notReached[0];
+    return report;
   };
 
   let names: string[];
+  let inventory: InUseInventory = { byRepository: new Map(), failures: [], disabled: [] };
   try {
-    names = (await listRepositories(options.ecr)).map((r) => r.name);
+    const repositories = await listRepositories(options.ecr);
+    names = repositories.map((r) => r.name);
+    const registry = repositories.length ? registryOfArn(repositories[0].arn) : undefined;
+    if (registry) inventory = await readInUse(options.config.settings, { ecs: options.ecs, lambda: options.lambda }, registry);
   } catch (err) {
     errors.push({ kind: "api-error", code: errorCode(err), message: `cannot list repositories: ${errorMessage(err)}` });
     return finish([]);
+  }
+  for (const source of inventory.disabled) {
+    warnings.push(`settings.in_use.${source} is false: images that ${source === "ecs" ? "ECS" : "Lambda"} uses are not protected in this run`);
+  }
+  for (const failure of inventory.failures) {
+    errors.push({
+      kind: "in-use-unreadable",
+      code: failure.code,
+      message: `cannot read the images ${failure.source === "ecs" ? "ECS" : "Lambda"} uses (${failure.message}): nothing is deleted in this run`,
+    });
   }
   for (const missing of missingRepositories(options.config.policies, new Set(names))) {
     errors.push({
@@ -129,13 +216,33 @@ export async function runCleanup(options: RunOptions): Promise<RunReport> {
     });
   }
 
+  for (const missing of missingProtectedRepositories(options.config.policies, new Set(names))) {
+    warnings.push(`policy "${missing.policy}" protects repository ${missing.repository}, which does not exist (a typo would leave the real one governed)`);
+  }
+
   const governed = names.filter((name) => options.config.policies.some((p) => governs(p, name)));
-  notGoverned.push(...names.filter((name) => !governed.includes(name)));
+  const governedSet = new Set(governed);
+  notGoverned.push(...names.filter((name) => !governedSet.has(name)));
+  const order = rotate(governed, options.startAt);
+  const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   let done = 0;
-  const repositories = await mapConcurrent(governed, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
-    const report = await cleanRepository(options, name);
-    options.onRepositoryDone?.(report, ++done, governed.length);
+  const reports = await mapConcurrent(order, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
+    if (notReached.length || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
+      // Out of time: start nothing new; the repositories in flight finish their batches.
+      notReached.push(name);
+      return undefined;
+    }
+    const report = await cleanRepository(options, name, inventory, warnings);
+    options.onRepositoryDone?.(report, ++done, order.length);
     return report;
   });
+  const repositories = reports.filter((r): r is RepositoryReport => r !== undefined);
   return finish(repositories);
+}
+
+/** The repositories from `startAt` on (names are sorted), then the ones before it. */
+function rotate(sorted: string[], startAt: string | undefined): string[] {
+  if (!startAt) return sorted;
+  const index = sorted.findIndex((name) => name >= startAt);
+  return index <= 0 ? sorted : [...sorted.slice(index), ...sorted.slice(0, index)];
 }

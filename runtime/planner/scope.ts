@@ -8,11 +8,20 @@ export function governs(policy: Policy, repository: string): boolean {
   return true;
 }
 
-/** Repositories a policy names outright (not by glob) that are not in the registry: reported, and the run exits 1. */
-export function missingRepositories(policies: readonly Policy[], existing: ReadonlySet<string>): { policy: string; repository: string }[] {
+type Named = { policy: string; repository: string };
+
+function absentNames(policies: readonly Policy[], existing: ReadonlySet<string>, list: (p: Policy) => string[] | undefined): Named[] {
   return policies.flatMap((policy) =>
-    (policy.repositories ?? [])
-      .filter((name) => !isGlob(name) && !existing.has(name))
-      .map((repository) => ({ policy: policy.name, repository })),
+    (list(policy) ?? []).filter((name) => !isGlob(name) && !existing.has(name)).map((repository) => ({ policy: policy.name, repository })),
   );
+}
+
+/** Repositories a policy names outright (not by glob) that are not in the registry: reported, and the run exits 1. */
+export function missingRepositories(policies: readonly Policy[], existing: ReadonlySet<string>): Named[] {
+  return absentNames(policies, existing, (p) => p.repositories);
+}
+
+/** Protected names that match no repository: a warning, since a typo there leaves the real repository governed. */
+export function missingProtectedRepositories(policies: readonly Policy[], existing: ReadonlySet<string>): Named[] {
+  return absentNames(policies, existing, (p) => p.protectedRepositories);
 }

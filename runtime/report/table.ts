@@ -61,14 +61,23 @@ function foldedRows(lines: ImageLine[], apply: boolean): string[][] {
   return rows;
 }
 
+function counts(map: Record<string, number>): string {
+  return Object.entries(map)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(", ");
+}
+
 function modeLines(repo: RepositoryReport): string[] {
-  return repo.modes.map((mode) => {
+  return repo.modes.flatMap((mode) => {
+    let head: string;
     if (mode.mode === "anchor" && mode.anchor) {
-      const tags = mode.anchor.tags.join(",");
-      return `  policy "${mode.policy}": anchor mode, anchor ${shortDigest(mode.anchor.digest)} [${tags}] pushed ${formatDate(new Date(mode.anchor.pushedAt).toISOString())}`;
+      head = `anchor mode, anchor ${shortDigest(mode.anchor.digest)} [${mode.anchor.tags.join(",")}] pushed ${formatDate(mode.anchor.pushedAt)}`;
+    } else {
+      const why = mode.noSignificantTag ? " (WARNING: no image carries any of its significant tags — check them for typos)" : "";
+      head = `untagged mode${why}`;
     }
-    const why = mode.noSignificantTag ? " (WARNING: no image carries any of its significant tags — check them for typos)" : "";
-    return `  policy "${mode.policy}": untagged mode${why}`;
+    const verdicts = [Object.keys(mode.keep).length ? `keep ${counts(mode.keep)}` : "", Object.keys(mode.delete).length ? `delete ${counts(mode.delete)}` : ""];
+    return [`  policy "${mode.policy}": ${head}`, `    ${verdicts.filter(Boolean).join("; ") || "no images"}`];
   });
 }
 
@@ -79,6 +88,8 @@ export function renderRepository(repo: RepositoryReport, apply: boolean): string
     const header = ["DIGEST", "TAGS", "PUSHED", "SIZE", "DECISION", "REASON", "POLICY"];
     out.push(...columns([header, ...foldedRows(repo.images, apply)]).map((row) => `  ${row}`));
   }
+  const kept = Object.values(repo.kept).reduce((a, b) => a + b, 0);
+  if (kept) out.push(`  kept ${kept}: ${counts(repo.kept)}`);
   const verb = apply ? `${repo.deleted} deleted (${formatBytes(repo.bytesFreed)})` : `${repo.toDelete} to delete (${formatBytes(repo.bytesToFree)})`;
   out.push(`  ${repo.imagesScanned} images, ${verb}`);
   return out.join("\n");
@@ -90,6 +101,7 @@ export function renderSummary(report: RunReport): string {
     `Summary (${report.apply ? "applied" : "dry run"}, now ${report.now})`,
     `  repositories:     ${s.repositories}${s.repositoriesSkipped ? ` (${s.repositoriesSkipped} skipped by max_deletions)` : ""}`,
     ...(report.notGoverned.length ? [`  not governed:     ${report.notGoverned.join(", ")} (no policy governs them: never touched)`] : []),
+    ...(report.notReached.length ? [`  not reached:      ${report.notReached.length} (out of time; the next run starts at ${report.cursor})`] : []),
     `  images scanned:   ${s.imagesScanned}`,
     report.apply
       ? `  deleted:          ${s.deleted} of ${s.toDelete} planned, ${formatBytes(s.bytesFreed)} freed`

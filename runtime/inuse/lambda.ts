@@ -1,0 +1,29 @@
+/**
+ * Images that Lambda uses: functions packaged as container images, every published version included
+ * (aliases point at versions), by the digest Lambda resolved at deploy time.
+ */
+import { GetFunctionCommand, LambdaClient, paginateListFunctions } from "@aws-sdk/client-lambda";
+import type { ImageUse, SourceResult } from "./types";
+
+const LIST_PAGE_SIZE = 50;
+
+export async function readLambdaUses(client: LambdaClient): Promise<SourceResult> {
+  const versions: { FunctionName: string; Qualifier: string }[] = [];
+  for await (const page of paginateListFunctions({ client, pageSize: LIST_PAGE_SIZE }, { FunctionVersion: "ALL" })) {
+    for (const fn of page.Functions ?? []) {
+      if (fn.PackageType === "Image" && fn.FunctionName && fn.Version) versions.push({ FunctionName: fn.FunctionName, Qualifier: fn.Version });
+    }
+  }
+  const uses: ImageUse[] = [];
+  for (const version of versions) {
+    // Name and qualifier rather than the qualified ARN, whose `$LATEST` form not every implementation routes.
+    const out = await client.send(new GetFunctionCommand(version));
+    const code = out.Code;
+    // ResolvedImageUri is `repo@sha256:…`, the digest Lambda runs whatever the tag says now.
+    const resolved = code?.ResolvedImageUri;
+    const digest = resolved?.includes("@") ? resolved.slice(resolved.indexOf("@") + 1) : undefined;
+    const image = code?.ImageUri ?? resolved;
+    if (image) uses.push({ image, digest, reason: "in-use:lambda" });
+  }
+  return { source: "lambda", uses };
+}

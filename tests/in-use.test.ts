@@ -1,0 +1,162 @@
+/**
+ * Never delete what is in use, end to end: the CLI, through the real ECR, ECS and Lambda SDK clients,
+ * against the emulator (moto's ECS tasks carry no imageDigest; see e2e-moto.test.ts for what moto can check).
+ */
+import { expect } from "chai";
+import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import { awsEnv } from "./support/aws-env";
+import { runCli, writePolicyFile } from "./support/cli";
+
+const DAY = 86_400_000;
+const NOW = "2026-01-01T00:00:00.000Z";
+const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+interface JsonLine {
+  digest: string;
+  action: string;
+  reason: string;
+}
+
+describe("in-use images, end to end against the emulator", () => {
+  let emulator: EcrEmulator;
+  /** hello_world, newest first: 10 untagged images, one a day. The policy deletes all but the 2 newest. */
+  let digests: string[];
+
+  beforeEach(async () => {
+    emulator = await startEcrEmulator();
+    emulator.registry.createRepository("hello_world");
+    digests = [];
+    for (let age = 10; age >= 1; age--) {
+      digests.unshift(emulator.registry.putImage("hello_world", { pushedAt: new Date(Date.parse(NOW) - age * DAY) }).digest);
+    }
+    emulator.ecs.createCluster("prod");
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  const policy = (settings = "") =>
+    writePolicyFile(`
+policies:
+  - name: keep two
+    protected_period: 0
+    protected_count: 2
+    significant_tags: '*'
+    repositories: [hello_world]
+${settings}`);
+
+  async function run(config = policy()) {
+    const result = await runCli(["--config", config, "--now", NOW, "--output", "json", "--apply"], awsEnv(emulator.endpoint));
+    return { ...result, report: result.stdout ? JSON.parse(result.stdout) : undefined };
+  }
+  const lineOf = (report: { repositories: { images: JsonLine[] }[] }, digest: string) =>
+    report.repositories[0].images.find((l) => l.digest === digest);
+  const survivors = () => emulator.registry.images("hello_world").map((i) => i.digest).sort();
+
+  it("keeps the digest a RUNNING task runs (pending included), even untagged; a STOPPED task protects nothing", async () => {
+    const definition = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: `${REGISTRY}/hello_world:latest` }]);
+    emulator.ecs.runTask("prod", { taskDefinitionArn: definition, lastStatus: "PENDING", containers: [{ name: "web", image: `${REGISTRY}/hello_world:latest`, imageDigest: digests[5] }] });
+    emulator.ecs.runTask("prod", { taskDefinitionArn: definition, desiredStatus: "STOPPED", containers: [{ name: "web", image: `${REGISTRY}/hello_world@${digests[6]}`, imageDigest: digests[6] }] });
+    const { code, report, stderr } = await run();
+    expect(code, stderr).to.equal(0);
+    expect(lineOf(report, digests[5])).to.include({ action: "keep", reason: "in-use:ecs-task" });
+    expect(report.summary.keptBySafety).to.deep.equal({ "in-use:ecs-task": 1 });
+    expect(survivors()).to.deep.equal([digests[0], digests[1], digests[5]].sort());
+  });
+
+  it("keeps the images of active services: task definitions by tag (resolved), deployments, task sets, and pinned revisions", async () => {
+    emulator.registry.tag("hello_world", "stable", digests[4]);
+    const byTag = emulator.ecs.registerTaskDefinition("api", [{ name: "api", image: `${REGISTRY}/hello_world:stable` }]);
+    const byDigest = emulator.ecs.registerTaskDefinition("api", [{ name: "api", image: `${REGISTRY}/hello_world@${digests[6]}` }]);
+    const taskSet = emulator.ecs.registerTaskDefinition("canary", [{ name: "c", image: `${REGISTRY}/hello_world@${digests[7]}` }]);
+    emulator.ecs.createService("prod", {
+      name: "api",
+      taskDefinition: byDigest,
+      deployments: [
+        { status: "PRIMARY", taskDefinition: byDigest },
+        { status: "ACTIVE", taskDefinition: byTag },
+      ],
+      revisions: [{ containerImages: [{ containerName: "api", image: `${REGISTRY}/hello_world:moved`, imageDigest: digests[8] }] }],
+    });
+    emulator.ecs.createService("prod", { name: "canary", taskSets: [{ taskDefinition: taskSet }] });
+    const gone = emulator.ecs.registerTaskDefinition("old", [{ name: "o", image: `${REGISTRY}/hello_world@${digests[9]}` }]);
+    emulator.ecs.createService("prod", { name: "old", status: "INACTIVE", taskDefinition: gone });
+
+    const { code, report, stderr } = await run();
+    expect(code, stderr).to.equal(0);
+    for (const digest of [digests[6], digests[7], digests[8]]) expect(lineOf(report, digest)).to.include({ action: "keep", reason: "in-use:ecs-service" });
+    expect(survivors()).to.deep.equal([digests[0], digests[1], digests[4], digests[6], digests[7], digests[8]].sort());
+  });
+
+  it("keeps the images of Lambda functions, every published version included, by resolved digest", async () => {
+    emulator.lambda.createFunction({
+      name: "worker",
+      packageType: "Image",
+      imageUri: `${REGISTRY}/hello_world@${digests[3]}`,
+      versions: [{ imageUri: `${REGISTRY}/hello_world@${digests[7]}` }, { imageUri: `${REGISTRY}/hello_world@${digests[8]}` }],
+    });
+    emulator.lambda.createFunction({ name: "zipped", packageType: "Zip" });
+    const { code, report, stderr } = await run();
+    expect(code, stderr).to.equal(0);
+    for (const digest of [digests[3], digests[7], digests[8]]) expect(lineOf(report, digest)).to.include({ action: "keep", reason: "in-use:lambda" });
+    expect(survivors()).to.deep.equal([digests[0], digests[1], digests[3], digests[7], digests[8]].sort());
+  });
+
+  it("ignores references into other accounts and regions", async () => {
+    const definition = emulator.ecs.registerTaskDefinition("x", [{ name: "x", image: "x" }]);
+    emulator.ecs.runTask("prod", {
+      taskDefinitionArn: definition,
+      containers: [
+        { name: "a", image: `999999999999.dkr.ecr.us-east-1.amazonaws.com/hello_world@${digests[5]}` },
+        { name: "b", image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/hello_world@${digests[6]}` },
+        { name: "c", image: `docker.io/library/hello_world@${digests[7]}` },
+      ],
+    });
+    const { code, stderr } = await run();
+    expect(code, stderr).to.equal(0);
+    expect(survivors()).to.deep.equal([digests[0], digests[1]].sort());
+  });
+
+  it("fails closed: when a source cannot be read, nothing is deleted, and the run exits 1 saying why", async () => {
+    emulator.failNext("ListFunctions", 1000, "server-error");
+    const { code, report } = await run();
+    expect(code).to.equal(1);
+    expect(report.errors.map((e: { kind: string; code: string }) => [e.kind, e.code])).to.deep.equal([["in-use-unreadable", "ServiceException"]]);
+    expect(report.errors[0].message).to.include("nothing is deleted in this run");
+    expect(report.summary.keptBySafety).to.deep.equal({ "in-use-unknown": 8 });
+    expect(survivors()).to.have.length(10);
+  });
+
+  it("a source turned off in settings is not read, and the report says so (exit 0)", async () => {
+    const definition = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: "x" }]);
+    emulator.ecs.runTask("prod", { taskDefinitionArn: definition, containers: [{ name: "web", image: `${REGISTRY}/hello_world@${digests[5]}` }] });
+    const { code, report, stderr } = await run(policy("settings:\n  in_use:\n    ecs: false"));
+    expect(code, stderr).to.equal(0);
+    expect(report.warnings).to.deep.equal(["settings.in_use.ecs is false: images that ECS uses are not protected in this run"]);
+    expect(stderr).to.include("settings.in_use.ecs is false");
+    expect(emulator.calls.ListClusters ?? 0).to.equal(0);
+    expect(survivors()).to.deep.equal([digests[0], digests[1]].sort());
+  });
+
+  it("reads each source once per run, however many repositories and policies", async () => {
+    for (const name of ["team-a", "team-b", "team-c"]) {
+      emulator.registry.createRepository(name);
+      emulator.registry.putImage(name, { pushedAt: new Date(Date.parse(NOW) - DAY) });
+    }
+    const config = writePolicyFile(`
+- name: one
+  protected_period: 0
+  protected_count: 5
+  significant_tags: '*'
+- name: two
+  protected_period: 0
+  protected_count: 3
+  significant_tags: '*'
+`);
+    const { code, stderr } = await run(config);
+    expect(code, stderr).to.equal(0);
+    expect(emulator.calls.ListClusters).to.equal(1);
+    expect(emulator.calls.ListFunctions).to.equal(1);
+    expect(emulator.calls.DescribeRepositories).to.equal(1);
+  });
+});
