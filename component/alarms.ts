@@ -1,0 +1,132 @@
+/**
+ * The alarms, all wired to alarmActions/okActions: the function's Errors, Throttles and Duration (p99 above 80% of
+ * the timeout), the run's Failures metric (published by the handler in embedded metric format), and a missed run.
+ *
+ * Missed run: Invocations summed per hour, alarming when none of the last N hours had one, with N = the schedule's
+ * interval in hours (rounded up) + 1 and missing data breaching. CloudWatch evaluates at most 7 days for periods of
+ * an hour or more, so an interval above 167 hours gets no missed-run alarm.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { FAILURES_METRIC, FUNCTION_NAME_DIMENSION, METRIC_NAMESPACE } from "../runtime/lambda/metrics";
+import type { ParsedSchedule } from "./schedule";
+
+export const ALARM_PERIOD_SECONDS = 3600;
+/** CloudWatch's limit on period x evaluation periods, for periods of an hour or more. */
+export const MAX_EVALUATION_SECONDS = 7 * 86_400;
+export const DURATION_THRESHOLD_SHARE = 0.8;
+
+export type AlarmKind = "errors" | "throttles" | "duration" | "failures" | "missedRun";
+
+/** The missed-run alarm's evaluation periods (hours), or why there is no such alarm. */
+export function missedRunPeriods(schedule: ParsedSchedule, missedRunAfterSeconds?: number): { periods: number } | { skip: string } {
+  const interval = missedRunAfterSeconds ?? (schedule.kind === "rate" ? schedule.intervalSeconds : undefined);
+  if (interval === undefined) {
+    return { skip: `the ${schedule.kind}() schedule has no fixed interval: set missedRunAfter (the longest gap between two runs, such as "24h") to get a missed-run alarm` };
+  }
+  const periods = Math.ceil(interval / ALARM_PERIOD_SECONDS) + 1;
+  if (periods * ALARM_PERIOD_SECONDS > MAX_EVALUATION_SECONDS) {
+    return { skip: `the interval between runs plus one hour (${periods} hours) is longer than the 7 days a CloudWatch alarm can evaluate` };
+  }
+  return { periods };
+}
+
+export interface AlarmArgs {
+  functionName: pulumi.Input<string>;
+  timeoutSeconds: number;
+  schedule: ParsedSchedule;
+  missedRunAfterSeconds?: number;
+  alarmActions?: pulumi.Input<string>[];
+  okActions?: pulumi.Input<string>[];
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+interface AlarmSpec {
+  kind: AlarmKind;
+  suffix: string;
+  description: string;
+  args: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "tags" | "alarmDescription">;
+}
+
+function specs(args: AlarmArgs, missedRun: { periods: number } | undefined): AlarmSpec[] {
+  const lambdaMetric = (metricName: string) => ({
+    namespace: "AWS/Lambda",
+    metricName,
+    dimensions: { FunctionName: args.functionName },
+    period: ALARM_PERIOD_SECONDS,
+  });
+  const onePeriodAboveZero = { statistic: "Sum", comparisonOperator: "GreaterThanThreshold", threshold: 0, evaluationPeriods: 1, treatMissingData: "notBreaching" };
+  const list: AlarmSpec[] = [
+    {
+      kind: "errors",
+      suffix: "errors",
+      description: "The ecr-cleanup function failed (configuration error, crash or timeout): read its log group for the error.",
+      args: { ...lambdaMetric("Errors"), ...onePeriodAboveZero },
+    },
+    {
+      kind: "throttles",
+      suffix: "throttles",
+      description: "An ecr-cleanup invocation was throttled: a run started while another was still going (reserved concurrency is 1). Check for manual invocations or a schedule shorter than a run.",
+      args: { ...lambdaMetric("Throttles"), ...onePeriodAboveZero },
+    },
+    {
+      kind: "duration",
+      suffix: "duration",
+      description: `ecr-cleanup runs take more than ${DURATION_THRESHOLD_SHARE * 100}% of the function's timeout: raise the timeout or memory, or split the policies over several components, before runs are cut off.`,
+      args: {
+        ...lambdaMetric("Duration"),
+        extendedStatistic: "p99",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: args.timeoutSeconds * 1000 * DURATION_THRESHOLD_SHARE,
+        evaluationPeriods: 1,
+        treatMissingData: "notBreaching",
+      },
+    },
+    {
+      kind: "failures",
+      suffix: "failures",
+      description: "An ecr-cleanup run finished with failures (API errors, refused deletes, a repository skipped by max_deletions, a named repository that does not exist): read the error lines in its log group.",
+      args: {
+        namespace: METRIC_NAMESPACE,
+        metricName: FAILURES_METRIC,
+        dimensions: { [FUNCTION_NAME_DIMENSION]: args.functionName },
+        period: ALARM_PERIOD_SECONDS,
+        ...onePeriodAboveZero,
+      },
+    },
+  ];
+  if (missedRun) {
+    list.push({
+      kind: "missedRun",
+      suffix: "missed-run",
+      description: `The ecr-cleanup function was not invoked in the last ${missedRun.periods} hours: check the schedule (state, expression) and its role.`,
+      args: {
+        ...lambdaMetric("Invocations"),
+        statistic: "Sum",
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        evaluationPeriods: missedRun.periods,
+        datapointsToAlarm: missedRun.periods,
+        treatMissingData: "breaching",
+      },
+    });
+  }
+  return list;
+}
+
+/** Creates the alarms (`${name}-errors`, ...); warns, rather than fails, when the missed-run alarm cannot be made. */
+export function createAlarms(name: string, args: AlarmArgs, parent: pulumi.Resource): Partial<Record<AlarmKind, aws.cloudwatch.MetricAlarm>> {
+  const missedRun = missedRunPeriods(args.schedule, args.missedRunAfterSeconds);
+  if ("skip" in missedRun) pulumi.log.warn(`no missed-run alarm: ${missedRun.skip}`, parent);
+  const alarms: Partial<Record<AlarmKind, aws.cloudwatch.MetricAlarm>> = {};
+  for (const spec of specs(args, "periods" in missedRun ? missedRun : undefined)) {
+    alarms[spec.kind] = new aws.cloudwatch.MetricAlarm(`${name}-${spec.suffix}`, {
+      ...spec.args,
+      alarmDescription: spec.description,
+      alarmActions: args.alarmActions,
+      okActions: args.okActions,
+      tags: args.tags,
+    }, { parent });
+  }
+  return alarms;
+}

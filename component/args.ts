@@ -1,0 +1,90 @@
+/**
+ * The component's arguments. No union types and no callbacks, so that the component can later be offered to other
+ * Pulumi languages: a duration is a string, `significantTags: ["*"]` means every tag.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** One retention policy: the camelCase mirror of a policy in the CLI's YAML file (spec section 2). */
+export interface RetentionPolicyArgs {
+  /** Shown in every log line the policy decides; non-empty and unique among the policies. Defaults to none: required. */
+  name: string;
+  /**
+   * Tag names or globs (`v*`, `release-?`) that mark a release channel; `["*"]` means every tag (untagged mode).
+   * Defaults to none: required.
+   */
+  significantTags: string[];
+  /** Protected window before the anchor (or before now, in untagged mode): a whole number and one unit of s, m, h, d, w, such as `"365d"`. Defaults to none: required. */
+  protectedPeriod: string;
+  /** Images that survive after the anchor (or the newest, in untagged mode) whatever their age; a whole number >= 0. Defaults to none: required. */
+  protectedCount: number;
+  /**
+   * Names or globs of the repositories the policy governs, such as `repo.name` of an `aws.ecr.Repository`. Cannot
+   * be combined with protectedRepositories. Defaults to every repository (the role then may delete in all of them).
+   */
+  repositories?: pulumi.Input<string>[];
+  /** Names or globs the policy never touches; every other repository is governed. Defaults to none. */
+  protectedRepositories?: pulumi.Input<string>[];
+  /** Images pulled within this duration (at least `"1d"`) are kept. Defaults to not looking at pulls. */
+  keepPulledWithin?: string;
+  /** Safety cap: a repository whose plan deletes more images than this is skipped whole and reported. Defaults to no cap. */
+  maxDeletions?: number;
+}
+
+export interface EcrCleanupPolicyArgs {
+  /** The retention policies, validated with the CLI's validator (at least one). Defaults to none: required. */
+  policies: RetentionPolicyArgs[];
+  /**
+   * When the cleaner runs: an EventBridge Scheduler expression, `rate(...)`, `cron(...)` or `at(...)`.
+   * Defaults to `"rate(1 day)"`.
+   */
+  schedule?: string;
+  /** The IANA time zone a `cron()` or `at()` schedule is read in, such as `"Europe/Paris"`. Defaults to `"UTC"`. */
+  scheduleTimezone?: string;
+  /**
+   * For a `cron()` schedule, the longest interval between two runs (a duration such as `"24h"` or `"3d"`); the
+   * missed-run alarm fires when no run started within it plus one hour. With `rate()` it overrides the rate's
+   * interval. Defaults to the `rate()` interval, and to no missed-run alarm for `cron()` and `at()` schedules.
+   */
+  missedRunAfter?: string;
+  /** Only report what would be deleted; set false once the report in the logs reads right. Defaults to true. */
+  dryRun?: boolean;
+  /** The function's timeout in seconds (1 to 900). Defaults to 900. */
+  timeout?: number;
+  /** The function's memory in MB (128 to 10240). Defaults to 512. */
+  memorySize?: number;
+  /** The function's instruction set, `"arm64"` or `"x86_64"`. Defaults to `"arm64"`. */
+  architecture?: string;
+  /** How long the function's log group keeps the reports, in days (a value CloudWatch Logs accepts). Defaults to 30. */
+  logRetentionDays?: number;
+  /** SNS topic ARNs notified when an alarm goes off. Defaults to none. */
+  alarmActions?: pulumi.Input<string>[];
+  /** SNS topic ARNs notified when an alarm returns to OK. Defaults to none. */
+  okActions?: pulumi.Input<string>[];
+  /** Tags for every child resource that takes tags (roles, function, log group, alarms). Defaults to none. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Registers the function's role as an ECR pull-time update exclusion, so the cleaner's own manifest reads never
+   * make an image look recently pulled (an account holds at most 100 exclusions). Defaults to true.
+   */
+  excludeFromPullTime?: boolean;
+}
+
+/** The arguments with their defaults applied. */
+export type ResolvedArgs = Required<Omit<EcrCleanupPolicyArgs, "missedRunAfter" | "alarmActions" | "okActions" | "tags">> &
+  Pick<EcrCleanupPolicyArgs, "missedRunAfter" | "alarmActions" | "okActions" | "tags">;
+
+export const DEFAULTS = {
+  schedule: "rate(1 day)",
+  scheduleTimezone: "UTC",
+  dryRun: true,
+  timeout: 900,
+  memorySize: 512,
+  architecture: "arm64",
+  logRetentionDays: 30,
+  excludeFromPullTime: true,
+} as const;
+
+export function withDefaults(args: EcrCleanupPolicyArgs): ResolvedArgs {
+  const defined = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+  return { ...DEFAULTS, ...defined } as ResolvedArgs;
+}

@@ -1,0 +1,131 @@
+/**
+ * Least-privilege IAM for the cleaner (spec section 6). The function's policy is a list of grants, each a small
+ * function from what the component knows to IAM statements: logs, ECR, and the read-only ECS and Lambda calls of
+ * in-use detection (spec section 4), each of those only while its source is on in the settings.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../runtime/config/schema";
+import type { Policy } from "../runtime/planner/types";
+
+export interface Statement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/** Where the function runs: the parts of an ARN. */
+export interface AccountScope {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/** What the grants are built from. */
+export interface GrantContext {
+  scope: AccountScope;
+  policies: readonly Policy[];
+  settings: Settings;
+  logGroupArn: string;
+}
+
+export type Grant = (ctx: GrantContext) => Statement[];
+
+export const IMAGE_ACTIONS = ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:ListImages"];
+
+/**
+ * The repository ARN for a name or glob: the policy globs (`*` any run of characters, `/` included; `?` one
+ * character) mean what IAM's ARN wildcards mean, so they carry over unchanged.
+ */
+export function repositoryArn(scope: AccountScope, nameOrGlob: string): string {
+  return `arn:${scope.partition}:ecr:${scope.region}:${scope.accountId}:repository/${nameOrGlob}`;
+}
+
+/**
+ * The repositories the cleaner may read and delete in: the ones the policies name, where they name them; every
+ * repository as soon as one policy governs all but its protected ones, or all.
+ */
+export function governedRepositoryArns(scope: AccountScope, policies: readonly Policy[]): string[] {
+  if (policies.some((p) => !p.repositories)) return [repositoryArn(scope, "*")];
+  const names = [...new Set(policies.flatMap((p) => p.repositories ?? []))].sort();
+  return names.map((name) => repositoryArn(scope, name));
+}
+
+/** Writes its own log streams, in its own log group only. */
+export const logsGrant: Grant = ({ logGroupArn }) => [
+  { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:*`] },
+];
+
+/** Lists every repository (to match names and globs); reads and deletes images only where the policies govern. */
+export const ecrGrant: Grant = ({ scope, policies }) => [
+  { Sid: "ListRepositories", Effect: "Allow", Action: "ecr:DescribeRepositories", Resource: "*" },
+  { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: IMAGE_ACTIONS, Resource: governedRepositoryArns(scope, policies) },
+];
+
+/** In use by ECS: clusters, services (and their revisions), tasks and task definitions, read only. */
+export const ECS_READ_ACTIONS = [
+  "ecs:DescribeServiceRevisions",
+  "ecs:DescribeServices",
+  "ecs:DescribeTaskDefinition",
+  "ecs:DescribeTasks",
+  "ecs:ListClusters",
+  "ecs:ListServices",
+  "ecs:ListTasks",
+];
+
+/** ListClusters and DescribeTaskDefinition take no resource ARN, so the ECS reads are granted on `*`. */
+export const ecsInUseGrant: Grant = ({ settings }) =>
+  settings.inUse.ecs ? [{ Sid: "ReadEcsWorkloads", Effect: "Allow", Action: ECS_READ_ACTIONS, Resource: "*" }] : [];
+
+/** In use by Lambda: functions packaged as images, every version. ListFunctions takes no resource ARN. */
+export const lambdaInUseGrant: Grant = ({ scope, settings }) =>
+  settings.inUse.lambda
+    ? [
+      { Sid: "ListLambdaFunctions", Effect: "Allow", Action: "lambda:ListFunctions", Resource: "*" },
+      { Sid: "ReadLambdaFunctions", Effect: "Allow", Action: "lambda:GetFunction", Resource: `arn:${scope.partition}:lambda:${scope.region}:${scope.accountId}:function:*` },
+    ]
+    : [];
+
+export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant];
+
+export function policyDocument(statements: Statement[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+export function cleanerPolicyDocument(ctx: GrantContext, grants: readonly Grant[] = CLEANER_GRANTS): string {
+  return policyDocument(grants.flatMap((grant) => grant(ctx)));
+}
+
+/** A trust policy for one AWS service; `sourceAccount` guards against the confused deputy where the service supports it. */
+export function assumeRolePolicy(service: string, sourceAccount?: string): string {
+  const condition = sourceAccount ? { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } } : {};
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "AssumedBy", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...condition }],
+  });
+}
+
+/** The partition, region and account of the component's provider (invokes, so `pulumi preview` shows the documents). */
+export function accountScope(parent: pulumi.Resource): pulumi.Output<AccountScope> {
+  const opts = { parent };
+  return pulumi.all([aws.getPartitionOutput({}, opts), aws.getRegionOutput({}, opts), aws.getCallerIdentityOutput({}, opts)])
+    .apply(([partition, region, identity]) => ({ partition: partition.partition, region: region.region, accountId: identity.accountId }));
+}
+
+export interface ServiceRoleArgs {
+  service: string;
+  sourceAccount?: pulumi.Input<string>;
+  description: string;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** A role that one AWS service assumes (its permissions are added by the caller, as an inline RolePolicy). */
+export function serviceRole(roleName: string, args: ServiceRoleArgs, parent: pulumi.Resource): aws.iam.Role {
+  return new aws.iam.Role(roleName, {
+    description: args.description,
+    assumeRolePolicy: pulumi.output(args.sourceAccount).apply((account) => assumeRolePolicy(args.service, account)),
+    tags: args.tags,
+  }, { parent });
+}

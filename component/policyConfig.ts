@@ -1,0 +1,132 @@
+/**
+ * The policies, from the component's camelCase args to the function's environment: validated with the CLI's
+ * validator (so a bad policy fails `pulumi preview` with the CLI's message), then written as JSON in the YAML's
+ * snake_case shape, which `pulumi preview --diff` shows field by field. Repository names that are Outputs are
+ * checked once known; so is Lambda's 4 KB limit on the environment.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../runtime/config/errors";
+import { Config, validateConfig } from "../runtime/config/schema";
+import { CONFIG_ENV, DRY_RUN_ENV } from "../runtime/lambda/config";
+import type { RetentionPolicyArgs } from "./args";
+
+/** Lambda's limit on the environment: every key and value together. */
+export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+
+export type ResolvedPolicy = pulumi.Unwrap<RetentionPolicyArgs>;
+
+/** The YAML's field names, in the order they are written. */
+const SNAKE_FIELDS: [keyof RetentionPolicyArgs, string][] = [
+  ["name", "name"],
+  ["significantTags", "significant_tags"],
+  ["protectedPeriod", "protected_period"],
+  ["protectedCount", "protected_count"],
+  ["repositories", "repositories"],
+  ["protectedRepositories", "protected_repositories"],
+  ["keepPulledWithin", "keep_pulled_within"],
+  ["maxDeletions", "max_deletions"],
+];
+
+/** Stands in for a repository name that is not known yet, so that every other field is checked at construction. */
+const PENDING_NAME = "pending-output";
+
+export function configSource(componentName: string): string {
+  return `EcrCleanupPolicy "${componentName}"`;
+}
+
+/** Validates camelCase policies with the CLI's validator; throws its ConfigError. */
+export function validatePolicies(policies: unknown, source: string): Config {
+  return validateConfig(policies, source, "camel");
+}
+
+/** The ECR_CLEANUP_CONFIG value: `{"policies":[...]}` with snake_case fields, as the CLI's YAML writes them. */
+export function configJson(policies: ResolvedPolicy[]): string {
+  const snake = policies.map((policy) =>
+    Object.fromEntries(SNAKE_FIELDS.filter(([camel]) => policy[camel] !== undefined).map(([camel, field]) => [field, policy[camel]])),
+  );
+  return JSON.stringify({ policies: snake });
+}
+
+export function environmentVariables(policies: ResolvedPolicy[], dryRun: boolean): Record<string, string> {
+  return { [CONFIG_ENV]: configJson(policies), [DRY_RUN_ENV]: String(dryRun) };
+}
+
+/** Bytes the variables take in Lambda's environment (keys and values, UTF-8). */
+export function environmentSize(variables: Record<string, string>): number {
+  return Object.entries(variables).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
+
+/** The error message when the variables do not fit, else undefined. */
+export function environmentSizeProblem(variables: Record<string, string>, policyCount: number): string | undefined {
+  const size = environmentSize(variables);
+  if (size <= LAMBDA_ENVIRONMENT_LIMIT) return undefined;
+  return `the ${policyCount} policies take ${size} bytes in the function's environment (${CONFIG_ENV} and ${DRY_RUN_ENV}), ` +
+    `more than Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT} bytes (4 KB): split the policies over several EcrCleanupPolicy components`;
+}
+
+function isPending(value: unknown): boolean {
+  return value !== undefined && typeof value !== "string";
+}
+
+/** The policies with every repository name that is still an Output (or a promise) replaced by a stand-in. */
+function knownNow(policies: RetentionPolicyArgs[]): { policies: unknown; pending: boolean } {
+  if (!Array.isArray(policies)) return { policies, pending: false };
+  let pending = false;
+  const standIn = (names: unknown) =>
+    Array.isArray(names)
+      ? names.map((n) => {
+        if (!isPending(n)) return n;
+        pending = true;
+        return PENDING_NAME;
+      })
+      : names;
+  const mapped = policies.map((p) => {
+    if (!p || typeof p !== "object") return p;
+    const copy: Record<string, unknown> = { ...p };
+    if ("repositories" in p) copy.repositories = standIn(p.repositories);
+    if ("protectedRepositories" in p) copy.protectedRepositories = standIn(p.protectedRepositories);
+    return copy;
+  });
+  return { policies: mapped, pending };
+}
+
+export interface PolicyConfig {
+  /** The validated policies, for the IAM policy. */
+  config: pulumi.Output<Config>;
+  /** The function's environment variables. */
+  environment: pulumi.Output<Record<string, string>>;
+}
+
+/**
+ * Validates at construction (throwing a ResourceError that names the policy and the field), and again once every
+ * repository name is known (failing the deployment with the same kind of message).
+ */
+export function policyConfig(componentName: string, policies: RetentionPolicyArgs[], dryRun: boolean, parent: pulumi.Resource): PolicyConfig {
+  const source = configSource(componentName);
+  const fail = (message: string): never => {
+    throw new pulumi.ResourceError(message, parent);
+  };
+  const check = (raw: unknown): Config => {
+    try {
+      return validatePolicies(raw, source);
+    } catch (err) {
+      if (err instanceof ConfigError) return fail(err.message);
+      throw err;
+    }
+  };
+  const checkSize = (resolved: ResolvedPolicy[]): Record<string, string> => {
+    const variables = environmentVariables(resolved, dryRun);
+    const problem = environmentSizeProblem(variables, resolved.length);
+    return problem ? fail(`${source}: ${problem}`) : variables;
+  };
+
+  const now = knownNow(policies);
+  check(now.policies);
+  if (!now.pending) checkSize(now.policies as ResolvedPolicy[]);
+
+  const resolved = pulumi.output(policies).apply((all) => {
+    const list = all as ResolvedPolicy[];
+    return { config: check(list), environment: checkSize(list) };
+  });
+  return { config: resolved.config, environment: resolved.environment };
+}

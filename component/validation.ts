@@ -1,0 +1,47 @@
+/**
+ * Checks of the component's own arguments (the policies are checked by the CLI's validator, in policyConfig.ts).
+ * Each problem names the argument, so `pulumi preview` fails with a message that says what to change.
+ */
+import { parseDuration } from "../runtime/config/duration";
+import type { ResolvedArgs } from "./args";
+import { parseSchedule, ParsedSchedule } from "./schedule";
+
+export const ARCHITECTURES = ["arm64", "x86_64"];
+/** The values CloudWatch Logs accepts for a log group's retention (0: never expire). */
+export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export interface CheckedArgs {
+  schedule: ParsedSchedule;
+  missedRunAfterSeconds?: number;
+}
+
+function wholeNumberIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Returns the parsed schedule, or the list of problems (each a sentence naming its argument). */
+export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[] } {
+  const problems: string[] = [];
+  let schedule: ParsedSchedule | undefined;
+  try {
+    schedule = parseSchedule(args.schedule);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  let missedRunAfterSeconds: number | undefined;
+  if (args.missedRunAfter !== undefined) {
+    const ms = parseDuration(args.missedRunAfter);
+    if (ms === undefined || ms <= 0) problems.push(`missedRunAfter must be a duration longer than 0, such as "24h" or "3d"; got ${JSON.stringify(args.missedRunAfter)}`);
+    else missedRunAfterSeconds = ms / 1000;
+  }
+  if (typeof args.scheduleTimezone !== "string" || !args.scheduleTimezone.trim()) problems.push(`scheduleTimezone must be an IANA time zone such as "UTC"`);
+  if (!wholeNumberIn(args.timeout, 1, 900)) problems.push(`timeout must be a whole number of seconds from 1 to 900; got ${JSON.stringify(args.timeout)}`);
+  if (!wholeNumberIn(args.memorySize, 128, 10_240)) problems.push(`memorySize must be a whole number of MB from 128 to 10240; got ${JSON.stringify(args.memorySize)}`);
+  if (!ARCHITECTURES.includes(args.architecture)) problems.push(`architecture must be one of ${ARCHITECTURES.join(", ")}; got ${JSON.stringify(args.architecture)}`);
+  if (!LOG_RETENTION_DAYS.includes(args.logRetentionDays)) {
+    problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (0: never expire); got ${JSON.stringify(args.logRetentionDays)}`);
+  }
+  if (typeof args.dryRun !== "boolean") problems.push(`dryRun must be true or false; got ${JSON.stringify(args.dryRun)}`);
+  if (typeof args.excludeFromPullTime !== "boolean") problems.push(`excludeFromPullTime must be true or false; got ${JSON.stringify(args.excludeFromPullTime)}`);
+  return problems.length || !schedule ? { problems } : { schedule, missedRunAfterSeconds };
+}

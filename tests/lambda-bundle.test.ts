@@ -1,0 +1,127 @@
+/**
+ * The deployed code works: the archive and environment the component hands to aws.lambda.Function (read from the
+ * Pulumi mocks) run in a child process the way Lambda runs them, with the schedule's input as the event, against
+ * moto with a seeded registry. A dry run deletes nothing; dryRun: false deletes what the CLI, given the same
+ * policies and the same `now`, plans to delete.
+ */
+import { expect } from "chai";
+import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
+import type { RetentionPolicyArgs } from "../component";
+import { listImages } from "../runtime/ecr/listing";
+import { METRIC_NAMESPACE } from "../runtime/lambda/metrics";
+import { awsEnv } from "./support/aws-env";
+import { runCli, writePolicyFile } from "./support/cli";
+import { deployedFunction, Deployment, invoke, scheduledEvent } from "./support/lambda-invoke";
+import { motoForSuite } from "./support/moto-suite";
+import { pushImage } from "./support/push";
+
+type Plan = Record<string, string[]>;
+
+describe("the deployed Lambda bundle, run as Lambda runs it, against moto", function () {
+  const aws = motoForSuite();
+
+  function policies(prefix: string): RetentionPolicyArgs[] {
+    return [
+      { name: "flush", repositories: [`${prefix}-app`], significantTags: ["*"], protectedPeriod: "0s", protectedCount: 2 },
+      { name: "releases", repositories: [`${prefix}-svc/*`], significantTags: ["prod"], protectedPeriod: "0s", protectedCount: 1 },
+    ];
+  }
+
+  /** Two repositories (one matched by a glob); returns a `now` just after the last push (moto stamps pushes with the clock). */
+  async function seed(prefix: string): Promise<string> {
+    const app = `${prefix}-app`;
+    const api = `${prefix}-svc/api`;
+    for (const name of [app, api]) await aws.ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+    await pushImage(aws.ecr, app, `${prefix}-app-v1`, "v1");
+    await pushImage(aws.ecr, app, `${prefix}-app-v2`, "v2");
+    for (let i = 0; i < 5; i++) await pushImage(aws.ecr, app, `${prefix}-app-untagged-${i}`);
+    for (let i = 0; i < 3; i++) await pushImage(aws.ecr, api, `${prefix}-api-old-${i}`);
+    await pushImage(aws.ecr, api, `${prefix}-api-prod`, "prod");
+    await pushImage(aws.ecr, api, `${prefix}-api-next`);
+    const pushed = [...(await listImages(aws.ecr, app)), ...(await listImages(aws.ecr, api))].map((i) => i.pushedAt);
+    return new Date(Math.max(...pushed) + 1).toISOString();
+  }
+
+  async function registry(prefix: string): Promise<Plan> {
+    const out: Plan = {};
+    for (const name of [`${prefix}-app`, `${prefix}-svc/api`]) out[name] = (await listImages(aws.ecr, name)).map((i) => i.digest).sort();
+    return out;
+  }
+
+  function deletions(repositories: { repository: string; images: { digest: string; action: string }[] }[]): Plan {
+    const out: Plan = {};
+    for (const r of repositories) out[r.repository] = r.images.filter((i) => i.action === "delete").map((i) => i.digest).sort();
+    return out;
+  }
+
+  /** The CLI's dry-run plan for the same policies: the function's ECR_CLEANUP_CONFIG is JSON, and so valid YAML. */
+  async function cliPlan(deployment: Deployment, now: string): Promise<Plan> {
+    const file = writePolicyFile(deployment.environment.ECR_CLEANUP_CONFIG);
+    const cli = await runCli(["--config", file, "--now", now, "--output", "json"], awsEnv(aws.moto.endpoint));
+    expect(cli.code, cli.stderr).to.equal(0);
+    return deletions(JSON.parse(cli.stdout).repositories);
+  }
+
+  function logged(lines: string[], type: string): any[] {
+    return lines.map((l) => JSON.parse(l)).filter((l) => l.type === type);
+  }
+
+  it("dryRun (the default) deletes nothing, and logs per repository what the CLI would delete", async () => {
+    const now = await seed("dry");
+    const deployment = await deployedFunction("dry", { policies: policies("dry") });
+    expect(deployment.environment.ECR_CLEANUP_DRY_RUN).to.equal("true");
+    const before = await registry("dry");
+    const plan = await cliPlan(deployment, now);
+
+    const run = await invoke(deployment, scheduledEvent(deployment.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(run.error, run.stderr).to.equal(undefined);
+    expect(run.result).to.deep.include({ dryRun: true, now, errors: [], warnings: [] });
+    expect(run.result.summary).to.include({ repositories: 2, imagesScanned: 12, deleted: 0, failures: 0 });
+
+    const repositories = logged(run.logLines, "repository");
+    expect(repositories.map((r) => r.repository).sort()).to.deep.equal(["dry-app", "dry-svc/api"]);
+    for (const line of repositories) expect(line).to.include({ dryRun: true, now });
+    expect(deletions(repositories)).to.deep.equal(plan);
+    const planned = Object.values(plan).flat().length;
+    expect(planned).to.be.at.least(3);
+    expect(run.result.summary.toDelete).to.equal(planned);
+    expect(await registry("dry")).to.deep.equal(before);
+
+    const summary = logged(run.logLines, "summary");
+    expect(summary).to.have.length(1);
+    const emf = run.logLines.map((l) => JSON.parse(l)).filter((l) => l._aws);
+    expect(emf[0]._aws.CloudWatchMetrics[0]).to.deep.include({ Namespace: METRIC_NAMESPACE, Dimensions: [["FunctionName"]] });
+    expect(emf[0]).to.include({ FunctionName: "ecr-cleanup-test-function", ImagesScanned: 12, ImagesToDelete: planned, ImagesDeleted: 0, Failures: 0, RepositoriesSkipped: 0, DryRun: true });
+  });
+
+  it("dryRun: false deletes exactly what the CLI plans, and nothing else", async () => {
+    const now = await seed("apply");
+    const deployment = await deployedFunction("apply", { policies: policies("apply"), dryRun: false });
+    expect(deployment.environment.ECR_CLEANUP_DRY_RUN).to.equal("false");
+    const before = await registry("apply");
+    const plan = await cliPlan(deployment, now);
+    expect(Object.values(plan).flat().length).to.be.at.least(3);
+
+    const run = await invoke(deployment, scheduledEvent(deployment.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(run.error, run.stderr).to.equal(undefined);
+    expect(run.result).to.deep.include({ dryRun: false, now });
+    expect(run.result.summary.failures, JSON.stringify(run.result.errors)).to.equal(0);
+
+    const after = await registry("apply");
+    for (const repository of Object.keys(before)) {
+      expect(after[repository], repository).to.deep.equal(before[repository].filter((d) => !plan[repository].includes(d)));
+    }
+  });
+
+  it("a configuration error fails the invocation with the validator's message", async () => {
+    const deployment = await deployedFunction("broken", { policies: policies("broken") });
+    const broken: Deployment = {
+      ...deployment,
+      environment: { ...deployment.environment, ECR_CLEANUP_CONFIG: '{"policies":[{"name":"bad","significant_tags":"*","protected_period":"7x","protected_count":1}]}' },
+    };
+    const run = await invoke(broken, scheduledEvent(deployment.scheduleInput, new Date().toISOString()), awsEnv(aws.moto.endpoint));
+    expect(run.result).to.equal(undefined);
+    expect(run.error?.name).to.equal("ConfigError");
+    expect(run.error?.message).to.match(/^environment variable ECR_CLEANUP_CONFIG: policy #1 "bad", field protected_period: must be /);
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * What the component hands to aws.lambda.Function (code archive, handler, environment) and to the schedule (its
+ * input), read from the Pulumi mocks, then invoked in a child process as Lambda would invoke it.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { EcrCleanupPolicy, EcrCleanupPolicyArgs } from "../../component";
+import { archiveFiles, Recorder, valueOf } from "./pulumi-mocks";
+
+const RUNNER = resolve(__dirname, "lambda-runner.js");
+
+export interface Deployment {
+  /** The archive's files, written out by `invoke` into a task root with no node_modules above it. */
+  files: Record<string, string>;
+  handler: string;
+  environment: Record<string, string>;
+  timeout: number;
+  /** The schedule's target input, with Scheduler's keyword still in it. */
+  scheduleInput: string;
+}
+
+/** Constructs the component under mocks and returns what a deployment would hand to Lambda and Scheduler. */
+export async function deployedFunction(name: string, args: EcrCleanupPolicyArgs): Promise<Deployment> {
+  const rec = new Recorder();
+  await rec.install();
+  const component = new EcrCleanupPolicy(name, args);
+  await valueOf(component.scheduleArn);
+  const fn = rec.one("aws:lambda/function:Function").inputs;
+  return {
+    files: await archiveFiles(fn.code),
+    handler: fn.handler,
+    environment: fn.environment.variables,
+    timeout: fn.timeout,
+    scheduleInput: rec.one("aws:scheduler/schedule:Schedule").inputs.target.input,
+  };
+}
+
+/** Replaces Scheduler's context keyword, as Scheduler does when it invokes the target. */
+export function scheduledEvent(input: string, scheduledTime: string): unknown {
+  return JSON.parse(input.replace("<aws.scheduler.scheduled-time>", scheduledTime));
+}
+
+export interface Invocation {
+  result?: any;
+  error?: { name: string; message: string };
+  /** stdout split into lines: the function's log. */
+  logLines: string[];
+  stderr: string;
+}
+
+/** Runs the handler in a child process: the deployment's environment plus `env` (region, credentials, endpoint). */
+export async function invoke(deployment: Deployment, event: unknown, env: NodeJS.ProcessEnv): Promise<Invocation> {
+  const taskRoot = mkdtempSync(join(tmpdir(), "ecr-cleanup-lambda-"));
+  for (const [file, text] of Object.entries(deployment.files)) writeFileSync(join(taskRoot, file), text);
+  const eventFile = join(taskRoot, "event.json");
+  const resultFile = join(taskRoot, "result.json");
+  writeFileSync(eventFile, JSON.stringify(event));
+  const childEnv = {
+    ...env,
+    ...deployment.environment,
+    AWS_LAMBDA_FUNCTION_NAME: "ecr-cleanup-test-function",
+    AWS_LAMBDA_FUNCTION_TIMEOUT: String(deployment.timeout),
+    LAMBDA_TASK_ROOT: taskRoot,
+  };
+  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((done, reject) => {
+    const child = spawn(process.execPath, [RUNNER, taskRoot, deployment.handler, eventFile, resultFile], { cwd: taskRoot, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    child.on("error", reject);
+    child.on("close", (exit) => done({ stdout: out, stderr: err, code: exit }));
+  });
+  if (code !== 0) throw new Error(`the runner exited with ${code}: ${stderr}`);
+  const outcome = JSON.parse(readFileSync(resultFile, "utf8"));
+  return { ...outcome, logLines: stdout.split("\n").filter(Boolean), stderr };
+}
