@@ -164,50 +164,50 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
   return report;
 }
 
-export async function runCleanup(options: RunOptions): Promise<RunReport> {
-  const errors: RunError[] = [];
-  const warnings: string[] = [];
-  const notGoverned: string[] = [];
-  const notReached: string[] = [];
-  const finish = (repositories: RepositoryReport[]): RunReport => {
-    const all = [...errors, ...repositories.flatMap((r) => r.errors)];
-    const report: RunReport = {
-      apply: options.apply,
-      now: options.now.toISOString(),
-      repositories,
-      notGoverned,
-      notReached,
-      errors: all,
-      warnings,
-      summary: summarize(repositories, all, notReached.length),
-    };
-    if (notReached.length) report.cursor = notReached[0];
-    return report;
-  };
+/** What a run learns before it touches any repository: taken once per run, whatever the number of repositories. */
+export interface RunContext {
+  /** Governed repositories, sorted by name. */
+  governed: string[];
+  notGoverned: string[];
+  inventory: InUseInventory;
+  errors: RunError[];
+  warnings: string[];
+}
 
+const sourceName = (source: "ecs" | "lambda") => (source === "ecs" ? "ECS" : "Lambda");
+
+/** Lists the repositories and takes the in-use inventory, once; reports missing and mistyped names. */
+export async function prepareRun(options: RunOptions): Promise<RunContext> {
+  const context: RunContext = {
+    governed: [],
+    notGoverned: [],
+    inventory: { byRepository: new Map(), failures: [], disabled: [] },
+    errors: [],
+    warnings: [],
+  };
   let names: string[];
-  let inventory: InUseInventory = { byRepository: new Map(), failures: [], disabled: [] };
   try {
     const repositories = await listRepositories(options.ecr);
     names = repositories.map((r) => r.name);
     const registry = repositories.length ? registryOfArn(repositories[0].arn) : undefined;
-    if (registry) inventory = await readInUse(options.config.settings, { ecs: options.ecs, lambda: options.lambda }, registry);
+    if (registry) context.inventory = await readInUse(options.config.settings, { ecs: options.ecs, lambda: options.lambda }, registry);
   } catch (err) {
-    errors.push({ kind: "api-error", code: errorCode(err), message: `cannot list repositories: ${errorMessage(err)}` });
-    return finish([]);
+    context.errors.push({ kind: "api-error", code: errorCode(err), message: `cannot list repositories: ${errorMessage(err)}` });
+    return context;
   }
-  for (const source of inventory.disabled) {
-    warnings.push(`settings.in_use.${source} is false: images that ${source === "ecs" ? "ECS" : "Lambda"} uses are not protected in this run`);
+  for (const source of context.inventory.disabled) {
+    context.warnings.push(`settings.in_use.${source} is false: images that ${sourceName(source)} uses are not protected in this run`);
   }
-  for (const failure of inventory.failures) {
-    errors.push({
+  for (const failure of context.inventory.failures) {
+    context.errors.push({
       kind: "in-use-unreadable",
       code: failure.code,
-      message: `cannot read the images ${failure.source === "ecs" ? "ECS" : "Lambda"} uses (${failure.message}): nothing is deleted in this run`,
+      message: `cannot read the images ${sourceName(failure.source)} uses (${failure.message}): nothing is deleted in this run`,
     });
   }
-  for (const missing of missingRepositories(options.config.policies, new Set(names))) {
-    errors.push({
+  const existing = new Set(names);
+  for (const missing of missingRepositories(options.config.policies, existing)) {
+    context.errors.push({
       kind: "missing-repository",
       repository: missing.repository,
       policy: missing.policy,
@@ -215,29 +215,60 @@ export async function runCleanup(options: RunOptions): Promise<RunReport> {
       message: `policy "${missing.policy}" names repository ${missing.repository}, which does not exist`,
     });
   }
-
-  for (const missing of missingProtectedRepositories(options.config.policies, new Set(names))) {
-    warnings.push(`policy "${missing.policy}" protects repository ${missing.repository}, which does not exist (a typo would leave the real one governed)`);
+  for (const missing of missingProtectedRepositories(options.config.policies, existing)) {
+    context.warnings.push(`policy "${missing.policy}" protects repository ${missing.repository}, which does not exist (a typo would leave the real one governed)`);
   }
+  for (const name of names) {
+    (options.config.policies.some((p) => governs(p, name)) ? context.governed : context.notGoverned).push(name);
+  }
+  return context;
+}
 
-  const governed = names.filter((name) => options.config.policies.some((p) => governs(p, name)));
-  const governedSet = new Set(governed);
-  notGoverned.push(...names.filter((name) => !governedSet.has(name)));
-  const order = rotate(governed, options.startAt);
+/**
+ * Cleans `names` (in that order) with at most `concurrency` at once. Out of time (a Lambda), no new repository
+ * starts; the ones in flight finish their batches, and the rest are returned as not reached.
+ */
+export async function cleanRepositories(
+  options: RunOptions,
+  context: RunContext,
+  names: readonly string[],
+): Promise<{ repositories: RepositoryReport[]; notReached: string[] }> {
+  const notReached: string[] = [];
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   let done = 0;
-  const reports = await mapConcurrent(order, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
+  const reports = await mapConcurrent(names, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
     if (notReached.length || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
-      // Out of time: start nothing new; the repositories in flight finish their batches.
       notReached.push(name);
       return undefined;
     }
-    const report = await cleanRepository(options, name, inventory, warnings);
-    options.onRepositoryDone?.(report, ++done, order.length);
+    const report = await cleanRepository(options, name, context.inventory, context.warnings);
+    options.onRepositoryDone?.(report, ++done, names.length);
     return report;
   });
-  const repositories = reports.filter((r): r is RepositoryReport => r !== undefined);
-  return finish(repositories);
+  return { repositories: reports.filter((r): r is RepositoryReport => r !== undefined), notReached };
+}
+
+/** The run's report from its context and its repositories' reports. */
+export function assembleReport(options: Pick<RunOptions, "apply" | "now">, context: RunContext, repositories: RepositoryReport[], notReached: string[]): RunReport {
+  const errors = [...context.errors, ...repositories.flatMap((r) => r.errors)];
+  const report: RunReport = {
+    apply: options.apply,
+    now: options.now.toISOString(),
+    repositories,
+    notGoverned: context.notGoverned,
+    notReached,
+    errors,
+    warnings: context.warnings,
+    summary: summarize(repositories, errors, notReached.length),
+  };
+  if (notReached.length) report.cursor = notReached[0];
+  return report;
+}
+
+export async function runCleanup(options: RunOptions): Promise<RunReport> {
+  const context = await prepareRun(options);
+  const { repositories, notReached } = await cleanRepositories(options, context, rotate(context.governed, options.startAt));
+  return assembleReport(options, context, repositories, notReached);
 }
 
 /** The repositories from `startAt` on (names are sorted), then the ones before it. */
