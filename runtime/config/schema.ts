@@ -1,9 +1,10 @@
 /**
  * The one validator for policies, shared by the CLI (YAML, snake_case) and the Pulumi component (camelCase),
  * so that a bad policy fails both with the same message. Built on zod; every problem is collected and reported
- * with the policy's index, name and field.
+ * with the policy's index, name and field. zod's tree-shakable "mini" build: the Lambda bundles this file, and
+ * the classic build (with every locale) would be half of the bundle.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Policy } from "../planner/types";
 import { DAY_MS, parseDuration } from "./duration";
 import { ConfigError, ConfigIssue } from "./errors";
@@ -47,80 +48,69 @@ const FIELDS = {
 
 const DURATION_HELP = "a whole number of days, or a whole number and one unit of s, m, h, d, w (such as 36h or 2w)";
 
-// z.unknown() accepts undefined, so required fields say so themselves (optional ones never get here).
-function required(ctx: z.RefinementCtx): never {
-  ctx.addIssue({ code: "custom", message: "is required" });
-  return z.NEVER;
+type Payload = z.core.ParsePayload;
+
+/** A custom problem, reported with its input; ends the field's validation. */
+function problem(ctx: Payload, message: string): never {
+  ctx.issues.push({ code: "custom", message, input: ctx.value });
+  return z.NEVER as never;
+}
+
+/** A field checked by a plain function; z.unknown() accepts undefined, so required fields say so themselves. */
+function field<T>(check: (value: unknown, ctx: Payload) => T) {
+  return z.pipe(
+    z.unknown(),
+    z.transform((value: unknown, ctx: Payload): T => (value === undefined ? problem(ctx, "is required") : check(value, ctx))),
+  );
 }
 
 const duration = (minimumMs: number, minimumText: string) =>
-  z.unknown().transform((value, ctx) => {
-    if (value === undefined) return required(ctx);
+  field((value, ctx) => {
     const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `must be ${DURATION_HELP}; got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    if (ms < minimumMs) {
-      ctx.addIssue({ code: "custom", message: `must be at least ${minimumText}; got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
+    if (ms === undefined) return problem(ctx, `must be ${DURATION_HELP}; got ${JSON.stringify(value)}`);
+    if (ms < minimumMs) return problem(ctx, `must be at least ${minimumText}; got ${JSON.stringify(value)}`);
     return ms;
   });
 
-const wholeNumber = z.unknown().transform((value, ctx) => {
-  if (value === undefined) return required(ctx);
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    ctx.addIssue({ code: "custom", message: `must be a whole number >= 0; got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return value;
-});
+const wholeNumber = field((value, ctx) =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : problem(ctx, `must be a whole number >= 0; got ${JSON.stringify(value)}`),
+);
 
-const nameEntry = z.string({ error: "each entry must be a string" }).min(1, { error: "entries must not be empty" });
-const nameList = z.array(nameEntry, { error: "must be a list of names or globs" }).min(1, { error: "must list at least one name or glob" });
+const nameEntry = z.string({ error: "each entry must be a string" }).check(z.minLength(1, { error: "entries must not be empty" }));
+const nameList = z.array(nameEntry, { error: "must be a list of names or globs" }).check(z.minLength(1, { error: "must list at least one name or glob" }));
 
-const significantTags = z.unknown().transform((value, ctx): "*" | string[] => {
-  if (value === undefined) return required(ctx);
+const significantTags = field((value, ctx): "*" | string[] => {
   if (value === "*") return "*";
   const list = nameList.safeParse(value);
-  if (!list.success) {
-    ctx.addIssue({ code: "custom", message: `must be '*' or a list of tag names or globs; ${list.error.issues[0].message}` });
-    return z.NEVER;
-  }
-  if (list.data.includes("*")) {
-    if (list.data.length === 1) return "*";
-    ctx.addIssue({ code: "custom", message: "'*' means every tag and cannot be combined with other entries; write '*' alone" });
-    return z.NEVER;
-  }
-  return list.data;
+  if (!list.success) return problem(ctx, `must be '*' or a list of tag names or globs; ${list.error.issues[0].message}`);
+  if (!list.data.includes("*")) return list.data;
+  if (list.data.length === 1) return "*";
+  return problem(ctx, "'*' means every tag and cannot be combined with other entries; write '*' alone");
 });
 
 function policySchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   return z.strictObject({
     // A missing name is reported as "is required" by describeZodIssue; this message is for a wrong type.
-    [f.name]: z.string({ error: "must be a string" }).trim().min(1, { error: "must not be empty" }),
+    [f.name]: z.string({ error: "must be a string" }).check(z.trim(), z.minLength(1, { error: "must not be empty" })),
     [f.significantTags]: significantTags,
     [f.protectedPeriod]: duration(0, "0"),
     [f.protectedCount]: wholeNumber,
-    [f.repositories]: nameList.optional(),
+    [f.repositories]: z.optional(nameList),
     // Same entry rules (and messages) as repositories; an empty list is allowed and protects nothing.
-    [f.protectedRepositories]: z.array(nameEntry, { error: "must be a list of names or globs" }).optional(),
-    [f.keepPulledWithin]: duration(DAY_MS, "1d (ECR records pulls at most once a day)").optional(),
-    [f.maxDeletions]: wholeNumber.optional(),
+    [f.protectedRepositories]: z.optional(z.array(nameEntry, { error: "must be a list of names or globs" })),
+    [f.keepPulledWithin]: z.optional(duration(DAY_MS, "1d (ECR records pulls at most once a day)")),
+    [f.maxDeletions]: z.optional(wholeNumber),
   });
 }
 
 function settingsSchema(naming: FieldNaming) {
   const f = FIELDS[naming];
-  const flag = z.boolean({ error: "must be true or false" });
+  const flag = z.optional(z.boolean({ error: "must be true or false" }));
   // Explicit messages: zod's defaults ("Invalid input: expected object...") do not read as a config error.
   return z.strictObject(
     {
-      [f.inUse]: z
-        .strictObject({ ecs: flag.optional(), lambda: flag.optional() }, { error: "must be a mapping with ecs: and lambda: (true or false)" })
-        .optional(),
+      [f.inUse]: z.optional(z.strictObject({ ecs: flag, lambda: flag }, { error: "must be a mapping with ecs: and lambda: (true or false)" })),
     },
     { error: `must be a mapping (with ${f.inUse}:)` },
   );
@@ -137,7 +127,7 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Unknown keys are reported one issue per key, so each names its field. */
-function toIssues(error: z.ZodError, base: Omit<ConfigIssue, "message" | "field">, prefix = ""): ConfigIssue[] {
+function toIssues(error: z.core.$ZodError, base: Omit<ConfigIssue, "message" | "field">, prefix = ""): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
     const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
     return keys.map((key) => {
@@ -197,7 +187,7 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
   if (raw && typeof raw === "object" && !Array.isArray(raw)) {
     // Both optional here: spec section 2 makes settings: optional (zod 4 requires a z.unknown() key to be present),
     // and a missing policies: is reported once, below.
-    const top = z.strictObject({ policies: z.unknown().optional(), settings: z.unknown().optional() }).safeParse(raw, REPORT_INPUT);
+    const top = z.strictObject({ policies: z.optional(z.unknown()), settings: z.optional(z.unknown()) }).safeParse(raw, REPORT_INPUT);
     if (!top.success) issues.push(...toIssues(top.error, {}));
     rawPolicies = (raw as Record<string, unknown>).policies;
     rawSettings = (raw as Record<string, unknown>).settings;
