@@ -33,7 +33,18 @@ function requireMs(file: string, cwd: string): number {
   return Number(run.stdout);
 }
 
-async function main(): Promise<void> {
+export interface BundleMeasure {
+  node: string;
+  rawBytes: number;
+  gzipBytes: number;
+  runs: number;
+  emptyProcessMs: number;
+  processWithBundleMs: number;
+  coldLoadMs: number;
+  requireMs: number;
+}
+
+export async function measureBundle(): Promise<BundleMeasure> {
   const code = await buildHandlerBundle();
   const dir = mkdtempSync(join(tmpdir(), "ecr-cleanup-bundle-"));
   const file = join(dir, BUNDLE_FILE);
@@ -47,7 +58,7 @@ async function main(): Promise<void> {
     loaded.push(processMs(`require(${JSON.stringify(file)})`, dir));
     required.push(requireMs(file, dir));
   }
-  const result = {
+  return {
     node: process.version,
     rawBytes: Buffer.byteLength(code),
     gzipBytes: gzipSync(code, { level: 9 }).length,
@@ -57,6 +68,10 @@ async function main(): Promise<void> {
     coldLoadMs: median(loaded) - median(empty),
     requireMs: median(required),
   };
+}
+
+async function main(): Promise<void> {
+  const result = await measureBundle();
   if (process.argv.includes("--json")) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
@@ -64,7 +79,7 @@ async function main(): Promise<void> {
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   process.stdout.write([
-    `Lambda bundle (${BUNDLE_FILE}), Node ${result.node}, medians of ${RUNS} runs`,
+    `Lambda bundle (${BUNDLE_FILE}), Node ${result.node}, medians of ${result.runs} runs`,
     `  size, raw:                      ${kib(result.rawBytes)} (${result.rawBytes} bytes)`,
     `  size, gzipped:                  ${kib(result.gzipBytes)} (${result.gzipBytes} bytes)`,
     `  empty node process:             ${ms(result.emptyProcessMs)}`,
@@ -75,7 +90,9 @@ async function main(): Promise<void> {
   ].join("\n"));
 }
 
-main().catch((err) => {
-  process.stderr.write(`bundle-size: ${err?.stack ?? err}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`bundle-size: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  });
+}

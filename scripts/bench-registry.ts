@@ -1,0 +1,92 @@
+/**
+ * Benchmark part 1: a whole registry run against the emulator with injected latency and a per-operation
+ * throttle, at concurrency 1 and at the default. Reports wall time against the bound the throttle sets,
+ * and API calls by operation against the minimum computed from the registry.
+ */
+import { DEFAULT_CONCURRENCY, runCleanup } from "../runtime/engine/run";
+import { createClients, destroyClients } from "../runtime/ecr/client";
+import { validateConfig } from "../runtime/config/schema";
+import { startEcrEmulator } from "../tests/emulator/server";
+
+export interface RegistryBenchOptions {
+  repositories: number;
+  imagesPerRepository: number;
+  latencyMs: number;
+  callsPerSecond: number;
+  /** The throttle's bucket size: calls allowed at once before the rate applies (AWS's quotas have a burst too). */
+  burst: number;
+}
+
+export interface RegistryBenchResult {
+  concurrency: number;
+  wallMs: number;
+  boundMs: number;
+  calls: Record<string, number>;
+  minimum: Record<string, number>;
+  throttles: number;
+  deleted: number;
+}
+
+const NOW = Date.parse("2026-01-01T00:00:00Z");
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/** Each repository: an image every 8 hours, prod on the 40th newest; 87 days protected before it: 60% kept, 40% deleted. */
+function seed(emulator: Awaited<ReturnType<typeof startEcrEmulator>>, options: RegistryBenchOptions): void {
+  for (let r = 0; r < options.repositories; r++) {
+    const name = `service-${String(r).padStart(4, "0")}`;
+    emulator.registry.createRepository(name);
+    for (let i = options.imagesPerRepository; i >= 1; i--) {
+      const tags = i === 40 ? ["prod"] : i === 5 ? ["dev"] : [];
+      emulator.registry.putImage(name, { tags, pushedAt: new Date(NOW - i * (DAY / 3) - r * MINUTE) });
+    }
+  }
+}
+
+function minimumCalls(options: RegistryBenchOptions, deletionsPerRepository: number[]): Record<string, number> {
+  const batches = deletionsPerRepository.reduce((sum, n) => sum + Math.ceil(n / 100), 0);
+  return {
+    DescribeRepositories: Math.ceil(options.repositories / 1000),
+    DescribeImages: options.repositories * Math.ceil(options.imagesPerRepository / 1000) + batches,
+    BatchDeleteImage: batches,
+    ListClusters: 1,
+    ListFunctions: 1,
+  };
+}
+
+export async function benchRegistry(options: RegistryBenchOptions, concurrency: number): Promise<RegistryBenchResult> {
+  const emulator = await startEcrEmulator();
+  seed(emulator, options);
+  emulator.setLatency(options.latencyMs);
+  emulator.throttle("*", options.callsPerSecond, options.burst);
+  process.env.AWS_ENDPOINT_URL = emulator.endpoint;
+  process.env.AWS_REGION = "us-east-1";
+  process.env.AWS_ACCESS_KEY_ID = "bench";
+  process.env.AWS_SECRET_ACCESS_KEY = "bench";
+  const clients = createClients();
+  const config = validateConfig(
+    [{ name: "releases", significant_tags: ["prod", "dev"], protected_period: "87d", protected_count: 10 }],
+    "benchmark",
+  );
+  const started = performance.now();
+  const report = await runCleanup({ config, now: new Date(NOW), apply: true, ...clients, concurrency });
+  const wallMs = performance.now() - started;
+  destroyClients(clients);
+  await emulator.stop();
+  if (report.errors.length) throw new Error(`benchmark run failed: ${JSON.stringify(report.errors[0])}`);
+
+  const minimum = minimumCalls(options, report.repositories.map((r) => r.toDelete));
+  // Each operation has its own token bucket: n calls take at least (n - burst) / rate seconds.
+  const boundMs = Math.max(...Object.values(minimum).map((n) => (Math.max(0, n - options.burst) / options.callsPerSecond) * 1000));
+  return {
+    concurrency,
+    wallMs,
+    boundMs,
+    calls: { ...emulator.calls },
+    minimum,
+    throttles: emulator.faults.injectedCount("throttle"),
+    deleted: report.summary.deleted,
+  };
+}
+
+export { DEFAULT_CONCURRENCY };

@@ -1,0 +1,79 @@
+/**
+ * `npm run bench`: the benchmark (a script, not a test: these machines are shared and noisy). Prints one table:
+ * 1. a registry run against the emulator with injected latency and a per-operation throttle, at concurrency 1
+ *    and at the default: wall time against the throttle's bound, API calls against the minimum, throttles seen;
+ * 2. the planner over 1,000,000 synthetic images: time and peak RSS (in a fresh process, so RSS is its own);
+ * 3. the Lambda bundle: bytes raw and gzipped, and cold module-load time.
+ * `--quick` shrinks the registry run (for a smoke check).
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+import { spawnSync } from "node:child_process";
+import { cpus } from "node:os";
+import { benchRegistry, DEFAULT_CONCURRENCY, RegistryBenchOptions, RegistryBenchResult } from "./bench-registry";
+import { measureBundle } from "./bundle-size";
+import type { PlannerBenchResult } from "./bench-planner";
+
+const quick = process.argv.includes("--quick");
+const REGISTRY: RegistryBenchOptions = {
+  repositories: quick ? 20 : 200,
+  imagesPerRepository: 500,
+  latencyMs: 25,
+  callsPerSecond: 20,
+  burst: 20,
+};
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+function registryRows(result: RegistryBenchResult): string[] {
+  const rows = [
+    `  concurrency ${result.concurrency}: wall ${s(result.wallMs)}, throttle bound ${s(result.boundMs)} (${(result.wallMs / result.boundMs).toFixed(2)}x), ` +
+      `${result.deleted} deleted, ${result.throttles} throttled calls (retried by the SDK)`,
+  ];
+  for (const [operation, minimum] of Object.entries(result.minimum)) {
+    const calls = result.calls[operation] ?? 0;
+    rows.push(`    ${operation.padEnd(22)} ${String(calls).padStart(6)} calls, minimum ${String(minimum).padStart(6)}, ratio ${(calls / minimum).toFixed(2)}`);
+  }
+  const extra = Object.keys(result.calls).filter((op) => !(op in result.minimum));
+  if (extra.length) rows.push(`    other calls: ${extra.map((op) => `${op} ${result.calls[op]}`).join(", ")}`);
+  return rows;
+}
+
+function plannerInFreshProcess(): PlannerBenchResult {
+  const run = spawnSync(process.execPath, ["-e", `process.stdout.write(JSON.stringify(require(${JSON.stringify(require.resolve("./bench-planner"))}).benchPlanner()))`], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (run.status !== 0) throw new Error("the planner benchmark failed");
+  return JSON.parse(run.stdout);
+}
+
+async function main(): Promise<void> {
+  const out: string[] = [`ecr-cleanup benchmark — ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`, ""];
+  out.push(
+    `1. Registry run: ${REGISTRY.repositories} repositories × ${REGISTRY.imagesPerRepository} images, ` +
+      `${REGISTRY.latencyMs} ms per call, ${REGISTRY.callsPerSecond} calls/s per operation (burst ${REGISTRY.burst})`,
+  );
+  for (const concurrency of [1, DEFAULT_CONCURRENCY]) {
+    out.push(...registryRows(await benchRegistry(REGISTRY, concurrency)));
+  }
+  const planner = plannerInFreshProcess();
+  out.push(
+    "",
+    `2. Planner: ${planner.images.toLocaleString("en")} images in ${planner.repositories} repositories: ` +
+      `${s(planner.planMs)} planning, peak RSS ${mib(planner.peakRssBytes)}, ${planner.deletions.toLocaleString("en")} deletions planned`,
+  );
+  const bundle = await measureBundle();
+  out.push(
+    "",
+    `3. Lambda bundle: ${(bundle.rawBytes / 1000).toFixed(0)} KB raw, ${(bundle.gzipBytes / 1000).toFixed(0)} KB gzipped; ` +
+      `cold load ${bundle.coldLoadMs.toFixed(0)} ms above an empty Node process (${bundle.emptyProcessMs.toFixed(0)} ms), medians of ${bundle.runs}`,
+    "",
+  );
+  process.stdout.write(out.join("\n"));
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err?.stack ?? err}\n`);
+  process.exitCode = 1;
+});
