@@ -1,10 +1,12 @@
 /**
  * The demo registry: `hello_world` laid out like a real release history (two years of monthly releases,
- * `prod` on an older one, `rc` and `dev` on newer ones, untagged CI builds in between), and a few other
+ * `prod` on an older one, `rc` and `dev` on newer ones, untagged CI builds in between); `payments-api`,
+ * with multi-arch builds, a signed release, and old images that ECS and Lambda still run; and a few other
  * repositories. Dates are relative to `now`, so the demo always looks current.
  */
 import { createHash } from "node:crypto";
 import type { Registry } from "../../tests/emulator/registry";
+import type { EcrEmulator } from "../../tests/emulator/server";
 
 const DAY = 86_400_000;
 const MiB = 1024 * 1024;
@@ -58,8 +60,36 @@ function seedIgnored(registry: Registry, now: Date): void {
   }
 }
 
-export function seedDemoRegistry(registry: Registry, now: Date): void {
-  seedHelloWorld(registry, now);
-  seedWebFrontend(registry, now);
-  seedIgnored(registry, now);
+/** An image index with an amd64 and an arm64 manifest, pushed `days` ago. */
+function multiArch(registry: Registry, repository: string, now: Date, days: number, tags: string[] = []): string {
+  const children = ["amd64", "arm64"].map(
+    (arch) => registry.putImage(repository, { pushedAt: daysAgo(now, days), sizeBytes: sizeFor(`${repository}-${days}-${arch}`) }).digest,
+  );
+  return registry.putImage(repository, { tags, pushedAt: daysAgo(now, days), children }).digest;
+}
+
+function seedPaymentsApi(emulator: EcrEmulator, now: Date): void {
+  const registry = emulator.registry;
+  registry.createRepository("payments-api");
+  const uri = registry.repository("payments-api")!.uri;
+  // Nightly multi-arch builds for ten days: the old ones go with their platform manifests.
+  for (let day = 10; day >= 1; day--) multiArch(registry, "payments-api", now, day);
+  // A signed release: a tagged index keeps its platform manifests and its cosign signature.
+  const release = multiArch(registry, "payments-api", now, 30, ["v3.2.0"]);
+  registry.putImage("payments-api", { tags: [`${release.replace(":", "-")}.sig`], pushedAt: daysAgo(now, 30), sizeBytes: 1024 });
+  // Old untagged builds that workloads still run: ECS pinned one at deployment, a Lambda version uses another.
+  const pinned = registry.putImage("payments-api", { pushedAt: daysAgo(now, 45), sizeBytes: sizeFor("pinned") }).digest;
+  const lambdaImage = registry.putImage("payments-api", { pushedAt: daysAgo(now, 60), sizeBytes: sizeFor("lambda") }).digest;
+  emulator.ecs.createCluster("production");
+  const definition = emulator.ecs.registerTaskDefinition("payments", [{ name: "api", image: `${uri}@${pinned}` }]);
+  emulator.ecs.createService("production", { name: "payments", taskDefinition: definition });
+  emulator.ecs.runTask("production", { taskDefinitionArn: definition });
+  emulator.lambda.createFunction({ name: "payments-reconcile", packageType: "Image", imageUri: `${uri}@${lambdaImage}` });
+}
+
+export function seedDemoRegistry(emulator: EcrEmulator, now: Date): void {
+  seedHelloWorld(emulator.registry, now);
+  seedWebFrontend(emulator.registry, now);
+  seedPaymentsApi(emulator, now);
+  seedIgnored(emulator.registry, now);
 }

@@ -14,10 +14,10 @@ const POLICIES = "examples/policies.yaml";
 async function main(): Promise<number> {
   const emulator = await startEcrEmulator();
   try {
-    seedDemoRegistry(emulator.registry, new Date());
+    seedDemoRegistry(emulator, new Date());
     const args = ["--config", POLICIES, ...process.argv.slice(2)];
     process.stderr.write(
-      `Demo: a local ECR emulator at ${emulator.endpoint} holds hello_world (two years of releases), web-frontend and some_ignored_repository.\n` +
+      `Demo: a local ECR emulator at ${emulator.endpoint} holds hello_world (two years of releases), payments-api (multi-arch builds, images ECS and Lambda run), web-frontend and some_ignored_repository.\n` +
         `Running: ecr-cleanup ${args.join(" ")}\n\n`,
     );
     const child = spawn(process.execPath, [resolve(ROOT, "bin/ecr-cleanup.js"), ...args], {

@@ -6,7 +6,8 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { deleteByDigest } from "../ecr/delete";
 import { MAX_IDS_PER_CALL, recheck } from "../ecr/recheck";
-import type { ImageDecision, RepositoryPlan } from "../planner/types";
+import { overrideToKeep } from "../planner/plan";
+import type { ImageDecision, RepositoryPlan, SafetyKeepReason } from "../planner/types";
 import { chunks } from "./chunks";
 import type { ImageLine, RunError } from "./report";
 
@@ -21,9 +22,8 @@ export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPu
   const planned = plan.decisions.filter((d) => d.action === "delete");
   // Top-level images (and members) that were not deleted: their units' members must stay.
   const notDeleted = new Set<string>();
-  const keep = (decision: ImageDecision, reason: ImageDecision["reason"]) => {
-    decision.action = "keep";
-    decision.reason = reason;
+  const keep = (decision: ImageDecision, reason: SafetyKeepReason) => {
+    overrideToKeep(decision, reason);
     notDeleted.add(decision.image.digest);
   };
 

@@ -23,6 +23,8 @@ export interface ImageLine {
   /** Every policy that had an opinion about the image. */
   policies: PolicyVerdict[];
   unitOf?: string;
+  /** A safety rule kept what would otherwise have been deleted (its reason code says which). */
+  keptBySafety?: boolean;
   /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
   outcome?: "deleted" | "failed" | "unconfirmed";
   failure?: { code: string; reason: string };
@@ -117,7 +119,7 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
     summary.bytesToFree += repo.bytesToFree;
     summary.bytesFreed += repo.bytesFreed;
     for (const line of repo.images) {
-      if (SAFETY_REASONS.has(line.reason)) {
+      if (line.keptBySafety) {
         summary.keptBySafety[line.reason] = (summary.keptBySafety[line.reason] ?? 0) + 1;
       }
     }

@@ -11,12 +11,12 @@ import { listImages, listRepositories } from "../ecr/listing";
 import { readIndexChildren } from "../ecr/manifests";
 import { InUseInventory, inUseDigests, readInUse } from "../inuse/inventory";
 import { registryOfArn } from "../inuse/reference";
-import { planRepository } from "../planner/plan";
+import { overrideToKeep, planRepository } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { RepositoryPlan } from "../planner/types";
 import { applyPlan } from "./apply";
 import { mapConcurrent } from "./pool";
-import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, SAFETY_REASONS, summarize } from "./report";
+import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
@@ -55,7 +55,7 @@ const increment = (counts: Record<string, number>, key: string) => (counts[key] 
 /** Deletions and safety keeps, line by line; everything else kept is only counted. */
 function toLines(plan: RepositoryPlan, outcomes?: Map<string, Pick<ImageLine, "outcome" | "failure">>): ImageLine[] {
   return plan.decisions
-    .filter((d) => d.action === "delete" || SAFETY_REASONS.has(d.reason))
+    .filter((d) => d.action === "delete" || d.overridden)
     .map((d) => {
       const line: ImageLine = {
         digest: d.image.digest,
@@ -66,6 +66,7 @@ function toLines(plan: RepositoryPlan, outcomes?: Map<string, Pick<ImageLine, "o
         reason: d.reason,
         policies: d.verdicts,
       };
+      if (d.overridden) line.keptBySafety = true;
       if (d.unitOf) line.unitOf = d.unitOf;
       const outcome = outcomes?.get(d.image.digest);
       if (outcome) Object.assign(line, outcome);
@@ -126,12 +127,7 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
   }
   if (inventory.failures.length) {
     // An in-use source could not be read: anything might be in use, so nothing is deleted in this run.
-    for (const decision of plan.decisions) {
-      if (decision.action === "delete") {
-        decision.action = "keep";
-        decision.reason = "in-use-unknown";
-      }
-    }
+    for (const decision of plan.decisions) if (decision.action === "delete") overrideToKeep(decision, "in-use-unknown");
   }
   report.modes = reportModes(plan);
   report.imagesScanned = plan.decisions.length;

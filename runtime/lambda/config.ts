@@ -1,18 +1,37 @@
 /**
  * The Lambda's configuration comes only from its environment, never from the event (spec section 6): the
- * policies as JSON in the YAML's snake_case shape, and the dry-run switch.
+ * policies as JSON in the YAML's snake_case shape, the dry-run switch, and how many repositories run at once.
  */
 import { ConfigError } from "../config/errors";
 import { Config, validateConfig } from "../config/schema";
+import { DEFAULT_CONCURRENCY } from "../engine/run";
 
 export const CONFIG_ENV = "ECR_CLEANUP_CONFIG";
 export const DRY_RUN_ENV = "ECR_CLEANUP_DRY_RUN";
+export const CONCURRENCY_ENV = "ECR_CLEANUP_CONCURRENCY";
+/** Single-function mode: the SSM parameter that holds the cursor (the first repository a run did not reach). */
+export const CURSOR_PARAMETER_ENV = "ECR_CLEANUP_CURSOR_PARAMETER";
+/** Fan-out mode: the bucket that carries the item list, the batches' reports and the Map's results. */
+export const FANOUT_BUCKET_ENV = "ECR_CLEANUP_FANOUT_BUCKET";
 export const CONFIG_SOURCE = `environment variable ${CONFIG_ENV}`;
+/** The CLI's bounds for --concurrency. */
+export const MAX_CONCURRENCY = 256;
 
 export interface LambdaConfig {
   config: Config;
   /** True unless ECR_CLEANUP_DRY_RUN is `false`: anything else, or nothing, only reports. */
   dryRun: boolean;
+  /** Repositories processed at once: ECR_CLEANUP_CONCURRENCY, else the engine's default. */
+  concurrency: number;
+}
+
+function concurrencyOf(text: string | undefined): number {
+  if (text === undefined || text.trim() === "") return DEFAULT_CONCURRENCY;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+    throw new ConfigError(`environment variable ${CONCURRENCY_ENV}`, [{ message: `must be a whole number from 1 to ${MAX_CONCURRENCY}; got ${JSON.stringify(text)}` }]);
+  }
+  return n;
 }
 
 /** Throws a ConfigError (naming the variable, the policy and the field) when the policies are missing or invalid. */
@@ -27,5 +46,9 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): LambdaConfig {
   } catch (err) {
     throw new ConfigError(CONFIG_SOURCE, [{ message: `is not valid JSON: ${(err as Error).message}` }]);
   }
-  return { config: validateConfig(raw, CONFIG_SOURCE, "snake"), dryRun: env[DRY_RUN_ENV]?.trim().toLowerCase() !== "false" };
+  return {
+    config: validateConfig(raw, CONFIG_SOURCE, "snake"),
+    dryRun: env[DRY_RUN_ENV]?.trim().toLowerCase() !== "false",
+    concurrency: concurrencyOf(env[CONCURRENCY_ENV]),
+  };
 }

@@ -19,6 +19,13 @@ export interface PlanInput {
   inUse?: ReadonlyMap<string, SafetyKeepReason>;
 }
 
+/** A safety rule keeps what the policies (or the unit) would have deleted: never the reverse. */
+export function overrideToKeep(decision: ImageDecision, reason: SafetyKeepReason): void {
+  decision.action = "keep";
+  decision.reason = reason;
+  decision.overridden = true;
+}
+
 const byPolicyName = (a: PolicyVerdict, b: PolicyVerdict) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0);
 
 function combine(image: ImageRecord, verdicts: PolicyVerdict[]): ImageDecision {
@@ -49,10 +56,7 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   for (const decision of inUse.size ? topDecisions : []) {
     const members = units.members.get(decision.image.digest) ?? [];
     const used = [decision.image, ...members].find((image) => inUse.has(image.digest));
-    if (used && decision.action === "delete") {
-      decision.action = "keep";
-      decision.reason = inUse.get(used.digest)!;
-    }
+    if (used && decision.action === "delete") overrideToKeep(decision, inUse.get(used.digest)!);
   }
 
   const all = units.members.size || units.orphans.length ? withMembers(topDecisions, units) : topDecisions;
@@ -70,10 +74,7 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   if (caps.length && planned > Math.min(...caps)) {
     plan.capExceeded = { cap: Math.min(...caps), planned };
     for (const decision of all) {
-      if (decision.action === "delete") {
-        decision.action = "keep";
-        decision.reason = "cap-exceeded";
-      }
+      if (decision.action === "delete") overrideToKeep(decision, "cap-exceeded");
     }
   }
   return plan;
@@ -97,6 +98,13 @@ function withMembers(topDecisions: ImageDecision[], units: Units): ImageDecision
       }
     }
   }
+  // Members of a unit the policies deleted: kept, they are a safety rule's keep.
+  const inDeletedUnit = new Set<string>();
+  for (const decision of topDecisions) {
+    if (decision.overridden || decision.action === "delete") {
+      for (const member of units.members.get(decision.image.digest) ?? []) inDeletedUnit.add(member.digest);
+    }
+  }
   const placed = new Set<string>();
   const all: ImageDecision[] = [];
   for (const decision of topDecisions) {
@@ -107,14 +115,16 @@ function withMembers(topDecisions: ImageDecision[], units: Units): ImageDecision
       if (keeper !== undefined && keeper !== decision.image.digest) continue; // listed under its keeper
       placed.add(member.digest);
       const kept = keeper !== undefined;
-      all.push({
+      const line: ImageDecision = {
         image: member,
         action: kept ? "keep" : "delete",
         reason: kept ? "member-of-kept" : "member-of-deleted",
         verdicts: [],
         unitOf: decision.image.digest,
         wave: units.depth.get(member.digest) ?? 1,
-      });
+      };
+      if (kept && inDeletedUnit.has(member.digest)) line.overridden = true;
+      all.push(line);
     }
   }
   for (const orphan of units.orphans) all.push({ image: orphan, action: "keep", reason: "untouched", verdicts: [], wave: 0 });

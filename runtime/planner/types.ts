@@ -77,6 +77,8 @@ export interface ImageDecision {
   unitOf?: string;
   /** Delete wave: 0 for top-level images, then members by depth, so an index always goes before its children. */
   wave: number;
+  /** A safety rule turned what would have been a delete into this keep (the report lists and counts these). */
+  overridden?: boolean;
 }
 
 export interface RepositoryPlan {
