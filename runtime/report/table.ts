@@ -1,6 +1,6 @@
 /** The human report: per repository its mode and anchor, every decision with its reason, then a summary. */
 import { ImageLine, RepositoryReport, RunReport, SAFETY_REASONS } from "../engine/report";
-import { columns, formatBytes, formatDate, shortDigest } from "./format";
+import { columns, formatBytes, formatDate, shortDigest, shortTag } from "./format";
 
 /** Long runs of kept images with one reason are folded; every deletion is always listed. */
 const FOLD_AT = 8;
@@ -38,7 +38,7 @@ function decisionText(line: ImageLine, apply: boolean): string {
 
 function imageRow(line: ImageLine, apply: boolean): string[] {
   const digest = (line.unitOf ? "└ " : "") + shortDigest(line.digest);
-  return [digest, line.tags.join(",") || "-", formatDate(line.pushedAt), formatBytes(line.sizeBytes), decisionText(line, apply), reasons(line), decidedBy(line)];
+  return [digest, line.tags.map(shortTag).join(",") || "-", formatDate(line.pushedAt), formatBytes(line.sizeBytes), decisionText(line, apply), reasons(line), decidedBy(line)];
 }
 
 function foldedRows(lines: ImageLine[], apply: boolean): string[][] {
