@@ -204,17 +204,17 @@ describe("config: errors name the file, the policy and the field", () => {
       {
         title: "significant_tags is a bare string",
         text: one({ significant_tags: "prod" }),
-        lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs; must be a list of names or globs`],
+        lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs: write [prod]; got \"prod\"`],
       },
       {
         title: "significant_tags holds a number",
         text: one({ significant_tags: ["prod", 5] }),
-        lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs; each entry must be a string`],
+        lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs (each entry must be a string)`],
       },
       {
         title: "significant_tags is empty",
         text: one({ significant_tags: [] }),
-        lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs; must list at least one name or glob`],
+        lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs (must list at least one name or glob)`],
       },
       { title: "repositories is a string", text: one({ repositories: "hello_world" }), lines: [`${P1}, field repositories: must be a list of names or globs`] },
       { title: "repositories holds a number", text: one({ repositories: [5] }), lines: [`${P1}, field repositories.0: each entry must be a string`] },
@@ -266,7 +266,7 @@ describe("config: errors name the file, the policy and the field", () => {
   });
 
   describe("durations", () => {
-    const bad: unknown[] = ["7x", "1.5d", "7 d", "1y", "d", "36H", "", "7", 1.5, "P7D"];
+    const bad: unknown[] = ["7x", "1.5d", "7 d", "1y", "d", "36H", "", 1.5, "P7D"];
     runErrors(
       bad.map((value) => ({
         title: `protected_period ${JSON.stringify(value)} is malformed`,
@@ -274,6 +274,13 @@ describe("config: errors name the file, the policy and the field", () => {
         lines: [`${P1}, field protected_period: ${DURATION_HELP}; got ${JSON.stringify(value)}`],
       })),
     );
+    runErrors([
+      {
+        title: 'protected_period "7" (a quoted number) says what to write instead',
+        text: one({ protected_period: "7" }),
+        lines: [`${P1}, field protected_period: a quoted number has no unit: write 7 (days, unquoted) or 7d; got "7"`],
+      },
+    ]);
     const tooShort: unknown[] = ["23h", "86399s", "1439m", 0, "0d"];
     runErrors(
       tooShort.map((value) => ({
@@ -293,6 +300,20 @@ describe("config: errors name the file, the policy and the field", () => {
         title: "both repositories and protected_repositories",
         text: one({ repositories: ["a"], protected_repositories: ["b"] }),
         lines: [`${P1}, field repositories: cannot be combined with protected_repositories (as in the original tool): use one or the other`],
+      },
+      {
+        title: "both lists are reported together with the policy's other problems",
+        text: one({ repositories: ["a"], protected_repositories: ["b"], protected_period: "7x", bogus: 1 }),
+        lines: [
+          `${P1}, field repositories: cannot be combined with protected_repositories (as in the original tool): use one or the other`,
+          `${P1}, field protected_period: ${DURATION_HELP}; got "7x"`,
+          `${P1}, field bogus: unknown field`,
+        ],
+      },
+      {
+        title: "a single policy written as a mapping instead of a list item",
+        text: yamlOf(BASE).replace(/^- /, "").replace(/^  /gm, ""),
+        lines: [`${FILE}: a single policy must still be a list item: start it with '- name:'`],
       },
       {
         title: "'*' mixed with other tags",

@@ -67,6 +67,9 @@ function field<T>(check: (value: unknown, ctx: Payload) => T) {
 const duration = (minimumMs: number, minimumText: string) =>
   field((value, ctx) => {
     const ms = parseDuration(value);
+    if (ms === undefined && typeof value === "string" && /^\d+$/.test(value.trim())) {
+      return problem(ctx, `a quoted number has no unit: write ${value.trim()} (days, unquoted) or ${value.trim()}d; got ${JSON.stringify(value)}`);
+    }
     if (ms === undefined) return problem(ctx, `must be ${DURATION_HELP}; got ${JSON.stringify(value)}`);
     if (ms < minimumMs) return problem(ctx, `must be at least ${minimumText}; got ${JSON.stringify(value)}`);
     return ms;
@@ -81,8 +84,9 @@ const nameList = z.array(nameEntry, { error: "must be a list of names or globs" 
 
 const significantTags = field((value, ctx): "*" | string[] => {
   if (value === "*") return "*";
+  if (typeof value === "string") return problem(ctx, `must be '*' or a list of tag names or globs: write [${value}]; got ${JSON.stringify(value)}`);
   const list = nameList.safeParse(value);
-  if (!list.success) return problem(ctx, `must be '*' or a list of tag names or globs; ${list.error.issues[0].message}`);
+  if (!list.success) return problem(ctx, `must be '*' or a list of tag names or globs (${list.error.issues[0].message})`);
   if (!list.data.includes("*")) return list.data;
   if (list.data.length === 1) return "*";
   return problem(ctx, "'*' means every tag and cannot be combined with other entries; write '*' alone");
@@ -152,14 +156,16 @@ function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { pol
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
     return { issues: [{ ...base, message: "must be a mapping of policy fields" }] };
   }
-  const parsed = policySchema(naming).safeParse(raw, REPORT_INPUT);
-  if (!parsed.success) return { issues: toIssues(parsed.error, base) };
-  const v = parsed.data as Record<string, any>;
-  if (v[f.repositories] !== undefined && v[f.protectedRepositories] !== undefined) {
-    return {
-      issues: [{ ...base, field: f.repositories, message: `cannot be combined with ${f.protectedRepositories} (as in the original tool): use one or the other` }],
-    };
+  const issues: ConfigIssue[] = [];
+  const fields = raw as Record<string, unknown>;
+  // Checked on the raw mapping, so it is reported together with every other problem of the policy.
+  if (fields[f.repositories] !== undefined && fields[f.protectedRepositories] !== undefined) {
+    issues.push({ ...base, field: f.repositories, message: `cannot be combined with ${f.protectedRepositories} (as in the original tool): use one or the other` });
   }
+  const parsed = policySchema(naming).safeParse(raw, REPORT_INPUT);
+  if (!parsed.success) issues.push(...toIssues(parsed.error, base));
+  if (!parsed.success || issues.length) return { issues };
+  const v = parsed.data as Record<string, any>;
   const policy: Policy = {
     index,
     name: v[f.name],
@@ -193,8 +199,12 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
     rawSettings = (raw as Record<string, unknown>).settings;
   }
   if (!Array.isArray(rawPolicies)) {
-    issues.push({ field: raw && typeof raw === "object" && !Array.isArray(raw) ? "policies" : undefined,
-      message: "expected a list of policies, or a mapping with policies: (that list) and an optional settings:" });
+    const single = raw && typeof raw === "object" && !Array.isArray(raw) && FIELDS[naming].name in raw;
+    if (single) issues.length = 0; // its fields were reported as unknown top-level keys: the real problem is below
+    issues.push({ field: raw && typeof raw === "object" && !Array.isArray(raw) && !single ? "policies" : undefined,
+      message: single
+        ? "a single policy must still be a list item: start it with '- name:'"
+        : "expected a list of policies, or a mapping with policies: (that list) and an optional settings:" });
     throw new ConfigError(source, issues);
   }
   if (rawPolicies.length === 0) issues.push({ field: "policies", message: "must hold at least one policy" });
