@@ -69,7 +69,7 @@ ${extra}`);
       {
         policy: "releases",
         mode: "anchor",
-        anchor: { digest: digests[19], tags: ["prod"], pushedAt: daysBefore(20).toISOString() },
+        anchor: { digest: digests[19], tags: ["prod"], pushedAt: daysBefore(20).toISOString(), protectedFrom: daysBefore(30).toISOString() },
         keep: { "newer-than-anchor": 19, anchor: 1, period: 10 },
         delete: { "beyond-window": 10 },
       },
@@ -172,6 +172,30 @@ ${extra}`);
     expect(result.stderr).to.include("more than max_deletions 9");
   });
 
+  it("names significant tags that no image carries, and warns when none does (untagged mode)", async () => {
+    seedDaily("hello_world", 10, { 2: ["prod"] });
+    const config = writePolicyFile(`
+- name: typo among channels
+  protected_period: 1
+  protected_count: 1
+  significant_tags: [prod, prd]
+  repositories: [hello_world]
+- name: all typos
+  protected_period: 1
+  protected_count: 1
+  significant_tags: [prd]
+  repositories: [hello_world]
+`);
+    const result = await run(config);
+    expect(result.code, result.stderr).to.equal(0);
+    const modes = JSON.parse(result.stdout).repositories[0].modes;
+    expect(modes.map((m: { policy: string; mode: string; unmatchedTags?: string[]; noSignificantTag?: boolean }) => [m.policy, m.mode, m.unmatchedTags, m.noSignificantTag])).to.deep.equal([
+      ["all typos", "untagged", undefined, true],
+      ["typo among channels", "anchor", ["prd"], undefined],
+    ]);
+    expect(result.stderr).to.include('hello_world: no image carries any significant tag of policy "all typos", so it runs in untagged mode');
+  });
+
   it("refuses --apply with a --now later than the clock, before any AWS call (exit 2)", async () => {
     seedDaily("hello_world", 5);
     const result = await runCli(["--config", releasePolicy(), "--apply", "--now", "2999-01-01T00:00:00Z"], awsEnv(emulator.endpoint));
@@ -193,9 +217,12 @@ ${extra}`);
     const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
     const result = await runCli(["--config", releasePolicy(), "--now", NOW], awsEnv(emulator.endpoint));
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.include(`policy "releases": anchor mode, anchor ${digests[19].slice(7, 19)} [prod] pushed 2025-12-12 00:00`);
+    expect(result.stdout).to.include(
+      `policy "releases": anchor mode: anchor ${digests[19].slice(7, 19)} [prod] pushed 2025-12-12 00:00, protects back to 2025-12-02 00:00`,
+    );
+    expect(result.stdout).to.include("this policy alone would keep newer-than-anchor 19, anchor 1, period 10; delete beyond-window 10");
     for (const digest of digests.slice(30)) expect(result.stdout).to.match(new RegExp(`${digest.slice(7, 19)} .* DELETE +beyond-window +releases`));
-    expect(result.stdout).to.include("40 images, 10 to delete");
+    expect(result.stdout).to.include("result: 40 images, 30 kept (newer-than-anchor 19, anchor 1, period 10), 10 to delete");
     expect(result.stdout).to.include("Dry run: nothing was deleted.");
   });
 });

@@ -60,6 +60,9 @@ describe("multi-arch images and signatures, end to end", () => {
     // The report lists deletions and safety keeps; the kept index is the policy's anchor.
     expect(repo.modes[0].anchor.digest).to.equal(current.index);
     expect(byDigest.has(current.index)).to.equal(false);
+    // Bytes to free count the platform manifests and the signature, not the index (ECR repeats their size on it).
+    const sizeOf = (digest: string) => emulator.registry.image("app", digest)!.sizeBytes;
+    expect(repo.bytesToFree).to.equal([...old.children, old.signature].reduce((sum, d) => sum + sizeOf(d), 0));
     // Members of a unit the policy keeps are counted, not listed: only a safety rule's keeps are listed.
     for (const member of [...current.children, current.signature]) expect(byDigest.has(member)).to.equal(false);
     expect(repo.kept).to.deep.equal({ anchor: 1, "member-of-kept": 3 });

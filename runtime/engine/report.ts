@@ -32,7 +32,8 @@ export interface ImageLine {
 
 /** A policy's mode as the report shows it (times as ISO-8601, like every time in the report). */
 export interface ReportMode extends Omit<PolicyMode, "anchor"> {
-  anchor?: { digest: string; tags: string[]; pushedAt: string };
+  /** `protectedFrom`: images pushed since then are kept by the period (the anchor's push time less protected_period). */
+  anchor?: { digest: string; tags: string[]; pushedAt: string; protectedFrom: string };
   /** How many top-level images this policy keeps and deletes, by reason. */
   keep: Record<string, number>;
   delete: Record<string, number>;

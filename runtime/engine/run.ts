@@ -8,12 +8,12 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Config } from "../config/schema";
 import { listImages, listRepositories } from "../ecr/listing";
-import { readIndexChildren } from "../ecr/manifests";
+import { isIndex, readIndexChildren } from "../ecr/manifests";
 import { InUseInventory, inUseDigests, readInUse } from "../inuse/inventory";
 import { registryOfArn } from "../inuse/reference";
 import { overrideToKeep, planRepository } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
-import type { RepositoryPlan } from "../planner/types";
+import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
 import { applyPlan } from "./apply";
 import { mapConcurrent } from "./pool";
 import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
@@ -42,12 +42,21 @@ export interface RunOptions {
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
 }
 
+/** AWS's error code; for a network failure (a plain Error), its system code such as ECONNREFUSED. */
 function errorCode(err: unknown): string {
-  return (err as { name?: string })?.name ?? "Error";
+  const { name, code } = (err ?? {}) as { name?: string; code?: string };
+  return name && name !== "Error" ? name : code ?? name ?? "Error";
 }
 
 function errorMessage(err: unknown): string {
-  return (err as { message?: string })?.message ?? String(err);
+  const message = (err as { message?: string })?.message ?? String(err);
+  const network = /^E[A-Z]+$/.test(errorCode(err)) || errorCode(err) === "TimeoutError";
+  return network ? `${message} (a network failure: check the region, AWS_ENDPOINT_URL and your connection)` : message;
+}
+
+/** Bytes an image's deletion frees, as far as ECR reports: an index's size repeats its platform manifests'. */
+function storageBytes(image: ImageRecord): number {
+  return isIndex(image) ? 0 : image.sizeBytes;
 }
 
 const increment = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
@@ -80,7 +89,7 @@ function keptCounts(plan: RepositoryPlan): Record<string, number> {
   return kept;
 }
 
-function reportModes(plan: RepositoryPlan): ReportMode[] {
+function reportModes(plan: RepositoryPlan, policies: readonly Policy[]): ReportMode[] {
   return plan.modes.map(({ anchor, ...mode }) => {
     const counts: Pick<ReportMode, "keep" | "delete"> = { keep: {}, delete: {} };
     for (const d of plan.decisions) {
@@ -88,7 +97,10 @@ function reportModes(plan: RepositoryPlan): ReportMode[] {
       if (verdict) increment(counts[verdict.verdict], verdict.reason);
     }
     const shown: ReportMode = { ...mode, ...counts };
-    if (anchor) shown.anchor = { ...anchor, pushedAt: new Date(anchor.pushedAt).toISOString() };
+    if (anchor) {
+      const period = policies.find((p) => p.name === mode.policy)!.protectedPeriodMs;
+      shown.anchor = { ...anchor, pushedAt: new Date(anchor.pushedAt).toISOString(), protectedFrom: new Date(anchor.pushedAt - period).toISOString() };
+    }
     return shown;
   });
 }
@@ -116,8 +128,9 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
     indexesRead = new Set((await readIndexChildren(options.ecr, repository, images)).map((image) => image.digest));
     if (indexesRead.size && watchesPulls) {
       warnings.push(
-        `${repository}: reading ${indexesRead.size} image index manifest(s) with BatchGetImage counts as a pull and refreshes their ` +
-          "lastRecordedPullTime, which keep_pulled_within reads; exclude the cleaner's role from pull-time updates (see the README)",
+        `${repository}: reading ${indexesRead.size} image index manifest(s) with BatchGetImage counts as a pull, dry runs included: ` +
+          "it refreshes their lastRecordedPullTime, which keep_pulled_within reads, so the next run may keep them as recently pulled. " +
+          "Register the credentials you run the cleaner with as a pull-time update exclusion (see the README)",
       );
     }
     plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse: inUseDigests(inventory, repository, images) });
@@ -129,11 +142,16 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
     // An in-use source could not be read: anything might be in use, so nothing is deleted in this run.
     for (const decision of plan.decisions) if (decision.action === "delete") overrideToKeep(decision, "in-use-unknown");
   }
-  report.modes = reportModes(plan);
+  report.modes = reportModes(plan, policies);
+  for (const mode of plan.modes) {
+    if (mode.noSignificantTag) {
+      warnings.push(`${repository}: no image carries any significant tag of policy "${mode.policy}", so it runs in untagged mode (check the tags for typos)`);
+    }
+  }
   report.imagesScanned = plan.decisions.length;
   const planned = plan.decisions.filter((d) => d.action === "delete");
   report.toDelete = planned.length;
-  report.bytesToFree = planned.reduce((sum, d) => sum + d.image.sizeBytes, 0);
+  report.bytesToFree = planned.reduce((sum, d) => sum + storageBytes(d.image), 0);
   if (plan.capExceeded) {
     report.capExceeded = plan.capExceeded;
     report.errors.push({
@@ -156,7 +174,8 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
   report.kept = keptCounts(plan);
   const deleted = report.images.filter((line) => line.outcome === "deleted");
   report.deleted = deleted.length;
-  report.bytesFreed = deleted.reduce((sum, line) => sum + line.sizeBytes, 0);
+  const deletedDigests = new Set(deleted.map((line) => line.digest));
+  report.bytesFreed = plan.decisions.reduce((sum, d) => sum + (deletedDigests.has(d.image.digest) ? storageBytes(d.image) : 0), 0);
   return report;
 }
 

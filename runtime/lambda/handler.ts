@@ -4,14 +4,20 @@
  *
  * A configuration error fails the invocation (Lambda's Errors metric). A run that finished with failures returns
  * normally and reports them in its Failures metric, so the two alarms tell the cases apart.
+ *
+ * Out of time, a run stops starting repositories and reports those it did not reach; with ECR_CLEANUP_CURSOR_PARAMETER
+ * set, it keeps the first of them in that SSM parameter, and the next run starts there (runtime/lambda/cursor.ts).
  */
-import { AwsClients, createClients } from "../ecr/client";
-import type { RunError, Summary } from "../engine/report";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
+import type { RunError, RunReport, Summary } from "../engine/report";
 import { runCleanup } from "../engine/run";
-import { configFromEnvironment } from "./config";
+import { configFromEnvironment, CURSOR_PARAMETER_ENV } from "./config";
+import { readCursor, StoredCursor, writeCursor } from "./cursor";
 import { runTimeOf } from "./event";
-import { repositoryLines, runLines } from "./log";
-import { emfLines } from "./metrics";
+import { repositoryLines } from "./log";
+import { once } from "./once";
+import { functionNameOf, publishRun, writeLine } from "./publish";
 
 /** The part of Lambda's context object the handler reads. */
 export interface LambdaContext {
@@ -29,37 +35,74 @@ export interface HandlerResult {
   warnings: string[];
   /** Governed repositories the run did not reach before the timeout. */
   notReached: string[];
+  /** Where the next run starts (the first repository not reached); absent when every repository was reached. */
+  cursor?: string;
 }
 
-// One set of clients per execution environment, reused by warm invocations.
-let clients: AwsClients | undefined;
-
-function writeLine(line: string): void {
-  // process.stdout, not console.log: Lambda prefixes console lines, and an EMF document must be the whole log event.
-  process.stdout.write(`${line}\n`);
+/** What the handler reads and talks to; the deployed handler uses the process's environment and the SDK's chain. */
+export interface HandlerDeps {
+  env: NodeJS.ProcessEnv;
+  clients(): AwsClients;
+  ssm(): SSMClient;
+  clock(): Date;
 }
 
-export async function handler(event: unknown, context: LambdaContext): Promise<HandlerResult> {
-  const clock = new Date();
-  const { config, dryRun } = configFromEnvironment(process.env);
-  const time = runTimeOf(event, clock);
-  const ctx = { dryRun, now: time.now.toISOString() };
-  const warnings = time.warning ? [time.warning] : [];
-
-  clients ??= createClients();
-  const report = await runCleanup({
-    config,
-    now: time.now,
-    apply: !dryRun,
-    ...clients,
-    // No repository starts too close to the function's timeout; those left are reported as not reached.
-    remainingTimeMs: () => context.getRemainingTimeInMillis(),
-    // Logged as each repository finishes, so a run that is cut off still shows what it did.
-    onRepositoryDone: (repository) => repositoryLines(repository, ctx).forEach(writeLine),
-  });
-  report.warnings.unshift(...warnings);
-  runLines(report, ctx).forEach(writeLine);
-  const functionName = context.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "unknown";
-  emfLines(report.summary, { functionName, timestamp: Date.now(), dryRun }).forEach(writeLine);
-  return { dryRun, now: ctx.now, summary: report.summary, errors: report.errors, warnings: report.warnings, notReached: report.notReached };
+/** The run's error when the cursor cannot be stored: the next run would start at the wrong repository. */
+function cursorError(name: string, err: unknown): RunError {
+  const e = err as { name?: string; message?: string };
+  return {
+    kind: "api-error",
+    code: e?.name ?? "Error",
+    message: `cannot store the cursor in SSM parameter ${name} (${e?.message ?? String(err)}): the next run may not start where this one stopped`,
+  };
 }
+
+async function storeCursor(ssm: SSMClient, name: string, cursor: StoredCursor, report: RunReport): Promise<void> {
+  try {
+    await writeCursor(ssm, name, cursor.stored, report.cursor);
+  } catch (err) {
+    report.errors.push(cursorError(name, err));
+    report.summary.failures += 1;
+  }
+}
+
+export function createHandler(deps: HandlerDeps): (event: unknown, context: LambdaContext) => Promise<HandlerResult> {
+  return async (event, context) => {
+    const { config, dryRun, concurrency } = configFromEnvironment(deps.env);
+    const time = runTimeOf(event, deps.clock());
+    const ctx = { dryRun, now: time.now.toISOString() };
+    const warnings = time.warning ? [time.warning] : [];
+
+    const cursorName = deps.env[CURSOR_PARAMETER_ENV];
+    const cursor = cursorName ? await readCursor(deps.ssm(), cursorName) : undefined;
+    if (cursor?.warning) warnings.push(cursor.warning);
+
+    const report = await runCleanup({
+      config,
+      now: time.now,
+      apply: !dryRun,
+      ...deps.clients(),
+      concurrency,
+      startAt: cursor?.startAt,
+      // No repository starts too close to the function's timeout; those left are reported as not reached.
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      // Logged as each repository finishes, so a run that is cut off still shows what it did.
+      onRepositoryDone: (repository) => repositoryLines(repository, ctx).forEach(writeLine),
+    });
+    if (cursorName && cursor) await storeCursor(deps.ssm(), cursorName, cursor, report);
+    report.warnings.unshift(...warnings);
+    publishRun(report, ctx, functionNameOf(context));
+    const result: HandlerResult = {
+      dryRun, now: ctx.now, summary: report.summary, errors: report.errors, warnings: report.warnings, notReached: report.notReached,
+    };
+    if (report.cursor) result.cursor = report.cursor;
+    return result;
+  };
+}
+
+export const handler = createHandler({
+  env: process.env,
+  clients: once(() => createClients()),
+  ssm: once(() => new SSMClient(RETRY_SETTINGS)),
+  clock: () => new Date(),
+});

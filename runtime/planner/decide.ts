@@ -9,10 +9,13 @@ export interface PolicyDecision {
   verdicts: (PolicyVerdict | undefined)[];
 }
 
-/** Index in `sorted` of the oldest channel position, or -1 when no image carries a significant tag. */
-export function findAnchor(entries: readonly string[], sorted: readonly ImageRecord[]): number {
+/**
+ * Index in `sorted` of the oldest channel position (-1 when no image carries a significant tag), and the
+ * entries no image matches (a typo such as `prd` among `[dev, rc, prd]` silently moves the anchor: the report says so).
+ */
+export function findAnchor(entries: readonly string[], sorted: readonly ImageRecord[]): { index: number; unmatched: string[] } {
   const unfound = new Set(entries);
-  let anchor = -1;
+  let index = -1;
   for (let i = 0; i < sorted.length && unfound.size > 0; i++) {
     for (const tag of sorted[i].tags) {
       if (isReferrerTag(tag)) continue;
@@ -20,12 +23,12 @@ export function findAnchor(entries: readonly string[], sorted: readonly ImageRec
         if (globMatches(entry, tag)) {
           // The newest match of an entry is its channel position; later positions are older.
           unfound.delete(entry);
-          anchor = i;
+          index = i;
         }
       }
     }
   }
-  return anchor;
+  return { index, unmatched: [...unfound] };
 }
 
 /** `sorted` holds the repository's top-level images in the planner's order (see order.ts). */
@@ -37,7 +40,8 @@ export function decide(policy: Policy, sorted: readonly ImageRecord[], now: numb
   const recentlyPulled = (image: ImageRecord) =>
     pulledSince !== undefined && image.lastPulledAt !== undefined && image.lastPulledAt >= pulledSince;
 
-  const anchorIndex = policy.significantTags === "*" ? -1 : findAnchor(policy.significantTags, sorted);
+  const channels = policy.significantTags === "*" ? { index: -1, unmatched: [] } : findAnchor(policy.significantTags, sorted);
+  const anchorIndex = channels.index;
   if (anchorIndex >= 0) {
     const anchor = sorted[anchorIndex];
     const periodStart = anchor.pushedAt - policy.protectedPeriodMs;
@@ -49,10 +53,9 @@ export function decide(policy: Policy, sorted: readonly ImageRecord[], now: numb
       else if (recentlyPulled(image)) keep(i, "pulled");
       else remove(i, "beyond-window");
     });
-    return {
-      mode: { policy: policy.name, mode: "anchor", anchor: { digest: anchor.digest, tags: anchor.tags, pushedAt: anchor.pushedAt } },
-      verdicts,
-    };
+    const mode: PolicyMode = { policy: policy.name, mode: "anchor", anchor: { digest: anchor.digest, tags: anchor.tags, pushedAt: anchor.pushedAt } };
+    if (channels.unmatched.length) mode.unmatchedTags = channels.unmatched;
+    return { mode, verdicts };
   }
 
   const periodStart = now - policy.protectedPeriodMs;

@@ -64,6 +64,8 @@ export interface PolicyMode {
   anchor?: { digest: string; tags: string[]; pushedAt: number };
   /** Untagged mode because no image carried a significant tag (a typo such as `prd` lands here). */
   noSignificantTag?: boolean;
+  /** Anchor mode: significant entries no image matches (their channel has no position here). */
+  unmatchedTags?: string[];
 }
 
 /** The final decision about one image of a repository. */

@@ -17,8 +17,10 @@ function reasons(line: ImageLine): string {
   return policies.length ? [...new Set(policies.map((p) => p.reason))].join(", ") : line.reason;
 }
 
+/** The policies that decided; for a safety keep, the policies whose delete it overrode. */
 function decidedBy(line: ImageLine): string {
-  return deciding(line).map((p) => p.policy).join("; ");
+  const policies = line.keptBySafety ? line.policies.filter((p) => p.verdict === "delete") : deciding(line);
+  return policies.map((p) => p.policy).join("; ");
 }
 
 function decisionText(line: ImageLine, apply: boolean): string {
@@ -71,13 +73,15 @@ function modeLines(repo: RepositoryReport): string[] {
   return repo.modes.flatMap((mode) => {
     let head: string;
     if (mode.mode === "anchor" && mode.anchor) {
-      head = `anchor mode, anchor ${shortDigest(mode.anchor.digest)} [${mode.anchor.tags.join(",")}] pushed ${formatDate(mode.anchor.pushedAt)}`;
+      const { digest, tags, pushedAt, protectedFrom } = mode.anchor;
+      head = `anchor mode: anchor ${shortDigest(digest)} [${tags.join(",")}] pushed ${formatDate(pushedAt)}, protects back to ${formatDate(protectedFrom)}`;
+      if (mode.unmatchedTags?.length) head += ` (no image carries: ${mode.unmatchedTags.join(", ")})`;
     } else {
       const why = mode.noSignificantTag ? " (WARNING: no image carries any of its significant tags — check them for typos)" : "";
       head = `untagged mode${why}`;
     }
     const verdicts = [Object.keys(mode.keep).length ? `keep ${counts(mode.keep)}` : "", Object.keys(mode.delete).length ? `delete ${counts(mode.delete)}` : ""];
-    return [`  policy "${mode.policy}": ${head}`, `    ${verdicts.filter(Boolean).join("; ") || "no images"}`];
+    return [`  policy "${mode.policy}": ${head}`, `    this policy alone would ${verdicts.filter(Boolean).join("; ") || "decide nothing"}`];
   });
 }
 
@@ -85,13 +89,12 @@ export function renderRepository(repo: RepositoryReport, apply: boolean): string
   const out = [`${repo.repository}`, ...modeLines(repo)];
   for (const error of repo.errors) out.push(`  ERROR ${error.code}: ${error.message}`);
   if (repo.images.length) {
-    const header = ["DIGEST", "TAGS", "PUSHED", "SIZE", "DECISION", "REASON", "POLICY"];
+    const header = ["DIGEST", "TAGS", "PUSHED (UTC)", "SIZE", "DECISION", "REASON", "POLICY"];
     out.push(...columns([header, ...foldedRows(repo.images, apply)]).map((row) => `  ${row}`));
   }
   const kept = Object.values(repo.kept).reduce((a, b) => a + b, 0);
-  if (kept) out.push(`  kept ${kept}: ${counts(repo.kept)}`);
   const verb = apply ? `${repo.deleted} deleted (${formatBytes(repo.bytesFreed)})` : `${repo.toDelete} to delete (${formatBytes(repo.bytesToFree)})`;
-  out.push(`  ${repo.imagesScanned} images, ${verb}`);
+  out.push(`  result: ${repo.imagesScanned} images, ${kept} kept${kept ? ` (${counts(repo.kept)})` : ""}, ${verb}`);
   return out.join("\n");
 }
 
@@ -100,7 +103,7 @@ export function renderSummary(report: RunReport): string {
   const out = [
     `Summary (${report.apply ? "applied" : "dry run"}, now ${report.now})`,
     `  repositories:     ${s.repositories}${s.repositoriesSkipped ? ` (${s.repositoriesSkipped} skipped by max_deletions)` : ""}`,
-    ...(report.notGoverned.length ? [`  not governed:     ${report.notGoverned.join(", ")} (no policy governs them: never touched)`] : []),
+    ...(report.notGoverned.length ? [`  not governed:     ${report.notGoverned.join(", ")} (no policy governs ${report.notGoverned.length === 1 ? "it" : "them"}: never touched)`] : []),
     ...(report.notReached.length ? [`  not reached:      ${report.notReached.length} (out of time; the next run starts at ${report.cursor})`] : []),
     `  images scanned:   ${s.imagesScanned}`,
     report.apply
@@ -110,9 +113,7 @@ export function renderSummary(report: RunReport): string {
   const safety = Object.entries(s.keptBySafety).sort(([a], [b]) => (a < b ? -1 : 1));
   if (safety.length) out.push(`  kept by safety:   ${safety.map(([reason, n]) => `${reason} ${n}`).join(", ")}`);
   out.push(`  failures:         ${s.failures}`);
-  for (const error of report.errors.filter((e) => !e.repository || e.kind === "missing-repository")) {
-    out.push(`  ERROR ${error.code}: ${error.message}`);
-  }
+  for (const error of report.errors) out.push(`  ERROR ${error.repository ? `${error.repository}: ` : ""}${error.code}: ${error.message}`);
   if (!report.apply && s.toDelete) out.push("", "Dry run: nothing was deleted. Run again with --apply to delete the images marked DELETE.");
   return out.join("\n");
 }

@@ -1,0 +1,27 @@
+/**
+ * What fan-out mode's state machine (component/stateMachine.ts) and handler agree on: the phases the state machine
+ * invokes the function in, and where the objects live in the component's bucket (Step Functions caps a state's
+ * payload at 256 KiB, so lists and reports travel through S3). A run writes under `runs/<execution name>/`, the
+ * Map's ResultWriter under `results/`; the component's IAM grants follow these prefixes. No SDK import here.
+ */
+export const PREPARE = "prepare";
+export const CLEAN = "clean";
+export const AGGREGATE = "aggregate";
+
+export const RUNS_PREFIX = "runs";
+/** The ResultWriter's prefix: Step Functions adds `/<map run id>/manifest.json` and the result files. */
+export const RESULTS_PREFIX = "results";
+
+/** Execution names that are safe as one key segment (Scheduler's and the console's are). */
+const RUN_ID = /^[A-Za-z0-9_.-]{1,80}$/;
+
+export function checkRunId(run: unknown): string {
+  if (typeof run !== "string" || !RUN_ID.test(run)) throw new Error(`not a run id (an execution name of letters, digits, _ . -): ${JSON.stringify(run)}`);
+  return run;
+}
+
+export const runKeys = (run: string) => ({
+  items: `${RUNS_PREFIX}/${run}/items.json`,
+  context: `${RUNS_PREFIX}/${run}/context.json`,
+  report: (index: number) => `${RUNS_PREFIX}/${run}/reports/${index}.json`,
+});
