@@ -1,6 +1,7 @@
 /**
  * The alarms, all wired to alarmActions/okActions: the function's Errors, Throttles and Duration (p99 above 80% of
- * the timeout), the run's Failures metric (published by the handler in embedded metric format), and a missed run.
+ * the timeout), the run's Failures metric (published by the handler in embedded metric format), a missed run, and in
+ * fan-out mode the state machine's failed and timed-out executions.
  *
  * Missed run: Invocations summed per hour, alarming when none of the last N hours had one, with N = the schedule's
  * interval in hours (rounded up) + 1 and missing data breaching. CloudWatch evaluates at most 7 days for periods of
@@ -10,13 +11,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { FAILURES_METRIC, FUNCTION_NAME_DIMENSION, METRIC_NAMESPACE } from "../runtime/lambda/metrics";
 import type { ParsedSchedule } from "./schedule";
+import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
 
 export const ALARM_PERIOD_SECONDS = 3600;
 /** CloudWatch's limit on period x evaluation periods, for periods of an hour or more. */
 export const MAX_EVALUATION_SECONDS = 7 * 86_400;
 export const DURATION_THRESHOLD_SHARE = 0.8;
 
-export type AlarmKind = "errors" | "throttles" | "duration" | "failures" | "missedRun";
+export type AlarmKind = "errors" | "throttles" | "duration" | "failures" | "missedRun" | "executionsFailed" | "executionsTimedOut";
 
 /** The missed-run alarm's evaluation periods (hours), or why there is no such alarm. */
 export function missedRunPeriods(schedule: ParsedSchedule, missedRunAfterSeconds?: number): { periods: number } | { skip: string } {
@@ -36,6 +38,8 @@ export interface AlarmArgs {
   timeoutSeconds: number;
   schedule: ParsedSchedule;
   missedRunAfterSeconds?: number;
+  /** Fan-out mode: the state machine whose failed and timed-out executions alarm too. */
+  stateMachineArn?: pulumi.Input<string>;
   alarmActions?: pulumi.Input<string>[];
   okActions?: pulumi.Input<string>[];
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -66,7 +70,9 @@ function specs(args: AlarmArgs, missedRun: { periods: number } | undefined): Ala
     {
       kind: "throttles",
       suffix: "throttles",
-      description: "An ecr-cleanup invocation was throttled: a run started while another was still going (reserved concurrency is 1). Check for manual invocations or a schedule shorter than a run.",
+      description: args.stateMachineArn
+        ? "An ecr-cleanup invocation was throttled: the function was invoked besides its state machine's batches (its reserved concurrency is the Map's). Check for manual invocations."
+        : "An ecr-cleanup invocation was throttled: a run started while another was still going (reserved concurrency is 1). Check for manual invocations or a schedule shorter than a run.",
       args: { ...lambdaMetric("Throttles"), ...onePeriodAboveZero },
     },
     {
@@ -95,6 +101,29 @@ function specs(args: AlarmArgs, missedRun: { periods: number } | undefined): Ala
       },
     },
   ];
+  if (args.stateMachineArn) {
+    const statesMetric = (metricName: string) => ({
+      namespace: "AWS/States",
+      metricName,
+      dimensions: { StateMachineArn: args.stateMachineArn! },
+      period: ALARM_PERIOD_SECONDS,
+      ...onePeriodAboveZero,
+    });
+    list.push(
+      {
+        kind: "executionsFailed",
+        suffix: "executions-failed",
+        description: "An ecr-cleanup run (a Step Functions execution) failed: its prepare or aggregate step failed, or the Map could not read its items or write its results. Open the execution in the Step Functions console to see the failed state and its error.",
+        args: statesMetric("ExecutionsFailed"),
+      },
+      {
+        kind: "executionsTimedOut",
+        suffix: "executions-timed-out",
+        description: `An ecr-cleanup run (a Step Functions execution) ran longer than ${RUN_TIMEOUT_SECONDS / 3600} hours and was stopped: raise fanOutConcurrency or look for a batch that keeps timing out.`,
+        args: statesMetric("ExecutionsTimedOut"),
+      },
+    );
+  }
   if (missedRun) {
     list.push({
       kind: "missedRun",

@@ -3,6 +3,7 @@
  * Pulumi languages: a duration is a string, `significantTags: ["*"]` means every tag.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
 
 /** One retention policy: the camelCase mirror of a policy in the CLI's YAML file (spec section 2). */
 export interface RetentionPolicyArgs {
@@ -67,6 +68,25 @@ export interface EcrCleanupPolicyArgs {
    * make an image look recently pulled (an account holds at most 100 exclusions). Defaults to true.
    */
   excludeFromPullTime?: boolean;
+  /**
+   * Repositories one invocation cleans at once (1 to 256); all share the SDK's adaptive retry, so throttling slows the
+   * run down rather than failing it. Defaults to 8, the CLI's default.
+   */
+  concurrency?: number;
+  /**
+   * Spreads each run over a Step Functions Distributed Map, for registries one invocation cannot clean within Lambda's
+   * 15 minutes: the schedule starts a state machine that lists the repositories and takes the in-use inventory once,
+   * then runs the function on batches of repositories, and assembles the run's report. Defaults to false (one
+   * invocation per run, which resumes where the last one stopped).
+   */
+  fanOut?: boolean;
+  /**
+   * In fan-out mode, the batches cleaned at once (the Map's MaxConcurrency, and the function's reserved concurrency),
+   * 1 to 1000. Defaults to 5.
+   */
+  fanOutConcurrency?: number;
+  /** In fan-out mode, the repositories in one batch, that is one invocation of the function (1 to 1000). Defaults to 25. */
+  fanOutBatchSize?: number;
 }
 
 /** The arguments with their defaults applied. */
@@ -82,6 +102,10 @@ export const DEFAULTS = {
   architecture: "arm64",
   logRetentionDays: 30,
   excludeFromPullTime: true,
+  concurrency: DEFAULT_CONCURRENCY,
+  fanOut: false,
+  fanOutConcurrency: 5,
+  fanOutBatchSize: 25,
 } as const;
 
 export function withDefaults(args: EcrCleanupPolicyArgs): ResolvedArgs {

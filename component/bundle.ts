@@ -11,8 +11,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { build } from "esbuild";
 
 export const PACKAGE_NAME = "ecr-cleanup";
-/** The handler's source, relative to the package root. */
+/** The handler's source, relative to the package root: single-function mode. */
 export const HANDLER_ENTRY = "runtime/lambda/handler.ts";
+/** Fan-out mode's handler (prepare, clean a batch, aggregate), with the S3 client the single-function bundle does without. */
+export const FANOUT_HANDLER_ENTRY = "runtime/fanout/handler.ts";
+/**
+ * Lambda gives a function its credentials in the environment, so the bundles take them from there only
+ * (runtime/lambda/credentials.ts) rather than carry the SDK's whole default chain.
+ */
+export const BUNDLE_ALIASES = { "@aws-sdk/credential-provider-node": "./runtime/lambda/credentials.ts" };
 /** The file name in the archive, and the function's `handler` setting. */
 export const BUNDLE_FILE = "index.js";
 export const HANDLER = "index.handler";
@@ -29,11 +36,11 @@ export function packageRoot(from: string = __dirname): string {
   }
 }
 
-/** Builds the handler bundle: minified CommonJS for Node 22, everything bundled. Deterministic for the same sources. */
-export async function buildHandlerBundle(root: string = packageRoot()): Promise<string> {
+/** Builds a handler bundle: minified CommonJS for Node 22, everything bundled. Deterministic for the same sources. */
+export async function buildHandlerBundle(root: string = packageRoot(), entry: string = HANDLER_ENTRY): Promise<string> {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [HANDLER_ENTRY],
+    entryPoints: [entry],
     outfile: BUNDLE_FILE,
     bundle: true,
     write: false,
@@ -43,16 +50,17 @@ export async function buildHandlerBundle(root: string = packageRoot()): Promise<
     target: ESBUILD_TARGET,
     // ESM builds first: the SDK's dist-es tree-shakes far better than its CommonJS build.
     mainFields: ["module", "main"],
+    alias: BUNDLE_ALIASES,
     sourcemap: false,
     metafile: false,
     legalComments: "none",
     logLevel: "silent",
   });
-  if (result.outputFiles.length !== 1) throw new Error(`esbuild produced ${result.outputFiles.length} files for ${HANDLER_ENTRY}`);
+  if (result.outputFiles.length !== 1) throw new Error(`esbuild produced ${result.outputFiles.length} files for ${entry}`);
   return result.outputFiles[0].text;
 }
 
 /** The function's code: an archive of string assets (no temporary files), whose hash depends only on the bundle's bytes. */
-export async function handlerArchive(root?: string): Promise<pulumi.asset.AssetArchive> {
-  return new pulumi.asset.AssetArchive({ [BUNDLE_FILE]: new pulumi.asset.StringAsset(await buildHandlerBundle(root)) });
+export async function handlerArchive(root?: string, entry: string = HANDLER_ENTRY): Promise<pulumi.asset.AssetArchive> {
+  return new pulumi.asset.AssetArchive({ [BUNDLE_FILE]: new pulumi.asset.StringAsset(await buildHandlerBundle(root, entry)) });
 }

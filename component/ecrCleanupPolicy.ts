@@ -3,15 +3,21 @@
  * repositories it governs. Children: `${name}-role` and `${name}-policy`, `${name}-function`, `${name}-invoke-config`,
  * `${name}-logs`, `${name}-pull-time-exclusion`, `${name}-schedule-role`, `${name}-schedule-policy`,
  * `${name}-schedule`, and the alarms `${name}-errors`, `-throttles`, `-duration`, `-failures`, `-missed-run`.
+ * Single-function mode adds the cursor parameter `${name}-cursor`; fan-out mode adds the bucket `${name}-runs` (with
+ * its settings), the state machine `${name}-state-machine` with its role and policy, and two execution alarms
+ * (component/fanout.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CONCURRENCY_ENV, CURSOR_PARAMETER_ENV, FANOUT_BUCKET_ENV } from "../runtime/lambda/config";
+import { CURSOR_START } from "../runtime/lambda/cursor";
 import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
-import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
+import { FANOUT_HANDLER_ENTRY, HANDLER, HANDLER_ENTRY, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
+import { createRunsBucket, createStateMachine } from "./fanout";
 import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
-import { createSchedule } from "./schedule";
+import { createSchedule, ScheduleTarget } from "./schedule";
 import { checkArgs } from "./validation";
 
 export const ECR_CLEANUP_POLICY_TYPE = "ecr-cleanup:index:EcrCleanupPolicy";
@@ -24,8 +30,17 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
   public readonly scheduleArn: pulumi.Output<string>;
-  /** The alarms' ARNs by kind: errors, throttles, duration, failures, and missedRun when there is one. */
+  /**
+   * The alarms' ARNs by kind: errors, throttles, duration, failures, missedRun when there is one, and in fan-out mode
+   * executionsFailed and executionsTimedOut.
+   */
   public readonly alarmArns: pulumi.Output<Record<string, string>>;
+  /** Single-function mode: the SSM parameter holding the cursor (where the next run starts); undefined in fan-out mode. */
+  public readonly cursorParameterName: pulumi.Output<string | undefined>;
+  /** Fan-out mode: the state machine the schedule starts; undefined in single-function mode. */
+  public readonly stateMachineArn: pulumi.Output<string | undefined>;
+  /** Fan-out mode: the bucket the runs' items, reports and results travel through; undefined in single-function mode. */
+  public readonly runsBucketName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: EcrCleanupPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ECR_CLEANUP_POLICY_TYPE, name, {}, opts);
@@ -33,8 +48,21 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     const a = withDefaults(args ?? ({} as EcrCleanupPolicyArgs));
     const checked = checkArgs(a);
     if ("problems" in checked) throw new pulumi.ResourceError(`${configSource(name)}: ${checked.problems.join("; ")}`, this);
-    const policies = policyConfig(name, a.policies, a.dryRun, this);
     const scope = accountScope(this);
+
+    // Single-function mode: where the next run starts. The function writes it, so Pulumi leaves its value alone.
+    const cursor = a.fanOut ? undefined : new aws.ssm.Parameter(`${name}-cursor`, {
+      description: `ecr-cleanup (${name}): the first repository the last run did not reach, where the next run starts; ${CURSOR_START} for the first`,
+      type: "String",
+      insecureValue: CURSOR_START,
+      tags: a.tags,
+    }, { parent, ignoreChanges: ["insecureValue"] });
+    const runs = a.fanOut ? createRunsBucket(name, a.tags, parent) : undefined;
+
+    const environment: Record<string, pulumi.Input<string>> = { [CONCURRENCY_ENV]: String(a.concurrency) };
+    if (cursor) environment[CURSOR_PARAMETER_ENV] = cursor.name;
+    if (runs) environment[FANOUT_BUCKET_ENV] = runs.bucket.bucket;
+    const policies = policyConfig(name, a.policies, a.dryRun, this, environment);
 
     const role = serviceRole(`${name}-role`, {
       service: "lambda.amazonaws.com",
@@ -46,13 +74,14 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       description: `ecr-cleanup (${name}): deletes stale ECR images by retention policy`,
       runtime: LAMBDA_RUNTIME,
       handler: HANDLER,
-      code: handlerArchive(),
+      code: handlerArchive(undefined, a.fanOut ? FANOUT_HANDLER_ENTRY : HANDLER_ENTRY),
       role: role.arn,
       architectures: [a.architecture],
       timeout: a.timeout,
       memorySize: a.memorySize,
-      // Runs never overlap; a second invocation is throttled and retried by Lambda's async queue.
-      reservedConcurrentExecutions: 1,
+      // Runs never overlap: one invocation at a time, or in fan-out mode as many as the Map runs at once (the state
+      // machine keeps runs apart). Another invocation is throttled.
+      reservedConcurrentExecutions: a.fanOut ? a.fanOutConcurrency : 1,
       environment: { variables: policies.environment },
       tags: a.tags,
     }, { parent });
@@ -66,8 +95,8 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
 
     const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
       role: role.id,
-      policy: pulumi.all([scope, policies.config, logGroup.arn]).apply(([s, config, logGroupArn]) =>
-        cleanerPolicyDocument({ scope: s, policies: config.policies, settings: config.settings, logGroupArn })),
+      policy: pulumi.all([scope, policies.config, logGroup.arn, cursor?.arn, runs?.bucket.arn]).apply(([s, config, logGroupArn, cursorParameterArn, fanOutBucketArn]) =>
+        cleanerPolicyDocument({ scope: s, policies: config.policies, settings: config.settings, logGroupArn, cursorParameterArn, fanOutBucketArn })),
     }, { parent });
 
     // The schedule's retry policy decides; Lambda's own asynchronous retries would re-run a failed run at once.
@@ -76,16 +105,31 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       maximumRetryAttempts: 0,
     }, { parent });
 
-    const firstRunNeeds: pulumi.Resource[] = [rolePolicy, logGroup, invokeConfig];
+    const firstRunNeeds: pulumi.Resource[] = [rolePolicy, logGroup, invokeConfig, ...(cursor ? [cursor] : []), ...(runs?.settings ?? [])];
     if (a.excludeFromPullTime) {
       // The cleaner's own manifest reads (BatchGetImage) must never make an image look recently pulled.
       firstRunNeeds.push(new aws.ecr.PullTimeUpdateExclusion(`${name}-pull-time-exclusion`, { principalArn: role.arn }, { parent }));
     }
 
+    let target: ScheduleTarget = { arn: fn.arn, action: "lambda:InvokeFunction" };
+    let stateMachine: aws.sfn.StateMachine | undefined;
+    if (runs) {
+      const fanOut = createStateMachine(name, {
+        scope,
+        functionArn: fn.arn,
+        maxConcurrency: a.fanOutConcurrency,
+        batchSize: a.fanOutBatchSize,
+        tags: a.tags,
+      }, runs.bucket, parent);
+      stateMachine = fanOut.stateMachine;
+      firstRunNeeds.push(fanOut.policy);
+      target = { arn: stateMachine.arn, action: "states:StartExecution" };
+    }
+
     const schedule = createSchedule(name, {
       expression: a.schedule,
       timezone: a.scheduleTimezone,
-      functionArn: fn.arn,
+      target,
       accountId: scope.accountId,
       tags: a.tags,
       dependsOn: firstRunNeeds,
@@ -96,6 +140,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       timeoutSeconds: a.timeout,
       schedule: checked.schedule,
       missedRunAfterSeconds: checked.missedRunAfterSeconds,
+      stateMachineArn: stateMachine?.arn,
       alarmActions: a.alarmActions,
       okActions: a.okActions,
       tags: a.tags,
@@ -107,6 +152,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.scheduleArn = schedule.arn;
     this.alarmArns = pulumi.output(Object.fromEntries(Object.entries(alarms).map(([kind, alarm]) => [kind, alarm!.arn])));
+    this.cursorParameterName = pulumi.output(cursor?.name);
+    this.stateMachineArn = pulumi.output(stateMachine?.arn);
+    this.runsBucketName = pulumi.output(runs?.bucket.bucket);
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,
@@ -114,6 +162,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       logGroupName: this.logGroupName,
       scheduleArn: this.scheduleArn,
       alarmArns: this.alarmArns,
+      cursorParameterName: this.cursorParameterName,
+      stateMachineArn: this.stateMachineArn,
+      runsBucketName: this.runsBucketName,
     });
   }
 }

@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../runtime/config/schema";
+import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
 import type { Policy } from "../runtime/planner/types";
 
 export interface Statement {
@@ -29,6 +30,10 @@ export interface GrantContext {
   policies: readonly Policy[];
   settings: Settings;
   logGroupArn: string;
+  /** Single-function mode: the SSM parameter holding the cursor. */
+  cursorParameterArn?: string;
+  /** Fan-out mode: the bucket the runs travel through. */
+  fanOutBucketArn?: string;
 }
 
 export type Grant = (ctx: GrantContext) => Statement[];
@@ -88,7 +93,59 @@ export const lambdaInUseGrant: Grant = ({ scope, settings }) =>
     ]
     : [];
 
-export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant];
+/** Single-function mode: reads and writes its own cursor parameter, and no other. */
+export const cursorGrant: Grant = ({ cursorParameterArn }) =>
+  cursorParameterArn
+    ? [{ Sid: "ReadWriteOwnCursor", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:PutParameter"], Resource: cursorParameterArn }]
+    : [];
+
+const RUNS_OBJECTS = `${RUNS_PREFIX}/*`;
+const RESULTS_OBJECTS = `${RESULTS_PREFIX}/*`;
+
+/**
+ * Fan-out mode: writes and reads a run's items, context and batch reports, and reads the Map's results, in its own
+ * bucket only. No ListBucket: every key it reads, it was given.
+ */
+export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
+  fanOutBucketArn
+    ? [
+      { Sid: "ReadWriteOwnRuns", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${fanOutBucketArn}/${RUNS_OBJECTS}` },
+      { Sid: "ReadOwnMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: `${fanOutBucketArn}/${RESULTS_OBJECTS}` },
+    ]
+    : [];
+
+export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, cursorGrant, fanOutBucketGrant];
+
+export interface StateMachineGrantContext {
+  scope: AccountScope;
+  stateMachineArn: string;
+  stateMachineName: string;
+  functionArn: string;
+  bucketArn: string;
+}
+
+/**
+ * The state machine's role: invoke the cleaner function only; list its own executions (to end when another run is
+ * going); start, describe and stop its own Map Run's child executions (a Distributed Map starts them as executions
+ * of the state machine itself); read the items and write the Map's results in its own bucket only.
+ */
+export function stateMachinePolicyDocument(ctx: StateMachineGrantContext): string {
+  const executions = `arn:${ctx.scope.partition}:states:${ctx.scope.region}:${ctx.scope.accountId}:execution:${ctx.stateMachineName}`;
+  return policyDocument([
+    { Sid: "InvokeCleanerOnly", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: ctx.functionArn },
+    { Sid: "FindOwnRunningExecutions", Effect: "Allow", Action: "states:ListExecutions", Resource: ctx.stateMachineArn },
+    { Sid: "StartOwnMapRuns", Effect: "Allow", Action: "states:StartExecution", Resource: ctx.stateMachineArn },
+    // Its own executions (`name:id`) and its Map Runs' child executions (`name/label:id`).
+    { Sid: "SuperviseOwnMapRuns", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: [`${executions}:*`, `${executions}/*`] },
+    { Sid: "ReadRunItems", Effect: "Allow", Action: "s3:GetObject", Resource: `${ctx.bucketArn}/${RUNS_OBJECTS}` },
+    {
+      Sid: "WriteMapResults",
+      Effect: "Allow",
+      Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
+      Resource: `${ctx.bucketArn}/${RESULTS_OBJECTS}`,
+    },
+  ]);
+}
 
 export function policyDocument(statements: Statement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });

@@ -47,8 +47,8 @@ export function configJson(policies: ResolvedPolicy[]): string {
   return JSON.stringify({ policies: snake });
 }
 
-export function environmentVariables(policies: ResolvedPolicy[], dryRun: boolean): Record<string, string> {
-  return { [CONFIG_ENV]: configJson(policies), [DRY_RUN_ENV]: String(dryRun) };
+export function environmentVariables(policies: ResolvedPolicy[], dryRun: boolean, more: Record<string, string> = {}): Record<string, string> {
+  return { [CONFIG_ENV]: configJson(policies), [DRY_RUN_ENV]: String(dryRun), ...more };
 }
 
 /** Bytes the variables take in Lambda's environment (keys and values, UTF-8). */
@@ -60,7 +60,9 @@ export function environmentSize(variables: Record<string, string>): number {
 export function environmentSizeProblem(variables: Record<string, string>, policyCount: number): string | undefined {
   const size = environmentSize(variables);
   if (size <= LAMBDA_ENVIRONMENT_LIMIT) return undefined;
-  return `the ${policyCount} policies take ${size} bytes in the function's environment (${CONFIG_ENV} and ${DRY_RUN_ENV}), ` +
+  const names = Object.keys(variables);
+  const listed = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
+  return `the ${policyCount} policies take ${size} bytes in the function's environment (${listed}), ` +
     `more than Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT} bytes (4 KB): split the policies over several EcrCleanupPolicy components`;
 }
 
@@ -101,7 +103,13 @@ export interface PolicyConfig {
  * Validates at construction (throwing a ResourceError that names the policy and the field), and again once every
  * repository name is known (failing the deployment with the same kind of message).
  */
-export function policyConfig(componentName: string, policies: RetentionPolicyArgs[], dryRun: boolean, parent: pulumi.Resource): PolicyConfig {
+export function policyConfig(
+  componentName: string,
+  policies: RetentionPolicyArgs[],
+  dryRun: boolean,
+  parent: pulumi.Resource,
+  more: Record<string, pulumi.Input<string>> = {},
+): PolicyConfig {
   const source = configSource(componentName);
   const fail = (message: string): never => {
     throw new pulumi.ResourceError(message, parent);
@@ -114,19 +122,21 @@ export function policyConfig(componentName: string, policies: RetentionPolicyArg
       throw err;
     }
   };
-  const checkSize = (resolved: ResolvedPolicy[]): Record<string, string> => {
-    const variables = environmentVariables(resolved, dryRun);
+  const checkSize = (resolved: ResolvedPolicy[], others: Record<string, string>): Record<string, string> => {
+    const variables = environmentVariables(resolved, dryRun, others);
     const problem = environmentSizeProblem(variables, resolved.length);
     return problem ? fail(`${source}: ${problem}`) : variables;
   };
 
   const now = knownNow(policies);
   check(now.policies);
-  if (!now.pending) checkSize(now.policies as ResolvedPolicy[]);
+  // Values not known yet (resource names) count as empty here; the check once they are known is exact.
+  const knownMore = Object.fromEntries(Object.entries(more).map(([k, v]) => [k, typeof v === "string" ? v : ""]));
+  if (!now.pending) checkSize(now.policies as ResolvedPolicy[], knownMore);
 
-  const resolved = pulumi.output(policies).apply((all) => {
-    const list = all as ResolvedPolicy[];
-    return { config: check(list), environment: checkSize(list) };
-  });
-  return { config: resolved.config, environment: resolved.environment };
+  const resolved = pulumi.output(policies).apply((all) => all as ResolvedPolicy[]);
+  // The IAM policy needs only the policies; the environment waits for the other values too.
+  const config = resolved.apply(check);
+  const environment = pulumi.all([config, resolved, pulumi.output(more)]).apply(([, list, others]) => checkSize(list, others as Record<string, string>));
+  return { config, environment };
 }

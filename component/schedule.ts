@@ -1,8 +1,8 @@
 /**
  * The schedule: an EventBridge Scheduler schedule (AWS calls scheduled EventBridge rules legacy) that invokes the
- * function with `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`, through its own role that may invoke only
- * this function. Scheduler invokes Lambda asynchronously; Lambda's own retries are off (the component sets them to
- * 0), so this retry policy is the only one.
+ * function (or, in fan-out mode, starts the state machine) with `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`,
+ * through its own role that may do that and nothing else. Scheduler invokes Lambda asynchronously; Lambda's own
+ * retries are off (the component sets them to 0), so this retry policy is the only one.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -32,10 +32,17 @@ export function parseSchedule(expression: string): ParsedSchedule {
 /** Scheduler gives up on an invocation it could not deliver after this long; the next run does the same work. */
 export const RETRY_POLICY = { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 };
 
+/** What the schedule starts: the function (single-function mode) or the state machine (fan-out mode). */
+export interface ScheduleTarget {
+  arn: pulumi.Input<string>;
+  /** The one action the schedule's role is allowed on the target. */
+  action: "lambda:InvokeFunction" | "states:StartExecution";
+}
+
 export interface ScheduleArgs {
   expression: string;
   timezone: string;
-  functionArn: pulumi.Input<string>;
+  target: ScheduleTarget;
   accountId: pulumi.Input<string>;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** What must exist before the first run (the function's policy, its log group, its invoke config). */
@@ -43,25 +50,26 @@ export interface ScheduleArgs {
 }
 
 export function createSchedule(name: string, args: ScheduleArgs, parent: pulumi.Resource): aws.scheduler.Schedule {
+  const lambda = args.target.action === "lambda:InvokeFunction";
   const role = serviceRole(`${name}-schedule-role`, {
     service: "scheduler.amazonaws.com",
     sourceAccount: args.accountId,
-    description: `EventBridge Scheduler: invokes the ecr-cleanup function of ${name}, and nothing else`,
+    description: `EventBridge Scheduler: ${lambda ? "invokes the ecr-cleanup function" : "starts the ecr-cleanup state machine"} of ${name}, and nothing else`,
     tags: args.tags,
   }, parent);
+  const sid = lambda ? "InvokeCleanerOnly" : "StartCleanupRunsOnly";
   const policy = new aws.iam.RolePolicy(`${name}-schedule-policy`, {
     role: role.id,
-    policy: pulumi.output(args.functionArn).apply((arn) =>
-      policyDocument([{ Sid: "InvokeCleanerOnly", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: arn }])),
+    policy: pulumi.output(args.target.arn).apply((arn) => policyDocument([{ Sid: sid, Effect: "Allow", Action: args.target.action, Resource: arn }])),
   }, { parent });
 
   return new aws.scheduler.Schedule(`${name}-schedule`, {
-    description: `Runs the ecr-cleanup function of ${name}`,
+    description: `Runs the ecr-cleanup ${lambda ? "function" : "state machine"} of ${name}`,
     scheduleExpression: args.expression,
     scheduleExpressionTimezone: args.timezone,
     flexibleTimeWindow: { mode: "OFF" },
     target: {
-      arn: args.functionArn,
+      arn: args.target.arn,
       roleArn: role.arn,
       input: SCHEDULE_INPUT,
       retryPolicy: RETRY_POLICY,

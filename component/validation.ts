@@ -3,12 +3,19 @@
  * Each problem names the argument, so `pulumi preview` fails with a message that says what to change.
  */
 import { parseDuration } from "../runtime/config/duration";
+import { MAX_CONCURRENCY } from "../runtime/lambda/config";
 import type { ResolvedArgs } from "./args";
 import { parseSchedule, ParsedSchedule } from "./schedule";
 
 export const ARCHITECTURES = ["arm64", "x86_64"];
 /** The values CloudWatch Logs accepts for a log group's retention (0: never expire). */
 export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/**
+ * Bound on fanOutConcurrency (the function's reserved concurrency: an account has 1000 by default, and Lambda keeps
+ * 100 unreserved) and on fanOutBatchSize.
+ */
+export const MAX_FAN_OUT = 1000;
 
 export interface CheckedArgs {
   schedule: ParsedSchedule;
@@ -43,5 +50,9 @@ export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[
   }
   if (typeof args.dryRun !== "boolean") problems.push(`dryRun must be true or false; got ${JSON.stringify(args.dryRun)}`);
   if (typeof args.excludeFromPullTime !== "boolean") problems.push(`excludeFromPullTime must be true or false; got ${JSON.stringify(args.excludeFromPullTime)}`);
+  if (!wholeNumberIn(args.concurrency, 1, MAX_CONCURRENCY)) problems.push(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}; got ${JSON.stringify(args.concurrency)}`);
+  if (typeof args.fanOut !== "boolean") problems.push(`fanOut must be true or false; got ${JSON.stringify(args.fanOut)}`);
+  if (!wholeNumberIn(args.fanOutConcurrency, 1, MAX_FAN_OUT)) problems.push(`fanOutConcurrency must be a whole number from 1 to ${MAX_FAN_OUT}; got ${JSON.stringify(args.fanOutConcurrency)}`);
+  if (!wholeNumberIn(args.fanOutBatchSize, 1, MAX_FAN_OUT)) problems.push(`fanOutBatchSize must be a whole number from 1 to ${MAX_FAN_OUT}; got ${JSON.stringify(args.fanOutBatchSize)}`);
   return problems.length || !schedule ? { problems } : { schedule, missedRunAfterSeconds };
 }

@@ -15,63 +15,14 @@ import { configJson, LAMBDA_ENVIRONMENT_LIMIT, policyConfig, ResolvedPolicy } fr
 import { parseSchedule } from "../component/schedule";
 import { ConfigError } from "../runtime/config/errors";
 import { validateConfig } from "../runtime/config/schema";
+import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
+import { CURSOR_START } from "../runtime/lambda/cursor";
 import { SCHEDULE_INPUT } from "../runtime/lambda/event";
-import {
-  ACCOUNT_ID, archiveFiles, parentTypeOf, PARTITION, Recorder, RecordedResource, REGION, registeredUrns, valueOf,
-} from "./support/pulumi-mocks";
-
-const T = {
-  component: ECR_CLEANUP_POLICY_TYPE,
-  role: "aws:iam/role:Role",
-  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-  fn: "aws:lambda/function:Function",
-  invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  exclusion: "aws:ecr/pullTimeUpdateExclusion:PullTimeUpdateExclusion",
-  schedule: "aws:scheduler/schedule:Schedule",
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-  repository: "aws:ecr/repository:Repository",
-};
+import { deploy, grants, RELEASES, statement, T } from "./support/component-under-mocks";
+import { ACCOUNT_ID, archiveFiles, parentTypeOf, PARTITION, Recorder, REGION, registeredUrns, valueOf } from "./support/pulumi-mocks";
 
 const FUNCTION_NAME = (name: string) => `${name}-function-0a1b2c3`;
 const REPO_ARN = (name: string) => `arn:${PARTITION}:ecr:${REGION}:${ACCOUNT_ID}:repository/${name}`;
-
-const RELEASES: RetentionPolicyArgs = {
-  name: "releases",
-  repositories: ["hello-world", "team/*"],
-  significantTags: ["dev", "rc", "prod"],
-  protectedPeriod: "365d",
-  protectedCount: 13,
-};
-
-async function settled(component: EcrCleanupPolicy): Promise<void> {
-  const { functionName, functionArn, roleArn, logGroupName, scheduleArn, alarmArns } = component;
-  await Promise.all([functionName, functionArn, roleArn, logGroupName, scheduleArn, alarmArns].map((o) => valueOf(o as pulumi.Output<unknown>)));
-}
-
-async function deploy(name: string, args: Partial<EcrCleanupPolicyArgs> = {}): Promise<{ rec: Recorder; component: EcrCleanupPolicy }> {
-  const rec = new Recorder();
-  await rec.install();
-  const component = new EcrCleanupPolicy(name, { policies: [RELEASES], ...args });
-  await settled(component);
-  return { rec, component };
-}
-
-function statements(resource: RecordedResource): any[] {
-  return JSON.parse(resource.inputs.policy).Statement;
-}
-
-function statement(resource: RecordedResource, sid: string): any {
-  const found = statements(resource).find((s) => s.Sid === sid);
-  expect(found, `statement ${sid}`).to.exist;
-  return found;
-}
-
-/** Every (action, resource) pair the document allows. */
-function grants(resource: RecordedResource): [string, string][] {
-  return statements(resource).flatMap((s) =>
-    [s.Action].flat().flatMap((action: string) => [s.Resource].flat().map((res: string) => [action, res] as [string, string])));
-}
 
 describe("EcrCleanupPolicy (Pulumi mocks)", function () {
   describe("resources", () => {
@@ -87,10 +38,11 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         [T.exclusion]: 1,
         [T.schedule]: 1,
         [T.alarm]: 5,
+        [T.parameter]: 1,
       });
       const children = rec.resources.filter((r) => r.type !== T.component).map((r) => r.name).sort();
       expect(children).to.deep.equal([
-        "ecr-retention-duration", "ecr-retention-errors", "ecr-retention-failures", "ecr-retention-function",
+        "ecr-retention-cursor", "ecr-retention-duration", "ecr-retention-errors", "ecr-retention-failures", "ecr-retention-function",
         "ecr-retention-invoke-config", "ecr-retention-logs", "ecr-retention-missed-run", "ecr-retention-policy",
         "ecr-retention-pull-time-exclusion", "ecr-retention-role", "ecr-retention-schedule", "ecr-retention-schedule-policy",
         "ecr-retention-schedule-role", "ecr-retention-throttles",
@@ -119,9 +71,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("tags every child that takes tags", async () => {
       const tags = { team: "platform" };
       const { rec } = await deploy("tagged", { tags });
-      const taggable = [T.role, T.fn, T.logGroup, T.alarm];
+      const taggable = [T.role, T.fn, T.logGroup, T.alarm, T.parameter];
       for (const r of rec.resources.filter((x) => taggable.includes(x.type))) expect(r.inputs.tags, r.name).to.deep.equal(tags);
-      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 5);
+      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 5 + 1);
     });
   });
 
@@ -139,8 +91,10 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("takes its policies from a snake_case JSON environment variable, dry run by default", async () => {
       const { rec } = await deploy("env");
       const variables = rec.one(T.fn).inputs.environment.variables;
-      expect(Object.keys(variables).sort()).to.deep.equal(["ECR_CLEANUP_CONFIG", "ECR_CLEANUP_DRY_RUN"]);
+      expect(Object.keys(variables).sort()).to.deep.equal(["ECR_CLEANUP_CONCURRENCY", "ECR_CLEANUP_CONFIG", "ECR_CLEANUP_CURSOR_PARAMETER", "ECR_CLEANUP_DRY_RUN"]);
       expect(variables.ECR_CLEANUP_DRY_RUN).to.equal("true");
+      expect(variables.ECR_CLEANUP_CONCURRENCY).to.equal(String(DEFAULT_CONCURRENCY));
+      expect(variables.ECR_CLEANUP_CURSOR_PARAMETER).to.equal(rec.named("env-cursor").state.name);
       expect(JSON.parse(variables.ECR_CLEANUP_CONFIG)).to.deep.equal({
         policies: [{
           name: "releases",
@@ -154,10 +108,11 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(validateConfig(JSON.parse(variables.ECR_CLEANUP_CONFIG), "env", "snake").policies[0]).to.include({ name: "releases", protectedCount: 13 });
     });
 
-    it("dryRun: false, timeout, memory and architecture reach the function", async () => {
-      const { rec } = await deploy("apply", { dryRun: false, timeout: 300, memorySize: 1024, architecture: "x86_64" });
+    it("dryRun: false, timeout, memory, architecture and concurrency reach the function", async () => {
+      const { rec } = await deploy("apply", { dryRun: false, timeout: 300, memorySize: 1024, architecture: "x86_64", concurrency: 3 });
       const fn = rec.one(T.fn);
       expect(fn.inputs.environment.variables.ECR_CLEANUP_DRY_RUN).to.equal("false");
+      expect(fn.inputs.environment.variables.ECR_CLEANUP_CONCURRENCY).to.equal("3");
       expect(fn.inputs).to.include({ timeout: 300, memorySize: 1024 });
       expect(fn.inputs.architectures).to.deep.equal(["x86_64"]);
     });
@@ -175,6 +130,24 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(rec.one(T.logGroup).inputs).to.deep.equal({ name: `/aws/lambda/${FUNCTION_NAME("logs")}`, retentionInDays: 30 });
       const { rec: rec2 } = await deploy("logs7", { logRetentionDays: 7 });
       expect(rec2.one(T.logGroup).inputs.retentionInDays).to.equal(7);
+    });
+
+    it("creates the cursor parameter ${name}-cursor (String, from the start), which only the function's role may read and write", async () => {
+      const { rec, component } = await deploy("cur");
+      const parameter = rec.one(T.parameter);
+      expect(parameter.name).to.equal("cur-cursor");
+      expect(parameter.inputs).to.deep.include({ type: "String", insecureValue: CURSOR_START });
+      expect(parameter.inputs.value).to.equal(undefined);
+      expect(await valueOf(component.cursorParameterName)).to.equal(parameter.state.name);
+      expect(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_CURSOR_PARAMETER).to.equal(parameter.state.name);
+      const ssmGrants = grants(rec.named("cur-policy")).filter(([action]) => action.startsWith("ssm:"));
+      expect(ssmGrants).to.deep.equal([["ssm:GetParameter", parameter.state.arn], ["ssm:PutParameter", parameter.state.arn]]);
+      for (const other of rec.ofType(T.rolePolicy).filter((r) => r.name !== "cur-policy")) {
+        expect(grants(other).filter(([action]) => action.startsWith("ssm:")), other.name).to.deep.equal([]);
+      }
+      // No fan-out resources in single-function mode.
+      expect(await valueOf(component.stateMachineArn)).to.equal(undefined);
+      expect(grants(rec.named("cur-policy")).filter(([action]) => action.startsWith("s3:"))).to.deep.equal([]);
     });
 
     it("registers the role as a pull-time update exclusion unless told not to", async () => {
@@ -412,10 +385,12 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
 
     it("refuses policies that do not fit Lambda's 4 KB environment, giving the size and suggesting a split", async () => {
       const many = Array.from({ length: 40 }, (_, i) => ({ ...RELEASES, name: `policy number ${i} with a long and descriptive name` }));
-      const size = Buffer.byteLength(configJson(many as ResolvedPolicy[])) + "ECR_CLEANUP_CONFIG".length + "ECR_CLEANUP_DRY_RUN".length + "true".length;
+      // At construction the cursor parameter's name is not known yet: it counts as empty until it is.
+      const size = Buffer.byteLength(configJson(many as ResolvedPolicy[])) + "ECR_CLEANUP_CONFIG".length + "ECR_CLEANUP_DRY_RUN".length + "true".length +
+        "ECR_CLEANUP_CONCURRENCY".length + "8".length + "ECR_CLEANUP_CURSOR_PARAMETER".length;
       expect(size).to.be.greaterThan(LAMBDA_ENVIRONMENT_LIMIT);
       expect(construct({ policies: many })).to.throw(pulumi.ResourceError,
-        `the 40 policies take ${size} bytes in the function's environment (ECR_CLEANUP_CONFIG and ECR_CLEANUP_DRY_RUN), more than Lambda's limit of 4096 bytes (4 KB): split the policies over several EcrCleanupPolicy components`);
+        `the 40 policies take ${size} bytes in the function's environment (ECR_CLEANUP_CONFIG, ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER), more than Lambda's limit of 4096 bytes (4 KB): split the policies over several EcrCleanupPolicy components`);
 
       // With repository names that are Outputs, the check waits for them.
       const parent = new pulumi.ComponentResource("test:index:Parent", "size-parent");
@@ -434,6 +409,10 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(construct({ memorySize: 64 })).to.throw(pulumi.ResourceError, /memorySize/);
       expect(construct({ logRetentionDays: 10 })).to.throw(pulumi.ResourceError, /logRetentionDays must be one of/);
       expect(construct({ missedRunAfter: "soon" })).to.throw(pulumi.ResourceError, /missedRunAfter/);
+      expect(construct({ concurrency: 0 })).to.throw(pulumi.ResourceError, /concurrency must be a whole number from 1 to 256; got 0/);
+      expect(construct({ fanOut: "yes" as unknown as boolean })).to.throw(pulumi.ResourceError, /fanOut must be true or false/);
+      expect(construct({ fanOutConcurrency: 1.5 })).to.throw(pulumi.ResourceError, /fanOutConcurrency must be a whole number from 1 to 1000; got 1.5/);
+      expect(construct({ fanOutBatchSize: 0 })).to.throw(pulumi.ResourceError, /fanOutBatchSize must be a whole number from 1 to 1000/);
     });
   });
 
@@ -455,7 +434,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(all.map((p) => p.prop)).to.deep.equal([
         "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
-        "alarmActions", "okActions", "tags", "excludeFromPullTime",
+        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);

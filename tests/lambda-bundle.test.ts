@@ -6,11 +6,17 @@
  */
 import { expect } from "chai";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
-import type { RetentionPolicyArgs } from "../component";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
+import type { EcrCleanupPolicyArgs, RetentionPolicyArgs } from "../component";
 import { listImages } from "../runtime/ecr/listing";
+import { s3Store } from "../runtime/fanout/storage";
+import { CURSOR_START } from "../runtime/lambda/cursor";
 import { METRIC_NAMESPACE } from "../runtime/lambda/metrics";
+import { AslSimulator } from "./support/asl";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
+import { destroyAll, s3ClientFor, ssmClientFor } from "./support/in-process";
 import { deployedFunction, Deployment, invoke, scheduledEvent } from "./support/lambda-invoke";
 import { motoForSuite } from "./support/moto-suite";
 import { pushImage } from "./support/push";
@@ -66,9 +72,30 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
     return lines.map((l) => JSON.parse(l)).filter((l) => l.type === type);
   }
 
+  /** The component's function under mocks, with its cursor parameter created in moto as a deployment creates it. */
+  async function deploy(name: string, args: Partial<EcrCleanupPolicyArgs> = {}): Promise<Deployment> {
+    const deployment = await deployedFunction(name, { policies: policies(name), ...args });
+    if (deployment.cursorParameter) {
+      const ssm = ssmClientFor(aws.moto.endpoint);
+      const { name: parameter, value } = deployment.cursorParameter;
+      await ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: "String", Overwrite: true }));
+      ssm.destroy();
+    }
+    return deployment;
+  }
+
+  async function cursorOf(deployment: Deployment): Promise<string | undefined> {
+    const ssm = ssmClientFor(aws.moto.endpoint);
+    try {
+      return (await ssm.send(new GetParameterCommand({ Name: deployment.cursorParameter!.name }))).Parameter?.Value;
+    } finally {
+      ssm.destroy();
+    }
+  }
+
   it("dryRun (the default) deletes nothing, and logs per repository what the CLI would delete", async () => {
     const now = await seed("dry");
-    const deployment = await deployedFunction("dry", { policies: policies("dry") });
+    const deployment = await deploy("dry");
     expect(deployment.environment.ECR_CLEANUP_DRY_RUN).to.equal("true");
     const before = await registry("dry");
     const plan = await cliPlan(deployment, now);
@@ -96,7 +123,7 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
 
   it("dryRun: false deletes exactly what the CLI plans, and nothing else", async () => {
     const now = await seed("apply");
-    const deployment = await deployedFunction("apply", { policies: policies("apply"), dryRun: false });
+    const deployment = await deploy("apply", { dryRun: false });
     expect(deployment.environment.ECR_CLEANUP_DRY_RUN).to.equal("false");
     const before = await registry("apply");
     const plan = await cliPlan(deployment, now);
@@ -114,7 +141,7 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
   });
 
   it("a configuration error fails the invocation with the validator's message", async () => {
-    const deployment = await deployedFunction("broken", { policies: policies("broken") });
+    const deployment = await deploy("broken");
     const broken: Deployment = {
       ...deployment,
       environment: { ...deployment.environment, ECR_CLEANUP_CONFIG: '{"policies":[{"name":"bad","significant_tags":"*","protected_period":"7x","protected_count":1}]}' },
@@ -123,5 +150,66 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
     expect(run.result).to.equal(undefined);
     expect(run.error?.name).to.equal("ConfigError");
     expect(run.error?.message).to.match(/^environment variable ECR_CLEANUP_CONFIG: policy #1 "bad", field protected_period: must be /);
+  });
+  it("with less than the safety margin left, starts no repository and stores the first as the cursor; a full run resets it", async () => {
+    const now = await seed("cur");
+    // A 1 s timeout leaves less than the 60 s margin from the start: no repository may start.
+    const short = await deploy("cur", { timeout: 1 });
+    const cut = await invoke(short, scheduledEvent(short.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(cut.error, cut.stderr).to.equal(undefined);
+    expect(cut.result).to.deep.include({ notReached: ["cur-app", "cur-svc/api"], cursor: "cur-app", errors: [] });
+    expect(logged(cut.logLines, "repository")).to.deep.equal([]);
+    expect(await cursorOf(short)).to.equal("cur-app");
+
+    const full = await deployedFunction("cur", { policies: policies("cur") });
+    expect(full.cursorParameter!.name).to.equal(short.cursorParameter!.name);
+    const run = await invoke(full, scheduledEvent(full.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(run.error, run.stderr).to.equal(undefined);
+    expect(run.result).to.deep.include({ notReached: [], errors: [] });
+    expect(run.result.cursor).to.equal(undefined);
+    expect(logged(run.logLines, "repository").map((r) => r.repository).sort()).to.deep.equal(["cur-app", "cur-svc/api"]);
+    expect(await cursorOf(full)).to.equal(CURSOR_START);
+  });
+
+  it("fan-out mode: the deployed bundle, driven through the state machine's definition, reports what the single-function bundle reports", async () => {
+    const now = await seed("fan");
+    const single = await deploy("fan");
+    const expected = await invoke(single, scheduledEvent(single.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(expected.error, expected.stderr).to.equal(undefined);
+
+    const fanOut = await deploy("fan", { fanOut: true, fanOutBatchSize: 1 });
+    const { stateMachineArn, definition, bucket } = fanOut.fanOut!;
+    const s3 = s3ClientFor(aws.moto.endpoint);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      const logs: string[] = [];
+      const simulator = new AslSimulator(definition, {
+        store: s3Store(s3, bucket),
+        running: () => [{ executionArn: "this one" }],
+        invoke: async (functionArn, payload) => {
+          expect(functionArn).to.equal(fanOut.functionArn);
+          const run = await invoke(fanOut, payload, awsEnv(aws.moto.endpoint));
+          logs.push(...run.logLines);
+          if (run.error) throw Object.assign(new Error(run.error.message), { name: run.error.name });
+          return run.result;
+        },
+      }, { Execution: { Name: "run-1", Input: scheduledEvent(fanOut.scheduleInput, now) }, StateMachine: { Id: stateMachineArn } });
+      const result = await simulator.run();
+      expect(simulator.record.batches).to.have.length(2);
+      expect(result).to.deep.equal(expected.result);
+      // The same lines in the log group: each repository's (from the batches; in completion order), then the run's.
+      const lines = (all: string[]) => {
+        const parsed = all.map((l) => JSON.parse(l)).filter((l) => !l._aws);
+        const repositories = parsed.filter((l) => l.type === "repository").sort((x, y) => (x.repository < y.repository ? -1 : 1));
+        return [...repositories, ...parsed.filter((l) => l.type !== "repository")];
+      };
+      expect(lines(logs)).to.deep.equal(lines(expected.logLines));
+    } finally {
+      s3.destroy();
+    }
+
+    // Invoked directly (not by its state machine), the fan-out function refuses to run.
+    const direct = await invoke(fanOut, scheduledEvent(fanOut.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(direct.error?.message).to.match(/runs in fan-out mode: start a run with its Step Functions state machine/);
   });
 });

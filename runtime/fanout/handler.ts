@@ -3,8 +3,8 @@
  * stays out of the single-function bundle. The component's state machine invokes it in three phases:
  * - prepare: lists the repositories and takes the in-use inventory once (the engine's prepareRun), writes the items
  *   (runtime/fanout/items.ts) and the run's context to S3, and returns the items' key for the Map's ItemReader;
- * - clean, once per batch of items (the ItemBatcher's `{"Items": [...], "BatchInput": {...}}`): the engine's
- *   cleanRepositories with the items' inventory slices, repository lines to the log, the batch's report to S3;
+ * - clean, once per batch of items (the ItemBatcher's `{"Items": [...], "BatchInput": {"phase": "clean"}}`): the
+ *   engine's cleanRepositories with the items' inventory slices, repository lines to the log, its report to S3;
  * - aggregate: reads the ResultWriter's manifest, assembles the run's report, and logs the same run lines and EMF
  *   metrics as a single-function run.
  * The policies and the dry-run switch come from the function's environment in every phase, never from the event.
@@ -40,7 +40,7 @@ export interface PrepareResult {
 
 export interface CleanEvent {
   Items: FanOutItem[];
-  BatchInput: { phase: typeof CLEAN; run: string };
+  BatchInput: { phase: typeof CLEAN };
 }
 
 export interface AggregateEvent {
@@ -51,7 +51,8 @@ export interface AggregateEvent {
 }
 
 export interface FanOutDeps {
-  env: NodeJS.ProcessEnv;
+  /** Read at each invocation. */
+  env(): NodeJS.ProcessEnv;
   clients(): AwsClients;
   s3(): S3Client;
   clock(): Date;
@@ -64,13 +65,13 @@ function phaseOf(event: unknown): string | undefined {
 }
 
 function storeOf(deps: FanOutDeps): JsonStore {
-  const bucket = deps.env[FANOUT_BUCKET_ENV];
+  const bucket = deps.env()[FANOUT_BUCKET_ENV];
   if (!bucket) throw new Error(`${FANOUT_BUCKET_ENV} is not set: this function runs in fan-out mode only with the component's bucket`);
   return s3Store(deps.s3(), bucket);
 }
 
 function runOptions(deps: FanOutDeps, now: Date, context?: LambdaContext): RunOptions & { dryRun: boolean } {
-  const { config, dryRun, concurrency } = configFromEnvironment(deps.env);
+  const { config, dryRun, concurrency } = configFromEnvironment(deps.env());
   return {
     config,
     dryRun,
@@ -89,7 +90,7 @@ async function prepare(deps: FanOutDeps, event: PrepareEvent): Promise<PrepareRe
   const context = await prepareRun(options);
   const keys = runKeys(run);
   const store = storeOf(deps);
-  const items = itemsOf(context, time.now);
+  const items = itemsOf(run, context, time.now);
   const stored: StoredContext = {
     now: time.now.toISOString(),
     apply: options.apply,
@@ -104,9 +105,9 @@ async function prepare(deps: FanOutDeps, event: PrepareEvent): Promise<PrepareRe
 }
 
 async function clean(deps: FanOutDeps, event: CleanEvent, context: LambdaContext): Promise<BatchResult> {
-  const run = checkRunId(event.BatchInput?.run);
   const items = event.Items ?? [];
   if (!items.length) throw new Error("a clean batch without items");
+  const run = checkRunId(items[0].run);
   // Every item carries the run's now; like a scheduled time, one later than the clock is not used.
   const time = runTimeOf({ scheduledTime: items[0].now }, deps.clock());
   const options = runOptions(deps, time.now, context);
@@ -152,7 +153,7 @@ export function createFanOutHandler(deps: FanOutDeps): (event: unknown, context:
 }
 
 export const handler = createFanOutHandler({
-  env: process.env,
+  env: () => process.env,
   clients: once(() => createClients()),
   s3: once(() => new S3Client(RETRY_SETTINGS)),
   clock: () => new Date(),

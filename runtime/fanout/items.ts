@@ -1,7 +1,7 @@
 /**
  * Fan-out mode's items: one per governed repository, written to S3 by the prepare step and read by the Distributed
  * Map's ItemReader, which hands them to the workers in batches. Each item carries everything a worker needs besides
- * the policies (which come from the function's environment, as in single-function mode): the run's `now`, the
+ * the policies (which come from the function's environment, as in single-function mode): the run, its `now`, the
  * repository's slice of the in-use inventory, and whether an in-use source could not be read, so that workers never
  * read ECS or Lambda themselves.
  */
@@ -15,6 +15,8 @@ export interface InUseSlice {
 }
 
 export interface FanOutItem {
+  /** The run (the execution's name): where the batch's report goes. */
+  run: string;
   /** Position in the governed list (sorted by name): orders the batches' reports. */
   index: number;
   repository: string;
@@ -25,11 +27,12 @@ export interface FanOutItem {
   inUseUnreadable: boolean;
 }
 
-export function itemsOf(context: RunContext, now: Date): FanOutItem[] {
+export function itemsOf(run: string, context: RunContext, now: Date): FanOutItem[] {
   const inUseUnreadable = context.inventory.failures.length > 0;
   return context.governed.map((repository, index) => {
     const uses = context.inventory.byRepository.get(repository);
     return {
+      run,
       index,
       repository,
       now: now.toISOString(),

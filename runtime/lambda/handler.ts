@@ -41,7 +41,8 @@ export interface HandlerResult {
 
 /** What the handler reads and talks to; the deployed handler uses the process's environment and the SDK's chain. */
 export interface HandlerDeps {
-  env: NodeJS.ProcessEnv;
+  /** Read at each invocation. */
+  env(): NodeJS.ProcessEnv;
   clients(): AwsClients;
   ssm(): SSMClient;
   clock(): Date;
@@ -68,12 +69,12 @@ async function storeCursor(ssm: SSMClient, name: string, cursor: StoredCursor, r
 
 export function createHandler(deps: HandlerDeps): (event: unknown, context: LambdaContext) => Promise<HandlerResult> {
   return async (event, context) => {
-    const { config, dryRun, concurrency } = configFromEnvironment(deps.env);
+    const { config, dryRun, concurrency } = configFromEnvironment(deps.env());
     const time = runTimeOf(event, deps.clock());
     const ctx = { dryRun, now: time.now.toISOString() };
     const warnings = time.warning ? [time.warning] : [];
 
-    const cursorName = deps.env[CURSOR_PARAMETER_ENV];
+    const cursorName = deps.env()[CURSOR_PARAMETER_ENV];
     const cursor = cursorName ? await readCursor(deps.ssm(), cursorName) : undefined;
     if (cursor?.warning) warnings.push(cursor.warning);
 
@@ -101,7 +102,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context: Lamb
 }
 
 export const handler = createHandler({
-  env: process.env,
+  env: () => process.env,
   clients: once(() => createClients()),
   ssm: once(() => new SSMClient(RETRY_SETTINGS)),
   clock: () => new Date(),

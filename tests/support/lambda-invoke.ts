@@ -19,6 +19,11 @@ export interface Deployment {
   timeout: number;
   /** The schedule's target input, with Scheduler's keyword still in it. */
   scheduleInput: string;
+  functionArn: string;
+  /** Single-function mode: the cursor parameter as the component creates it. */
+  cursorParameter?: { name: string; value: string };
+  /** Fan-out mode: the state machine (its definition parsed) and the runs bucket. */
+  fanOut?: { stateMachineArn: string; definition: any; bucket: string };
 }
 
 /** Constructs the component under mocks and returns what a deployment would hand to Lambda and Scheduler. */
@@ -27,13 +32,20 @@ export async function deployedFunction(name: string, args: EcrCleanupPolicyArgs)
   await rec.install();
   const component = new EcrCleanupPolicy(name, args);
   await valueOf(component.scheduleArn);
-  const fn = rec.one("aws:lambda/function:Function").inputs;
+  const fn = rec.one("aws:lambda/function:Function");
+  const parameters = rec.ofType("aws:ssm/parameter:Parameter");
+  const machines = rec.ofType("aws:sfn/stateMachine:StateMachine");
   return {
-    files: await archiveFiles(fn.code),
-    handler: fn.handler,
-    environment: fn.environment.variables,
-    timeout: fn.timeout,
+    files: await archiveFiles(fn.inputs.code),
+    handler: fn.inputs.handler,
+    environment: fn.inputs.environment.variables,
+    timeout: fn.inputs.timeout,
     scheduleInput: rec.one("aws:scheduler/schedule:Schedule").inputs.target.input,
+    functionArn: fn.state.arn,
+    ...(parameters.length ? { cursorParameter: { name: parameters[0].state.name, value: parameters[0].inputs.insecureValue } } : {}),
+    ...(machines.length
+      ? { fanOut: { stateMachineArn: machines[0].state.arn, definition: JSON.parse(machines[0].inputs.definition), bucket: rec.one("aws:s3/bucket:Bucket").state.bucket } }
+      : {}),
   };
 }
 

@@ -27,6 +27,19 @@ const ARN_PREFIX: Record<string, (name: string, inputs: Record<string, any>) => 
   "aws:scheduler/schedule:Schedule": (name) => `arn:aws:scheduler:${REGION}:${ACCOUNT_ID}:schedule/default/${name}`,
   "aws:cloudwatch/metricAlarm:MetricAlarm": (name) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT_ID}:alarm:${name}`,
   "aws:ecr/repository:Repository": (name) => `arn:aws:ecr:${REGION}:${ACCOUNT_ID}:repository/${name}`,
+  "aws:ssm/parameter:Parameter": (name) => `arn:aws:ssm:${REGION}:${ACCOUNT_ID}:parameter/${name}`,
+  "aws:s3/bucket:Bucket": (_name, inputs) => `arn:aws:s3:::${bucketName(inputs)}`,
+  "aws:sfn/stateMachine:StateMachine": (name) => `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${name}`,
+};
+
+/** The bucket name a provider would pick for a bucketPrefix. */
+function bucketName(inputs: Record<string, any>): string {
+  return inputs.bucket ?? `${inputs.bucketPrefix}0a1b2c3`;
+}
+
+/** Outputs some types have besides name and ARN. */
+const EXTRA_STATE: Record<string, (inputs: Record<string, any>) => Record<string, unknown>> = {
+  "aws:s3/bucket:Bucket": (inputs) => ({ bucket: bucketName(inputs) }),
 };
 
 const INVOKES: Record<string, Record<string, unknown>> = {
@@ -49,7 +62,7 @@ export class Recorder {
       newResource: (args) => {
         const name = physicalName(args.name, args.inputs);
         const arn = ARN_PREFIX[args.type]?.(name, args.inputs);
-        const state = { ...args.inputs, ...(args.custom ? { name } : {}), ...(arn ? { arn } : {}) };
+        const state = { ...args.inputs, ...(args.custom ? { name } : {}), ...(arn ? { arn } : {}), ...EXTRA_STATE[args.type]?.(args.inputs) };
         this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, state });
         return { id: `${name}-id`, state };
       },

@@ -1,0 +1,119 @@
+/**
+ * Fan-out mode's resources: the bucket the runs travel through (encrypted, private, TLS only, objects expiring after
+ * a few days) and the state machine (component/stateMachine.ts) with its own least-privilege role. Children:
+ * `${name}-runs` and its `-encryption`, `-public-access`, `-lifecycle`, `-tls-only`; `${name}-state-machine-role`,
+ * `${name}-state-machine`, `${name}-state-machine-policy`.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AccountScope, serviceRole, stateMachinePolicyDocument } from "./iam";
+import { stateMachineDefinition } from "./stateMachine";
+
+/** A run's objects are needed for minutes; a few days leave time to look at a failed run. */
+export const RUN_OBJECTS_EXPIRE_DAYS = 7;
+/** S3's limit on a bucket prefix (the provider adds a unique suffix). */
+const BUCKET_PREFIX_MAX = 37;
+
+/** A bucket prefix from the component's name: S3 bucket names are lowercase letters, digits, dots and hyphens. */
+export function bucketPrefix(name: string): string {
+  const base = `${name}-runs`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "");
+  return `${base.slice(0, BUCKET_PREFIX_MAX - 1).replace(/-+$/, "")}-`;
+}
+
+export interface FanOutArgs {
+  scope: pulumi.Output<AccountScope>;
+  functionArn: pulumi.Output<string>;
+  maxConcurrency: number;
+  batchSize: number;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export function createRunsBucket(name: string, tags: FanOutArgs["tags"], parent: pulumi.Resource): RunsBucket {
+  const opts = { parent };
+  // forceDestroy: the objects are transient, and must not block `pulumi destroy`.
+  const bucket = new aws.s3.Bucket(`${name}-runs`, { bucketPrefix: bucketPrefix(name), forceDestroy: true, tags }, opts);
+  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-runs-encryption`, {
+    bucket: bucket.id,
+    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+  }, opts);
+  const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-runs-public-access`, {
+    bucket: bucket.id,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  }, opts);
+  const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${name}-runs-lifecycle`, {
+    bucket: bucket.id,
+    rules: [{
+      id: "expire-run-objects",
+      status: "Enabled",
+      filter: {},
+      expiration: { days: RUN_OBJECTS_EXPIRE_DAYS },
+      // The ResultWriter uploads in parts; a part left by a stopped run is removed too.
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+    }],
+  }, opts);
+  const tlsOnly = new aws.s3.BucketPolicy(`${name}-runs-tls-only`, {
+    bucket: bucket.id,
+    policy: bucket.arn.apply((arn) => JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [arn, `${arn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }],
+    })),
+  }, { parent, dependsOn: [publicAccess] });
+  return { bucket, settings: [encryption, publicAccess, lifecycle, tlsOnly] };
+}
+
+/** The bucket, and its settings (which must exist before the first run). */
+export interface RunsBucket {
+  bucket: aws.s3.Bucket;
+  settings: pulumi.Resource[];
+}
+
+/** The state machine, and its role's policy (which must exist before the first run). */
+export interface FanOutStateMachine {
+  stateMachine: aws.sfn.StateMachine;
+  policy: aws.iam.RolePolicy;
+}
+
+export function createStateMachine(name: string, args: FanOutArgs, bucket: aws.s3.Bucket, parent: pulumi.Resource): FanOutStateMachine {
+  const role = serviceRole(`${name}-state-machine-role`, {
+    service: "states.amazonaws.com",
+    sourceAccount: args.scope.accountId,
+    description: `Step Functions: runs the ecr-cleanup function of ${name} over batches of repositories, and nothing else`,
+    tags: args.tags,
+  }, parent);
+
+  const stateMachine = new aws.sfn.StateMachine(`${name}-state-machine`, {
+    type: "STANDARD",
+    roleArn: role.arn,
+    definition: pulumi.all([args.scope, args.functionArn, bucket.bucket]).apply(([scope, functionArn, bucketName]) =>
+      JSON.stringify(stateMachineDefinition({
+        componentName: name,
+        partition: scope.partition,
+        functionArn,
+        bucket: bucketName,
+        maxConcurrency: args.maxConcurrency,
+        batchSize: args.batchSize,
+      }))),
+    tags: args.tags,
+  }, { parent });
+
+  // A separate policy: it names the state machine, which needs the role first.
+  const policy = new aws.iam.RolePolicy(`${name}-state-machine-policy`, {
+    role: role.id,
+    policy: pulumi.all([args.scope, stateMachine.arn, stateMachine.name, args.functionArn, bucket.arn]).apply(
+      ([scope, stateMachineArn, stateMachineName, functionArn, bucketArn]) =>
+        stateMachinePolicyDocument({ scope, stateMachineArn, stateMachineName, functionArn, bucketArn }),
+    ),
+  }, { parent });
+
+  return { stateMachine, policy };
+}

@@ -1,0 +1,57 @@
+/**
+ * The handlers run in-process with their dependencies given: SDK clients on the project's emulator (ECR, ECS, Lambda)
+ * and on moto (SSM, S3), the deployment's environment, a clock, and a Lambda context whose remaining time the test
+ * controls. Log lines (process.stdout) are captured rather than printed.
+ */
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import type { AwsClients } from "../../runtime/ecr/client";
+import type { LambdaContext } from "../../runtime/lambda/handler";
+
+const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+
+function clientConfig(endpoint: string) {
+  return { endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 2 };
+}
+
+export function emulatorClients(endpoint: string): AwsClients {
+  const config = clientConfig(endpoint);
+  return { ecr: new ECRClient(config), ecs: new ECSClient(config), lambda: new LambdaClient(config) };
+}
+
+export const ssmClientFor = (endpoint: string) => new SSMClient(clientConfig(endpoint));
+export const s3ClientFor = (endpoint: string) => new S3Client(clientConfig(endpoint));
+
+export function destroyAll(clients: ({ destroy(): void } | undefined)[]): void {
+  for (const client of clients) client?.destroy();
+}
+
+/** A Lambda context with plenty of time left, or with the remaining times the test gives. */
+export function lambdaContext(remaining: () => number = () => 900_000): LambdaContext {
+  return { functionName: "ecr-cleanup-test-function", awsRequestId: "test", getRemainingTimeInMillis: remaining };
+}
+
+/** Remaining time that lets exactly `starts` repositories start (the engine asks once per repository), then none. */
+export function timeFor(starts: number, marginMs = 60_000): () => number {
+  let asked = 0;
+  return () => (asked++ < starts ? marginMs + 1 : 0);
+}
+
+/** Runs `work` with process.stdout captured: returns its result and the JSON lines written. */
+export async function captureLog<T>(work: () => Promise<T>): Promise<{ result: T; lines: any[] }> {
+  const original = process.stdout.write;
+  let text = "";
+  (process.stdout as { write: unknown }).write = (chunk: string | Uint8Array) => {
+    text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  };
+  try {
+    const result = await work();
+    return { result, lines: text.split("\n").filter(Boolean).map((line) => JSON.parse(line)) };
+  } finally {
+    process.stdout.write = original;
+  }
+}
