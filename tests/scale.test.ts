@@ -105,17 +105,6 @@ describe("at registry scale, against the emulator", () => {
     expect([...reached].sort()).to.deep.equal(["svc-00", "svc-01", "svc-02", "svc-03", "svc-04", "svc-05"]);
   });
 
-  it("an invocation shorter than four minutes keeps a quarter of its time as the margin, not a minute it lacks", async () => {
-    seed(3, 5);
-    let remaining = 20_000;
-    const report = await run({ concurrency: 1, remainingTimeMs: () => remaining, onRepositoryDone: () => (remaining -= 6_000) });
-    // Margin 5 s: 20 s and 14 s left start a repository, 8 s does too, 2 s does not.
-    expect(report.repositories.map((r) => r.repository)).to.deep.equal(["svc-00", "svc-01", "svc-02"]);
-    remaining = 20_000;
-    const tight = await run({ concurrency: 1, remainingTimeMs: () => remaining, onRepositoryDone: () => (remaining -= 8_000) });
-    expect(tight.notReached).to.deep.equal(["svc-02"]);
-  });
-
   it("a cursor past the last repository wraps around to the first", async () => {
     seed(3, 5);
     const report = await run({ startAt: "svc-02" });

@@ -34,7 +34,7 @@ export interface RunOptions {
   concurrency?: number;
   /** In a Lambda: milliseconds left in the invocation. No repository starts when fewer than `safetyMarginMs` remain. */
   remainingTimeMs?: () => number;
-  /** Time kept free for in-flight repositories to finish their batches. Defaults to 60 s, or a quarter of the time left at the start if less. */
+  /** Time kept free for in-flight repositories to finish their batches. Defaults to 60 s. */
   safetyMarginMs?: number;
   /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
   startAt?: string;
@@ -249,8 +249,7 @@ export async function cleanRepositories(
   names: readonly string[],
 ): Promise<{ repositories: RepositoryReport[]; notReached: string[] }> {
   const notReached: string[] = [];
-  // A short-lived invocation (timeout under four minutes) keeps a quarter of its time, not a fixed minute it may not have.
-  const margin = options.safetyMarginMs ?? Math.min(DEFAULT_SAFETY_MARGIN_MS, (options.remainingTimeMs?.() ?? Infinity) / 4);
+  const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   let done = 0;
   const reports = await mapConcurrent(names, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
     if (notReached.length || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
