@@ -49,7 +49,7 @@ export interface EcrCleanupPolicyArgs {
   missedRunAfter?: string;
   /** Only report what would be deleted; set false once the report in the logs reads right. Defaults to true. */
   dryRun?: boolean;
-  /** The function's timeout in seconds (1 to 900). Defaults to 900. */
+  /** The function's timeout in seconds (120 to 900: it keeps its last 60 s to finish the batches in flight). Defaults to 900. */
   timeout?: number;
   /** The function's memory in MB (128 to 10240). Defaults to 512. */
   memorySize?: number;

@@ -3,6 +3,7 @@
  * Each problem names the argument, so `pulumi preview` fails with a message that says what to change.
  */
 import { parseDuration } from "../runtime/config/duration";
+import { DEFAULT_SAFETY_MARGIN_MS } from "../runtime/engine/run";
 import { MAX_CONCURRENCY } from "../runtime/lambda/config";
 import type { ResolvedArgs } from "./args";
 import { parseSchedule, ParsedSchedule } from "./schedule";
@@ -42,7 +43,13 @@ export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[
     else missedRunAfterSeconds = ms / 1000;
   }
   if (typeof args.scheduleTimezone !== "string" || !args.scheduleTimezone.trim()) problems.push(`scheduleTimezone must be an IANA time zone such as "UTC"`);
-  if (!wholeNumberIn(args.timeout, 1, 900)) problems.push(`timeout must be a whole number of seconds from 1 to 900; got ${JSON.stringify(args.timeout)}`);
+  // The function starts no repository in its last DEFAULT_SAFETY_MARGIN_MS: a shorter timeout would never start one.
+  const minimumTimeout = (2 * DEFAULT_SAFETY_MARGIN_MS) / 1000;
+  if (!wholeNumberIn(args.timeout, minimumTimeout, 900)) {
+    problems.push(
+      `timeout must be a whole number of seconds from ${minimumTimeout} to 900 (the function keeps its last ${DEFAULT_SAFETY_MARGIN_MS / 1000} s to finish the batches in flight); got ${JSON.stringify(args.timeout)}`,
+    );
+  }
   if (!wholeNumberIn(args.memorySize, 128, 10_240)) problems.push(`memorySize must be a whole number of MB from 128 to 10240; got ${JSON.stringify(args.memorySize)}`);
   if (!ARCHITECTURES.includes(args.architecture)) problems.push(`architecture must be one of ${ARCHITECTURES.join(", ")}; got ${JSON.stringify(args.architecture)}`);
   if (!LOG_RETENTION_DAYS.includes(args.logRetentionDays)) {

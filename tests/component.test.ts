@@ -283,8 +283,8 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     });
 
     it("the duration threshold follows the timeout", async () => {
-      const { rec } = await deploy("short", { timeout: 60 });
-      expect(alarm(rec, "short-duration").threshold).to.equal(48_000);
+      const { rec } = await deploy("short", { timeout: 120 });
+      expect(alarm(rec, "short-duration").threshold).to.equal(96_000);
     });
 
     it("missed run: the rate's interval in hours + 1, within CloudWatch's 7 days", () => {
@@ -403,7 +403,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     });
 
     it("refuses bad component arguments, naming each", () => {
-      expect(construct({ timeout: 901 })).to.throw(pulumi.ResourceError, /timeout must be a whole number of seconds from 1 to 900; got 901/);
+      expect(construct({ timeout: 901 })).to.throw(pulumi.ResourceError, /timeout must be a whole number of seconds from 120 to 900 .*; got 901/);
+      // Shorter than twice the safety margin, the function would never start a repository.
+      expect(construct({ timeout: 119 })).to.throw(pulumi.ResourceError, /from 120 to 900 \(the function keeps its last 60 s to finish the batches in flight\); got 119/);
       expect(construct({ schedule: "daily" })).to.throw(pulumi.ResourceError, /schedule "daily" is not an EventBridge Scheduler expression/);
       expect(construct({ architecture: "arm" })).to.throw(pulumi.ResourceError, /architecture must be one of arm64, x86_64/);
       expect(construct({ memorySize: 64 })).to.throw(pulumi.ResourceError, /memorySize/);
