@@ -153,8 +153,8 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
   });
   it("with less than the safety margin left, starts no repository and stores the first as the cursor; a full run resets it", async () => {
     const now = await seed("cur");
-    // A 1 s timeout leaves less than the 60 s margin from the start: no repository may start.
-    const short = await deploy("cur", { timeout: 1 });
+    // Invoked with 1 s left (the runner's deadline), less than the 60 s margin: no repository may start.
+    const short = { ...(await deploy("cur")), timeout: 1 };
     const cut = await invoke(short, scheduledEvent(short.scheduleInput, now), awsEnv(aws.moto.endpoint));
     expect(cut.error, cut.stderr).to.equal(undefined);
     expect(cut.result).to.deep.include({ notReached: ["cur-app", "cur-svc/api"], cursor: "cur-app", errors: [] });
