@@ -9,6 +9,7 @@ import { MAX_IDS_PER_CALL, recheck } from "../ecr/recheck";
 import { overrideToKeep } from "../planner/plan";
 import type { ImageDecision, RepositoryPlan, SafetyKeepReason } from "../planner/types";
 import { chunks } from "./chunks";
+import { errorCode, errorMessage } from "./errors";
 import type { ImageLine, RunError } from "./report";
 
 export interface ApplyResult {
@@ -34,8 +35,7 @@ export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPu
     }
   } catch (err) {
     // An API error after the SDK's retries: stop this repository; what was already deleted stays reported.
-    const code = (err as { name?: string })?.name ?? "Error";
-    result.errors.push({ kind: "api-error", repository, code, message: `deleting stopped: ${(err as Error)?.message ?? err}` });
+    result.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `deleting stopped: ${errorMessage(err)}` });
   }
   return result;
 

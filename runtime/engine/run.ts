@@ -15,6 +15,7 @@ import { overrideToKeep, planRepository } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
 import { applyPlan } from "./apply";
+import { errorCode, errorMessage } from "./errors";
 import { mapConcurrent } from "./pool";
 import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
 
@@ -40,18 +41,6 @@ export interface RunOptions {
   startAt?: string;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
-}
-
-/** AWS's error code; for a network failure (a plain Error), its system code such as ECONNREFUSED. */
-function errorCode(err: unknown): string {
-  const { name, code } = (err ?? {}) as { name?: string; code?: string };
-  return name && name !== "Error" ? name : code ?? name ?? "Error";
-}
-
-function errorMessage(err: unknown): string {
-  const message = (err as { message?: string })?.message ?? String(err);
-  const network = /^E[A-Z]+$/.test(errorCode(err)) || errorCode(err) === "TimeoutError";
-  return network ? `${message} (a network failure: check the region, AWS_ENDPOINT_URL and your connection)` : message;
 }
 
 /** Bytes an image's deletion frees, as far as ECR reports: an index's size repeats its platform manifests'. */

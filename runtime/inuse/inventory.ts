@@ -5,6 +5,7 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Settings } from "../config/schema";
+import { errorCode, errorMessage } from "../engine/errors";
 import type { ImageRecord } from "../planner/types";
 import { readEcsUses } from "./ecs";
 import { readLambdaUses } from "./lambda";
@@ -85,8 +86,7 @@ export async function readInUse(settings: Settings, clients: InUseClients, regis
   results.forEach((result, i) => {
     if (result.status === "fulfilled") uses.push(...result.value.uses);
     else {
-      const err = result.reason as { name?: string; message?: string };
-      inventory.failures.push({ source: sources[i], code: err?.name ?? "Error", message: err?.message ?? String(err) });
+      inventory.failures.push({ source: sources[i], code: errorCode(result.reason), message: errorMessage(result.reason) });
     }
   });
   inventory.byRepository = indexUses(uses, registry);

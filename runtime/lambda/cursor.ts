@@ -4,6 +4,7 @@
  * so no repository is starved. A run that reached every repository puts the parameter back to CURSOR_START.
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { errorCode, errorMessage } from "../engine/errors";
 
 /** The parameter's value meaning "from the first repository" (SSM refuses an empty value; no repository has this name). */
 export const CURSOR_START = "(start)";
@@ -18,8 +19,7 @@ export interface StoredCursor {
 }
 
 function describe(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
+  return `${errorCode(err)}: ${errorMessage(err)}`;
 }
 
 /** Reads the cursor; a parameter that cannot be read means "from the start", with a warning (the run still goes). */

@@ -18,6 +18,7 @@ import { runTimeOf } from "./event";
 import { repositoryLines } from "./log";
 import { once } from "./once";
 import { functionNameOf, publishRun, writeLine } from "./publish";
+import { errorCode, errorMessage } from "../engine/errors";
 
 /** The part of Lambda's context object the handler reads. */
 export interface LambdaContext {
@@ -50,11 +51,10 @@ export interface HandlerDeps {
 
 /** The run's error when the cursor cannot be stored: the next run would start at the wrong repository. */
 function cursorError(name: string, err: unknown): RunError {
-  const e = err as { name?: string; message?: string };
   return {
     kind: "api-error",
-    code: e?.name ?? "Error",
-    message: `cannot store the cursor in SSM parameter ${name} (${e?.message ?? String(err)}): the next run may not start where this one stopped`,
+    code: errorCode(err),
+    message: `cannot store the cursor in SSM parameter ${name} (${errorMessage(err)}): the next run may not start where this one stopped`,
   };
 }
 

@@ -1,0 +1,13 @@
+/** How an error from the SDK (or the network under it) is named in the report. */
+
+/** AWS's error code; for a network failure (a plain Error), its system code such as ECONNREFUSED. */
+export function errorCode(err: unknown): string {
+  const { name, code } = (err ?? {}) as { name?: string; code?: string };
+  return name && name !== "Error" ? name : code ?? name ?? "Error";
+}
+
+export function errorMessage(err: unknown): string {
+  const message = (err as { message?: string })?.message ?? String(err);
+  const network = /^E[A-Z]+$/.test(errorCode(err)) || errorCode(err) === "TimeoutError";
+  return network ? `${message} (a network failure: check the region, AWS_ENDPOINT_URL and your connection)` : message;
+}
