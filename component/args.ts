@@ -87,6 +87,16 @@ export interface EcrCleanupPolicyArgs {
   fanOutConcurrency?: number;
   /** In fan-out mode, the repositories in one batch, that is one invocation of the function (1 to 1000). Defaults to 25. */
   fanOutBatchSize?: number;
+  /**
+   * Protects the images that ECS uses (running tasks, services, pinned revisions) and grants the role ECS reads.
+   * Turn it off only in an account that runs no ECS; the report then says that source is off. Defaults to true.
+   */
+  inUseEcs?: boolean;
+  /**
+   * Protects the images that Lambda functions use (every published version) and grants the role Lambda reads.
+   * Turn it off only in an account whose functions use no container images; the report says so. Defaults to true.
+   */
+  inUseLambda?: boolean;
 }
 
 /** The arguments with their defaults applied. */
@@ -106,6 +116,8 @@ export const DEFAULTS = {
   fanOut: false,
   fanOutConcurrency: 5,
   fanOutBatchSize: 25,
+  inUseEcs: true,
+  inUseLambda: true,
 } as const;
 
 export function withDefaults(args: EcrCleanupPolicyArgs): ResolvedArgs {

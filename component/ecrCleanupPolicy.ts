@@ -62,7 +62,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     const environment: Record<string, pulumi.Input<string>> = { [CONCURRENCY_ENV]: String(a.concurrency) };
     if (cursor) environment[CURSOR_PARAMETER_ENV] = cursor.name;
     if (runs) environment[FANOUT_BUCKET_ENV] = runs.bucket.bucket;
-    const policies = policyConfig(name, a.policies, a.dryRun, this, environment);
+    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, { ecs: a.inUseEcs, lambda: a.inUseLambda });
 
     const role = serviceRole(`${name}-role`, {
       service: "lambda.amazonaws.com",

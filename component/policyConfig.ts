@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../runtime/config/errors";
-import { Config, validateConfig } from "../runtime/config/schema";
+import { Config, Settings, validateConfig } from "../runtime/config/schema";
 import { CONFIG_ENV, DRY_RUN_ENV } from "../runtime/lambda/config";
 import type { RetentionPolicyArgs } from "./args";
 
@@ -34,21 +34,35 @@ export function configSource(componentName: string): string {
   return `EcrCleanupPolicy "${componentName}"`;
 }
 
-/** Validates camelCase policies with the CLI's validator; throws its ConfigError. */
-export function validatePolicies(policies: unknown, source: string): Config {
-  return validateConfig(policies, source, "camel");
+/** Which in-use sources the function reads (the YAML's `settings.in_use`). */
+export type InUseSources = Settings["inUse"];
+
+const ALL_SOURCES: InUseSources = { ecs: true, lambda: true };
+
+/** Validates camelCase policies (and the sources, as settings) with the CLI's validator; throws its ConfigError. */
+export function validatePolicies(policies: unknown, source: string, inUse: InUseSources = ALL_SOURCES): Config {
+  return validateConfig({ policies, settings: { inUse } }, source, "camel");
 }
 
-/** The ECR_CLEANUP_CONFIG value: `{"policies":[...]}` with snake_case fields, as the CLI's YAML writes them. */
-export function configJson(policies: ResolvedPolicy[]): string {
+/**
+ * The ECR_CLEANUP_CONFIG value: `{"policies":[...]}` with snake_case fields, as the CLI's YAML writes them, and
+ * `settings.in_use` only when a source is off (so the usual value stays as short as the policies allow).
+ */
+export function configJson(policies: ResolvedPolicy[], inUse: InUseSources = ALL_SOURCES): string {
   const snake = policies.map((policy) =>
     Object.fromEntries(SNAKE_FIELDS.filter(([camel]) => policy[camel] !== undefined).map(([camel, field]) => [field, policy[camel]])),
   );
-  return JSON.stringify({ policies: snake });
+  const settings = inUse.ecs && inUse.lambda ? {} : { settings: { in_use: inUse } };
+  return JSON.stringify({ policies: snake, ...settings });
 }
 
-export function environmentVariables(policies: ResolvedPolicy[], dryRun: boolean, more: Record<string, string> = {}): Record<string, string> {
-  return { [CONFIG_ENV]: configJson(policies), [DRY_RUN_ENV]: String(dryRun), ...more };
+export function environmentVariables(
+  policies: ResolvedPolicy[],
+  dryRun: boolean,
+  more: Record<string, string> = {},
+  inUse: InUseSources = ALL_SOURCES,
+): Record<string, string> {
+  return { [CONFIG_ENV]: configJson(policies, inUse), [DRY_RUN_ENV]: String(dryRun), ...more };
 }
 
 /** Bytes the variables take in Lambda's environment (keys and values, UTF-8). */
@@ -109,6 +123,7 @@ export function policyConfig(
   dryRun: boolean,
   parent: pulumi.Resource,
   more: Record<string, pulumi.Input<string>> = {},
+  inUse: InUseSources = ALL_SOURCES,
 ): PolicyConfig {
   const source = configSource(componentName);
   const fail = (message: string): never => {
@@ -116,14 +131,14 @@ export function policyConfig(
   };
   const check = (raw: unknown): Config => {
     try {
-      return validatePolicies(raw, source);
+      return validatePolicies(raw, source, inUse);
     } catch (err) {
       if (err instanceof ConfigError) return fail(err.message);
       throw err;
     }
   };
   const checkSize = (resolved: ResolvedPolicy[], others: Record<string, string>): Record<string, string> => {
-    const variables = environmentVariables(resolved, dryRun, others);
+    const variables = environmentVariables(resolved, dryRun, others, inUse);
     const problem = environmentSizeProblem(variables, resolved.length);
     return problem ? fail(`${source}: ${problem}`) : variables;
   };

@@ -125,6 +125,18 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(config.policies[0].repositories).to.deep.equal(["from-output", "plain"]);
     });
 
+    it("inUseEcs / inUseLambda: false turns the source off in the function's settings and drops its reads from the role", async () => {
+      const { rec } = await deploy("noecs", { inUseEcs: false });
+      const config = JSON.parse(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_CONFIG);
+      expect(config.settings).to.deep.equal({ in_use: { ecs: false, lambda: true } });
+      expect(validateConfig(config, "env", "snake").settings).to.deep.equal({ inUse: { ecs: false, lambda: true } });
+      const sids = JSON.parse(rec.named("noecs-policy").inputs.policy).Statement.map((st: { Sid: string }) => st.Sid);
+      expect(sids).to.include("ListLambdaFunctions").and.not.include("ReadEcsWorkloads");
+      // With both on (the default), the environment carries no settings at all.
+      const { rec: both } = await deploy("both");
+      expect(JSON.parse(both.one(T.fn).inputs.environment.variables.ECR_CLEANUP_CONFIG)).to.not.have.property("settings");
+    });
+
     it("creates the log group /aws/lambda/<function name> itself, with 30 days' retention by default", async () => {
       const { rec } = await deploy("logs");
       expect(rec.one(T.logGroup).inputs).to.deep.equal({ name: `/aws/lambda/${FUNCTION_NAME("logs")}`, retentionInDays: 30 });
@@ -436,7 +448,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(all.map((p) => p.prop)).to.deep.equal([
         "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
-        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize",
+        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);
