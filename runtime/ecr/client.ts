@@ -33,10 +33,6 @@ export function createClients(options: ClientOptions = {}): AwsClients {
   return { ecr: new ECRClient(config), ecs: new ECSClient(config), lambda: new LambdaClient(config) };
 }
 
-export function createEcrClient(options: ClientOptions = {}): ECRClient {
-  return new ECRClient(clientConfig(options));
-}
-
 export function destroyClients(clients: Partial<AwsClients>): void {
   for (const client of Object.values(clients)) client?.destroy();
 }

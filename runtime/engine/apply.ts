@@ -6,7 +6,7 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { deleteByDigest } from "../ecr/delete";
 import { MAX_IDS_PER_CALL, recheck } from "../ecr/recheck";
-import { overrideToKeep } from "../planner/plan";
+import { deletions, overrideToKeep } from "../planner/plan";
 import type { ImageDecision, RepositoryPlan, SafetyKeepReason } from "../planner/types";
 import { chunks } from "./chunks";
 import { errorCode, errorMessage } from "./errors";
@@ -20,7 +20,7 @@ export interface ApplyResult {
 export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPulls: (digest: string) => boolean): Promise<ApplyResult> {
   const repository = plan.repository;
   const result: ApplyResult = { outcomes: new Map(), errors: [] };
-  const planned = plan.decisions.filter((d) => d.action === "delete");
+  const planned = deletions(plan);
   // Top-level images (and members) that were not deleted: their units' members must stay.
   const notDeleted = new Set<string>();
   const keep = (decision: ImageDecision, reason: SafetyKeepReason) => {

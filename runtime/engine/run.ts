@@ -11,7 +11,7 @@ import { listImages, listRepositories } from "../ecr/listing";
 import { isIndex, readIndexChildren } from "../ecr/manifests";
 import { InUseInventory, inUseDigests, readInUse } from "../inuse/inventory";
 import { registryOfArn } from "../inuse/reference";
-import { overrideToKeep, planRepository } from "../planner/plan";
+import { deletions, overrideToKeep, planRepository } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
 import { applyPlan } from "./apply";
@@ -138,7 +138,7 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
     }
   }
   report.imagesScanned = plan.decisions.length;
-  const planned = plan.decisions.filter((d) => d.action === "delete");
+  const planned = deletions(plan);
   report.toDelete = planned.length;
   report.bytesToFree = planned.reduce((sum, d) => sum + storageBytes(d.image), 0);
   if (plan.capExceeded) {

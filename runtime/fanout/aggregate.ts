@@ -4,7 +4,6 @@
  * together with the engine's assembleReport, so that it reads like a single-function run's report.
  */
 import type { RepositoryReport, RunError, RunReport } from "../engine/report";
-import { SAFETY_REASONS } from "../engine/report";
 import { assembleReport } from "../engine/run";
 import type { FanOutItem } from "./items";
 import type { JsonStore } from "./storage";
@@ -103,7 +102,7 @@ export async function readOutcomes(
  * the safety keeps to assemble the summary, and a registry's deletions may not fit in its memory.
  */
 export function withoutDeletionLines(report: BatchReport): BatchReport {
-  return { ...report, repositories: report.repositories.map((r) => ({ ...r, images: r.images.filter((line) => SAFETY_REASONS.has(line.reason)) })) };
+  return { ...report, repositories: report.repositories.map((r) => ({ ...r, images: r.images.filter((line) => line.keptBySafety) })) };
 }
 
 /** The run's report: repositories and repositories not reached in the governed order, failed batches as errors. */
