@@ -12,12 +12,28 @@ import { chunks } from "./chunks";
 import { errorCode, errorMessage } from "./errors";
 import type { ImageLine, RunError } from "./report";
 
+/** One delete call's outcome, reported as soon as ECR answers (the Lambda logs it, so a run cut off still tells). */
+export interface DeleteCallOutcome {
+  repository: string;
+  /** Digests this call deleted. */
+  deleted: string[];
+  /** Digests this call did not delete, with ECR's failure code (or the error that ended the call). */
+  failed: { digest: string; code: string }[];
+}
+
+export type DeleteCallListener = (outcome: DeleteCallOutcome) => void;
+
 export interface ApplyResult {
   outcomes: Map<string, Pick<ImageLine, "outcome" | "failure">>;
   errors: RunError[];
 }
 
-export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPulls: (digest: string) => boolean): Promise<ApplyResult> {
+export async function applyPlan(
+  client: ECRClient,
+  plan: RepositoryPlan,
+  watchPulls: (digest: string) => boolean,
+  onDeleteCall: DeleteCallListener = () => {},
+): Promise<ApplyResult> {
   const repository = plan.repository;
   const result: ApplyResult = { outcomes: new Map(), errors: [] };
   const planned = deletions(plan);
@@ -70,6 +86,11 @@ export async function applyPlan(client: ECRClient, plan: RepositoryPlan, watchPu
           message: `ECR refused to delete ${failure.digest}: ${failure.code}${failure.reason ? ` (${failure.reason})` : ""}`,
         });
       }
+      onDeleteCall({
+        repository,
+        deleted: checked.unchanged.filter((image) => deleted.deleted.has(image.digest)).map((image) => image.digest),
+        failed: deleted.failures.map((failure) => ({ digest: failure.digest, code: failure.code })),
+      });
       for (const image of checked.unchanged) {
         if (deleted.deleted.has(image.digest)) result.outcomes.set(image.digest, { outcome: "deleted" });
         else if (!result.outcomes.has(image.digest)) {

@@ -14,7 +14,7 @@ import { registryOfArn } from "../inuse/reference";
 import { deletions, overrideToKeep, planRepository } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
-import { applyPlan } from "./apply";
+import { applyPlan, DeleteCallListener } from "./apply";
 import { errorCode, errorMessage } from "./errors";
 import { mapConcurrent } from "./pool";
 import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
@@ -39,6 +39,8 @@ export interface RunOptions {
   safetyMarginMs?: number;
   /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
   startAt?: string;
+  /** Called after each delete call with what ECR deleted and refused (the Lambda logs it as it happens). */
+  onDeleteCall?: DeleteCallListener;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
 }
@@ -157,7 +159,7 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
     return report;
   }
   // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
-  const applied = await applyPlan(options.ecr, plan, (digest) => watchesPulls && !indexesRead.has(digest));
+  const applied = await applyPlan(options.ecr, plan, (digest) => watchesPulls && !indexesRead.has(digest), options.onDeleteCall);
   report.errors.push(...applied.errors);
   report.images = toLines(plan, applied.outcomes);
   report.kept = keptCounts(plan);

@@ -15,7 +15,7 @@ import { cleanRepositories, prepareRun, RunOptions } from "../engine/run";
 import { configFromEnvironment, FANOUT_BUCKET_ENV } from "../lambda/config";
 import { runTimeOf } from "../lambda/event";
 import type { HandlerResult, LambdaContext } from "../lambda/handler";
-import { repositoryLines } from "../lambda/log";
+import { deleteCallLine, repositoryLines } from "../lambda/log";
 import { once } from "../lambda/once";
 import { functionNameOf, publishRun, writeLine } from "../lambda/publish";
 import { aggregateRun, BatchReport, BatchResult, readOutcomes, ResultWriterDetails, StoredContext, withoutDeletionLines } from "./aggregate";
@@ -115,7 +115,11 @@ async function clean(deps: FanOutDeps, event: CleanEvent, context: LambdaContext
   const names = items.map((item) => item.repository);
   const runContext = { governed: names, notGoverned: [], inventory: inventoryOf(items), errors: [], warnings: time.warning ? [time.warning] : [] };
   const { repositories, notReached } = await cleanRepositories(
-    { ...options, onRepositoryDone: (repository) => repositoryLines(repository, ctx).forEach(writeLine) },
+    {
+      ...options,
+      onRepositoryDone: (repository) => repositoryLines(repository, ctx).forEach(writeLine),
+      onDeleteCall: (outcome) => writeLine(deleteCallLine(outcome, ctx)),
+    },
     runContext,
     names,
   );

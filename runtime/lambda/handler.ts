@@ -15,7 +15,7 @@ import { runCleanup } from "../engine/run";
 import { configFromEnvironment, CURSOR_PARAMETER_ENV } from "./config";
 import { readCursor, StoredCursor, writeCursor } from "./cursor";
 import { runTimeOf } from "./event";
-import { repositoryLines } from "./log";
+import { deleteCallLine, repositoryLines } from "./log";
 import { once } from "./once";
 import { functionNameOf, publishRun, writeLine } from "./publish";
 import { errorCode, errorMessage } from "../engine/errors";
@@ -89,6 +89,7 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context: Lamb
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       // Logged as each repository finishes, so a run that is cut off still shows what it did.
       onRepositoryDone: (repository) => repositoryLines(repository, ctx).forEach(writeLine),
+      onDeleteCall: (outcome) => writeLine(deleteCallLine(outcome, ctx)),
     });
     if (cursorName && cursor) await storeCursor(deps.ssm(), cursorName, cursor, report);
     report.warnings.unshift(...warnings);

@@ -2,6 +2,7 @@
  * The run's report as JSON log lines (spec section 6): one line per repository, then the run's errors, warnings
  * and summary. Every line carries `type`, `dryRun` and `now`, so CloudWatch Logs Insights can filter on them.
  */
+import type { DeleteCallOutcome } from "../engine/apply";
 import type { RepositoryReport, RunReport } from "../engine/report";
 
 /**
@@ -36,6 +37,11 @@ export function repositoryLines(report: RepositoryReport, ctx: LineContext): str
     size += imageBytes;
   }
   return chunks.map((images, i) => JSON.stringify({ ...head, ...report, images, part: i + 1, parts: chunks.length }));
+}
+
+/** One delete call's outcome, logged as ECR answers it, so that a run cut off by its time limit still tells. */
+export function deleteCallLine(outcome: DeleteCallOutcome, ctx: LineContext): string {
+  return JSON.stringify({ type: "delete-call", dryRun: ctx.dryRun, now: ctx.now, ...outcome });
 }
 
 /**
