@@ -43,11 +43,29 @@ function seed(emulator: Awaited<ReturnType<typeof startEcrEmulator>>, options: R
   }
 }
 
+/** The 2 tagged images (prod, dev) of each repository, which the policy keeps. */
+const TAGGED_PER_REPOSITORY = 2;
+
+/**
+ * Before each delete call the cheaper re-read of what is left (spec section 4, rule 3): the whole listing, or
+ * describing the candidates plus listing the tagged images.
+ */
+function recheckMinimum(images: number, deletions: number): number {
+  let left = images;
+  let calls = 0;
+  for (let done = 0; done < deletions; done += 100) {
+    calls += Math.min(Math.ceil(left / 1000), 1 + Math.ceil(TAGGED_PER_REPOSITORY / 1000));
+    left -= Math.min(100, deletions - done);
+  }
+  return calls;
+}
+
 function minimumCalls(options: RegistryBenchOptions, deletionsPerRepository: number[]): Record<string, number> {
   const batches = deletionsPerRepository.reduce((sum, n) => sum + Math.ceil(n / 100), 0);
+  const rechecks = deletionsPerRepository.reduce((sum, n) => sum + recheckMinimum(options.imagesPerRepository, n), 0);
   return {
     DescribeRepositories: Math.ceil(options.repositories / 1000),
-    DescribeImages: options.repositories * Math.ceil(options.imagesPerRepository / 1000) + batches,
+    DescribeImages: options.repositories * Math.ceil(options.imagesPerRepository / 1000) + rechecks,
     BatchDeleteImage: batches,
     ListClusters: 1,
     ListFunctions: 1,

@@ -1,5 +1,5 @@
 /** Reads repositories and their images from ECR, at the API's maximum page size. */
-import { ECRClient, ImageDetail, paginateDescribeImages, paginateDescribeRepositories } from "@aws-sdk/client-ecr";
+import { DescribeImagesFilter, ECRClient, ImageDetail, paginateDescribeImages, paginateDescribeRepositories } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
 
 export const MAX_PAGE_SIZE = 1000;
@@ -20,32 +20,48 @@ export async function listRepositories(client: ECRClient): Promise<RepositoryInf
   return repositories.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Epoch milliseconds, or undefined for a time the API gave that is missing or out of range (an Invalid Date). */
+function timeOf(date: Date | undefined): number | undefined {
+  const ms = date?.getTime();
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
+}
+
 export function toImageRecord(detail: ImageDetail): ImageRecord {
   const record: ImageRecord = {
     digest: detail.imageDigest!,
     tags: [...(detail.imageTags ?? [])].sort(),
-    pushedAt: detail.imagePushedAt?.getTime() ?? 0,
     sizeBytes: detail.imageSizeInBytes ?? 0,
   };
-  if (detail.lastRecordedPullTime) record.lastPulledAt = detail.lastRecordedPullTime.getTime();
+  // No push time is kept as unknown (the planner keeps such an image), never read as 1970.
+  const pushedAt = timeOf(detail.imagePushedAt);
+  if (pushedAt !== undefined) record.pushedAt = pushedAt;
+  // A pull time that cannot be read counts as a pull just now: keep_pulled_within then keeps the image.
+  if (detail.lastRecordedPullTime) record.lastPulledAt = timeOf(detail.lastRecordedPullTime) ?? Number.POSITIVE_INFINITY;
+  if (detail.imageStatus && detail.imageStatus !== "ACTIVE") record.status = detail.imageStatus as ImageRecord["status"];
   if (detail.imageManifestMediaType) record.manifestMediaType = detail.imageManifestMediaType;
   if (detail.artifactMediaType) record.artifactMediaType = detail.artifactMediaType;
   if (detail.subjectManifestDigest) record.subjectDigest = detail.subjectManifestDigest;
   return record;
 }
 
-/** Archived images are left alone: only active ones are planned (DescribeImages returns only ACTIVE by default). */
-function isActive(detail: ImageDetail): boolean {
-  return detail.imageStatus === undefined || detail.imageStatus === "ACTIVE";
-}
-
-export async function listImages(client: ECRClient, repositoryName: string): Promise<ImageRecord[]> {
+async function describeAll(client: ECRClient, repositoryName: string, filter: DescribeImagesFilter): Promise<ImageRecord[]> {
   const images: ImageRecord[] = [];
-  const pages = paginateDescribeImages({ client, pageSize: MAX_PAGE_SIZE }, { repositoryName, filter: { tagStatus: "ANY" } });
-  for await (const page of pages) {
-    for (const detail of page.imageDetails ?? []) {
-      if (detail.imageDigest && isActive(detail)) images.push(toImageRecord(detail));
-    }
+  for await (const page of paginateDescribeImages({ client, pageSize: MAX_PAGE_SIZE }, { repositoryName, filter })) {
+    for (const detail of page.imageDetails ?? []) if (detail.imageDigest) images.push(toImageRecord(detail));
   }
   return images;
+}
+
+/**
+ * Every image of the repository whatever its status (`imageStatus: ANY`): units are built across statuses, so that a
+ * member whose holder is archived or being restored stays. Only active images are planned (the planner's rule).
+ */
+export function listImages(client: ECRClient, repositoryName: string): Promise<ImageRecord[]> {
+  return describeAll(client, repositoryName, { tagStatus: "ANY", imageStatus: "ANY" });
+}
+
+/** The repository's active tagged images: where its channels stand now. Filtered here too, for endpoints that ignore filters. */
+export async function listTaggedImages(client: ECRClient, repositoryName: string): Promise<ImageRecord[]> {
+  const images = await describeAll(client, repositoryName, { tagStatus: "TAGGED" });
+  return images.filter((image) => image.tags.length > 0 && image.status === undefined);
 }

@@ -1,16 +1,41 @@
 /**
- * Describes delete candidates again just before their delete call, so that an image that gained a tag,
- * lost one, was re-pushed or vanished since the plan is not deleted in this run.
+ * Reads a repository again just before a delete call, so that an image that gained or lost a tag, was re-pushed,
+ * archived or pulled, or vanished since the plan is not deleted in this run, and so that the caller can see where
+ * the channels stand now. Per delete call it makes the fewest calls that tell both: one listing of the whole
+ * repository when that is at most as many pages as describing the candidates plus listing its tagged images.
+ * Describing comes first and the tagged listing last, so a tag moved between the two is still seen.
  */
 import { DescribeImagesCommand, ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
-import { toImageRecord } from "./listing";
+import { listImages, listTaggedImages, MAX_PAGE_SIZE, toImageRecord } from "./listing";
 
 export const MAX_IDS_PER_CALL = 100;
 
+export type ChangeReason = "vanished" | "tags-changed" | "re-pushed" | "pulled" | "not-active";
+
 export interface Recheck {
   unchanged: ImageRecord[];
-  changed: { image: ImageRecord; why: "vanished" | "tags-changed" | "re-pushed" | "pulled" }[];
+  changed: { image: ImageRecord; why: ChangeReason }[];
+  /** The repository's active tagged images now: where its channels stand. */
+  tagged: ImageRecord[];
+}
+
+/** The repository's size as far as the run knows (planned, less what it deleted): what the cheaper re-read depends on. */
+export interface RepositorySize {
+  /** Images of every status. */
+  images: number;
+  /** Active images with at least one tag. */
+  tagged: number;
+}
+
+const pages = (items: number) => Math.max(1, Math.ceil(items / MAX_PAGE_SIZE));
+
+/** Whether listing the whole repository takes no more calls than describing the candidates and listing its tagged images. */
+const relistIsCheaper = (size: RepositorySize) => pages(size.images) <= 1 + pages(size.tagged);
+
+/** DescribeImages calls per delete call: the cheaper of a whole listing, or describing the candidates and listing the tagged images. */
+export function recheckCalls(size: RepositorySize): number {
+  return relistIsCheaper(size) ? pages(size.images) : 1 + pages(size.tagged);
 }
 
 function isNotFound(err: unknown): boolean {
@@ -21,14 +46,12 @@ function isNotFound(err: unknown): boolean {
  * DescribeImages with imageIds fails the whole call when one digest is gone, so on ImageNotFoundException
  * the batch is halved until the missing digests are isolated; the rest of the batch is still described.
  */
-async function describeByDigest(client: ECRClient, repositoryName: string, digests: string[]): Promise<Map<string, ImageDetail>> {
-  const found = new Map<string, ImageDetail>();
+export async function describeByDigest(client: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, ImageRecord>> {
+  const found = new Map<string, ImageRecord>();
   if (digests.length === 0) return found;
   try {
-    const out = await client.send(
-      new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }),
-    );
-    for (const detail of out.imageDetails ?? []) if (detail.imageDigest) found.set(detail.imageDigest, detail);
+    const out = await client.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }));
+    for (const detail of out.imageDetails ?? []) if (detail.imageDigest) found.set(detail.imageDigest, toImageRecord(detail as ImageDetail));
     return found;
   } catch (err) {
     if (!isNotFound(err)) throw err;
@@ -42,6 +65,8 @@ async function describeByDigest(client: ECRClient, repositoryName: string, diges
   }
 }
 
+const sameTags = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((tag, i) => tag === b[i]);
+
 /**
  * `watchPulls(digest)`: whether a newer pull time counts as a change for that image (when a governing policy
  * keeps recently pulled images, except for indexes whose pull time the cleaner's own manifest read refreshed).
@@ -50,21 +75,42 @@ export async function recheck(
   client: ECRClient,
   repositoryName: string,
   planned: readonly ImageRecord[],
+  size: RepositorySize,
   watchPulls: (digest: string) => boolean,
 ): Promise<Recheck> {
   if (planned.length > MAX_IDS_PER_CALL) throw new Error(`recheck takes at most ${MAX_IDS_PER_CALL} images per call`);
-  const current = await describeByDigest(client, repositoryName, planned.map((image) => image.digest));
-  const result: Recheck = { unchanged: [], changed: [] };
-  for (const image of planned) {
-    const detail = current.get(image.digest);
-    if (!detail) {
-      result.changed.push({ image, why: "vanished" });
-      continue;
+  let current: Map<string, ImageRecord>;
+  let tagged: ImageRecord[];
+  if (relistIsCheaper(size)) {
+    const all = await listImages(client, repositoryName);
+    current = new Map(all.map((image) => [image.digest, image]));
+    tagged = all.filter((image) => image.tags.length > 0 && image.status === undefined);
+  } else {
+    current = await describeByDigest(client, repositoryName, planned.map((image) => image.digest));
+    tagged = await listTaggedImages(client, repositoryName);
+    // The later reading wins: a candidate tagged (or untagged) between the two calls shows in the tagged listing.
+    const taggedNow = new Map(tagged.map((image) => [image.digest, image]));
+    for (const [digest, image] of current) {
+      const later = taggedNow.get(digest);
+      if (later) current.set(digest, later);
+      else if (image.tags.length) current.set(digest, { ...image, tags: [] });
     }
-    const now = toImageRecord(detail);
-    if (now.tags.join("\n") !== image.tags.join("\n")) result.changed.push({ image, why: "tags-changed" });
-    else if (now.pushedAt !== image.pushedAt) result.changed.push({ image, why: "re-pushed" });
-    else if (watchPulls(image.digest) && (now.lastPulledAt ?? 0) > (image.lastPulledAt ?? 0)) result.changed.push({ image, why: "pulled" });
+  }
+  const result: Recheck = { unchanged: [], changed: [], tagged };
+  for (const image of planned) {
+    const now = current.get(image.digest);
+    const why: ChangeReason | undefined = !now
+      ? "vanished"
+      : now.status !== undefined
+        ? "not-active"
+        : !sameTags(now.tags, image.tags)
+          ? "tags-changed"
+          : now.pushedAt !== image.pushedAt
+            ? "re-pushed"
+            : watchPulls(image.digest) && (now.lastPulledAt ?? 0) > (image.lastPulledAt ?? 0)
+              ? "pulled"
+              : undefined;
+    if (why) result.changed.push({ image, why });
     else result.unchanged.push(image);
   }
   return result;

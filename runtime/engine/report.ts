@@ -1,7 +1,7 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
 import type { PolicyMode, PolicyVerdict, ReasonCode, Verdict } from "../planner/types";
 
-export type RunErrorKind = "api-error" | "delete-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable";
+export type RunErrorKind = "api-error" | "delete-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
 
 export interface RunError {
   kind: RunErrorKind;
@@ -57,6 +57,8 @@ export interface RepositoryReport {
   bytesFreed: number;
   capExceeded?: { cap: number; planned: number };
   errors: RunError[];
+  /** Why deleting stopped early without a failure (a channel rolled back during the run). */
+  notes?: string[];
 }
 
 export interface Summary {
@@ -98,6 +100,10 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "member-of-kept",
   "changed-since-plan",
   "cap-exceeded",
+  "unknown-push-time",
+  "window-unknown",
+  "unit-activating",
+  "holder-unreadable",
 ]);
 
 export function summarize(repositories: RepositoryReport[], errors: RunError[], notReached = 0): Summary {

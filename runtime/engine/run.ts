@@ -7,14 +7,15 @@ import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Config } from "../config/schema";
-import { listImages, listRepositories } from "../ecr/listing";
+import { listImages, listRepositories, RepositoryInfo } from "../ecr/listing";
 import { isIndex, readIndexChildren } from "../ecr/manifests";
-import { InUseInventory, inUseDigests, readInUse } from "../inuse/inventory";
-import { registryOfArn } from "../inuse/reference";
+import type { RepositorySize } from "../ecr/recheck";
+import { InUseInventory, InUseSource, inUseDigests, readInUse } from "../inuse/inventory";
+import { registryOfArn, RegistryId } from "../inuse/reference";
 import { deletions, overrideToKeep, planRepository } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
-import { applyPlan, DeleteCallListener } from "./apply";
+import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
 import { errorCode, errorMessage } from "./errors";
 import { mapConcurrent } from "./pool";
 import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
@@ -52,15 +53,22 @@ function storageBytes(image: ImageRecord): number {
 
 const increment = (counts: Record<string, number>, key: string) => (counts[key] = (counts[key] ?? 0) + 1);
 
+/** ISO-8601, or "unknown" for a time that is missing or out of range: a bad value from the API never fails a report. */
+export function isoTime(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return "unknown";
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? "unknown" : date.toISOString();
+}
+
 /** Deletions and safety keeps, line by line; everything else kept is only counted. */
-function toLines(plan: RepositoryPlan, outcomes?: Map<string, Pick<ImageLine, "outcome" | "failure">>): ImageLine[] {
+function toLines(plan: RepositoryPlan, outcomes?: ReadonlyMap<string, Outcome>): ImageLine[] {
   return plan.decisions
-    .filter((d) => d.action === "delete" || d.overridden)
+    .filter((d) => d.action === "delete" || d.overridden || outcomes?.has(d.image.digest))
     .map((d) => {
       const line: ImageLine = {
         digest: d.image.digest,
         tags: d.image.tags,
-        pushedAt: new Date(d.image.pushedAt).toISOString(),
+        pushedAt: isoTime(d.image.pushedAt),
         sizeBytes: d.image.sizeBytes,
         action: d.action,
         reason: d.reason,
@@ -90,45 +98,70 @@ function reportModes(plan: RepositoryPlan, policies: readonly Policy[]): ReportM
     const shown: ReportMode = { ...mode, ...counts };
     if (anchor) {
       const period = policies.find((p) => p.name === mode.policy)!.protectedPeriodMs;
-      shown.anchor = { ...anchor, pushedAt: new Date(anchor.pushedAt).toISOString(), protectedFrom: new Date(anchor.pushedAt - period).toISOString() };
+      shown.anchor = { ...anchor, pushedAt: isoTime(anchor.pushedAt), protectedFrom: isoTime(anchor.pushedAt - period) };
     }
     return shown;
   });
 }
 
+/** What a repository's cleaning has learnt so far: enough to report what was deleted however it ends. */
+interface RepositoryWork {
+  report: RepositoryReport;
+  plan?: RepositoryPlan;
+  applied: ApplyResult;
+}
+
+/** Whatever goes wrong in one repository (an API error, a value out of range, a bug) fails that repository only. */
 async function cleanRepository(options: RunOptions, repository: string, inventory: InUseInventory, warnings: string[]): Promise<RepositoryReport> {
   const policies = options.config.policies.filter((p) => governs(p, repository));
-  const report: RepositoryReport = {
-    repository,
-    policies: policies.map((p) => p.name).sort(),
-    modes: [],
-    images: [],
-    kept: {},
-    imagesScanned: 0,
-    toDelete: 0,
-    deleted: 0,
-    bytesToFree: 0,
-    bytesFreed: 0,
-    errors: [],
+  const work: RepositoryWork = {
+    report: {
+      repository,
+      policies: policies.map((p) => p.name).sort(),
+      modes: [],
+      images: [],
+      kept: {},
+      imagesScanned: 0,
+      toDelete: 0,
+      deleted: 0,
+      bytesToFree: 0,
+      bytesFreed: 0,
+      errors: [],
+    },
+    applied: { outcomes: new Map(), errors: [], notes: [] },
   };
-  const watchesPulls = policies.some((p) => p.keepPulledWithinMs !== undefined);
-  let plan: RepositoryPlan;
-  let indexesRead = new Set<string>();
   try {
-    const images = await listImages(options.ecr, repository);
-    indexesRead = new Set((await readIndexChildren(options.ecr, repository, images)).map((image) => image.digest));
-    if (indexesRead.size && watchesPulls) {
-      warnings.push(
-        `${repository}: reading ${indexesRead.size} image index manifest(s) with BatchGetImage counts as a pull, dry runs included: ` +
-          "it refreshes their lastRecordedPullTime, which keep_pulled_within reads, so the next run may keep them as recently pulled. " +
-          "Register the credentials you run the cleaner with as a pull-time update exclusion (see the README)",
-      );
-    }
-    plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse: inUseDigests(inventory, repository, images) });
+    await planAndApply(options, policies, inventory, warnings, work);
+  } catch (err) {
+    work.report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `this repository failed: ${errorMessage(err)}` });
+  }
+  return finishReport(work);
+}
+
+async function planAndApply(options: RunOptions, policies: Policy[], inventory: InUseInventory, warnings: string[], work: RepositoryWork): Promise<void> {
+  const { report } = work;
+  const repository = report.repository;
+  const watchesPulls = policies.some((p) => p.keepPulledWithinMs !== undefined);
+  let images: ImageRecord[];
+  let indexesRead: Set<string>;
+  try {
+    images = await listImages(options.ecr, repository);
+    indexesRead = new Set((await readIndexChildren(options.ecr, repository, images.filter((image) => image.status === undefined))).map((image) => image.digest));
+    // An archived or activating index cannot be pulled, so its manifest cannot be read: its children are unknown.
+    for (const image of images) if (image.status !== undefined && isIndex(image)) image.childrenUnknown = true;
   } catch (err) {
     report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `cannot read the repository's images: ${errorMessage(err)}` });
-    return report;
+    return;
   }
+  if (indexesRead.size && watchesPulls) {
+    warnings.push(
+      `${repository}: reading ${indexesRead.size} image index manifest(s) with BatchGetImage counts as a pull, dry runs included: ` +
+        "it refreshes their lastRecordedPullTime, which keep_pulled_within reads, so the next run may keep them as recently pulled. " +
+        "Register the credentials you run the cleaner with as a pull-time update exclusion (see the README)",
+    );
+  }
+  const plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse: inUseDigests(inventory, repository, images) });
+  work.plan = plan;
   if (inventory.failures.length) {
     // An in-use source could not be read: anything might be in use, so nothing is deleted in this run.
     for (const decision of plan.decisions) if (decision.action === "delete") overrideToKeep(decision, "in-use-unknown");
@@ -139,10 +172,7 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
       warnings.push(`${repository}: no image carries any significant tag of policy "${mode.policy}", so it runs in untagged mode (check the tags for typos)`);
     }
   }
-  report.imagesScanned = plan.decisions.length;
-  const planned = deletions(plan);
-  report.toDelete = planned.length;
-  report.bytesToFree = planned.reduce((sum, d) => sum + storageBytes(d.image), 0);
+  if (plan.failure) report.errors.push({ kind: "unknown-push-time", repository, code: plan.failure.code, message: plan.failure.message });
   if (plan.capExceeded) {
     report.capExceeded = plan.capExceeded;
     report.errors.push({
@@ -152,21 +182,44 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
       message: `the plan deletes ${plan.capExceeded.planned} images, more than max_deletions ${plan.capExceeded.cap}: repository skipped, nothing deleted`,
     });
   }
+  if (!options.apply || deletions(plan).length === 0) return;
+  const size: RepositorySize = { images: images.length, tagged: images.filter((image) => image.tags.length > 0 && image.status === undefined).length };
+  await applyPlan(
+    {
+      client: options.ecr,
+      plan,
+      policies,
+      size,
+      // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
+      watchPulls: (digest) => watchesPulls && !indexesRead.has(digest),
+      onDeleteCall: options.onDeleteCall,
+    },
+    work.applied,
+  );
+}
 
-  if (!options.apply || planned.length === 0) {
-    report.images = toLines(plan);
-    report.kept = keptCounts(plan);
-    return report;
-  }
-  // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
-  const applied = await applyPlan(options.ecr, plan, (digest) => watchesPulls && !indexesRead.has(digest), options.onDeleteCall);
+/** The repository's report from what is known, never throwing: it must list every image this run deleted. */
+function finishReport(work: RepositoryWork): RepositoryReport {
+  const { report, plan, applied } = work;
   report.errors.push(...applied.errors);
-  report.images = toLines(plan, applied.outcomes);
-  report.kept = keptCounts(plan);
-  const deleted = report.images.filter((line) => line.outcome === "deleted");
-  report.deleted = deleted.length;
-  const deletedDigests = new Set(deleted.map((line) => line.digest));
-  report.bytesFreed = plan.decisions.reduce((sum, d) => sum + (deletedDigests.has(d.image.digest) ? storageBytes(d.image) : 0), 0);
+  if (applied.notes.length) report.notes = [...applied.notes];
+  try {
+    if (plan) {
+      report.imagesScanned = plan.decisions.length;
+      report.images = toLines(plan, applied.outcomes);
+      report.kept = keptCounts(plan);
+      const planned = plan.decisions.filter((d) => d.action === "delete" || applied.outcomes.has(d.image.digest));
+      report.toDelete = planned.length;
+      report.bytesToFree = planned.reduce((sum, d) => sum + storageBytes(d.image), 0);
+      report.bytesFreed = plan.decisions.reduce((sum, d) => sum + (applied.outcomes.get(d.image.digest)?.outcome === "deleted" ? storageBytes(d.image) : 0), 0);
+    }
+  } catch (err) {
+    report.errors.push({ kind: "api-error", repository: report.repository, code: errorCode(err), message: `the report could not be completed: ${errorMessage(err)}` });
+    report.images = [...applied.outcomes].map(([digest, outcome]) => ({
+      digest, tags: [], pushedAt: "unknown", sizeBytes: 0, action: "delete", reason: "beyond-window", policies: [], ...outcome,
+    }));
+  }
+  report.deleted = [...applied.outcomes.values()].filter((o) => o.outcome === "deleted").length;
   return report;
 }
 
@@ -180,7 +233,15 @@ export interface RunContext {
   warnings: string[];
 }
 
-const sourceName = (source: "ecs" | "lambda") => (source === "ecs" ? "ECS" : "Lambda");
+const sourceName = (source: InUseSource) => (source === "ecs" ? "ECS" : source === "lambda" ? "Lambda" : "any workload");
+
+/** The one account and region all the repositories are in, or undefined when an ARN does not say or they differ. */
+function registryOf(repositories: readonly RepositoryInfo[]): RegistryId | undefined {
+  const registries = repositories.map((r) => registryOfArn(r.arn));
+  const first = registries[0];
+  const same = first && registries.every((r) => r && r.account === first.account && r.region === first.region);
+  return same ? first : undefined;
+}
 
 /** Lists the repositories and takes the in-use inventory, once; reports missing and mistyped names. */
 export async function prepareRun(options: RunOptions): Promise<RunContext> {
@@ -195,8 +256,19 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
   try {
     const repositories = await listRepositories(options.ecr);
     names = repositories.map((r) => r.name);
-    const registry = repositories.length ? registryOfArn(repositories[0].arn) : undefined;
-    if (registry) context.inventory = await readInUse(options.config.settings, { ecs: options.ecs, lambda: options.lambda }, registry);
+    const registry = registryOf(repositories);
+    const { inUse } = options.config.settings;
+    if (registry || !(inUse.ecs || inUse.lambda)) {
+      // With every source off there is no reference to match, so the registry's identity does not matter.
+      context.inventory = await readInUse(options.config.settings, { ecs: options.ecs, lambda: options.lambda }, registry ?? { account: "", region: "" });
+    } else if (repositories.length) {
+      // Without the registry's own account and region no workload's reference can be matched: fail closed.
+      context.inventory.failures.push({
+        source: "registry",
+        code: "RegistryUnknown",
+        message: `the registry's account and region cannot be determined from the repository ARNs (${repositories.slice(0, 3).map((r) => JSON.stringify(r.arn)).join(", ")})`,
+      });
+    }
   } catch (err) {
     context.errors.push({ kind: "api-error", code: errorCode(err), message: `cannot list repositories: ${errorMessage(err)}` });
     return context;

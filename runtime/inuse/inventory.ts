@@ -22,9 +22,12 @@ interface RepositoryUses {
   tags: Map<string, InUseReason>;
 }
 
+/** Where a failure to know what is in use comes from: a source, or the registry's own identity (references cannot be matched). */
+export type InUseSource = "ecs" | "lambda" | "registry";
+
 export interface InUseInventory {
   byRepository: Map<string, RepositoryUses>;
-  failures: { source: "ecs" | "lambda"; code: string; message: string }[];
+  failures: { source: InUseSource; code: string; message: string }[];
   /** Sources turned off in settings.in_use; the report says so. */
   disabled: ("ecs" | "lambda")[];
 }

@@ -1,16 +1,19 @@
 /**
- * A repository's plan: every governing policy decides for the top-level images, the decisions combine
- * (delete only when some policy says delete and none says keep), then the safety rules turn deletes
- * into keeps (in use, units, the cap). Pure: policies and listings in, decisions out.
+ * A repository's plan: every governing policy decides for the images it orders (top-level images and tagged
+ * members), the decisions combine (delete only when some policy says delete and none says keep), then the safety
+ * rules turn deletes into keeps (in use, units being restored, unknown push times, holders, the cap). Pure:
+ * policies and listings in, decisions out.
  */
 import { decide } from "./decide";
+import { globMatches } from "./glob";
+import { distinctImages } from "./distinct";
 import { compareImages } from "./order";
-import { buildUnits, Units } from "./units";
-import type { ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
+import { buildUnits, isReferrerTag, Units } from "./units";
+import type { DatedImage, ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
 
 export interface PlanInput {
   repository: string;
-  /** Every active image of the repository. */
+  /** Every image of the repository, whatever its status: units span statuses, but only active images are planned. */
   images: readonly ImageRecord[];
   /** The policies that govern this repository (see scope.ts). */
   policies: readonly Policy[];
@@ -36,37 +39,62 @@ function combine(image: ImageRecord, verdicts: PolicyVerdict[]): ImageDecision {
   return { image, action: "keep", reason: "untouched", verdicts, wave: 0 };
 }
 
+const isActive = (image: ImageRecord) => image.status === undefined || image.status === "ACTIVE";
+const hasPushTime = (image: ImageRecord): image is DatedImage => image.pushedAt !== undefined && Number.isFinite(image.pushedAt);
+
+/** A member with a tag of its own (not a referrer tag): someone pulls it by that tag, so it is decided like a top-level image. */
+function isTaggedMember(image: ImageRecord, units: Units): boolean {
+  return units.holders.has(image.digest) && image.tags.some((tag) => !isReferrerTag(tag));
+}
+
 export function planRepository(input: PlanInput): RepositoryPlan {
   const { repository, policies, now } = input;
   const inUse = input.inUse ?? new Map<string, SafetyKeepReason>();
-  const units = buildUnits(input.images);
-  const sorted = [...units.topLevel].sort(compareImages);
+  const images = distinctImages(input.images);
+  const units = buildUnits(images);
+  const orphans = new Set(units.orphans.map((image) => image.digest));
 
-  const decisions = policies.map((policy) => decide(policy, sorted, now));
-  const topDecisions = sorted.map((image, i) => {
+  // The images the policies order and decide: active top-level images and active tagged members.
+  const decided = images.filter((image) => isActive(image) && !orphans.has(image.digest) && (!units.holders.has(image.digest) || isTaggedMember(image, units)));
+  const sorted = decided.filter(hasPushTime).sort(compareImages);
+  const undated = decided.filter((image) => !hasPushTime(image));
+
+  const policyDecisions = policies.map((policy) => decide(policy, sorted, now));
+  const own = new Map<string, ImageDecision>();
+  sorted.forEach((image, i) => {
     const verdicts: PolicyVerdict[] = [];
-    for (const d of decisions) {
+    for (const d of policyDecisions) {
       const verdict = d.verdicts[i];
       if (verdict) verdicts.push(verdict);
     }
-    return combine(image, verdicts);
+    own.set(image.digest, combine(image, verdicts));
   });
-
-  // In use: a unit any of whose images is in use is kept whole.
-  for (const decision of inUse.size ? topDecisions : []) {
-    const members = units.members.get(decision.image.digest) ?? [];
-    const used = [decision.image, ...members].find((image) => inUse.has(image.digest));
-    if (used && decision.action === "delete") overrideToKeep(decision, inUse.get(used.digest)!);
+  for (const image of undated) {
+    own.set(image.digest, { image, action: "keep", reason: "unknown-push-time", verdicts: [], wave: 0, overridden: true });
   }
 
-  const all = units.members.size || units.orphans.length ? withMembers(topDecisions, units) : topDecisions;
+  // In use, or being restored: a unit any of whose images is in use (or activating) is kept whole.
+  for (const decision of own.values()) {
+    if (decision.action !== "delete") continue;
+    const unit = [decision.image, ...(units.members.get(decision.image.digest) ?? [])];
+    const used = unit.find((image) => inUse.has(image.digest));
+    if (used) overrideToKeep(decision, inUse.get(used.digest)!);
+    else if (unit.some((image) => image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
+  }
 
+  const failure = undatedChannel(undated, policies);
+  if (failure) for (const decision of own.values()) if (decision.action === "delete") overrideToKeep(decision, "window-unknown");
+
+  const all = withMembers(images, sorted, undated, own, units, possibleChildrenOfUnreadable(images));
   const plan: RepositoryPlan = {
     repository,
     policies: policies.map((p) => p.name).sort(),
-    modes: decisions.map((d) => d.mode).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
+    modes: policyDecisions.map((d) => d.mode).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
     decisions: all,
+    // By policy name, so that the plan does not depend on the order of the policies.
+    channels: policyDecisions.flatMap((d) => d.channels).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
   };
+  if (failure) plan.failure = failure;
 
   // Safety cap: the smallest max_deletions among the governing policies bounds the whole repository.
   const caps = policies.flatMap((p) => (p.maxDeletions === undefined ? [] : [p.maxDeletions]));
@@ -80,53 +108,113 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   return plan;
 }
 
+/** An image with a significant tag but no push time: its channel's window has no start, so nothing may be deleted. */
+function undatedChannel(undated: readonly ImageRecord[], policies: readonly Policy[]): RepositoryPlan["failure"] {
+  for (const image of undated) {
+    for (const policy of policies) {
+      if (policy.significantTags === "*") continue;
+      const entries = policy.significantTags;
+      const tag = image.tags.find((t) => !isReferrerTag(t) && entries.some((entry) => globMatches(entry, t)));
+      if (tag !== undefined) {
+        return {
+          code: "unknown-push-time",
+          message: `image ${image.digest} carries significant tag ${tag} of policy "${policy.name}" but ECR gave no push time, so its protected window has no start: nothing is deleted in this repository`,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Images that may be children of an index whose manifest cannot be read (archived or activating: a pull fails with
+ * 404): ECR accepts an index only once its images are in the repository, so any image pushed no later than it.
+ */
+function possibleChildrenOfUnreadable(images: readonly ImageRecord[]): Set<string> {
+  const unreadable = images.filter((image) => image.childrenUnknown);
+  if (!unreadable.length) return new Set();
+  const latest = Math.max(...unreadable.map((image) => image.pushedAt ?? Number.POSITIVE_INFINITY));
+  return new Set(images.filter((image) => !image.childrenUnknown && (image.pushedAt === undefined || !(image.pushedAt > latest))).map((image) => image.digest));
+}
+
 /** The decisions that delete, members included. */
 export function deletions(plan: RepositoryPlan): ImageDecision[] {
   return plan.decisions.filter((d) => d.action === "delete");
 }
 
 /**
- * Members follow their unit, but stay while any kept unit holds them. A kept member is listed under
- * (and `unitOf` names) the first kept unit that holds it, never under a deleted unit that shares it.
+ * Every active image's final decision. A member goes only when every image that holds it goes (holders come first:
+ * they have a smaller depth), and a tagged member only when its own decisions say delete as well. Decisions are
+ * listed by unit: each top-level image in the planner's order, then its members; a member is listed under the first
+ * kept unit that holds it, never under a deleted unit that shares it.
  */
-function withMembers(topDecisions: ImageDecision[], units: Units): ImageDecision[] {
-  const keptBy = new Map<string, string>();
-  for (const decision of topDecisions) {
-    if (decision.action === "keep") {
-      for (const member of units.members.get(decision.image.digest) ?? []) {
-        if (!keptBy.has(member.digest)) keptBy.set(member.digest, decision.image.digest);
-      }
+function withMembers(
+  images: readonly ImageRecord[],
+  sorted: readonly DatedImage[],
+  undated: readonly ImageRecord[],
+  own: Map<string, ImageDecision>,
+  units: Units,
+  mayBeHeld: ReadonlySet<string>,
+): ImageDecision[] {
+  const byDigest = new Map(images.map((image) => [image.digest, image]));
+  const final = new Map<string, ImageDecision>();
+  const depthOf = (image: ImageRecord) => (units.holders.has(image.digest) ? (units.depth.get(image.digest) ?? 1) : 0);
+  const active = images.filter(isActive).sort((a, b) => depthOf(a) - depthOf(b));
+  const orphans = new Set(units.orphans.map((image) => image.digest));
+  // Kept as it is decided, so that what it holds (later in `active`: a greater depth) stays with it.
+  const pin = (decision: ImageDecision): ImageDecision => {
+    if (decision.action === "delete" && mayBeHeld.has(decision.image.digest)) overrideToKeep(decision, "holder-unreadable");
+    return decision;
+  };
+  for (const image of active) {
+    const mine = own.get(image.digest);
+    const heldBy = units.holders.get(image.digest);
+    if (orphans.has(image.digest)) {
+      final.set(image.digest, { image, action: "keep", reason: "untouched", verdicts: [], wave: 0 });
+      continue;
     }
-  }
-  // Members of a unit the policies deleted: kept, they are a safety rule's keep.
-  const inDeletedUnit = new Set<string>();
-  for (const decision of topDecisions) {
-    if (decision.overridden || decision.action === "delete") {
-      for (const member of units.members.get(decision.image.digest) ?? []) inDeletedUnit.add(member.digest);
+    if (!heldBy) {
+      final.set(image.digest, pin(mine!));
+      continue;
     }
+    // A holder that is not active (archived, activating) or not planned is never deleted by this run.
+    const holderGoes = (digest: string) => final.get(digest)?.action === "delete";
+    const allHoldersGo = heldBy.every(holderGoes);
+    const holderWanted = heldBy.some((digest) => holderGoes(digest) || final.get(digest)?.overridden === true);
+    const decision: ImageDecision = mine
+      ? { ...mine, heldBy, wave: depthOf(image) }
+      : { image, action: allHoldersGo ? "delete" : "keep", reason: allHoldersGo ? "member-of-deleted" : "member-of-kept", verdicts: [], heldBy, wave: depthOf(image) };
+    if (mine && mine.action === "delete" && !allHoldersGo) overrideToKeep(decision, "member-of-kept");
+    else if (!mine && !allHoldersGo && holderWanted) decision.overridden = true;
+    final.set(image.digest, pin(decision));
   }
+
+
+  // The listing: units in the planner's order, each member under the first kept unit that holds it.
+  const tops = [...sorted, ...undated].filter((image) => !units.holders.has(image.digest));
+  const listed: ImageDecision[] = [];
   const placed = new Set<string>();
-  const all: ImageDecision[] = [];
-  for (const decision of topDecisions) {
-    all.push(decision);
-    for (const member of units.members.get(decision.image.digest) ?? []) {
-      if (placed.has(member.digest)) continue;
-      const keeper = keptBy.get(member.digest);
-      if (keeper !== undefined && keeper !== decision.image.digest) continue; // listed under its keeper
-      placed.add(member.digest);
-      const kept = keeper !== undefined;
-      const line: ImageDecision = {
-        image: member,
-        action: kept ? "keep" : "delete",
-        reason: kept ? "member-of-kept" : "member-of-deleted",
-        verdicts: [],
-        unitOf: decision.image.digest,
-        wave: units.depth.get(member.digest) ?? 1,
-      };
-      if (kept && inDeletedUnit.has(member.digest)) line.overridden = true;
-      all.push(line);
+  const place = (decision: ImageDecision | undefined, unitOf?: string) => {
+    if (!decision || placed.has(decision.image.digest)) return;
+    placed.add(decision.image.digest);
+    listed.push(unitOf === undefined ? decision : { ...decision, unitOf });
+  };
+  const keeper = new Map<string, string>();
+  for (const top of tops) {
+    if (final.get(top.digest)?.action !== "keep") continue;
+    for (const member of units.members.get(top.digest) ?? []) if (!keeper.has(member.digest)) keeper.set(member.digest, top.digest);
+  }
+  for (const top of tops) {
+    place(final.get(top.digest));
+    for (const member of units.members.get(top.digest) ?? []) {
+      const kept = keeper.get(member.digest);
+      if (kept === undefined || kept === top.digest) place(final.get(member.digest), top.digest);
     }
   }
-  for (const orphan of units.orphans) all.push({ image: orphan, action: "keep", reason: "untouched", verdicts: [], wave: 0 });
-  return all;
+  // Members of units whose top-level image is not active, and images in reference cycles.
+  for (const decision of final.values()) {
+    const holder = decision.heldBy?.[0];
+    place(decision, holder !== undefined && byDigest.has(holder) ? holder : undefined);
+  }
+  return listed;
 }

@@ -4,16 +4,24 @@
 export interface ImageRecord {
   digest: string;
   tags: string[];
-  pushedAt: number;
+  /** Undefined when ECR gave no usable push time: such an image is kept (`unknown-push-time`), never ordered. */
+  pushedAt?: number;
   sizeBytes: number;
   lastPulledAt?: number;
   manifestMediaType?: string;
   artifactMediaType?: string;
   /** Digests this image's manifest lists (image index / manifest list), once read. */
   childDigests?: string[];
+  /** An index whose manifest cannot be read (archived or being restored: a pull fails): any older image may be its child. */
+  childrenUnknown?: boolean;
   /** The image an OCI referrer (signature, attestation, SBOM) refers to. */
   subjectDigest?: string;
+  /** ECR's imageStatus; undefined means ACTIVE. Only active images are planned; every image counts as a holder. */
+  status?: "ACTIVE" | "ARCHIVED" | "ACTIVATING";
 }
+
+/** An image with a known push time: what the policies order and decide. */
+export type DatedImage = ImageRecord & { pushedAt: number };
 
 /** A validated policy in its canonical form (the YAML's snake_case and the component's camelCase both end here). */
 export interface Policy {
@@ -42,7 +50,11 @@ export type SafetyKeepReason =
   | "in-use-unknown"
   | "member-of-kept"
   | "changed-since-plan"
-  | "cap-exceeded";
+  | "cap-exceeded"
+  | "unknown-push-time"
+  | "window-unknown"
+  | "unit-activating"
+  | "holder-unreadable";
 /** No policy governing the repository had an opinion about this image (tagged images in untagged mode). */
 export type NoDecisionReason = "untouched";
 export type ReasonCode = PolicyKeepReason | PolicyDeleteReason | SafetyKeepReason | NoDecisionReason | "member-of-deleted";
@@ -75,8 +87,10 @@ export interface ImageDecision {
   reason: ReasonCode;
   /** Every policy that had an opinion, sorted by policy name (so the report does not depend on policy order). */
   verdicts: PolicyVerdict[];
-  /** For a member of a unit: the digest of its top-level image. */
+  /** For a member of a unit: the digest of the top-level image it is listed under. */
   unitOf?: string;
+  /** For a member: every image of the repository that holds it (an index listing it, the subject it refers to). It is deleted only after all of them. */
+  heldBy?: string[];
   /** Delete wave: 0 for top-level images, then members by depth, so an index always goes before its children. */
   wave: number;
   /** A safety rule turned what would have been a delete into this keep (the report lists and counts these). */
@@ -92,4 +106,15 @@ export interface RepositoryPlan {
   decisions: ImageDecision[];
   /** Set when a safety cap turned the whole repository's deletions into keeps. */
   capExceeded?: { cap: number; planned: number };
+  /** Where each channel stood when the plan was made; re-checked before every delete call (a rollback widens the window). */
+  channels: ChannelPosition[];
+  /** Set when the repository cannot be planned safely (an image with a significant tag has no push time): nothing is deleted. */
+  failure?: { code: string; message: string };
+}
+
+/** One entry of a policy's significant_tags and the image it stands at (none: no image carries a matching tag). */
+export interface ChannelPosition {
+  policy: string;
+  entry: string;
+  at?: { digest: string; pushedAt: number };
 }

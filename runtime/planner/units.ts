@@ -36,6 +36,8 @@ export interface Units {
    * Deleting in waves by depth deletes every index in an earlier call than its children, as ECR requires.
    */
   depth: Map<string, number>;
+  /** For members: every image of the repository that holds them (indexes that list them, subjects they refer to). */
+  holders: Map<string, string[]>;
 }
 
 export function buildUnits(images: readonly ImageRecord[]): Units {
@@ -47,7 +49,8 @@ export function buildUnits(images: readonly ImageRecord[]): Units {
     for (const child of image.childDigests ?? []) claims.push([image.digest, child]);
     for (const owner of ownerDigests(image)) claims.push([owner, image.digest]);
   }
-  if (claims.length === 0) return { topLevel: [...images], members, orphans: [], depth };
+  const holders = new Map<string, string[]>();
+  if (claims.length === 0) return { topLevel: [...images], members, orphans: [], depth, holders };
 
   const byDigest = new Map(images.map((image) => [image.digest, image]));
   // Edges from an image to the images that belong to it, both in this repository.
@@ -56,11 +59,16 @@ export function buildUnits(images: readonly ImageRecord[]): Units {
   for (const [owner, member] of claims) {
     if (owner === member || !byDigest.has(owner) || !byDigest.has(member)) continue;
     const list = belongers.get(owner);
+    if (list?.includes(member)) continue;
     if (list) list.push(member);
     else belongers.set(owner, [member]);
+    const held = holders.get(member);
+    if (held) held.push(owner);
+    else holders.set(member, [owner]);
     hasOwner.add(member);
   }
 
+  for (const list of holders.values()) list.sort();
   const topLevel = images.filter((image) => !hasOwner.has(image.digest));
   const reached = new Set<string>();
   for (const top of topLevel) {
@@ -80,7 +88,7 @@ export function buildUnits(images: readonly ImageRecord[]): Units {
     assignDepths(top.digest, unit, belongers, depth);
   }
   const orphans = images.filter((image) => hasOwner.has(image.digest) && !reached.has(image.digest));
-  return { topLevel, members, orphans, depth };
+  return { topLevel, members, orphans, depth, holders };
 }
 
 /** Longest path from the top-level image, by relaxation: units are small and acyclic (content-addressed). */

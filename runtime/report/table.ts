@@ -88,6 +88,7 @@ function modeLines(repo: RepositoryReport): string[] {
 export function renderRepository(repo: RepositoryReport, apply: boolean): string {
   const out = [`${repo.repository}`, ...modeLines(repo)];
   for (const error of repo.errors) out.push(`  ERROR ${error.code}: ${error.message}`);
+  for (const note of repo.notes ?? []) out.push(`  STOPPED ${note}`);
   if (repo.images.length) {
     const header = ["DIGEST", "TAGS", "PUSHED (UTC)", "SIZE", "DECISION", "REASON", "POLICY"];
     out.push(...columns([header, ...foldedRows(repo.images, apply)]).map((row) => `  ${row}`));

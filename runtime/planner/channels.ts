@@ -1,0 +1,48 @@
+/**
+ * Whether the channels moved since the plan in a way that widens what must stay (spec section 4, rule 3): a channel
+ * that now stands at an older image than planned (a rollback), a channel appearing older than the plan's anchor or
+ * in a policy that had none (untagged mode becomes anchor mode), or every channel of a policy gone (anchor mode
+ * becomes untagged mode, which keeps tagged images). A channel moving to a newer image only narrows the window.
+ */
+import { channelPositions } from "./decide";
+import { globMatches } from "./glob";
+import { compareImages } from "./order";
+import { isReferrerTag } from "./units";
+import type { ChannelPosition, DatedImage, ImageRecord, Policy } from "./types";
+
+type At = NonNullable<ChannelPosition["at"]>;
+
+/** `a` comes later than `b` in the planner's order (push time descending, digest ascending). */
+const older = (a: At, b: At) => a.pushedAt < b.pushedAt || (a.pushedAt === b.pushedAt && a.digest > b.digest);
+const describe = (at: At | undefined) => (at ? `${at.digest} (pushed ${new Date(at.pushedAt).toISOString()})` : "no image");
+
+/** A sentence saying what moved, or undefined when the plan still holds. `tagged`: the repository's active tagged images now. */
+export function channelsWidened(planned: readonly ChannelPosition[], policies: readonly Policy[], tagged: readonly ImageRecord[]): string | undefined {
+  const dated = tagged.filter((image): image is DatedImage => image.pushedAt !== undefined && Number.isFinite(image.pushedAt));
+  const sorted = [...dated].sort(compareImages);
+  for (const policy of policies) {
+    if (policy.significantTags === "*") continue;
+    const entries = policy.significantTags;
+    const undated = tagged.find((image) => !dated.includes(image as DatedImage) && image.tags.some((t) => !isReferrerTag(t) && entries.some((e) => globMatches(e, t))));
+    if (undated) return `image ${undated.digest} now carries a significant tag of policy "${policy.name}" but has no push time`;
+    const before = planned.filter((c) => c.policy === policy.name);
+    const now = channelPositions(policy, sorted);
+    const plannedAnchor = findAnchorAt(before);
+    if (plannedAnchor && !now.some((c) => c.at)) return `every channel of policy "${policy.name}" is gone (it would keep tagged images in untagged mode)`;
+    for (const current of now) {
+      const was = before.find((c) => c.entry === current.entry)?.at;
+      const is = current.at;
+      if (!is) continue;
+      const widened = was ? older(is, was) : !plannedAnchor || older(is, plannedAnchor);
+      if (widened) return `channel ${current.entry} of policy "${policy.name}" now stands at ${describe(is)}, older than the ${describe(was)} the plan assumed`;
+    }
+  }
+  return undefined;
+}
+
+/** The plan's anchor: the oldest of its channel positions. */
+function findAnchorAt(positions: readonly ChannelPosition[]): At | undefined {
+  let anchor: At | undefined;
+  for (const { at } of positions) if (at && (!anchor || older(at, anchor))) anchor = at;
+  return anchor;
+}
