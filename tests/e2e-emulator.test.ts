@@ -105,8 +105,9 @@ ${extra}`);
     for (const call of deletes) for (const id of call.input.imageIds as { imageDigest?: string; imageTag?: string }[]) {
       expect(id).to.have.keys("imageDigest");
     }
-    // Three listing pages of at most 1000, then one re-check describe per delete batch.
-    expect(emulator.calls.DescribeImages).to.equal(3 + 13);
+    // Three listing pages of at most 1000, then per delete batch the cheaper re-check: describing the candidates and
+    // listing the tagged images (2 calls) rather than listing all 2500 again (3 pages).
+    expect(emulator.calls.DescribeImages).to.equal(3 + 13 * 2);
   });
 
   it("reports every failed delete by repository, digest and code, exits 1, and deletes the rest", async () => {
@@ -127,14 +128,11 @@ ${extra}`);
   it("keeps an image that was retagged between the plan and its delete call", async () => {
     const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
     const retagged = digests[35];
-    // The re-check is the first DescribeImages call with imageIds; tag the image just before it is served.
-    emulator.beforeOperation(
-      "DescribeImages",
-      (ctx) => {
-        if (ctx.input.imageIds) emulator.registry.tag("hello_world", "hotfix", retagged);
-      },
-      { once: false },
-    );
+    // The first DescribeImages is the listing the plan is made from; the second is the re-check before the delete call.
+    let describes = 0;
+    emulator.beforeOperation("DescribeImages", () => {
+      if (++describes === 2) emulator.registry.tag("hello_world", "hotfix", retagged);
+    });
     const result = await run(releasePolicy(), "--apply");
     expect(result.code, result.stderr).to.equal(0);
     const report = JSON.parse(result.stdout);

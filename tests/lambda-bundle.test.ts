@@ -44,7 +44,7 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
     for (let i = 0; i < 3; i++) await pushImage(aws.ecr, api, `${prefix}-api-old-${i}`);
     await pushImage(aws.ecr, api, `${prefix}-api-prod`, "prod");
     await pushImage(aws.ecr, api, `${prefix}-api-next`);
-    const pushed = [...(await listImages(aws.ecr, app)), ...(await listImages(aws.ecr, api))].map((i) => i.pushedAt);
+    const pushed = [...(await listImages(aws.ecr, app)), ...(await listImages(aws.ecr, api))].map((i) => i.pushedAt!);
     return new Date(Math.max(...pushed) + 1).toISOString();
   }
 

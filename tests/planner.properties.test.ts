@@ -135,7 +135,7 @@ function planOf(s: Scenario, policies = s.policies, images = s.registry.images):
 function ordered(s: Scenario): ImageRecord[] {
   return s.registry.images
     .filter((image) => s.registry.topLevel.has(image.digest))
-    .sort((a, b) => b.pushedAt - a.pushedAt || (a.digest < b.digest ? -1 : 1));
+    .sort((a, b) => b.pushedAt! - a.pushedAt! || (a.digest < b.digest ? -1 : 1));
 }
 
 /** Glob matching written independently of glob.ts. */
