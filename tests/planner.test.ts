@@ -5,9 +5,10 @@
  */
 import { expect } from "chai";
 import { parseConfig } from "../runtime/config/load";
+import { channelsWidened } from "../runtime/planner/channels";
 import { planRepository } from "../runtime/planner/plan";
 import { governs, missingRepositories } from "../runtime/planner/scope";
-import type { ImageRecord, Policy, RepositoryPlan, SafetyKeepReason } from "../runtime/planner/types";
+import type { ChannelPosition, ImageRecord, Policy, RepositoryPlan, SafetyKeepReason } from "../runtime/planner/types";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -37,6 +38,11 @@ interface Img {
   children?: string[];
   /** Name (or raw digest, if it starts with sha256:) of the OCI subject. */
   subject?: string;
+  /** ECR gave no push time. */
+  undated?: boolean;
+  status?: ImageRecord["status"];
+  /** An index whose manifest cannot be read (archived or activating). */
+  childrenUnknown?: boolean;
 }
 
 function toRecord(img: Img): ImageRecord {
@@ -49,6 +55,9 @@ function toRecord(img: Img): ImageRecord {
   if (img.pulled !== undefined) record.lastPulledAt = NOW - Math.round(img.pulled * DAY);
   if (img.children) record.childDigests = img.children.map(digestOf);
   if (img.subject) record.subjectDigest = img.subject.startsWith("sha256:") ? img.subject : digestOf(img.subject);
+  if (img.undated) delete record.pushedAt;
+  if (img.status) record.status = img.status;
+  if (img.childrenUnknown) record.childrenUnknown = true;
   return record;
 }
 
@@ -906,6 +915,191 @@ describe("planner safety rules (spec section 4)", () => {
       },
     ]);
   });
+});
+
+describe("planner hardening: tagged members, holders, listings as sets (spec sections 3 and 4)", () => {
+  const prod = policy("p", { significantTags: ["prod", "dev"], protectedPeriodMs: 5 * DAY });
+  const untagged = policy("u", { protectedPeriodMs: 7 * DAY, protectedCount: 2 });
+  runTable([
+    {
+      title: "a tagged platform manifest is a channel position: its old index and sibling are newer than the anchor",
+      policies: [prod],
+      images: [
+        { name: "d01", age: 1, tags: ["dev"] },
+        { name: "i40", age: 40, children: ["i40a", "i40b"] },
+        { name: "i40a", age: 40.001 },
+        { name: "i40b", age: 40.002, tags: ["prod"] },
+        { name: "d50", age: 50 },
+      ],
+      expected: {
+        d01: "keep:newer-than-anchor",
+        i40: "keep:newer-than-anchor",
+        i40a: "keep:member-of-kept",
+        i40b: "keep:anchor",
+        d50: "delete:beyond-window",
+      },
+      modes: { p: "anchor:i40b" },
+      unitOf: { i40a: "i40", i40b: "i40" },
+    },
+    {
+      title: "untagged mode leaves a tagged member alone when its untagged index goes",
+      policies: [untagged],
+      images: [
+        { name: "d01", age: 1 },
+        { name: "d02", age: 2 },
+        { name: "i60", age: 60, children: ["i60a", "i60b"] },
+        { name: "i60a", age: 60 },
+        { name: "i60b", age: 60, tags: ["prod"] },
+      ],
+      expected: { d01: "keep:count", d02: "keep:count", i60: "delete:untagged-expired", i60a: "delete:member-of-deleted", i60b: "keep:untouched" },
+      modes: { u: "untagged" },
+      unitOf: { i60a: "i60", i60b: "i60" },
+    },
+    {
+      title: "a tagged member counts in protected_count like any image in the order",
+      policies: [policy("p", { significantTags: ["prod"], protectedCount: 1 })],
+      images: [
+        { name: "d01", age: 1, tags: ["prod"] },
+        { name: "i10", age: 10, children: ["i10a"] },
+        { name: "i10a", age: 10.5, tags: ["v1-arm"] },
+        { name: "d20", age: 20 },
+      ],
+      // Order: d01, i10, i10a, d20: count 1 keeps i10; i10a's own decision deletes it, but its index stays, so it stays.
+      expected: { d01: "keep:anchor", i10: "keep:count", i10a: "keep:member-of-kept", d20: "delete:beyond-window" },
+      modes: { p: "anchor:d01" },
+      unitOf: { i10a: "i10" },
+    },
+    {
+      title: "a signature of a tagged platform manifest stays while that manifest stays",
+      policies: [untagged],
+      images: [
+        { name: "d01", age: 1 },
+        { name: "d02", age: 2 },
+        { name: "i60", age: 60, children: ["i60a"] },
+        { name: "i60a", age: 60, tags: ["arm"] },
+        { name: "i60s", age: 60, tags: [cosign("i60a")] },
+      ],
+      expected: { d01: "keep:count", d02: "keep:count", i60: "delete:untagged-expired", i60a: "keep:untouched", i60s: "keep:member-of-kept" },
+      modes: { u: "untagged" },
+      unitOf: { i60a: "i60", i60s: "i60" },
+    },
+    {
+      title: "a member whose holder is archived stays; an active index's children go with it",
+      policies: [untagged],
+      images: [
+        { name: "d01", age: 1 },
+        { name: "d02", age: 2 },
+        { name: "i50", age: 50, children: ["i50a"] },
+        { name: "i50a", age: 50 },
+        { name: "i60", age: 60, children: ["i60a"], status: "ARCHIVED" },
+        { name: "i60a", age: 60 },
+      ],
+      expected: { d01: "keep:count", d02: "keep:count", i50: "delete:untagged-expired", i50a: "delete:member-of-deleted", i60a: "keep:member-of-kept" },
+      modes: { u: "untagged" },
+      unitOf: { i50a: "i50", i60a: "i60" },
+    },
+    {
+      title: "a unit with an image being restored is left alone",
+      policies: [untagged],
+      images: [
+        { name: "d01", age: 1 },
+        { name: "d02", age: 2 },
+        { name: "i60", age: 60, children: ["i60a", "i60b"] },
+        { name: "i60a", age: 60 },
+        { name: "i60b", age: 60, status: "ACTIVATING" },
+      ],
+      expected: { d01: "keep:count", d02: "keep:count", i60: "keep:unit-activating", i60a: "keep:member-of-kept" },
+      modes: { u: "untagged" },
+      unitOf: { i60a: "i60" },
+    },
+    {
+      title: "an index whose manifest cannot be read (archived) may hold any image pushed before it: those stay",
+      policies: [untagged],
+      images: [
+        { name: "d01", age: 1 },
+        { name: "d02", age: 2 },
+        { name: "d30", age: 30 },
+        { name: "i40", age: 40, status: "ARCHIVED", childrenUnknown: true },
+        { name: "d41", age: 41 },
+      ],
+      expected: { d01: "keep:count", d02: "keep:count", d30: "delete:untagged-expired", d41: "keep:holder-unreadable" },
+      modes: { u: "untagged" },
+    },
+    {
+      title: "an image without a push time is kept and takes no place in the order",
+      policies: [untagged],
+      images: [{ name: "d01", age: 1 }, { name: "nul", age: 0, undated: true }, { name: "d02", age: 2 }, { name: "d60", age: 60 }],
+      expected: { d01: "keep:count", d02: "keep:count", nul: "keep:unknown-push-time", d60: "delete:untagged-expired" },
+      modes: { u: "untagged" },
+    },
+    {
+      title: "an undated image with a significant tag: the window has no start, nothing is deleted",
+      policies: [prod],
+      images: [{ name: "d01", age: 1, tags: ["dev"] }, { name: "nul", age: 0, undated: true, tags: ["prod"] }, { name: "d60", age: 60 }],
+      expected: { d01: "keep:anchor", nul: "keep:unknown-push-time", d60: "keep:window-unknown" },
+      modes: { p: "anchor:d01" },
+    },
+  ]);
+
+  it("a digest listed twice is one image: one place in the order and in protected_count, every tag it carried", () => {
+    const images = [
+      { name: "d01", age: 1 },
+      { name: "d02", age: 2 },
+      { name: "d03", age: 3 },
+    ].map(toRecord);
+    const listed = [...images, { ...images[0], tags: ["late"] }];
+    const p = planRepository({ repository: "repo", images: listed, policies: [policy("u", { protectedCount: 2 })], now: NOW });
+    expect(p.decisions.map((d) => [d.image.digest, d.image.tags, d.action, d.reason])).to.deep.equal([
+      [digestOf("d01"), ["late"], "keep", "count"],
+      [digestOf("d02"), [], "keep", "count"],
+      [digestOf("d03"), [], "delete", "untagged-expired"],
+    ]);
+  });
+
+  it("records where each channel stood, for the re-checks before each delete call", () => {
+    const p = planRepository({
+      repository: "repo",
+      images: [{ name: "d01", age: 1, tags: ["dev"] }, { name: "d05", age: 5, tags: ["prod"] }].map(toRecord),
+      policies: [prod],
+      now: NOW,
+    });
+    expect(p.channels).to.deep.equal([
+      { policy: "p", entry: "prod", at: { digest: digestOf("d05"), pushedAt: NOW - 5 * DAY } },
+      { policy: "p", entry: "dev", at: { digest: digestOf("d01"), pushedAt: NOW - DAY } },
+    ]);
+  });
+});
+
+describe("channelsWidened: whether a plan still holds after the channels moved", () => {
+  const prod = policy("p", { significantTags: ["prod", "dev"] });
+  const at = (name: string, age: number) => ({ digest: digestOf(name), pushedAt: NOW - age * DAY });
+  const planned: ChannelPosition[] = [
+    { policy: "p", entry: "prod", at: at("d05", 5) },
+    { policy: "p", entry: "dev", at: at("d01", 1) },
+  ];
+  const tagged = (entries: Img[]) => entries.map(toRecord);
+  const cases: { title: string; now: Img[]; widened: RegExp | undefined; planned?: typeof planned }[] = [
+    { title: "unchanged", now: [{ name: "d01", age: 1, tags: ["dev"] }, { name: "d05", age: 5, tags: ["prod"] }], widened: undefined },
+    { title: "prod moved to a newer image", now: [{ name: "d01", age: 1, tags: ["dev", "prod"] }], widened: undefined },
+    { title: "prod rolled back to an older image", now: [{ name: "d01", age: 1, tags: ["dev"] }, { name: "d09", age: 9, tags: ["prod"] }], widened: /^channel prod of policy "p" now stands at sha256:6430390/ },
+    { title: "dev gone, prod still there", now: [{ name: "d05", age: 5, tags: ["prod"] }], widened: undefined },
+    { title: "every channel gone (untagged mode would keep tagged images)", now: [{ name: "d03", age: 3, tags: ["other"] }], widened: /^every channel of policy "p" is gone/ },
+    {
+      title: "a channel appears where the plan had none (untagged mode becomes anchor mode)",
+      planned: [{ policy: "p", entry: "prod" }, { policy: "p", entry: "dev" }],
+      now: [{ name: "d30", age: 30, tags: ["prod"] }],
+      widened: /^channel prod of policy "p" now stands at .*, older than the no image the plan assumed/,
+    },
+    { title: "a tagged image without a push time carries a channel", now: [{ name: "nul", age: 0, undated: true, tags: ["prod"] }, { name: "d01", age: 1, tags: ["dev"] }], widened: /has no push time/ },
+    { title: "referrer tags are never channels", now: [{ name: "d01", age: 1, tags: ["dev"] }, { name: "d05", age: 5, tags: ["prod"] }, { name: "d09", age: 9, tags: [cosign("d05")] }], widened: undefined },
+  ];
+  for (const c of cases) {
+    it(c.title, () => {
+      const result = channelsWidened(c.planned ?? planned, [prod], tagged(c.now));
+      if (c.widened) expect(result).to.match(c.widened);
+      else expect(result).to.equal(undefined);
+    });
+  }
 });
 
 describe("scope: governs and missingRepositories", () => {
