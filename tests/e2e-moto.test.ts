@@ -4,7 +4,7 @@
  * with the wall clock, so these tests use counts and a --now derived from the push dates moto reports.
  */
 import { expect } from "chai";
-import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, BatchDeleteImageCommand } from "@aws-sdk/client-ecr";
+import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, BatchDeleteImageCommand, PutImageCommand } from "@aws-sdk/client-ecr";
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
@@ -13,7 +13,7 @@ import { listImages } from "../runtime/ecr/listing";
 import { awsEnv } from "./support/aws-env";
 import { Moto, requireMoto, startMoto } from "./support/moto";
 import { runCli, writePolicyFile } from "./support/cli";
-import { ecrClientFor, pushImage } from "./support/push";
+import { ecrClientFor, manifestFor, pushImage } from "./support/push";
 
 describe("end to end against moto", function () {
   let moto: Moto;
@@ -103,6 +103,41 @@ describe("end to end against moto", function () {
     expect(["dev", "prod"]).to.include.members(report.repositories[0].modes[0].anchor.tags);
     expect(report.summary.toDelete).to.equal(0);
     expect((await survivingTags("hello_world")).digests).to.have.length(6);
+  });
+
+  it("a platform manifest tagged on its own stays when its untagged index and sibling go (a manifest list through PutImage)", async () => {
+    await createRepository("multiarch");
+    const amd = await pushImage(ecr, "multiarch", "ma-amd");
+    const arm = await pushImage(ecr, "multiarch", "ma-arm", "prod");
+    const list = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.docker.distribution.manifest.list.v2+json",
+      manifests: [amd, arm].map((digest, i) => ({
+        mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+        size: manifestFor(i ? "ma-arm" : "ma-amd").length,
+        digest,
+        platform: { architecture: i ? "arm64" : "amd64", os: "linux" },
+      })),
+    });
+    const pushed = await ecr.send(
+      new PutImageCommand({ repositoryName: "multiarch", imageManifest: list, imageManifestMediaType: "application/vnd.docker.distribution.manifest.list.v2+json" }),
+    );
+    const index = pushed.image!.imageId!.imageDigest!;
+    const config = writePolicyFile(`
+- name: untagged
+  protected_period: 0
+  protected_count: 0
+  significant_tags: '*'
+  repositories: [multiarch]
+`);
+    const now = await justAfterLastPush("multiarch");
+    const result = await runCli(["--config", config, "--now", now, "--apply", "--output", "json"], awsEnv(moto.endpoint));
+    expect(result.code, result.stderr).to.equal(0);
+    expect((await survivingTags("multiarch")).digests).to.deep.equal([arm]);
+    const lines = JSON.parse(result.stdout).repositories[0].images;
+    expect(lines.map((l: { digest: string; reason: string }) => [l.digest, l.reason]).sort()).to.deep.equal(
+      [[index, "untagged-expired"], [amd, "member-of-deleted"]].sort(),
+    );
   });
 
   it("a repository named in a policy that does not exist is reported with exit 1, and the others are still cleaned", async () => {
