@@ -3,10 +3,13 @@
  * the original tool's example file parses unchanged, and every bad input names the file, the policy
  * (`policy #N "name"`) and the field, in exact message lines.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { stringify } from "yaml";
 import { ConfigError } from "../runtime/config/errors";
-import { parseConfig } from "../runtime/config/load";
+import { loadConfigFile, parseConfig } from "../runtime/config/load";
 import { Config, validateConfig } from "../runtime/config/schema";
 import type { Policy } from "../runtime/planner/types";
 
@@ -111,6 +114,28 @@ describe("config: the spec's example file (section 2)", () => {
       "camel",
     );
     expect(config).to.deep.equal({ policies: SPEC_EXAMPLE_POLICIES, settings: DEFAULT_SETTINGS });
+  });
+});
+
+describe("config: a UTF-8 byte order mark is not part of the file", () => {
+  it("a file that starts with one parses as if it had none", () => {
+    expect(parseConfig(`\uFEFF${SPEC_EXAMPLE}`, FILE)).to.deep.equal({ policies: SPEC_EXAMPLE_POLICIES, settings: DEFAULT_SETTINGS });
+  });
+
+  it("read from disk (the bytes EF BB BF), it parses the same", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "ecr-cleanup-bom-")), "policies.yaml");
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SPEC_EXAMPLE, "utf8")]));
+    expect(await loadConfigFile(path)).to.deep.equal({ policies: SPEC_EXAMPLE_POLICIES, settings: DEFAULT_SETTINGS });
+  });
+
+  it("errors in such a file read as in the same file without it", () => {
+    const text = "- name: p\n  protected_period: [7\n";
+    expect(configError(() => parseConfig(`\uFEFF${text}`, FILE)).message).to.equal(configError(() => parseConfig(text, FILE)).message);
+    expect(configError(() => parseConfig(`\uFEFF${one({ bogus: 1 })}`, FILE)).message).to.equal(`${FILE}: policy #1 "p", field bogus: unknown field`);
+  });
+
+  it("only a leading mark is dropped: one inside a value stays", () => {
+    expect(parseConfig(`\uFEFF${one({ significant_tags: ["\uFEFFprod"] })}`, FILE).policies[0].significantTags).to.deep.equal(["\uFEFFprod"]);
   });
 });
 

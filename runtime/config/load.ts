@@ -4,6 +4,8 @@ import { parse, YAMLParseError } from "yaml";
 import { ConfigError } from "./errors";
 import { Config, validateConfig } from "./schema";
 
+const BYTE_ORDER_MARK = /^\uFEFF/;
+
 /**
  * Integers beyond 2^53 are kept as YAML reads them with intAsBigInt (bigints), so that the validator reports them as
  * too large and as written: as a number, 9007199254740993 would already be 9007199254740992. The others are numbers.
@@ -13,11 +15,11 @@ function exactIntegers(_key: unknown, value: unknown): unknown {
   return safe ? Number(value) : value;
 }
 
-/** Parses YAML text; `source` names the file in every error. */
+/** Parses YAML text; `source` names the file in every error. A leading byte order mark is not part of the YAML. */
 export function parseConfig(text: string, source: string): Config {
   let raw: unknown;
   try {
-    raw = parse(text, exactIntegers, { uniqueKeys: true, intAsBigInt: true });
+    raw = parse(text.replace(BYTE_ORDER_MARK, ""), exactIntegers, { uniqueKeys: true, intAsBigInt: true });
   } catch (err) {
     const message = err instanceof YAMLParseError ? err.message : String(err);
     throw new ConfigError(source, [{ message: `not valid YAML: ${message}` }]);
