@@ -9,14 +9,9 @@ import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
 
-const policy = (name: string, fields: Partial<Policy> = {}): Policy => ({
-  index: 0,
-  name,
-  significantTags: "*",
-  protectedPeriodMs: 0,
-  protectedCount: 0,
-  ...fields,
-});
+/** Only the lists matter to scope. */
+const policy = (name: string, lists: Pick<Policy, "repositories" | "protectedRepositories">): Policy =>
+  ({ index: 0, name, significantTags: "*", protectedPeriodMs: 0, protectedCount: 0, ...lists });
 
 describe("missingProtectedRepositories", () => {
   const REGISTRY = new Set(["hello_world", "legacy/api", "legacy/web", "tools"]);
