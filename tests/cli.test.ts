@@ -1,8 +1,10 @@
 /** The CLI's arguments and its stderr discipline, run in-process (main() with captured output). */
 import { expect } from "chai";
+import { parseCliArgs, UsageError } from "../runtime/cli/args";
 import { CliIo, main } from "../runtime/cli/main";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
-import { writePolicyFile } from "./support/cli";
+import { awsEnv } from "./support/aws-env";
+import { runCli, writePolicyFile } from "./support/cli";
 
 const NOW = "2026-01-01T00:00:00Z";
 const POLICY = `
@@ -79,5 +81,59 @@ describe("the CLI's arguments and output streams", () => {
     expect(await main(["--config", writePolicyFile(POLICY), "--now", NOW, "--output", "json"], io)).to.equal(0);
     const report = JSON.parse(io.out);
     expect(report.summary).to.include({ repositories: 1, imagesScanned: 5, toDelete: 4 });
+  });
+});
+
+describe("--now: only dates and times that exist", () => {
+  const valid: [string, number][] = [
+    ["2026-01-01", Date.UTC(2026, 0, 1)],
+    ["2028-02-29", Date.UTC(2028, 1, 29)],
+    ["2000-02-29", Date.UTC(2000, 1, 29)],
+    ["2026-02-28T23:59:59Z", Date.UTC(2026, 1, 28, 23, 59, 59)],
+    ["2026-04-30T00:00Z", Date.UTC(2026, 3, 30)],
+    ["2026-12-31T23:59:59.999Z", Date.UTC(2026, 11, 31, 23, 59, 59, 999)],
+    ["2026-03-01T00:30:00+01:00", Date.UTC(2026, 1, 28, 23, 30)],
+    ["2026-06-15T12:00:00-05:30", Date.UTC(2026, 5, 15, 17, 30)],
+    ["2026-01-01T00:00:00+23:59", Date.UTC(2025, 11, 31, 0, 1)],
+  ];
+  for (const [text, epoch] of valid) {
+    it(`${text} is ${new Date(epoch).toISOString()}`, () => {
+      const args = parseCliArgs(["--config", "p.yaml", "--now", text]);
+      expect(args !== "help" && args.now?.getTime()).to.equal(epoch);
+    });
+  }
+
+  const impossible = [
+    "2026-02-29",
+    "2026-02-30",
+    "2026-02-30T00:00:00Z",
+    "1900-02-29",
+    "2100-02-29T12:00:00Z",
+    "2026-04-31",
+    "2026-06-31",
+    "2026-09-31",
+    "2026-11-31T00:00:00Z",
+    "2026-01-32",
+    "2026-01-00",
+    "2026-13-01",
+    "2026-00-10",
+    "2026-01-01T24:00:00Z",
+    "2026-01-01T24:00Z",
+    "2026-01-01T23:60:00Z",
+    "2026-01-01T23:59:60Z",
+    "2026-01-01T12:00:00+24:00",
+    "2026-01-01T12:00:00+01:60",
+  ];
+  for (const text of impossible) {
+    it(`${text} is a usage error, never rolled over`, () => {
+      expect(() => parseCliArgs(["--config", "p.yaml", "--now", text])).to.throw(UsageError, `--now must be a date and time that exist, not ${text}`);
+    });
+  }
+
+  it("the real bin: --now 2026-02-30 exits 2 with nothing on stdout", async () => {
+    const result = await runCli(["--config", writePolicyFile(POLICY), "--now", "2026-02-30", "--output", "json"], awsEnv("http://127.0.0.1:9"));
+    expect(result.code).to.equal(2);
+    expect(result.stdout).to.equal("");
+    expect(result.stderr.split("\n")[0]).to.equal("ecr-cleanup: --now must be a date and time that exist, not 2026-02-30");
   });
 });

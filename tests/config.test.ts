@@ -3,10 +3,13 @@
  * the original tool's example file parses unchanged, and every bad input names the file, the policy
  * (`policy #N "name"`) and the field, in exact message lines.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { stringify } from "yaml";
 import { ConfigError } from "../runtime/config/errors";
-import { parseConfig } from "../runtime/config/load";
+import { loadConfigFile, parseConfig } from "../runtime/config/load";
 import { Config, validateConfig } from "../runtime/config/schema";
 import type { Policy } from "../runtime/planner/types";
 
@@ -114,6 +117,28 @@ describe("config: the spec's example file (section 2)", () => {
   });
 });
 
+describe("config: a UTF-8 byte order mark is not part of the file", () => {
+  it("a file that starts with one parses as if it had none", () => {
+    expect(parseConfig(`\uFEFF${SPEC_EXAMPLE}`, FILE)).to.deep.equal({ policies: SPEC_EXAMPLE_POLICIES, settings: DEFAULT_SETTINGS });
+  });
+
+  it("read from disk (the bytes EF BB BF), it parses the same", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "ecr-cleanup-bom-")), "policies.yaml");
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SPEC_EXAMPLE, "utf8")]));
+    expect(await loadConfigFile(path)).to.deep.equal({ policies: SPEC_EXAMPLE_POLICIES, settings: DEFAULT_SETTINGS });
+  });
+
+  it("errors in such a file read as in the same file without it", () => {
+    const text = "- name: p\n  protected_period: [7\n";
+    expect(configError(() => parseConfig(`\uFEFF${text}`, FILE)).message).to.equal(configError(() => parseConfig(text, FILE)).message);
+    expect(configError(() => parseConfig(`\uFEFF${one({ bogus: 1 })}`, FILE)).message).to.equal(`${FILE}: policy #1 "p", field bogus: unknown field`);
+  });
+
+  it("only a leading mark is dropped: one inside a value stays", () => {
+    expect(parseConfig(`\uFEFF${one({ significant_tags: ["\uFEFFprod"] })}`, FILE).policies[0].significantTags).to.deep.equal(["\uFEFFprod"]);
+  });
+});
+
 describe("config: valid values", () => {
   const cases: { title: string; fields: Record<string, unknown>; expected: Partial<Policy> }[] = [
     { title: "protected_period 7 (days)", fields: { protected_period: 7 }, expected: { protectedPeriodMs: 7 * DAY } },
@@ -134,6 +159,11 @@ describe("config: valid values", () => {
     { title: "repositories with globs", fields: { repositories: ["team/*", "app-?"] }, expected: { repositories: ["team/*", "app-?"] } },
     { title: "protected_repositories", fields: { protected_repositories: ["legacy/*"] }, expected: { protectedRepositories: ["legacy/*"] } },
     { title: "a name with surrounding spaces is trimmed", fields: { name: "  nightly  " }, expected: { name: "nightly" } },
+    { title: "protected_period 36500 (days, 100 years: the longest)", fields: { protected_period: 36500 }, expected: { protectedPeriodMs: 36500 * DAY } },
+    { title: "protected_period 36500d", fields: { protected_period: "36500d" }, expected: { protectedPeriodMs: 36500 * DAY } },
+    { title: "protected_period 876000h", fields: { protected_period: "876000h" }, expected: { protectedPeriodMs: 36500 * DAY } },
+    { title: "keep_pulled_within 5214w", fields: { keep_pulled_within: "5214w" }, expected: { keepPulledWithinMs: 5214 * 7 * DAY } },
+    { title: "max_deletions 9007199254740991 (the largest exact number)", fields: { max_deletions: Number.MAX_SAFE_INTEGER }, expected: { maxDeletions: Number.MAX_SAFE_INTEGER } },
   ];
   for (const c of cases) {
     it(c.title, () => {
@@ -294,6 +324,84 @@ describe("config: errors name the file, the policy and the field", () => {
     ]);
   });
 
+  describe("durations longer than 100 years", () => {
+    const tooLong: unknown[] = [36501, "36501d", "5215w", "876001h", "52560001m", "3153600001s"];
+    runErrors(
+      tooLong.map((value) => ({
+        title: `protected_period ${JSON.stringify(value)} is longer than 100 years`,
+        text: one({ protected_period: value }),
+        lines: [`${P1}, field protected_period: must be at most 100 years (36500d); got ${JSON.stringify(value)}`],
+      })),
+    );
+    runErrors([
+      {
+        title: "keep_pulled_within 36501d is longer than 100 years",
+        text: one({ keep_pulled_within: "36501d" }),
+        lines: [`${P1}, field keep_pulled_within: must be at most 100 years (36500d); got "36501d"`],
+      },
+    ]);
+  });
+
+  describe("numbers too large to be exact are too large, not fractions", () => {
+    const TOO_LARGE = "is too large to be exact (at most 9007199254740991); got";
+    /** One field written as raw YAML, so that the file holds the number exactly as a user would type it. */
+    const written = (field: string, text: string) => `${one({}, [field]).trimEnd()}\n  ${field}: ${text}\n`;
+    runErrors([
+      { title: "protected_count: 1e20", text: written("protected_count", "1e20"), lines: [`${P1}, field protected_count: ${TOO_LARGE} 100000000000000000000`] },
+      {
+        title: "protected_count: 99999999999999999999",
+        text: written("protected_count", "99999999999999999999"),
+        lines: [`${P1}, field protected_count: ${TOO_LARGE} 99999999999999999999`],
+      },
+      {
+        title: "max_deletions: 9007199254740993 is quoted as written, not rounded",
+        text: written("max_deletions", "9007199254740993"),
+        lines: [`${P1}, field max_deletions: ${TOO_LARGE} 9007199254740993`],
+      },
+      { title: "max_deletions: 9007199254740992", text: written("max_deletions", "9007199254740992"), lines: [`${P1}, field max_deletions: ${TOO_LARGE} 9007199254740992`] },
+      { title: "protected_count: .inf", text: written("protected_count", ".inf"), lines: [`${P1}, field protected_count: ${TOO_LARGE} Infinity`] },
+      {
+        title: "protected_count: -99999999999999999999 is negative",
+        text: written("protected_count", "-99999999999999999999"),
+        lines: [`${P1}, field protected_count: must be a whole number >= 0; got -99999999999999999999`],
+      },
+      {
+        title: "protected_period: 99999999999999999999",
+        text: written("protected_period", "99999999999999999999"),
+        lines: [`${P1}, field protected_period: must be at most 100 years (36500d); got 99999999999999999999`],
+      },
+      {
+        title: 'protected_period: "99999999999999999999d"',
+        text: written("protected_period", '"99999999999999999999d"'),
+        lines: [`${P1}, field protected_period: must be at most 100 years (36500d); got "99999999999999999999d"`],
+      },
+      { title: "protected_period: 1e20", text: written("protected_period", "1e20"), lines: [`${P1}, field protected_period: must be at most 100 years (36500d); got 100000000000000000000`] },
+      { title: "protected_period: .inf", text: written("protected_period", ".inf"), lines: [`${P1}, field protected_period: must be at most 100 years (36500d); got Infinity`] },
+      {
+        title: "protected_period: -99999999999999999999 is malformed",
+        text: written("protected_period", "-99999999999999999999"),
+        lines: [`${P1}, field protected_period: ${DURATION_HELP}; got -99999999999999999999`],
+      },
+      { title: "name: 99999999999999999999 is no string", text: written("name", "99999999999999999999"), lines: [`${FILE}: policy #1, field name: must be a string`] },
+      {
+        title: "settings.in_use.ecs: 99999999999999999999 is no boolean",
+        text: `policies:\n${one({}).replace(/^/gm, "  ").trimEnd()}\nsettings:\n  in_use:\n    ecs: 99999999999999999999\n`,
+        lines: [`${FILE}: field settings.in_use.ecs: must be true or false`],
+      },
+    ]);
+
+    it("integers up to 2^53 - 1 stay plain numbers (hexadecimal and octal too)", () => {
+      const [policy] = parseConfig(written("max_deletions", "9007199254740991").replace("protected_count: 7", "protected_count: 0x10"), FILE).policies;
+      expect(policy).to.include({ maxDeletions: Number.MAX_SAFE_INTEGER, protectedCount: 16 });
+      expect(parseConfig(written("protected_count", "0o17"), FILE).policies[0].protectedCount).to.equal(15);
+    });
+
+    it("the Lambda's JSON configuration: a rounded number is too large as well", () => {
+      const err = configError(() => validateConfig(JSON.parse(`[{"name":"p","protected_period":7,"protected_count":99999999999999999999,"significant_tags":"*"}]`), "env", "snake"));
+      expect(err.message.split("\n")).to.deep.equal([`env: policy #1 "p", field protected_count: ${TOO_LARGE} 100000000000000000000`]);
+    });
+  });
+
   describe("combinations", () => {
     runErrors([
       {
@@ -435,6 +543,31 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
       lines: [`${SOURCE}: field settings.inUse.ecs: must be true or false`],
     },
     { title: "settings.in_use is unknown in camelCase", raw: { policies: [CAMEL], settings: { in_use: {} } }, lines: [`${SOURCE}: field settings.in_use: unknown field`] },
+    {
+      title: "protectedPeriod longer than 100 years",
+      raw: [{ ...CAMEL, protectedPeriod: "36501d" }],
+      lines: [`${C1}, field protectedPeriod: must be at most 100 years (36500d); got "36501d"`],
+    },
+    {
+      title: "keepPulledWithin longer than 100 years",
+      raw: [{ ...CAMEL, keepPulledWithin: "5215w" }],
+      lines: [`${C1}, field keepPulledWithin: must be at most 100 years (36500d); got "5215w"`],
+    },
+    {
+      title: 'protectedPeriod "99999999999999999999d"',
+      raw: [{ ...CAMEL, protectedPeriod: "99999999999999999999d" }],
+      lines: [`${C1}, field protectedPeriod: must be at most 100 years (36500d); got "99999999999999999999d"`],
+    },
+    {
+      title: "protectedCount 1e20 is too large",
+      raw: [{ ...CAMEL, protectedCount: 1e20 }],
+      lines: [`${C1}, field protectedCount: is too large to be exact (at most 9007199254740991); got 100000000000000000000`],
+    },
+    {
+      title: "maxDeletions 2^53 + 1 (already rounded in JavaScript) is too large",
+      raw: [{ ...CAMEL, maxDeletions: Number.MAX_SAFE_INTEGER + 2 }],
+      lines: [`${C1}, field maxDeletions: is too large to be exact (at most 9007199254740991); got 9007199254740992`],
+    },
   ];
   for (const c of cases) {
     it(c.title, () => {

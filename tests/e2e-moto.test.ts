@@ -222,6 +222,42 @@ describe("end to end against moto", function () {
     expect((await survivingTags("in_use")).digests).to.deep.equal([servedByEcs, servedByLambda].sort());
   });
 
+  it("keeps the image tagged latest that an ECS service's task definition names without tag or digest", async () => {
+    const config = { endpoint: moto.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } };
+    await createRepository("implicit_latest");
+    const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    const latest = await pushImage(ecr, "implicit_latest", "implicit-latest", "latest");
+    const unused = await pushImage(ecr, "implicit_latest", "implicit-v1", "v1");
+    // moto stamps push times in whole seconds: wait for the next second, so that the anchor is strictly newer
+    // and protected_period 0 leaves both older images beyond the window.
+    const older = Math.max(...(await listImages(ecr, "implicit_latest")).map((i) => i.pushedAt));
+    await new Promise((resolve) => setTimeout(resolve, older + 1000 - Date.now() + 50));
+    const anchor = await pushImage(ecr, "implicit_latest", "implicit-prod", "prod");
+
+    const ecs = new ECSClient(config);
+    await ecs.send(new CreateClusterCommand({ clusterName: "implicit" }));
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({ family: "site", containerDefinitions: [{ name: "site", image: `${registry}/implicit_latest`, memory: 128 }] }),
+    );
+    await ecs.send(new CreateServiceCommand({ cluster: "implicit", serviceName: "site", taskDefinition: "site", desiredCount: 1 }));
+    ecs.destroy();
+
+    const policy = writePolicyFile(`
+- name: anchor only
+  protected_period: 0
+  protected_count: 0
+  significant_tags: [prod]
+  repositories: [implicit_latest]
+`);
+    const result = await runCli(["--config", policy, "--now", await justAfterLastPush("implicit_latest"), "--apply", "--output", "json"], awsEnv(moto.endpoint));
+    expect(result.code, result.stderr).to.equal(0);
+    const lines = Object.fromEntries(
+      JSON.parse(result.stdout).repositories[0].images.map((l: { digest: string; action: string; reason: string }) => [l.digest, `${l.action}:${l.reason}`]),
+    );
+    expect(lines).to.deep.equal({ [latest]: "keep:in-use:ecs-service", [unused]: "delete:beyond-window" });
+    expect((await survivingTags("implicit_latest")).digests).to.deep.equal([anchor, latest].sort());
+  });
+
   it("a configuration error exits 2 and prints nothing on stdout in json mode", async () => {
     const config = writePolicyFile(`
 - name: bad

@@ -102,6 +102,46 @@ ${settings}`);
     expect(survivors()).to.deep.equal([digests[0], digests[1], digests[3], digests[7], digests[8]].sort());
   });
 
+  it("matches references as the container runtime reads them: no tag means latest, the host's :443, upper-case digests", async () => {
+    // Anchor mode keeping only the anchor: every older image, tagged or not, is beyond the window unless in use.
+    const config = writePolicyFile(`
+- name: anchor only
+  protected_period: 0
+  protected_count: 0
+  significant_tags: [prod]
+  repositories: [hello_world]
+`);
+    emulator.registry.tag("hello_world", "prod", digests[0]);
+    emulator.registry.tag("hello_world", "latest", digests[6]);
+    emulator.registry.tag("hello_world", "v3", digests[7]);
+    emulator.registry.tag("hello_world", "v2", digests[9]);
+    const implicitLatest = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: `${REGISTRY}/hello_world` }]);
+    emulator.ecs.createService("prod", { name: "web", taskDefinition: implicitLatest });
+    const withPort = emulator.ecs.registerTaskDefinition("api", [{ name: "api", image: `${REGISTRY}:443/hello_world:v3` }]);
+    emulator.ecs.createService("prod", { name: "api", taskDefinition: withPort });
+    const upperCase = `sha256:${digests[8].slice("sha256:".length).toUpperCase()}`;
+    emulator.ecs.runTask("prod", { taskDefinitionArn: implicitLatest, containers: [{ name: "web", image: `${REGISTRY}/hello_world@${upperCase}` }] });
+    // Another port is another registry: v2's image is not protected by it.
+    emulator.ecs.runTask("prod", { taskDefinitionArn: withPort, containers: [{ name: "api", image: `${REGISTRY}:8443/hello_world:v2` }] });
+
+    const table = await runCli(["--config", config, "--now", NOW], awsEnv(emulator.endpoint));
+    expect(table.code, table.stderr).to.equal(0);
+    const rowOf = (digest: string) => table.stdout.split("\n").filter((line) => line.includes(digest.slice(7, 19)));
+    expect(rowOf(digests[6])).to.have.length(1);
+    expect(rowOf(digests[6])[0]).to.match(/ latest +\S.* keep +in-use:ecs-service /);
+    expect(rowOf(digests[7])[0]).to.match(/ v3 +\S.* keep +in-use:ecs-service /);
+    expect(rowOf(digests[8])[0]).to.match(/ keep +in-use:ecs-task /);
+    expect(rowOf(digests[9])[0]).to.match(/ v2 +\S.* DELETE +beyond-window /);
+
+    const { code, report, stderr } = await run(config);
+    expect(code, stderr).to.equal(0);
+    expect(lineOf(report, digests[6])).to.include({ action: "keep", reason: "in-use:ecs-service" });
+    expect(lineOf(report, digests[7])).to.include({ action: "keep", reason: "in-use:ecs-service" });
+    expect(lineOf(report, digests[8])).to.include({ action: "keep", reason: "in-use:ecs-task" });
+    expect(report.summary.keptBySafety).to.deep.equal({ "in-use:ecs-service": 2, "in-use:ecs-task": 1 });
+    expect(survivors()).to.deep.equal([digests[0], digests[6], digests[7], digests[8]].sort());
+  });
+
   it("ignores references into other accounts and regions", async () => {
     const definition = emulator.ecs.registerTaskDefinition("x", [{ name: "x", image: "x" }]);
     emulator.ecs.runTask("prod", {

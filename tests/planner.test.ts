@@ -13,6 +13,8 @@ import type { ChannelPosition, ImageRecord, Policy, RepositoryPlan, SafetyKeepRe
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+/** One millisecond, in the days that Img's ages and pull times are written in. */
+const MS = 1 / DAY;
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 
 /**
@@ -543,35 +545,38 @@ describe("planner (spec section 3)", () => {
     ]);
   });
 
+  // ECR's recorded pull time lags the real last pull by up to a day: the window reaches back keep_pulled_within + 1d.
   describe("keep_pulled_within", () => {
     runTable([
       {
-        title: "anchor mode: images pulled within the window stay (edge included)",
+        title: "anchor mode: images pulled within the window and its day of lag stay (edge included, 1 ms beyond not)",
         policies: [policy("p", { significantTags: ["prod"], keepPulledWithinMs: 7 * DAY })],
         images: [
           { name: "d01", age: 0, tags: ["prod"] },
           { name: "d02", age: 10, pulled: 2 },
-          { name: "d03", age: 20, pulled: 7, tags: ["v1"] },
-          { name: "d04", age: 30, pulled: 7 + 1 / 1440 },
-          { name: "d05", age: 40 },
+          { name: "d03", age: 20, pulled: 7 + 1 / 1440, tags: ["v1"] },
+          { name: "d04", age: 30, pulled: 8 },
+          { name: "d05", age: 40, pulled: 8 + MS },
+          { name: "d06", age: 50 },
         ],
         expected: {
           d01: "keep:anchor",
           d02: "keep:pulled",
           d03: "keep:pulled",
-          d04: "delete:beyond-window",
+          d04: "keep:pulled",
           d05: "delete:beyond-window",
+          d06: "delete:beyond-window",
         },
         modes: { p: "anchor:d01" },
       },
       {
-        title: "untagged mode: pulled images stay, tagged or not",
+        title: "untagged mode: pulled images stay, tagged or not, back to keep_pulled_within + 1d",
         policies: [policy("p", { protectedPeriodMs: DAY, keepPulledWithinMs: 7 * DAY })],
         images: [
-          { name: "d01", age: 10, tags: ["v1"], pulled: 1 },
-          { name: "d02", age: 10, tags: ["v2"] },
-          { name: "d03", age: 10, pulled: 3 },
-          { name: "d04", age: 10, pulled: 8 },
+          { name: "d01", age: 10, tags: ["v1"], pulled: 8 },
+          { name: "d02", age: 10, tags: ["v2"], pulled: 8 + MS },
+          { name: "d03", age: 10, pulled: 8 },
+          { name: "d04", age: 10, pulled: 8 + MS },
         ],
         expected: { d01: "keep:pulled", d02: "keep:untouched", d03: "keep:pulled", d04: "delete:untagged-expired" },
         modes: { p: "untagged" },
@@ -611,8 +616,8 @@ describe("planner (spec section 3)", () => {
         images: [
           { name: "d01", age: 1, tags: ["prod"] },
           { name: "d02", age: 15 },
-          { name: "d03", age: 15 + 1 / 1440, pulled: 1 },
-          { name: "d04", age: 16, pulled: 1 + 1 / 1440 },
+          { name: "d03", age: 15 + 1 / 1440, pulled: 2 },
+          { name: "d04", age: 16, pulled: 2 + MS },
         ],
         expected: { d01: "keep:anchor", d02: "keep:period", d03: "keep:pulled", d04: "delete:beyond-window" },
         modes: { p: "anchor:d01" },

@@ -1,9 +1,11 @@
 /** The `ecr-cleanup` command: parse, validate, run, render, exit (0 finished, 1 failures, 2 nothing done). */
-import { ConfigError } from "../config/errors";
+import { ConfigError, issueLines } from "../config/errors";
 import { loadConfigFile } from "../config/load";
 import { createClients, destroyClients } from "../ecr/client";
 import { exitCodeOf, RepositoryReport } from "../engine/report";
 import { runCleanup } from "../engine/run";
+import { errorText } from "../report/error-text";
+import { escapeControls, escapeControlsPerLine } from "../report/escape";
 import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { parseCliArgs, USAGE, UsageError } from "./args";
@@ -32,7 +34,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     args = parseCliArgs(argv);
   } catch (err) {
-    if (err instanceof UsageError) return fail(`${err.message}\n\n${USAGE}`);
+    // The message may quote an argument: escaped, so that it cannot drive the terminal.
+    if (err instanceof UsageError) return fail(`${escapeControls(err.message)}\n\n${USAGE}`);
     throw err;
   }
   if (args === "help") {
@@ -50,7 +53,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     config = await loadConfigFile(args.config);
   } catch (err) {
-    if (err instanceof ConfigError) return fail(`configuration error, nothing was done:\n${err.message}`);
+    if (err instanceof ConfigError) {
+      // Names escaped whole; a message line by line (a YAML error quotes the file's lines under its own).
+      return fail(`configuration error, nothing was done:\n${issueLines(err.source, err.issues, escapeControls, escapeControlsPerLine)}`);
+    }
     throw err;
   }
 
@@ -71,8 +77,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   });
   destroyClients(clients);
 
-  for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${warning}\n`);
-  for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${error.repository ? `${error.repository}: ` : ""}${error.code}: ${error.message}\n`);
+  // Warnings and errors quote repository names, tags and AWS's messages: escaped, like the table.
+  for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
+  for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);
   io.stdout(args.output === "json" ? renderJson(report) : renderTable(report));
   return exitCodeOf(report);
 }

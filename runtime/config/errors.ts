@@ -9,14 +9,24 @@ export interface ConfigIssue {
   message: string;
 }
 
-export function describeIssue(issue: ConfigIssue): string {
+type Show = (text: string) => string;
+const asIs: Show = (text) => text;
+
+/** `show` filters the names (the CLI escapes control characters with it), `showMessage` the message. */
+export function describeIssue(issue: ConfigIssue, show: Show = asIs, showMessage: Show = show): string {
   const where: string[] = [];
   if (issue.policyIndex !== undefined) {
-    const name = issue.policyName ? ` "${issue.policyName}"` : "";
+    const name = issue.policyName ? ` "${show(issue.policyName)}"` : "";
     where.push(`policy #${issue.policyIndex + 1}${name}`);
   }
-  if (issue.field) where.push(`field ${issue.field}`);
-  return where.length ? `${where.join(", ")}: ${issue.message}` : issue.message;
+  if (issue.field) where.push(`field ${show(issue.field)}`);
+  const message = showMessage(issue.message);
+  return where.length ? `${where.join(", ")}: ${message}` : message;
+}
+
+/** One line per issue (a YAML error's message spans several), each naming the source. */
+export function issueLines(source: string, issues: readonly ConfigIssue[], show: Show = asIs, showMessage: Show = show): string {
+  return issues.map((issue) => `${show(source)}: ${describeIssue(issue, show, showMessage)}`).join("\n");
 }
 
 export class ConfigError extends Error {
@@ -25,7 +35,7 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly issues: ConfigIssue[],
   ) {
-    super(issues.map((issue) => `${source}: ${describeIssue(issue)}`).join("\n"));
+    super(issueLines(source, issues));
     this.name = "ConfigError";
   }
 }

@@ -4,11 +4,22 @@ import { parse, YAMLParseError } from "yaml";
 import { ConfigError } from "./errors";
 import { Config, validateConfig } from "./schema";
 
-/** Parses YAML text; `source` names the file in every error. */
+const BYTE_ORDER_MARK = /^\uFEFF/;
+
+/**
+ * Integers beyond 2^53 are kept as YAML reads them with intAsBigInt (bigints), so that the validator reports them as
+ * too large and as written: as a number, 9007199254740993 would already be 9007199254740992. The others are numbers.
+ */
+function exactIntegers(_key: unknown, value: unknown): unknown {
+  const safe = typeof value === "bigint" && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER);
+  return safe ? Number(value) : value;
+}
+
+/** Parses YAML text; `source` names the file in every error. A leading byte order mark is not part of the YAML. */
 export function parseConfig(text: string, source: string): Config {
   let raw: unknown;
   try {
-    raw = parse(text, { uniqueKeys: true });
+    raw = parse(text.replace(BYTE_ORDER_MARK, ""), exactIntegers, { uniqueKeys: true, intAsBigInt: true });
   } catch (err) {
     const message = err instanceof YAMLParseError ? err.message : String(err);
     throw new ConfigError(source, [{ message: `not valid YAML: ${message}` }]);

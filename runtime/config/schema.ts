@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import type { Policy } from "../planner/types";
-import { DAY_MS, parseDuration } from "./duration";
+import { DAY_MS, MAX_POLICY_DURATION_MS, parsePolicyDuration } from "./duration";
 import { ConfigError, ConfigIssue } from "./errors";
 
 export type FieldNaming = "snake" | "camel";
@@ -64,27 +64,40 @@ function field<T>(check: (value: unknown, ctx: Payload) => T) {
   );
 }
 
+/** A value as a message quotes it: numbers and bigints (YAML integers beyond 2^53) in full, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === "number" || typeof value === "bigint" ? String(value) : JSON.stringify(value);
+}
+
+const MAX_DURATION_TEXT = `${MAX_POLICY_DURATION_MS / DAY_MS}d`;
+
 const duration = (minimumMs: number, minimumText: string) =>
   field((value, ctx) => {
-    const ms = parseDuration(value);
+    const ms = parsePolicyDuration(value);
     if (ms === undefined && typeof value === "string" && /^\d+$/.test(value.trim())) {
-      return problem(ctx, `a quoted number has no unit: write ${value.trim()} (days, unquoted) or ${value.trim()}d; got ${JSON.stringify(value)}`);
+      return problem(ctx, `a quoted number has no unit: write ${value.trim()} (days, unquoted) or ${value.trim()}d; got ${shown(value)}`);
     }
-    if (ms === undefined) return problem(ctx, `must be ${DURATION_HELP}; got ${JSON.stringify(value)}`);
-    if (ms < minimumMs) return problem(ctx, `must be at least ${minimumText}; got ${JSON.stringify(value)}`);
+    if (ms === undefined) return problem(ctx, `must be ${DURATION_HELP}; got ${shown(value)}`);
+    if (ms === "too-long") return problem(ctx, `must be at most 100 years (${MAX_DURATION_TEXT}); got ${shown(value)}`);
+    if (ms < minimumMs) return problem(ctx, `must be at least ${minimumText}; got ${shown(value)}`);
     return ms;
   });
 
-const wholeNumber = field((value, ctx) =>
-  typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : problem(ctx, `must be a whole number >= 0; got ${JSON.stringify(value)}`),
-);
+/** Beyond the numbers that are exact: rounded already (1e20, 9007199254740993 in JSON), or a YAML bigint. */
+const tooLarge = (value: unknown) => (typeof value === "bigint" && value > 0n) || (typeof value === "number" && value > Number.MAX_SAFE_INTEGER);
+
+const wholeNumber = field((value, ctx) => {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  if (tooLarge(value)) return problem(ctx, `is too large to be exact (at most ${Number.MAX_SAFE_INTEGER}); got ${shown(value)}`);
+  return problem(ctx, `must be a whole number >= 0; got ${shown(value)}`);
+});
 
 const nameEntry = z.string({ error: "each entry must be a string" }).check(z.minLength(1, { error: "entries must not be empty" }));
 const nameList = z.array(nameEntry, { error: "must be a list of names or globs" }).check(z.minLength(1, { error: "must list at least one name or glob" }));
 
 const significantTags = field((value, ctx): "*" | string[] => {
   if (value === "*") return "*";
-  if (typeof value === "string") return problem(ctx, `must be '*' or a list of tag names or globs: write [${value}]; got ${JSON.stringify(value)}`);
+  if (typeof value === "string") return problem(ctx, `must be '*' or a list of tag names or globs: write [${value}]; got ${shown(value)}`);
   const list = nameList.safeParse(value);
   if (!list.success) return problem(ctx, `must be '*' or a list of tag names or globs (${list.error.issues[0].message})`);
   if (!list.data.includes("*")) return list.data;

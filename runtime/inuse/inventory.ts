@@ -50,22 +50,30 @@ export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<
     let entry = byRepository.get(ref.repository);
     if (!entry) byRepository.set(ref.repository, (entry = { digests: new Map(), tags: new Map() }));
     // Both the digest the workload runs and the tag it names are protected: the tag may have moved since.
-    for (const digest of [ref.digest, use.digest]) if (digest) record(entry.digests, digest, use.reason);
+    // Digests are keyed in lower case, since they compare case-insensitively (`@sha256:ABC…` is ECR's `sha256:abc…`).
+    for (const digest of [ref.digest, use.digest]) if (digest) record(entry.digests, digest.toLowerCase(), use.reason);
     if (ref.tag) record(entry.tags, ref.tag, use.reason);
   }
   return byRepository;
 }
 
-/** The repository's in-use digests, tags resolved against its listing. */
+/**
+ * The repository's in-use images, keyed by their digests exactly as the listing spells them (the planner
+ * looks them up so); digests matched case-insensitively, tags resolved against the listing.
+ */
 export function inUseDigests(inventory: InUseInventory, repository: string, images: readonly ImageRecord[]): Map<string, InUseReason> {
   const uses = inventory.byRepository.get(repository);
   const result = new Map<string, InUseReason>();
   if (!uses) return result;
-  for (const [digest, reason] of uses.digests) record(result, digest, reason);
+  // The inventory's keys are lower case already (indexUses), but a fan-out worker's come from stored items.
+  const byDigest = new Map<string, InUseReason>();
+  for (const [digest, reason] of uses.digests) record(byDigest, digest.toLowerCase(), reason);
   for (const image of images) {
+    const reason = byDigest.get(image.digest.toLowerCase());
+    if (reason) record(result, image.digest, reason);
     for (const tag of image.tags) {
-      const reason = uses.tags.get(tag);
-      if (reason) record(result, image.digest, reason);
+      const byTag = uses.tags.get(tag);
+      if (byTag) record(result, image.digest, byTag);
     }
   }
   return result;

@@ -3,6 +3,9 @@ import { globMatches } from "./glob";
 import { isReferrerTag } from "./units";
 import type { ChannelPosition, DatedImage, ImageRecord, Policy, PolicyMode, PolicyVerdict } from "./types";
 
+/** ECR refreshes lastRecordedPullTime at least once every 24 hours, so it lags the real last pull by up to a day. */
+const PULL_TIME_LAG_MS = 86_400_000;
+
 export interface PolicyDecision {
   mode: PolicyMode;
   /** Verdicts aligned with `sorted` (an array, not a map keyed by digest: the planner's hot path); undefined: not this policy's business. */
@@ -56,7 +59,7 @@ export function decide(policy: Policy, sorted: readonly DatedImage[], now: numbe
   const verdicts = new Array<PolicyVerdict | undefined>(sorted.length);
   const keep = (i: number, reason: PolicyVerdict["reason"]) => (verdicts[i] = { policy: policy.name, verdict: "keep", reason });
   const remove = (i: number, reason: PolicyVerdict["reason"]) => (verdicts[i] = { policy: policy.name, verdict: "delete", reason });
-  const pulledSince = policy.keepPulledWithinMs === undefined ? undefined : now - policy.keepPulledWithinMs;
+  const pulledSince = policy.keepPulledWithinMs === undefined ? undefined : now - policy.keepPulledWithinMs - PULL_TIME_LAG_MS;
   const recentlyPulled = (image: ImageRecord) =>
     pulledSince !== undefined && image.lastPulledAt !== undefined && image.lastPulledAt >= pulledSince;
 

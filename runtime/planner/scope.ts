@@ -1,5 +1,5 @@
 /** Which repositories a policy governs. */
-import { isGlob, matchesAny } from "./glob";
+import { globMatches, isGlob, matchesAny } from "./glob";
 import type { Policy } from "./types";
 
 export function governs(policy: Policy, repository: string): boolean {
@@ -10,18 +10,20 @@ export function governs(policy: Policy, repository: string): boolean {
 
 type Named = { policy: string; repository: string };
 
-function absentNames(policies: readonly Policy[], existing: ReadonlySet<string>, list: (p: Policy) => string[] | undefined): Named[] {
-  return policies.flatMap((policy) =>
-    (list(policy) ?? []).filter((name) => !isGlob(name) && !existing.has(name)).map((repository) => ({ policy: policy.name, repository })),
-  );
+function unmatched(policies: readonly Policy[], list: (p: Policy) => string[] | undefined, matchesNothing: (name: string) => boolean): Named[] {
+  return policies.flatMap((policy) => (list(policy) ?? []).filter(matchesNothing).map((repository) => ({ policy: policy.name, repository })));
 }
 
 /** Repositories a policy names outright (not by glob) that are not in the registry: reported, and the run exits 1. */
 export function missingRepositories(policies: readonly Policy[], existing: ReadonlySet<string>): Named[] {
-  return absentNames(policies, existing, (p) => p.repositories);
+  return unmatched(policies, (p) => p.repositories, (name) => !isGlob(name) && !existing.has(name));
 }
 
-/** Protected names that match no repository: a warning, since a typo there leaves the real repository governed. */
+/**
+ * Protected names and globs that match no repository: a warning, since a typo there (`legacy-*` for `legacy/*`)
+ * leaves the real repository governed.
+ */
 export function missingProtectedRepositories(policies: readonly Policy[], existing: ReadonlySet<string>): Named[] {
-  return absentNames(policies, existing, (p) => p.protectedRepositories);
+  const names = [...existing];
+  return unmatched(policies, (p) => p.protectedRepositories, (pattern) => !names.some((name) => globMatches(pattern, name)));
 }

@@ -1,5 +1,7 @@
 /** The human report: per repository its mode and anchor, every decision with its reason, then a summary. */
 import { ImageLine, RepositoryReport, RunReport, SAFETY_REASONS } from "../engine/report";
+import { errorText } from "./error-text";
+import { escapeControls as shown } from "./escape";
 import { columns, formatBytes, formatDate, shortDigest, shortTag } from "./format";
 
 /** Long runs of kept images with one reason are folded; every deletion is always listed. */
@@ -20,7 +22,7 @@ function reasons(line: ImageLine): string {
 /** The policies that decided; for a safety keep, the policies whose delete it overrode. */
 function decidedBy(line: ImageLine): string {
   const policies = line.keptBySafety ? line.policies.filter((p) => p.verdict === "delete") : deciding(line);
-  return policies.map((p) => p.policy).join("; ");
+  return policies.map((p) => shown(p.policy)).join("; ");
 }
 
 function decisionText(line: ImageLine, apply: boolean): string {
@@ -30,7 +32,7 @@ function decisionText(line: ImageLine, apply: boolean): string {
     case "deleted":
       return "DELETED";
     case "failed":
-      return `FAILED ${line.failure?.code ?? ""}`.trim();
+      return `FAILED ${shown(line.failure?.code ?? "")}`.trim();
     case "unconfirmed":
       return "UNCONFIRMED";
     default:
@@ -39,8 +41,8 @@ function decisionText(line: ImageLine, apply: boolean): string {
 }
 
 function imageRow(line: ImageLine, apply: boolean): string[] {
-  const digest = (line.unitOf ? "└ " : "") + shortDigest(line.digest);
-  return [digest, line.tags.map(shortTag).join(",") || "-", formatDate(line.pushedAt), formatBytes(line.sizeBytes), decisionText(line, apply), reasons(line), decidedBy(line)];
+  const digest = (line.unitOf ? "└ " : "") + shown(shortDigest(line.digest));
+  return [digest, line.tags.map((tag) => shortTag(shown(tag))).join(",") || "-", formatDate(line.pushedAt), formatBytes(line.sizeBytes), decisionText(line, apply), reasons(line), decidedBy(line)];
 }
 
 function foldedRows(lines: ImageLine[], apply: boolean): string[][] {
@@ -74,21 +76,21 @@ function modeLines(repo: RepositoryReport): string[] {
     let head: string;
     if (mode.mode === "anchor" && mode.anchor) {
       const { digest, tags, pushedAt, protectedFrom } = mode.anchor;
-      head = `anchor mode: anchor ${shortDigest(digest)} [${tags.join(",")}] pushed ${formatDate(pushedAt)}, protects back to ${formatDate(protectedFrom)}`;
-      if (mode.unmatchedTags?.length) head += ` (no image carries: ${mode.unmatchedTags.join(", ")})`;
+      head = `anchor mode: anchor ${shown(shortDigest(digest))} [${tags.map(shown).join(",")}] pushed ${formatDate(pushedAt)}, protects back to ${formatDate(protectedFrom)}`;
+      if (mode.unmatchedTags?.length) head += ` (no image carries: ${mode.unmatchedTags.map(shown).join(", ")})`;
     } else {
       const why = mode.noSignificantTag ? " (WARNING: no image carries any of its significant tags — check them for typos)" : "";
       head = `untagged mode${why}`;
     }
     const verdicts = [Object.keys(mode.keep).length ? `keep ${counts(mode.keep)}` : "", Object.keys(mode.delete).length ? `delete ${counts(mode.delete)}` : ""];
-    return [`  policy "${mode.policy}": ${head}`, `    this policy alone would ${verdicts.filter(Boolean).join("; ") || "decide nothing"}`];
+    return [`  policy "${shown(mode.policy)}": ${head}`, `    this policy alone would ${verdicts.filter(Boolean).join("; ") || "decide nothing"}`];
   });
 }
 
 export function renderRepository(repo: RepositoryReport, apply: boolean): string {
-  const out = [`${repo.repository}`, ...modeLines(repo)];
-  for (const error of repo.errors) out.push(`  ERROR ${error.code}: ${error.message}`);
-  for (const note of repo.notes ?? []) out.push(`  STOPPED ${note}`);
+  const out = [shown(repo.repository), ...modeLines(repo)];
+  for (const error of repo.errors) out.push(`  ERROR ${errorText(error)}`);
+  for (const note of repo.notes ?? []) out.push(`  STOPPED ${shown(note)}`);
   if (repo.images.length) {
     const header = ["DIGEST", "TAGS", "PUSHED (UTC)", "SIZE", "DECISION", "REASON", "POLICY"];
     out.push(...columns([header, ...foldedRows(repo.images, apply)]).map((row) => `  ${row}`));
@@ -104,8 +106,8 @@ export function renderSummary(report: RunReport): string {
   const out = [
     `Summary (${report.apply ? "applied" : "dry run"}, now ${report.now})`,
     `  repositories:     ${s.repositories}${s.repositoriesSkipped ? ` (${s.repositoriesSkipped} skipped by max_deletions)` : ""}`,
-    ...(report.notGoverned.length ? [`  not governed:     ${report.notGoverned.join(", ")} (no policy governs ${report.notGoverned.length === 1 ? "it" : "them"}: never touched)`] : []),
-    ...(report.notReached.length ? [`  not reached:      ${report.notReached.length} (out of time; the next run starts at ${report.cursor})`] : []),
+    ...(report.notGoverned.length ? [`  not governed:     ${report.notGoverned.map(shown).join(", ")} (no policy governs ${report.notGoverned.length === 1 ? "it" : "them"}: never touched)`] : []),
+    ...(report.notReached.length ? [`  not reached:      ${report.notReached.length} (out of time; the next run starts at ${shown(report.cursor ?? "")})`] : []),
     `  images scanned:   ${s.imagesScanned}`,
     report.apply
       ? `  deleted:          ${s.deleted} of ${s.toDelete} planned, ${formatBytes(s.bytesFreed)} freed`
@@ -114,7 +116,7 @@ export function renderSummary(report: RunReport): string {
   const safety = Object.entries(s.keptBySafety).sort(([a], [b]) => (a < b ? -1 : 1));
   if (safety.length) out.push(`  kept by safety:   ${safety.map(([reason, n]) => `${reason} ${n}`).join(", ")}`);
   out.push(`  failures:         ${s.failures}`);
-  for (const error of report.errors) out.push(`  ERROR ${error.repository ? `${error.repository}: ` : ""}${error.code}: ${error.message}`);
+  for (const error of report.errors) out.push(`  ERROR ${errorText(error, true)}`);
   if (!report.apply && s.toDelete) out.push("", "Dry run: nothing was deleted. Run again with --apply to delete the images marked DELETE.");
   return out.join("\n");
 }
