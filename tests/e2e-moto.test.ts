@@ -230,7 +230,7 @@ describe("end to end against moto", function () {
     const unused = await pushImage(ecr, "implicit_latest", "implicit-v1", "v1");
     // moto stamps push times in whole seconds: wait for the next second, so that the anchor is strictly newer
     // and protected_period 0 leaves both older images beyond the window.
-    const older = Math.max(...(await listImages(ecr, "implicit_latest")).map((i) => i.pushedAt));
+    const older = Math.max(...(await listImages(ecr, "implicit_latest")).map((i) => i.pushedAt!));
     await new Promise((resolve) => setTimeout(resolve, older + 1000 - Date.now() + 50));
     const anchor = await pushImage(ecr, "implicit_latest", "implicit-prod", "prod");
 
