@@ -6,17 +6,16 @@
 import type { ImageRecord } from "./types";
 
 export function distinctImages(images: readonly ImageRecord[]): ImageRecord[] {
+  const digests = new Set<string>();
+  for (const image of images) digests.add(image.digest);
+  // The usual case, checked cheaply: the planner's hot path plans a million images.
+  if (digests.size === images.length) return [...images];
   const seen = new Map<string, ImageRecord>();
-  let duplicates = false;
   for (const image of images) {
     const first = seen.get(image.digest);
-    if (!first) seen.set(image.digest, image);
-    else {
-      duplicates = true;
-      seen.set(image.digest, merge(first, image));
-    }
+    seen.set(image.digest, first ? merge(first, image) : image);
   }
-  return duplicates ? [...seen.values()] : [...images];
+  return [...seen.values()];
 }
 
 function merge(a: ImageRecord, b: ImageRecord): ImageRecord {

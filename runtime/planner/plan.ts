@@ -55,37 +55,41 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   const orphans = new Set(units.orphans.map((image) => image.digest));
 
   // The images the policies order and decide: active top-level images and active tagged members.
-  const decided = images.filter((image) => isActive(image) && !orphans.has(image.digest) && (!units.holders.has(image.digest) || isTaggedMember(image, units)));
+  const decided = units.holders.size === 0
+    ? images.filter(isActive)
+    : images.filter((image) => isActive(image) && !orphans.has(image.digest) && (!units.holders.has(image.digest) || isTaggedMember(image, units)));
   const sorted = decided.filter(hasPushTime).sort(compareImages);
   const undated = decided.filter((image) => !hasPushTime(image));
 
   const policyDecisions = policies.map((policy) => decide(policy, sorted, now));
-  const own = new Map<string, ImageDecision>();
-  sorted.forEach((image, i) => {
+  const ownDecisions: ImageDecision[] = sorted.map((image, i) => {
     const verdicts: PolicyVerdict[] = [];
     for (const d of policyDecisions) {
       const verdict = d.verdicts[i];
       if (verdict) verdicts.push(verdict);
     }
-    own.set(image.digest, combine(image, verdicts));
+    return combine(image, verdicts);
   });
   for (const image of undated) {
-    own.set(image.digest, { image, action: "keep", reason: "unknown-push-time", verdicts: [], wave: 0, overridden: true });
+    ownDecisions.push({ image, action: "keep", reason: "unknown-push-time", verdicts: [], wave: 0, overridden: true });
   }
 
   // In use, or being restored: a unit any of whose images is in use (or activating) is kept whole.
-  for (const decision of own.values()) {
+  for (const decision of ownDecisions) {
     if (decision.action !== "delete") continue;
-    const unit = [decision.image, ...(units.members.get(decision.image.digest) ?? [])];
-    const used = unit.find((image) => inUse.has(image.digest));
+    const members = units.members.get(decision.image.digest) ?? [];
+    const used = inUse.has(decision.image.digest) ? decision.image : members.find((image) => inUse.has(image.digest));
     if (used) overrideToKeep(decision, inUse.get(used.digest)!);
-    else if (unit.some((image) => image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
+    else if (members.some((image) => image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
   }
 
   const failure = undatedChannel(undated, policies);
-  if (failure) for (const decision of own.values()) if (decision.action === "delete") overrideToKeep(decision, "window-unknown");
+  if (failure) for (const decision of ownDecisions) if (decision.action === "delete") overrideToKeep(decision, "window-unknown");
 
-  const all = withMembers(images, sorted, undated, own, units, possibleChildrenOfUnreadable(images));
+  const mayBeHeld = possibleChildrenOfUnreadable(images);
+  // Most repositories hold no index, no referrer and no archived image: their decisions are the policies' own.
+  const simple = units.holders.size === 0 && mayBeHeld.size === 0 && decided.length === images.length;
+  const all = simple ? ownDecisions : withMembers(images, sorted, undated, new Map(ownDecisions.map((d) => [d.image.digest, d])), units, mayBeHeld);
   const plan: RepositoryPlan = {
     repository,
     policies: policies.map((p) => p.name).sort(),
