@@ -1,0 +1,58 @@
+/**
+ * The Lambda logs each delete call's outcome as ECR answers it (spec section 5), so that a run cut off by its time
+ * limit still tells what it deleted: the line of a call is in the log before the next call is made.
+ */
+import { expect } from "chai";
+import { createHandler } from "../runtime/lambda/handler";
+import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import { destroyAll, emulatorClients, lambdaContext } from "./support/in-process";
+
+const CLOCK = new Date("2030-06-01T12:00:00.000Z");
+const CONFIG = JSON.stringify({ policies: [{ name: "flush", significant_tags: "*", protected_period: "7d", protected_count: 0 }] });
+
+describe("the Lambda logs every delete call as it happens", () => {
+  let emulator: EcrEmulator;
+  beforeEach(async () => {
+    emulator = await startEcrEmulator();
+    emulator.registry.createRepository("app");
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  it("one delete-call line per BatchDeleteImage, written before the next call, naming every digest it deleted", async () => {
+    const old = Array.from({ length: 150 }, (_, i) => emulator.registry.putImage("app", { pushedAt: new Date(CLOCK.getTime() - (30 + i) * 86_400_000) }).digest);
+    const clients = emulatorClients(emulator.endpoint);
+    const written: string[] = [];
+    const seenBeforeSecondCall: string[] = [];
+    let calls = 0;
+    emulator.beforeOperation("BatchDeleteImage", () => {
+      if (++calls === 2) seenBeforeSecondCall.push(...written);
+    });
+    const original = process.stdout.write;
+    (process.stdout as { write: unknown }).write = (chunk: string) => written.push(...String(chunk).split("\n").filter(Boolean)) > 0;
+    try {
+      const handler = createHandler({
+        env: () => ({ ECR_CLEANUP_CONFIG: CONFIG, ECR_CLEANUP_DRY_RUN: "false" }),
+        clients: () => clients,
+        ssm: () => {
+          throw new Error("no cursor in this deployment");
+        },
+        clock: () => CLOCK,
+      });
+      await handler({ scheduledTime: CLOCK.toISOString() }, lambdaContext());
+    } finally {
+      process.stdout.write = original;
+      destroyAll(Object.values(clients));
+    }
+    const lines = written.map((line) => JSON.parse(line));
+    const deleteLines = lines.filter((l) => l.type === "delete-call");
+    expect(deleteLines.map((l) => [l.repository, l.deleted.length, l.failed])).to.deep.equal([
+      ["app", 100, []],
+      ["app", 50, []],
+    ]);
+    expect(deleteLines.flatMap((l) => l.deleted).sort()).to.deep.equal([...old].sort());
+    expect(seenBeforeSecondCall.map((line) => JSON.parse(line).type)).to.deep.equal(["delete-call"]);
+    expect(deleteLines[0]).to.include({ dryRun: false, now: CLOCK.toISOString() });
+  });
+});
