@@ -103,8 +103,9 @@ const RUNS_OBJECTS = `${RUNS_PREFIX}/*`;
 const RESULTS_OBJECTS = `${RESULTS_PREFIX}/*`;
 
 /**
- * Fan-out mode: writes and reads a run's stored run, items and reports, and reads the Map's results, in its own
- * bucket only. ListBucket only under the runs prefix: a worker checks whether its run was already aggregated.
+ * Fan-out mode: writes and reads a run's stored run, items, reports and deletion records, and reads the Map's
+ * results, in its own bucket only. ListBucket only under the runs prefix: the aggregate step lists what the attempts
+ * of the run's batches deleted, a worker whether the run was already aggregated.
  */
 export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
   fanOutBucketArn

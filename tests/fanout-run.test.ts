@@ -1,16 +1,18 @@
 /**
  * Fan-out mode end to end, in-process (tests/support/fanout-harness.ts): the aggregated report must equal a
- * single-function run's on the same registry.
+ * single-function run's on the same registry, batches retried after they deleted included.
  */
 import { expect } from "chai";
 import type { FanOutItem } from "../runtime/fanout/items";
 import { runKeys } from "../runtime/fanout/keys";
 import type { StoredRun } from "../runtime/fanout/storedRun";
-import { CLOCK, fanOutHarness, fullReport, GOVERNED, repositoryLines, survivors } from "./support/fanout-harness";
+import { BatchInvoker, CLOCK, fanOutHarness, fullReport, GOVERNED, repositoryLines, survivors } from "./support/fanout-harness";
+import { lambdaContext } from "./support/in-process";
 
 const runLines = (lines: any[]) => lines.filter((l) => l.type !== "repository" && l.type !== "delete-call" && !l._aws);
 const metrics = (lines: any[]) => lines.filter((l) => l._aws).map(({ _aws, ...values }) => ({ ...values, metrics: _aws.CloudWatchMetrics }));
 const withoutLineFields = ({ type, dryRun, now, ...report }: any) => report;
+const imageCount = (emulator: { registry: { images(name: string): unknown[] } }) => GOVERNED.reduce((n, name) => n + emulator.registry.images(name).length, 0);
 
 describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)", function () {
   const { registry, fanOutRun, singleRun } = fanOutHarness();
@@ -105,5 +107,70 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     expect(fanOut.simulator.record.states).to.deep.equal(["FindRunningExecutions", "AnotherRunIsGoing", "SkipOverlappingRun"]);
     expect(fanOut.simulator.record.invocations).to.deep.equal([]);
     expect(emulator.calls.DescribeRepositories ?? 0).to.equal(0);
+  });
+
+  describe("a batch retried after it deleted images: the aggregate counts every attempt's deletions", () => {
+    const lambdaError = (message: string) => Object.assign(new Error(message), { name: "Lambda.ServiceException" });
+    /** Runs the first batch twice, as Step Functions' Retry of a Lambda error would, the first attempt ending as `firstAttempt` says. */
+    const retryFirstBatch = (firstAttempt: (payload: any, invoke: Parameters<BatchInvoker>[2]) => Promise<unknown>): BatchInvoker =>
+      async (payload, batch, invoke) => {
+        if (batch !== 0) return invoke(payload);
+        await firstAttempt(payload, invoke).then(
+          () => expect.fail("the first attempt must end in an error"),
+          (err) => expect(err.name).to.be.oneOf(["Lambda.ServiceException", "Sandbox.Crashed"]),
+        );
+        return invoke(payload);
+      };
+    /** Dies in the middle of the batch: after app-a's delete call, the next repository's start throws (a crash). */
+    const dyingAfterFirstDelete = (emulator: any) => lambdaContext(() => {
+      if ((emulator.calls.BatchDeleteImage ?? 0) > 0) throw Object.assign(new Error("the runtime exited"), { name: "Sandbox.Crashed" });
+      return 900_000;
+    });
+    const cases: [string, (emulator: any) => BatchInvoker][] = [
+      ["the first attempt dies after deleting in its first repository", (emulator) => retryFirstBatch((payload, invoke) => invoke(payload, dyingAfterFirstDelete(emulator)))],
+      // Finishes, but Step Functions never gets the response and invokes again.
+      ["the first attempt finishes but its response is lost", () => retryFirstBatch(async (payload, invoke) => {
+        await invoke(payload);
+        throw lambdaError("the response was lost");
+      })],
+    ];
+    for (const [what, invoker] of cases) {
+      it(`${what}: the summary's deleted equals the images gone from the registry, as in a single-function run`, async () => {
+        const a = await registry();
+        const b = await registry();
+        const before = imageCount(a.emulator);
+        // One repository at a time, so the first attempt stops between app-a and app-b.
+        const fanOut = await fanOutRun(a.clients, { dryRun: false, concurrency: 1 }, { invokeBatch: invoker(a.emulator) });
+        const single = await singleRun(b.clients, { dryRun: false, concurrency: 1 });
+
+        const gone = before - imageCount(a.emulator);
+        expect(gone).to.be.greaterThan(20);
+        expect(fanOut.result.summary.deleted).to.equal(gone);
+        expect(fanOut.result).to.deep.equal(single.result);
+        expect(survivors(a.emulator)).to.deep.equal(survivors(b.emulator));
+        expect(a.emulator.registry.images("app-b").map((i) => i.digest)).to.include(a.inUse);
+        // The report lists every image the run deleted, with its line.
+        const report = await fullReport(fanOut);
+        const deleted = report.repositories.flatMap((r) => r.images.filter((line) => line.outcome === "deleted").map((line) => line.digest)).sort();
+        const single_ = repositoryLines(single.lines).flatMap((r) => r.images.filter((line: any) => line.outcome === "deleted").map((line: any) => line.digest)).sort();
+        expect(deleted).to.deep.equal(single_);
+      });
+    }
+
+    it("a batch whose only attempt dies after deleting: the batch is a failure, and what it deleted is still counted and listed", async () => {
+      const a = await registry();
+      const before = imageCount(a.emulator);
+      const fanOut = await fanOutRun(a.clients, { dryRun: false, concurrency: 1 }, {
+        invokeBatch: (payload, batch, invoke) => invoke(payload, batch === 0 ? dyingAfterFirstDelete(a.emulator) : undefined),
+      });
+      const gone = before - imageCount(a.emulator);
+      expect(fanOut.result.summary.deleted).to.equal(gone);
+      expect(fanOut.result.notReached).to.deep.equal(["app-a", "app-b"]);
+      expect(fanOut.result.errors.map((e) => e.code)).to.include("Sandbox.Crashed");
+      expect(fanOut.result.warnings).to.include("app-a: an attempt of its batch deleted images before it stopped; the repository was not cleaned to the end (it is listed as not reached)");
+      const appA = (await fullReport(fanOut)).repositories.find((r) => r.repository === "app-a")!;
+      expect(appA.deleted).to.be.greaterThan(0).and.equal(10 - a.emulator.registry.images("app-a").length);
+      expect(appA.images.filter((line) => line.outcome === "deleted")).to.have.length(appA.deleted);
+    });
   });
 });

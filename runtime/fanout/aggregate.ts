@@ -1,17 +1,20 @@
 /**
  * The aggregate step of fan-out mode: the run's report from what the prepare step stored (the stored run) and what
- * the Map's ResultWriter wrote (which batches succeeded, each pointing at its report, and which failed), put
- * together with the engine's assembleReport, so that it reads like a single-function run's report.
+ * the Map's ResultWriter wrote (which batches succeeded, each pointing at its attempt's report, and which failed),
+ * with what earlier attempts of a batch deleted added (runtime/fanout/earlierAttempts.ts), put together with the
+ * engine's assembleReport, so that it reads like a single-function run's report.
  */
 import type { RepositoryReport, RunError, RunReport } from "../engine/report";
 import { assembleReport } from "../engine/run";
+import { emptyReport, readEarlierDeletions, withEarlierDeletions } from "./earlierAttempts";
 import type { FanOutItem } from "./items";
-import { RESULTS_PREFIX, runKeys } from "./keys";
+import { isAttemptId, RESULTS_PREFIX, runKeys } from "./keys";
 import type { JsonStore } from "./storage";
 import type { StoredRun } from "./storedRun";
 
-/** What a worker stores for its batch. */
+/** What a worker's attempt stores for its batch. */
 export interface BatchReport {
+  attempt: string;
   repositories: RepositoryReport[];
   notReached: string[];
   warnings: string[];
@@ -20,6 +23,7 @@ export interface BatchReport {
 /** A worker's result, which the Map's ResultWriter records as the child execution's output. */
 export interface BatchResult {
   report: string;
+  attempt: string;
   repositories: number;
   notReached: number;
 }
@@ -53,7 +57,7 @@ export interface ChildExecution {
 }
 
 export type BatchOutcome =
-  | { report: BatchReport }
+  | { report: Omit<BatchReport, "attempt"> }
   | { failed: { repositories: string[]; error: string; cause: string } };
 
 /** The batch's repositories, from a child execution's input (`{"Items": [...], "BatchInput": {...}}`). */
@@ -73,8 +77,7 @@ function checkResultKey(key: unknown): string {
 }
 
 function checkBatchResult(run: string, result: BatchResult): BatchResult {
-  const reports = runKeys(run).report(0).replace(/0\.json$/, "");
-  if (typeof result?.report !== "string" || !result.report.startsWith(reports)) {
+  if (!isAttemptId(result?.attempt) || result.report !== runKeys(run).report(result.attempt)) {
     throw new Error(`a batch's result does not point at a report of run ${run}: ${JSON.stringify(result).slice(0, 200)}`);
   }
   return result;
@@ -93,7 +96,11 @@ async function readExecutions(store: JsonStore, details: ResultWriterDetails): P
   return executions;
 }
 
-/** Reads the Map's results, and each succeeded batch's report. */
+/**
+ * Reads the Map's results, each succeeded batch's report with what earlier attempts deleted in its repositories, and
+ * for repositories only earlier attempts reached (their batch failed, or its last attempt stopped before them) a
+ * report of what those deleted (they stay listed as not reached).
+ */
 export async function readOutcomes(
   store: JsonStore,
   run: string,
@@ -102,14 +109,28 @@ export async function readOutcomes(
 ): Promise<BatchOutcome[]> {
   const executions = await readExecutions(store, details);
   const results = executions.filter((e) => e.status === "SUCCEEDED").map((e) => checkBatchResult(run, JSON.parse(e.execution.Output ?? "{}") as BatchResult));
+  const earlier = await readEarlierDeletions(store, run, new Set(results.map((result) => result.attempt)));
+
   const outcomes: BatchOutcome[] = [];
+  const merge = (report: RepositoryReport, warnings: string[]) => {
+    const deletions = earlier.get(report.repository);
+    earlier.delete(report.repository);
+    return lean(deletions ? withEarlierDeletions(report, deletions, warnings) : report);
+  };
   for (const result of results) {
     const report = await store.get<BatchReport>(result.report);
-    outcomes.push({ report: { ...report, repositories: report.repositories.map(lean) } });
+    const warnings = [...report.warnings];
+    outcomes.push({ report: { repositories: report.repositories.map((r) => merge(r, warnings)), notReached: report.notReached, warnings } });
   }
   for (const { status, execution } of executions) {
     if (status !== "SUCCEEDED") outcomes.push({ failed: { repositories: repositoriesOf(execution), error: execution.Error ?? status, cause: execution.Cause ?? "" } });
   }
+  const warnings: string[] = [];
+  const unfinished = [...earlier.keys()].sort().map((repository) => {
+    warnings.push(`${repository}: an attempt of its batch deleted images before it stopped; the repository was not cleaned to the end (it is listed as not reached)`);
+    return merge(emptyReport(repository), warnings);
+  });
+  if (unfinished.length) outcomes.push({ report: { repositories: unfinished, notReached: [], warnings } });
   return outcomes;
 }
 

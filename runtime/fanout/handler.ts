@@ -7,8 +7,8 @@
  *   the Map's ItemReader;
  * - clean, once per batch of items (runtime/fanout/worker.ts): decides only from the stored run and the function's
  *   own configuration, and refuses any batch that is not one the prepare step wrote for a fresh run;
- * - aggregate: reads the ResultWriter's manifest, assembles the run's report, and logs the same run lines and EMF
- *   metrics as a single-function run.
+ * - aggregate: reads the ResultWriter's manifest, assembles the run's report (every attempt's deletions counted), and
+ *   logs the same run lines and EMF metrics as a single-function run.
  * The policies come from the function's environment in every phase, never from the event.
  */
 import { S3Client } from "@aws-sdk/client-s3";

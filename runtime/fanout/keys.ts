@@ -15,6 +15,8 @@ export const RESULTS_PREFIX = "results";
 
 /** Execution names that are safe as one key segment (Scheduler's and the console's are). */
 const RUN_ID = /^[A-Za-z0-9_.-]{1,80}$/;
+/** A worker's attempt: the batch's first position and a random UUID, so that a retried batch never overwrites. */
+const ATTEMPT_ID = /^\d{1,9}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function checkRunId(run: unknown): string {
   if (typeof run !== "string" || !RUN_ID.test(run) || run === "." || run === "..") {
@@ -23,15 +25,28 @@ export function checkRunId(run: unknown): string {
   return run;
 }
 
+export const isAttemptId = (attempt: unknown): attempt is string => typeof attempt === "string" && ATTEMPT_ID.test(attempt);
+
 export const runKeys = (run: string) => {
   const folder = `${RUNS_PREFIX}/${run}`;
+  const deletions = `${folder}/deletions/`;
   return {
     /** What the prepare step stored: everything a worker decides with besides the policies. */
     stored: `${folder}/run.json`,
     items: `${folder}/items.json`,
     /** Written when the aggregate step starts: a batch invoked after it is a replay, and is refused. */
     aggregated: `${folder}/aggregated.json`,
-    /** A batch's report, by the position of its first item. */
-    report: (index: number) => `${folder}/reports/${index}.json`,
+    report: (attempt: string) => `${folder}/reports/${attempt}.json`,
+    /** Every attempt's delete-call records, `<attempt>/...` under it. */
+    deletions,
+    deleteCall: (attempt: string, call: number) => `${deletions}${attempt}/call-${String(call).padStart(6, "0")}.json`,
+    repositoryDeletions: (attempt: string, position: number) => `${deletions}${attempt}/repository-${position}.json`,
   };
 };
+
+/** The attempt a deletion record's key belongs to, or undefined for a key of another shape. */
+export function attemptOfDeletionKey(run: string, key: string): string | undefined {
+  const rest = key.startsWith(runKeys(run).deletions) ? key.slice(runKeys(run).deletions.length) : "";
+  const attempt = rest.split("/")[0];
+  return isAttemptId(attempt) ? attempt : undefined;
+}

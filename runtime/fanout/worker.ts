@@ -5,6 +5,7 @@
  * before any ECR call, so that nothing is deleted and the Map records the batch as failed) whatever does not match
  * (runtime/fanout/batchChecks.ts), and a batch of a run the aggregate step has already reported on: a replay.
  */
+import { randomUUID } from "node:crypto";
 import { cleanRepositories, RunOptions } from "../engine/run";
 import { configFromEnvironment } from "../lambda/config";
 import type { LambdaContext } from "../lambda/handler";
@@ -14,6 +15,7 @@ import type { BatchReport, BatchResult } from "./aggregate";
 import { parseBatchEvent } from "./batchEvent";
 import { checkBatch } from "./batchChecks";
 import { configFingerprint } from "./configFingerprint";
+import { DeletionRecorder } from "./deletionRecords";
 import type { FanOutDeps } from "./handler";
 import { runKeys } from "./keys";
 import { refuse } from "./refusal";
@@ -37,6 +39,8 @@ export async function cleanBatch(deps: FanOutDeps, store: JsonStore, event: unkn
   await refuseIfAggregated(store, batch.run);
 
   const names = batch.items.map((item) => item.repository);
+  const attempt = `${Math.min(...batch.items.map((item) => item.index))}-${randomUUID()}`;
+  const recorder = new DeletionRecorder(store, batch.run, attempt, new Map(batch.items.map((item) => [item.repository, item.index])));
   const ctx = { dryRun: !stored.apply, now: stored.now };
   const runContext = { governed: names, notGoverned: [], inventory: inventoryOf(stored, names), errors: [], warnings: [] };
   const options: RunOptions = {
@@ -46,13 +50,28 @@ export async function cleanBatch(deps: FanOutDeps, store: JsonStore, event: unkn
     ...deps.clients(),
     concurrency,
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
-    onRepositoryDone: (repository) => repositoryLines(repository, ctx).forEach(writeLine),
-    onDeleteCall: (outcome) => writeLine(deleteCallLine(outcome, ctx)),
+    onRepositoryDone: (repository) => {
+      repositoryLines(repository, ctx).forEach(writeLine);
+      recorder.repositoryDone(repository);
+    },
+    onDeleteCall: (outcome) => {
+      // The log line first: it is written at once, the record a moment later.
+      writeLine(deleteCallLine(outcome, ctx));
+      recorder.deleteCall(outcome);
+    },
   };
-  const cleaned = await cleanRepositories(options, runContext, names);
+  const [cleaning] = await Promise.allSettled([cleanRepositories(options, runContext, names)]);
+  // Also when the run threw: what this attempt deleted must be on record before the invocation ends.
+  const recordErrors = await recorder.settled();
+  if (cleaning.status === "rejected") throw cleaning.reason;
+  const cleaned = cleaning.value;
+  for (const error of recordErrors) {
+    const owner = cleaned.repositories.find((r) => r.repository === error.repository);
+    if (!owner) throw new Error(error.message);
+    owner.errors.push(error);
+  }
 
-  const report: BatchReport = { repositories: cleaned.repositories, notReached: cleaned.notReached, warnings: runContext.warnings };
-  const key = keys.report(Math.min(...batch.items.map((item) => item.index)));
-  await store.put(key, report);
-  return { report: key, repositories: cleaned.repositories.length, notReached: cleaned.notReached.length };
+  const report: BatchReport = { attempt, repositories: cleaned.repositories, notReached: cleaned.notReached, warnings: runContext.warnings };
+  await store.put(keys.report(attempt), report);
+  return { report: keys.report(attempt), attempt, repositories: cleaned.repositories.length, notReached: cleaned.notReached.length };
 }
