@@ -9,15 +9,16 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CONCURRENCY_ENV, CURSOR_PARAMETER_ENV, FANOUT_BUCKET_ENV } from "../runtime/lambda/config";
+import { CONCURRENCY_ENV, CURSOR_PARAMETER_ENV, FANOUT_BUCKET_ENV, RUN_TIME_LIMIT_ENV } from "../runtime/lambda/config";
 import { CURSOR_START } from "../runtime/lambda/cursor";
 import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { FANOUT_HANDLER_ENTRY, HANDLER, HANDLER_ENTRY, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
-import { createRunsBucket, createStateMachine } from "./fanout";
+import { createFanOut, createRunsBucket } from "./fanout";
 import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
 import { createSchedule, ScheduleTarget } from "./schedule";
+import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
 import { checkArgs } from "./validation";
 
 export const ECR_CLEANUP_POLICY_TYPE = "ecr-cleanup:index:EcrCleanupPolicy";
@@ -61,7 +62,11 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
 
     const environment: Record<string, pulumi.Input<string>> = { [CONCURRENCY_ENV]: String(a.concurrency) };
     if (cursor) environment[CURSOR_PARAMETER_ENV] = cursor.name;
-    if (runs) environment[FANOUT_BUCKET_ENV] = runs.bucket.bucket;
+    if (runs) {
+      environment[FANOUT_BUCKET_ENV] = runs.bucket.bucket;
+      // A worker refuses a stored run older than the state machine's TimeoutSeconds: only a replay could be.
+      environment[RUN_TIME_LIMIT_ENV] = String(RUN_TIMEOUT_SECONDS);
+    }
     const policies = policyConfig(name, a.policies, a.dryRun, this, environment, { ecs: a.inUseEcs, lambda: a.inUseLambda });
 
     const role = serviceRole(`${name}-role`, {
@@ -114,15 +119,16 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     let target: ScheduleTarget = { arn: fn.arn, action: "lambda:InvokeFunction" };
     let stateMachine: aws.sfn.StateMachine | undefined;
     if (runs) {
-      const fanOut = createStateMachine(name, {
+      const fanOut = createFanOut(name, {
         scope,
         functionArn: fn.arn,
+        functionRoleArn: role.arn,
         maxConcurrency: a.fanOutConcurrency,
         batchSize: a.fanOutBatchSize,
         tags: a.tags,
-      }, runs.bucket, parent);
+      }, runs, parent);
       stateMachine = fanOut.stateMachine;
-      firstRunNeeds.push(fanOut.policy);
+      firstRunNeeds.push(...fanOut.firstRunNeeds);
       target = { arn: stateMachine.arn, action: "states:StartExecution" };
     }
 

@@ -1,12 +1,14 @@
 /**
- * Fan-out mode's resources: the bucket the runs travel through (encrypted, private, TLS only, objects expiring after
- * a few days) and the state machine (component/stateMachine.ts) with its own least-privilege role. Children:
- * `${name}-runs` and its `-encryption`, `-public-access`, `-lifecycle`, `-tls-only`; `${name}-state-machine-role`,
- * `${name}-state-machine`, `${name}-state-machine-policy`.
+ * Fan-out mode's resources: the bucket the runs travel through (encrypted, private, objects expiring after a few
+ * days, and a policy that allows TLS only and writes by the function's and the state machine's roles only:
+ * component/runsBucketPolicy.ts) and the state machine (component/stateMachine.ts) with its own least-privilege
+ * role. Children: `${name}-runs` and its `-encryption`, `-public-access`, `-lifecycle`, `-policy`;
+ * `${name}-state-machine-role`, `${name}-state-machine`, `${name}-state-machine-policy`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AccountScope, serviceRole, stateMachinePolicyDocument } from "./iam";
+import { runsBucketPolicyDocument } from "./runsBucketPolicy";
 import { stateMachineDefinition } from "./stateMachine";
 
 /** A run's objects are needed for minutes; a few days leave time to look at a failed run. */
@@ -23,6 +25,8 @@ export function bucketPrefix(name: string): string {
 export interface FanOutArgs {
   scope: pulumi.Output<AccountScope>;
   functionArn: pulumi.Output<string>;
+  /** The only principal that may write a run's objects. */
+  functionRoleArn: pulumi.Output<string>;
   maxConcurrency: number;
   batchSize: number;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -54,36 +58,24 @@ export function createRunsBucket(name: string, tags: FanOutArgs["tags"], parent:
       abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     }],
   }, opts);
-  const tlsOnly = new aws.s3.BucketPolicy(`${name}-runs-tls-only`, {
-    bucket: bucket.id,
-    policy: bucket.arn.apply((arn) => JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [arn, `${arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      }],
-    })),
-  }, { parent, dependsOn: [publicAccess] });
-  return { bucket, settings: [encryption, publicAccess, lifecycle, tlsOnly] };
+  return { bucket, publicAccess, settings: [encryption, publicAccess, lifecycle] };
 }
 
 /** The bucket, and its settings (which must exist before the first run). */
 export interface RunsBucket {
   bucket: aws.s3.Bucket;
+  publicAccess: aws.s3.BucketPublicAccessBlock;
   settings: pulumi.Resource[];
 }
 
-/** The state machine, and its role's policy (which must exist before the first run). */
-export interface FanOutStateMachine {
+/** The state machine, and what must exist before the first run: its role's policy and the bucket's policy. */
+export interface FanOut {
   stateMachine: aws.sfn.StateMachine;
-  policy: aws.iam.RolePolicy;
+  firstRunNeeds: pulumi.Resource[];
 }
 
-export function createStateMachine(name: string, args: FanOutArgs, bucket: aws.s3.Bucket, parent: pulumi.Resource): FanOutStateMachine {
+export function createFanOut(name: string, args: FanOutArgs, runs: RunsBucket, parent: pulumi.Resource): FanOut {
+  const { bucket } = runs;
   const role = serviceRole(`${name}-state-machine-role`, {
     service: "states.amazonaws.com",
     sourceAccount: args.scope.accountId,
@@ -115,5 +107,12 @@ export function createStateMachine(name: string, args: FanOutArgs, bucket: aws.s
     ),
   }, { parent });
 
-  return { stateMachine, policy };
+  // Named `-tls-only` while TLS was all it enforced: the alias keeps the resource (no gap without a policy).
+  const bucketPolicy = new aws.s3.BucketPolicy(`${name}-runs-policy`, {
+    bucket: bucket.id,
+    policy: pulumi.all([bucket.arn, args.functionRoleArn, role.arn]).apply(([bucketArn, functionRoleArn, stateMachineRoleArn]) =>
+      runsBucketPolicyDocument({ bucketArn, functionRoleArn, stateMachineRoleArn })),
+  }, { parent, dependsOn: [runs.publicAccess], aliases: [{ name: `${name}-runs-tls-only` }] });
+
+  return { stateMachine, firstRunNeeds: [policy, bucketPolicy] };
 }

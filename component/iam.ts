@@ -103,13 +103,15 @@ const RUNS_OBJECTS = `${RUNS_PREFIX}/*`;
 const RESULTS_OBJECTS = `${RESULTS_PREFIX}/*`;
 
 /**
- * Fan-out mode: writes and reads a run's items, context and batch reports, and reads the Map's results, in its own
- * bucket only. No ListBucket: every key it reads, it was given.
+ * Fan-out mode: writes and reads a run's stored run, items, reports and deletion records, and reads the Map's
+ * results, in its own bucket only. ListBucket only under the runs prefix: the aggregate step lists what the attempts
+ * of the run's batches deleted, a worker whether the run was already aggregated.
  */
 export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
   fanOutBucketArn
     ? [
       { Sid: "ReadWriteOwnRuns", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${fanOutBucketArn}/${RUNS_OBJECTS}` },
+      { Sid: "ListOwnRuns", Effect: "Allow", Action: "s3:ListBucket", Resource: fanOutBucketArn, Condition: { StringLike: { "s3:prefix": RUNS_OBJECTS } } },
       { Sid: "ReadOwnMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: `${fanOutBucketArn}/${RESULTS_OBJECTS}` },
     ]
     : [];

@@ -52,7 +52,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       expect(rec.resources.filter((r) => r.type !== T.component).map((r) => r.name).sort()).to.deep.equal([
         "fan-duration", "fan-errors", "fan-executions-failed", "fan-executions-timed-out", "fan-failures", "fan-function",
         "fan-invoke-config", "fan-logs", "fan-missed-run", "fan-policy", "fan-pull-time-exclusion", "fan-role",
-        "fan-runs", "fan-runs-encryption", "fan-runs-lifecycle", "fan-runs-public-access", "fan-runs-tls-only",
+        "fan-runs", "fan-runs-encryption", "fan-runs-lifecycle", "fan-runs-policy", "fan-runs-public-access",
         "fan-schedule", "fan-schedule-policy", "fan-schedule-role", "fan-state-machine", "fan-state-machine-policy",
         "fan-state-machine-role", "fan-throttles",
       ]);
@@ -77,14 +77,18 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
   });
 
   describe("the function", () => {
-    it("runs the fan-out bundle, as many at once as the Map (its reserved concurrency), with the bucket in its environment", async () => {
+    it("runs the fan-out bundle, as many at once as the Map (its reserved concurrency), with the bucket and the run's time limit in its environment", async () => {
       const { rec } = await deploy("fn", { fanOutConcurrency: 7, concurrency: 4 });
       const fn = rec.one(T.fn);
       expect(fn.inputs.reservedConcurrentExecutions).to.equal(7);
       expect(definitionOf(rec).States.Clean.MaxConcurrency).to.equal(7);
       const variables = fn.inputs.environment.variables;
-      expect(Object.keys(variables).sort()).to.deep.equal(["ECR_CLEANUP_CONCURRENCY", "ECR_CLEANUP_CONFIG", "ECR_CLEANUP_DRY_RUN", "ECR_CLEANUP_FANOUT_BUCKET"]);
+      expect(Object.keys(variables).sort()).to.deep.equal([
+        "ECR_CLEANUP_CONCURRENCY", "ECR_CLEANUP_CONFIG", "ECR_CLEANUP_DRY_RUN", "ECR_CLEANUP_FANOUT_BUCKET", "ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS",
+      ]);
       expect(variables).to.include({ ECR_CLEANUP_CONCURRENCY: "4", ECR_CLEANUP_FANOUT_BUCKET: rec.one(T.bucket).state.bucket });
+      // The state machine's TimeoutSeconds: a worker refuses a stored run older than that.
+      expect(variables.ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS).to.equal(String(definitionOf(rec).TimeoutSeconds));
       const code = (await archiveFiles(fn.inputs.code))["index.js"];
       expect(code).to.include("runs in fan-out mode");
       // The S3 client is in the fan-out bundle; the single-function bundle does without it, and the cursor's SSM client.
@@ -209,14 +213,20 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       ]);
     });
 
-    it("the function's role gets S3 only on its own bucket's objects, only in fan-out mode, and no cursor", async () => {
+    it("the function's role gets S3 only on its own bucket's objects, and a listing of its runs only, only in fan-out mode, and no cursor", async () => {
       const { rec } = await deploy("fnrole");
       const bucketArn = rec.one(T.bucket).state.arn;
       const all = grants(rec.named("fnrole-policy"));
       expect(all.filter(([action]) => action.startsWith("s3:"))).to.deep.equal([
         ["s3:GetObject", `${bucketArn}/results/*`],
         ["s3:GetObject", `${bucketArn}/runs/*`],
+        ["s3:ListBucket", bucketArn],
         ["s3:PutObject", `${bucketArn}/runs/*`],
+      ]);
+      expect(statements(rec.named("fnrole-policy")).filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")))).to.deep.equal([
+        { Sid: "ReadWriteOwnRuns", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucketArn}/runs/*` },
+        { Sid: "ListOwnRuns", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": "runs/*" } } },
+        { Sid: "ReadOwnMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/results/*` },
       ]);
       expect(all.filter(([action]) => action.startsWith("ssm:") || action.startsWith("states:"))).to.deep.equal([]);
     });
@@ -230,7 +240,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
   });
 
   describe("the bucket", () => {
-    it("named after the component, encrypted, private, TLS only, its objects expiring after a few days", async () => {
+    it("named after the component, encrypted, private, its objects expiring after a few days", async () => {
       const { rec } = await deploy("Ecr_Retention");
       const bucket = rec.one(T.bucket);
       expect(bucket.inputs).to.deep.include({ bucketPrefix: "ecr-retention-runs-", forceDestroy: true });
@@ -244,14 +254,39 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         rules: [{ id: "expire-run-objects", status: "Enabled", filter: {}, expiration: { days: RUN_OBJECTS_EXPIRE_DAYS }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
       });
       expect(RUN_OBJECTS_EXPIRE_DAYS).to.be.within(1, 14);
-      expect(statements(rec.one(T.bucketPolicy))).to.deep.equal([{
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucket.state.arn, `${bucket.state.arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      }]);
+    });
+
+    it("its policy: TLS only; runs written by the function's role only, results by the state machine's role only, nothing else by anyone", async () => {
+      const { rec } = await deploy("pol");
+      const bucketArn = rec.one(T.bucket).state.arn;
+      const functionRole = rec.named("pol-role").state.arn;
+      const machineRole = rec.named("pol-state-machine-role").state.arn;
+      const policy = rec.one(T.bucketPolicy);
+      expect(policy.name).to.equal("pol-runs-policy");
+      expect(policy.inputs.bucket).to.equal(rec.one(T.bucket).state.name + "-id");
+      const writes = ["s3:AbortMultipartUpload", "s3:Delete*", "s3:Put*", "s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags", "s3:RestoreObject"];
+      const denyWrites = (Sid: string, Resource: string, allowed: string | string[]) =>
+        ({ Sid, Effect: "Deny", Principal: "*", Action: writes, Resource, Condition: { ArnNotEquals: { "aws:PrincipalArn": allowed } } });
+      expect(JSON.parse(policy.inputs.policy)).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+          denyWrites("DenyRunWritesButByTheFunction", `${bucketArn}/runs/*`, functionRole),
+          denyWrites("DenyResultWritesButByTheStateMachine", `${bucketArn}/results/*`, machineRole),
+          denyWrites("DenyWritesButByTheTwoRoles", `${bucketArn}/*`, [functionRole, machineRole]),
+        ],
+      });
+      // Roles, not sessions: aws:PrincipalArn is the role's ARN for every session of it.
+      expect(functionRole).to.match(/^arn:aws:iam::\d{12}:role\//);
+      // The write denies name objects only (`s3:Put*` on the bucket's own ARN would deny PutBucketPolicy): the account keeps managing the bucket.
+      for (const statement of statements(policy).slice(1)) expect(statement.Resource, statement.Sid).to.match(/\/\*$/);
     });
 
     it("a bucket prefix S3 accepts, whatever the component's name", () => {

@@ -1,149 +1,21 @@
 /**
- * Fan-out mode end to end, in-process: the state machine's definition (as the component deploys it, under Pulumi's
- * mocks) drives the fan-out handler the way Step Functions would (tests/support/asl.ts): Prepare, the Distributed Map
- * over the items in S3 in batches, its ResultWriter, then Aggregate. ECR, ECS and Lambda are the project's emulator;
- * S3 is moto, through the real SDK. The aggregated report must equal a single-function run's on the same registry.
+ * Fan-out mode end to end, in-process (tests/support/fanout-harness.ts): the aggregated report must equal a
+ * single-function run's on the same registry, batches retried after they deleted included.
  */
 import { expect } from "chai";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import type { EcrCleanupPolicyArgs, RetentionPolicyArgs } from "../component";
-import type { AwsClients } from "../runtime/ecr/client";
-import type { RunReport } from "../runtime/engine/report";
-import { aggregateRun, readOutcomes, StoredContext } from "../runtime/fanout/aggregate";
-import { createFanOutHandler } from "../runtime/fanout/handler";
 import type { FanOutItem } from "../runtime/fanout/items";
 import { runKeys } from "../runtime/fanout/keys";
-import { JsonStore, s3Store } from "../runtime/fanout/storage";
-import { CURSOR_PARAMETER_ENV } from "../runtime/lambda/config";
-import { createHandler, HandlerResult } from "../runtime/lambda/handler";
-import { EcrEmulator, startEcrEmulator } from "./emulator/server";
-import { AslSimulator } from "./support/asl";
-import { captureLog, destroyAll, emulatorClients, lambdaContext, s3ClientFor } from "./support/in-process";
-import { deployedFunction, Deployment, scheduledEvent } from "./support/lambda-invoke";
-import { motoForSuite } from "./support/moto-suite";
+import type { StoredRun } from "../runtime/fanout/storedRun";
+import { BatchInvoker, CLOCK, fanOutHarness, fullReport, GOVERNED, repositoryLines, survivors } from "./support/fanout-harness";
+import { lambdaContext } from "./support/in-process";
 
-const DAY = 86_400_000;
-const CLOCK = new Date("2030-01-10T12:00:00Z");
-const SCHEDULED = "2030-01-10T03:00:00Z";
-const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
-const ago = (days: number) => new Date(Date.parse(SCHEDULED) - days * DAY);
-
-const POLICIES: RetentionPolicyArgs[] = [
-  { name: "flush", repositories: ["app-*"], significantTags: ["*"], protectedPeriod: "3d", protectedCount: 2 },
-  { name: "releases", repositories: ["svc/*", "svc/missing"], significantTags: ["prod"], protectedPeriod: "2d", protectedCount: 1 },
-  { name: "capped", repositories: ["cap-x"], significantTags: ["*"], protectedPeriod: "0s", protectedCount: 0, maxDeletions: 1 },
-];
-
-/** The same registry, image for image (the emulator's digests are deterministic): seven governed repositories, one not. */
-function seed(emulator: EcrEmulator): { inUse: string } {
-  const registry = emulator.registry;
-  for (const name of ["app-a", "app-b", "app-c", "svc/api", "svc/web", "cap-x", "other"]) registry.createRepository(name);
-  for (const name of ["app-a", "app-c", "other"]) for (let d = 10; d >= 1; d--) registry.putImage(name, { pushedAt: ago(d) });
-  let inUse = "";
-  for (let d = 8; d >= 1; d--) {
-    const digest = registry.putImage("app-b", { pushedAt: ago(d) }).digest;
-    if (d === 7) inUse = digest;
-  }
-  for (const name of ["svc/api", "svc/web"]) {
-    for (let d = 12; d >= 1; d--) registry.putImage(name, { pushedAt: ago(d), tags: d === 5 ? ["prod"] : [] });
-  }
-  // An image index with two platform images, old enough to go as a unit.
-  const amd = registry.putImage("svc/web", { pushedAt: ago(20) }).digest;
-  const arm = registry.putImage("svc/web", { pushedAt: ago(20) }).digest;
-  registry.putImage("svc/web", { pushedAt: ago(20), children: [amd, arm] });
-  for (let d = 3; d >= 1; d--) registry.putImage("cap-x", { pushedAt: ago(d) });
-  // A RUNNING task runs an old untagged image of app-b, by digest.
-  emulator.ecs.createCluster("prod");
-  const definition = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: `${REGISTRY}/app-b@${inUse}` }]);
-  emulator.ecs.runTask("prod", { taskDefinitionArn: definition, containers: [{ name: "web", image: `${REGISTRY}/app-b@${inUse}`, imageDigest: inUse }] });
-  return { inUse };
-}
-
-const GOVERNED = ["app-a", "app-b", "app-c", "cap-x", "svc/api", "svc/web"];
+const runLines = (lines: any[]) => lines.filter((l) => l.type !== "repository" && l.type !== "delete-call" && !l._aws);
+const metrics = (lines: any[]) => lines.filter((l) => l._aws).map(({ _aws, ...values }) => ({ ...values, metrics: _aws.CloudWatchMetrics }));
+const withoutLineFields = ({ type, dryRun, now, ...report }: any) => report;
+const imageCount = (emulator: { registry: { images(name: string): unknown[] } }) => GOVERNED.reduce((n, name) => n + emulator.registry.images(name).length, 0);
 
 describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)", function () {
-  const aws = motoForSuite();
-  let s3: S3Client;
-  const emulators: EcrEmulator[] = [];
-  const clientSets: AwsClients[] = [];
-
-  before(() => {
-    s3 = s3ClientFor(aws.moto.endpoint);
-  });
-  after(() => s3?.destroy());
-  afterEach(async () => {
-    for (const clients of clientSets.splice(0)) destroyAll(Object.values(clients));
-    for (const emulator of emulators.splice(0)) await emulator.stop();
-  });
-
-  async function registry(): Promise<{ emulator: EcrEmulator; clients: AwsClients; inUse: string }> {
-    const emulator = await startEcrEmulator({ clock: () => ago(30) });
-    emulators.push(emulator);
-    const clients = emulatorClients(emulator.endpoint);
-    clientSets.push(clients);
-    return { emulator, clients, ...seed(emulator) };
-  }
-
-  const survivors = (emulator: EcrEmulator) =>
-    Object.fromEntries(GOVERNED.map((name) => [name, emulator.registry.images(name).map((i) => i.digest).sort()]));
-
-  interface FanOutRun {
-    result: HandlerResult;
-    lines: any[];
-    simulator: AslSimulator;
-    store: JsonStore;
-    deployment: Deployment;
-    /** The execution's name: the run's folder in the bucket. */
-    run: string;
-  }
-
-  let runs = 0;
-  /**
-   * Deploys fan-out mode under mocks, creates its bucket in moto, and runs one execution of its state machine.
-   * `failBatch` makes the function fail on that batch (0-based), as a crashed or timed-out invocation would.
-   */
-  async function fanOutRun(clients: AwsClients, args: Partial<EcrCleanupPolicyArgs>, options: { running?: number; failBatch?: number } = {}): Promise<FanOutRun> {
-    const name = `fan${++runs}`;
-    const deployment = await deployedFunction(name, { policies: POLICIES, fanOut: true, fanOutBatchSize: 2, ...args });
-    const { bucket, definition, stateMachineArn } = deployment.fanOut!;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const store = s3Store(s3, bucket);
-    const handler = createFanOutHandler({ env: () => deployment.environment, clients: () => clients, s3: () => s3, clock: () => CLOCK });
-    let batch = 0;
-    const simulator = new AslSimulator(definition, {
-      store,
-      running: () => Array.from({ length: options.running ?? 1 }, (_, i) => ({ ExecutionArn: `execution-${i}` })),
-      invoke: async (functionArn, payload) => {
-        expect(functionArn).to.equal(deployment.functionArn);
-        if (payload.Items && batch++ === options.failBatch) throw Object.assign(new Error("Task timed out after 900.00 seconds"), { name: "Lambda.Unknown" });
-        return handler(payload, lambdaContext());
-      },
-    }, { Execution: { Name: `run-${runs}`, Input: scheduledEvent(deployment.scheduleInput, SCHEDULED) }, StateMachine: { Id: stateMachineArn } });
-    const { result, lines } = await captureLog(() => simulator.run());
-    return { result, lines, simulator, store, deployment, run: `run-${runs}` };
-  }
-
-  /** The single-function handler on the same policies (without the cursor, which only orders the repositories). */
-  async function singleRun(clients: AwsClients, args: Partial<EcrCleanupPolicyArgs>): Promise<{ result: HandlerResult; lines: any[] }> {
-    const deployment = await deployedFunction(`single${++runs}`, { policies: POLICIES, ...args });
-    const env = { ...deployment.environment };
-    delete env[CURSOR_PARAMETER_ENV];
-    const handler = createHandler({ env: () => env, clients: () => clients, ssm: () => { throw new Error("no cursor here"); }, clock: () => CLOCK });
-    return captureLog(() => handler(scheduledEvent(deployment.scheduleInput, SCHEDULED), lambdaContext()));
-  }
-
-  /** The run's full report, from what the steps left in S3 (the aggregate step itself keeps no deletion lines). */
-  async function fullReport(run: FanOutRun): Promise<RunReport> {
-    const stored = await run.store.get<StoredContext>(runKeys(run.run).context);
-    const results = run.simulator.record.invocations.at(-1)!.payload.results;
-    return aggregateRun(stored, await readOutcomes(run.store, results));
-  }
-
-  const repositoryLines = (lines: any[]) =>
-    lines.filter((l) => l.type === "repository").sort((a, b) => GOVERNED.indexOf(a.repository) - GOVERNED.indexOf(b.repository));
-  const runLines = (lines: any[]) => lines.filter((l) => l.type !== "repository" && !l._aws);
-  const metrics = (lines: any[]) => lines.filter((l) => l._aws).map(({ _aws, ...values }) => ({ ...values, metrics: _aws.CloudWatchMetrics }));
-  const withoutLineFields = ({ type, dryRun, now, ...report }: any) => report;
+  const { registry, fanOutRun, singleRun } = fanOutHarness();
 
   it("a dry run: the aggregated report equals a single-function run's (same deletions, same summary, same log lines)", async () => {
     const { clients, emulator } = await registry();
@@ -172,17 +44,20 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
   });
 
-  it("the inventory is taken once, by the prepare step; each item carries its repository's slice to the workers", async () => {
+  it("the prepare step takes the inventory once and stores it with the run; the items name only the run, a position and a repository", async () => {
     const { clients, emulator, inUse } = await registry();
     const fanOut = await fanOutRun(clients, {});
     expect(emulator.calls.ListClusters).to.equal(1);
     expect(emulator.calls.ListFunctions).to.equal(1);
     expect(emulator.calls.DescribeRepositories).to.equal(1);
     const items = await fanOut.store.get<FanOutItem[]>(runKeys(fanOut.run).items);
-    expect(items.map((i) => i.repository)).to.deep.equal(GOVERNED);
-    for (const item of items) expect(item).to.include({ run: fanOut.run, now: "2030-01-10T03:00:00.000Z", inUseUnreadable: false });
-    expect(items.find((i) => i.repository === "app-b")!.inUse.digests).to.deep.equal([[inUse, "in-use:ecs-task"]]);
-    expect(items.filter((i) => i.repository !== "app-b").every((i) => !i.inUse.digests.length && !i.inUse.tags.length)).to.equal(true);
+    expect(items).to.deep.equal(GOVERNED.map((repository, index) => ({ run: fanOut.run, index, repository })));
+    const stored = await fanOut.store.get<StoredRun>(runKeys(fanOut.run).stored);
+    expect(stored).to.deep.include({
+      version: 1, run: fanOut.run, storedAt: CLOCK.toISOString(), now: "2030-01-10T03:00:00.000Z", apply: false, governed: GOVERNED, notGoverned: ["other"],
+    });
+    expect(stored.configFingerprint).to.match(/^[0-9a-f]{64}$/);
+    expect(stored.inUse).to.deep.equal({ byRepository: [["app-b", { digests: [[inUse, "in-use:ecs-task"]], tags: [] }]], unreadable: [] });
     // The states' payloads stay small: keys, not lists.
     for (const { payload } of fanOut.simulator.record.invocations) expect(Buffer.byteLength(JSON.stringify(payload))).to.be.below(256 * 1024);
   });
@@ -201,20 +76,23 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     expect(repositoryLines(fanOut.lines)).to.deep.equal(repositoryLines(single.lines));
   });
 
-  it("an in-use source that cannot be read: every worker knows, and nothing is deleted", async () => {
+  it("an in-use source that cannot be read: the stored run says which, every worker reads it, and nothing is deleted", async () => {
     const { clients, emulator } = await registry();
     emulator.failNext("ListClusters", 10, "server-error");
     const fanOut = await fanOutRun(clients, { dryRun: false });
     expect(fanOut.result.summary.deleted).to.equal(0);
     expect(fanOut.result.errors.map((e: { kind: string }) => e.kind)).to.include("in-use-unreadable");
     expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
-    const items = await fanOut.store.get<FanOutItem[]>(runKeys(fanOut.run).items);
-    expect(items.every((i) => i.inUseUnreadable)).to.equal(true);
+    const stored = await fanOut.store.get<StoredRun>(runKeys(fanOut.run).stored);
+    expect(stored.inUse.unreadable.map((u) => u.source)).to.deep.equal(["ecs"]);
+    expect(fanOut.result.summary.keptBySafety["in-use-unknown"]).to.be.greaterThan(20);
   });
 
   it("a batch that fails is reported as an error naming its repositories, which count as not reached; the others are cleaned", async () => {
     const { clients } = await registry();
-    const fanOut = await fanOutRun(clients, {}, { failBatch: 1 });
+    const fanOut = await fanOutRun(clients, {}, {
+      invokeBatch: (payload, batch, invoke) => (batch === 1 ? Promise.reject(Object.assign(new Error("Task timed out after 900.00 seconds"), { name: "Lambda.Unknown" })) : invoke(payload)),
+    });
     expect(fanOut.simulator.record.states).to.deep.equal(["FindRunningExecutions", "AnotherRunIsGoing", "Prepare", "Clean", "Aggregate"]);
     expect(fanOut.result.notReached).to.deep.equal(["app-c", "cap-x"]);
     expect(fanOut.result.summary).to.include({ repositories: 4, repositoriesNotReached: 2 });
@@ -229,5 +107,70 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     expect(fanOut.simulator.record.states).to.deep.equal(["FindRunningExecutions", "AnotherRunIsGoing", "SkipOverlappingRun"]);
     expect(fanOut.simulator.record.invocations).to.deep.equal([]);
     expect(emulator.calls.DescribeRepositories ?? 0).to.equal(0);
+  });
+
+  describe("a batch retried after it deleted images: the aggregate counts every attempt's deletions", () => {
+    const lambdaError = (message: string) => Object.assign(new Error(message), { name: "Lambda.ServiceException" });
+    /** Runs the first batch twice, as Step Functions' Retry of a Lambda error would, the first attempt ending as `firstAttempt` says. */
+    const retryFirstBatch = (firstAttempt: (payload: any, invoke: Parameters<BatchInvoker>[2]) => Promise<unknown>): BatchInvoker =>
+      async (payload, batch, invoke) => {
+        if (batch !== 0) return invoke(payload);
+        await firstAttempt(payload, invoke).then(
+          () => expect.fail("the first attempt must end in an error"),
+          (err) => expect(err.name).to.be.oneOf(["Lambda.ServiceException", "Sandbox.Crashed"]),
+        );
+        return invoke(payload);
+      };
+    /** Dies in the middle of the batch: after app-a's delete call, the next repository's start throws (a crash). */
+    const dyingAfterFirstDelete = (emulator: any) => lambdaContext(() => {
+      if ((emulator.calls.BatchDeleteImage ?? 0) > 0) throw Object.assign(new Error("the runtime exited"), { name: "Sandbox.Crashed" });
+      return 900_000;
+    });
+    const cases: [string, (emulator: any) => BatchInvoker][] = [
+      ["the first attempt dies after deleting in its first repository", (emulator) => retryFirstBatch((payload, invoke) => invoke(payload, dyingAfterFirstDelete(emulator)))],
+      // Finishes, but Step Functions never gets the response and invokes again.
+      ["the first attempt finishes but its response is lost", () => retryFirstBatch(async (payload, invoke) => {
+        await invoke(payload);
+        throw lambdaError("the response was lost");
+      })],
+    ];
+    for (const [what, invoker] of cases) {
+      it(`${what}: the summary's deleted equals the images gone from the registry, as in a single-function run`, async () => {
+        const a = await registry();
+        const b = await registry();
+        const before = imageCount(a.emulator);
+        // One repository at a time, so the first attempt stops between app-a and app-b.
+        const fanOut = await fanOutRun(a.clients, { dryRun: false, concurrency: 1 }, { invokeBatch: invoker(a.emulator) });
+        const single = await singleRun(b.clients, { dryRun: false, concurrency: 1 });
+
+        const gone = before - imageCount(a.emulator);
+        expect(gone).to.be.greaterThan(20);
+        expect(fanOut.result.summary.deleted).to.equal(gone);
+        expect(fanOut.result).to.deep.equal(single.result);
+        expect(survivors(a.emulator)).to.deep.equal(survivors(b.emulator));
+        expect(a.emulator.registry.images("app-b").map((i) => i.digest)).to.include(a.inUse);
+        // The report lists every image the run deleted, with its line.
+        const report = await fullReport(fanOut);
+        const deleted = report.repositories.flatMap((r) => r.images.filter((line) => line.outcome === "deleted").map((line) => line.digest)).sort();
+        const single_ = repositoryLines(single.lines).flatMap((r) => r.images.filter((line: any) => line.outcome === "deleted").map((line: any) => line.digest)).sort();
+        expect(deleted).to.deep.equal(single_);
+      });
+    }
+
+    it("a batch whose only attempt dies after deleting: the batch is a failure, and what it deleted is still counted and listed", async () => {
+      const a = await registry();
+      const before = imageCount(a.emulator);
+      const fanOut = await fanOutRun(a.clients, { dryRun: false, concurrency: 1 }, {
+        invokeBatch: (payload, batch, invoke) => invoke(payload, batch === 0 ? dyingAfterFirstDelete(a.emulator) : undefined),
+      });
+      const gone = before - imageCount(a.emulator);
+      expect(fanOut.result.summary.deleted).to.equal(gone);
+      expect(fanOut.result.notReached).to.deep.equal(["app-a", "app-b"]);
+      expect(fanOut.result.errors.map((e) => e.code)).to.include("Sandbox.Crashed");
+      expect(fanOut.result.warnings).to.include("app-a: an attempt of its batch deleted images before it stopped; the repository was not cleaned to the end (it is listed as not reached)");
+      const appA = (await fullReport(fanOut)).repositories.find((r) => r.repository === "app-a")!;
+      expect(appA.deleted).to.be.greaterThan(0).and.equal(10 - a.emulator.registry.images("app-a").length);
+      expect(appA.images.filter((line) => line.outcome === "deleted")).to.have.length(appA.deleted);
+    });
   });
 });

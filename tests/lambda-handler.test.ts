@@ -1,12 +1,15 @@
 /** The Lambda handler's parts, without AWS: its event, its configuration, its log lines and its metrics. */
 import { expect } from "chai";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import type { AwsClients } from "../runtime/ecr/client";
 import type { RepositoryReport, RunReport, Summary } from "../runtime/engine/report";
 import { ConfigError } from "../runtime/config/errors";
 import { configFromEnvironment } from "../runtime/lambda/config";
 import { runTimeOf, SCHEDULE_INPUT } from "../runtime/lambda/event";
-import { handler } from "../runtime/lambda/handler";
+import { createHandler, handler } from "../runtime/lambda/handler";
 import { MAX_LINE_BYTES, repositoryLines, runLines } from "../runtime/lambda/log";
 import { emfLines } from "../runtime/lambda/metrics";
+import { captureLog, lambdaContext } from "./support/in-process";
 
 const CLOCK = new Date("2030-06-01T12:00:00.000Z");
 const POLICIES = '{"policies":[{"name":"flush","significant_tags":"*","protected_period":"7d","protected_count":3}]}';
@@ -65,6 +68,49 @@ describe("Lambda handler", () => {
         expect(run.warning).to.match(/not an ISO-8601 date-time/);
       }
     });
+
+    it("an impossible calendar date or time is not a time (Date would roll it over), so the clock is used", () => {
+      for (const bad of ["2026-02-30T00:00:00Z", "2025-02-29T12:00:00Z", "2026-04-31T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:60Z", "2026-01-01T00:00:00+24:00"]) {
+        const run = runTimeOf({ scheduledTime: bad }, CLOCK);
+        expect(run, bad).to.include({ now: CLOCK, source: "clock" });
+        expect(run.warning, bad).to.match(/not an ISO-8601 date-time/);
+      }
+      expect(runTimeOf({ scheduledTime: "2024-02-29T23:59:59.5+01:00" }, CLOCK)).to.deep.equal({ now: new Date("2024-02-29T22:59:59.500Z"), source: "scheduledTime" });
+    });
+  });
+
+  describe("never throws on a validated configuration, whatever the event", () => {
+    // A registry with no repositories: the run itself is empty, so only the event's handling is under test.
+    const emptyRegistry = Object.assign(new ECRClient({ region: "us-east-1" }), { send: async () => ({ repositories: [] }) });
+    const run = createHandler({
+      env: () => ({ ECR_CLEANUP_CONFIG: POLICIES }),
+      clients: () => ({ ecr: emptyRegistry }) as unknown as AwsClients,
+      ssm: () => { throw new Error("no cursor in this test"); },
+      clock: () => CLOCK,
+    });
+    const cases: [string, unknown, RegExp | undefined][] = [
+      ["null", null, undefined],
+      ["a string", "run now", undefined],
+      ["an array", [{ scheduledTime: "2030-06-01T03:00:00Z" }], undefined],
+      ["a number for scheduledTime", { scheduledTime: 5 }, /scheduledTime 5 is not an ISO-8601 date-time/],
+      ["an impossible date (Date rolls it over to March)", { scheduledTime: "2026-02-30T00:00:00Z" }, /scheduledTime "2026-02-30T00:00:00Z" is not an ISO-8601 date-time/],
+      ["a huge object", { scheduledTime: "9".repeat(1_000_000), padding: Array.from({ length: 10_000 }, (_, i) => ({ i })) }, /not an ISO-8601 date-time/],
+      ["a fan-out batch sent to the single function", { phase: "clean", Items: [{ run: "r", index: 0, repository: "app", now: "2031-01-01T00:00:00Z", inUse: { digests: [], tags: [] } }], BatchInput: { phase: "clean" } }, undefined],
+    ];
+    for (const [what, event, warning] of cases) {
+      it(`${what}: runs at the clock${warning ? ", with a warning" : ""}`, async () => {
+        const { result } = await captureLog(() => run(event, lambdaContext()));
+        expect(result.now).to.equal(CLOCK.toISOString());
+        expect(result.errors).to.deep.equal([]);
+        if (warning) {
+          expect(result.warnings).to.have.length(1);
+          expect(result.warnings[0]).to.match(warning);
+          expect(result.warnings[0].length, "the warning echoes a bounded part of the value").to.be.below(300);
+        } else {
+          expect(result.warnings).to.deep.equal([]);
+        }
+      });
+    }
   });
 
   describe("its configuration (the environment only)", () => {

@@ -1,26 +1,20 @@
 /**
- * The aggregate step of fan-out mode: the run's report from what the prepare step stored (the run's context) and
- * what the Map's ResultWriter wrote (which batches succeeded, each pointing at its report, and which failed), put
- * together with the engine's assembleReport, so that it reads like a single-function run's report.
+ * The aggregate step of fan-out mode: the run's report from what the prepare step stored (the stored run) and what
+ * the Map's ResultWriter wrote (which batches succeeded, each pointing at its attempt's report, and which failed),
+ * with what earlier attempts of a batch deleted added (runtime/fanout/earlierAttempts.ts), put together with the
+ * engine's assembleReport, so that it reads like a single-function run's report.
  */
 import type { RepositoryReport, RunError, RunReport } from "../engine/report";
 import { assembleReport } from "../engine/run";
+import { emptyReport, readEarlierDeletions, withEarlierDeletions } from "./earlierAttempts";
 import type { FanOutItem } from "./items";
+import { isAttemptId, RESULTS_PREFIX, runKeys } from "./keys";
 import type { JsonStore } from "./storage";
+import type { StoredRun } from "./storedRun";
 
-/** What the prepare step stores for the aggregate step: the run's context, less the inventory (the items carry it). */
-export interface StoredContext {
-  now: string;
-  apply: boolean;
-  /** Governed repositories, sorted: the order of the run's report. */
-  governed: string[];
-  notGoverned: string[];
-  errors: RunError[];
-  warnings: string[];
-}
-
-/** What a worker stores for its batch. */
+/** What a worker's attempt stores for its batch. */
 export interface BatchReport {
+  attempt: string;
   repositories: RepositoryReport[];
   notReached: string[];
   warnings: string[];
@@ -29,6 +23,7 @@ export interface BatchReport {
 /** A worker's result, which the Map's ResultWriter records as the child execution's output. */
 export interface BatchResult {
   report: string;
+  attempt: string;
   repositories: number;
   notReached: number;
 }
@@ -61,7 +56,9 @@ export interface ChildExecution {
   Cause?: string;
 }
 
-export type BatchOutcome = { report: BatchReport } | { failed: { repositories: string[]; error: string; cause: string } };
+export type BatchOutcome =
+  | { report: Omit<BatchReport, "attempt"> }
+  | { failed: { repositories: string[]; error: string; cause: string } };
 
 /** The batch's repositories, from a child execution's input (`{"Items": [...], "BatchInput": {...}}`). */
 function repositoriesOf(execution: ChildExecution): string[] {
@@ -73,45 +70,85 @@ function repositoriesOf(execution: ChildExecution): string[] {
   }
 }
 
-/** Reads the ResultWriter's manifest and result files, and each succeeded batch's report. */
-export async function readOutcomes(
-  store: JsonStore,
-  details: ResultWriterDetails,
-  lean: (report: BatchReport) => BatchReport = (r) => r,
-): Promise<BatchOutcome[]> {
+/** Only the state machine's role may write under the results prefix (the bucket's policy): read nothing else as results. */
+function checkResultKey(key: unknown): string {
+  if (typeof key !== "string" || !key.startsWith(`${RESULTS_PREFIX}/`)) throw new Error(`the Map's results must be under ${RESULTS_PREFIX}/, not at ${JSON.stringify(key)}`);
+  return key;
+}
+
+function checkBatchResult(run: string, result: BatchResult): BatchResult {
+  if (!isAttemptId(result?.attempt) || result.report !== runKeys(run).report(result.attempt)) {
+    throw new Error(`a batch's result does not point at a report of run ${run}: ${JSON.stringify(result).slice(0, 200)}`);
+  }
+  return result;
+}
+
+/** Each child execution of the Map Run, from the ResultWriter's manifest and result files. */
+async function readExecutions(store: JsonStore, details: ResultWriterDetails): Promise<{ status: string; execution: ChildExecution }[]> {
   if (details?.Bucket !== store.bucket) throw new Error(`the Map's results are in bucket ${details?.Bucket}, not in this run's bucket ${store.bucket}`);
-  const manifest = await store.get<ResultManifest>(details.Key);
-  const outcomes: BatchOutcome[] = [];
+  const manifest = await store.get<ResultManifest>(checkResultKey(details.Key));
+  const executions: { status: string; execution: ChildExecution }[] = [];
   for (const [status, files] of Object.entries(manifest.ResultFiles ?? {})) {
     for (const file of files ?? []) {
-      for (const execution of await store.get<ChildExecution[]>(file.Key)) {
-        if (status === "SUCCEEDED") {
-          const result = JSON.parse(execution.Output ?? "{}") as BatchResult;
-          outcomes.push({ report: lean(await store.get<BatchReport>(result.report)) });
-        } else {
-          outcomes.push({ failed: { repositories: repositoriesOf(execution), error: execution.Error ?? status, cause: execution.Cause ?? "" } });
-        }
-      }
+      for (const execution of await store.get<ChildExecution[]>(checkResultKey(file.Key))) executions.push({ status, execution });
     }
   }
+  return executions;
+}
+
+/**
+ * Reads the Map's results, each succeeded batch's report with what earlier attempts deleted in its repositories, and
+ * for repositories only earlier attempts reached (their batch failed, or its last attempt stopped before them) a
+ * report of what those deleted (they stay listed as not reached).
+ */
+export async function readOutcomes(
+  store: JsonStore,
+  run: string,
+  details: ResultWriterDetails,
+  lean: (report: RepositoryReport) => RepositoryReport = (r) => r,
+): Promise<BatchOutcome[]> {
+  const executions = await readExecutions(store, details);
+  const results = executions.filter((e) => e.status === "SUCCEEDED").map((e) => checkBatchResult(run, JSON.parse(e.execution.Output ?? "{}") as BatchResult));
+  const earlier = await readEarlierDeletions(store, run, new Set(results.map((result) => result.attempt)));
+
+  const outcomes: BatchOutcome[] = [];
+  const merge = (report: RepositoryReport, warnings: string[]) => {
+    const deletions = earlier.get(report.repository);
+    earlier.delete(report.repository);
+    return lean(deletions ? withEarlierDeletions(report, deletions, warnings) : report);
+  };
+  for (const result of results) {
+    const report = await store.get<BatchReport>(result.report);
+    const warnings = [...report.warnings];
+    outcomes.push({ report: { repositories: report.repositories.map((r) => merge(r, warnings)), notReached: report.notReached, warnings } });
+  }
+  for (const { status, execution } of executions) {
+    if (status !== "SUCCEEDED") outcomes.push({ failed: { repositories: repositoriesOf(execution), error: execution.Error ?? status, cause: execution.Cause ?? "" } });
+  }
+  const warnings: string[] = [];
+  const unfinished = [...earlier.keys()].sort().map((repository) => {
+    warnings.push(`${repository}: an attempt of its batch deleted images before it stopped; the repository was not cleaned to the end (it is listed as not reached)`);
+    return merge(emptyReport(repository), warnings);
+  });
+  if (unfinished.length) outcomes.push({ report: { repositories: unfinished, notReached: [], warnings } });
   return outcomes;
 }
 
 /**
- * A batch report without its deletion lines (the workers logged them): the aggregate step needs only the counts and
- * the safety keeps to assemble the summary, and a registry's deletions may not fit in its memory.
+ * A repository report without its deletion lines (the workers logged them): the aggregate step needs only the counts
+ * and the safety keeps to assemble the summary, and a registry's deletions may not fit in its memory.
  */
-export function withoutDeletionLines(report: BatchReport): BatchReport {
-  return { ...report, repositories: report.repositories.map((r) => ({ ...r, images: r.images.filter((line) => line.keptBySafety) })) };
+export function withoutDeletionLines(report: RepositoryReport): RepositoryReport {
+  return { ...report, images: report.images.filter((line) => line.keptBySafety) };
 }
 
 /** The run's report: repositories and repositories not reached in the governed order, failed batches as errors. */
-export function aggregateRun(stored: StoredContext, outcomes: readonly BatchOutcome[]): RunReport {
+export function aggregateRun(stored: Pick<StoredRun, "now" | "apply" | "governed" | "notGoverned" | "errors" | "warnings">, outcomes: readonly BatchOutcome[]): RunReport {
   const order = new Map(stored.governed.map((name, i) => [name, i]));
   const position = (name: string) => order.get(name) ?? Number.MAX_SAFE_INTEGER;
   const repositories: RepositoryReport[] = [];
   const notReached: string[] = [];
-  const errors = [...stored.errors];
+  const errors: RunError[] = [...stored.errors];
   const warnings = [...stored.warnings];
   for (const outcome of outcomes) {
     if ("report" in outcome) {

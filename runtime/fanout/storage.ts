@@ -1,10 +1,12 @@
 /** Fan-out mode's objects as JSON in the component's bucket (keys in runtime/fanout/keys.ts). */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
 export interface JsonStore {
   readonly bucket: string;
   get<T>(key: string): Promise<T>;
   put(key: string, value: unknown): Promise<void>;
+  /** Every key that starts with `prefix`, in S3's (lexicographic) order. */
+  list(prefix: string): Promise<string[]>;
 }
 
 export function s3Store(s3: S3Client, bucket: string): JsonStore {
@@ -17,6 +19,16 @@ export function s3Store(s3: S3Client, bucket: string): JsonStore {
     },
     async put(key: string, value: unknown): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: "application/json" }));
+    },
+    async list(prefix: string): Promise<string[]> {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
     },
   };
 }

@@ -13,6 +13,8 @@ export const CONCURRENCY_ENV = "ECR_CLEANUP_CONCURRENCY";
 export const CURSOR_PARAMETER_ENV = "ECR_CLEANUP_CURSOR_PARAMETER";
 /** Fan-out mode: the bucket that carries the item list, the batches' reports and the Map's results. */
 export const FANOUT_BUCKET_ENV = "ECR_CLEANUP_FANOUT_BUCKET";
+/** Fan-out mode: the state machine's TimeoutSeconds; a worker refuses a stored run older than that. */
+export const RUN_TIME_LIMIT_ENV = "ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS";
 export const CONFIG_SOURCE = `environment variable ${CONFIG_ENV}`;
 /** The CLI's bounds for --concurrency. */
 export const MAX_CONCURRENCY = 256;

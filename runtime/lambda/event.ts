@@ -8,7 +8,9 @@ export const SCHEDULED_TIME_KEYWORD = "<aws.scheduler.scheduled-time>";
 export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: SCHEDULED_TIME_KEYWORD });
 
 /** A date-time with an explicit zone, as Scheduler writes it (`2022-03-22T18:59:43Z`). */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+/** At most this much of a rejected value is echoed in the warning, so an event cannot flood the log. */
+const ECHO_MAX = 80;
 
 export interface RunTime {
   now: Date;
@@ -18,19 +20,43 @@ export interface RunTime {
   warning?: string;
 }
 
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * The instant an ISO-8601 date-time names, or undefined. Its calendar fields are checked first: `new Date()` rolls
+ * `2026-02-30` over to March 2 and `T24:00` to the next day instead of refusing them.
+ */
+export function parseDateTime(text: string): Date | undefined {
+  const m = DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((f) => (f === undefined ? undefined : Number(f)));
+  const valid = month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysIn(year!, month!) &&
+    hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHours! <= 23 && offsetMinutes! <= 59;
+  if (!valid) return undefined;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+function echo(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > ECHO_MAX ? `${text.slice(0, ECHO_MAX)}…` : text;
+}
+
 /**
  * `now` for a run. A scheduledTime later than the clock is not used: a later `now` ages every image and so deletes
  * more, and the right to invoke the function must not be the right to choose what it deletes.
  */
 export function runTimeOf(event: unknown, clock: Date): RunTime {
-  if (!event || typeof event !== "object" || !("scheduledTime" in event)) return { now: clock, source: "clock" };
+  if (!event || typeof event !== "object" || Array.isArray(event) || !("scheduledTime" in event)) return { now: clock, source: "clock" };
   const value = (event as { scheduledTime: unknown }).scheduledTime;
-  const at = typeof value === "string" && DATE_TIME.test(value) ? new Date(value) : undefined;
-  if (!at || Number.isNaN(at.getTime())) {
-    return { now: clock, source: "clock", warning: `scheduledTime ${JSON.stringify(value)} is not an ISO-8601 date-time with a zone; using the clock` };
+  const at = typeof value === "string" ? parseDateTime(value) : undefined;
+  if (!at) {
+    return { now: clock, source: "clock", warning: `scheduledTime ${echo(value)} is not an ISO-8601 date-time with a zone (or names no real time); using the clock` };
   }
   if (at.getTime() > clock.getTime()) {
-    return { now: clock, source: "clock", warning: `scheduledTime ${value} is later than the clock (${clock.toISOString()}); using the clock` };
+    return { now: clock, source: "clock", warning: `scheduledTime ${echo(value)} is later than the clock (${clock.toISOString()}); using the clock` };
   }
   return { now: at, source: "scheduledTime" };
 }

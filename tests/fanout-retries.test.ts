@@ -1,0 +1,108 @@
+/**
+ * Retried batches, without AWS: what a worker's attempt records of its deletions (and what it does when a record
+ * cannot be written), and how the aggregate step adds earlier attempts' deletions to a repository's report.
+ */
+import { expect } from "chai";
+import type { ImageLine, RepositoryReport } from "../runtime/engine/report";
+import { DeletionRecorder } from "../runtime/fanout/deletionRecords";
+import { emptyReport, withEarlierDeletions } from "../runtime/fanout/earlierAttempts";
+import type { JsonStore } from "../runtime/fanout/storage";
+
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+const ATTEMPT = "0-123e4567-e89b-12d3-a456-426614174000";
+
+function line(n: number, outcome?: ImageLine["outcome"]): ImageLine {
+  return {
+    digest: digest(n), tags: [], pushedAt: "2030-01-01T00:00:00.000Z", sizeBytes: 100 * n, action: "delete", reason: "untagged-expired",
+    policies: [{ policy: "flush", verdict: "delete", reason: "untagged-expired" }], ...(outcome ? { outcome } : {}),
+  };
+}
+
+function report(deleted: number[]): RepositoryReport {
+  const images = deleted.map((n) => line(n, "deleted"));
+  const bytes = images.reduce((sum, l) => sum + l.sizeBytes, 0);
+  return { ...emptyReport("app"), policies: ["flush"], images, imagesScanned: 10, toDelete: deleted.length, deleted: deleted.length, bytesToFree: bytes, bytesFreed: bytes };
+}
+
+function memoryStore(failing: (key: string) => boolean = () => false): JsonStore & { objects: Map<string, unknown> } {
+  const objects = new Map<string, unknown>();
+  return {
+    bucket: "runs-bucket",
+    objects,
+    get: async <T>(key: string) => objects.get(key) as T,
+    put: async (key: string, value: unknown) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (failing(key)) throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
+      objects.set(key, value);
+    },
+    list: async (prefix: string) => [...objects.keys()].filter((key) => key.startsWith(prefix)).sort(),
+  };
+}
+
+describe("fan-out mode: retried batches", () => {
+  describe("a worker's deletion records", () => {
+    it("one object per delete call and per repository it deleted in, keyed by attempt; all written once settled() resolves", async () => {
+      const store = memoryStore();
+      const recorder = new DeletionRecorder(store, "run-1", ATTEMPT, new Map([["app", 3]]));
+      recorder.deleteCall({ repository: "app", deleted: [digest(1), digest(2)], failed: [] });
+      recorder.deleteCall({ repository: "app", deleted: [digest(3)], failed: [{ digest: digest(4), code: "ImageReferencedByManifestList" }] });
+      recorder.repositoryDone(report([1, 2, 3]));
+      recorder.repositoryDone(report([])); // nothing deleted: nothing to record
+      expect(store.objects.size, "the writes are asynchronous").to.equal(0);
+      expect(await recorder.settled()).to.deep.equal([]);
+      expect([...store.objects.keys()]).to.deep.equal([
+        `runs/run-1/deletions/${ATTEMPT}/call-000001.json`,
+        `runs/run-1/deletions/${ATTEMPT}/call-000002.json`,
+        `runs/run-1/deletions/${ATTEMPT}/repository-3.json`,
+      ]);
+      expect(store.objects.get(`runs/run-1/deletions/${ATTEMPT}/call-000002.json`)).to.deep.equal({
+        attempt: ATTEMPT, repository: "app", deleted: [digest(3)], failed: [{ digest: digest(4), code: "ImageReferencedByManifestList" }],
+      });
+      expect(store.objects.get(`runs/run-1/deletions/${ATTEMPT}/repository-3.json`)).to.deep.include({ repository: "app", bytesFreed: 600 });
+    });
+
+    it("a record that cannot be written is an error of its repository, never silent", async () => {
+      const recorder = new DeletionRecorder(memoryStore((key) => key.endsWith("call-000001.json")), "run-1", ATTEMPT, new Map([["app", 0]]));
+      recorder.deleteCall({ repository: "app", deleted: [digest(1)], failed: [] });
+      const errors = await recorder.settled();
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.include({ kind: "api-error", repository: "app", code: "AccessDenied" });
+      expect(errors[0].message).to.match(/^cannot record what this run deleted in s3:\/\/runs-bucket\/runs\/run-1\/deletions\/.*call-000001\.json \(Access Denied\)/);
+    });
+  });
+
+  describe("the aggregate step adds what earlier attempts deleted", () => {
+    it("an earlier attempt that finished the repository: its lines and bytes, counted as a single run counts them", () => {
+      const warnings: string[] = [];
+      const earlier = { digests: new Set([digest(1), digest(2)]), finished: [{ lines: [line(1, "deleted"), line(2, "deleted")], bytesFreed: 300 }] };
+      const merged = withEarlierDeletions(report([5]), earlier, warnings);
+      expect(merged).to.include({ deleted: 3, toDelete: 3, imagesScanned: 12, bytesFreed: 800, bytesToFree: 800 });
+      expect(merged.images.map((l) => l.digest)).to.deep.equal([digest(5), digest(1), digest(2)]);
+      expect(warnings).to.deep.equal([]);
+    });
+
+    it("an attempt that stopped in the middle of the repository: its digests counted, and named in a warning since their bytes are unknown", () => {
+      const warnings: string[] = [];
+      const merged = withEarlierDeletions(report([5]), { digests: new Set([digest(1), digest(2)]), finished: [] }, warnings);
+      expect(merged).to.include({ deleted: 3, bytesFreed: 500 });
+      expect(merged.images.map((l) => l.digest)).to.deep.equal([digest(5)]);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/^app: 2 image\(s\) deleted by an earlier attempt of its batch are counted in deleted; 2 of them are known by digest only/);
+      expect(warnings[0]).to.include(digest(1));
+    });
+
+    it("each image once, however many attempts deleted it; bytes it cannot split make bytesFreed a lower bound", () => {
+      const warnings: string[] = [];
+      const earlier = { digests: new Set([digest(1), digest(5)]), finished: [{ lines: [line(1, "deleted"), line(5, "deleted")], bytesFreed: 600 }] };
+      const merged = withEarlierDeletions(report([5]), earlier, warnings);
+      expect(merged).to.include({ deleted: 2, bytesFreed: 500 });
+      expect(merged.images.map((l) => l.digest)).to.deep.equal([digest(5), digest(1)]);
+      expect(warnings).to.deep.equal(["app: 1 image(s) deleted by an earlier attempt of its batch are counted in deleted; bytesFreed is a lower bound"]);
+    });
+
+    it("nothing new: the report unchanged", () => {
+      const original = report([1, 2]);
+      expect(withEarlierDeletions(original, { digests: new Set([digest(1)]), finished: [] }, [])).to.equal(original);
+    });
+  });
+});
