@@ -463,6 +463,58 @@ describe("ECR emulator", function () {
       expect(em.calls.BatchDeleteImage).to.equal(1);
     });
 
+    it("drops the connection after acting: the delete took effect, and the SDK's retry answers ImageNotFound", async () => {
+      const [a, b] = seed("app", 2);
+      const retrying = client({ maxAttempts: 2 });
+      em.failNext("BatchDeleteImage", 1, "drop-after-acting");
+      const out = await retrying.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: [{ imageDigest: a }] }));
+      // The answer the client reads is the retry's: the lost attempt had already deleted the image.
+      expect(out.$metadata.attempts).to.equal(2);
+      expect(out.imageIds).to.deep.equal([]);
+      expect(out.failures).to.deep.equal([{ imageId: { imageDigest: a }, failureCode: "ImageNotFound", failureReason: "Requested image not found" }]);
+      expect(em.registry.images("app").map((i) => i.digest)).to.deep.equal([b]);
+      expect(em.faults.removals.map((r) => r.removed)).to.deep.equal([[a], []]);
+      expect(em.faults.injectedCount("drop-after-acting", "BatchDeleteImage")).to.equal(1);
+      expect(em.faults.log.map((r) => r.outcome)).to.deep.equal(["drop-after-acting", "ok"]);
+      // Without a retry the caller sees only the network error.
+      em.failNext("BatchDeleteImage", 1, "drop-after-acting");
+      const err = await rejection(ecr.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: [{ imageDigest: b }] })));
+      expect(err.code).to.equal("ECONNRESET");
+      expect(em.registry.images("app")).to.deep.equal([]);
+    });
+
+    it("runs hooks before acting on a call whose answer is then lost", async () => {
+      const [a] = seed("app", 1);
+      em.beforeOperation("BatchDeleteImage", () => em.registry.tag("app", "rc", a), { once: true });
+      em.failNext("BatchDeleteImage", 1, "drop-after-acting");
+      await rejection(ecr.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: [{ imageTag: "rc" }] })));
+      expect(em.registry.images("app")).to.deep.equal([]);
+    });
+
+    it("leaves chosen digests out of BatchDeleteImage's response, deleting them or leaving them in place", async () => {
+      const [gone, stays, plain] = seed("app", 3);
+      em.leaveUnanswered("app", [gone], { deletes: true });
+      em.leaveUnanswered("app", [stays], { deletes: false });
+      const ids = [gone, stays, plain].map((imageDigest) => ({ imageDigest }));
+      const out = await ecr.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: ids }));
+      // Neither confirmed nor refused: only `plain` is in the answer.
+      expect(out.imageIds).to.deep.equal([{ imageDigest: plain }]);
+      expect(out.failures).to.deep.equal([]);
+      expect(em.registry.images("app").map((i) => i.digest)).to.deep.equal([stays]);
+      expect(em.faults.removals).to.deep.equal([{ region: "us-east-1", repository: "app", requested: [gone, stays, plain], removed: [gone, plain] }]);
+      // A refusal is left out too: the child of an index stays, and nothing says why.
+      const child = em.registry.putImage("app", { pushedAt: NOW });
+      em.registry.putImage("app", { pushedAt: NOW, children: [child.digest] });
+      em.leaveUnanswered("app", [child.digest], { deletes: true });
+      const refused = await ecr.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: [{ imageDigest: child.digest }] }));
+      expect([refused.imageIds, refused.failures]).to.deep.equal([[], []]);
+      expect(em.registry.image("app", child.digest)).to.not.equal(undefined);
+      em.reset();
+      expect(em.faults.removals).to.deep.equal([]);
+      const answered = await ecr.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: [{ imageDigest: stays }] }));
+      expect(answered.imageIds).to.deep.equal([{ imageDigest: stays }]);
+    });
+
     it("fails chosen digests in BatchDeleteImage and deletes the others", async () => {
       const [a, b] = seed("app", 2);
       em.failDigests("app", [a], "KmsError", "KMS key unavailable");

@@ -1,10 +1,35 @@
 /**
  * Fault injection and counters, changed at run time by tests: latency, token-bucket throttling, one-shot failures,
- * partial batch-delete failures and hooks run before an operation is served. Keyed by operation name, or '*' for all.
+ * partial batch-delete failures, batch-delete entries left out of the response, and hooks run before an operation
+ * is served. Keyed by operation name, or '*' for all.
  */
 import type { Json } from "./protocol";
 
-export type FaultKind = "throttle" | "server-error" | "drop-connection";
+/**
+ * - `throttle`, `server-error`: the service answers with ThrottlingException (400) or ServerException (500) and does
+ *   nothing.
+ * - `drop-connection`: the connection is reset before the service acts (nothing happened; the SDK retries).
+ * - `drop-after-acting`: the service runs the operation (hooks included) and changes its state, then the connection
+ *   is reset without an answer, as when a response is lost on the way back (a load balancer's idle timeout, a client
+ *   timeout). The SDK sees a network error and retries a call that already took effect: a retried BatchDeleteImage
+ *   then answers `ImageNotFound` for what the lost attempt deleted.
+ */
+export type FaultKind = "throttle" | "server-error" | "drop-connection" | "drop-after-acting";
+
+/** What BatchDeleteImage does with an image it leaves out of its response (see `leaveUnanswered`). */
+export interface Unanswered {
+  /** true: the image is handled as usual (deleted, or refused) and only its entry is missing; false: it stays. */
+  deletes: boolean;
+}
+
+/** What one served BatchDeleteImage call really removed, whatever its response said or whether it was answered. */
+export interface RemovalRecord {
+  readonly region: string;
+  readonly repository: string;
+  /** The digests (or tags) the call named, in order. */
+  readonly requested: readonly string[];
+  readonly removed: readonly string[];
+}
 
 export interface HookContext {
   readonly operation: string;
@@ -57,15 +82,18 @@ export class Faults {
   /** Calls that ended in an AWS error from the operation itself (not injected), by operation. */
   readonly errors: Record<string, number> = {};
   /** Injected failures by kind, then operation (token-bucket throttles count as `throttle`). */
-  readonly injected: Record<FaultKind, Record<string, number>> = { throttle: {}, "server-error": {}, "drop-connection": {} };
+  readonly injected: Record<FaultKind, Record<string, number>> = { throttle: {}, "server-error": {}, "drop-connection": {}, "drop-after-acting": {} };
   /** Requests served, with their inputs: lets a test check what was sent and in which order. */
   readonly log: RequestRecord[] = [];
+  /** One record per BatchDeleteImage call that reached the service (answered or not), oldest first. */
+  readonly removals: RemovalRecord[] = [];
 
   private readonly latency = new Map<string, number>();
   private readonly rates = new Map<string, { rate: number; burst: number }>();
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly pending = new Map<string, { kind: FaultKind; count: number }[]>();
   private readonly digestFailures = new Map<string, Map<string, DigestFailure>>();
+  private readonly unansweredDigests = new Map<string, Map<string, Unanswered>>();
   private hooks: { op: string; hook: OperationHook; once: boolean }[] = [];
 
   /** Delay before every call, or before calls of one operation (which then wins over the global delay). */
@@ -107,6 +135,23 @@ export class Faults {
     else this.digestFailures.delete(repo);
   }
 
+  /**
+   * BatchDeleteImage leaves these digests of `repo` out of both `imageIds` and `failures`: a response that neither
+   * confirms nor refuses them. With `deletes: true` the service still acts on them (deletes them, or refuses them as
+   * it would, silently); with `deletes: false` it leaves them in place. The API reference does not describe such a
+   * response; the contract (spec section 5) requires the cleaner to describe those images again, so it is modelled.
+   */
+  leaveUnanswered(repo: string, digests: readonly string[], how: Unanswered): void {
+    const byDigest = this.unansweredDigests.get(repo) ?? new Map<string, Unanswered>();
+    for (const d of digests) byDigest.set(d, { ...how });
+    this.unansweredDigests.set(repo, byDigest);
+  }
+
+  clearUnanswered(repo?: string): void {
+    if (repo === undefined) this.unansweredDigests.clear();
+    else this.unansweredDigests.delete(repo);
+  }
+
   /** Runs `hook` before each call of `op` ('*': every operation) is served; returns a function that removes it. */
   beforeOperation(op: string, hook: OperationHook, opts: { once?: boolean } = {}): () => void {
     const entry = { op, hook, once: opts.once ?? false };
@@ -120,12 +165,14 @@ export class Faults {
     this.hooks = [];
   }
 
-  /** Clears every fault, hook, counter and the log. */
+  /** Clears every fault, hook, counter, the log and the removal records. */
   reset(): void {
     for (const k of Object.keys(this.calls)) delete this.calls[k];
     for (const k of Object.keys(this.errors)) delete this.errors[k];
     for (const byOp of Object.values(this.injected)) for (const k of Object.keys(byOp)) delete byOp[k];
     this.log.length = 0;
+    this.removals.length = 0;
+    this.unansweredDigests.clear();
     this.latency.clear();
     this.rates.clear();
     this.buckets.clear();
@@ -166,6 +213,15 @@ export class Faults {
 
   digestFailure(repo: string, digest: string): DigestFailure | undefined {
     return this.digestFailures.get(repo)?.get(digest);
+  }
+
+  unanswered(repo: string, digest: string): Unanswered | undefined {
+    return this.unansweredDigests.get(repo)?.get(digest);
+  }
+
+  recordRemoval(record: RemovalRecord): void {
+    this.removals.push(record);
+    if (this.removals.length > LOG_LIMIT) this.removals.splice(0, this.removals.length - LOG_LIMIT);
   }
 
   record(operation: string, input: Json, outcome: string): void {

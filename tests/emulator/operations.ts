@@ -15,6 +15,10 @@ export interface EcrEnvironment {
   registryFor(region: string): Registry;
   /** Injected partial failure of BatchDeleteImage for a digest. */
   digestFailure(repo: string, digest: string): { failureCode: string; failureReason: string } | undefined;
+  /** Injected: BatchDeleteImage leaves this digest out of its response (and acts on it only when `deletes`). */
+  unanswered(repo: string, digest: string): { deletes: boolean } | undefined;
+  /** Told what each BatchDeleteImage call really removed. */
+  recordRemoval(record: { region: string; repository: string; requested: string[]; removed: string[] }): void;
   /** Pull-time update exclusion: reads by this caller do not refresh lastRecordedPullTime. */
   pullTimeExcluded(accessKeyId: string | undefined): boolean;
 }
@@ -219,8 +223,12 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
       const listedBy = (digest: string) => [...(repo.listedBy.get(digest) ?? []), ...(listedEarlierInCall.get(digest) ?? [])];
       const deleted: Json[] = [];
       const failures: Json[] = [];
+      const removed: string[] = [];
       for (const id of ids) {
-        const fail = (failureCode: string, failureReason: string) => failures.push({ imageId: echo(id), failureCode, failureReason });
+        // An entry left out of the response (injected) is neither confirmed nor refused.
+        let unanswered: { deletes: boolean } | undefined;
+        const fail = (failureCode: string, failureReason: string) => void (unanswered || failures.push({ imageId: echo(id), failureCode, failureReason }));
+        const answer = (entry: Json) => void (unanswered || deleted.push(entry));
         if (id.imageDigest === undefined && id.imageTag === undefined) {
           fail("MissingDigestAndTag", "Invalid request parameters: both tag and digest cannot be null");
           continue;
@@ -247,11 +255,14 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
           fail(injected.failureCode, injected.failureReason);
           continue;
         }
+        // Left out of the response: the image is acted on only when `deletes` says so.
+        unanswered = env.unanswered(repo.name, image.digest);
+        if (unanswered && !unanswered.deletes) continue;
         // By digest the image goes with all its tags; by tag only that tag, and the image with its last tag.
         const removesImage = id.imageDigest !== undefined || image.tags.length === 1;
         if (!removesImage) {
           registry.dropTag(repo, id.imageTag!);
-          deleted.push({ imageDigest: image.digest, imageTag: id.imageTag });
+          answer({ imageDigest: image.digest, imageTag: id.imageTag });
           continue;
         }
         const lists = listedBy(image.digest);
@@ -259,11 +270,13 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
           fail("ImageReferencedByManifestList", `Requested image referenced by manifest list: [${lists.join(", ")}]`);
           continue;
         }
-        if (image.tags.length === 0) deleted.push({ imageDigest: image.digest });
-        for (const tag of image.tags) deleted.push({ imageDigest: image.digest, imageTag: tag });
+        if (image.tags.length === 0) answer({ imageDigest: image.digest });
+        for (const tag of image.tags) answer({ imageDigest: image.digest, imageTag: tag });
         for (const child of image.children) listedEarlierInCall.set(child, [...(listedEarlierInCall.get(child) ?? []), image.digest]);
         registry.dropImage(repo, image.digest);
+        removed.push(image.digest);
       }
+      env.recordRemoval({ region: ctx.region, repository: repo.name, requested: ids.map((id) => id.imageDigest ?? id.imageTag ?? ""), removed });
       return { imageIds: deleted, failures };
     },
 

@@ -10,7 +10,7 @@ import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { EcsState } from "./ecs";
 import { ECS_TARGET_PREFIX, ecsOperations } from "./ecs-operations";
-import { Faults, type FaultKind, type OperationHook } from "./faults";
+import { Faults, type FaultKind, type OperationHook, type Unanswered } from "./faults";
 import { LambdaState } from "./lambda";
 import { lambdaRoutes } from "./lambda-operations";
 import { ECR_TARGET_PREFIX, ecrOperations } from "./operations";
@@ -97,6 +97,8 @@ export class EcrEmulator {
       ecrOperations({
         registryFor: (region) => this.registryFor(region),
         digestFailure: (repo, digest) => this.faults.digestFailure(repo, digest),
+        unanswered: (repo, digest) => this.faults.unanswered(repo, digest),
+        recordRemoval: (record) => this.faults.recordRemoval(record),
         pullTimeExcluded: (key) => key !== undefined && this.pullTimeUpdateExclusions.has(key),
       }),
     );
@@ -176,6 +178,9 @@ export class EcrEmulator {
   failDigests(repo: string, digests: readonly string[], failureCode: string, failureReason?: string): void {
     this.faults.failDigests(repo, digests, failureCode, failureReason);
   }
+  leaveUnanswered(repo: string, digests: readonly string[], how: Unanswered): void {
+    this.faults.leaveUnanswered(repo, digests, how);
+  }
   beforeOperation(op: string, hook: OperationHook, opts?: { once?: boolean }): () => void {
     return this.faults.beforeOperation(op, hook, opts);
   }
@@ -224,22 +229,26 @@ export class EcrEmulator {
     const { operation } = resolved;
     const ctx: RequestContext = { operation, region: credential?.[2] ?? this.region, accessKeyId: credential?.[1] };
     let input: Json = {};
+    let fault: FaultKind | undefined;
     try {
       const parsed = parseBody(body);
       input = resolved.input(parsed);
       const delay = this.faults.latencyFor(operation);
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      const fault = this.faults.takeFault(operation);
-      if (fault) {
+      fault = this.faults.takeFault(operation);
+      if (fault && fault !== "drop-after-acting") {
         this.faults.record(operation, input, fault);
         return inject(fault, req, res, resolved);
       }
       await this.faults.runHooks({ operation, input, region: ctx.region });
       const output = await resolved.run(parsed, ctx);
+      if (fault) return dropAfterActing(req, () => this.faults.record(operation, input, fault!));
       this.faults.record(operation, input, "ok");
       send(res, resolved, output ?? {});
     } catch (err) {
       const error = err instanceof AwsError ? err : internalError(err, resolved.errors);
+      // The error response is lost too.
+      if (fault) return dropAfterActing(req, () => this.faults.record(operation, input, fault!));
       this.faults.record(operation, input, error.code);
       send(res, resolved, error);
     }
@@ -321,6 +330,12 @@ function internalError(err: unknown, errors: ProtocolErrors): AwsError {
   // An emulator bug: say so loudly, and answer as the service answers a server-side failure.
   console.error("ecr emulator: unexpected error", err);
   return errors.server(`Emulator error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** The operation took effect; its answer is lost: the connection is reset before any byte of it is sent. */
+function dropAfterActing(req: http.IncomingMessage, record: () => void): void {
+  record();
+  req.socket.destroy();
 }
 
 function inject(fault: FaultKind, req: http.IncomingMessage, res: http.ServerResponse, resolved: Resolved): void {

@@ -17,8 +17,30 @@ function clientConfig(endpoint: string) {
   return { endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 2 };
 }
 
-export function emulatorClients(endpoint: string): AwsClients {
-  const config = clientConfig(endpoint);
+type RetryToken = { getRetryCount(): number; getRetryDelay(): number };
+
+/**
+ * The SDK's retry decisions (it classifies each error as throttling, transient, server or client error) without
+ * its backoff: up to `maxAttempts` attempts, retried at once, so that tests full of injected faults stay fast.
+ */
+export function immediateRetries(maxAttempts: number) {
+  const token = (retries: number): RetryToken => ({ getRetryCount: () => retries, getRetryDelay: () => 0 });
+  return {
+    acquireInitialRetryToken: async () => token(0),
+    async refreshRetryTokenForRetry(previous: RetryToken, info: { errorType: string }) {
+      const retries = previous.getRetryCount() + 1;
+      if (info.errorType === "CLIENT_ERROR" || retries >= maxAttempts) throw new Error("not retried");
+      return token(retries);
+    },
+    recordSuccess() {},
+  };
+}
+
+/** Clients on the emulator; `maxAttempts` set: that many attempts, retried without backoff. */
+export function emulatorClients(endpoint: string, options: { maxAttempts?: number } = {}): AwsClients {
+  const config = options.maxAttempts
+    ? { ...clientConfig(endpoint), maxAttempts: options.maxAttempts, retryStrategy: immediateRetries(options.maxAttempts) }
+    : clientConfig(endpoint);
   return { ecr: new ECRClient(config), ecs: new ECSClient(config), lambda: new LambdaClient(config) };
 }
 
