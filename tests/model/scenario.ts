@@ -140,7 +140,10 @@ function buildRepo(name: string, shape: RepoShape): RepoSpec {
   shape.indexes.forEach((x, i) => {
     const mine: string[] = [];
     x.children.forEach((c, k) => {
-      const shared = c.shared !== undefined && children.length ? children[c.shared % children.length] : undefined;
+      // ECR accepts an index only once its children are in the repository, and re-pushing a digest keeps its first
+      // push time (aws/containers-roadmap#2746): a shared child is never newer than an index that lists it.
+      const sharable = children.filter((child) => child.pushedAt <= at(x.age));
+      const shared = c.shared !== undefined && sharable.length ? sharable[c.shared % sharable.length] : undefined;
       const child = shared ?? make(`x${i + 1}.c${k + 1}`, "child", at(x.age + c.older));
       if (!shared) children.push(child);
       if (!mine.includes(child.digest)) mine.push(child.digest);
