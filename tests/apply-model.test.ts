@@ -48,8 +48,7 @@ describe("the apply path against a model (fast-check)", function () {
   });
 
   it(`with no changes by others and no faults, deletes exactly what the plan deletes, reports it, and converges (${Math.max(10, Math.ceil(RUNS / 2))} runs)`, async () => {
-    // Tagged members and seeded statuses left out: the planner does not know them yet (the full property has them).
-    await check({ mutations: false, faults: false, taggedMembers: false, statuses: false }, Math.max(10, Math.ceil(RUNS / 2)));
+    await check({ mutations: false, faults: false, taggedMembers: true, statuses: true }, Math.max(10, Math.ceil(RUNS / 2)));
   });
 
   it(`never deletes what a plan made at its delete call would keep, however others change the registry and the calls fail (${RUNS} runs: ECR_CLEANUP_MODEL_RUNS, default 100)`, async () => {
