@@ -285,6 +285,22 @@ ${extra}`);
     });
   });
 
+  describe("a delete call that neither confirms nor refuses an image", () => {
+    for (const deletes of [true, false]) {
+      it(`is followed by describing it again: ${deletes ? "gone, so reported as deleted (exit 0)" : "still there, so reported as failed (exit 1)"}`, async () => {
+        push(1, ["prod"]);
+        const old = [push(40), push(41), push(42)];
+        emulator.faults.leaveUnanswered("app", [old[1]], { deletes });
+        const result = await run(anchorPolicy(), "--apply");
+        expect(result.code, result.stderr).to.equal(deletes ? 0 : 1);
+        const report = lines(result.stdout);
+        expect(report.get(old[1])).to.include({ outcome: deletes ? "deleted" : "failed" });
+        expect(JSON.parse(result.stdout).summary.deleted).to.equal(deletes ? 3 : 2);
+        expect(survivors().includes(old[1])).to.equal(!deletes);
+      });
+    }
+  });
+
   describe("fail closed", () => {
     it("when the registry's account and region cannot be determined, nothing is deleted (exit 1)", async () => {
       const old = push(60);
