@@ -35,16 +35,18 @@ describe("the apply path against a model (fast-check)", function () {
   it("the model changes a repository only at the first read of each re-check", () => {
     const tracker = new RecheckTracker();
     const reads = (repository: string, ...inputs: [string, Record<string, unknown>][]) => inputs.map(([op, input]) => tracker.read(repository, op, input));
-    const listing = { filter: { tagStatus: "ANY" } };
-    // Planning: the listing's pages, again with another status filter; then the re-check's reads, in either order.
-    expect(reads("app", ["DescribeImages", listing], ["DescribeImages", { ...listing, nextToken: "t" }], ["DescribeImages", { filter: { imageStatus: "ANY" } }])).to.deep.equal([false, false, false]);
-    expect(reads("app", ["DescribeImages", { filter: { tagStatus: "TAGGED" } }], ["DescribeImages", { imageIds: [{}] }], ["DescribeImages", { imageIds: [{}] }])).to.deep.equal([true, false, false]);
-    expect(reads("web", ["DescribeImages", listing], ["DescribeImages", { imageIds: [{}] }], ["ListImages", { filter: { tagStatus: "TAGGED" } }])).to.deep.equal([false, true, false]);
-    // After a delete call (and after its retry), the next read starts the next re-check, whatever it reads.
-    tracker.deleted("app");
-    tracker.deleted("app");
-    expect(reads("app", ["DescribeImages", { imageIds: [{}] }], ["DescribeImages", listing])).to.deep.equal([true, false]);
-    expect(reads("web", ["DescribeImages", { imageIds: [{}] }])).to.deep.equal([false]);
+    const listing = { filter: { tagStatus: "ANY", imageStatus: "ANY" } };
+    const ids = (...digests: string[]) => ({ imageIds: digests.map((imageDigest) => ({ imageDigest })) });
+    // Planning: the listing's pages and the index reads; then a re-check that lists the whole repository again.
+    expect(reads("app", ["DescribeImages", listing], ["DescribeImages", { ...listing, nextToken: "t" }], ["BatchGetImage", {}], ["DescribeImages", listing], ["DescribeImages", { ...listing, nextToken: "t" }])).to.deep.equal([false, false, false, true, false]);
+    // Or one that describes the candidates and lists the tagged images, in either order.
+    expect(reads("web", ["DescribeImages", listing], ["DescribeImages", ids("sha256:a")], ["DescribeImages", { filter: { tagStatus: "TAGGED" } }])).to.deep.equal([false, true, false]);
+    expect(reads("api", ["DescribeImages", listing], ["DescribeImages", { filter: { tagStatus: "TAGGED" } }], ["DescribeImages", ids("sha256:a")])).to.deep.equal([false, true, false]);
+    // After a delete call (and its retry), describing its own digests settles it; the next other read starts the next re-check.
+    tracker.deleted("app", ["sha256:a", "sha256:b"]);
+    tracker.deleted("app", ["sha256:a", "sha256:b"]);
+    expect(reads("app", ["DescribeImages", ids("sha256:b")], ["DescribeImages", ids("sha256:c")], ["DescribeImages", listing])).to.deep.equal([false, true, false]);
+    expect(reads("web", ["DescribeImages", ids("sha256:c")])).to.deep.equal([false]);
   });
 
   it(`with no changes by others and no faults, deletes exactly what the plan deletes, reports it, and converges (${Math.max(10, Math.ceil(RUNS / 2))} runs)`, async () => {

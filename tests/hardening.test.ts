@@ -8,19 +8,12 @@ import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { AwsError } from "./emulator/protocol";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
+import { cosignTag, JsonLine } from "./support/report-lines";
 
 const DAY = 86_400_000;
 const NOW = "2026-01-01T00:00:00.000Z";
 const at = (daysAgo: number, ms = 0) => new Date(Date.parse(NOW) - daysAgo * DAY - ms);
-const cosignTag = (digest: string) => `${digest.replace(":", "-")}.sig`;
 
-interface JsonLine {
-  digest: string;
-  action: string;
-  reason: string;
-  outcome?: string;
-  unitOf?: string;
-}
 
 describe("never delete what must stay (hardening), end to end", () => {
   let emulator: EcrEmulator;

@@ -6,19 +6,12 @@ import { expect } from "chai";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
+import { cosignTag, JsonLine } from "./support/report-lines";
 
 const DAY = 86_400_000;
 const NOW = "2026-01-01T00:00:00.000Z";
 const at = (daysAgo: number) => new Date(Date.parse(NOW) - daysAgo * DAY);
-const cosignTag = (digest: string, kind: "sig" | "att" | "sbom") => `${digest.replace(":", "-")}.${kind}`;
 
-interface JsonLine {
-  digest: string;
-  action: string;
-  reason: string;
-  outcome?: string;
-  unitOf?: string;
-}
 
 describe("multi-arch images and signatures, end to end", () => {
   let emulator: EcrEmulator;

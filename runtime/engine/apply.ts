@@ -129,7 +129,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
       const why = err ? `the delete call failed (${errorCode(err)})` : "the delete call neither confirmed nor refused it";
       let present: Map<string, unknown>;
       try {
-        present = await describeByDigest(client, repository, silent);
+        present = await describeAgain(client, repository, silent);
       } catch (describeErr) {
         for (const digest of silent) {
           record(digest, { outcome: "unconfirmed", failure: { code: errorCode(describeErr), reason: why } });
@@ -149,6 +149,22 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
         else if (err) record(digest, { outcome: "failed", failure: { code: errorCode(err), reason: why } });
         else fail(digest, "DeleteUnconfirmed", `${why} for ${digest}, which is still there`);
       }
+    }
+  }
+}
+
+/** Rounds of describing again (each with the SDK's own retries) before an outcome is left unconfirmed. */
+const SETTLE_ROUNDS = 3;
+const SETTLE_PAUSE_MS = 250;
+
+/** What is still there, asked again after a pause when the SDK's retries ran out (throttling, a network blip). */
+async function describeAgain(client: ECRClient, repository: string, digests: readonly string[]): Promise<Map<string, unknown>> {
+  for (let round = 1; ; round++) {
+    try {
+      return await describeByDigest(client, repository, digests);
+    } catch (err) {
+      if (round >= SETTLE_ROUNDS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS * round));
     }
   }
 }

@@ -41,36 +41,47 @@ const isReferrerTag = (tag: string) => COSIGN_TAG.test(tag);
 
 /**
  * Where each repository's re-checks start. Per repository, the engine (1) lists the images (DescribeImages without
- * imageIds, page after page) and reads its indexes (BatchGetImage), plans, then (2) before every BatchDeleteImage
- * reads again: DescribeImages of the candidates by imageIds (halved when one is gone) and, once the channel check
- * lands, a listing of the tagged images (DescribeImages or ListImages with tagStatus TAGGED). A read starts a
- * re-check when it is the repository's first read that is not part of (1) — it names imageIds, filters TAGGED or
- * is a ListImages — or its first read after a BatchDeleteImage (a retried delete call counts as one more call).
- * Only the hook of that read changes the repository: every read of the re-check, in any order, comes after it, so
- * the engine can see the change; a change after its last read would be a race no client can see. Hooks run only
- * for calls the server serves (a call failed by an injected fault before acting does not count), and a planning
- * listing that runs again (another filter, another status) is still planning. With concurrency 1, repositories
- * are cleaned one after the other, so these per-repository states never interleave within a repository.
+ * imageIds, page after page: the pages after the first carry a nextToken) and reads its indexes (BatchGetImage),
+ * plans, then (2) before every BatchDeleteImage reads again: either the whole repository (a new listing, without a
+ * nextToken) or the candidates by imageIds and the tagged images (tagStatus TAGGED), whichever takes fewer calls.
+ * A read starts a re-check when it is the repository's first read that is not part of (1), or its first read after a
+ * BatchDeleteImage that is not the engine settling that call (describing by imageIds only digests the call named:
+ * what is gone then is reported as deleted, so a change by others there would be a race no client can tell apart).
+ * Only the hook of that read changes the repository: every read of the re-check comes after it, so the engine can
+ * see the change; a change after its last read would be a race no client can see. Hooks run only for calls the
+ * server serves (a call failed by an injected fault before acting does not count). With concurrency 1,
+ * repositories are cleaned one after the other, so these per-repository states never interleave within a repository.
  */
 export class RecheckTracker {
+  private readonly listed = new Set<string>();
   private readonly started = new Set<string>();
-  private readonly afterDelete = new Set<string>();
+  /** The digests of the repository's last delete call, until its next re-check starts. */
+  private readonly afterDelete = new Map<string, ReadonlySet<string>>();
 
   /** A served read of `repository`: true when it starts a re-check. */
   read(repository: string, operation: string, input: Record<string, unknown>): boolean {
-    if (this.afterDelete.delete(repository)) return true;
+    const ids = input.imageIds as { imageDigest?: string }[] | undefined;
+    const lastCall = this.afterDelete.get(repository);
+    if (lastCall) {
+      const settling = operation === "DescribeImages" && ids !== undefined && ids.every((id) => id.imageDigest !== undefined && lastCall.has(id.imageDigest));
+      if (settling) return false;
+      this.afterDelete.delete(repository);
+      return true;
+    }
     if (this.started.has(repository)) return false;
     const filter = (input.filter ?? {}) as { tagStatus?: string };
-    const planning = operation === "DescribeImages" && input.imageIds === undefined && filter.tagStatus !== "TAGGED";
+    const listing = operation === "DescribeImages" && ids === undefined && filter.tagStatus !== "TAGGED";
+    const planning = (listing && (!this.listed.has(repository) || input.nextToken !== undefined)) || operation === "BatchGetImage";
+    if (listing) this.listed.add(repository);
     if (planning) return false;
     this.started.add(repository);
     return true;
   }
 
-  /** A served BatchDeleteImage of `repository` (answered or not). */
-  deleted(repository: string): void {
+  /** A served BatchDeleteImage of `repository` (answered or not) that named `digests`. */
+  deleted(repository: string, digests: readonly string[] = []): void {
     this.started.add(repository);
-    this.afterDelete.add(repository);
+    this.afterDelete.set(repository, new Set([...(this.afterDelete.get(repository) ?? []), ...digests]));
   }
 }
 
@@ -248,7 +259,7 @@ class ModelRun {
     }
     this.snapshot(repository);
     for (const digest of digests) this.sent.add(digest);
-    this.tracker.deleted(repository);
+    this.tracker.deleted(repository, digests);
   }
 
   /** Where the oracle's policies stand (anchor mode), to explain a keep. */
