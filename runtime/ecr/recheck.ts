@@ -18,6 +18,8 @@ export interface Recheck {
   changed: { image: ImageRecord; why: ChangeReason }[];
   /** The repository's active tagged images now: where its channels stand. */
   tagged: ImageRecord[];
+  /** Every digest in the repository now, when the re-check listed all of it. */
+  present?: Set<string>;
 }
 
 /** The repository's size as far as the run knows (planned, less what it deleted): what the cheaper re-read depends on. */
@@ -81,9 +83,11 @@ export async function recheck(
   if (planned.length > MAX_IDS_PER_CALL) throw new Error(`recheck takes at most ${MAX_IDS_PER_CALL} images per call`);
   let current: Map<string, ImageRecord>;
   let tagged: ImageRecord[];
+  let present: Set<string> | undefined;
   if (relistIsCheaper(size)) {
     const all = await listImages(client, repositoryName);
     current = new Map(all.map((image) => [image.digest, image]));
+    present = new Set(current.keys());
     tagged = all.filter((image) => image.tags.length > 0 && image.status === undefined);
   } else {
     current = await describeByDigest(client, repositoryName, planned.map((image) => image.digest));
@@ -97,6 +101,7 @@ export async function recheck(
     }
   }
   const result: Recheck = { unchanged: [], changed: [], tagged };
+  if (present) result.present = present;
   for (const image of planned) {
     const now = current.get(image.digest);
     const why: ChangeReason | undefined = !now

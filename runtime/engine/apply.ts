@@ -8,7 +8,7 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { deleteByDigest } from "../ecr/delete";
 import { describeByDigest, MAX_IDS_PER_CALL, recheck, RepositorySize } from "../ecr/recheck";
-import { channelsWidened } from "../planner/channels";
+import { planNoLongerHolds } from "../planner/channels";
 import { deletions, overrideToKeep } from "../planner/plan";
 import type { ImageDecision, Policy, RepositoryPlan } from "../planner/types";
 import { chunks } from "./chunks";
@@ -79,7 +79,8 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
       const byDigest = new Map(batch.map((d) => [d.image.digest, d]));
       const checked = await recheck(client, repository, batch.map((d) => d.image), input.size, input.watchPulls);
       for (const { image } of checked.changed) overrideToKeep(byDigest.get(image.digest)!, "changed-since-plan");
-      const widened = channelsWidened(plan.channels, input.policies, checked.tagged);
+      const gone = (digest: string) => deletedByThisRun(digest) || (checked.present !== undefined && !checked.present.has(digest));
+      const widened = planNoLongerHolds(plan, input.policies, checked.tagged, gone);
       if (widened) {
         stopped = true;
         result.notes.push(`${widened}: nothing more is deleted in this repository in this run (changed-since-plan)`);

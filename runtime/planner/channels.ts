@@ -8,13 +8,33 @@ import { channelPositions } from "./decide";
 import { globMatches } from "./glob";
 import { compareImages } from "./order";
 import { isReferrerTag } from "./units";
-import type { ChannelPosition, DatedImage, ImageRecord, Policy } from "./types";
+import type { ChannelPosition, DatedImage, ImageRecord, Policy, RepositoryPlan } from "./types";
 
 type At = NonNullable<ChannelPosition["at"]>;
 
 /** `a` comes later than `b` in the planner's order (push time descending, digest ascending). */
 const older = (a: At, b: At) => a.pushedAt < b.pushedAt || (a.pushedAt === b.pushedAt && a.digest > b.digest);
 const describe = (at: At | undefined) => (at ? `${at.digest} (pushed ${new Date(at.pushedAt).toISOString()})` : "no image");
+
+/**
+ * A sentence saying why the plan no longer holds, or undefined when it still does: a channel moved the widening way,
+ * or a tagged member that the policies ordered lost its own tags (it leaves the order, so the counts shift and keep
+ * more). `tagged`: the repository's active tagged images now.
+ */
+export function planNoLongerHolds(
+  plan: Pick<RepositoryPlan, "channels" | "taggedMembers">,
+  policies: readonly Policy[],
+  tagged: readonly ImageRecord[],
+  /** Deleted since the plan (by this run, or by others when the re-check saw the whole repository): not a change of order. */
+  gone: (digest: string) => boolean,
+): string | undefined {
+  if (plan.taggedMembers.length) {
+    const stillTagged = new Set(tagged.filter((image) => image.tags.some((t) => !isReferrerTag(t))).map((image) => image.digest));
+    const untagged = plan.taggedMembers.find((digest) => !stillTagged.has(digest) && !gone(digest));
+    if (untagged) return `member ${untagged} lost its own tags since the plan, which changes the order the counts are taken in`;
+  }
+  return channelsWidened(plan.channels, policies, tagged);
+}
 
 /** A sentence saying what moved, or undefined when the plan still holds. `tagged`: the repository's active tagged images now. */
 export function channelsWidened(planned: readonly ChannelPosition[], policies: readonly Policy[], tagged: readonly ImageRecord[]): string | undefined {

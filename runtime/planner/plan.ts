@@ -97,6 +97,7 @@ export function planRepository(input: PlanInput): RepositoryPlan {
     decisions: all,
     // By policy name, so that the plan does not depend on the order of the policies.
     channels: policyDecisions.flatMap((d) => d.channels).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
+    taggedMembers: decided.filter((image) => units.holders.has(image.digest)).map((image) => image.digest).sort(),
   };
   if (failure) plan.failure = failure;
 

@@ -108,6 +108,8 @@ export interface RepositoryPlan {
   capExceeded?: { cap: number; planned: number };
   /** Where each channel stood when the plan was made; re-checked before every delete call (a rollback widens the window). */
   channels: ChannelPosition[];
+  /** Members the policies ordered because of their own tags: one that loses them leaves the order, and the counts shift. */
+  taggedMembers: string[];
   /** Set when the repository cannot be planned safely (an image with a significant tag has no push time): nothing is deleted. */
   failure?: { code: string; message: string };
 }

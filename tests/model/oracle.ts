@@ -25,6 +25,8 @@ export interface OracleInput {
   inUse: ReadonlyMap<string, SafetyKeepReason>;
   /** The last pull by someone else than the cleaner (its own manifest reads are not pulls it plans on). */
   pulledAt(digest: string): number | undefined;
+  /** Indexes that were not active when the run planned: the cleaner could not read which images they list. */
+  unreadableIndexes: ReadonlySet<string>;
 }
 
 export interface OracleDecision {
@@ -166,6 +168,16 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
     if (restoring !== undefined && !roots.includes(top.digest)) {
       keepRoot(top.digest, "unit-being-restored", `its unit holds ${name(restoring)}, which is being restored (ACTIVATING)`);
       roots.push(top.digest);
+    }
+  }
+  // An index that was not active when the run planned could not be pulled, so the cleaner could not read which images
+  // it lists: any image pushed no later than it (ECR takes an index only once its children are in) may be its child,
+  // and stays (README). One archived during the run was read while it was active (its manifest cannot change).
+  for (const index of views.filter((x) => input.unreadableIndexes.has(x.digest))) {
+    for (const v of views) {
+      if (v === index || v.pushedAt.getTime() > index.pushedAt.getTime() || decisions.has(v.digest)) continue;
+      keepRoot(v.digest, "holder-unreadable", `may be a child of ${name(index.digest)} (${index.status}), whose manifest cannot be read`);
+      roots.push(v.digest);
     }
   }
   for (const root of roots) {

@@ -115,6 +115,11 @@ class ModelRun {
 
   name = (digest: string) => this.names.get(digest) ?? digest;
 
+  /** Indexes seeded archived or activating: the cleaner plans without their manifests (a pull of them fails). */
+  private get unreadableIndexes(): ReadonlySet<string> {
+    return new Set(this.scenario.repos.flatMap((repo) => repo.images.filter((i) => i.kind === "index" && i.status !== "ACTIVE").map((i) => i.digest)));
+  }
+
   seed(): void {
     const { registry, ecs } = this.emulator;
     const host = `${this.emulator.account}.dkr.ecr.${this.emulator.region}.amazonaws.com`;
@@ -167,6 +172,7 @@ class ModelRun {
         now: NOW,
         inUse: this.inUse.get(repository) ?? new Map(),
         pulledAt: (digest) => this.pulls.get(digest),
+        unreadableIndexes: this.unreadableIndexes,
       },
       this.name,
     );
