@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { parseConfig } from "../runtime/config/load";
-import { channelsWidened } from "../runtime/planner/channels";
+import { channelsWidened, planNoLongerHolds } from "../runtime/planner/channels";
 import { planRepository } from "../runtime/planner/plan";
 import { governs, missingRepositories } from "../runtime/planner/scope";
 import type { ChannelPosition, ImageRecord, Policy, RepositoryPlan, SafetyKeepReason } from "../runtime/planner/types";
@@ -1072,6 +1072,22 @@ describe("planner hardening: tagged members, holders, listings as sets (spec sec
       { policy: "p", entry: "prod", at: { digest: digestOf("d05"), pushedAt: NOW - 5 * DAY } },
       { policy: "p", entry: "dev", at: { digest: digestOf("d01"), pushedAt: NOW - DAY } },
     ]);
+  });
+});
+
+describe("planNoLongerHolds: a tagged member that loses its tags leaves the order", () => {
+  const prod = policy("p", { significantTags: ["prod"] });
+  const plan = { channels: [{ policy: "p", entry: "prod", at: { digest: digestOf("d01"), pushedAt: NOW - DAY } }], taggedMembers: [digestOf("m05")] };
+  const tagged = (entries: Img[]) => entries.map(toRecord);
+  const none = () => false;
+  it("still tagged: the plan holds", () => {
+    expect(planNoLongerHolds(plan, [prod], tagged([{ name: "d01", age: 1, tags: ["prod"] }, { name: "m05", age: 5, tags: ["arm"] }]), none)).to.equal(undefined);
+  });
+  it("its own tags gone (only a referrer tag left counts as none): the plan no longer holds", () => {
+    expect(planNoLongerHolds(plan, [prod], tagged([{ name: "d01", age: 1, tags: ["prod"] }]), none)).to.match(/^member sha256:6d3035.* lost its own tags/);
+  });
+  it("deleted (by this run, or seen gone in a whole listing): not a change of order", () => {
+    expect(planNoLongerHolds(plan, [prod], tagged([{ name: "d01", age: 1, tags: ["prod"] }]), (d) => d === digestOf("m05"))).to.equal(undefined);
   });
 });
 
