@@ -4,7 +4,8 @@
  * mid-run, an unknown registry, lost and silent delete responses, and one repository's failure.
  */
 import { expect } from "chai";
-import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import type { EcrEmulator } from "./emulator/server";
+import { emulatorPerTest } from "./support/emulator-per-test";
 import { AwsError } from "./emulator/protocol";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
@@ -17,13 +18,7 @@ const at = (daysAgo: number, ms = 0) => new Date(Date.parse(NOW) - daysAgo * DAY
 
 describe("never delete what must stay (hardening), end to end", () => {
   let emulator: EcrEmulator;
-  beforeEach(async () => {
-    emulator = await startEcrEmulator();
-    emulator.registry.createRepository("app");
-  });
-  afterEach(async () => {
-    await emulator.stop();
-  });
+  emulatorPerTest((e) => (emulator = e), "app");
 
   const run = (policy: string, ...extra: string[]) => runCli(["--config", policy, "--now", NOW, "--output", "json", ...extra], awsEnv(emulator.endpoint));
   const survivors = (repo = "app") => emulator.registry.images(repo).map((i) => i.digest).sort();

@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import { createHandler } from "../runtime/lambda/handler";
-import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import type { EcrEmulator } from "./emulator/server";
+import { emulatorPerTest } from "./support/emulator-per-test";
 import { destroyAll, emulatorClients, lambdaContext } from "./support/in-process";
 
 const CLOCK = new Date("2030-06-01T12:00:00.000Z");
@@ -12,13 +13,7 @@ const CONFIG = JSON.stringify({ policies: [{ name: "flush", significant_tags: "*
 
 describe("the Lambda logs every delete call as it happens", () => {
   let emulator: EcrEmulator;
-  beforeEach(async () => {
-    emulator = await startEcrEmulator();
-    emulator.registry.createRepository("app");
-  });
-  afterEach(async () => {
-    await emulator.stop();
-  });
+  emulatorPerTest((e) => (emulator = e), "app");
 
   it("one delete-call line per BatchDeleteImage, written before the next call, naming every digest it deleted", async () => {
     const old = Array.from({ length: 150 }, (_, i) => emulator.registry.putImage("app", { pushedAt: new Date(CLOCK.getTime() - (30 + i) * 86_400_000) }).digest);

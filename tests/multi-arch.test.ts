@@ -3,7 +3,8 @@
  * manifests and its signatures form one unit that is kept whole or deleted whole, index first.
  */
 import { expect } from "chai";
-import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import type { EcrEmulator } from "./emulator/server";
+import { emulatorPerTest } from "./support/emulator-per-test";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
 import { cosignTag, JsonLine } from "./support/report-lines";
@@ -15,13 +16,7 @@ const at = (daysAgo: number) => new Date(Date.parse(NOW) - daysAgo * DAY);
 
 describe("multi-arch images and signatures, end to end", () => {
   let emulator: EcrEmulator;
-  beforeEach(async () => {
-    emulator = await startEcrEmulator();
-    emulator.registry.createRepository("app");
-  });
-  afterEach(async () => {
-    await emulator.stop();
-  });
+  emulatorPerTest((e) => (emulator = e), "app");
 
   /** An index with two platform children and a cosign signature, pushed `daysAgo`. */
   function multiArch(daysAgo: number, tags: string[], sharedChild?: string) {
