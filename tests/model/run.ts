@@ -58,8 +58,15 @@ export class RecheckTracker {
   /** The digests of the repository's last delete call, until its next re-check starts. */
   private readonly afterDelete = new Map<string, ReadonlySet<string>>();
 
+  /** The last read of each repository: the SDK's retry of a call (after a dropped answer) repeats it exactly. */
+  private readonly lastRead = new Map<string, string>();
+
   /** A served read of `repository`: true when it starts a re-check. */
   read(repository: string, operation: string, input: Record<string, unknown>): boolean {
+    const key = JSON.stringify([operation, input]);
+    const retried = this.lastRead.get(repository) === key;
+    this.lastRead.set(repository, key);
+    if (retried) return false;
     const ids = input.imageIds as { imageDigest?: string }[] | undefined;
     const lastCall = this.afterDelete.get(repository);
     if (lastCall) {
@@ -81,6 +88,7 @@ export class RecheckTracker {
   /** A served BatchDeleteImage of `repository` (answered or not) that named `digests`. */
   deleted(repository: string, digests: readonly string[] = []): void {
     this.started.add(repository);
+    this.lastRead.delete(repository);
     this.afterDelete.set(repository, new Set([...(this.afterDelete.get(repository) ?? []), ...digests]));
   }
 }
