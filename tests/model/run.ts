@@ -58,14 +58,8 @@ export class RecheckTracker {
   /** The digests of the repository's last delete call, until its next re-check starts. */
   private readonly afterDelete = new Map<string, ReadonlySet<string>>();
 
-  /** The last read of each repository: the SDK's retry of a call (after a dropped answer) repeats it exactly. */
-  private readonly lastRead = new Map<string, string>();
-
-  /** A served read of `repository`: true when it starts a re-check. */
-  read(repository: string, operation: string, input: Record<string, unknown>): boolean {
-    const key = JSON.stringify([operation, input]);
-    const retried = this.lastRead.get(repository) === key;
-    this.lastRead.set(repository, key);
+  /** A served read of `repository`: true when it starts a re-check. `retried`: the SDK repeating a call whose answer was dropped. */
+  read(repository: string, operation: string, input: Record<string, unknown>, retried = false): boolean {
     if (retried) return false;
     const ids = input.imageIds as { imageDigest?: string }[] | undefined;
     const lastCall = this.afterDelete.get(repository);
@@ -88,7 +82,6 @@ export class RecheckTracker {
   /** A served BatchDeleteImage of `repository` (answered or not) that named `digests`. */
   deleted(repository: string, digests: readonly string[] = []): void {
     this.started.add(repository);
-    this.lastRead.delete(repository);
     this.afterDelete.set(repository, new Set([...(this.afterDelete.get(repository) ?? []), ...digests]));
   }
 }
@@ -192,6 +185,7 @@ class ModelRun {
     const onRead = (ctx: HookContext) => this.guard(() => this.onRead(ctx));
     this.emulator.beforeOperation("DescribeImages", onRead);
     this.emulator.beforeOperation("ListImages", onRead);
+    this.emulator.beforeOperation("BatchGetImage", onRead);
     // Registered last: it sees the registry after any change made for this re-check.
     this.emulator.beforeOperation("BatchDeleteImage", (ctx) => this.guard(() => this.onDelete(ctx)));
   }
@@ -207,7 +201,10 @@ class ModelRun {
 
   private onRead(ctx: HookContext): void {
     const repository = ctx.input.repositoryName as string;
-    if (!this.tracker.read(repository, ctx.operation, ctx.input)) return;
+    // The emulator logs a request after its hooks: the last entry is the previous call, dropped after it acted or not.
+    const previous = [...this.emulator.faults.log].reverse().find((r) => (r.input as { repositoryName?: string }).repositoryName === repository);
+    const retried = previous?.outcome === "drop-after-acting" && previous.operation === ctx.operation && JSON.stringify(previous.input) === JSON.stringify(ctx.input);
+    if (!this.tracker.read(repository, ctx.operation, ctx.input, retried)) return;
     const recheck = (this.rechecks.get(repository) ?? 0) + 1;
     this.rechecks.set(repository, recheck);
     const step = this.scenario.steps[this.nextStep];
