@@ -1,5 +1,6 @@
 /** The CLI's flags (spec section 5), parsed with node:util. Usage errors exit 2. */
 import { parseArgs } from "node:util";
+import { parseInstant } from "../config/instant";
 
 export interface CliArgs {
   config: string;
@@ -23,23 +24,6 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table
   --concurrency N    repositories processed at once (default 8)
 
 Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted).`;
-
-// An ISO-8601 date or date-time; a time needs an explicit zone so the decision does not depend on the machine's.
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
-
-const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-const daysInMonth = (year: number, month: number) => [31, isLeapYear(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-
-/**
- * Whether every field of an ISO-8601 text names something that exists. JavaScript's Date rolls 2026-02-30 over
- * to March 2 (and so would plan with the wrong window): here it is refused.
- */
-function isRealInstant(fields: RegExpExecArray): boolean {
-  // Absent fields (a date alone, seconds, the offset) are 0.
-  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = fields.slice(1).map((field) => Number(field ?? 0));
-  const dateExists = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
-  return dateExists && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
-}
 
 export function parseCliArgs(argv: string[]): CliArgs | "help" {
   let values;
@@ -66,10 +50,10 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
   if (values.output !== "table" && values.output !== "json") throw new UsageError(`--output must be table or json, not ${values.output}`);
   const args: CliArgs = { config: values.config, apply: values.apply ?? false, output: values.output };
   if (values.now !== undefined) {
-    const fields = ISO_8601.exec(values.now);
-    if (!fields) throw new UsageError(`--now must be an ISO-8601 date or date-time with a zone (such as 2026-11-25T12:00:00Z), not ${values.now}`);
-    const now = new Date(values.now);
-    if (!isRealInstant(fields) || Number.isNaN(now.getTime())) throw new UsageError(`--now must be a date and time that exist, not ${values.now}`);
+    // A time needs an explicit zone, so that the decision does not depend on the machine's.
+    const now = parseInstant(values.now, { dateOnly: true });
+    if (now === "malformed") throw new UsageError(`--now must be an ISO-8601 date or date-time with a zone (such as 2026-11-25T12:00:00Z), not ${values.now}`);
+    if (now === "impossible") throw new UsageError(`--now must be a date and time that exist, not ${values.now}`);
     args.now = now;
   }
   if (values.region !== undefined) {

@@ -2,13 +2,12 @@
  * The Lambda's event: the schedule's input, `{"scheduledTime": "<aws.scheduler.scheduled-time>"}` (spec section 6).
  * The scheduled time is the run's `now`, so that a retried run decides the same; any other event means the clock.
  */
+import { parseInstant } from "../config/instant";
 
 /** The target input the component gives the schedule; EventBridge Scheduler replaces the keyword when it invokes. */
 export const SCHEDULED_TIME_KEYWORD = "<aws.scheduler.scheduled-time>";
 export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: SCHEDULED_TIME_KEYWORD });
 
-/** A date-time with an explicit zone, as Scheduler writes it (`2022-03-22T18:59:43Z`). */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 /** At most this much of a rejected value is echoed in the warning, so an event cannot flood the log. */
 const ECHO_MAX = 80;
 
@@ -18,25 +17,6 @@ export interface RunTime {
   source: "scheduledTime" | "clock";
   /** Set when the event carried a scheduledTime that was not used. */
   warning?: string;
-}
-
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-/**
- * The instant an ISO-8601 date-time names, or undefined. Its calendar fields are checked first: `new Date()` rolls
- * `2026-02-30` over to March 2 and `T24:00` to the next day instead of refusing them.
- */
-export function parseDateTime(text: string): Date | undefined {
-  const m = DATE_TIME.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((f) => (f === undefined ? undefined : Number(f)));
-  const valid = month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysIn(year!, month!) &&
-    hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHours! <= 23 && offsetMinutes! <= 59;
-  if (!valid) return undefined;
-  const at = new Date(text);
-  return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
 function echo(value: unknown): string {
@@ -51,7 +31,9 @@ function echo(value: unknown): string {
 export function runTimeOf(event: unknown, clock: Date): RunTime {
   if (!event || typeof event !== "object" || Array.isArray(event) || !("scheduledTime" in event)) return { now: clock, source: "clock" };
   const value = (event as { scheduledTime: unknown }).scheduledTime;
-  const at = typeof value === "string" ? parseDateTime(value) : undefined;
+  // A date-time with an explicit zone, as Scheduler writes it (`2022-03-22T18:59:43Z`).
+  const parsed = typeof value === "string" ? parseInstant(value, { dateOnly: false }) : undefined;
+  const at = parsed instanceof Date ? parsed : undefined;
   if (!at) {
     return { now: clock, source: "clock", warning: `scheduledTime ${echo(value)} is not an ISO-8601 date-time with a zone (or names no real time); using the clock` };
   }
