@@ -60,8 +60,11 @@ export function listImages(client: ECRClient, repositoryName: string): Promise<I
   return describeAll(client, repositoryName, { tagStatus: "ANY", imageStatus: "ANY" });
 }
 
+/** An active image with at least one tag: what a listing with `tagStatus: TAGGED` returns (status undefined is ACTIVE). */
+export const isActiveTagged = (image: ImageRecord) => image.tags.length > 0 && image.status === undefined;
+
 /** The repository's active tagged images: where its channels stand now. Filtered here too, for endpoints that ignore filters. */
 export async function listTaggedImages(client: ECRClient, repositoryName: string): Promise<ImageRecord[]> {
   const images = await describeAll(client, repositoryName, { tagStatus: "TAGGED" });
-  return images.filter((image) => image.tags.length > 0 && image.status === undefined);
+  return images.filter(isActiveTagged);
 }

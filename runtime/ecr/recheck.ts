@@ -7,7 +7,7 @@
  */
 import { DescribeImagesCommand, ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
-import { listImages, listTaggedImages, MAX_PAGE_SIZE, toImageRecord } from "./listing";
+import { isActiveTagged, listImages, listTaggedImages, MAX_PAGE_SIZE, toImageRecord } from "./listing";
 
 export const MAX_IDS_PER_CALL = 100;
 
@@ -34,11 +34,6 @@ const pages = (items: number) => Math.max(1, Math.ceil(items / MAX_PAGE_SIZE));
 
 /** Whether listing the whole repository takes no more calls than describing the candidates and listing its tagged images. */
 const relistIsCheaper = (size: RepositorySize) => pages(size.images) <= 1 + pages(size.tagged);
-
-/** DescribeImages calls per delete call: the cheaper of a whole listing, or describing the candidates and listing the tagged images. */
-export function recheckCalls(size: RepositorySize): number {
-  return relistIsCheaper(size) ? pages(size.images) : 1 + pages(size.tagged);
-}
 
 function isNotFound(err: unknown): boolean {
   return (err as { name?: string })?.name === "ImageNotFoundException";
@@ -88,7 +83,7 @@ export async function recheck(
     const all = await listImages(client, repositoryName);
     current = new Map(all.map((image) => [image.digest, image]));
     present = new Set(current.keys());
-    tagged = all.filter((image) => image.tags.length > 0 && image.status === undefined);
+    tagged = all.filter(isActiveTagged);
   } else {
     current = await describeByDigest(client, repositoryName, planned.map((image) => image.digest));
     tagged = await listTaggedImages(client, repositoryName);

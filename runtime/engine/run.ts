@@ -7,7 +7,7 @@ import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Config } from "../config/schema";
-import { listImages, listRepositories, RepositoryInfo } from "../ecr/listing";
+import { isActiveTagged, listImages, listRepositories, RepositoryInfo } from "../ecr/listing";
 import { isIndex, readIndexChildren } from "../ecr/manifests";
 import type { RepositorySize } from "../ecr/recheck";
 import { InUseInventory, InUseSource, inUseDigests, readInUse } from "../inuse/inventory";
@@ -183,7 +183,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
     });
   }
   if (!options.apply || deletions(plan).length === 0) return;
-  const size: RepositorySize = { images: images.length, tagged: images.filter((image) => image.tags.length > 0 && image.status === undefined).length };
+  const size: RepositorySize = { images: images.length, tagged: images.filter(isActiveTagged).length };
   await applyPlan(
     {
       client: options.ecr,

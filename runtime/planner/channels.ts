@@ -4,16 +4,15 @@
  * in a policy that had none (untagged mode becomes anchor mode), or every channel of a policy gone (anchor mode
  * becomes untagged mode, which keeps tagged images). A channel moving to a newer image only narrows the window.
  */
-import { channelPositions } from "./decide";
-import { globMatches } from "./glob";
-import { compareImages } from "./order";
+import { channelPositions, significantTagOf } from "./decide";
+import { compareImages, hasPushTime } from "./order";
 import { isReferrerTag } from "./units";
-import type { ChannelPosition, DatedImage, ImageRecord, Policy, RepositoryPlan } from "./types";
+import type { ChannelPosition, ImageRecord, Policy, RepositoryPlan } from "./types";
 
 type At = NonNullable<ChannelPosition["at"]>;
 
-/** `a` comes later than `b` in the planner's order (push time descending, digest ascending). */
-const older = (a: At, b: At) => a.pushedAt < b.pushedAt || (a.pushedAt === b.pushedAt && a.digest > b.digest);
+/** `a` comes later than `b` in the planner's order. */
+const older = (a: At, b: At) => compareImages(a, b) > 0;
 const describe = (at: At | undefined) => (at ? `${at.digest} (pushed ${new Date(at.pushedAt).toISOString()})` : "no image");
 
 /**
@@ -38,12 +37,11 @@ export function planNoLongerHolds(
 
 /** A sentence saying what moved, or undefined when the plan still holds. `tagged`: the repository's active tagged images now. */
 export function channelsWidened(planned: readonly ChannelPosition[], policies: readonly Policy[], tagged: readonly ImageRecord[]): string | undefined {
-  const dated = tagged.filter((image): image is DatedImage => image.pushedAt !== undefined && Number.isFinite(image.pushedAt));
-  const sorted = [...dated].sort(compareImages);
+  const sorted = tagged.filter(hasPushTime).sort(compareImages);
   for (const policy of policies) {
     if (policy.significantTags === "*") continue;
     const entries = policy.significantTags;
-    const undated = tagged.find((image) => !dated.includes(image as DatedImage) && image.tags.some((t) => !isReferrerTag(t) && entries.some((e) => globMatches(e, t))));
+    const undated = tagged.find((image) => !hasPushTime(image) && significantTagOf(image, entries) !== undefined);
     if (undated) return `image ${undated.digest} now carries a significant tag of policy "${policy.name}" but has no push time`;
     const before = planned.filter((c) => c.policy === policy.name);
     const now = channelPositions(policy, sorted);

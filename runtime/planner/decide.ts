@@ -48,6 +48,11 @@ function toChannels(policy: Policy, entries: readonly string[], sorted: readonly
   });
 }
 
+/** The first of the image's own tags (referrer tags never count) that matches an entry of significant_tags. */
+export function significantTagOf(image: ImageRecord, entries: readonly string[]): string | undefined {
+  return image.tags.find((tag) => !isReferrerTag(tag) && entries.some((entry) => globMatches(entry, tag)));
+}
+
 /** Where each entry stands in `sorted` (the planner's order), as the plan records it and the re-checks compare it. */
 export function channelPositions(policy: Policy, sorted: readonly DatedImage[]): ChannelPosition[] {
   if (policy.significantTags === "*") return [];

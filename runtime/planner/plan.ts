@@ -4,10 +4,9 @@
  * rules turn deletes into keeps (in use, units being restored, unknown push times, holders, the cap). Pure:
  * policies and listings in, decisions out.
  */
-import { decide } from "./decide";
-import { globMatches } from "./glob";
+import { decide, significantTagOf } from "./decide";
 import { distinctImages } from "./distinct";
-import { compareImages } from "./order";
+import { compareImages, hasPushTime } from "./order";
 import { buildUnits, isReferrerTag, Units } from "./units";
 import type { DatedImage, ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
 
@@ -40,7 +39,6 @@ function combine(image: ImageRecord, verdicts: PolicyVerdict[]): ImageDecision {
 }
 
 const isActive = (image: ImageRecord) => image.status === undefined || image.status === "ACTIVE";
-const hasPushTime = (image: ImageRecord): image is DatedImage => image.pushedAt !== undefined && Number.isFinite(image.pushedAt);
 
 /** A member with a tag of its own (not a referrer tag): someone pulls it by that tag, so it is decided like a top-level image. */
 function isTaggedMember(image: ImageRecord, units: Units): boolean {
@@ -89,7 +87,7 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   const mayBeHeld = possibleChildrenOfUnreadable(images);
   // Most repositories hold no index, no referrer and no archived image: their decisions are the policies' own.
   const simple = units.holders.size === 0 && mayBeHeld.size === 0 && decided.length === images.length;
-  const all = simple ? ownDecisions : withMembers(images, sorted, undated, new Map(ownDecisions.map((d) => [d.image.digest, d])), units, mayBeHeld);
+  const all = simple ? ownDecisions : withMembers(images, sorted, undated, new Map(ownDecisions.map((d) => [d.image.digest, d])), units, orphans, mayBeHeld);
   const plan: RepositoryPlan = {
     repository,
     policies: policies.map((p) => p.name).sort(),
@@ -117,9 +115,7 @@ export function planRepository(input: PlanInput): RepositoryPlan {
 function undatedChannel(undated: readonly ImageRecord[], policies: readonly Policy[]): RepositoryPlan["failure"] {
   for (const image of undated) {
     for (const policy of policies) {
-      if (policy.significantTags === "*") continue;
-      const entries = policy.significantTags;
-      const tag = image.tags.find((t) => !isReferrerTag(t) && entries.some((entry) => globMatches(entry, t)));
+      const tag = policy.significantTags === "*" ? undefined : significantTagOf(image, policy.significantTags);
       if (tag !== undefined) {
         return {
           code: "unknown-push-time",
@@ -159,13 +155,12 @@ function withMembers(
   undated: readonly ImageRecord[],
   own: Map<string, ImageDecision>,
   units: Units,
+  orphans: ReadonlySet<string>,
   mayBeHeld: ReadonlySet<string>,
 ): ImageDecision[] {
-  const byDigest = new Map(images.map((image) => [image.digest, image]));
   const final = new Map<string, ImageDecision>();
   const depthOf = (image: ImageRecord) => (units.holders.has(image.digest) ? (units.depth.get(image.digest) ?? 1) : 0);
   const active = images.filter(isActive).sort((a, b) => depthOf(a) - depthOf(b));
-  const orphans = new Set(units.orphans.map((image) => image.digest));
   // Kept as it is decided, so that what it holds (later in `active`: a greater depth) stays with it.
   const pin = (decision: ImageDecision): ImageDecision => {
     if (decision.action === "delete" && mayBeHeld.has(decision.image.digest)) overrideToKeep(decision, "holder-unreadable");
@@ -194,7 +189,6 @@ function withMembers(
     final.set(image.digest, pin(decision));
   }
 
-
   // The listing: units in the planner's order, each member under the first kept unit that holds it.
   const tops = [...sorted, ...undated].filter((image) => !units.holders.has(image.digest));
   const listed: ImageDecision[] = [];
@@ -216,10 +210,7 @@ function withMembers(
       if (kept === undefined || kept === top.digest) place(final.get(member.digest), top.digest);
     }
   }
-  // Members of units whose top-level image is not active, and images in reference cycles.
-  for (const decision of final.values()) {
-    const holder = decision.heldBy?.[0];
-    place(decision, holder !== undefined && byDigest.has(holder) ? holder : undefined);
-  }
+  // Members of units whose top-level image is not active (listed under a holder), and images in reference cycles.
+  for (const decision of final.values()) place(decision, decision.heldBy?.[0]);
   return listed;
 }
