@@ -31,6 +31,14 @@ export interface RetentionPolicyArgs {
   maxDeletions?: number;
 }
 
+/** Another account whose workloads are read (`settings.in_use.accounts`): a role the function's role may assume there. */
+export interface InUseAccountArgs {
+  /** The role's ARN, `arn:aws:iam::ACCOUNT:role/NAME`; it must trust the function's role (see roleName). Defaults to none: required. */
+  roleArn: string;
+  /** The external id the role's trust policy requires (STS AssumeRole's ExternalId). Defaults to none. */
+  externalId?: string;
+}
+
 export interface EcrCleanupPolicyArgs {
   /** The retention policies, validated with the CLI's validator (at least one). Defaults to none: required. */
   policies: RetentionPolicyArgs[];
@@ -97,11 +105,39 @@ export interface EcrCleanupPolicyArgs {
    * Turn it off only in an account whose functions use no container images; the report says so. Defaults to true.
    */
   inUseLambda?: boolean;
+  /**
+   * Protects the images that EKS pods and workload templates use, in every cluster `eks:ListClusters` lists (or only
+   * `eksClusters`), and grants the role the EKS reads. Defaults to true.
+   */
+  inUseEks?: boolean;
+  /** Protects the images App Runner services deploy (matched by the tag they name) and grants the role App Runner reads. Defaults to true. */
+  inUseAppRunner?: boolean;
+  /** Protects the images of ACTIVE AWS Batch job definitions and grants the role the Batch read. Defaults to true. */
+  inUseBatch?: boolean;
+  /** Only these EKS clusters are read (names or ARNs); `settings.in_use.eks_clusters`. Defaults to every cluster ListClusters lists. */
+  eksClusters?: string[];
+  /**
+   * Keeps the images of the newest this-many ACTIVE revisions of every task-definition family (rollback targets,
+   * `in-use:ecs-revision`); 0 turns it off. Defaults to 2.
+   */
+  ecsRevisions?: number;
+  /** Regions whose workloads are read besides the function's own (`settings.in_use.regions`). Defaults to the function's own region only. */
+  inUseRegions?: string[];
+  /**
+   * Other accounts whose workloads are read, each through a role there (`settings.in_use.accounts`); the function's
+   * role may assume exactly these roles. Defaults to none.
+   */
+  inUseAccounts?: InUseAccountArgs[];
+  /**
+   * A fixed name for the function's IAM role, so that roles in other accounts (inUseAccounts) can trust it by ARN
+   * before it exists. Defaults to a name Pulumi generates from the component's name.
+   */
+  roleName?: string;
 }
 
 /** The arguments with their defaults applied. */
-export type ResolvedArgs = Required<Omit<EcrCleanupPolicyArgs, "missedRunAfter" | "alarmActions" | "okActions" | "tags">> &
-  Pick<EcrCleanupPolicyArgs, "missedRunAfter" | "alarmActions" | "okActions" | "tags">;
+type OptionalArgs = "missedRunAfter" | "alarmActions" | "okActions" | "tags" | "eksClusters" | "inUseRegions" | "roleName";
+export type ResolvedArgs = Required<Omit<EcrCleanupPolicyArgs, OptionalArgs>> & Pick<EcrCleanupPolicyArgs, OptionalArgs>;
 
 export const DEFAULTS = {
   schedule: "rate(1 day)",
@@ -118,6 +154,11 @@ export const DEFAULTS = {
   fanOutBatchSize: 25,
   inUseEcs: true,
   inUseLambda: true,
+  inUseEks: true,
+  inUseAppRunner: true,
+  inUseBatch: true,
+  ecsRevisions: 2,
+  inUseAccounts: [] as InUseAccountArgs[],
 } as const;
 
 export function withDefaults(args: EcrCleanupPolicyArgs): ResolvedArgs {

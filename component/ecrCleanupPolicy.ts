@@ -16,6 +16,7 @@ import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { FANOUT_HANDLER_ENTRY, HANDLER, HANDLER_ENTRY, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket } from "./fanout";
 import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
+import { inUseArgsSettings } from "./inUse";
 import { configSource, policyConfig } from "./policyConfig";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
@@ -67,10 +68,11 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       // A worker refuses a stored run older than the state machine's TimeoutSeconds: only a replay could be.
       environment[RUN_TIME_LIMIT_ENV] = String(RUN_TIMEOUT_SECONDS);
     }
-    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, { ecs: a.inUseEcs, lambda: a.inUseLambda });
+    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, inUseArgsSettings(a));
 
     const role = serviceRole(`${name}-role`, {
       service: "lambda.amazonaws.com",
+      name: a.roleName,
       description: `ecr-cleanup function of ${name}: reads and deletes images in the repositories its policies govern`,
       tags: a.tags,
     }, parent);

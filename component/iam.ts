@@ -7,7 +7,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../runtime/config/schema";
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
+import { ECS_ACTIONS } from "../runtime/inuse/sources";
 import type { Policy } from "../runtime/planner/types";
+import { assumeInUseRolesGrant, inUseRegionsOf } from "./inUse";
 
 export interface Statement {
   Sid: string;
@@ -70,15 +72,7 @@ export const ecrGrant: Grant = ({ scope, policies }) => [
 ];
 
 /** In use by ECS: clusters, services (and their revisions), tasks and task definitions, read only. */
-export const ECS_READ_ACTIONS = [
-  "ecs:DescribeServiceRevisions",
-  "ecs:DescribeServices",
-  "ecs:DescribeTaskDefinition",
-  "ecs:DescribeTasks",
-  "ecs:ListClusters",
-  "ecs:ListServices",
-  "ecs:ListTasks",
-];
+export const ECS_READ_ACTIONS = [...ECS_ACTIONS];
 
 /** ListClusters and DescribeTaskDefinition take no resource ARN, so the ECS reads are granted on `*`. */
 export const ecsInUseGrant: Grant = ({ settings }) =>
@@ -89,7 +83,12 @@ export const lambdaInUseGrant: Grant = ({ scope, settings }) =>
   settings.inUse.lambda
     ? [
       { Sid: "ListLambdaFunctions", Effect: "Allow", Action: "lambda:ListFunctions", Resource: "*" },
-      { Sid: "ReadLambdaFunctions", Effect: "Allow", Action: "lambda:GetFunction", Resource: `arn:${scope.partition}:lambda:${scope.region}:${scope.accountId}:function:*` },
+      {
+        Sid: "ReadLambdaFunctions",
+        Effect: "Allow",
+        Action: "lambda:GetFunction",
+        Resource: single(inUseRegionsOf(scope.region, settings.inUse.regions).map((region) => `arn:${scope.partition}:lambda:${region}:${scope.accountId}:function:*`)),
+      },
     ]
     : [];
 
@@ -116,7 +115,10 @@ export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
     ]
     : [];
 
-export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, cursorGrant, fanOutBucketGrant];
+/** One resource as a string, several as a list (as the documents have always been written). */
+const single = (resources: string[]): string | string[] => (resources.length === 1 ? resources[0] : resources);
+
+export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant];
 
 export interface StateMachineGrantContext {
   scope: AccountScope;
@@ -175,6 +177,8 @@ export function accountScope(parent: pulumi.Resource): pulumi.Output<AccountScop
 
 export interface ServiceRoleArgs {
   service: string;
+  /** A fixed role name (other accounts' roles can trust it by ARN); Pulumi names it otherwise. */
+  name?: string;
   sourceAccount?: pulumi.Input<string>;
   description: string;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -183,6 +187,7 @@ export interface ServiceRoleArgs {
 /** A role that one AWS service assumes (its permissions are added by the caller, as an inline RolePolicy). */
 export function serviceRole(roleName: string, args: ServiceRoleArgs, parent: pulumi.Resource): aws.iam.Role {
   return new aws.iam.Role(roleName, {
+    ...(args.name === undefined ? {} : { name: args.name }),
     description: args.description,
     assumeRolePolicy: pulumi.output(args.sourceAccount).apply((account) => assumeRolePolicy(args.service, account)),
     tags: args.tags,

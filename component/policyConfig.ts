@@ -6,7 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../runtime/config/errors";
-import { Config, Settings, validateConfig } from "../runtime/config/schema";
+import { defaultInUse, inUseYaml, type InUseSettings } from "../runtime/config/inUseSettings";
+import { Config, validateConfig } from "../runtime/config/schema";
 import { CONFIG_ENV, DRY_RUN_ENV } from "../runtime/lambda/config";
 import type { RetentionPolicyArgs } from "./args";
 
@@ -34,25 +35,25 @@ export function configSource(componentName: string): string {
   return `EcrCleanupPolicy "${componentName}"`;
 }
 
-/** Which in-use sources the function reads (the YAML's `settings.in_use`). */
-export type InUseSources = Settings["inUse"];
+/** `settings.inUse` in the component's camelCase, as the args give it (validated with the CLI's validator). */
+export type InUseArgsSettings = Record<string, unknown>;
 
-const ALL_SOURCES: InUseSources = { ecs: true, lambda: true };
-
-/** Validates camelCase policies (and the sources, as settings) with the CLI's validator; throws its ConfigError. */
-export function validatePolicies(policies: unknown, source: string, inUse: InUseSources = ALL_SOURCES): Config {
+/** Validates camelCase policies (and the in-use settings) with the CLI's validator; throws its ConfigError. */
+export function validatePolicies(policies: unknown, source: string, inUse: InUseArgsSettings = {}): Config {
   return validateConfig({ policies, settings: { inUse } }, source, "camel");
 }
 
 /**
  * The ECR_CLEANUP_CONFIG value: `{"policies":[...]}` with snake_case fields, as the CLI's YAML writes them, and
- * `settings.in_use` only when a source is off (so the usual value stays as short as the policies allow).
+ * `settings.in_use` with only the settings that differ from the defaults (so the usual value stays as short as the
+ * policies allow).
  */
-export function configJson(policies: ResolvedPolicy[], inUse: InUseSources = ALL_SOURCES): string {
+export function configJson(policies: ResolvedPolicy[], inUse: InUseSettings = defaultInUse()): string {
   const snake = policies.map((policy) =>
     Object.fromEntries(SNAKE_FIELDS.filter(([camel]) => policy[camel] !== undefined).map(([camel, field]) => [field, policy[camel]])),
   );
-  const settings = inUse.ecs && inUse.lambda ? {} : { settings: { in_use: inUse } };
+  const changed = inUseYaml(inUse);
+  const settings = changed ? { settings: { in_use: changed } } : {};
   return JSON.stringify({ policies: snake, ...settings });
 }
 
@@ -60,7 +61,7 @@ export function environmentVariables(
   policies: ResolvedPolicy[],
   dryRun: boolean,
   more: Record<string, string> = {},
-  inUse: InUseSources = ALL_SOURCES,
+  inUse: InUseSettings = defaultInUse(),
 ): Record<string, string> {
   return { [CONFIG_ENV]: configJson(policies, inUse), [DRY_RUN_ENV]: String(dryRun), ...more };
 }
@@ -76,8 +77,9 @@ export function environmentSizeProblem(variables: Record<string, string>, policy
   if (size <= LAMBDA_ENVIRONMENT_LIMIT) return undefined;
   const names = Object.keys(variables);
   const listed = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
-  return `the ${policyCount} policies take ${size} bytes in the function's environment (${listed}), ` +
-    `more than Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT} bytes (4 KB): split the policies over several EcrCleanupPolicy components`;
+  return `the ${policyCount} policies and the settings take ${size} bytes in the function's environment (${listed}), ` +
+    `more than Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT} bytes (4 KB): split the policies over several EcrCleanupPolicy components, ` +
+    "or shorten the settings (inUseAccounts, inUseRegions, eksClusters)";
 }
 
 function isPending(value: unknown): boolean {
@@ -123,7 +125,7 @@ export function policyConfig(
   dryRun: boolean,
   parent: pulumi.Resource,
   more: Record<string, pulumi.Input<string>> = {},
-  inUse: InUseSources = ALL_SOURCES,
+  inUse: InUseArgsSettings = {},
 ): PolicyConfig {
   const source = configSource(componentName);
   const fail = (message: string): never => {
@@ -138,13 +140,14 @@ export function policyConfig(
     }
   };
   const checkSize = (resolved: ResolvedPolicy[], others: Record<string, string>): Record<string, string> => {
-    const variables = environmentVariables(resolved, dryRun, others, inUse);
+    const variables = environmentVariables(resolved, dryRun, others, settings);
     const problem = environmentSizeProblem(variables, resolved.length);
     return problem ? fail(`${source}: ${problem}`) : variables;
   };
 
   const now = knownNow(policies);
-  check(now.policies);
+  // The settings hold no Outputs: known, and checked, now.
+  const settings = check(now.policies).settings.inUse;
   // Values not known yet (resource names) count as empty here; the check once they are known is exact.
   const knownMore = Object.fromEntries(Object.entries(more).map(([k, v]) => [k, typeof v === "string" ? v : ""]));
   if (!now.pending) checkSize(now.policies as ResolvedPolicy[], knownMore);

@@ -61,5 +61,9 @@ export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[
   if (typeof args.fanOut !== "boolean") problems.push(`fanOut must be true or false; got ${JSON.stringify(args.fanOut)}`);
   if (!wholeNumberIn(args.fanOutConcurrency, 1, MAX_FAN_OUT)) problems.push(`fanOutConcurrency must be a whole number from 1 to ${MAX_FAN_OUT}; got ${JSON.stringify(args.fanOutConcurrency)}`);
   if (!wholeNumberIn(args.fanOutBatchSize, 1, MAX_FAN_OUT)) problems.push(`fanOutBatchSize must be a whole number from 1 to ${MAX_FAN_OUT}; got ${JSON.stringify(args.fanOutBatchSize)}`);
+  // IAM's role names: 1 to 64 of [\w+=,.@-].
+  if (args.roleName !== undefined && (typeof args.roleName !== "string" || !/^[\w+=,.@-]{1,64}$/.test(args.roleName))) {
+    problems.push(`roleName must be 1 to 64 letters, digits or any of _+=,.@- (an IAM role name); got ${JSON.stringify(args.roleName)}`);
+  }
   return problems.length || !schedule ? { problems } : { schedule, missedRunAfterSeconds };
 }

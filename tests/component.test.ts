@@ -14,6 +14,7 @@ import { cleanerPolicyDocument } from "../component/iam";
 import { configJson, LAMBDA_ENVIRONMENT_LIMIT, policyConfig, ResolvedPolicy } from "../component/policyConfig";
 import { parseSchedule } from "../component/schedule";
 import { ConfigError } from "../runtime/config/errors";
+import { defaultInUse } from "../runtime/config/inUseSettings";
 import { validateConfig } from "../runtime/config/schema";
 import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
 import { CURSOR_START } from "../runtime/lambda/cursor";
@@ -128,8 +129,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("inUseEcs / inUseLambda: false turns the source off in the function's settings and drops its reads from the role", async () => {
       const { rec } = await deploy("noecs", { inUseEcs: false });
       const config = JSON.parse(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_CONFIG);
-      expect(config.settings).to.deep.equal({ in_use: { ecs: false, lambda: true } });
-      expect(validateConfig(config, "env", "snake").settings).to.deep.equal({ inUse: { ecs: false, lambda: true } });
+      // Only what differs from the defaults: the environment's 4 KB are the policies'.
+      expect(config.settings).to.deep.equal({ in_use: { ecs: false } });
+      expect(validateConfig(config, "env", "snake").settings).to.deep.equal({ inUse: { ...defaultInUse(), ecs: false } });
       const sids = JSON.parse(rec.named("noecs-policy").inputs.policy).Statement.map((st: { Sid: string }) => st.Sid);
       expect(sids).to.include("ListLambdaFunctions").and.not.include("ReadEcsWorkloads");
       // With both on (the default), the environment carries no settings at all.
@@ -215,7 +217,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const scope = { partition: "aws", region: REGION, accountId: ACCOUNT_ID };
       const policies = validateConfig([{ name: "p", significant_tags: "*", protected_period: 1, protected_count: 1, repositories: ["r"] }], "t", "snake").policies;
       const sids = (ecs: boolean, lambda: boolean) =>
-        JSON.parse(cleanerPolicyDocument({ scope, policies, settings: { inUse: { ecs, lambda } }, logGroupArn: "arn:lg" })).Statement.map((st: { Sid: string }) => st.Sid);
+        JSON.parse(cleanerPolicyDocument({ scope, policies, settings: { inUse: { ...defaultInUse(), ecs, lambda } }, logGroupArn: "arn:lg" })).Statement.map((st: { Sid: string }) => st.Sid);
       expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions"]);
       expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories"]);
       expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ListLambdaFunctions", "ReadLambdaFunctions"]);
@@ -402,7 +404,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         "ECR_CLEANUP_CONCURRENCY".length + "8".length + "ECR_CLEANUP_CURSOR_PARAMETER".length;
       expect(size).to.be.greaterThan(LAMBDA_ENVIRONMENT_LIMIT);
       expect(construct({ policies: many })).to.throw(pulumi.ResourceError,
-        `the 40 policies take ${size} bytes in the function's environment (ECR_CLEANUP_CONFIG, ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER), more than Lambda's limit of 4096 bytes (4 KB): split the policies over several EcrCleanupPolicy components`);
+        `the 40 policies and the settings take ${size} bytes in the function's environment (ECR_CLEANUP_CONFIG, ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER), more than Lambda's limit of 4096 bytes (4 KB): split the policies over several EcrCleanupPolicy components, or shorten the settings (inUseAccounts, inUseRegions, eksClusters)`);
 
       // With repository names that are Outputs, the check waits for them.
       const parent = new pulumi.ComponentResource("test:index:Parent", "size-parent");
@@ -444,11 +446,13 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
 
     it("every argument has a doc comment ending \"Defaults to ...\", and no union types or callbacks", () => {
       const source = readFileSync(join(packageRoot(), "component/args.ts"), "utf8");
-      const all = [...properties(source, "RetentionPolicyArgs"), ...properties(source, "EcrCleanupPolicyArgs")];
+      const all = [...properties(source, "RetentionPolicyArgs"), ...properties(source, "InUseAccountArgs"), ...properties(source, "EcrCleanupPolicyArgs")];
       expect(all.map((p) => p.prop)).to.deep.equal([
         "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
+        "roleArn", "externalId",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda",
+        "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);

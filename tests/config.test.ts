@@ -4,6 +4,7 @@
  * (`policy #N "name"`) and the field, in exact message lines.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { defaultInUse } from "../runtime/config/inUseSettings";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -18,7 +19,7 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const FILE = "policies.yaml";
-const DEFAULT_SETTINGS = { inUse: { ecs: true, lambda: true } };
+const DEFAULT_SETTINGS = { inUse: defaultInUse() };
 
 const SPEC_EXAMPLE = `- name: Flush untagged images older than 7 days, leave no less than 7 images
   protected_period: 7
@@ -82,7 +83,7 @@ describe("config: the spec's example file (section 2)", () => {
 
   it("parses the same inside a mapping with policies: and settings:", () => {
     const text = `policies:\n${SPEC_EXAMPLE.replace(/^/gm, "  ").trimEnd()}\nsettings:\n  in_use:\n    ecs: false\n`;
-    expect(parseConfig(text, FILE)).to.deep.equal({ policies: SPEC_EXAMPLE_POLICIES, settings: { inUse: { ecs: false, lambda: true } } });
+    expect(parseConfig(text, FILE)).to.deep.equal({ policies: SPEC_EXAMPLE_POLICIES, settings: { inUse: { ...defaultInUse(), ecs: false } } });
   });
 
   it("accepts a mapping with policies: and no settings: (settings are optional)", () => {
@@ -174,7 +175,7 @@ describe("config: valid values", () => {
 
   it("settings.in_use turns sources off explicitly", () => {
     const text = `policies:\n${one({}).replace(/^/gm, "  ").trimEnd()}\nsettings:\n  in_use:\n    ecs: false\n    lambda: false\n`;
-    expect(parseConfig(text, FILE).settings).to.deep.equal({ inUse: { ecs: false, lambda: false } });
+    expect(parseConfig(text, FILE).settings).to.deep.equal({ inUse: { ...defaultInUse(), ecs: false, lambda: false } });
   });
 });
 
@@ -386,7 +387,7 @@ describe("config: errors name the file, the policy and the field", () => {
       {
         title: "settings.in_use.ecs: 99999999999999999999 is no boolean",
         text: `policies:\n${one({}).replace(/^/gm, "  ").trimEnd()}\nsettings:\n  in_use:\n    ecs: 99999999999999999999\n`,
-        lines: [`${FILE}: field settings.in_use.ecs: must be true or false`],
+        lines: [`${FILE}: field settings.in_use.ecs: must be true or false; got 99999999999999999999`],
       },
     ]);
 
@@ -476,13 +477,13 @@ describe("config: errors name the file, the policy and the field", () => {
         text: `${wrap("  in_use:\n    ecs: false\n")}dry_run: true\n`,
         lines: [`${FILE}: field dry_run: unknown field`],
       },
-      { title: "settings.in_use.ecs: no (a string in YAML 1.2)", text: wrap("  in_use:\n    ecs: no\n"), lines: [`${FILE}: field settings.in_use.ecs: must be true or false`] },
-      { title: "settings.in_use.lambda: 0", text: wrap("  in_use:\n    lambda: 0\n"), lines: [`${FILE}: field settings.in_use.lambda: must be true or false`] },
+      { title: "settings.in_use.ecs: no (a string in YAML 1.2)", text: wrap("  in_use:\n    ecs: no\n"), lines: [`${FILE}: field settings.in_use.ecs: must be true or false; got "no"`] },
+      { title: "settings.in_use.lambda: 0", text: wrap("  in_use:\n    lambda: 0\n"), lines: [`${FILE}: field settings.in_use.lambda: must be true or false; got 0`] },
       { title: "an unknown in-use source", text: wrap("  in_use:\n    ec2: false\n"), lines: [`${FILE}: field settings.in_use.ec2: unknown field`] },
       {
         title: "settings.in_use: false",
         text: wrap("  in_use: false\n"),
-        lines: [`${FILE}: field settings.in_use: must be a mapping with ecs: and lambda: (true or false)`],
+        lines: [`${FILE}: field settings.in_use: must be a mapping of some of ecs, lambda, eks, app_runner, batch, eks_clusters, ecs_revisions, regions, accounts`],
       },
       { title: "an unknown setting", text: wrap("  inuse:\n    ecs: false\n"), lines: [`${FILE}: field settings.inuse: unknown field`] },
       { title: "settings is not a mapping", text: wrap("  - in_use\n"), lines: [`${FILE}: field settings: must be a mapping (with in_use:)`] },
@@ -540,7 +541,7 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
     {
       title: "settings.inUse",
       raw: { policies: [CAMEL], settings: { inUse: { ecs: "no" } } },
-      lines: [`${SOURCE}: field settings.inUse.ecs: must be true or false`],
+      lines: [`${SOURCE}: field settings.inUse.ecs: must be true or false; got "no"`],
     },
     { title: "settings.in_use is unknown in camelCase", raw: { policies: [CAMEL], settings: { in_use: {} } }, lines: [`${SOURCE}: field settings.in_use: unknown field`] },
     {
@@ -578,6 +579,6 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
 
   it("accepts settings.inUse", () => {
     const config: Config = validateConfig({ policies: [CAMEL], settings: { inUse: { lambda: false } } }, SOURCE, "camel");
-    expect(config.settings).to.deep.equal({ inUse: { ecs: true, lambda: false } });
+    expect(config.settings).to.deep.equal({ inUse: { ...defaultInUse(), lambda: false } });
   });
 });

@@ -162,7 +162,8 @@ ${settings}`);
     const { code, report } = await run();
     expect(code).to.equal(1);
     expect(report.errors.map((e: { kind: string; code: string }) => [e.kind, e.code])).to.deep.equal([["in-use-unreadable", "ServiceException"]]);
-    expect(report.errors[0].message).to.include("nothing is deleted in this run");
+    // It names the source, where, what went wrong, and how to turn the source off.
+    expect(report.errors[0].message).to.match(/^cannot read the images in use: Lambda in account 123456789012 in us-east-1: .*settings\.in_use\.lambda: false \(component arg inUseLambda: false\); nothing is deleted in this run$/);
     expect(report.summary.keptBySafety).to.deep.equal({ "in-use-unknown": 8 });
     expect(survivors()).to.have.length(10);
   });
@@ -172,10 +173,42 @@ ${settings}`);
     emulator.ecs.runTask("prod", { taskDefinitionArn: definition, containers: [{ name: "web", image: `${REGISTRY}/hello_world@${digests[5]}` }] });
     const { code, report, stderr } = await run(policy("settings:\n  in_use:\n    ecs: false"));
     expect(code, stderr).to.equal(0);
-    expect(report.warnings).to.deep.equal(["settings.in_use.ecs is false: images that ECS uses are not protected in this run"]);
+    expect(report.warnings).to.include("settings.in_use.ecs is false: images that ECS uses are not protected in this run");
     expect(stderr).to.include("settings.in_use.ecs is false");
     expect(emulator.calls.ListClusters ?? 0).to.equal(0);
     expect(survivors()).to.deep.equal([digests[0], digests[1]].sort());
+  });
+
+  it("names every workload that keeps an image: service, task, function:version; sorted, unique, in the JSON report", async () => {
+    const definition = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: `${REGISTRY}/hello_world@${digests[5]}` }]);
+    emulator.ecs.createService("prod", { name: "web", taskDefinition: definition });
+    emulator.ecs.createCluster("staging");
+    emulator.ecs.createService("staging", { name: "web", taskDefinition: definition });
+    emulator.ecs.runTask("prod", { taskDefinitionArn: definition, containers: [{ name: "web", image: `${REGISTRY}/hello_world@${digests[5]}`, imageDigest: digests[5] }], id: "00000000000000000000000000000001" });
+    emulator.lambda.createFunction({ name: "resize", packageType: "Image", imageUri: `${REGISTRY}/hello_world@${digests[6]}`, versions: [{ imageUri: `${REGISTRY}/hello_world@${digests[6]}` }] });
+    const { code, report, stderr } = await run();
+    expect(code, stderr).to.equal(0);
+    expect(lineOf(report, digests[5])).to.deep.include({
+      action: "keep",
+      reason: "in-use:ecs-task",
+      workloads: ["ecs service prod/web", "ecs service staging/web", "ecs task arn:aws:ecs:us-east-1:123456789012:task/prod/00000000000000000000000000000001"],
+    });
+    expect(lineOf(report, digests[6])).to.deep.include({ action: "keep", reason: "in-use:lambda", workloads: ["lambda resize:$LATEST", "lambda resize:1"] });
+    // Images the policy keeps anyway carry no workload list; neither do deletions.
+    expect(lineOf(report, digests[7])).to.not.have.property("workloads");
+    expect(survivors()).to.deep.equal([digests[0], digests[1], digests[5], digests[6]].sort());
+  });
+
+  it("reads every region of settings.in_use.regions: a workload there keeps its image, named with its account and region", async () => {
+    emulator.lambdaFor("eu-west-1").createFunction({ name: "edge", packageType: "Image", imageUri: `${REGISTRY}/hello_world@${digests[4]}` });
+    emulator.ecsFor("eu-west-1").createCluster("eu");
+    const { code, report, stderr } = await run(policy("settings:\n  in_use:\n    regions: [eu-west-1]"));
+    expect(code, stderr).to.equal(0);
+    expect(lineOf(report, digests[4])).to.deep.include({ action: "keep", reason: "in-use:lambda", workloads: ["123456789012/eu-west-1 lambda edge:$LATEST"] });
+    // Each source once per region; everything else the policy deletes (the image is in no other workload).
+    expect(emulator.calls.ListFunctions).to.equal(2);
+    expect(emulator.calls.ListClusters).to.equal(2);
+    expect(survivors()).to.deep.equal([digests[0], digests[1], digests[4]].sort());
   });
 
   it("reads each source once per run, however many repositories and policies", async () => {

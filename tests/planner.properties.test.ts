@@ -128,7 +128,7 @@ const scenarioArb = fc
 type Scenario = { registry: Registry; policies: Policy[]; inUse: Map<string, SafetyKeepReason>; now: number };
 
 function planOf(s: Scenario, policies = s.policies, images = s.registry.images): RepositoryPlan {
-  return planRepository({ repository: "repo", images, policies, now: s.now, inUse: s.inUse });
+  return planRepository({ repository: "repo", images, policies, now: s.now, inUse: new Map([...s.inUse].map(([digest, reason]) => [digest, { reason, workloads: [] }])) });
 }
 
 /** Top-level images in the spec's order: pushedAt descending, digest ascending. */

@@ -97,7 +97,7 @@ function plan(c: Case, policies = c.policies, images = c.images): RepositoryPlan
     images: images.map(toRecord),
     policies,
     now: c.now ?? NOW,
-    inUse: c.inUse ? new Map(Object.entries(c.inUse).map(([name, reason]) => [digestOf(name), reason])) : undefined,
+    inUse: c.inUse ? new Map(Object.entries(c.inUse).map(([name, reason]) => [digestOf(name), { reason, workloads: [] }])) : undefined,
   });
 }
 

@@ -5,10 +5,10 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { indexUses, InUseInventory, inUseDigests } from "../runtime/inuse/inventory";
+import { emptyInventory, indexUses, InUseInventory, inUseDigests } from "../runtime/inuse/inventory";
 import { ecrRegistryOf, ImageReference, parseImageReference } from "../runtime/inuse/reference";
 import type { ImageUse } from "../runtime/inuse/types";
-import type { ImageRecord } from "../runtime/planner/types";
+import type { ImageRecord, InUseMark } from "../runtime/planner/types";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -70,9 +70,10 @@ describe("ecrRegistryOf", () => {
   }
 });
 
-const use = (image: string, extra: Partial<ImageUse> = {}): ImageUse => ({ image, reason: "in-use:ecs-service", ...extra });
+const use = (image: string, extra: Partial<ImageUse> = {}): ImageUse => ({ image, reason: "in-use:ecs-service", workload: "ecs service prod/web", ...extra });
+const reasons = (marks: Map<string, InUseMark>) => Object.fromEntries([...marks].map(([key, mark]) => [key, mark.reason]));
 const entries = (uses: ImageUse[]) =>
-  Object.fromEntries([...indexUses(uses, REGISTRY)].map(([repo, u]) => [repo, { digests: Object.fromEntries(u.digests), tags: Object.fromEntries(u.tags) }]));
+  Object.fromEntries([...indexUses(uses, REGISTRY)].map(([repo, u]) => [repo, { digests: reasons(u.digests), tags: reasons(u.tags) }]));
 
 describe("indexUses", () => {
   const cases: { title: string; uses: ImageUse[]; expected: ReturnType<typeof entries> }[] = [
@@ -116,7 +117,7 @@ describe("indexUses", () => {
 });
 
 const image = (digest: string, tags: string[] = []): ImageRecord => ({ digest, tags, pushedAt: 0, sizeBytes: 1 });
-const inventoryOf = (uses: ImageUse[]): InUseInventory => ({ byRepository: indexUses(uses, REGISTRY), failures: [], disabled: [] });
+const inventoryOf = (uses: ImageUse[]): InUseInventory => ({ ...emptyInventory(), byRepository: indexUses(uses, REGISTRY) });
 
 describe("inUseDigests", () => {
   const cases: { title: string; uses: ImageUse[]; images: ImageRecord[]; expected: Record<string, string> }[] = [
@@ -165,17 +166,16 @@ describe("inUseDigests", () => {
   ];
   for (const c of cases) {
     it(c.title, () => {
-      expect(Object.fromEntries(inUseDigests(inventoryOf(c.uses), "app", c.images))).to.deep.equal(c.expected);
+      expect(reasons(inUseDigests(inventoryOf(c.uses), "app", c.images))).to.deep.equal(c.expected);
     });
   }
 
   it("a stored inventory (a fan-out worker's) with upper-case keys still matches", () => {
     const inventory: InUseInventory = {
-      byRepository: new Map([["app", { digests: new Map([[DIGEST.toUpperCase(), "in-use:ecs-task" as const]]), tags: new Map() }]]),
-      failures: [],
-      disabled: [],
+      ...emptyInventory(),
+      byRepository: new Map([["app", { digests: new Map([[DIGEST.toUpperCase(), { reason: "in-use:ecs-task" as const, workloads: ["ecs task t1"] }]]), tags: new Map() }]]),
     };
-    expect(Object.fromEntries(inUseDigests(inventory, "app", [image(DIGEST)]))).to.deep.equal({ [DIGEST]: "in-use:ecs-task" });
+    expect(Object.fromEntries(inUseDigests(inventory, "app", [image(DIGEST)]))).to.deep.equal({ [DIGEST]: { reason: "in-use:ecs-task", workloads: ["ecs task t1"] } });
   });
 
   it("any casing of a digest, in the reference or in the reported digest, protects the image the listing holds", () => {

@@ -8,12 +8,13 @@ import * as z from "zod/mini";
 import type { Policy } from "../planner/types";
 import { DAY_MS, MAX_POLICY_DURATION_MS, parsePolicyDuration } from "./duration";
 import { ConfigError, ConfigIssue } from "./errors";
+import { defaultInUse, InUseSettings, validateInUse } from "./inUseSettings";
 
 export type FieldNaming = "snake" | "camel";
 
-/** Which sources of in-use images are consulted; turning one off is explicit and shows in the report. */
 export interface Settings {
-  inUse: { ecs: boolean; lambda: boolean };
+  /** Which sources of in-use images are read, where (runtime/config/inUseSettings.ts); turning one off shows in the report. */
+  inUse: InUseSettings;
 }
 
 export interface Config {
@@ -123,11 +124,11 @@ function policySchema(naming: FieldNaming) {
 
 function settingsSchema(naming: FieldNaming) {
   const f = FIELDS[naming];
-  const flag = z.optional(z.boolean({ error: "must be true or false" }));
   // Explicit messages: zod's defaults ("Invalid input: expected object...") do not read as a config error.
   return z.strictObject(
     {
-      [f.inUse]: z.optional(z.strictObject({ ecs: flag, lambda: flag }, { error: "must be a mapping with ecs: and lambda: (true or false)" })),
+      // Checked by validateInUse (its own file): every key and its messages.
+      [f.inUse]: z.optional(z.unknown()),
     },
     { error: `must be a mapping (with ${f.inUse}:)` },
   );
@@ -238,14 +239,15 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
     if (result.policy) policies.push(result.policy);
   });
 
-  const settings: Settings = { inUse: { ecs: true, lambda: true } };
+  const settings: Settings = { inUse: defaultInUse() };
   if (rawSettings !== undefined) {
     const parsed = settingsSchema(naming).safeParse(rawSettings, REPORT_INPUT);
     if (!parsed.success) {
       issues.push(...toIssues(parsed.error, {}, "settings"));
     } else {
-      const inUse = (parsed.data as Record<string, { ecs?: boolean; lambda?: boolean } | undefined>)[f.inUse];
-      settings.inUse = { ecs: inUse?.ecs ?? true, lambda: inUse?.lambda ?? true };
+      const inUse = validateInUse((parsed.data as Record<string, unknown>)[f.inUse], naming, `settings.${f.inUse}`);
+      issues.push(...inUse.issues);
+      if (inUse.inUse) settings.inUse = inUse.inUse;
     }
   }
 

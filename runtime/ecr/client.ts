@@ -1,7 +1,6 @@
 /** The AWS clients the engine shares: the SDK's standard chain, adaptive retry, bounded timeouts. */
 import { ECRClient } from "@aws-sdk/client-ecr";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { LambdaClient } from "@aws-sdk/client-lambda";
+import type { SdkConfig } from "../inuse/targets";
 
 export interface ClientOptions {
   /** Overrides the SDK's region chain (AWS_REGION, profile). */
@@ -19,20 +18,20 @@ export const RETRY_SETTINGS = {
 
 export interface AwsClients {
   ecr: ECRClient;
-  ecs: ECSClient;
-  lambda: LambdaClient;
+  /** What the in-use sources make their clients from, per account and region (runtime/inuse/targets.ts). */
+  sdkConfig: SdkConfig;
 }
 
-/** Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, _ECS, _LAMBDA). */
+/** Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, _ECS, _LAMBDA, _STS, ...). */
 function clientConfig(options: ClientOptions) {
   return { ...RETRY_SETTINGS, ...(options.region ? { region: options.region } : {}) };
 }
 
 export function createClients(options: ClientOptions = {}): AwsClients {
   const config = clientConfig(options);
-  return { ecr: new ECRClient(config), ecs: new ECSClient(config), lambda: new LambdaClient(config) };
+  return { ecr: new ECRClient(config), sdkConfig: config };
 }
 
 export function destroyClients(clients: Partial<AwsClients>): void {
-  for (const client of Object.values(clients)) client?.destroy();
+  clients.ecr?.destroy();
 }

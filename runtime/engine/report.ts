@@ -25,6 +25,8 @@ export interface ImageLine {
   unitOf?: string;
   /** A safety rule kept what would otherwise have been deleted (its reason code says which). */
   keptBySafety?: boolean;
+  /** In-use keeps: every workload that uses the image (or a member of its unit), sorted, unique; prefixed `ACCOUNT/REGION ` outside the registry's own. */
+  workloads?: string[];
   /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
   outcome?: "deleted" | "failed" | "unconfirmed";
   failure?: { code: string; reason: string };
@@ -96,6 +98,10 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "in-use:ecs-task",
   "in-use:ecs-service",
   "in-use:lambda",
+  "in-use:ecs-revision",
+  "in-use:eks",
+  "in-use:app-runner",
+  "in-use:batch",
   "in-use-unknown",
   "member-of-kept",
   "changed-since-plan",

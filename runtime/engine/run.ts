@@ -4,14 +4,15 @@
  * repository's failure does not stop the others.
  */
 import type { ECRClient } from "@aws-sdk/client-ecr";
-import type { ECSClient } from "@aws-sdk/client-ecs";
-import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Config } from "../config/schema";
 import { isActiveTagged, listImages, listRepositories, RepositoryInfo } from "../ecr/listing";
 import { isIndex, readIndexChildren } from "../ecr/manifests";
 import type { RepositorySize } from "../ecr/recheck";
-import { InUseInventory, InUseSource, inUseDigests, readInUse } from "../inuse/inventory";
+import { inUseKey } from "../config/inUseSettings";
+import { emptyInventory, InUseInventory, inUseDigests, readInUse } from "../inuse/inventory";
 import { registryOfArn, RegistryId } from "../inuse/reference";
+import { SOURCES } from "../inuse/sources";
+import type { SdkConfig } from "../inuse/targets";
 import { deletions, overrideToKeep, planRepository } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
@@ -28,10 +29,8 @@ export interface RunOptions {
   now: Date;
   apply: boolean;
   ecr: ECRClient;
-  /** Needed unless settings.in_use turns ECS off. */
-  ecs?: ECSClient;
-  /** Needed unless settings.in_use turns Lambda off. */
-  lambda?: LambdaClient;
+  /** What the in-use sources' clients are made from (per account and region). Defaults to the SDK's standard settings. */
+  sdkConfig?: SdkConfig;
   /** Repositories processed at once. Defaults to 8. */
   concurrency?: number;
   /** In a Lambda: milliseconds left in the invocation. No repository starts when fewer than `safetyMarginMs` remain. */
@@ -75,6 +74,7 @@ function toLines(plan: RepositoryPlan, outcomes?: ReadonlyMap<string, Outcome>):
         policies: d.verdicts,
       };
       if (d.overridden) line.keptBySafety = true;
+      if (d.workloads) line.workloads = d.workloads;
       if (d.unitOf) line.unitOf = d.unitOf;
       const outcome = outcomes?.get(d.image.digest);
       if (outcome) Object.assign(line, outcome);
@@ -233,8 +233,6 @@ export interface RunContext {
   warnings: string[];
 }
 
-const sourceName = (source: InUseSource) => (source === "ecs" ? "ECS" : source === "lambda" ? "Lambda" : "any workload");
-
 /** The one account and region all the repositories are in, or undefined when an ARN does not say or they differ. */
 function registryOf(repositories: readonly RepositoryInfo[]): RegistryId | undefined {
   const registries = repositories.map((r) => registryOfArn(r.arn));
@@ -248,7 +246,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
   const context: RunContext = {
     governed: [],
     notGoverned: [],
-    inventory: { byRepository: new Map(), failures: [], disabled: [] },
+    inventory: emptyInventory(),
     errors: [],
     warnings: [],
   };
@@ -258,9 +256,10 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     names = repositories.map((r) => r.name);
     const registry = registryOf(repositories);
     const { inUse } = options.config.settings;
-    if (registry || !(inUse.ecs || inUse.lambda)) {
+    const anyOn = [inUse.ecs, inUse.lambda, inUse.eks, inUse.appRunner, inUse.batch].some(Boolean);
+    if (registry || !anyOn) {
       // With every source off there is no reference to match, so the registry's identity does not matter.
-      context.inventory = await readInUse(options.config.settings, { ecs: options.ecs, lambda: options.lambda }, registry ?? { account: "", region: "" });
+      context.inventory = await readInUse(inUse, registry ?? { account: "", region: "" }, { sdkConfig: options.sdkConfig ?? {} });
     } else if (repositories.length) {
       // Without the registry's own account and region no workload's reference can be matched: fail closed.
       context.inventory.failures.push({
@@ -274,13 +273,20 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     return context;
   }
   for (const source of context.inventory.disabled) {
-    context.warnings.push(`settings.in_use.${source} is false: images that ${sourceName(source)} uses are not protected in this run`);
+    context.warnings.push(`settings.in_use.${inUseKey(source, "snake")} is false: images that ${SOURCES[source].label} uses are not protected in this run`);
+  }
+  for (const source of context.inventory.unsupported) {
+    context.warnings.push(
+      `settings.in_use.${inUseKey(source, "snake")} is on, but this version cannot read ${SOURCES[source].label} yet: images that ${SOURCES[source].label} uses are NOT protected in this run`,
+    );
   }
   for (const failure of context.inventory.failures) {
     context.errors.push({
       kind: "in-use-unreadable",
       code: failure.code,
-      message: `cannot read the images ${sourceName(failure.source)} uses (${failure.message}): nothing is deleted in this run`,
+      message: failure.source === "registry"
+        ? `cannot match any workload's images (${failure.message}): nothing is deleted in this run`
+        : `cannot read the images in use: ${failure.message}; nothing is deleted in this run`,
     });
   }
   const existing = new Set(names);

@@ -5,6 +5,7 @@
  * engine's assembleReport, so that it reads like a single-function run's report.
  */
 import type { RepositoryReport, RunError, RunReport } from "../engine/report";
+import { emptyInventory } from "../inuse/inventory";
 import { assembleReport } from "../engine/run";
 import { emptyReport, readEarlierDeletions, withEarlierDeletions } from "./earlierAttempts";
 import type { FanOutItem } from "./items";
@@ -167,6 +168,6 @@ export function aggregateRun(stored: Pick<StoredRun, "now" | "apply" | "governed
   }
   repositories.sort((a, b) => position(a.repository) - position(b.repository));
   notReached.sort((a, b) => position(a) - position(b));
-  const context = { governed: stored.governed, notGoverned: stored.notGoverned, errors, warnings, inventory: { byRepository: new Map(), failures: [], disabled: [] } };
+  const context = { governed: stored.governed, notGoverned: stored.notGoverned, errors, warnings, inventory: emptyInventory() };
   return assembleReport({ apply: stored.apply, now: new Date(stored.now) }, context, repositories, notReached);
 }

@@ -6,17 +6,20 @@
  */
 import * as z from "zod/mini";
 import type { RunContext } from "../engine/run";
-import type { InUseInventory } from "../inuse/inventory";
+import { type InUseInventory, IN_USE_SOURCES } from "../inuse/inventory";
 import type { InUseReason } from "../inuse/types";
 import { refuse } from "./refusal";
 import type { JsonStore } from "./storage";
 import { describeIssues } from "./zodIssues";
 
-export const STORED_RUN_VERSION = 1;
+export const STORED_RUN_VERSION = 2;
+
+/** One digest or tag in use: the kind of use, and every workload that uses it. */
+export type StoredUse = [string, InUseReason, string[]];
 
 export interface InUseSlice {
-  digests: [string, InUseReason][];
-  tags: [string, InUseReason][];
+  digests: StoredUse[];
+  tags: StoredUse[];
 }
 
 export interface StoredRun {
@@ -47,8 +50,8 @@ export interface StoredRun {
 const text = z.string();
 const isoTime = z.iso.datetime();
 const reason = z.string().check(z.regex(/^in-use:[a-z-]+$/)) as unknown as z.ZodMiniType<InUseReason>;
-const uses = z.array(z.tuple([text, reason]));
-const source = z.enum(["ecs", "lambda"]);
+const uses = z.array(z.tuple([text, reason, z.array(text)]));
+const source = z.enum(IN_USE_SOURCES as [string, ...string[]]);
 
 const STORED_RUN = z.strictObject({
   version: z.literal(STORED_RUN_VERSION),
@@ -85,7 +88,10 @@ export function storedRunOf(
     errors: context.errors,
     warnings: config.warnings,
     inUse: {
-      byRepository: [...context.inventory.byRepository].map(([repository, u]) => [repository, { digests: [...u.digests], tags: [...u.tags] }]),
+      byRepository: [...context.inventory.byRepository].map(([repository, u]) => [repository, {
+        digests: [...u.digests].map(([digest, mark]): StoredUse => [digest, mark.reason as InUseReason, mark.workloads]),
+        tags: [...u.tags].map(([tag, mark]): StoredUse => [tag, mark.reason as InUseReason, mark.workloads]),
+      }]),
       unreadable: context.inventory.failures,
     },
   };
@@ -109,9 +115,10 @@ export async function readStoredRun(store: JsonStore, key: string, run: string):
 /** The inventory a worker plans `repositories` with: the stored slices, and the sources that could not be read. */
 export function inventoryOf(stored: StoredRun, repositories: readonly string[]): InUseInventory {
   const wanted = new Set(repositories);
-  const inventory: InUseInventory = { byRepository: new Map(), failures: [...stored.inUse.unreadable], disabled: [] };
+  const inventory: InUseInventory = { byRepository: new Map(), failures: [...stored.inUse.unreadable], disabled: [], unsupported: [] };
+  const marks = (list: StoredUse[]) => new Map(list.map(([key, reason, workloads]) => [key, { reason, workloads }]));
   for (const [repository, slice] of stored.inUse.byRepository) {
-    if (wanted.has(repository)) inventory.byRepository.set(repository, { digests: new Map(slice.digests), tags: new Map(slice.tags) });
+    if (wanted.has(repository)) inventory.byRepository.set(repository, { digests: marks(slice.digests), tags: marks(slice.tags) });
   }
   return inventory;
 }

@@ -14,13 +14,21 @@ import {
   paginateListServices,
   paginateListTasks,
 } from "@aws-sdk/client-ecs";
+import type { InUseSettings } from "../config/inUseSettings";
 import { chunks } from "../engine/chunks";
-import type { ImageUse, SourceResult } from "./types";
+import { mapConcurrent } from "../engine/pool";
+import type { Target } from "./targets";
+import type { ImageUse } from "./types";
 
 const LIST_PAGE_SIZE = 100;
 const DESCRIBE_TASKS_MAX = 100;
 const DESCRIBE_SERVICES_MAX = 10;
 const DESCRIBE_REVISIONS_MAX = 20;
+/** Clusters read at once: independent reads, bounded so that a large account does not meet ECS's rate limits at once. */
+const CLUSTERS_AT_ONCE = 8;
+
+/** The last part of an ARN (`…:cluster/prod` is `prod`; `…:service/prod/web` is `web`). */
+const lastPart = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
 
 async function collect<P>(pages: AsyncIterable<P>, pick: (page: P) => string[] | undefined): Promise<string[]> {
   const out: string[] = [];
@@ -35,7 +43,7 @@ async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]>
     const out = await client.send(new DescribeTasksCommand({ cluster, tasks: batch }));
     for (const task of out.tasks ?? []) {
       for (const container of task.containers ?? []) {
-        if (container.image) uses.push({ image: container.image, digest: container.imageDigest, reason: "in-use:ecs-task" });
+        if (container.image) uses.push({ image: container.image, digest: container.imageDigest, reason: "in-use:ecs-task", workload: `ecs task ${task.taskArn ?? "(no ARN)"}` });
       }
     }
   }
@@ -45,19 +53,24 @@ async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]>
 async function serviceUses(client: ECSClient, cluster: string, taskDefinitions: Map<string, Promise<string[]>>): Promise<ImageUse[]> {
   const arns = await collect(paginateListServices({ client, pageSize: LIST_PAGE_SIZE }, { cluster }), (p) => p.serviceArns);
   const uses: ImageUse[] = [];
-  const definitionArns = new Set<string>();
-  const revisionArns = new Set<string>();
+  // Task definition ARN, and service revision ARN, to the services that use it.
+  const definitionUsers = new Map<string, Set<string>>();
+  const revisionUsers = new Map<string, string>();
+  const clusterName = lastPart(cluster);
   for (const batch of chunks(arns, DESCRIBE_SERVICES_MAX)) {
     const out = await client.send(new DescribeServicesCommand({ cluster, services: batch }));
     for (const service of out.services ?? []) {
       if (service.status === "INACTIVE") continue;
+      const workload = `ecs service ${clusterName}/${service.serviceName ?? lastPart(service.serviceArn ?? "")}`;
       for (const arn of [service.taskDefinition, ...(service.deployments ?? []).map((d) => d.taskDefinition), ...(service.taskSets ?? []).map((t) => t.taskDefinition)]) {
-        if (arn) definitionArns.add(arn);
+        if (!arn) continue;
+        if (!definitionUsers.has(arn)) definitionUsers.set(arn, new Set());
+        definitionUsers.get(arn)!.add(workload);
       }
-      for (const revision of service.currentServiceRevisions ?? []) if (revision.arn) revisionArns.add(revision.arn);
+      for (const revision of service.currentServiceRevisions ?? []) if (revision.arn) revisionUsers.set(revision.arn, workload);
     }
   }
-  for (const arn of definitionArns) {
+  for (const [arn, workloads] of definitionUsers) {
     if (!taskDefinitions.has(arn)) {
       taskDefinitions.set(
         arn,
@@ -66,26 +79,33 @@ async function serviceUses(client: ECSClient, cluster: string, taskDefinitions: 
           .then((out) => (out.taskDefinition?.containerDefinitions ?? []).flatMap((c) => (c.image ? [c.image] : []))),
       );
     }
-    for (const image of await taskDefinitions.get(arn)!) uses.push({ image, reason: "in-use:ecs-service" });
+    for (const image of await taskDefinitions.get(arn)!) for (const workload of workloads) uses.push({ image, reason: "in-use:ecs-service", workload });
   }
-  for (const batch of chunks([...revisionArns], DESCRIBE_REVISIONS_MAX)) {
+  for (const batch of chunks([...revisionUsers.keys()], DESCRIBE_REVISIONS_MAX)) {
     const out = await client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch }));
     for (const revision of out.serviceRevisions ?? []) {
+      const workload = revisionUsers.get(revision.serviceRevisionArn ?? "") ?? `ecs service ${clusterName}/${lastPart(revision.serviceArn ?? "")}`;
       for (const image of revision.containerImages ?? []) {
-        if (image.image) uses.push({ image: image.image, digest: image.imageDigest, reason: "in-use:ecs-service" });
+        if (image.image) uses.push({ image: image.image, digest: image.imageDigest, reason: "in-use:ecs-service", workload });
       }
     }
   }
   return uses;
 }
 
-export async function readEcsUses(client: ECSClient): Promise<SourceResult> {
-  const clusters = await collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), (p) => p.clusterArns);
-  // Task definitions are shared between services and clusters: describe each once per run.
-  const taskDefinitions = new Map<string, Promise<string[]>>();
-  const uses: ImageUse[] = [];
-  for (const cluster of clusters) {
-    uses.push(...(await taskUses(client, cluster)), ...(await serviceUses(client, cluster, taskDefinitions)));
+/** Every cluster's tasks and services, clusters read concurrently; task definitions described once per region. */
+export async function readEcsUses(target: Target, _settings: InUseSettings): Promise<ImageUse[]> {
+  const client = new ECSClient(target.config);
+  try {
+    const clusters = await collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), (p) => p.clusterArns);
+    // Task definitions are shared between services and clusters: describe each once per run.
+    const taskDefinitions = new Map<string, Promise<string[]>>();
+    const perCluster = await mapConcurrent(clusters, CLUSTERS_AT_ONCE, async (cluster) => [
+      ...(await taskUses(client, cluster)),
+      ...(await serviceUses(client, cluster, taskDefinitions)),
+    ]);
+    return perCluster.flat();
+  } finally {
+    client.destroy();
   }
-  return { source: "ecs", uses };
 }

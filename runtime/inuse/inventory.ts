@@ -1,43 +1,67 @@
 /**
- * The in-use inventory, read once per run from every enabled source and sorted by repository. A source
- * that cannot be read is recorded as a failure: the engine then deletes nothing in that run.
+ * The in-use inventory, read once per run from every source that is on, in every account and region
+ * (targets.ts), all reads at once, and sorted by repository. A source that cannot be read somewhere is recorded as
+ * a failure that names the source, the account and region, and what to grant or turn off: the engine then
+ * deletes nothing in that run (spec section 4, rule 5).
  */
-import type { ECSClient } from "@aws-sdk/client-ecs";
-import type { LambdaClient } from "@aws-sdk/client-lambda";
-import type { Settings } from "../config/schema";
+import { inUseKey, type InUseSettings, SOURCE_FLAGS, type SourceFlag } from "../config/inUseSettings";
 import { errorCode, errorMessage } from "../engine/errors";
-import type { ImageRecord } from "../planner/types";
-import { readEcsUses } from "./ecs";
-import { readLambdaUses } from "./lambda";
+import type { ImageRecord, InUseMark } from "../planner/types";
 import { ecrRegistryOf, parseImageReference, RegistryId } from "./reference";
-import type { ImageUse, InUseReason, SourceResult } from "./types";
+import { SOURCES } from "./sources";
+import { type SdkConfig, type Target, targetsOf, targetText } from "./targets";
+import type { ImageUse, InUseReason } from "./types";
 
-export interface InUseClients {
-  ecs?: ECSClient;
-  lambda?: LambdaClient;
+export interface RepositoryUses {
+  /** Lower-case digests. */
+  digests: Map<string, InUseMark>;
+  tags: Map<string, InUseMark>;
 }
 
-interface RepositoryUses {
-  digests: Map<string, InUseReason>;
-  tags: Map<string, InUseReason>;
-}
+/**
+ * Where a failure to know what is in use comes from: a source, an account whose role cannot be assumed, or the
+ * registry's own identity (references could not be matched).
+ */
+export type InUseSource = SourceFlag | "account" | "registry";
+export const IN_USE_SOURCES: readonly InUseSource[] = [...SOURCE_FLAGS, "account", "registry"];
 
-/** Where a failure to know what is in use comes from: a source, or the registry's own identity (references cannot be matched). */
-export type InUseSource = "ecs" | "lambda" | "registry";
+export interface InUseFailure {
+  source: InUseSource;
+  code: string;
+  /** Says what could not be read where, and how to grant it or turn the source off. */
+  message: string;
+}
 
 export interface InUseInventory {
   byRepository: Map<string, RepositoryUses>;
-  failures: { source: InUseSource; code: string; message: string }[];
+  failures: InUseFailure[];
   /** Sources turned off in settings.in_use; the report says so. */
-  disabled: ("ecs" | "lambda")[];
+  disabled: SourceFlag[];
+  /** Sources that are on but that this version cannot read: reported on every run, never taken as read. */
+  unsupported: SourceFlag[];
 }
 
-// When several workloads use one image, the report names the most immediate use.
-const PRIORITY: InUseReason[] = ["in-use:ecs-task", "in-use:ecs-service", "in-use:lambda"];
+export function emptyInventory(): InUseInventory {
+  return { byRepository: new Map(), failures: [], disabled: [], unsupported: [] };
+}
 
-function record(map: Map<string, InUseReason>, key: string, reason: InUseReason): void {
+// When several workloads use one image, the report names the most immediate kind of use first.
+const PRIORITY: InUseReason[] = ["in-use:ecs-task", "in-use:eks", "in-use:ecs-service", "in-use:lambda", "in-use:app-runner", "in-use:batch", "in-use:ecs-revision"];
+
+/** Adds a use to `map[key]`: the more immediate reason wins, workloads accumulate (sorted, unique). */
+export function recordUse(map: Map<string, InUseMark>, key: string, reason: InUseMark["reason"], workloads: readonly string[]): void {
   const current = map.get(key);
-  if (!current || PRIORITY.indexOf(reason) < PRIORITY.indexOf(current)) map.set(key, reason);
+  if (!current) {
+    map.set(key, { reason, workloads: [...new Set(workloads)].sort() });
+    return;
+  }
+  const rank = (r: InUseMark["reason"]) => {
+    const i = PRIORITY.indexOf(r as InUseReason);
+    return i < 0 ? PRIORITY.length : i;
+  };
+  if (rank(reason) < rank(current.reason)) current.reason = reason;
+  const added = workloads.filter((w) => !current.workloads.includes(w));
+  if (added.length) current.workloads = [...new Set([...current.workloads, ...added])].sort();
 }
 
 /** Files each use under its repository; references into other registries (accounts, regions) do not count. */
@@ -51,8 +75,8 @@ export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<
     if (!entry) byRepository.set(ref.repository, (entry = { digests: new Map(), tags: new Map() }));
     // Both the digest the workload runs and the tag it names are protected: the tag may have moved since.
     // Digests are keyed in lower case, since they compare case-insensitively (`@sha256:ABC…` is ECR's `sha256:abc…`).
-    for (const digest of [ref.digest, use.digest]) if (digest) record(entry.digests, digest.toLowerCase(), use.reason);
-    if (ref.tag) record(entry.tags, ref.tag, use.reason);
+    for (const digest of new Set([ref.digest, use.digest?.toLowerCase()])) if (digest) recordUse(entry.digests, digest, use.reason, [use.workload]);
+    if (ref.tag) recordUse(entry.tags, ref.tag, use.reason, [use.workload]);
   }
   return byRepository;
 }
@@ -61,45 +85,107 @@ export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<
  * The repository's in-use images, keyed by their digests exactly as the listing spells them (the planner
  * looks them up so); digests matched case-insensitively, tags resolved against the listing.
  */
-export function inUseDigests(inventory: InUseInventory, repository: string, images: readonly ImageRecord[]): Map<string, InUseReason> {
+export function inUseDigests(inventory: InUseInventory, repository: string, images: readonly ImageRecord[]): Map<string, InUseMark> {
   const uses = inventory.byRepository.get(repository);
-  const result = new Map<string, InUseReason>();
+  const result = new Map<string, InUseMark>();
   if (!uses) return result;
   // The inventory's keys are lower case already (indexUses), but a fan-out worker's come from stored items.
-  const byDigest = new Map<string, InUseReason>();
-  for (const [digest, reason] of uses.digests) record(byDigest, digest.toLowerCase(), reason);
+  const byDigest = new Map<string, InUseMark>();
+  for (const [digest, mark] of uses.digests) recordUse(byDigest, digest.toLowerCase(), mark.reason, mark.workloads);
   for (const image of images) {
-    const reason = byDigest.get(image.digest.toLowerCase());
-    if (reason) record(result, image.digest, reason);
+    const mark = byDigest.get(image.digest.toLowerCase());
+    if (mark) recordUse(result, image.digest, mark.reason, mark.workloads);
     for (const tag of image.tags) {
       const byTag = uses.tags.get(tag);
-      if (byTag) record(result, image.digest, byTag);
+      if (byTag) recordUse(result, image.digest, byTag.reason, byTag.workloads);
     }
   }
   return result;
 }
 
-export async function readInUse(settings: Settings, clients: InUseClients, registry: RegistryId): Promise<InUseInventory> {
-  const inventory: InUseInventory = { byRepository: new Map(), failures: [], disabled: [] };
-  const reads: Promise<SourceResult>[] = [];
-  const sources: ("ecs" | "lambda")[] = [];
-  for (const source of ["ecs", "lambda"] as const) {
-    if (!settings.inUse[source]) {
-      inventory.disabled.push(source);
-      continue;
-    }
-    sources.push(source);
-    if (source === "ecs") reads.push(clients.ecs ? readEcsUses(clients.ecs) : Promise.reject(new Error("no ECS client")));
-    else reads.push(clients.lambda ? readLambdaUses(clients.lambda) : Promise.reject(new Error("no Lambda client")));
+const ACCESS_DENIED = /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/i;
+
+/** The failure of one source in one target: what, where, why, and what to do about it. */
+export function sourceFailure(flag: SourceFlag, target: Target, err: unknown): InUseFailure {
+  const source = SOURCES[flag];
+  const code = errorCode(err);
+  const off = `or turn the source off with settings.in_use.${inUseKey(flag, "snake")}: false (component arg ${source.arg}: false)`;
+  const fix = ACCESS_DENIED.test(code)
+    ? `grant ${source.actions.join(", ")} to the credentials the cleaner runs with${target.role ? ` in role ${target.role.roleArn}` : ""}, ${off}`
+    : `fix what is named above, ${off}`;
+  return { source: flag, code, message: `${source.label} in ${targetText(target)}: ${errorMessage(err)}; ${fix}` };
+}
+
+function accountFailure(target: Target, err: unknown): InUseFailure {
+  const role = target.role!;
+  return {
+    source: "account",
+    code: errorCode(err),
+    message:
+      `cannot assume role ${role.roleArn} to read account ${target.account}: ${errorMessage(err)}; allow the cleaner's credentials sts:AssumeRole on it, ` +
+      `let the role trust them${role.externalId === undefined ? "" : " with this external id"}, or remove it from settings.in_use.accounts`,
+  };
+}
+
+/** Prefixes the workload with the target's `ACCOUNT/REGION` where that is not the registry's own. */
+function placed(uses: readonly ImageUse[], target: Target): ImageUse[] {
+  return target.prefix ? uses.map((use) => ({ ...use, workload: `${target.prefix} ${use.workload}` })) : [...uses];
+}
+
+export interface InUseReadOptions {
+  /** The SDK settings the sources' clients start from (endpoint, retries; credentials in tests). */
+  sdkConfig: SdkConfig;
+}
+
+/** Reads every source that is on in every target, all at once; each source once per target per run. */
+export async function readInUse(settings: InUseSettings, registry: RegistryId, options: InUseReadOptions): Promise<InUseInventory> {
+  const inventory = emptyInventory();
+  const on: SourceFlag[] = [];
+  for (const flag of SOURCE_FLAGS) {
+    if (!settings[flag]) inventory.disabled.push(flag);
+    else if (!SOURCES[flag].load) inventory.unsupported.push(flag);
+    else on.push(flag);
   }
-  const results = await Promise.allSettled(reads);
-  const uses: ImageUse[] = [];
-  results.forEach((result, i) => {
-    if (result.status === "fulfilled") uses.push(...result.value.uses);
-    else {
-      inventory.failures.push({ source: sources[i], code: errorCode(result.reason), message: errorMessage(result.reason) });
+  if (!on.length) return inventory;
+  const targets = targetsOf(settings, registry, options.sdkConfig);
+  // A role that cannot be assumed fails its account's targets once, not once per source and region.
+  const reachable = await Promise.all(
+    targets.map(async (target) => {
+      if (!target.role || typeof target.config.credentials !== "function") return true;
+      try {
+        await target.config.credentials();
+        return true;
+      } catch (err) {
+        return err;
+      }
+    }),
+  );
+  const reads: Promise<ImageUse[]>[] = [];
+  const seenAccounts = new Set<string>();
+  targets.forEach((target, i) => {
+    const reached = reachable[i];
+    if (reached !== true) {
+      if (!seenAccounts.has(target.role!.roleArn)) inventory.failures.push(accountFailure(target, reached));
+      seenAccounts.add(target.role!.roleArn);
+      return;
+    }
+    for (const flag of on) {
+      reads.push(
+        SOURCES[flag].load!()
+          .then((read) => read(target, settings))
+          .then(
+            (uses) => placed(uses, target),
+            (err) => {
+              inventory.failures.push(sourceFailure(flag, target, err));
+              return [];
+            },
+          ),
+      );
     }
   });
+  const uses = (await Promise.all(reads)).flat();
+  // Failures in a fixed order (sources, then targets), whatever order the reads finished in.
+  inventory.failures.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   inventory.byRepository = indexUses(uses, registry);
   return inventory;
 }

@@ -3,11 +3,22 @@
  * (aliases point at versions), by the digest Lambda resolved at deploy time.
  */
 import { GetFunctionCommand, LambdaClient, paginateListFunctions } from "@aws-sdk/client-lambda";
-import type { ImageUse, SourceResult } from "./types";
+import type { InUseSettings } from "../config/inUseSettings";
+import type { Target } from "./targets";
+import type { ImageUse } from "./types";
 
 const LIST_PAGE_SIZE = 50;
 
-export async function readLambdaUses(client: LambdaClient): Promise<SourceResult> {
+export async function readLambdaUses(target: Target, _settings: InUseSettings): Promise<ImageUse[]> {
+  const client = new LambdaClient(target.config);
+  try {
+    return await functionUses(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function functionUses(client: LambdaClient): Promise<ImageUse[]> {
   const versions: { FunctionName: string; Qualifier: string }[] = [];
   for await (const page of paginateListFunctions({ client, pageSize: LIST_PAGE_SIZE }, { FunctionVersion: "ALL" })) {
     for (const fn of page.Functions ?? []) {
@@ -23,7 +34,7 @@ export async function readLambdaUses(client: LambdaClient): Promise<SourceResult
     const resolved = code?.ResolvedImageUri;
     const digest = resolved?.includes("@") ? resolved.slice(resolved.indexOf("@") + 1) : undefined;
     const image = code?.ImageUri ?? resolved;
-    if (image) uses.push({ image, digest, reason: "in-use:lambda" });
+    if (image) uses.push({ image, digest, reason: "in-use:lambda", workload: `lambda ${version.FunctionName}:${version.Qualifier}` });
   }
-  return { source: "lambda", uses };
+  return uses;
 }

@@ -1,4 +1,4 @@
-/** What the in-use sources report: image references that workloads use, each with the source that uses it. */
+/** What the in-use sources report: image references that workloads use, each with the kind of use and the workload. */
 import type { SafetyKeepReason } from "../planner/types";
 
 export type InUseReason = Extract<SafetyKeepReason, `in-use:${string}`>;
@@ -9,9 +9,9 @@ export interface ImageUse {
   /** The digest the workload actually runs, where the API says (ECS tasks and service revisions, Lambda's resolved URI). */
   digest?: string;
   reason: InUseReason;
-}
-
-export interface SourceResult {
-  source: "ecs" | "lambda";
-  uses: ImageUse[];
+  /**
+   * What uses it, for the report: `ecs service prod/web`, `ecs task arn:aws:ecs:…:task/…`, `lambda resize:3`.
+   * The framework prefixes `ACCOUNT/REGION ` where that is not the registry's own.
+   */
+  workload: string;
 }

@@ -8,7 +8,7 @@ import { decide, significantTagOf } from "./decide";
 import { distinctImages } from "./distinct";
 import { compareImages, hasPushTime } from "./order";
 import { buildUnits, isReferrerTag, Units } from "./units";
-import type { DatedImage, ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
+import type { DatedImage, ImageDecision, ImageRecord, InUseMark, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
 
 export interface PlanInput {
   repository: string;
@@ -17,8 +17,8 @@ export interface PlanInput {
   /** The policies that govern this repository (see scope.ts). */
   policies: readonly Policy[];
   now: number;
-  /** Digests that workloads use, with the source that uses them. */
-  inUse?: ReadonlyMap<string, SafetyKeepReason>;
+  /** Digests that workloads use (as the listing spells them), with the kind of use and the workloads. */
+  inUse?: ReadonlyMap<string, InUseMark>;
 }
 
 /** A safety rule keeps what the policies (or the unit) would have deleted: never the reverse. */
@@ -47,7 +47,7 @@ function isTaggedMember(image: ImageRecord, units: Units): boolean {
 
 export function planRepository(input: PlanInput): RepositoryPlan {
   const { repository, policies, now } = input;
-  const inUse = input.inUse ?? new Map<string, SafetyKeepReason>();
+  const inUse = input.inUse ?? new Map<string, InUseMark>();
   const images = distinctImages(input.images);
   const units = buildUnits(images);
   const orphans = new Set(units.orphans.map((image) => image.digest));
@@ -76,9 +76,12 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   for (const decision of ownDecisions) {
     if (decision.action !== "delete") continue;
     const members = units.members.get(decision.image.digest) ?? [];
-    const used = inUse.has(decision.image.digest) ? decision.image : members.find((image) => inUse.has(image.digest));
-    if (used) overrideToKeep(decision, inUse.get(used.digest)!);
-    else if (members.some((image) => image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
+    // The top-level image's own use names the reason first; the workloads are those of the whole unit.
+    const marks = [decision.image, ...members].flatMap((image) => inUse.get(image.digest) ?? []);
+    if (marks.length) {
+      overrideToKeep(decision, marks[0].reason);
+      decision.workloads = [...new Set(marks.flatMap((mark) => mark.workloads))].sort();
+    } else if (members.some((image) => image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
   }
 
   const failure = undatedChannel(undated, policies);

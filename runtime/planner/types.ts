@@ -40,6 +40,12 @@ export interface Policy {
   maxDeletions?: number;
 }
 
+/** What keeps an image in use: the most immediate kind of use, and every workload that uses it (sorted, unique). */
+export interface InUseMark {
+  reason: SafetyKeepReason;
+  workloads: string[];
+}
+
 /** Reasons a policy (or a safety rule) gives for its decision; the report shows them verbatim. */
 export type PolicyKeepReason = "anchor" | "newer-than-anchor" | "period" | "count" | "pulled";
 export type PolicyDeleteReason = "untagged-expired" | "beyond-window";
@@ -47,6 +53,10 @@ export type SafetyKeepReason =
   | "in-use:ecs-task"
   | "in-use:ecs-service"
   | "in-use:lambda"
+  | "in-use:ecs-revision"
+  | "in-use:eks"
+  | "in-use:app-runner"
+  | "in-use:batch"
   | "in-use-unknown"
   | "member-of-kept"
   | "changed-since-plan"
@@ -95,6 +105,8 @@ export interface ImageDecision {
   wave: number;
   /** A safety rule turned what would have been a delete into this keep (the report lists and counts these). */
   overridden?: boolean;
+  /** In-use keeps: every workload that uses the image or a member of its unit (`ecs service prod/web`, `lambda resize:3`), sorted, unique. */
+  workloads?: string[];
 }
 
 export interface RepositoryPlan {

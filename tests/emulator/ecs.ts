@@ -112,6 +112,8 @@ export interface RunTaskSeed {
   lastStatus?: TaskLastStatus;
   /** Defaults to the task definition's containers, without digests. */
   containers?: EcsContainer[];
+  /** The task's id (32 hex digits, the last part of its ARN). Defaults to a random one. */
+  id?: string;
 }
 
 export interface CreateServiceSeed {
@@ -211,7 +213,7 @@ export class EcsState {
     const cluster = this.mustGetCluster(clusterName);
     const definition = this.taskDefinition(seed.taskDefinitionArn);
     if (!definition) throw new Error(`no task definition ${seed.taskDefinitionArn}`);
-    const id = randomBytes(16).toString("hex");
+    const id = seed.id ?? randomBytes(16).toString("hex");
     const desiredStatus = seed.desiredStatus ?? "RUNNING";
     const task: StoredTask = {
       id,

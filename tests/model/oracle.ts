@@ -8,7 +8,11 @@
 import { isIndexMediaType } from "../emulator/manifests";
 import type { ImageView } from "../emulator/registry";
 import { planRepository } from "../../runtime/planner/plan";
-import type { ImageDecision, ImageRecord, Policy, RepositoryPlan, SafetyKeepReason } from "../../runtime/planner/types";
+import type { ImageDecision, ImageRecord, InUseMark, Policy, RepositoryPlan, SafetyKeepReason } from "../../runtime/planner/types";
+
+/** The oracle knows the kind of use only; the planner's marks carry workloads too (none here). */
+const marksOf = (reasons: ReadonlyMap<string, SafetyKeepReason>): Map<string, InUseMark> =>
+  new Map([...reasons].map(([digest, reason]) => [digest, { reason, workloads: [] }]));
 
 export interface OracleImage {
   view: ImageView;
@@ -141,7 +145,7 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
     const { childDigests: _children, subjectDigest: _subject, ...record } = toPlannerRecord(v, input.pulledAt(v.digest));
     return owned.has(v.digest) ? { ...record, tags: record.tags.filter((t) => !isReferrerTag(t)) } : record;
   });
-  const plan = planRepository({ repository: input.repository, images: records, policies: withoutCaps(input.policies), now: input.now, inUse });
+  const plan = planRepository({ repository: input.repository, images: records, policies: withoutCaps(input.policies), now: input.now, inUse: marksOf(inUse) });
   const own = new Map(plan.decisions.map((d) => [d.image.digest, d]));
 
   const decisions = new Map<string, OracleDecision>();
@@ -211,7 +215,7 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
 function selfCheck(input: OracleInput, views: ImageView[], owned: Set<string>, decisions: Map<string, OracleDecision>, name: (d: string) => string): void {
   if (views.some((v) => v.status !== "ACTIVE" || (owned.has(v.digest) && v.tags.some((t) => !isReferrerTag(t))))) return;
   const records = views.map((v) => toPlannerRecord(v, input.pulledAt(v.digest)));
-  const plan = planRepository({ repository: input.repository, images: records, policies: withoutCaps(input.policies), now: input.now, inUse: input.inUse });
+  const plan = planRepository({ repository: input.repository, images: records, policies: withoutCaps(input.policies), now: input.now, inUse: marksOf(input.inUse) });
   const planner = plan.decisions.filter((d) => d.action === "delete").map((d) => d.image.digest).sort();
   const oracle = [...decisions].filter(([, d]) => d.action === "delete").map(([digest]) => digest).sort();
   if (planner.join() !== oracle.join()) {

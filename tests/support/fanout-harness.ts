@@ -59,7 +59,7 @@ function seed(emulator: EcrEmulator): { inUse: string } {
   // A RUNNING task runs an old untagged image of app-b, by digest.
   emulator.ecs.createCluster("prod");
   const definition = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: `${REGISTRY}/app-b@${inUse}` }]);
-  emulator.ecs.runTask("prod", { taskDefinitionArn: definition, containers: [{ name: "web", image: `${REGISTRY}/app-b@${inUse}`, imageDigest: inUse }] });
+  emulator.ecs.runTask("prod", { taskDefinitionArn: definition, containers: [{ name: "web", image: `${REGISTRY}/app-b@${inUse}`, imageDigest: inUse }], id: "0123456789abcdef0123456789abcdef" });
   return { inUse };
 }
 

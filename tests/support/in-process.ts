@@ -4,8 +4,6 @@
  * controls. Log lines (process.stdout) are captured rather than printed.
  */
 import { ECRClient } from "@aws-sdk/client-ecr";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { AwsClients } from "../../runtime/ecr/client";
@@ -41,14 +39,18 @@ export function emulatorClients(endpoint: string, options: { maxAttempts?: numbe
   const config = options.maxAttempts
     ? { ...clientConfig(endpoint), maxAttempts: options.maxAttempts, retryStrategy: immediateRetries(options.maxAttempts) }
     : clientConfig(endpoint);
-  return { ecr: new ECRClient(config), ecs: new ECSClient(config), lambda: new LambdaClient(config) };
+  return { ecr: new ECRClient(config), sdkConfig: config };
 }
 
 export const ssmClientFor = (endpoint: string) => new SSMClient(clientConfig(endpoint));
 export const s3ClientFor = (endpoint: string) => new S3Client(clientConfig(endpoint));
 
-export function destroyAll(clients: ({ destroy(): void } | undefined)[]): void {
-  for (const client of clients) client?.destroy();
+/** Destroys every SDK client among `clients` (other values, such as an SdkConfig, are skipped). */
+export function destroyAll(clients: unknown[]): void {
+  for (const client of clients) {
+    const destroy = (client as { destroy?: unknown } | undefined)?.destroy;
+    if (typeof destroy === "function") destroy.call(client);
+  }
 }
 
 /** A Lambda context with plenty of time left, or with the remaining times the test gives. */

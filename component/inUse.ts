@@ -1,0 +1,36 @@
+/**
+ * The in-use settings on the component's side: the camelCase args as `settings.inUse` (validated with the CLI's
+ * validator), and the IAM statements each source needs, only while it is on: read actions in every region it is
+ * read in, and `sts:AssumeRole` on exactly the roles of other accounts.
+ */
+import type { ResolvedArgs } from "./args";
+import type { Grant, Statement } from "./iam";
+import type { InUseArgsSettings } from "./policyConfig";
+
+/** The args as camelCase `settings.inUse`; undefined args are left out, so the validator applies its defaults. */
+export function inUseArgsSettings(a: ResolvedArgs): InUseArgsSettings {
+  const settings: InUseArgsSettings = {
+    ecs: a.inUseEcs,
+    lambda: a.inUseLambda,
+    eks: a.inUseEks,
+    appRunner: a.inUseAppRunner,
+    batch: a.inUseBatch,
+    ecsRevisions: a.ecsRevisions,
+    accounts: a.inUseAccounts,
+  };
+  if (a.eksClusters !== undefined) settings.eksClusters = a.eksClusters;
+  if (a.inUseRegions !== undefined) settings.regions = a.inUseRegions;
+  return settings;
+}
+
+/** The regions the sources are read in: the function's own first, then the others, sorted. */
+export function inUseRegionsOf(own: string, regions: readonly string[] | undefined): string[] {
+  return [own, ...[...new Set(regions ?? [])].filter((r) => r !== own).sort()];
+}
+
+/** Other accounts: assume exactly the roles named, nothing else. */
+export const assumeInUseRolesGrant: Grant = ({ settings }) => {
+  const roles = settings.inUse.accounts.map((a) => a.roleArn).sort();
+  const statement: Statement = { Sid: "AssumeInUseReadRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roles.length === 1 ? roles[0] : roles };
+  return roles.length ? [statement] : [];
+};

@@ -1,0 +1,42 @@
+/**
+ * The in-use sources, one entry per `settings.in_use` flag, so that no flag exists without its source. Each entry
+ * names what it reads (for the report and the permission hints) and loads its code, with its SDK client, only when
+ * the source is on: `import()` inside the esbuild bundle defers the client's module until that call.
+ */
+import type { InUseSettings, SourceFlag } from "../config/inUseSettings";
+import type { Target } from "./targets";
+import type { ImageUse } from "./types";
+
+/** What a source reads in one account and region: every use it finds, or it throws (the run then deletes nothing). */
+export type SourceReader = (target: Target, settings: InUseSettings) => Promise<ImageUse[]>;
+
+export interface SourceDefinition {
+  flag: SourceFlag;
+  /** As the report names it: "ECS", "App Runner". */
+  label: string;
+  /** The component arg that turns it off. */
+  arg: string;
+  /** The IAM actions it needs, for the message when one is denied (component/iam.ts grants exactly these). */
+  actions: readonly string[];
+  /** Loads the reader; undefined for a source this version cannot read yet (reported on every run it is on). */
+  load?: () => Promise<SourceReader>;
+}
+
+export const ECS_ACTIONS = [
+  "ecs:DescribeServiceRevisions",
+  "ecs:DescribeServices",
+  "ecs:DescribeTaskDefinition",
+  "ecs:DescribeTasks",
+  "ecs:ListClusters",
+  "ecs:ListServices",
+  "ecs:ListTasks",
+] as const;
+export const LAMBDA_ACTIONS = ["lambda:GetFunction", "lambda:ListFunctions"] as const;
+
+export const SOURCES: Readonly<Record<SourceFlag, SourceDefinition>> = {
+  ecs: { flag: "ecs", label: "ECS", arg: "inUseEcs", actions: ECS_ACTIONS, load: () => import("./ecs").then((m) => m.readEcsUses) },
+  lambda: { flag: "lambda", label: "Lambda", arg: "inUseLambda", actions: LAMBDA_ACTIONS, load: () => import("./lambda").then((m) => m.readLambdaUses) },
+  eks: { flag: "eks", label: "EKS", arg: "inUseEks", actions: ["eks:DescribeCluster", "eks:ListClusters"] },
+  appRunner: { flag: "appRunner", label: "App Runner", arg: "inUseAppRunner", actions: ["apprunner:DescribeService", "apprunner:ListServices"] },
+  batch: { flag: "batch", label: "AWS Batch", arg: "inUseBatch", actions: ["batch:DescribeJobDefinitions"] },
+};
