@@ -9,7 +9,7 @@ import type { Settings } from "../runtime/config/schema";
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
 import { ECS_ACTIONS } from "../runtime/inuse/sources";
 import type { Policy } from "../runtime/planner/types";
-import { assumeInUseRolesGrant, inUseRegionsOf } from "./inUse";
+import { appRunnerInUseGrant, assumeInUseRolesGrant, batchInUseGrant, ecsReadActions, inUseRegionsOf } from "./inUse";
 
 export interface Statement {
   Sid: string;
@@ -76,7 +76,7 @@ export const ECS_READ_ACTIONS = [...ECS_ACTIONS];
 
 /** ListClusters and DescribeTaskDefinition take no resource ARN, so the ECS reads are granted on `*`. */
 export const ecsInUseGrant: Grant = ({ settings }) =>
-  settings.inUse.ecs ? [{ Sid: "ReadEcsWorkloads", Effect: "Allow", Action: ECS_READ_ACTIONS, Resource: "*" }] : [];
+  settings.inUse.ecs ? [{ Sid: "ReadEcsWorkloads", Effect: "Allow", Action: ecsReadActions(settings.inUse.ecsRevisions), Resource: "*" }] : [];
 
 /** In use by Lambda: functions packaged as images, every version. ListFunctions takes no resource ARN. */
 export const lambdaInUseGrant: Grant = ({ scope, settings }) =>
@@ -118,7 +118,9 @@ export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
 /** One resource as a string, several as a list (as the documents have always been written). */
 const single = (resources: string[]): string | string[] => (resources.length === 1 ? resources[0] : resources);
 
-export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant];
+export const CLEANER_GRANTS: readonly Grant[] = [
+  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant,
+];
 
 export interface StateMachineGrantContext {
   scope: AccountScope;

@@ -3,6 +3,7 @@
  * validator), and the IAM statements each source needs, only while it is on: read actions in every region it is
  * read in, and `sts:AssumeRole` on exactly the roles of other accounts.
  */
+import { APP_RUNNER_ACTIONS, BATCH_ACTIONS, ECS_ACTIONS, ECS_REVISION_ACTIONS } from "../runtime/inuse/sources";
 import type { ResolvedArgs } from "./args";
 import type { Grant, Statement } from "./iam";
 import type { InUseArgsSettings } from "./policyConfig";
@@ -34,3 +35,26 @@ export const assumeInUseRolesGrant: Grant = ({ settings }) => {
   const statement: Statement = { Sid: "AssumeInUseReadRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roles.length === 1 ? roles[0] : roles };
   return roles.length ? [statement] : [];
 };
+
+/** The ECS reads: rollback depth adds the family and revision listings, only while it is on. */
+export function ecsReadActions(ecsRevisions: number): string[] {
+  return [...ECS_ACTIONS, ...(ecsRevisions > 0 ? ECS_REVISION_ACTIONS : [])].sort();
+}
+
+/** App Runner: ListServices takes no resource ARN; DescribeService only the services, in every region read. */
+export const appRunnerInUseGrant: Grant = ({ scope, settings }) =>
+  settings.inUse.appRunner
+    ? [
+      { Sid: "ListAppRunnerServices", Effect: "Allow", Action: "apprunner:ListServices", Resource: "*" },
+      {
+        Sid: "ReadAppRunnerServices",
+        Effect: "Allow",
+        Action: "apprunner:DescribeService",
+        Resource: inUseRegionsOf(scope.region, settings.inUse.regions).map((region) => `arn:${scope.partition}:apprunner:${region}:${scope.accountId}:service/*`),
+      },
+    ]
+    : [];
+
+/** AWS Batch: DescribeJobDefinitions supports no resource-level permissions, so it is granted on `*`. */
+export const batchInUseGrant: Grant = ({ settings }) =>
+  settings.inUse.batch ? [{ Sid: "ReadBatchJobDefinitions", Effect: "Allow", Action: [...BATCH_ACTIONS], Resource: "*" }] : [];

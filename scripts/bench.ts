@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { benchRegistry, DEFAULT_CONCURRENCY, RegistryBenchOptions, RegistryBenchResult } from "./bench-registry";
 import { measureBundle } from "./bundle-size";
+import { benchInUse, InUseBenchOptions, inUseRows } from "./bench-inuse";
 import type { PlannerBenchResult } from "./bench-planner";
 
 const quick = process.argv.includes("--quick");
@@ -20,6 +21,21 @@ const REGISTRY: RegistryBenchOptions = {
   latencyMs: 25,
   callsPerSecond: 20,
   burst: 20,
+};
+
+/** The in-use inventory of issue 11: 3 regions x (20 ECS clusters, 300 families at depth 2, 200 Lambda functions). */
+const IN_USE: InUseBenchOptions = {
+  regions: ["us-east-1", "eu-west-1", "ap-southeast-2"],
+  clusters: 20,
+  servicesPerCluster: 5,
+  tasksPerCluster: 10,
+  families: quick ? 30 : 300,
+  revisionsPerFamily: 3,
+  depth: 2,
+  functions: quick ? 20 : 200,
+  appRunnerServices: 50,
+  jobDefinitions: 150,
+  latencyMs: 25,
 };
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -70,6 +86,7 @@ async function main(): Promise<void> {
       `cold load ${bundle.coldLoadMs.toFixed(0)} ms above an empty Node process (${bundle.emptyProcessMs.toFixed(0)} ms), medians of ${bundle.runs}`,
     "",
   );
+  out.push(...inUseRows(IN_USE, await benchInUse(IN_USE)), "");
   process.stdout.write(out.join("\n"));
 }
 

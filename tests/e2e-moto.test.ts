@@ -15,6 +15,11 @@ import { Moto, requireMoto, startMoto } from "./support/moto";
 import { runCli, writePolicyFile } from "./support/cli";
 import { ecrClientFor, manifestFor, pushImage } from "./support/push";
 
+/** moto has no App Runner (it answers its calls with an HTML 404): these runs turn that source off, and say so. */
+function onMoto(policies: string): string {
+  return `policies:\n${policies.trim().replace(/^/gm, "  ")}\nsettings:\n  in_use:\n    app_runner: false\n`;
+}
+
 describe("end to end against moto", function () {
   let moto: Moto;
   let ecr: ECRClient;
@@ -52,13 +57,13 @@ describe("end to end against moto", function () {
     const tagged = [await pushImage(ecr, "app", "app-1", "v1"), await pushImage(ecr, "app", "app-2", "v2")];
     for (let i = 0; i < 6; i++) await pushImage(ecr, "app", `app-untagged-${i}`);
     const now = await justAfterLastPush("app");
-    const config = writePolicyFile(`
+    const config = writePolicyFile(onMoto(`
 - name: flush untagged
   protected_period: 0
   protected_count: 0
   significant_tags: '*'
   repositories: [app]
-`);
+`));
     const env = awsEnv(moto.endpoint);
 
     const dry = await runCli(["--config", config, "--now", now, "--output", "json"], env);
@@ -88,13 +93,13 @@ describe("end to end against moto", function () {
     for (let i = 0; i < 4; i++) await pushImage(ecr, "hello_world", `hw-${i}`);
     await pushImage(ecr, "hello_world", "hw-prod", "prod");
     await pushImage(ecr, "hello_world", "hw-dev", "dev");
-    const config = writePolicyFile(`
+    const config = writePolicyFile(onMoto(`
 - name: releases
   protected_period: 0
   protected_count: 13
   significant_tags: [dev, prod]
   repositories: [hello_world]
-`);
+`));
     const now = await justAfterLastPush("hello_world");
     const result = await runCli(["--config", config, "--now", now, "--apply", "--output", "json"], awsEnv(moto.endpoint));
     expect(result.code, result.stderr).to.equal(0);
@@ -123,13 +128,13 @@ describe("end to end against moto", function () {
       new PutImageCommand({ repositoryName: "multiarch", imageManifest: list, imageManifestMediaType: "application/vnd.docker.distribution.manifest.list.v2+json" }),
     );
     const index = pushed.image!.imageId!.imageDigest!;
-    const config = writePolicyFile(`
+    const config = writePolicyFile(onMoto(`
 - name: untagged
   protected_period: 0
   protected_count: 0
   significant_tags: '*'
   repositories: [multiarch]
-`);
+`));
     const now = await justAfterLastPush("multiarch");
     const result = await runCli(["--config", config, "--now", now, "--apply", "--output", "json"], awsEnv(moto.endpoint));
     expect(result.code, result.stderr).to.equal(0);
@@ -143,13 +148,13 @@ describe("end to end against moto", function () {
   it("a repository named in a policy that does not exist is reported with exit 1, and the others are still cleaned", async () => {
     await createRepository("tools");
     await pushImage(ecr, "tools", "tools-1");
-    const config = writePolicyFile(`
+    const config = writePolicyFile(onMoto(`
 - name: tools
   protected_period: 0
   protected_count: 0
   significant_tags: '*'
   repositories: [tools, no_such_repository]
-`);
+`));
     const now = await justAfterLastPush("tools");
     const result = await runCli(["--config", config, "--now", now, "--apply"], awsEnv(moto.endpoint));
     expect(result.code).to.equal(1);
@@ -203,13 +208,13 @@ describe("end to end against moto", function () {
     );
     for (const client of [ecs, iam, lambda]) client.destroy();
 
-    const policy = writePolicyFile(`
+    const policy = writePolicyFile(onMoto(`
 - name: everything
   protected_period: 0
   protected_count: 0
   significant_tags: '*'
   repositories: [in_use]
-`);
+`));
     const result = await runCli(["--config", policy, "--now", await justAfterLastPush("in_use"), "--apply", "--output", "json"], awsEnv(moto.endpoint));
     expect(result.code, result.stderr).to.equal(0);
     const reasons = Object.fromEntries(
@@ -242,13 +247,13 @@ describe("end to end against moto", function () {
     await ecs.send(new CreateServiceCommand({ cluster: "implicit", serviceName: "site", taskDefinition: "site", desiredCount: 1 }));
     ecs.destroy();
 
-    const policy = writePolicyFile(`
+    const policy = writePolicyFile(onMoto(`
 - name: anchor only
   protected_period: 0
   protected_count: 0
   significant_tags: [prod]
   repositories: [implicit_latest]
-`);
+`));
     const result = await runCli(["--config", policy, "--now", await justAfterLastPush("implicit_latest"), "--apply", "--output", "json"], awsEnv(moto.endpoint));
     expect(result.code, result.stderr).to.equal(0);
     const lines = Object.fromEntries(
@@ -259,12 +264,12 @@ describe("end to end against moto", function () {
   });
 
   it("a configuration error exits 2 and prints nothing on stdout in json mode", async () => {
-    const config = writePolicyFile(`
+    const config = writePolicyFile(onMoto(`
 - name: bad
   protected_period: 7x
   protected_count: 1
   significant_tags: '*'
-`);
+`));
     const result = await runCli(["--config", config, "--output", "json", "--apply"], awsEnv(moto.endpoint));
     expect(result.code).to.equal(2);
     expect(result.stdout).to.equal("");

@@ -80,6 +80,8 @@ ${settings}`);
     });
     emulator.ecs.createService("prod", { name: "canary", taskSets: [{ taskDefinition: taskSet }] });
     const gone = emulator.ecs.registerTaskDefinition("old", [{ name: "o", image: `${REGISTRY}/hello_world@${digests[9]}` }]);
+    // Deregistered too: an ACTIVE revision would still be kept as a rollback target (in-use-sources.test.ts).
+    emulator.ecs.deregisterTaskDefinition(gone);
     emulator.ecs.createService("prod", { name: "old", status: "INACTIVE", taskDefinition: gone });
 
     const { code, report, stderr } = await run();
@@ -191,7 +193,8 @@ ${settings}`);
     expect(lineOf(report, digests[5])).to.deep.include({
       action: "keep",
       reason: "in-use:ecs-task",
-      workloads: ["ecs service prod/web", "ecs service staging/web", "ecs task arn:aws:ecs:us-east-1:123456789012:task/prod/00000000000000000000000000000001"],
+      // The service's revision is also its family's newest, a rollback target: named too.
+      workloads: ["ecs service prod/web", "ecs service staging/web", "ecs task arn:aws:ecs:us-east-1:123456789012:task/prod/00000000000000000000000000000001", "ecs task-definition web:1"],
     });
     expect(lineOf(report, digests[6])).to.deep.include({ action: "keep", reason: "in-use:lambda", workloads: ["lambda resize:$LATEST", "lambda resize:1"] });
     // Images the policy keeps anyway carry no workload list; neither do deletions.

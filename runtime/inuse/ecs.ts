@@ -2,7 +2,8 @@
  * Images that ECS uses, across every cluster of the region: containers of tasks whose desired status is
  * RUNNING (pending ones included), the task definitions of every service that is not INACTIVE (primary
  * and in-flight deployments, task sets), and the digests ECS pinned in the services' current revisions.
- * Each list is read once per run at the API's maximum page size.
+ * With rollback depth on (settings.in_use.ecs_revisions), the newest ACTIVE revisions of every family too
+ * (ecsRevisions.ts). Each list is read once per run at the API's maximum page size, clusters and families at once.
  */
 import {
   DescribeServiceRevisionsCommand,
@@ -17,6 +18,7 @@ import {
 import type { InUseSettings } from "../config/inUseSettings";
 import { chunks } from "../engine/chunks";
 import { mapConcurrent } from "../engine/pool";
+import { revisionUses } from "./ecsRevisions";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
 
@@ -50,7 +52,24 @@ async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]>
   return uses;
 }
 
-async function serviceUses(client: ECSClient, cluster: string, taskDefinitions: Map<string, Promise<string[]>>): Promise<ImageUse[]> {
+/** A task definition's images, by ARN: described once per region, however many services and rollbacks name it. */
+type ImagesOf = (taskDefinitionArn: string) => Promise<string[]>;
+
+function taskDefinitionImages(client: ECSClient): ImagesOf {
+  const described = new Map<string, Promise<string[]>>();
+  return (arn) => {
+    let images = described.get(arn);
+    if (!images) {
+      images = client
+        .send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))
+        .then((out) => (out.taskDefinition?.containerDefinitions ?? []).flatMap((c) => (c.image ? [c.image] : [])));
+      described.set(arn, images);
+    }
+    return images;
+  };
+}
+
+async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesOf): Promise<ImageUse[]> {
   const arns = await collect(paginateListServices({ client, pageSize: LIST_PAGE_SIZE }, { cluster }), (p) => p.serviceArns);
   const uses: ImageUse[] = [];
   // Task definition ARN, and service revision ARN, to the services that use it.
@@ -71,15 +90,7 @@ async function serviceUses(client: ECSClient, cluster: string, taskDefinitions: 
     }
   }
   for (const [arn, workloads] of definitionUsers) {
-    if (!taskDefinitions.has(arn)) {
-      taskDefinitions.set(
-        arn,
-        client
-          .send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))
-          .then((out) => (out.taskDefinition?.containerDefinitions ?? []).flatMap((c) => (c.image ? [c.image] : []))),
-      );
-    }
-    for (const image of await taskDefinitions.get(arn)!) for (const workload of workloads) uses.push({ image, reason: "in-use:ecs-service", workload });
+    for (const image of await imagesOf(arn)) for (const workload of workloads) uses.push({ image, reason: "in-use:ecs-service", workload });
   }
   for (const batch of chunks([...revisionUsers.keys()], DESCRIBE_REVISIONS_MAX)) {
     const out = await client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch }));
@@ -93,18 +104,17 @@ async function serviceUses(client: ECSClient, cluster: string, taskDefinitions: 
   return uses;
 }
 
-/** Every cluster's tasks and services, clusters read concurrently; task definitions described once per region. */
-export async function readEcsUses(target: Target, _settings: InUseSettings): Promise<ImageUse[]> {
+/** Every cluster's tasks and services, and the families' newest revisions, read at once; task definitions described once per region. */
+export async function readEcsUses(target: Target, settings: InUseSettings): Promise<ImageUse[]> {
   const client = new ECSClient(target.config);
   try {
-    const clusters = await collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), (p) => p.clusterArns);
-    // Task definitions are shared between services and clusters: describe each once per run.
-    const taskDefinitions = new Map<string, Promise<string[]>>();
-    const perCluster = await mapConcurrent(clusters, CLUSTERS_AT_ONCE, async (cluster) => [
-      ...(await taskUses(client, cluster)),
-      ...(await serviceUses(client, cluster, taskDefinitions)),
+    const imagesOf = taskDefinitionImages(client);
+    const clusters = collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), (p) => p.clusterArns);
+    const [perCluster, revisions] = await Promise.all([
+      clusters.then((arns) => mapConcurrent(arns, CLUSTERS_AT_ONCE, async (cluster) => [...(await taskUses(client, cluster)), ...(await serviceUses(client, cluster, imagesOf))])),
+      revisionUses(client, settings.ecsRevisions, imagesOf),
     ]);
-    return perCluster.flat();
+    return [...perCluster.flat(), ...revisions];
   } finally {
     client.destroy();
   }

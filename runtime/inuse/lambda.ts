@@ -4,10 +4,12 @@
  */
 import { GetFunctionCommand, LambdaClient, paginateListFunctions } from "@aws-sdk/client-lambda";
 import type { InUseSettings } from "../config/inUseSettings";
+import { mapConcurrent } from "../engine/pool";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
 
 const LIST_PAGE_SIZE = 50;
+const GETS_AT_ONCE = 8;
 
 export async function readLambdaUses(target: Target, _settings: InUseSettings): Promise<ImageUse[]> {
   const client = new LambdaClient(target.config);
@@ -25,8 +27,8 @@ async function functionUses(client: LambdaClient): Promise<ImageUse[]> {
       if (fn.PackageType === "Image" && fn.FunctionName && fn.Version) versions.push({ FunctionName: fn.FunctionName, Qualifier: fn.Version });
     }
   }
-  const uses: ImageUse[] = [];
-  for (const version of versions) {
+  // Each version is one GetFunction: independent reads, a few at once (Lambda's control-plane quotas are per second).
+  const uses = await mapConcurrent(versions, GETS_AT_ONCE, async (version): Promise<ImageUse[]> => {
     // Name and qualifier rather than the qualified ARN, whose `$LATEST` form not every implementation routes.
     const out = await client.send(new GetFunctionCommand(version));
     const code = out.Code;
@@ -34,7 +36,7 @@ async function functionUses(client: LambdaClient): Promise<ImageUse[]> {
     const resolved = code?.ResolvedImageUri;
     const digest = resolved?.includes("@") ? resolved.slice(resolved.indexOf("@") + 1) : undefined;
     const image = code?.ImageUri ?? resolved;
-    if (image) uses.push({ image, digest, reason: "in-use:lambda", workload: `lambda ${version.FunctionName}:${version.Qualifier}` });
-  }
-  return uses;
+    return image ? [{ image, digest, reason: "in-use:lambda", workload: `lambda ${version.FunctionName}:${version.Qualifier}` }] : [];
+  });
+  return uses.flat();
 }

@@ -31,12 +31,19 @@ export const ECS_ACTIONS = [
   "ecs:ListServices",
   "ecs:ListTasks",
 ] as const;
+/** Rollback depth (settings.in_use.ecs_revisions above 0) also lists the families and their newest revisions. */
+export const ECS_REVISION_ACTIONS = ["ecs:ListTaskDefinitionFamilies", "ecs:ListTaskDefinitions"] as const;
 export const LAMBDA_ACTIONS = ["lambda:GetFunction", "lambda:ListFunctions"] as const;
+export const APP_RUNNER_ACTIONS = ["apprunner:DescribeService", "apprunner:ListServices"] as const;
+export const BATCH_ACTIONS = ["batch:DescribeJobDefinitions"] as const;
 
 export const SOURCES: Readonly<Record<SourceFlag, SourceDefinition>> = {
-  ecs: { flag: "ecs", label: "ECS", arg: "inUseEcs", actions: ECS_ACTIONS, load: () => import("./ecs").then((m) => m.readEcsUses) },
+  ecs: { flag: "ecs", label: "ECS", arg: "inUseEcs", actions: [...ECS_ACTIONS, ...ECS_REVISION_ACTIONS], load: () => import("./ecs").then((m) => m.readEcsUses) },
   lambda: { flag: "lambda", label: "Lambda", arg: "inUseLambda", actions: LAMBDA_ACTIONS, load: () => import("./lambda").then((m) => m.readLambdaUses) },
   eks: { flag: "eks", label: "EKS", arg: "inUseEks", actions: ["eks:DescribeCluster", "eks:ListClusters"] },
-  appRunner: { flag: "appRunner", label: "App Runner", arg: "inUseAppRunner", actions: ["apprunner:DescribeService", "apprunner:ListServices"] },
-  batch: { flag: "batch", label: "AWS Batch", arg: "inUseBatch", actions: ["batch:DescribeJobDefinitions"] },
+  appRunner: {
+    flag: "appRunner", label: "App Runner", arg: "inUseAppRunner", actions: APP_RUNNER_ACTIONS,
+    load: () => import("./appRunner").then((m) => m.readAppRunnerUses),
+  },
+  batch: { flag: "batch", label: "AWS Batch", arg: "inUseBatch", actions: BATCH_ACTIONS, load: () => import("./batch").then((m) => m.readBatchUses) },
 };

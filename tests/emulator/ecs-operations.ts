@@ -11,7 +11,8 @@ import { int, list, oneOf, str } from "./validate";
 export const ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113";
 
 export interface EcsEnvironment {
-  ecsFor(region: string): EcsState;
+  /** The state of the account the access key belongs to, in that region. */
+  ecsFor(region: string, accessKeyId: string | undefined): EcsState;
 }
 
 const DESIRED_STATUS = ["RUNNING", "PENDING", "STOPPED"] as const;
@@ -27,7 +28,7 @@ const LIST_SERVICES_DEFAULT = 10;
 export function ecsOperations(env: EcsEnvironment): Record<string, JsonOperation> {
   /** The `cluster` parameter (name or ARN; "the default cluster is assumed" without it), which must exist. */
   function target(input: Json, ctx: RequestContext): { ecs: EcsState; cluster: StoredCluster } {
-    const ecs = env.ecsFor(ctx.region);
+    const ecs = env.ecsFor(ctx.region, ctx.accessKeyId);
     const cluster = ecs.cluster(str(input, "cluster") ?? "default");
     // (real wording)
     if (!cluster) throw new AwsError("ClusterNotFoundException", "Cluster not found.");
@@ -55,7 +56,7 @@ export function ecsOperations(env: EcsEnvironment): Record<string, JsonOperation
   return {
     ListClusters(input, ctx) {
       const pageOpts = paging(input);
-      const ecs = env.ecsFor(ctx.region);
+      const ecs = env.ecsFor(ctx.region, ctx.accessKeyId);
       return arnPage("clusterArns", ecs.clusters(), { scope: `ListClusters/${ecs.region}`, ...pageOpts });
     },
 
@@ -108,17 +109,53 @@ export function ecsOperations(env: EcsEnvironment): Record<string, JsonOperation
     DescribeTaskDefinition(input, ctx) {
       const ref = str(input, "taskDefinition", { required: true })!;
       const tags = includesTags(input);
-      const definition = env.ecsFor(ctx.region).taskDefinition(ref);
+      const definition = env.ecsFor(ctx.region, ctx.accessKeyId).taskDefinition(ref);
       // (real wording) INACTIVE revisions are still described (the reference: "You can only describe INACTIVE task
       // definitions while an active task or service references them"; the emulator does not check the references).
       if (!definition) throw new AwsError("ClientException", "Unable to describe task definition.");
       return { taskDefinition: taskDefinitionShape(definition), tags: tags ? [] : undefined };
     },
 
+    ListTaskDefinitionFamilies(input, ctx) {
+      const pageOpts = paging(input);
+      const familyPrefix = str(input, "familyPrefix");
+      // "ACTIVE: families that contain at least one ACTIVE revision; INACTIVE: only INACTIVE revisions; ALL: both."
+      const status = oneOf(input, "status", ["ACTIVE", "INACTIVE", "ALL"] as const) ?? "ACTIVE";
+      const ecs = env.ecsFor(ctx.region, ctx.accessKeyId);
+      const families = ecs.familyNames().filter((family) => {
+        if (familyPrefix !== undefined && !family.startsWith(familyPrefix)) return false;
+        const active = ecs.revisionsOf(family).some((d) => d.status === "ACTIVE");
+        return status === "ALL" || (status === "ACTIVE" ? active : !active);
+      });
+      const page = paginate(() => families.map((family, i) => ({ family, i })), (f) => [f.i, f.family], {
+        scope: `ListTaskDefinitionFamilies/${ecs.account}/${ecs.region}/${familyPrefix ?? ""}/${status}`,
+        ...pageOpts,
+      });
+      return { families: page.items.map((f) => f.family), nextToken: page.nextToken };
+    },
+
+    ListTaskDefinitions(input, ctx) {
+      const pageOpts = paging(input);
+      // "The full family name to filter the ListTaskDefinitions results with": the revisions of that family only.
+      const family = str(input, "familyPrefix");
+      const status = oneOf(input, "status", ["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"] as const) ?? "ACTIVE";
+      const sort = oneOf(input, "sort", ["ASC", "DESC"] as const) ?? "ASC";
+      const ecs = env.ecsFor(ctx.region, ctx.accessKeyId);
+      // "Lexicographically by family name and in ascending numerical order by revision"; DESC reverses both.
+      const all = ecs.familyNames().filter((f) => family === undefined || f === family)
+        .flatMap((f) => ecs.revisionsOf(f).filter((d) => d.status === status));
+      if (sort === "DESC") all.reverse();
+      const page = paginate(() => all.map((d, i) => ({ d, i })), (x) => [x.i, x.d.arn], {
+        scope: `ListTaskDefinitions/${ecs.account}/${ecs.region}/${family ?? ""}/${status}/${sort}`,
+        ...pageOpts,
+      });
+      return { taskDefinitionArns: page.items.map((x) => x.d.arn), nextToken: page.nextToken };
+    },
+
     DescribeServiceRevisions(input, ctx) {
       // "You can specify a maximum of 20 ARNs"; the messages are modelled on DescribeTasks'.
       const arns = identifiers(input, "serviceRevisionArns", 20, "serviceRevisionArns", "ServiceRevisionArns cannot be empty.");
-      const ecs = env.ecsFor(ctx.region);
+      const ecs = env.ecsFor(ctx.region, ctx.accessKeyId);
       return describe(arns, (arn) => ecs.serviceRevision(arn), revisionShape, { key: "serviceRevisions", missingArn: (arn) => arn });
     },
   };

@@ -198,6 +198,23 @@ export class EcsState {
     return revisions[revision - 1].arn;
   }
 
+  /** Every family name, sorted (as ListTaskDefinitionFamilies and ListTaskDefinitions order them). */
+  familyNames(): string[] {
+    return [...this.families.keys()].sort();
+  }
+
+  /** A family's revisions, oldest first. */
+  revisionsOf(family: string): StoredTaskDefinition[] {
+    return [...(this.families.get(family) ?? [])];
+  }
+
+  /** DeregisterTaskDefinition: the revision becomes INACTIVE (rollback depth no longer counts it). */
+  deregisterTaskDefinition(arn: string): void {
+    const definition = this.taskDefinition(arn);
+    if (!definition) throw new Error(`no task definition ${arn}`);
+    definition.status = "INACTIVE";
+  }
+
   /** By ARN, `family:revision`, or `family` alone: its latest ACTIVE revision (DescribeTaskDefinition's rules). */
   taskDefinition(identifier: string): StoredTaskDefinition | undefined {
     const ref = this.resourceOf(identifier, "task-definition");

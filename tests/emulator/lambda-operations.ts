@@ -10,7 +10,8 @@ import { AwsError, type Json, type ProtocolErrors, type RequestContext } from ".
 import type { RestRoute } from "./server";
 
 export interface LambdaEnvironment {
-  lambdaFor(region: string): LambdaState;
+  /** The functions of the account the access key belongs to, in that region. */
+  lambdaFor(region: string, accessKeyId: string | undefined): LambdaState;
 }
 
 /** "Lambda returns up to 50 functions per call" / "up to 50 versions per call", whatever MaxItems says. */
@@ -48,7 +49,7 @@ export function lambdaRoutes(env: LambdaEnvironment): RestRoute[] {
           throw validation(functionVersion, "functionVersion", "Member must satisfy enum value set: [ALL]");
         }
         const pageOpts = paging(query);
-        const lambda = env.lambdaFor(ctx.region);
+        const lambda = env.lambdaFor(ctx.region, ctx.accessKeyId);
         // With FunctionVersion=ALL every version is an entry of its own, by its qualified ARN ($LATEST included);
         // without it, one entry a function: $LATEST, by its unqualified ARN.
         const all = functionVersion === "ALL";
@@ -68,7 +69,7 @@ export function lambdaRoutes(env: LambdaEnvironment): RestRoute[] {
       path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)$/,
       errors: LAMBDA_ERRORS,
       handle({ params, query }, ctx) {
-        const lambda = env.lambdaFor(ctx.region);
+        const lambda = env.lambdaFor(ctx.region, ctx.accessKeyId);
         const ref = functionRef(lambda, params.FunctionName, query.get("Qualifier") ?? undefined, ctx);
         const fn = lambda.function(ref.name);
         // Aliases are not modelled: a qualifier that is not a version names nothing.
@@ -87,7 +88,7 @@ export function lambdaRoutes(env: LambdaEnvironment): RestRoute[] {
       errors: LAMBDA_ERRORS,
       handle({ params, query }, ctx) {
         const pageOpts = paging(query);
-        const lambda = env.lambdaFor(ctx.region);
+        const lambda = env.lambdaFor(ctx.region, ctx.accessKeyId);
         // A qualifier in the name is ignored (what Lambda does with one here is not documented).
         const { name } = functionRef(lambda, params.FunctionName, undefined, ctx);
         const fn = lambda.function(name);

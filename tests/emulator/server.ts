@@ -8,6 +8,8 @@
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { APP_RUNNER_ERRORS, APP_RUNNER_TARGET_PREFIX, appRunnerOperations, AppRunnerState } from "./apprunner";
+import { BatchState, batchRoutes } from "./batch";
 import { EcsState } from "./ecs";
 import { ECS_TARGET_PREFIX, ecsOperations } from "./ecs-operations";
 import { Faults, type FaultKind, type OperationHook, type Unanswered } from "./faults";
@@ -24,6 +26,7 @@ import {
   type RequestContext,
 } from "./protocol";
 import { Registry } from "./registry";
+import { queryError, queryResponse, StsState } from "./sts";
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -78,7 +81,19 @@ export class EcrEmulator {
   private readonly registries = new Map<string, Registry>();
   private readonly ecsStates = new Map<string, EcsState>();
   private readonly lambdaStates = new Map<string, LambdaState>();
+  private readonly appRunnerStates = new Map<string, AppRunnerState>();
+  private readonly batchStates = new Map<string, BatchState>();
+  /** The account an access key belongs to, where it is not this emulator's own (keys that another account's role gave). */
+  readonly accessKeyAccounts = new Map<string, string>();
+  /** STS: roles that may be assumed, and AssumeRole's sessions (which other services answer as the role's account). */
+  readonly sts = new StsState({
+    accountOf: (key) => this.accountOf(key),
+    remember: (keys) => this.accessKeyAccounts.set(keys.accessKeyId, keys.account),
+    clock: () => this.clock(),
+  });
   private readonly jsonServices = new Map<string, Record<string, JsonOperation>>();
+  /** A JSON service's own throttling and server errors, where they are not JSON 1.1's (App Runner). */
+  private readonly jsonErrors = new Map<string, ProtocolErrors>();
   private readonly restRoutes: RestRoute[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly server: http.Server;
@@ -102,8 +117,11 @@ export class EcrEmulator {
         pullTimeExcluded: (key) => key !== undefined && this.pullTimeUpdateExclusions.has(key),
       }),
     );
-    this.registerJsonService(ECS_TARGET_PREFIX, ecsOperations({ ecsFor: (region) => this.ecsFor(region) }));
-    for (const route of lambdaRoutes({ lambdaFor: (region) => this.lambdaFor(region) })) this.registerRestRoute(route);
+    this.registerJsonService(ECS_TARGET_PREFIX, ecsOperations({ ecsFor: (region, key) => this.ecsFor(region, this.accountOf(key)) }));
+    for (const route of lambdaRoutes({ lambdaFor: (region, key) => this.lambdaFor(region, this.accountOf(key)) })) this.registerRestRoute(route);
+    this.registerJsonService(APP_RUNNER_TARGET_PREFIX, appRunnerOperations({ appRunnerFor: (ctx) => this.appRunnerFor(ctx.region, this.accountOf(ctx.accessKeyId)) }));
+    this.jsonErrors.set(APP_RUNNER_TARGET_PREFIX, APP_RUNNER_ERRORS);
+    for (const route of batchRoutes({ batchFor: (ctx) => this.batchFor(ctx.region, this.accountOf(ctx.accessKeyId)) })) this.registerRestRoute(route);
   }
 
   /** The default region's registry: seed and inspect state here. */
@@ -121,9 +139,32 @@ export class EcrEmulator {
     return this.ecsFor(this.region);
   }
 
-  /** ECS state is per region, as in AWS; created empty on first use. */
-  ecsFor(region: string): EcsState {
-    return perRegion(this.ecsStates, region, () => new EcsState(this.account, region, () => this.clock()));
+  /** ECS state is per account and region, as in AWS; created empty on first use. */
+  ecsFor(region: string, account: string = this.account): EcsState {
+    return perRegion(this.ecsStates, `${account}/${region}`, () => new EcsState(account, region, () => this.clock()));
+  }
+
+  /** The account an access key belongs to: a session's (sts.ts), or this emulator's own for any other key. */
+  accountOf(accessKeyId: string | undefined): string {
+    return (accessKeyId && this.accessKeyAccounts.get(accessKeyId)) || this.account;
+  }
+
+  /** The default account and region's App Runner services. */
+  get appRunner(): AppRunnerState {
+    return this.appRunnerFor(this.region);
+  }
+
+  appRunnerFor(region: string, account: string = this.account): AppRunnerState {
+    return perRegion(this.appRunnerStates, `${account}/${region}`, () => new AppRunnerState(account, region, () => this.clock()));
+  }
+
+  /** The default account and region's AWS Batch job definitions. */
+  get batch(): BatchState {
+    return this.batchFor(this.region);
+  }
+
+  batchFor(region: string, account: string = this.account): BatchState {
+    return perRegion(this.batchStates, `${account}/${region}`, () => new BatchState(account, region));
   }
 
   /** The default region's Lambda functions: seed and inspect them here. */
@@ -131,12 +172,12 @@ export class EcrEmulator {
     return this.lambdaFor(this.region);
   }
 
-  /** Lambda functions are per region, as in AWS; created empty on first use. */
-  lambdaFor(region: string): LambdaState {
+  /** Lambda functions are per account and region, as in AWS; created empty on first use. */
+  lambdaFor(region: string, account: string = this.account): LambdaState {
     return perRegion(
       this.lambdaStates,
-      region,
-      () => new LambdaState(this.account, region, () => this.clock(), (uri) => this.resolveEcrImage(uri)),
+      `${account}/${region}`,
+      () => new LambdaState(account, region, () => this.clock(), (uri) => this.resolveEcrImage(uri)),
     );
   }
 
@@ -219,6 +260,9 @@ export class EcrEmulator {
       return;
     }
     const credential = CREDENTIAL.exec(String(req.headers.authorization ?? ""));
+    if (String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+      return this.serveQuery(req, res, body, { region: credential?.[2] ?? this.region, accessKeyId: credential?.[1] });
+    }
     const url = new URL(req.url ?? "/", "http://localhost");
     const resolved = this.resolve(req, url);
     if (!resolved) {
@@ -254,15 +298,49 @@ export class EcrEmulator {
     }
   }
 
+  /** STS's Query protocol: `Action` names the operation; answers and errors in XML. Faults apply as to the others. */
+  private async serveQuery(req: http.IncomingMessage, res: http.ServerResponse, body: string, who: { region: string; accessKeyId?: string }): Promise<void> {
+    const params = new URLSearchParams(body);
+    const operation = params.get("Action") ?? "";
+    const input = Object.fromEntries(params);
+    const requestId = randomUUID();
+    const reply = (status: number, xml: string) => {
+      res.writeHead(status, { "Content-Type": "text/xml", "Content-Length": Buffer.byteLength(xml), "x-amzn-RequestId": requestId });
+      res.end(xml);
+    };
+    const delay = this.faults.latencyFor(operation);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const fault = this.faults.takeFault(operation);
+    if (fault === "drop-connection" || fault === "drop-after-acting") {
+      this.faults.record(operation, input, fault);
+      req.socket.destroy();
+      return;
+    }
+    if (fault) {
+      this.faults.record(operation, input, fault);
+      const error = fault === "throttle" ? new AwsError("Throttling", "Rate exceeded", 400) : new AwsError("InternalFailure", "Injected server error", 500);
+      return reply(error.status, queryError(error, requestId));
+    }
+    try {
+      await this.faults.runHooks({ operation, input, region: who.region });
+      const inner = this.sts.handle(operation, params, who.accessKeyId);
+      this.faults.record(operation, input, "ok");
+      reply(200, queryResponse(operation, inner, requestId));
+    } catch (err) {
+      const error = err instanceof AwsError ? err : new AwsError("InternalFailure", `Emulator error: ${(err as Error).message}`, 500);
+      this.faults.record(operation, input, error.code);
+      reply(error.status, queryError(error, requestId));
+    }
+  }
+
   private resolve(req: http.IncomingMessage, url: URL): Resolved | undefined {
     const target = req.headers["x-amz-target"];
     if (typeof target === "string") {
       const dot = target.lastIndexOf(".");
       const operation = target.slice(dot + 1);
       const run = this.jsonServices.get(target.slice(0, dot))?.[operation];
-      return req.method === "POST" && run
-        ? { operation, run, contentType: JSON_11, rest: false, input: (body) => body, errors: JSON_PROTOCOL_ERRORS }
-        : undefined;
+      const errors = this.jsonErrors.get(target.slice(0, dot)) ?? JSON_PROTOCOL_ERRORS;
+      return req.method === "POST" && run ? { operation, run, contentType: JSON_11, rest: false, input: (body) => body, errors } : undefined;
     }
     for (const route of this.restRoutes) {
       const match = req.method === route.method ? route.path.exec(url.pathname) : null;

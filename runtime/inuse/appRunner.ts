@@ -1,0 +1,38 @@
+/**
+ * Images that App Runner deploys (`in-use:app-runner`): every service that is not deleted, by the image reference its
+ * source configuration names (App Runner reports a tag, not a digest: the tag is protected, resolved against the
+ * listing). ListServices at its maximum page size (20), then DescribeService per service: the summary does not say
+ * which image a service runs.
+ */
+import { AppRunnerClient, DescribeServiceCommand, paginateListServices } from "@aws-sdk/client-apprunner";
+import type { InUseSettings } from "../config/inUseSettings";
+import { mapConcurrent } from "../engine/pool";
+import type { Target } from "./targets";
+import type { ImageUse } from "./types";
+
+/** "Valid Range: Minimum value of 1. Maximum value of 20." */
+const PAGE_SIZE = 20;
+const DESCRIBES_AT_ONCE = 8;
+
+export async function readAppRunnerUses(target: Target, _settings: InUseSettings): Promise<ImageUse[]> {
+  const client = new AppRunnerClient(target.config);
+  try {
+    const services: { arn: string; name: string }[] = [];
+    for await (const page of paginateListServices({ client, pageSize: PAGE_SIZE }, {})) {
+      for (const summary of page.ServiceSummaryList ?? []) {
+        // A deleted service runs nothing; every other status (running, paused, failing, in an operation) may run or resume.
+        if (summary.ServiceArn && summary.Status !== "DELETED") services.push({ arn: summary.ServiceArn, name: summary.ServiceName ?? summary.ServiceArn });
+      }
+    }
+    const uses = await mapConcurrent(services, DESCRIBES_AT_ONCE, async ({ arn, name }): Promise<ImageUse[]> => {
+      const out = await client.send(new DescribeServiceCommand({ ServiceArn: arn }));
+      const image = out.Service?.SourceConfiguration?.ImageRepository;
+      // A code repository names no image. Any image reference counts: only this registry's will match.
+      if (!image?.ImageIdentifier) return [];
+      return [{ image: image.ImageIdentifier, reason: "in-use:app-runner", workload: `app-runner ${name}` }];
+    });
+    return uses.flat();
+  } finally {
+    client.destroy();
+  }
+}

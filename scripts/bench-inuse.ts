@@ -1,0 +1,116 @@
+/**
+ * Benchmark part 4: the in-use inventory at scale against the emulator with injected latency: 3 regions, each with
+ * 20 ECS clusters (5 services and 10 running tasks each), 300 task-definition families (3 ACTIVE revisions each,
+ * rollback depth 2), 200 Lambda functions packaged as images (each with one published version), 50 App Runner
+ * services and 150 Batch job definitions. Reports API calls by operation against the minimum the APIs' page sizes
+ * allow, and the wall time of the whole inventory against the same calls made one after another.
+ */
+import { defaultInUse } from "../runtime/config/inUseSettings";
+import { readInUse } from "../runtime/inuse/inventory";
+import { startEcrEmulator } from "../tests/emulator/server";
+
+export interface InUseBenchOptions {
+  regions: string[];
+  clusters: number;
+  servicesPerCluster: number;
+  tasksPerCluster: number;
+  families: number;
+  revisionsPerFamily: number;
+  depth: number;
+  functions: number;
+  appRunnerServices: number;
+  jobDefinitions: number;
+  latencyMs: number;
+}
+
+export interface InUseBenchResult {
+  wallMs: number;
+  /** The calls' latency added up: what the inventory would take with every read one after another. */
+  serialMs: number;
+  calls: Record<string, number>;
+  minimum: Record<string, number>;
+  repositoriesInUse: number;
+}
+
+const ACCOUNT = "123456789012";
+const HOME = "us-east-1";
+
+function seed(emulator: Awaited<ReturnType<typeof startEcrEmulator>>, o: InUseBenchOptions): void {
+  const image = (n: number) => `${ACCOUNT}.dkr.ecr.${HOME}.amazonaws.com/app-${n % 50}:v${n}`;
+  for (const region of o.regions) {
+    const ecs = emulator.ecsFor(region);
+    const newest: string[] = [];
+    for (let f = 0; f < o.families; f++) {
+      let arn = "";
+      for (let r = 0; r < o.revisionsPerFamily; r++) arn = ecs.registerTaskDefinition(`family-${f}`, [{ name: "main", image: image(f * 10 + r) }]);
+      newest.push(arn);
+    }
+    for (let c = 0; c < o.clusters; c++) {
+      ecs.createCluster(`cluster-${c}`);
+      for (let s = 0; s < o.servicesPerCluster; s++) ecs.createService(`cluster-${c}`, { name: `svc-${s}`, taskDefinition: newest[(c * o.servicesPerCluster + s) % newest.length] });
+      for (let t = 0; t < o.tasksPerCluster; t++) ecs.runTask(`cluster-${c}`, { taskDefinitionArn: newest[(c + t) % newest.length] });
+    }
+    const lambda = emulator.lambdaFor(region);
+    for (let i = 0; i < o.functions; i++) lambda.createFunction({ name: `fn-${i}`, packageType: "Image", imageUri: image(i), versions: [{ imageUri: image(i + 1) }] });
+    const appRunner = emulator.appRunnerFor(region);
+    for (let i = 0; i < o.appRunnerServices; i++) appRunner.createService({ name: `web-${i}`, image: image(i) });
+    const batch = emulator.batchFor(region);
+    for (let i = 0; i < o.jobDefinitions; i++) batch.registerJobDefinition(`job-${i}`, { containerProperties: { image: image(i) } });
+  }
+}
+
+/** The fewest calls the APIs allow for this inventory (page sizes: ECS 100, DescribeServices 10, Lambda 50, App Runner 20, Batch 100). */
+function minimumCalls(o: InUseBenchOptions): Record<string, number> {
+  const n = o.regions.length;
+  const servicesDistinctDefinitions = Math.min(o.families, o.clusters * o.servicesPerCluster);
+  const revisionsDescribed = o.families * Math.min(o.depth, o.revisionsPerFamily);
+  // The services' task definitions are their families' newest revisions: among those rollback depth describes.
+  const describedDefinitions = o.depth > 0 ? revisionsDescribed : servicesDistinctDefinitions;
+  return {
+    ListClusters: n * Math.ceil(o.clusters / 100),
+    ListTasks: n * o.clusters * Math.ceil(o.tasksPerCluster / 100),
+    DescribeTasks: n * o.clusters * Math.ceil(o.tasksPerCluster / 100),
+    ListServices: n * (o.clusters * Math.ceil(o.servicesPerCluster / 100) + Math.ceil(o.appRunnerServices / 20)),
+    DescribeServices: n * o.clusters * Math.ceil(o.servicesPerCluster / 10),
+    // The seeded services have no pinned service revisions: DescribeServiceRevisions has nothing to describe.
+    DescribeTaskDefinition: n * describedDefinitions,
+    ListTaskDefinitionFamilies: n * Math.ceil(o.families / 100),
+    ListTaskDefinitions: n * o.families,
+    ListFunctions: n * Math.ceil((o.functions * 2) / 50),
+    GetFunction: n * o.functions * 2,
+    DescribeService: n * o.appRunnerServices,
+    DescribeJobDefinitions: n * Math.ceil(o.jobDefinitions / 100),
+  };
+}
+
+export async function benchInUse(o: InUseBenchOptions): Promise<InUseBenchResult> {
+  const emulator = await startEcrEmulator({ region: HOME, account: ACCOUNT });
+  seed(emulator, o);
+  emulator.setLatency(o.latencyMs);
+  const settings = { ...defaultInUse(), eks: false, ecsRevisions: o.depth, regions: o.regions.filter((r) => r !== HOME) };
+  const sdkConfig = { endpoint: emulator.endpoint, credentials: { accessKeyId: "bench", secretAccessKey: "bench" } };
+  const started = performance.now();
+  const inventory = await readInUse(settings, { account: ACCOUNT, region: HOME }, { sdkConfig });
+  const wallMs = performance.now() - started;
+  await emulator.stop();
+  if (inventory.failures.length) throw new Error(`in-use benchmark failed: ${inventory.failures[0].message}`);
+  const calls = { ...emulator.calls };
+  const total = Object.values(calls).reduce((sum, count) => sum + count, 0);
+  return { wallMs, serialMs: total * o.latencyMs, calls, minimum: minimumCalls(o), repositoriesInUse: inventory.byRepository.size };
+}
+
+export function inUseRows(o: InUseBenchOptions, r: InUseBenchResult): string[] {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const rows = [
+    `4. In-use inventory: ${o.regions.length} regions x (${o.clusters} ECS clusters, ${o.families} task-definition families at rollback depth ${o.depth}, ` +
+      `${o.functions} Lambda functions, ${o.appRunnerServices} App Runner services, ${o.jobDefinitions} Batch job definitions), ${o.latencyMs} ms per call`,
+    `  wall ${s(r.wallMs)} with independent reads concurrent, against ${s(r.serialMs)} for the same calls one after another (${(r.serialMs / r.wallMs).toFixed(1)}x)`,
+  ];
+  for (const [operation, minimum] of Object.entries(r.minimum)) {
+    const calls = r.calls[operation] ?? 0;
+    rows.push(`    ${operation.padEnd(27)} ${String(calls).padStart(6)} calls, minimum ${String(minimum).padStart(6)}, ratio ${(calls / minimum).toFixed(2)}`);
+  }
+  const extra = Object.keys(r.calls).filter((op) => !(op in r.minimum));
+  if (extra.length) rows.push(`    other calls: ${extra.map((op) => `${op} ${r.calls[op]}`).join(", ")}`);
+  return rows;
+}

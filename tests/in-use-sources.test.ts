@@ -1,0 +1,272 @@
+/**
+ * The further in-use sources of spec section 4, rule 1, end to end through the CLI against the emulator: rollback
+ * depth (`in-use:ecs-revision`), App Runner (`in-use:app-runner`), AWS Batch (`in-use:batch`), and other accounts
+ * through STS AssumeRole. Each protecting rule has a test that fails if one image too many is deleted (the survivors
+ * are asserted exactly); each fault fails the run closed; each source is read once per run.
+ */
+import { expect } from "chai";
+import { AwsError } from "./emulator/protocol";
+import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import { awsEnv } from "./support/aws-env";
+import { runCli, writePolicyFile } from "./support/cli";
+
+const DAY = 86_400_000;
+const NOW = "2026-01-01T00:00:00.000Z";
+const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+const OTHER_ACCOUNT = "210987654321";
+const ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/ecr-cleanup-read`;
+
+interface JsonLine {
+  digest: string;
+  action: string;
+  reason: string;
+  workloads?: string[];
+}
+
+describe("in-use sources: rollback depth, App Runner, AWS Batch, other accounts (CLI against the emulator)", () => {
+  let emulator: EcrEmulator;
+  /** hello_world, newest first: 10 untagged images, one a day. The policy deletes all but the 2 newest. */
+  let digests: string[];
+
+  beforeEach(async () => {
+    emulator = await startEcrEmulator();
+    emulator.registry.createRepository("hello_world");
+    digests = [];
+    for (let age = 10; age >= 1; age--) {
+      digests.unshift(emulator.registry.putImage("hello_world", { pushedAt: new Date(Date.parse(NOW) - age * DAY) }).digest);
+    }
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  const policy = (inUse = "") =>
+    writePolicyFile(`
+policies:
+  - name: keep two
+    protected_period: 0
+    protected_count: 2
+    significant_tags: '*'
+    repositories: [hello_world]
+${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
+
+  async function run(config = policy()) {
+    const result = await runCli(["--config", config, "--now", NOW, "--output", "json", "--apply"], awsEnv(emulator.endpoint));
+    return { ...result, report: result.stdout ? JSON.parse(result.stdout) : undefined };
+  }
+  const lineOf = (report: { repositories: { images: JsonLine[] }[] }, digest: string) => report.repositories[0].images.find((l) => l.digest === digest);
+  const survivors = () => emulator.registry.images("hello_world").map((i) => i.digest).sort();
+  const kept = (...indexes: number[]) => [0, 1, ...indexes].map((i) => digests[i]).sort();
+  const image = (i: number) => `${REGISTRY}/hello_world@${digests[i]}`;
+
+  describe("rollback depth (in-use:ecs-revision)", () => {
+    function families() {
+      const ecs = emulator.ecs;
+      ecs.registerTaskDefinition("web", [{ name: "web", image: image(9) }]);
+      ecs.registerTaskDefinition("web", [{ name: "web", image: image(8) }]);
+      const third = ecs.registerTaskDefinition("web", [{ name: "web", image: image(7) }]);
+      ecs.registerTaskDefinition("web", [{ name: "web", image: image(6) }]);
+      ecs.deregisterTaskDefinition(third);
+      // A family whose only revision is INACTIVE has no ACTIVE revision: it protects nothing.
+      ecs.deregisterTaskDefinition(ecs.registerTaskDefinition("gone", [{ name: "g", image: image(5) }]));
+      // "web-api" sorts after "web": its revisions are never taken for web's.
+      ecs.registerTaskDefinition("web-api", [{ name: "a", image: image(4) }]);
+    }
+
+    it("keeps the images of each family's newest 2 ACTIVE revisions by revision number; older and INACTIVE ones go", async () => {
+      families();
+      const { code, report, stderr } = await run();
+      expect(code, stderr).to.equal(0);
+      expect(lineOf(report, digests[6])).to.deep.include({ action: "keep", reason: "in-use:ecs-revision", workloads: ["ecs task-definition web:4"] });
+      expect(lineOf(report, digests[8])).to.deep.include({ action: "keep", reason: "in-use:ecs-revision", workloads: ["ecs task-definition web:2"] });
+      expect(lineOf(report, digests[4])).to.deep.include({ action: "keep", reason: "in-use:ecs-revision", workloads: ["ecs task-definition web-api:1"] });
+      expect(survivors()).to.deep.equal(kept(4, 6, 8));
+    });
+
+    it("ecs_revisions: 1 keeps the newest only; 0 turns it off and lists no family", async () => {
+      families();
+      const one = await run(policy("ecs_revisions: 1"));
+      expect(one.code, one.stderr).to.equal(0);
+      expect(survivors()).to.deep.equal(kept(4, 6));
+      emulator.reset();
+      const off = await run(policy("ecs_revisions: 0"));
+      expect(off.code, off.stderr).to.equal(0);
+      expect(emulator.calls.ListTaskDefinitionFamilies ?? 0).to.equal(0);
+      expect(survivors()).to.deep.equal(kept());
+    });
+
+    it("a revision naming a tag keeps the image with that tag; one naming no tag keeps latest", async () => {
+      emulator.registry.tag("hello_world", "prod", digests[0]);
+      emulator.registry.tag("hello_world", "stable", digests[5]);
+      emulator.registry.tag("hello_world", "latest", digests[7]);
+      emulator.ecs.registerTaskDefinition("api", [{ name: "api", image: `${REGISTRY}/hello_world:stable` }]);
+      emulator.ecs.registerTaskDefinition("worker", [{ name: "w", image: `${REGISTRY}/hello_world` }]);
+      const { code, stderr } = await run(writePolicyFile(`
+- name: anchor only
+  protected_period: 0
+  protected_count: 0
+  significant_tags: [prod]
+  repositories: [hello_world]
+`));
+      expect(code, stderr).to.equal(0);
+      // Anchor mode keeping only the anchor: every older image, tagged or not, goes unless in use.
+      expect(survivors()).to.deep.equal([digests[0], digests[5], digests[7]].sort());
+    });
+
+    it("fails closed when the families cannot be listed, naming the permission and how to turn it off", async () => {
+      emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: image(9) }]);
+      emulator.beforeOperation("ListTaskDefinitionFamilies", () => {
+        throw new AwsError("AccessDeniedException", "User is not authorized to perform: ecs:ListTaskDefinitionFamilies");
+      });
+      const { code, report } = await run();
+      expect(code).to.equal(1);
+      expect(report.errors).to.have.length(1);
+      expect(report.errors[0]).to.include({ kind: "in-use-unreadable", code: "AccessDeniedException" });
+      expect(report.errors[0].message).to.include("ECS in account 123456789012 in us-east-1").and.include("ecs:ListTaskDefinitionFamilies")
+        .and.include("settings.in_use.ecs: false");
+      expect(survivors()).to.have.length(10);
+    });
+  });
+
+  describe("App Runner (in-use:app-runner)", () => {
+    it("keeps the image a service deploys by tag, and by implicit latest; deleted and code-based services protect nothing", async () => {
+      emulator.registry.tag("hello_world", "v3", digests[5]);
+      emulator.registry.tag("hello_world", "latest", digests[6]);
+      emulator.registry.tag("hello_world", "old", digests[7]);
+      emulator.appRunner.createService({ name: "web", image: `${REGISTRY}/hello_world:v3` });
+      emulator.appRunner.createService({ name: "paused", image: `${REGISTRY}/hello_world`, status: "PAUSED" });
+      emulator.appRunner.createService({ name: "gone", image: `${REGISTRY}/hello_world:old`, status: "DELETED" });
+      emulator.appRunner.createService({ name: "from-code" });
+      const config = writePolicyFile(`
+- name: beyond
+  protected_period: 0
+  protected_count: 0
+  significant_tags: [prod]
+  repositories: [hello_world]
+`);
+      emulator.registry.tag("hello_world", "prod", digests[0]);
+      const { code, report, stderr } = await run(config);
+      expect(code, stderr).to.equal(0);
+      expect(lineOf(report, digests[5])).to.deep.include({ action: "keep", reason: "in-use:app-runner", workloads: ["app-runner web"] });
+      expect(lineOf(report, digests[6])).to.deep.include({ action: "keep", reason: "in-use:app-runner", workloads: ["app-runner paused"] });
+      // Anchor mode keeping only the anchor: everything older goes unless in use.
+      expect(survivors()).to.deep.equal([digests[0], digests[5], digests[6]].sort());
+    });
+
+    it("reads every page (20 services a page) and describes each service once", async () => {
+      for (let i = 0; i < 25; i++) emulator.appRunner.createService({ name: `svc-${i}`, image: image(i % 2 ? 3 : 4) });
+      const { code, stderr } = await run();
+      expect(code, stderr).to.equal(0);
+      // No ECS cluster here, so every ListServices call is App Runner's: ceil(25 / 20).
+      expect(emulator.calls.ListServices).to.equal(2);
+      expect(emulator.calls.DescribeService).to.equal(25);
+      expect(survivors()).to.deep.equal(kept(3, 4));
+    });
+
+    it("fails closed when App Runner cannot be read", async () => {
+      emulator.appRunner.createService({ name: "web", image: image(5) });
+      emulator.failNext("DescribeService", 1000, "server-error");
+      const { code, report } = await run();
+      expect(code).to.equal(1);
+      expect(report.errors.map((e: { kind: string; code: string }) => [e.kind, e.code])).to.deep.equal([["in-use-unreadable", "InternalServiceErrorException"]]);
+      expect(report.errors[0].message).to.include("App Runner in account 123456789012 in us-east-1").and.include("settings.in_use.app_runner: false (component arg inUseAppRunner: false)");
+      expect(survivors()).to.have.length(10);
+    });
+  });
+
+  describe("AWS Batch (in-use:batch)", () => {
+    it("keeps the images of ACTIVE job definitions: container, multi-node, EKS and ECS properties; INACTIVE ones protect nothing", async () => {
+      const batch = emulator.batch;
+      batch.registerJobDefinition("plain", { containerProperties: { image: image(3) } });
+      batch.registerJobDefinition("mpi", { nodeProperties: { numNodes: 2, mainNode: 0, nodeRangeProperties: [{ targetNodes: "0:", container: { image: image(4) } }] } });
+      batch.registerJobDefinition("pods", { eksProperties: { podProperties: { containers: [{ image: image(5) }], initContainers: [{ image: image(6) }] } } });
+      batch.registerJobDefinition("tasks", { ecsProperties: { taskProperties: [{ containers: [{ image: image(7) }] }] } });
+      batch.deregisterJobDefinition(batch.registerJobDefinition("retired", { containerProperties: { image: image(8) } }).arn);
+      const { code, report, stderr } = await run();
+      expect(code, stderr).to.equal(0);
+      expect(lineOf(report, digests[3])).to.deep.include({ action: "keep", reason: "in-use:batch", workloads: ["batch plain:1"] });
+      expect(lineOf(report, digests[4])).to.deep.include({ workloads: ["batch mpi:1"] });
+      expect(lineOf(report, digests[6])).to.deep.include({ reason: "in-use:batch", workloads: ["batch pods:1"] });
+      expect(survivors()).to.deep.equal(kept(3, 4, 5, 6, 7));
+    });
+
+    it("reads every page of 100 definitions, once per run", async () => {
+      for (let i = 0; i < 150; i++) emulator.batch.registerJobDefinition(`job-${i}`, { containerProperties: { image: image(i === 149 ? 9 : 2) } });
+      const { code, stderr } = await run();
+      expect(code, stderr).to.equal(0);
+      expect(emulator.calls.DescribeJobDefinitions).to.equal(2);
+      expect(survivors()).to.deep.equal(kept(2, 9));
+    });
+
+    it("fails closed when Batch cannot be read", async () => {
+      emulator.failNext("DescribeJobDefinitions", 1000, "throttle");
+      const { code, report } = await run();
+      expect(code).to.equal(1);
+      expect(report.errors[0].message).to.include("AWS Batch in account 123456789012 in us-east-1").and.include("settings.in_use.batch: false");
+      expect(survivors()).to.have.length(10);
+    });
+  });
+
+  describe("other accounts (settings.in_use.accounts)", () => {
+    const withAccount = (extra = "") => policy(`accounts:\n  - role_arn: ${ROLE}${extra}`);
+
+    it("reads every source in the other account through its role, assumed once; its workloads are named with account and region", async () => {
+      emulator.sts.createRole(ROLE);
+      emulator.lambdaFor("us-east-1", OTHER_ACCOUNT).createFunction({ name: "edge", packageType: "Image", imageUri: image(4) });
+      emulator.batchFor("us-east-1", OTHER_ACCOUNT).registerJobDefinition("nightly", { containerProperties: { image: image(5) } });
+      emulator.ecsFor("eu-west-1", OTHER_ACCOUNT).registerTaskDefinition("web", [{ name: "web", image: image(6) }]);
+      // The same function name in the registry's own account uses another image: the accounts are not mixed up.
+      emulator.lambda.createFunction({ name: "edge", packageType: "Image", imageUri: image(7) });
+      const { code, report, stderr } = await run(policy(`regions: [eu-west-1]\naccounts:\n  - role_arn: ${ROLE}`));
+      expect(code, stderr).to.equal(0);
+      expect(lineOf(report, digests[4])).to.deep.include({ reason: "in-use:lambda", workloads: [`${OTHER_ACCOUNT}/us-east-1 lambda edge:$LATEST`] });
+      expect(lineOf(report, digests[5])).to.deep.include({ reason: "in-use:batch", workloads: [`${OTHER_ACCOUNT}/us-east-1 batch nightly:1`] });
+      expect(lineOf(report, digests[6])).to.deep.include({ reason: "in-use:ecs-revision", workloads: [`${OTHER_ACCOUNT}/eu-west-1 ecs task-definition web:1`] });
+      expect(lineOf(report, digests[7])).to.deep.include({ reason: "in-use:lambda", workloads: ["lambda edge:$LATEST"] });
+      expect(survivors()).to.deep.equal(kept(4, 5, 6, 7));
+      expect(emulator.sts.assumed.get(ROLE)).to.equal(1);
+      // Two accounts by two regions: each source once in each.
+      expect(emulator.calls.ListFunctions).to.equal(4);
+      expect(emulator.calls.DescribeJobDefinitions).to.equal(4);
+    });
+
+    it("a role that cannot be assumed (wrong external id) fails the run closed, naming the role and what to do", async () => {
+      emulator.sts.createRole(ROLE, { externalId: "expected-id" });
+      emulator.lambdaFor("us-east-1", OTHER_ACCOUNT).createFunction({ name: "edge", packageType: "Image", imageUri: image(4) });
+      const { code, report } = await run(withAccount("\n    external_id: wrong-id"));
+      expect(code).to.equal(1);
+      expect(report.errors).to.have.length(1);
+      expect(report.errors[0]).to.include({ kind: "in-use-unreadable", code: "AccessDenied" });
+      expect(report.errors[0].message).to.include(`cannot assume role ${ROLE} to read account ${OTHER_ACCOUNT}`).and.include("sts:AssumeRole")
+        .and.include("with this external id").and.include("settings.in_use.accounts");
+      expect(survivors()).to.have.length(10);
+    });
+
+    it("with the right external id the role is assumed and its workloads count", async () => {
+      emulator.sts.createRole(ROLE, { externalId: "expected-id" });
+      emulator.lambdaFor("us-east-1", OTHER_ACCOUNT).createFunction({ name: "edge", packageType: "Image", imageUri: image(4) });
+      const { code, stderr } = await run(withAccount("\n    external_id: expected-id"));
+      expect(code, stderr).to.equal(0);
+      expect(survivors()).to.deep.equal(kept(4));
+    });
+  });
+
+  it("reads each source once per run, however many repositories", async () => {
+    for (const name of ["team-a", "team-b", "team-c"]) {
+      emulator.registry.createRepository(name);
+      emulator.registry.putImage(name, { pushedAt: new Date(Date.parse(NOW) - DAY) });
+    }
+    emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: image(9) }]);
+    const config = writePolicyFile(`
+- name: all
+  protected_period: 0
+  protected_count: 1
+  significant_tags: '*'
+`);
+    const { code, stderr } = await run(config);
+    expect(code, stderr).to.equal(0);
+    for (const operation of ["ListTaskDefinitionFamilies", "ListTaskDefinitions", "DescribeTaskDefinition", "DescribeJobDefinitions", "ListFunctions", "ListClusters"]) {
+      expect(emulator.calls[operation], operation).to.equal(1);
+    }
+  });
+});
