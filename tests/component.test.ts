@@ -219,9 +219,10 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const policies = validateConfig([{ name: "p", significant_tags: "*", protected_period: 1, protected_count: 1, repositories: ["r"] }], "t", "snake").policies;
       const sids = (ecs: boolean, lambda: boolean) =>
         JSON.parse(cleanerPolicyDocument({ scope, policies, settings: { inUse: { ...defaultInUse(), ecs, lambda } }, logGroupArn: "arn:lg" })).Statement.map((st: { Sid: string }) => st.Sid);
-      expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions"]);
-      expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories"]);
-      expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ListLambdaFunctions", "ReadLambdaFunctions"]);
+      const others = ["ListAppRunnerServices", "ReadAppRunnerServices", "ReadBatchJobDefinitions"];
+      expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
+      expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", ...others]);
+      expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
     });
 
     it("the schedule's role: assumed by Scheduler from this account only, may invoke only this function", async () => {

@@ -57,9 +57,9 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
       version: 2, run: fanOut.run, storedAt: CLOCK.toISOString(), now: "2030-01-10T03:00:00.000Z", apply: false, governed: GOVERNED, notGoverned: ["other"],
     });
     expect(stored.configFingerprint).to.match(/^[0-9a-f]{64}$/);
-    const inUseTask = stored.inUse.byRepository[0]?.[1].digests[0]?.[2][0];
-    expect(inUseTask).to.match(/^ecs task arn:aws:ecs:us-east-1:123456789012:task\/prod\/[0-9a-f]+$/);
-    expect(stored.inUse).to.deep.equal({ byRepository: [["app-b", { digests: [[inUse, "in-use:ecs-task", [inUseTask]]], tags: [] }]], unreadable: [] });
+    // The task, and its task definition: the family's newest revision, a rollback target.
+    const workloads = ["ecs task arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef", "ecs task-definition web:1"];
+    expect(stored.inUse).to.deep.equal({ byRepository: [["app-b", { digests: [[inUse, "in-use:ecs-task", workloads]], tags: [] }]], unreadable: [] });
     // The states' payloads stay small: keys, not lists.
     for (const { payload } of fanOut.simulator.record.invocations) expect(Buffer.byteLength(JSON.stringify(payload))).to.be.below(256 * 1024);
   });
