@@ -36,7 +36,7 @@ export interface RetentionPolicy {
 }
 
 /** Another account whose workloads are read (`settings.in_use.accounts`): a role the function's role may assume there. */
-export interface InUseAccountArgs {
+export interface InUseAccount {
   /** The role's ARN, `arn:aws:iam::ACCOUNT:role/NAME`; it must trust the function's role (see roleName). Defaults to none: required. */
   roleArn: string;
   /** The external id the role's trust policy requires (STS AssumeRole's ExternalId). Defaults to none. */
@@ -133,7 +133,7 @@ export interface EcrCleanupPolicyArgs {
    * Other accounts whose workloads are read, each through a role there (`settings.in_use.accounts`); the function's
    * role may assume exactly these roles. Defaults to none.
    */
-  inUseAccounts?: InUseAccountArgs[];
+  inUseAccounts?: InUseAccount[];
   /**
    * A fixed name for the function's IAM role, so that roles in other accounts (inUseAccounts) can trust it by ARN
    * before it exists. Defaults to a name Pulumi generates from the component's name.
@@ -172,7 +172,7 @@ export const DEFAULTS = {
   inUseAppRunner: true,
   inUseBatch: true,
   ecsRevisions: 2,
-  inUseAccounts: [] as InUseAccountArgs[],
+  inUseAccounts: [] as InUseAccount[],
   previewImpact: false,
 } as const;
 

@@ -448,7 +448,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
 
     it("every argument has a doc comment ending \"Defaults to ...\", and no union types or callbacks", () => {
       const source = readFileSync(join(packageRoot(), "component/args.ts"), "utf8");
-      const all = [...properties(source, "RetentionPolicy"), ...properties(source, "InUseAccountArgs"), ...properties(source, "EcrCleanupPolicyArgs")];
+      const all = [...properties(source, "RetentionPolicy"), ...properties(source, "InUseAccount"), ...properties(source, "EcrCleanupPolicyArgs")];
       expect(all.map((p) => p.prop)).to.deep.equal([
         "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
         "roleArn", "externalId",

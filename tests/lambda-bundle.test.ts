@@ -5,6 +5,7 @@
  * policies and the same `now`, plans to delete.
  */
 import { expect } from "chai";
+import { EKS_NOT_READ_WARNING } from "./support/in-use-warnings";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
@@ -107,7 +108,7 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
     // The sources off or not read are said on every run.
     expect(run.result.warnings).to.deep.equal([
       "settings.in_use.app_runner is false: images that App Runner uses are not protected in this run",
-      "settings.in_use.eks is on, but this version cannot read EKS yet: images that EKS uses are NOT protected in this run",
+      EKS_NOT_READ_WARNING,
     ]);
     expect(run.result.summary).to.include({ repositories: 2, imagesScanned: 12, deleted: 0, failures: 0 });
 

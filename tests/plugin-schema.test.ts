@@ -68,6 +68,14 @@ const EXPECTED_INPUTS: Table = {
   fanOutBatchSize: ["number", true],
   inUseEcs: ["boolean", true],
   inUseLambda: ["boolean", true],
+  inUseEks: ["boolean", true],
+  inUseAppRunner: ["boolean", true],
+  inUseBatch: ["boolean", true],
+  eksClusters: ["string[]", true],
+  ecsRevisions: ["number", true],
+  inUseRegions: ["string[]", true],
+  inUseAccounts: [`${PLUGIN_NAME}:index:InUseAccount[]`, true],
+  roleName: ["string", true],
   previewImpact: ["boolean", true],
 };
 
@@ -124,7 +132,7 @@ describe("the component plugin and its inferred schema", function () {
     expect(Object.keys(schema.resources)).to.deep.equal([ECR_CLEANUP_POLICY_TYPE]);
     expect(ECR_CLEANUP_POLICY_TYPE).to.equal("ecr-cleanup:index:EcrCleanupPolicy");
     expect(schema.resources[ECR_CLEANUP_POLICY_TYPE].isComponent).to.equal(true);
-    expect(Object.keys(schema.types)).to.deep.equal([POLICY_TYPE]);
+    expect(Object.keys(schema.types)).to.deep.equal([POLICY_TYPE, `${PLUGIN_NAME}:index:InUseAccount`]);
   });
 
   it("every arg, with its type, optionality, Input-ness and doc comment", () => {

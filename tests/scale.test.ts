@@ -88,6 +88,10 @@ describe("at registry scale, against the emulator", () => {
       DescribeRepositories: 1,
       ListClusters: 1,
       ListFunctions: 1,
+      // The other in-use sources, each once per run: App Runner's services, Batch's definitions, ECS's families.
+      ListServices: 1,
+      DescribeJobDefinitions: 1,
+      ListTaskDefinitionFamilies: 1,
       DescribeImages: 3 * Math.ceil(1253 / 1000) + total(rechecks),
       BatchGetImage: 3,
       BatchDeleteImage: total(batches),
