@@ -8,7 +8,9 @@ import { errorText } from "../report/error-text";
 import { escapeControls, escapeControlsPerLine } from "../report/escape";
 import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
+import { tableWidth } from "../report/width";
 import { parseCliArgs, USAGE, UsageError } from "./args";
+import { packageVersion } from "./version";
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -16,6 +18,8 @@ export interface CliIo {
   /** Progress is shown only on a terminal. */
   stderrIsTty: boolean;
   clock: () => Date;
+  /** How wide the table may be (runtime/report/width.ts). Defaults to 100. */
+  tableWidth?: number;
 }
 
 const processIo: CliIo = {
@@ -23,6 +27,7 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   stderrIsTty: Boolean(process.stderr.isTTY),
   clock: () => new Date(),
+  tableWidth: tableWidth(process.stdout.isTTY ? process.stdout.columns : undefined, process.env.COLUMNS),
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -40,6 +45,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   if (args === "help") {
     io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  if (args === "version") {
+    io.stdout(`ecr-cleanup ${packageVersion()}\n`);
     return 0;
   }
 
@@ -73,6 +82,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     apply: args.apply,
     ...clients,
     concurrency: args.concurrency,
+    listEveryImage: args.show !== undefined,
     onRepositoryDone: io.stderrIsTty ? progress(io, args.apply) : undefined,
   });
   destroyClients(clients);
@@ -80,7 +90,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   // Warnings and errors quote repository names, tags and AWS's messages: escaped, like the table.
   for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
   for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);
-  io.stdout(args.output === "json" ? renderJson(report) : renderTable(report));
+  io.stdout(args.output === "json" ? renderJson(report) : renderTable(report, { width: io.tableWidth, show: args.show }));
   return exitCodeOf(report);
 }
 

@@ -17,14 +17,23 @@ export interface ImageLine {
   digest: string;
   tags: string[];
   pushedAt: string;
+  /** As ECR reports it (for an index: the size of its largest platform manifest). */
   sizeBytes: number;
+  /**
+   * What this image counts for in `bytesToFree` and `bytesFreed`: its size, or 0 for an index (its platform
+   * manifests, listed with it, carry the bytes). Absent in reports written before it was added.
+   */
+  countedBytes?: number;
   action: Verdict;
   reason: ReasonCode;
   /** Every policy that had an opinion about the image. */
   policies: PolicyVerdict[];
+  /** For a member of a unit: the top-level image it is listed under (for `member-of-kept`: the kept image that holds it). */
   unitOf?: string;
   /** A safety rule kept what would otherwise have been deleted (its reason code says which). */
   keptBySafety?: boolean;
+  /** For an in-use keep: what uses the image (`ecs service prod/web`, `lambda resize:3`, ...), sorted, unique. */
+  workloads?: string[];
   /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
   outcome?: "deleted" | "failed" | "unconfirmed";
   failure?: { code: string; reason: string };
@@ -44,12 +53,20 @@ export interface RepositoryReport {
   policies: string[];
   modes: ReportMode[];
   /**
-   * The images the run deletes (or would), and those a safety rule kept. Images the policies simply keep
-   * are counted in `kept` (and per policy in `modes`), so the report stays small at registry scale.
+   * The images the run deletes (or would), those a safety rule kept (members of kept units included), and the
+   * top-level images such members are listed under. Images the policies simply keep are counted in `kept` (and per
+   * policy in `modes`), so the report stays small at registry scale; with `--show kept` or `--show all` every
+   * image is listed.
    */
   images: ImageLine[];
   /** Every kept image, by its reason code. */
   kept: Record<string, number>;
+  /**
+   * Images the policies' plan would delete that a rule held back in this run, by reason code (`cap-exceeded`,
+   * `in-use-unknown`, `window-unknown`, and with --apply `changed-since-plan` and `member-of-kept` for a member
+   * whose holder was not deleted). They are kept, so they are counted in `kept` as well. Absent: none.
+   */
+  withheld?: Record<string, number>;
   imagesScanned: number;
   toDelete: number;
   deleted: number;
@@ -64,11 +81,19 @@ export interface RepositoryReport {
 export interface Summary {
   repositories: number;
   imagesScanned: number;
+  /** What the policies' plan deletes before anything is withheld: `toDelete` plus every count in `withheld`. */
+  planned: number;
+  /** The repositories' `withheld`, added up by reason code. */
+  withheld: Record<string, number>;
   toDelete: number;
   deleted: number;
   bytesToFree: number;
   bytesFreed: number;
-  /** Images a safety rule kept although the policies would have deleted them, by reason code. */
+  /**
+   * Images kept by a rule of spec section 4 (in use, units, the cap, unreadable sources, changes since the plan, ...),
+   * by reason code: every `kept` count whose reason is a safety reason, `member-of-kept` included (every member of a
+   * kept unit).
+   */
   keptBySafety: Record<string, number>;
   failures: number;
   repositoriesSkipped: number;
@@ -78,6 +103,8 @@ export interface Summary {
 export interface RunReport {
   apply: boolean;
   now: string;
+  /** Every policy's name in the file's order: the table numbers them `#1`, `#2`, ... Absent where the run does not know them. */
+  policies?: string[];
   repositories: RepositoryReport[];
   /** Repositories in the registry that no policy governs: never touched. */
   notGoverned: string[];
@@ -106,6 +133,11 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "holder-unreadable",
 ]);
 
+/** A keep that a rule of spec section 4 made (as opposed to a policy's keep). */
+export function isSafetyKeep(line: Pick<ImageLine, "action" | "reason" | "keptBySafety">): boolean {
+  return line.action === "keep" && (line.keptBySafety === true || SAFETY_REASONS.has(line.reason) || line.reason.startsWith("in-use"));
+}
+
 export function summarize(repositories: RepositoryReport[], errors: RunError[], notReached = 0): Summary {
   const summary: Summary = {
     repositories: repositories.length,
@@ -114,6 +146,8 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
     deleted: 0,
     bytesToFree: 0,
     bytesFreed: 0,
+    planned: 0,
+    withheld: {},
     keptBySafety: {},
     failures: errors.length,
     repositoriesSkipped: repositories.filter((r) => r.capExceeded).length,
@@ -122,14 +156,18 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
   for (const repo of repositories) {
     summary.imagesScanned += repo.imagesScanned;
     summary.toDelete += repo.toDelete;
+    summary.planned += repo.toDelete;
     summary.deleted += repo.deleted;
     summary.bytesToFree += repo.bytesToFree;
     summary.bytesFreed += repo.bytesFreed;
-    for (const line of repo.images) {
-      if (line.keptBySafety) {
-        summary.keptBySafety[line.reason] = (summary.keptBySafety[line.reason] ?? 0) + 1;
-      }
+    for (const [reason, n] of Object.entries(repo.withheld ?? {})) {
+      summary.withheld[reason] = (summary.withheld[reason] ?? 0) + n;
+      summary.planned += n;
     }
+    // Every line a safety rule kept, and every member of a kept unit (listed or not: a unit is kept whole).
+    const add = (reason: string, n: number) => (summary.keptBySafety[reason] = (summary.keptBySafety[reason] ?? 0) + n);
+    for (const line of repo.images) if (line.keptBySafety && line.reason !== "member-of-kept") add(line.reason, 1);
+    if (repo.kept["member-of-kept"]) add("member-of-kept", repo.kept["member-of-kept"]);
   }
   return summary;
 }
