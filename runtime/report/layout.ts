@@ -103,7 +103,11 @@ function cellLines(cell: Cell, column: Column, width: number): string[] {
 function bestSplit(cells: Cell[][], columns: Column[], floors: number[], naturals: number[], spare: number): number[] {
   const groups = new Map<string, { cells: Cell[]; n: number }>();
   for (let row = 0; row < (cells[0]?.length ?? 0); row++) {
-    const mine = cells.map((column) => column[row]);
+    // A list's lines depend only on its items' lengths: rows whose tags differ but not in length cost the same.
+    const mine = cells.map((column) => {
+      const cell = column[row];
+      return typeof cell === "string" ? cell : cell.map((item) => "x".repeat(item.length));
+    });
     const key = JSON.stringify(mine);
     const group = groups.get(key);
     if (group) group.n++;
@@ -145,33 +149,23 @@ function bestSplit(cells: Cell[][], columns: Column[], floors: number[], natural
 /**
  * The table's lines, each `indent` + columns: at their natural widths when that fits in `width`. Otherwise, in
  * turn until it fits: `list` columns give way to `preferred` (their items shortened), `narrow` columns switch to
- * their narrow form, the widest wrapping column gives way a column at a time (the last one on a tie) down to its
- * longest word, and finally every `wrap` and `list` column down to its `min`.
+ * their narrow form, and the `wrap` and `list` columns share what is left the way that adds the fewest lines.
  */
 export function table(columns: Column[], rows: Cell[][], width: number, indent = "  "): string[] {
   let narrow = false;
   const displayed = (cell: Cell, column: Column): Cell => (narrow && column.give.kind === "narrow" ? column.give.cell(cellText(cell)) : cell);
   const headerOf = (column: Column) => (narrow && column.give.kind === "narrow" ? column.give.header : column.header);
-  const natural = () => columns.map((column, i) => Math.max(headerOf(column).length, ...rows.map((row) => cellText(displayed(row[i], column)).length)));
+  // Loops, not spreads: a table of a hundred thousand rows would overflow the call stack.
+  const natural = () => columns.map((column, i) => rows.reduce((w, row) => Math.max(w, cellText(displayed(row[i], column)).length), headerOf(column).length));
   const total = (widths: number[]) => indent.length + widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
 
   let widths = natural();
-  const shrink = (floor: (column: Column, i: number) => number | undefined) => {
-    while (total(widths) > width) {
-      let pick = -1;
-      for (let i = 0; i < columns.length; i++) {
-        const least = floor(columns[i], i);
-        if (least === undefined || widths[i] <= Math.max(least, columns[i].header.length)) continue;
-        if (pick < 0 || widths[i] >= widths[pick]) pick = i;
-      }
-      if (pick < 0) return;
-      widths[pick]--;
-    }
-  };
-  shrink((column) => (column.give.kind === "list" ? column.give.preferred : undefined));
+  const capLists = () => columns.forEach((column, i) => column.give.kind === "list" && (widths[i] = Math.min(widths[i], Math.max(column.give.preferred, column.header.length))));
+  if (total(widths) > width) capLists();
   if (total(widths) > width && columns.some((c) => c.give.kind === "narrow")) {
     narrow = true;
-    widths = natural().map((w, i) => (columns[i].give.kind === "list" ? Math.min(w, widths[i]) : w));
+    widths = natural();
+    capLists();
   }
   if (total(widths) > width) {
     const flexible = columns.flatMap((column, i) => (column.give.kind === "wrap" || column.give.kind === "list" ? [i] : []));
@@ -184,8 +178,9 @@ export function table(columns: Column[], rows: Cell[][], width: number, indent =
 
   const out: string[] = [];
   const header = columns.map(headerOf);
-  for (const row of [header, ...rows]) {
-    const cells = columns.map((column, i) => (row === header ? [header[i]] : cellLines(displayed(row[i], column), column, widths[i])));
+  for (let r = -1; r < rows.length; r++) {
+    const row = r < 0 ? header : rows[r];
+    const cells = columns.map((column, i) => (r < 0 ? [header[i]] : cellLines(displayed(row[i], column), column, widths[i])));
     const height = Math.max(...cells.map((c) => c.length));
     for (let line = 0; line < height; line++) {
       out.push((indent + cells.map((c, i) => (c[line] ?? "").padEnd(i === cells.length - 1 ? 0 : widths[i])).join(GAP)).trimEnd());

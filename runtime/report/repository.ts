@@ -115,8 +115,10 @@ function shownLines(repo: RepositoryReport, options: SectionOptions): { lines: I
       for (const line of block) left[line.action]++;
       continue;
     }
-    for (const line of block) taken[line.action]++;
-    lines.push(...block);
+    for (const line of block) {
+      taken[line.action]++;
+      lines.push(line);
+    }
   }
   return { lines, left };
 }
@@ -155,7 +157,7 @@ export function renderRepository(repo: RepositoryReport, options: SectionOptions
   for (const error of repo.errors) out.push(...paragraph(`ERROR ${errorText(error)}`, options.width, "  ", 6));
   for (const note of repo.notes ?? []) out.push(...paragraph(`STOPPED ${shown(note)}`, options.width, "  ", 8));
   const { lines, left } = shownLines(repo, options);
-  if (lines.length) out.push(...table(COLUMNS, lines.map((line) => row(line, repo, options)), options.width));
+  if (lines.length) for (const line of table(COLUMNS, lines.map((line) => row(line, repo, options)), options.width)) out.push(line);
   if (left.delete || left.keep) {
     const what = [left.delete ? `${left.delete} more to delete` : "", left.keep ? `${left.keep} more kept` : ""].filter(Boolean).join(" and ");
     out.push(...paragraph(`… ${what} not shown (the first ${HEAD} of each are): --show all lists every image, and so does --output json`, options.width, "  ", 2));
