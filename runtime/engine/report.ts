@@ -1,7 +1,8 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
-import type { PolicyMode, PolicyVerdict, ReasonCode, Verdict } from "../planner/types";
+import type { PlanMiss } from "../plan-file/narrow";
+import type { Action, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
 
-export type RunErrorKind = "api-error" | "delete-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
+export type RunErrorKind = "api-error" | "delete-failed" | "archive-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
 
 export interface RunError {
   kind: RunErrorKind;
@@ -24,7 +25,7 @@ export interface ImageLine {
    * manifests, listed with it, carry the bytes). Absent in reports written before it was added.
    */
   countedBytes?: number;
-  action: Verdict;
+  action: Action;
   reason: ReasonCode;
   /** Every policy that had an opinion about the image. */
   policies: PolicyVerdict[];
@@ -35,7 +36,7 @@ export interface ImageLine {
   /** For an in-use keep: what uses the image (`ecs service prod/web`, `lambda resize:3`, ...), sorted, unique. */
   workloads?: string[];
   /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
-  outcome?: "deleted" | "failed" | "unconfirmed";
+  outcome?: "deleted" | "archived" | "failed" | "unconfirmed";
   failure?: { code: string; reason: string };
 }
 
@@ -72,16 +73,35 @@ export interface RepositoryReport {
   deleted: number;
   bytesToFree: number;
   bytesFreed: number;
+  /**
+   * Archive mode: images the run archives (or would), those it archived, and the standard-storage bytes they stop
+   * using. Always set by the engine; optional for reports stored by an earlier version.
+   */
+  toArchive?: number;
+  archived?: number;
+  bytesToArchive?: number;
+  bytesArchived?: number;
   capExceeded?: { cap: number; planned: number };
   errors: RunError[];
   /** Why deleting stopped early without a failure (a channel rolled back during the run). */
   notes?: string[];
+  /** `ecr-cleanup apply`: the images the plan file named that this run did not act on, and why. */
+  notActedOn?: PlanMiss[];
+}
+
+/** `ecr-cleanup apply`: the plan file it applied. */
+export interface AppliedPlan {
+  file: string;
+  createdAt: string;
+  fingerprint: string;
+  /** Repositories the plan names that are not governed now (gone, or never listed): nothing of theirs was acted on. */
+  repositoriesNotFound: string[];
 }
 
 export interface Summary {
   repositories: number;
   imagesScanned: number;
-  /** What the policies' plan deletes before anything is withheld: `toDelete` plus every count in `withheld`. */
+  /** What the policies' plan deletes or archives before anything is withheld: `toDelete` + `toArchive` + every count in `withheld`. */
   planned: number;
   /** The repositories' `withheld`, added up by reason code. */
   withheld: Record<string, number>;
@@ -89,6 +109,13 @@ export interface Summary {
   deleted: number;
   bytesToFree: number;
   bytesFreed: number;
+  /** Archive mode, as in RepositoryReport (always set by summarize). */
+  toArchive?: number;
+  archived?: number;
+  bytesToArchive?: number;
+  bytesArchived?: number;
+  /** Archived images deleted (planned, in a dry run) because they were archived longer than delete_after. */
+  archiveExpired?: number;
   /**
    * Images kept by a rule of spec section 4 (in use, units, the cap, unreadable sources, changes since the plan, ...),
    * by reason code: every `kept` count whose reason is a safety reason, `member-of-kept` included (every member of a
@@ -116,6 +143,7 @@ export interface RunReport {
   errors: RunError[];
   warnings: string[];
   summary: Summary;
+  plan?: AppliedPlan;
 }
 
 /** Reasons that mean a safety rule overrode a policy's delete. */
@@ -126,11 +154,14 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "in-use-unknown",
   "member-of-kept",
   "changed-since-plan",
+  "not-in-plan",
   "cap-exceeded",
   "unknown-push-time",
   "window-unknown",
   "unit-activating",
   "holder-unreadable",
+  "restored",
+  "member-not-archived",
 ]);
 
 /** A keep that a rule of spec section 4 made (as opposed to a policy's keep). */
@@ -148,6 +179,11 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
     bytesFreed: 0,
     planned: 0,
     withheld: {},
+    toArchive: 0,
+    archived: 0,
+    bytesToArchive: 0,
+    bytesArchived: 0,
+    archiveExpired: 0,
     keptBySafety: {},
     failures: errors.length,
     repositoriesSkipped: repositories.filter((r) => r.capExceeded).length,
@@ -163,6 +199,15 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
     for (const [reason, n] of Object.entries(repo.withheld ?? {})) {
       summary.withheld[reason] = (summary.withheld[reason] ?? 0) + n;
       summary.planned += n;
+    }
+    // `?? 0`: reports from a run before archive mode (fan-out's stored batches) lack these.
+    summary.toArchive! += repo.toArchive ?? 0;
+    summary.archived! += repo.archived ?? 0;
+    summary.bytesToArchive! += repo.bytesToArchive ?? 0;
+    summary.bytesArchived! += repo.bytesArchived ?? 0;
+    summary.planned += repo.toArchive ?? 0;
+    for (const line of repo.images) {
+      if (line.reason === "archived-expired" && line.action === "delete" && (line.outcome === undefined || line.outcome === "deleted")) summary.archiveExpired!++;
     }
     // Every line a safety rule kept, and every member of a kept unit (listed or not: a unit is kept whole).
     const add = (reason: string, n: number) => (summary.keptBySafety[reason] = (summary.keptBySafety[reason] ?? 0) + n);

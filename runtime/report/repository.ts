@@ -54,10 +54,12 @@ function legend(repo: RepositoryReport, options: SectionOptions): string[] {
 
 function decisionText(line: ImageLine, apply: boolean): string {
   if (line.action === "keep") return "keep";
-  if (!apply) return "DELETE";
+  if (!apply) return line.action === "archive" ? "ARCHIVE" : "DELETE";
   switch (line.outcome) {
     case "deleted":
       return "DELETED";
+    case "archived":
+      return "ARCHIVED";
     case "failed":
       return "FAILED";
     case "unconfirmed":
@@ -100,17 +102,20 @@ function blocks(lines: readonly ImageLine[]): ImageLine[][] {
   return out;
 }
 
+type Decision = ImageLine["action"];
+const tally = (): Record<Decision, number> => ({ delete: 0, archive: 0, keep: 0 });
+
 /** The lines the table shows, and how many of each decision it leaves out. */
-function shownLines(repo: RepositoryReport, options: SectionOptions): { lines: ImageLine[]; left: { delete: number; keep: number } } {
-  const total = { delete: 0, keep: 0 };
+function shownLines(repo: RepositoryReport, options: SectionOptions): { lines: ImageLine[]; left: Record<Decision, number> } {
+  const total = tally();
   for (const line of repo.images) total[line.action]++;
-  const shortened = (action: "delete" | "keep") =>
-    options.show !== "all" && total[action] > SHORTEN_ABOVE && !(action === "delete" && options.apply) && !(action === "keep" && options.show === "kept");
-  const taken = { delete: 0, keep: 0 };
-  const left = { delete: 0, keep: 0 };
+  const shortened = (action: Decision) =>
+    options.show !== "all" && total[action] > SHORTEN_ABOVE && !(action !== "keep" && options.apply) && !(action === "keep" && options.show === "kept");
+  const taken = tally();
+  const left = tally();
   const lines: ImageLine[] = [];
   for (const block of blocks(repo.images)) {
-    const action = block.some((line) => line.action === "delete") ? "delete" : "keep";
+    const action = block.find((line) => line.action !== "keep")?.action ?? "keep";
     if (shortened(action) && taken[action] >= HEAD) {
       for (const line of block) left[line.action]++;
       continue;
@@ -126,7 +131,10 @@ function shownLines(repo: RepositoryReport, options: SectionOptions): { lines: I
 function resultLines(repo: RepositoryReport, options: SectionOptions): string[] {
   const kept = sum(repo.kept);
   const withheld = sum(repo.withheld);
-  const verb = options.apply ? `${repo.deleted} deleted (${formatBytes(repo.bytesFreed)})` : `${repo.toDelete} to delete (${formatBytes(repo.bytesToFree)})`;
+  let verb = options.apply ? `${repo.deleted} deleted (${formatBytes(repo.bytesFreed)})` : `${repo.toDelete} to delete (${formatBytes(repo.bytesToFree)})`;
+  if (repo.toArchive) {
+    verb += options.apply ? `, ${repo.archived} archived (${formatBytes(repo.bytesArchived ?? 0)})` : `, ${repo.toArchive} to archive (${formatBytes(repo.bytesToArchive ?? 0)})`;
+  }
   const out = paragraph(
     `result: ${repo.imagesScanned} images, ${kept} kept${kept ? ` (${counts(repo.kept)})` : ""}, ${verb}` +
       (withheld ? `, ${withheld} withheld (${counts(repo.withheld!)})` : ""),
@@ -158,8 +166,10 @@ export function renderRepository(repo: RepositoryReport, options: SectionOptions
   for (const note of repo.notes ?? []) out.push(...paragraph(`STOPPED ${shown(note)}`, options.width, "  ", 8));
   const { lines, left } = shownLines(repo, options);
   if (lines.length) for (const line of table(COLUMNS, lines.map((line) => row(line, repo, options)), options.width)) out.push(line);
-  if (left.delete || left.keep) {
-    const what = [left.delete ? `${left.delete} more to delete` : "", left.keep ? `${left.keep} more kept` : ""].filter(Boolean).join(" and ");
+  if (left.delete || left.archive || left.keep) {
+    const what = [left.delete ? `${left.delete} more to delete` : "", left.archive ? `${left.archive} more to archive` : "", left.keep ? `${left.keep} more kept` : ""]
+      .filter(Boolean)
+      .join(" and ");
     out.push(...paragraph(`… ${what} not shown (the first ${HEAD} of each are): --show all lists every image, and so does --output json`, options.width, "  ", 2));
   }
   out.push(...resultLines(repo, options));

@@ -24,7 +24,7 @@ function outcomes(report: RunReport): string {
   const tally: Record<string, number> = {};
   for (const repo of report.repositories) {
     for (const line of repo.images) {
-      if (line.action !== "delete" || line.outcome === "deleted") continue;
+      if (line.action === "keep" || line.outcome === "deleted" || line.outcome === "archived") continue;
       const what = line.outcome === "failed" ? "failed" : line.outcome === "unconfirmed" ? "unconfirmed" : "not reached";
       tally[what] = (tally[what] ?? 0) + 1;
     }
@@ -53,10 +53,18 @@ export function renderSummary(report: RunReport, width: number): string[] {
       ? field("deleted", `${s.deleted} of ${s.toDelete}, ${formatBytes(s.bytesFreed)} freed${outcomes(report)}`, width)
       : field("to delete", `${s.toDelete}, ${formatBytes(s.bytesToFree)} to free`, width)),
   );
+  if (s.toArchive) {
+    out.push(
+      ...(report.apply
+        ? field("archived", `${s.archived} of ${s.toArchive}, ${formatBytes(s.bytesArchived ?? 0)} out of standard storage`, width)
+        : field("to archive", `${s.toArchive}, ${formatBytes(s.bytesToArchive ?? 0)} out of standard storage`, width)),
+    );
+  }
   if (total(s.keptBySafety)) out.push(...field("kept by safety", counts(byName(s.keptBySafety)), width));
   out.push(...field("failures", `${s.failures}`, width));
   for (const error of report.errors) out.push(...paragraph(`ERROR ${errorText(error, true)}`, width, "  ", 6));
   for (const warning of report.warnings) out.push(...paragraph(`WARNING ${shown(warning)}`, width, "  ", 8));
   if (!report.apply && s.toDelete) out.push("", ...paragraph("Dry run: nothing was deleted. Run again with --apply to delete the images marked DELETE.", width));
+  if (!report.apply && s.toArchive) out.push("", ...paragraph("Dry run: nothing was archived. Run again with --apply to archive the images marked ARCHIVE.", width));
   return out;
 }

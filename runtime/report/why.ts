@@ -38,6 +38,10 @@ function keptBy(line: ImageLine, repo: RepositoryReport): string {
       return "an archived index may hold it";
     case "changed-since-plan":
       return "changed since the plan";
+    case "not-in-plan":
+      return "not in the plan file";
+    case "restored":
+      return "restored within keep_restored_for";
     default:
       return "";
   }
@@ -47,9 +51,12 @@ function keptBy(line: ImageLine, repo: RepositoryReport): string {
 export function why(line: ImageLine, repo: RepositoryReport, number: PolicyNumber): [string, string] {
   if (line.reason === "untouched") return ["untouched", "-"];
   // A member is listed under the image that holds it: its row says no more.
-  if (line.reason === "member-of-deleted") return ["member-of-deleted", ""];
+  if (line.reason === "member-of-deleted" || line.reason === "member-of-archived") return [line.reason, ""];
+  if (line.reason === "archived-expired") return [line.reason, "settings.archive.delete_after"];
   if (line.action === "keep" && isSafetyKeep(line)) return [line.reason, keptBy(line, repo)];
-  const deciding = line.policies.filter((p) => p.verdict === line.action).sort((a, b) => byNumber(number)(a.policy, b.policy));
+  // A policy votes delete; the decision archives when an archive policy voted.
+  const verdict = line.action === "archive" ? "delete" : line.action;
+  const deciding = line.policies.filter((p) => p.verdict === verdict).sort((a, b) => byNumber(number)(a.policy, b.policy));
   if (!deciding.length) return [line.reason, ""];
   return [[...new Set(deciding.map((p) => p.reason))].join(", "), deciding.map((p) => number(p.policy)).join(",")];
 }
