@@ -24,7 +24,7 @@ export function makeServerCertificates(commonName: string): ServerCertificates {
   const dir = mkdtempSync(join(tmpdir(), "eks-emulator-tls-"));
   try {
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl(dir, "req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", `/CN=${commonName} emulator CA`,
+    openssl(dir, "req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", `/CN=${commonName.replace(/[/=+,]/g, " ")} emulator CA`,
       "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
     openssl(dir, "req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=kube-apiserver");
     writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
@@ -34,4 +34,11 @@ export function makeServerCertificates(commonName: string): ServerCertificates {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+let shared: ServerCertificates | undefined;
+
+/** One CA and server certificate for every emulated cluster that does not ask for its own, made once per process. */
+export function sharedServerCertificates(): ServerCertificates {
+  return (shared ??= makeServerCertificates("shared"));
 }

@@ -1,9 +1,10 @@
 /**
  * The emulator's EKS state for one account and region: clusters, each with its own Kubernetes API server
- * (kubernetes.ts) and its own certificate authority. Tests seed and inspect it directly; eks-operations.ts serves
+ * (kubernetes.ts) on its own port, with a certificate authority (shared by the emulated clusters unless a
+ * cluster asks for its own). Tests seed and inspect it directly; eks-operations.ts serves
  * ListClusters and DescribeCluster with the API's rules.
  */
-import { makeServerCertificates } from "./certificates";
+import { makeServerCertificates, sharedServerCertificates } from "./certificates";
 import type { KnownCredentials } from "./eks-token";
 import { KubernetesApiServer } from "./kubernetes";
 import { arnPartition } from "./protocol";
@@ -19,6 +20,8 @@ export interface EksClusterSeed {
   authenticationMode?: AuthenticationMode;
   /** Defaults to true. */
   endpointPublicAccess?: boolean;
+  /** A CA of its own rather than the one the account and region's emulated clusters share. */
+  ownCertificateAuthority?: boolean;
 }
 
 export interface StoredEksCluster {
@@ -57,7 +60,8 @@ export class EksState {
   async createCluster(seed: EksClusterSeed): Promise<StoredEksCluster> {
     if (!CLUSTER_NAME.test(seed.name)) throw new Error(`not an EKS cluster name: ${seed.name}`);
     if (this.stored.has(seed.name)) throw new Error(`cluster ${seed.name} already exists`);
-    const certificates = makeServerCertificates(seed.name);
+    // One CA for the emulated clusters (openssl takes a while), unless a cluster asks for its own.
+    const certificates = seed.ownCertificateAuthority ? makeServerCertificates(seed.name) : sharedServerCertificates();
     const api = new KubernetesApiServer(seed.name, certificates, this.knownCredentials);
     await api.listen();
     const cluster: StoredEksCluster = {
