@@ -6,6 +6,7 @@ import { exitCodeOf, RepositoryReport } from "../engine/report";
 import { runCleanup } from "../engine/run";
 import { errorText } from "../report/error-text";
 import { escapeControls, escapeControlsPerLine } from "../report/escape";
+import { renderHtml } from "../report/html";
 import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { parseCliArgs, USAGE, UsageError } from "./args";
@@ -73,6 +74,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     apply: args.apply,
     ...clients,
     concurrency: args.concurrency,
+    // The timeline draws every image, the ones the policies keep too.
+    listKept: args.output === "html",
     onRepositoryDone: io.stderrIsTty ? progress(io, args.apply) : undefined,
   });
   destroyClients(clients);
@@ -80,7 +83,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   // Warnings and errors quote repository names, tags and AWS's messages: escaped, like the table.
   for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
   for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);
-  io.stdout(args.output === "json" ? renderJson(report) : renderTable(report));
+  io.stdout(args.output === "json" ? renderJson(report) : args.output === "html" ? renderHtml(report) : renderTable(report));
   return exitCodeOf(report);
 }
 
