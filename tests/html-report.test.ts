@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { seedDemoRegistry } from "../examples/demo/registry";
 import type { ImageLine, RepositoryReport, RunReport } from "../runtime/engine/report";
-import { AXIS_COLUMNS, DETAILS_PER_BUCKET, escapeHtml, PageData, renderHtml, scriptSafeJson, STATES } from "../runtime/report/html";
+import { AXIS_COLUMNS, decodePageData, DETAILS_PER_BUCKET, escapeHtml, PageData, renderHtml, STATES } from "../runtime/report/html";
 import { startEcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { Chromium, findChromium, Page } from "./support/chromium";
-import { runCli } from "./support/cli";
+import { runCli, writePolicyFile } from "./support/cli";
 
 const ROOT = resolve(__dirname, "../..");
 const ARTIFACTS = join(ROOT, "test-artifacts");
@@ -57,9 +57,9 @@ function report(repositories: RepositoryReport[]): RunReport {
 }
 
 function pageData(html: string): PageData {
-  const match = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
-  expect(match, "the page's data").to.not.equal(null);
-  return JSON.parse(match![1]);
+  const match = /<script type="application\/octet-stream" id="report-data">([A-Za-z0-9+/=]*)<\/script>/.exec(html);
+  expect(match, "the page's data, in base64").to.not.equal(null);
+  return decodePageData(match![1]);
 }
 
 const digestOf = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
@@ -156,16 +156,12 @@ describe("the HTML report: rendering", () => {
   it("escapes every text that comes from the registry: markup stays text, control and bidi characters are shown escaped", () => {
     const hostile = line(digestOf(1), hoursBefore(5), { tags: HOSTILE, action: "delete", reason: "beyond-window" });
     const html = renderHtml(report([repo([hostile], { repository: `<b>repo</b>\u001b[2J`, errors: [{ kind: "api-error", code: "<x>", message: "</script><i>" }] })]));
-    // Outside the JSON data, no tag or name survives as markup.
-    const markup = html.replace(/<script type="application\/json"[^]*?<\/script>/, "");
-    for (const text of ["<img", "<b>repo", "</script><script>", "<i>", "<x>", "\u202e", "\u001b"]) expect(markup).to.not.include(text);
-    expect(markup).to.include("&#60;b&#62;repo&#60;/b&#62;\\x1b[2J");
-    // The JSON data cannot end its script element, and reads back as the (control-escaped) tags.
-    const json = /id="report-data">([^<]*)<\/script>/.exec(html)![1];
-    expect(json).to.not.match(/[<>&]/);
+    // No tag or name survives as markup; the data is base64 (pageData checks), which cannot end its element.
+    for (const text of ["<img", "<b>repo", "</script><script>", "<i>", "<x>", "\u202e", "\u001b"]) expect(html).to.not.include(text);
+    expect(html).to.include("&#60;b&#62;repo&#60;/b&#62;\\x1b[2J");
+    // The data reads back as the (control-escaped) tags.
     expect(pageData(html).images[0][1]).to.deep.equal([...HOSTILE.slice(0, 3), "v1\\u202egnp.exe"]);
     expect(escapeHtml(`a"b'c&d`)).to.equal("a&#34;b&#39;c&#38;d");
-    expect(JSON.parse(scriptSafeJson({ s: "</script>\u2028&" }))).to.deep.equal({ s: "</script>\u2028&" });
   });
 
   it("allows no script but its own: the Content-Security-Policy names the hash of the one inline script", () => {
@@ -176,6 +172,36 @@ describe("the HTML report: rendering", () => {
     expect(scripts).to.have.length(1);
     expect(csp).to.include(`script-src 'sha256-${createHash("sha256").update(scripts[0]).digest("base64")}'`);
     expect(html).to.not.match(/\s(src|href)=/);
+  });
+});
+
+describe("ecr-cleanup --output html", () => {
+  it("prints one page on stdout and nothing else; errors on stderr and in the page, with exit 1; nothing at all on exit 2", async () => {
+    const emulator = await startEcrEmulator();
+    try {
+      emulator.registry.createRepository("app");
+      emulator.registry.putImage("app", { pushedAt: new Date(Date.parse(NOW) - 30 * 86_400_000) });
+      const policies = writePolicyFile(`
+- name: untagged
+  protected_period: 1
+  protected_count: 0
+  significant_tags: '*'
+  repositories: [app, missing-repo]
+`);
+      const run = await runCli(["--config", policies, "--now", NOW, "--output", "html"], awsEnv(emulator.endpoint));
+      expect(run.code, run.stderr).to.equal(1);
+      expect(run.stdout).to.match(/^<!DOCTYPE html>\n[^]*<\/html>\n$/);
+      expect(run.stderr).to.include("missing-repo");
+      expect(run.stdout).to.include(`<ul class="errors"><li>`);
+      expect(run.stdout).to.match(/<h3>Errors<\/h3><ul class="errors"><li>[^<]*missing-repo/);
+      expect(pageData(run.stdout).timelines[0].buckets.map((b) => [STATES[b[1]], b[2]])).to.deep.equal([["goes", 1]]);
+      const bad = await runCli(["--config", writePolicyFile("- name: x\n"), "--output", "html"], awsEnv(emulator.endpoint));
+      expect(bad.code).to.equal(2);
+      expect(bad.stdout).to.equal("");
+      expect(bad.stderr).to.include("configuration error");
+    } finally {
+      await emulator.stop();
+    }
   });
 });
 
@@ -218,7 +244,8 @@ describe("the HTML report in headless Chromium", function () {
     writeFileSync(file, demoHtml);
     const page = await browser!.newPage(1280, 900, scheme);
     await page.open(`file://${file}`);
-    await page.evaluate(`new Promise((done) => requestAnimationFrame(() => done(true)))`);
+    // The script draws once it has decompressed the data.
+    await page.evaluate(`new Promise((done) => { const check = () => (document.body.dataset.drawn ? done(true) : setTimeout(check, 20)); check(); })`);
     return page;
   }
 
@@ -276,9 +303,11 @@ describe("the HTML report in headless Chromium", function () {
 
   it("keeps a hostile tag as text: no markup, no script runs", async () => {
     const page = await open("light");
+    const index = demoJson.repositories.findIndex((r) => r.repository === "hostile");
+    const hostileBucket = pageData(demoHtml).timelines[index].buckets[0];
     expect(await page.evaluate("window.__pwned === undefined")).to.equal(true);
     expect(await page.evaluate(`document.querySelectorAll("img, iframe, object, embed").length`)).to.equal(0);
-    const [x, y] = await section(page, "hostile", `(() => { const r = s.querySelector("[data-timeline]").getBoundingClientRect(); const b = JSON.parse(document.getElementById("report-data").textContent).timelines[Number(s.querySelector("[data-timeline]").dataset.timeline)].buckets[0]; return [r.left + (b[0] + 0.5) / 1000 * r.width, r.top + b[1] * 28 + 14]; })()`);
+    const [x, y] = await section(page, "hostile", `(() => { const r = s.querySelector("[data-timeline]").getBoundingClientRect(); const b = ${JSON.stringify(hostileBucket)}; return [r.left + (b[0] + 0.5) / 1000 * r.width, r.top + b[1] * 28 + 14]; })()`);
     await page.mouse("mouseMoved", x, y);
     const tooltip = await page.evaluate<string>(`document.getElementById("tooltip").innerText`);
     expect(tooltip, tooltip).to.include(`tags: ${[HOSTILE[0], HOSTILE[1]].sort().join(", ")}`);

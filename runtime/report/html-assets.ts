@@ -1,5 +1,5 @@
 /**
- * The HTML report's inline style and script. The script reads the page's JSON data (never HTML), draws each
+ * The HTML report's inline style and script. The script reads the page's data (gzipped JSON, never HTML), draws each
  * repository's buckets on a canvas, and shows a bucket's images on hover or click; every text it shows goes
  * through textContent, so a tag can never become markup. It fetches nothing.
  */
@@ -59,9 +59,20 @@ section.repo { border-top: 1px solid var(--line); padding: 14px 0 6px; margin-to
 .muted { color: var(--muted); }
 `;
 
-export const PAGE_SCRIPT = `(() => {
+export const PAGE_SCRIPT = `(async () => {
 "use strict";
-const data = JSON.parse(document.getElementById("report-data").textContent);
+async function readData() {
+  const packed = document.getElementById("report-data").textContent.trim();
+  const binary = atob(packed), bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  return JSON.parse(text);
+}
+if (typeof DecompressionStream !== "function") {
+  document.querySelector("main").prepend(Object.assign(document.createElement("p"), { className: "error", textContent: "This browser cannot read the report's timelines (it lacks DecompressionStream): use a current Chrome, Edge, Firefox or Safari." }));
+  return;
+}
+const data = await readData();
 const COLUMNS = 1000, LANE = 28, LANES = 3;
 const STATE_CLASS = ["stays", "safety", "goes"];
 const STATE_NAME = ["stays", "kept by a safety rule", "goes"];
@@ -78,14 +89,14 @@ const timelines = [...document.querySelectorAll("[data-timeline]")].map((node) =
   return { node, tl, byLane, section: node.closest("section"), selected: -1 };
 });
 
-function draw(t) {
+/** Widths and colours are read once for all timelines (reading them between draws would force a layout each time). */
+function draw(t, w = t.node.clientWidth, style = getComputedStyle(document.documentElement)) {
   const canvas = t.node.querySelector("canvas");
-  const w = t.node.clientWidth, h = LANE * LANES, ratio = window.devicePixelRatio || 1;
+  const h = LANE * LANES, ratio = window.devicePixelRatio || 1;
   canvas.width = Math.max(1, Math.round(w * ratio)); canvas.height = Math.round(h * ratio);
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  const style = getComputedStyle(document.documentElement);
   const colors = STATE_CLASS.map((c) => style.getPropertyValue("--" + c).trim());
   let most = 1;
   for (const b of t.tl.buckets) most = Math.max(most, b[2]);
@@ -103,7 +114,11 @@ function draw(t) {
   }
   canvas.dataset.marks = String(t.tl.buckets.length);
 }
-function drawAll() { for (const t of timelines) draw(t); document.body.dataset.drawn = String(timelines.length); }
+function drawAll() {
+  const widths = timelines.map((t) => t.node.clientWidth), style = getComputedStyle(document.documentElement);
+  timelines.forEach((t, i) => draw(t, widths[i], style));
+  document.body.dataset.drawn = String(timelines.length);
+}
 
 /** The bucket under the pointer: in its lane if one is near, else the nearest in any lane. */
 function bucketAt(t, x, y) {
