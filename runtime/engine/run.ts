@@ -12,7 +12,7 @@ import { isIndex, readIndexChildren } from "../ecr/manifests";
 import type { RepositorySize } from "../ecr/recheck";
 import { InUseInventory, InUseSource, inUseDigests, readInUse } from "../inuse/inventory";
 import { registryOfArn, RegistryId } from "../inuse/reference";
-import { deletions, overrideToKeep, planRepository } from "../planner/plan";
+import { deletions, overrideToKeep, planRepository, removes } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
 import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
@@ -42,6 +42,11 @@ export interface RunOptions {
   startAt?: string;
   /** Called after each delete call with what ECR deleted and refused (the Lambda logs it as it happens). */
   onDeleteCall?: DeleteCallListener;
+  /**
+   * Called with each repository's plan once the safety rules have decided, before anything is deleted: `--plan-out`
+   * records it, `ecr-cleanup apply` narrows it to an approved plan (turning deletes into keeps, never the reverse).
+   */
+  onPlanned?: (plan: RepositoryPlan, policies: readonly Policy[]) => void;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
   /** List every image in the report, the ones the policies keep too (the HTML timeline draws them all). Defaults to false: those are only counted. */
@@ -65,7 +70,7 @@ export function isoTime(ms: number | undefined): string {
 /** Deletions and safety keeps, line by line; everything else kept is only counted, unless `listKept`. */
 function toLines(plan: RepositoryPlan, outcomes?: ReadonlyMap<string, Outcome>, listKept = false): ImageLine[] {
   return plan.decisions
-    .filter((d) => listKept || d.action === "delete" || d.overridden || outcomes?.has(d.image.digest))
+    .filter((d) => listKept || removes(d) || d.overridden || outcomes?.has(d.image.digest))
     .map((d) => {
       const line: ImageLine = {
         digest: d.image.digest,
@@ -133,6 +138,10 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
       deleted: 0,
       bytesToFree: 0,
       bytesFreed: 0,
+      toArchive: 0,
+      archived: 0,
+      bytesToArchive: 0,
+      bytesArchived: 0,
       errors: [],
     },
     applied: { outcomes: new Map(), errors: [], notes: [] },
@@ -167,11 +176,17 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
         "Register the credentials you run the cleaner with as a pull-time update exclusion (see docs/retention-rule.md)",
     );
   }
-  const plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse: inUseDigests(inventory, repository, images) });
+  const inUse = inUseDigests(inventory, repository, images);
+  const plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse, archive: options.config.settings.archive });
   work.plan = plan;
   if (inventory.failures.length) {
-    // An in-use source could not be read: anything might be in use, so nothing is deleted in this run.
-    for (const decision of plan.decisions) if (decision.action === "delete") overrideToKeep(decision, "in-use-unknown");
+    // An in-use source could not be read: anything might be in use, so nothing is deleted (or archived) in this run.
+    for (const decision of plan.decisions) if (removes(decision)) overrideToKeep(decision, "in-use-unknown");
+  }
+  for (const image of images) {
+    if (image.status === "ARCHIVED" && inUse.has(image.digest)) {
+      warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
+    }
   }
   report.modes = reportModes(plan, policies, options.now);
   for (const mode of plan.modes) {
@@ -189,6 +204,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       message: `the plan deletes ${plan.capExceeded.planned} images, more than max_deletions ${plan.capExceeded.cap}: repository skipped, nothing deleted`,
     });
   }
+  options.onPlanned?.(plan, policies);
   if (!options.apply || deletions(plan).length === 0) return;
   const size: RepositorySize = { images: images.length, tagged: images.filter(isActiveTagged).length };
   await applyPlan(
@@ -209,16 +225,24 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
 function finishReport(work: RepositoryWork, listKept?: boolean): RepositoryReport {
   const { report, plan, applied } = work;
   report.errors.push(...applied.errors);
-  if (applied.notes.length) report.notes = [...applied.notes];
+  if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;
       report.images = toLines(plan, applied.outcomes, listKept);
       report.kept = keptCounts(plan);
-      const planned = plan.decisions.filter((d) => d.action === "delete" || applied.outcomes.has(d.image.digest));
-      report.toDelete = planned.length;
-      report.bytesToFree = planned.reduce((sum, d) => sum + storageBytes(d.image), 0);
-      report.bytesFreed = plan.decisions.reduce((sum, d) => sum + (applied.outcomes.get(d.image.digest)?.outcome === "deleted" ? storageBytes(d.image) : 0), 0);
+      const planned = plan.decisions.filter((d) => removes(d) || applied.outcomes.has(d.image.digest));
+      // An expired archived image was in archive storage already: deleting it frees no standard storage.
+      const standardBytes = (d: (typeof planned)[number]) => (d.image.status === undefined ? storageBytes(d.image) : 0);
+      const isArchive = (d: (typeof planned)[number]) => d.action === "archive" || applied.outcomes.get(d.image.digest)?.outcome === "archived";
+      const toDelete = planned.filter((d) => !isArchive(d));
+      const toArchive = planned.filter(isArchive);
+      report.toDelete = toDelete.length;
+      report.bytesToFree = toDelete.reduce((sum, d) => sum + standardBytes(d), 0);
+      report.bytesFreed = plan.decisions.reduce((sum, d) => sum + (applied.outcomes.get(d.image.digest)?.outcome === "deleted" ? standardBytes(d) : 0), 0);
+      report.toArchive = toArchive.length;
+      report.bytesToArchive = toArchive.reduce((sum, d) => sum + storageBytes(d.image), 0);
+      report.bytesArchived = plan.decisions.reduce((sum, d) => sum + (applied.outcomes.get(d.image.digest)?.outcome === "archived" ? storageBytes(d.image) : 0), 0);
     }
   } catch (err) {
     report.errors.push({ kind: "api-error", repository: report.repository, code: errorCode(err), message: `the report could not be completed: ${errorMessage(err)}` });
@@ -227,6 +251,7 @@ function finishReport(work: RepositoryWork, listKept?: boolean): RepositoryRepor
     }));
   }
   report.deleted = [...applied.outcomes.values()].filter((o) => o.outcome === "deleted").length;
+  report.archived = [...applied.outcomes.values()].filter((o) => o.outcome === "archived").length;
   return report;
 }
 
@@ -236,6 +261,8 @@ export interface RunContext {
   governed: string[];
   notGoverned: string[];
   inventory: InUseInventory;
+  /** The registry's own account and region, from the repository ARNs; undefined when they do not tell. */
+  registry?: RegistryId;
   errors: RunError[];
   warnings: string[];
 }
@@ -264,6 +291,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     const repositories = await listRepositories(options.ecr);
     names = repositories.map((r) => r.name);
     const registry = registryOf(repositories);
+    if (registry) context.registry = registry;
     const { inUse } = options.config.settings;
     if (registry || !(inUse.ecs || inUse.lambda)) {
       // With every source off there is no reference to match, so the registry's identity does not matter.
