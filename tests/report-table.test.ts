@@ -166,13 +166,13 @@ const SUMMARY_80 = [
   "",
 ];
 
-async function demoReport(options: { apply?: boolean; listEveryImage?: boolean } = {}): Promise<RunReport> {
+async function demoReport(options: { apply?: boolean; listKept?: boolean } = {}): Promise<RunReport> {
   const emulator = await startEcrEmulator();
   try {
     seedDemoRegistry(emulator, NOW);
     const clients = emulatorClients(emulator.endpoint);
     try {
-      return await runCleanup({ config: await loadConfigFile(POLICIES), now: NOW, apply: options.apply ?? false, listEveryImage: options.listEveryImage, ...clients });
+      return await runCleanup({ config: await loadConfigFile(POLICIES), now: NOW, apply: options.apply ?? false, listKept: options.listKept, ...clients });
     } finally {
       destroyAll([clients.ecr, clients.ecs, clients.lambda]);
     }
@@ -231,7 +231,7 @@ describe("the table: the demo's release history", () => {
   });
 
   it("--show kept lists every kept image with its reason: v2.5.0 stays, by policy #2's period", async () => {
-    const every = await demoReport({ listEveryImage: true });
+    const every = await demoReport({ listKept: true });
     const lines = section(renderTable(every, { width: 100, show: "kept" }), "hello_world");
     expect(lines.filter((line) => /^  [0-9a-f]{12} /.test(line))).to.have.length(75);
     expect(lines.find((line) => line.includes(" v2.5.0 "))).to.match(/ keep +period +#2$/);

@@ -44,6 +44,10 @@ export interface ImageLine {
 export interface ReportMode extends Omit<PolicyMode, "anchor"> {
   /** `protectedFrom`: images pushed since then are kept by the period (the anchor's push time less protected_period). */
   anchor?: { digest: string; tags: string[]; pushedAt: string; protectedFrom: string };
+  /** Anchor mode: where each release channel (an entry of significant_tags) stands; entries no image matches are in `unmatchedTags`. */
+  channels?: { entry: string; digest: string; pushedAt: string }[];
+  /** Untagged mode: untagged images pushed since then are kept by the period (now less protected_period). */
+  protectedFrom?: string;
   /** How many top-level images this policy keeps and deletes, by reason. */
   keep: Record<string, number>;
   delete: Record<string, number>;
@@ -102,9 +106,9 @@ export interface Summary {
   repositories: number;
   imagesScanned: number;
   /** What the policies' plan deletes or archives before anything is withheld: `toDelete` + `toArchive` + every count in `withheld`. */
-  planned: number;
-  /** The repositories' `withheld`, added up by reason code. */
-  withheld: Record<string, number>;
+  planned?: number;
+  /** The repositories' `withheld`, added up by reason code. (Both always set by summarize.) */
+  withheld?: Record<string, number>;
   toDelete: number;
   deleted: number;
   bytesToFree: number;
@@ -192,20 +196,20 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
   for (const repo of repositories) {
     summary.imagesScanned += repo.imagesScanned;
     summary.toDelete += repo.toDelete;
-    summary.planned += repo.toDelete;
+    summary.planned! += repo.toDelete;
     summary.deleted += repo.deleted;
     summary.bytesToFree += repo.bytesToFree;
     summary.bytesFreed += repo.bytesFreed;
     for (const [reason, n] of Object.entries(repo.withheld ?? {})) {
-      summary.withheld[reason] = (summary.withheld[reason] ?? 0) + n;
-      summary.planned += n;
+      summary.withheld![reason] = (summary.withheld![reason] ?? 0) + n;
+      summary.planned! += n;
     }
     // `?? 0`: reports from a run before archive mode (fan-out's stored batches) lack these.
     summary.toArchive! += repo.toArchive ?? 0;
     summary.archived! += repo.archived ?? 0;
     summary.bytesToArchive! += repo.bytesToArchive ?? 0;
     summary.bytesArchived! += repo.bytesArchived ?? 0;
-    summary.planned += repo.toArchive ?? 0;
+    summary.planned! += repo.toArchive ?? 0;
     for (const line of repo.images) {
       if (line.reason === "archived-expired" && line.action === "delete" && (line.outcome === undefined || line.outcome === "deleted")) summary.archiveExpired!++;
     }

@@ -49,8 +49,8 @@ export interface RunOptions {
   onPlanned?: (plan: RepositoryPlan, policies: readonly Policy[]) => void;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
-  /** List every image in the report, kept ones included (`--show kept`, `--show all`). Defaults to false. */
-  listEveryImage?: boolean;
+  /** List every image in the report, the ones the policies keep too (`--show`, and the HTML timeline draws them all). Defaults to false: those are only counted. */
+  listKept?: boolean;
 }
 
 /** Bytes an image's deletion frees, as far as ECR reports: an index's size repeats its platform manifests'. */
@@ -71,11 +71,11 @@ export function isoTime(ms: number | undefined): string {
  * Deletions and safety keeps line by line, members of kept units with the image they are listed under; everything
  * else kept is only counted (unless every image is asked for).
  */
-function toLines(plan: RepositoryPlan, outcomes: ReadonlyMap<string, Outcome> | undefined, everyImage: boolean): ImageLine[] {
+function toLines(plan: RepositoryPlan, outcomes: ReadonlyMap<string, Outcome> | undefined, listKept: boolean): ImageLine[] {
   const listed = (d: ImageDecision) => removes(d) || d.overridden || d.reason === "member-of-kept" || outcomes?.has(d.image.digest);
   const holders = new Set(plan.decisions.filter((d) => d.unitOf !== undefined && listed(d)).map((d) => d.unitOf));
   return plan.decisions
-    .filter((d) => everyImage || listed(d) || holders.has(d.image.digest))
+    .filter((d) => listKept || listed(d) || holders.has(d.image.digest))
     .map((d) => {
       const line: ImageLine = {
         digest: d.image.digest,
@@ -102,7 +102,7 @@ function keptCounts(plan: RepositoryPlan): Record<string, number> {
   return kept;
 }
 
-function reportModes(plan: RepositoryPlan, policies: readonly Policy[]): ReportMode[] {
+function reportModes(plan: RepositoryPlan, policies: readonly Policy[], now: Date): ReportMode[] {
   return plan.modes.map(({ anchor, ...mode }) => {
     const counts: Pick<ReportMode, "keep" | "delete"> = { keep: {}, delete: {} };
     for (const d of plan.decisions) {
@@ -110,9 +110,14 @@ function reportModes(plan: RepositoryPlan, policies: readonly Policy[]): ReportM
       if (verdict) increment(counts[verdict.verdict], verdict.reason);
     }
     const shown: ReportMode = { ...mode, ...counts };
+    const period = policies.find((p) => p.name === mode.policy)!.protectedPeriodMs;
     if (anchor) {
-      const period = policies.find((p) => p.name === mode.policy)!.protectedPeriodMs;
       shown.anchor = { ...anchor, pushedAt: isoTime(anchor.pushedAt), protectedFrom: isoTime(anchor.pushedAt - period) };
+      shown.channels = plan.channels
+        .filter((c) => c.policy === mode.policy && c.at)
+        .map((c) => ({ entry: c.entry, digest: c.at!.digest, pushedAt: isoTime(c.at!.pushedAt) }));
+    } else {
+      shown.protectedFrom = isoTime(now.getTime() - period);
     }
     return shown;
   });
@@ -125,7 +130,6 @@ interface RepositoryWork {
   applied: ApplyResult;
   /** What the plan deletes once the plan-time rules have withheld theirs: what --apply sets out to delete. */
   setOut?: Set<string>;
-  everyImage: boolean;
 }
 
 /** Reasons for which the plan-time rules withhold a deletion the policies planned (spec section 4, rules 4 and 5). */
@@ -162,14 +166,13 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
       errors: [],
     },
     applied: { outcomes: new Map(), errors: [], notes: [] },
-    everyImage: options.listEveryImage ?? false,
   };
   try {
     await planAndApply(options, policies, inventory, warnings, work);
   } catch (err) {
     work.report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `this repository failed: ${errorMessage(err)}` });
   }
-  return finishReport(work);
+  return finishReport(work, options.listKept);
 }
 
 async function planAndApply(options: RunOptions, policies: Policy[], inventory: InUseInventory, warnings: string[], work: RepositoryWork): Promise<void> {
@@ -206,7 +209,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
     }
   }
-  report.modes = reportModes(plan, policies);
+  report.modes = reportModes(plan, policies, options.now);
   for (const mode of plan.modes) {
     if (mode.noSignificantTag) {
       warnings.push(`${repository}: no image carries any significant tag of policy "${mode.policy}", so it runs in untagged mode (check the tags for typos)`);
@@ -245,14 +248,14 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
 }
 
 /** The repository's report from what is known, never throwing: it must list every image this run deleted. */
-function finishReport(work: RepositoryWork): RepositoryReport {
+function finishReport(work: RepositoryWork, listKept?: boolean): RepositoryReport {
   const { report, plan, applied } = work;
   report.errors.push(...applied.errors);
   if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;
-      report.images = toLines(plan, applied.outcomes, work.everyImage);
+      report.images = toLines(plan, applied.outcomes, listKept ?? false);
       report.kept = keptCounts(plan);
       const withheld = withheldCounts(plan, work.setOut);
       if (Object.keys(withheld).length) report.withheld = withheld;

@@ -62,6 +62,11 @@ const mode = z.object({
       protectedFrom: time.describe("images pushed since then are kept by the period"),
     })
     .optional(),
+  channels: z
+    .array(z.object({ entry: z.string(), digest: z.string(), pushedAt: time }))
+    .optional()
+    .describe("anchor mode: where each release channel (an entry of significant_tags) stands"),
+  protectedFrom: time.optional().describe("untagged mode: untagged images pushed since then are kept by the period (now less protected_period)"),
   noSignificantTag: z.boolean().optional().describe("untagged mode because no image carries a significant tag (a typo?)"),
   unmatchedTags: z.array(z.string()).optional().describe("significant tags no image carries"),
   keep: counts.describe("what this policy alone keeps, by reason"),

@@ -23,7 +23,7 @@ export function renderPlanSection(report: RunReport, width = DEFAULT_WIDTH): str
   for (const repo of named) {
     const misses = repo.notActedOn!;
     out.push(...paragraph(`${shown(repo.repository)}: ${misses.length} named in the plan, not acted on`, width, "  "));
-    const rows = misses.map((m) => [shown(shortDigest(m.digest)), m.tags.length ? m.tags.map(shown) : ["-"], m.action, shown(m.why), shown(m.detail ?? "")]);
+    const rows = misses.map((m) => [shown(shortDigest(m.digest)), m.tags.length ? m.tags.map(shown) : ["-"], shown(m.action), shown(m.why), shown(m.detail ?? "")]);
     for (const line of table(COLUMNS, rows, width, "    ")) out.push(line);
   }
   return out.join("\n") + "\n";

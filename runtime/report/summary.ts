@@ -34,7 +34,7 @@ function outcomes(report: RunReport): string {
 
 export function renderSummary(report: RunReport, width: number): string[] {
   const s = report.summary;
-  const withheld = total(s.withheld);
+  const withheld = total(s.withheld ?? {});
   const out = [
     `Summary (${report.apply ? "applied" : "dry run"}, now ${report.now})`,
     ...field("repositories", `${s.repositories}${s.repositoriesSkipped ? ` (${s.repositoriesSkipped} skipped by max_deletions)` : ""}`, width),
@@ -47,8 +47,8 @@ export function renderSummary(report: RunReport, width: number): string[] {
   }
   out.push(
     ...field("images scanned", `${s.imagesScanned}`, width),
-    ...field("planned", `${s.planned} by the policies`, width),
-    ...field("withheld", withheld ? `${withheld} (${counts(byName(s.withheld))}): kept in this run` : "0", width),
+    ...field("planned", `${s.planned ?? s.toDelete + (s.toArchive ?? 0)} by the policies`, width),
+    ...field("withheld", withheld ? `${withheld} (${counts(byName(s.withheld ?? {}))}): kept in this run` : "0", width),
     ...(report.apply
       ? field("deleted", `${s.deleted} of ${s.toDelete}, ${formatBytes(s.bytesFreed)} freed${outcomes(report)}`, width)
       : field("to delete", `${s.toDelete}, ${formatBytes(s.bytesToFree)} to free`, width)),
