@@ -455,6 +455,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda",
         "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName", "previewImpact",
+        "vpcSubnetIds", "vpcSecurityGroupIds",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);

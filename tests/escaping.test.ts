@@ -79,7 +79,8 @@ describe("a tag ECR would refuse, end to end through the CLI", () => {
 `);
 
   it("the table forges no line and carries no raw control character; stderr neither", async () => {
-    const result = await runCli(["--config", config(), "--now", NOW], awsEnv(emulator.endpoint));
+    // Wide enough for the row's tags to stand whole on one line.
+    const result = await runCli(["--config", config(), "--now", NOW], { ...awsEnv(emulator.endpoint), COLUMNS: "200" });
     expect(result.code, result.stderr).to.equal(1);
     const lines = result.stdout.split("\n");
     expect(lines.filter((line) => line.trimStart().startsWith("hello_world  DELETED"))).to.deep.equal([]);
@@ -87,7 +88,7 @@ describe("a tag ECR would refuse, end to end through the CLI", () => {
     expect(row).to.have.length(1);
     expect(row[0]).to.include("evil\\n  hello_world  DELETED");
     expect(row[0]).to.include(" DELETE ");
-    expect(result.stdout).to.include('policy "nightly\\x1b[1m\\u202e"');
+    expect(result.stdout).to.include('#1  nightly\\x1b[1m\\u202e');
     expect(result.stdout).to.include("bad\\x1b[31mrepo");
     for (const output of [result.stdout, result.stderr]) {
       expect(output).not.to.include(ESC);
@@ -150,6 +151,6 @@ describe("configuration errors and usage errors on stderr are escaped", () => {
   it("an argument quoted in a usage error is escaped", async () => {
     const io = capture();
     expect(await main(["--config", "p.yaml", "--output", `yaml\n${ESC}[2J`], io)).to.equal(2);
-    expect(io.err.split("\n")[0]).to.equal("ecr-cleanup: --output must be table or json, not yaml\\n\\x1b[2J");
+    expect(io.err.split("\n")[0]).to.equal("ecr-cleanup: --output must be table, json or html, not yaml\\n\\x1b[2J");
   });
 });

@@ -77,6 +77,8 @@ const EXPECTED_INPUTS: Table = {
   inUseAccounts: [`${PLUGIN_NAME}:index:InUseAccount[]`, true],
   roleName: ["string", true],
   previewImpact: ["boolean", true],
+  vpcSubnetIds: ["Input<string>[]", true],
+  vpcSecurityGroupIds: ["Input<string>[]", true],
 };
 
 const EXPECTED_POLICY_FIELDS: Table = {

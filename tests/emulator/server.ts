@@ -11,6 +11,9 @@ import type { AddressInfo, Socket } from "node:net";
 import { APP_RUNNER_ERRORS, APP_RUNNER_TARGET_PREFIX, appRunnerOperations, AppRunnerState } from "./apprunner";
 import { BatchState, batchRoutes } from "./batch";
 import { EcsState } from "./ecs";
+import { EksState } from "./eks";
+import { eksRoutes } from "./eks-operations";
+import type { KnownCredentials } from "./eks-token";
 import { ECS_TARGET_PREFIX, ecsOperations } from "./ecs-operations";
 import { Faults, type FaultKind, type OperationHook, type Unanswered } from "./faults";
 import { LambdaState } from "./lambda";
@@ -83,12 +86,21 @@ export class EcrEmulator {
   private readonly lambdaStates = new Map<string, LambdaState>();
   private readonly appRunnerStates = new Map<string, AppRunnerState>();
   private readonly batchStates = new Map<string, BatchState>();
+  private readonly eksStates = new Map<string, EksState>();
+  /**
+   * The credentials the emulated STS knows, by access key id: an EKS cluster's API server accepts a token only when
+   * it recomputes its signature with the secret here. `test`/`test` (what the tests sign with) by default.
+   */
+  readonly knownCredentials = new Map<string, KnownCredentials>([["test", { secretAccessKey: "test" }]]);
   /** The account an access key belongs to, where it is not this emulator's own (keys that another account's role gave). */
   readonly accessKeyAccounts = new Map<string, string>();
   /** STS: roles that may be assumed, and AssumeRole's sessions (which other services answer as the role's account). */
   readonly sts = new StsState({
     accountOf: (key) => this.accountOf(key),
-    remember: (keys) => this.accessKeyAccounts.set(keys.accessKeyId, keys.account),
+    remember: (keys) => {
+      this.accessKeyAccounts.set(keys.accessKeyId, keys.account);
+      this.knownCredentials.set(keys.accessKeyId, { secretAccessKey: keys.secretAccessKey, sessionToken: keys.sessionToken });
+    },
     clock: () => this.clock(),
   });
   private readonly jsonServices = new Map<string, Record<string, JsonOperation>>();
@@ -122,6 +134,8 @@ export class EcrEmulator {
     this.registerJsonService(APP_RUNNER_TARGET_PREFIX, appRunnerOperations({ appRunnerFor: (ctx) => this.appRunnerFor(ctx.region, this.accountOf(ctx.accessKeyId)) }));
     this.jsonErrors.set(APP_RUNNER_TARGET_PREFIX, APP_RUNNER_ERRORS);
     for (const route of batchRoutes({ batchFor: (ctx) => this.batchFor(ctx.region, this.accountOf(ctx.accessKeyId)) })) this.registerRestRoute(route);
+    const eksOf = (ctx: RequestContext) => this.eksFor(ctx.region, this.accountOf(ctx.accessKeyId));
+    for (const route of eksRoutes({ eksFor: eksOf })) this.registerRestRoute(route);
   }
 
   /** The default region's registry: seed and inspect state here. */
@@ -179,6 +193,16 @@ export class EcrEmulator {
       `${account}/${region}`,
       () => new LambdaState(account, region, () => this.clock(), (uri) => this.resolveEcrImage(uri)),
     );
+  }
+
+  /** The default account and region's EKS clusters: create them (each starts its API server) and seed them here. */
+  get eks(): EksState {
+    return this.eksFor(this.region);
+  }
+
+  /** EKS state is per account and region, as in AWS; created empty on first use. */
+  eksFor(region: string, account: string = this.account): EksState {
+    return perRegion(this.eksStates, `${account}/${region}`, () => new EksState(account, region, () => this.clock(), (key) => this.knownCredentials.get(key)));
   }
 
   /** `host/repo@digest` of the image an ECR image URI names in this emulator's registries, if it names one. */
@@ -247,6 +271,7 @@ export class EcrEmulator {
 
   /** Closes the server and every open socket (the SDK keeps connections alive). */
   async stop(): Promise<void> {
+    await Promise.all([...this.eksStates.values()].map((eks) => eks.clear()));
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
