@@ -17,6 +17,7 @@ import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket } from "./fanout";
 import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
+import { startPreviewImpact } from "./previewImpact";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
 import { checkArgs } from "./validation";
@@ -93,6 +94,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       environment: { variables: policies.environment },
       tags: a.tags,
     }, { parent });
+
+    // Read-only, and read by nothing deployed: it only logs diagnostics on the component.
+    if (a.previewImpact) startPreviewImpact(this, { source: configSource(name), config: policies.config, scope, functionName: fn.name });
 
     // Created by the component (the role may not create log groups), so none is orphaned on destroy.
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {

@@ -81,6 +81,21 @@ export function lambdaRoutes(env: LambdaEnvironment): RestRoute[] {
       },
     },
     {
+      // GET /2015-03-31/functions/FunctionName/configuration?Qualifier=Qualifier: the FunctionConfiguration alone.
+      operation: "GetFunctionConfiguration",
+      method: "GET",
+      path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)\/configuration\/?$/,
+      errors: LAMBDA_ERRORS,
+      handle({ params, query }, ctx) {
+        const lambda = env.lambdaFor(ctx.region);
+        const ref = functionRef(lambda, params.FunctionName, query.get("Qualifier") ?? undefined, ctx);
+        const fn = lambda.function(ref.name);
+        const version = ref.qualifier === undefined ? fn?.latest : [fn?.latest, ...(fn?.published ?? [])].find((v) => v?.version === ref.qualifier);
+        if (!fn || !version) throw functionNotFound(lambda.arn(ref.name, ref.qualifier));
+        return configuration(lambda, fn, version, { qualified: ref.qualifier !== undefined, full: true });
+      },
+    },
+    {
       operation: "ListVersionsByFunction",
       method: "GET",
       path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)\/versions\/?$/,
@@ -176,6 +191,8 @@ function configuration(lambda: LambdaState, fn: StoredFunction, v: StoredFunctio
     EphemeralStorage: { Size: 512 },
     SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
     LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${fn.name}` },
+    // EnvironmentResponse: present when the function has variables.
+    Environment: v.environment ? { Variables: { ...v.environment } } : undefined,
     State: opts.full ? "Active" : undefined,
     LastUpdateStatus: opts.full ? "Successful" : undefined,
   };
