@@ -29,7 +29,8 @@ function impactOf(report: RepositoryReport, config: Config): RepositoryImpact {
     const capped = report.images.filter((line) => line.reason === "cap-exceeded");
     return { images: report.capExceeded.planned, bytes: capped.reduce((sum, line) => sum + line.sizeBytes, 0), capExceeded: report.capExceeded, decidedBy: decided };
   }
-  return { images: report.toDelete, bytes: report.bytesToFree, decidedBy: decided };
+  // What the run would act on: deletions, and archives of `action: archive` policies.
+  return { images: report.toDelete + (report.toArchive ?? 0), bytes: report.bytesToFree + (report.bytesToArchive ?? 0), decidedBy: decided };
 }
 
 export async function measureImpact(config: Config, clients: AwsClients, now: Date): Promise<ImpactRun> {
