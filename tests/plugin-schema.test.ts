@@ -170,6 +170,8 @@ describe("the component plugin and its inferred schema", function () {
       // Loaded afresh: another test file may have run (and cached) the program under its own mocks.
       delete require.cache[require.resolve("../examples/pulumi/index")];
       const program = require("../examples/pulumi/index") as Record<string, unknown>;
+      // And left uncached, for the next test file that runs it.
+      delete require.cache[require.resolve("../examples/pulumi/index")];
       for (const output of Object.values(program)) await valueOf(require("@pulumi/pulumi").output(output));
       const config = JSON.parse(rec.one("aws:lambda/function:Function").inputs.environment.variables.ECR_CLEANUP_CONFIG);
       // Repository names come from the repositories' outputs, with the mock's suffix.
