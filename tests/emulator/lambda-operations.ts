@@ -68,16 +68,8 @@ export function lambdaRoutes(env: LambdaEnvironment): RestRoute[] {
       path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)$/,
       errors: LAMBDA_ERRORS,
       handle({ params, query }, ctx) {
-        const lambda = env.lambdaFor(ctx.region);
-        const ref = functionRef(lambda, params.FunctionName, query.get("Qualifier") ?? undefined, ctx);
-        const fn = lambda.function(ref.name);
-        // Aliases are not modelled: a qualifier that is not a version names nothing.
-        const version = ref.qualifier === undefined ? fn?.latest : [fn?.latest, ...(fn?.published ?? [])].find((v) => v?.version === ref.qualifier);
-        if (!fn || !version) throw functionNotFound(lambda.arn(ref.name, ref.qualifier));
-        return {
-          Configuration: configuration(lambda, fn, version, { qualified: ref.qualifier !== undefined, full: true }),
-          Code: code(lambda, fn, version),
-        };
+        const { lambda, fn, version, qualified } = qualifiedVersion(env, params.FunctionName, query, ctx);
+        return { Configuration: configuration(lambda, fn, version, { qualified, full: true }), Code: code(lambda, fn, version) };
       },
     },
     {
@@ -87,12 +79,8 @@ export function lambdaRoutes(env: LambdaEnvironment): RestRoute[] {
       path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)\/configuration\/?$/,
       errors: LAMBDA_ERRORS,
       handle({ params, query }, ctx) {
-        const lambda = env.lambdaFor(ctx.region);
-        const ref = functionRef(lambda, params.FunctionName, query.get("Qualifier") ?? undefined, ctx);
-        const fn = lambda.function(ref.name);
-        const version = ref.qualifier === undefined ? fn?.latest : [fn?.latest, ...(fn?.published ?? [])].find((v) => v?.version === ref.qualifier);
-        if (!fn || !version) throw functionNotFound(lambda.arn(ref.name, ref.qualifier));
-        return configuration(lambda, fn, version, { qualified: ref.qualifier !== undefined, full: true });
+        const { lambda, fn, version, qualified } = qualifiedVersion(env, params.FunctionName, query, ctx);
+        return configuration(lambda, fn, version, { qualified, full: true });
       },
     },
     {
@@ -157,6 +145,17 @@ function functionRef(lambda: LambdaState, raw: string, qualifier: string | undef
   // Another account's function is not modelled: it is reported as not found.
   if (account !== undefined && account !== lambda.account) throw functionNotFound(raw);
   return { name, qualifier: qualifier ?? derived };
+}
+
+/** The version a FunctionName and Qualifier name (GetFunction, GetFunctionConfiguration), or ResourceNotFoundException. */
+function qualifiedVersion(env: LambdaEnvironment, name: string, query: URLSearchParams, ctx: RequestContext) {
+  const lambda = env.lambdaFor(ctx.region);
+  const ref = functionRef(lambda, name, query.get("Qualifier") ?? undefined, ctx);
+  const fn = lambda.function(ref.name);
+  // Aliases are not modelled: a qualifier that is not a version names nothing.
+  const version = ref.qualifier === undefined ? fn?.latest : [fn?.latest, ...(fn?.published ?? [])].find((v) => v?.version === ref.qualifier);
+  if (!fn || !version) throw functionNotFound(lambda.arn(ref.name, ref.qualifier));
+  return { lambda, fn, version, qualified: ref.qualifier !== undefined };
 }
 
 /** Functions in name order, each `$LATEST` first and then its versions in number order. */
