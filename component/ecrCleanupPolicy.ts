@@ -19,6 +19,7 @@ import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
 import { startPreviewImpact } from "./previewImpact";
 import { createSchedule, ScheduleTarget } from "./schedule";
+import { vpcPlacement } from "./vpc";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
 import { checkArgs } from "./validation";
 
@@ -79,6 +80,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       tags: a.tags,
     }, parent);
 
+    const placement = a.vpcSubnetIds && a.vpcSecurityGroupIds ? { subnetIds: a.vpcSubnetIds, securityGroupIds: a.vpcSecurityGroupIds } : undefined;
+    const vpc = vpcPlacement(name, placement, role, parent);
+
     const fn = new aws.lambda.Function(`${name}-function`, {
       description: `ecr-cleanup (${name}): deletes stale ECR images by retention policy`,
       runtime: LAMBDA_RUNTIME,
@@ -92,8 +96,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       // machine keeps runs apart). Another invocation is throttled.
       reservedConcurrentExecutions: a.fanOut ? a.fanOutConcurrency : 1,
       environment: { variables: policies.environment },
+      vpcConfig: vpc.vpcConfig,
       tags: a.tags,
-    }, { parent });
+    }, { parent, dependsOn: vpc.needs });
 
     // Read-only, and read by nothing deployed: it only logs diagnostics on the component.
     if (a.previewImpact) startPreviewImpact(this, { source: configSource(name), config: policies.config, scope, functionName: fn.name });
