@@ -29,7 +29,7 @@ import {
   type RequestContext,
 } from "./protocol";
 import { Registry } from "./registry";
-import { queryError, queryResponse, StsState } from "./sts";
+import { queryError, queryResponse, StsState, type CallerIdentity } from "./sts";
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -76,6 +76,8 @@ export class EcrEmulator {
   readonly faults = new Faults();
   /** Access key ids whose BatchGetImage calls do not refresh lastRecordedPullTime (ECR pull-time update exclusions). */
   readonly pullTimeUpdateExclusions = new Set<string>();
+  /** STS callers by access key id; any other key is a user of this emulator's account named after the key. */
+  readonly identities = new Map<string, CallerIdentity>();
   /** The emulator clock: push, pull and creation times. */
   clock: () => Date;
   endpoint = "";
@@ -96,8 +98,9 @@ export class EcrEmulator {
   readonly accessKeyAccounts = new Map<string, string>();
   /** STS: roles that may be assumed, and AssumeRole's sessions (which other services answer as the role's account). */
   readonly sts = new StsState({
-    accountOf: (key) => this.accountOf(key),
+    identityOf: (key) => this.identityOf(key),
     remember: (keys) => {
+      this.identities.set(keys.accessKeyId, { account: keys.account, arn: keys.arn, userId: `AROA${keys.accessKeyId.slice(4)}` });
       this.accessKeyAccounts.set(keys.accessKeyId, keys.account);
       this.knownCredentials.set(keys.accessKeyId, { secretAccessKey: keys.secretAccessKey, sessionToken: keys.sessionToken });
     },
@@ -214,6 +217,11 @@ export class EcrEmulator {
     const stored = registry.repository(repo);
     const image = stored && registry.resolve(stored, digest ?? tag ?? "latest");
     return image && `${host}/${repo}@${image.digest}`;
+  }
+
+  /** Who STS says the holder of an access key is. */
+  identityOf(accessKeyId: string): CallerIdentity {
+    return this.identities.get(accessKeyId) ?? { account: this.account, arn: `arn:aws:iam::${this.account}:user/${accessKeyId}`, userId: `AIDA${accessKeyId.toUpperCase()}` };
   }
 
   /** Adds (or extends) a JSON-protocol service, e.g. `AmazonEC2ContainerServiceV20141113` for ECS. */

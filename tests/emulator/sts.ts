@@ -5,7 +5,22 @@
  * assumed session's keys are then known to the emulator as that role's account's.
  */
 import { randomBytes } from "node:crypto";
+import type * as http from "node:http";
 import { AwsError } from "./protocol";
+
+export const STS_VERSION = "2011-06-15";
+
+/** Who a key is, as GetCallerIdentity answers. */
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
+}
+
+/** Whether a request is an AWS Query protocol call (form-encoded POST), which is how STS is called. */
+export function isQueryRequest(req: http.IncomingMessage): boolean {
+  return req.method === "POST" && String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+}
 
 export interface StoredRole {
   arn: string;
@@ -28,8 +43,8 @@ export interface SessionKeys {
 }
 
 export interface StsEnvironment {
-  /** The account an access key id belongs to (the emulator's own for keys it did not issue). */
-  accountOf(accessKeyId: string | undefined): string;
+  /** Who an access key is (a session's role, or a user of the emulator's own account). */
+  identityOf(accessKeyId: string): CallerIdentity;
   /** Records a session's keys, so that the other services answer them as that account. */
   remember(keys: SessionKeys): void;
   clock(): Date;
@@ -66,6 +81,7 @@ export class StsState {
 
   /** Query parameters in, the XML `<...Result>` body's inner elements out. */
   handle(action: string, params: URLSearchParams, accessKeyId: string | undefined): string {
+    if (params.get("Version") !== STS_VERSION) throw new AwsError("InvalidAction", `Could not find operation ${action} for version ${params.get("Version") ?? ""}`, 400);
     if (action === "AssumeRole") return this.assumeRole(params, accessKeyId);
     if (action === "GetCallerIdentity") return this.callerIdentity(accessKeyId);
     throw new AwsError("InvalidAction", `Could not find operation ${action} for version 2011-06-15`, 400);
@@ -112,12 +128,14 @@ export class StsState {
   }
 
   private callerIdentity(accessKeyId: string | undefined): string {
-    const account = this.env.accountOf(accessKeyId);
-    return `<UserId>${accessKeyId ?? "anonymous"}</UserId><Account>${account}</Account><Arn>${this.callerArn(accessKeyId)}</Arn>`;
+    // An unsigned request, or a key STS does not know: "The security token included in the request is invalid."
+    if (accessKeyId === undefined) throw new AwsError("InvalidClientTokenId", "The security token included in the request is invalid.", 403);
+    const identity = this.env.identityOf(accessKeyId);
+    return `<Arn>${identity.arn}</Arn><UserId>${identity.userId}</UserId><Account>${identity.account}</Account>`;
   }
 
   private callerArn(accessKeyId: string | undefined): string {
-    return `arn:aws:iam::${this.env.accountOf(accessKeyId)}:user/${accessKeyId ?? "anonymous"}`;
+    return accessKeyId === undefined ? "anonymous" : this.env.identityOf(accessKeyId).arn;
   }
 }
 
