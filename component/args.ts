@@ -33,6 +33,12 @@ export interface RetentionPolicy {
   keepPulledWithin?: string;
   /** Safety cap: a repository whose plan deletes more images than this is skipped whole and reported. Defaults to no cap. */
   maxDeletions?: number;
+  /**
+   * What the policy does with the images it votes out: `"delete"`, or `"archive"` to move them to ECR's archive
+   * storage class (restorable with `ecr-cleanup restore`; ECR charges archived images for at least 90 days; see
+   * docs/archive.md). Defaults to `"delete"`.
+   */
+  action?: string;
 }
 
 /** The TypeScript name the package exported first, kept for existing programs. */

@@ -63,11 +63,24 @@ export const logsGrant: Grant = ({ logGroupArn }) => [
   { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:*`] },
 ];
 
-/** Lists every repository (to match names and globs); reads and deletes images only where the policies govern. */
-export const ecrGrant: Grant = ({ scope, policies }) => [
-  { Sid: "ListRepositories", Effect: "Allow", Action: "ecr:DescribeRepositories", Resource: "*" },
-  { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: IMAGE_ACTIONS, Resource: governedRepositoryArns(scope, policies) },
-];
+/**
+ * Lists every repository (to match names and globs); reads and deletes images only where the policies govern.
+ * Archive mode: UpdateImageStorageClass only where archive policies govern; there, BatchDeleteImage only when
+ * settings.archive.delete_after deletes archived images (it applies to every governed repository).
+ */
+export const ecrGrant: Grant = ({ scope, policies, settings }) => {
+  const archiving = policies.filter((p) => p.action === "archive");
+  const deleting = policies.filter((p) => p.action !== "archive");
+  const list: Statement = { Sid: "ListRepositories", Effect: "Allow", Action: "ecr:DescribeRepositories", Resource: "*" };
+  if (!archiving.length) return [list, { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: IMAGE_ACTIONS, Resource: governedRepositoryArns(scope, policies) }];
+  const deleteIn = settings.archive?.deleteAfterMs !== undefined ? policies : deleting;
+  return [
+    list,
+    { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: IMAGE_ACTIONS.filter((a) => a !== "ecr:BatchDeleteImage"), Resource: governedRepositoryArns(scope, policies) },
+    ...(deleteIn.length ? [{ Sid: "DeleteInDeletingRepositories", Effect: "Allow" as const, Action: "ecr:BatchDeleteImage", Resource: governedRepositoryArns(scope, deleteIn) }] : []),
+    { Sid: "ArchiveInArchivingRepositories", Effect: "Allow", Action: "ecr:UpdateImageStorageClass", Resource: governedRepositoryArns(scope, archiving) },
+  ];
+};
 
 /** In use by ECS: clusters, services (and their revisions), tasks and task definitions, read only. */
 export const ECS_READ_ACTIONS = [

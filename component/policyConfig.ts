@@ -25,6 +25,7 @@ const SNAKE_FIELDS: [keyof RetentionPolicyArgs, string][] = [
   ["protectedRepositories", "protected_repositories"],
   ["keepPulledWithin", "keep_pulled_within"],
   ["maxDeletions", "max_deletions"],
+  ["action", "action"],
 ];
 
 /** Stands in for a repository name that is not known yet, so that every other field is checked at construction. */

@@ -12,6 +12,7 @@ import { cpus } from "node:os";
 import { benchRegistry, DEFAULT_CONCURRENCY, RegistryBenchOptions, RegistryBenchResult } from "./bench-registry";
 import { measureBundle } from "./bundle-size";
 import type { PlannerBenchResult } from "./bench-planner";
+import { archiveRows } from "./bench-archive-rows";
 
 const quick = process.argv.includes("--quick");
 const REGISTRY: RegistryBenchOptions = {
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       `cold load ${bundle.coldLoadMs.toFixed(0)} ms above an empty Node process (${bundle.emptyProcessMs.toFixed(0)} ms), medians of ${bundle.runs}`,
     "",
   );
+  out.push(...(await archiveRows(quick)), "");
   process.stdout.write(out.join("\n"));
 }
 

@@ -447,7 +447,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const source = readFileSync(join(packageRoot(), "component/args.ts"), "utf8");
       const all = [...properties(source, "RetentionPolicy"), ...properties(source, "EcrCleanupPolicyArgs")];
       expect(all.map((p) => p.prop)).to.deep.equal([
-        "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
+        "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions", "action",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda", "previewImpact",
       ]);

@@ -18,6 +18,7 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json] [--now ISO-8601] [--region R] [--concurrency N] [--plan-out FILE]
        ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
+       ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]]
 
   --config FILE      policy file (YAML)
   --apply            delete; without it, a dry run that only reports

@@ -68,6 +68,8 @@ export interface RepositoryReport {
   errors: RunError[];
   /** Why deleting stopped early without a failure (a channel rolled back during the run). */
   notes?: string[];
+  /** The run's time ran out before this repository was done (it is also listed in `notReached`: the next run continues it). */
+  outOfTime?: boolean;
   /** `ecr-cleanup apply`: the images the plan file named that this run did not act on, and why. */
   notActedOn?: PlanMiss[];
 }
@@ -135,6 +137,7 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "holder-unreadable",
   "restored",
   "member-not-archived",
+  "out-of-time",
 ]);
 
 export function summarize(repositories: RepositoryReport[], errors: RunError[], notReached = 0): Summary {

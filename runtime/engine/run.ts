@@ -209,6 +209,8 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
       watchPulls: (digest) => watchesPulls && !indexesRead.has(digest),
       onDeleteCall: options.onDeleteCall,
+      // Half the margin: the batch in flight still has the other half to finish.
+      outOfTime: options.remainingTimeMs && (() => options.remainingTimeMs!() < (options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS) / 2),
     },
     work.applied,
   );
@@ -219,6 +221,7 @@ function finishReport(work: RepositoryWork): RepositoryReport {
   const { report, plan, applied } = work;
   report.errors.push(...applied.errors);
   if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
+  if (applied.outOfTime) report.outOfTime = true;
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;
@@ -348,9 +351,13 @@ export async function cleanRepositories(
       return undefined;
     }
     const report = await cleanRepository(options, name, context.inventory, context.warnings);
+    // Stopped mid-repository by the time limit (an archive run has many calls): the next run starts with it.
+    if (report.outOfTime) notReached.push(name);
     options.onRepositoryDone?.(report, ++done, names.length);
     return report;
   });
+  const order = new Map(names.map((name, i) => [name, i]));
+  notReached.sort((a, b) => order.get(a)! - order.get(b)!);
   return { repositories: reports.filter((r): r is RepositoryReport => r !== undefined), notReached };
 }
 
