@@ -82,7 +82,20 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
     const holds = membersByHolder(toArchive);
     const archiving = new Map(toArchive.map((d) => [d.image.digest, d]));
     // A holder still to archive is re-checked with its members: one that changed keeps them (and itself) active.
-    const pendingHolders = (d: ImageDecision) => (d.heldBy ?? []).flatMap((h) => (archiving.get(h)?.action === "archive" && !archivedByThisRun(h) ? [archiving.get(h)!] : []));
+    // Transitively: a signature of a platform manifest stays when the index above them changed.
+    const pendingHolders = (d: ImageDecision): ImageDecision[] => {
+      const found = new Set<ImageDecision>();
+      const visit = (x: ImageDecision) => {
+        for (const h of x.heldBy ?? []) {
+          const holder = archiving.get(h);
+          if (!holder || holder.action !== "archive" || archivedByThisRun(h) || found.has(holder)) continue;
+          found.add(holder);
+          visit(holder);
+        }
+      };
+      visit(d);
+      return [...found];
+    };
     for (const wave of wavesOf(toArchive, "descending")) {
       await applyWave(wave, archiveBatch, (d) => {
         if (!(holds.get(d.image.digest) ?? []).every((m) => archivedByThisRun(m.image.digest))) return "member-not-archived";
@@ -125,16 +138,19 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
         for (const decision of batch) overrideToKeep(decision, stopReason);
         continue;
       }
-      const extra = [...new Set(batch.flatMap(alsoCheck))].filter((d) => !batch.includes(d));
+      // Taken before the re-check: a holder it turns into a keep must still keep its members.
+      const needs = new Map(batch.map((d) => [d, alsoCheck(d)]));
+      const extra = [...new Set([...needs.values()].flat())].filter((d) => !batch.includes(d));
       const byDigest = new Map([...batch, ...extra].map((d) => [d.image.digest, d]));
       const checked = await recheck(client, repository, [...batch, ...extra].map((d) => d.image), input.size, input.watchPulls);
       for (const { image } of checked.changed) overrideToKeep(byDigest.get(image.digest)!, "changed-since-plan");
       // A member whose holder changed stays with it.
       for (const decision of batch) {
-        if (decision.action !== "keep" && alsoCheck(decision).some((holder) => holder.action === "keep")) overrideToKeep(decision, "changed-since-plan");
+        if (decision.action !== "keep" && needs.get(decision)!.some((holder) => holder.action === "keep")) overrideToKeep(decision, "changed-since-plan");
       }
       checked.unchanged = checked.unchanged.filter((image) => batch.some((d) => d.image.digest === image.digest && d.action !== "keep"));
-      const gone = (digest: string) => deletedByThisRun(digest) || (checked.present !== undefined && !checked.present.has(digest));
+      // Deleted or archived by this run (an archived tagged member leaves the tagged listing): not a change by others.
+      const gone = (digest: string) => deletedByThisRun(digest) || archivedByThisRun(digest) || (checked.present !== undefined && !checked.present.has(digest));
       const widened = planNoLongerHolds(plan, input.policies, checked.tagged, gone);
       if (widened) {
         stopped = true;
