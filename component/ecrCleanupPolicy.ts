@@ -18,6 +18,7 @@ import { createFanOut, createRunsBucket } from "./fanout";
 import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
 import { createSchedule, ScheduleTarget } from "./schedule";
+import { vpcPlacement } from "./vpc";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
 import { checkArgs } from "./validation";
 
@@ -78,6 +79,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       tags: a.tags,
     }, parent);
 
+    const placement = a.vpcSubnetIds && a.vpcSecurityGroupIds ? { subnetIds: a.vpcSubnetIds, securityGroupIds: a.vpcSecurityGroupIds } : undefined;
+    const vpc = vpcPlacement(name, placement, role, parent);
+
     const fn = new aws.lambda.Function(`${name}-function`, {
       description: `ecr-cleanup (${name}): deletes stale ECR images by retention policy`,
       runtime: LAMBDA_RUNTIME,
@@ -91,8 +95,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       // machine keeps runs apart). Another invocation is throttled.
       reservedConcurrentExecutions: a.fanOut ? a.fanOutConcurrency : 1,
       environment: { variables: policies.environment },
+      vpcConfig: vpc.vpcConfig,
       tags: a.tags,
-    }, { parent });
+    }, { parent, dependsOn: vpc.needs });
 
     // Created by the component (the role may not create log groups), so none is orphaned on destroy.
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {

@@ -20,7 +20,7 @@ export async function archiveRows(quick: boolean): Promise<string[]> {
   const options = archiveOptions(quick);
   const result = await benchArchive(options);
   const rows = [
-    `4. Archive run: ${(options.repositories * options.archivesPerRepository).toLocaleString("en")} archives across ${options.repositories} repositories, ` +
+    `5. Archive run: ${(options.repositories * options.archivesPerRepository).toLocaleString("en")} archives across ${options.repositories} repositories, ` +
       `${options.latencyMs} ms per call, UpdateImageStorageClass at ${options.archiveCallsPerSecond} calls/s (burst ${options.archiveBurst}), other operations at ${options.otherCallsPerSecond}/s`,
     `  wall ${s(result.wallMs)}, throttle bound ${s(result.boundMs)} (${(result.wallMs / result.boundMs).toFixed(2)}x), ${result.archived} archived, ${result.throttles} throttled calls (retried by the SDK)`,
   ];

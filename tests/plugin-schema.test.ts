@@ -69,6 +69,8 @@ const EXPECTED_INPUTS: Table = {
   inUseEcs: ["boolean", true],
   inUseLambda: ["boolean", true],
   previewImpact: ["boolean", true],
+  vpcSubnetIds: ["Input<string>[]", true],
+  vpcSecurityGroupIds: ["Input<string>[]", true],
 };
 
 const EXPECTED_POLICY_FIELDS: Table = {
@@ -81,6 +83,7 @@ const EXPECTED_POLICY_FIELDS: Table = {
   protectedRepositories: ["Input<string>[]", true],
   keepPulledWithin: ["string", true],
   maxDeletions: ["number", true],
+  action: ["string", true],
 };
 
 /** Outputs are Output<T> in every language: the schema marks them neither plain nor Input. */
