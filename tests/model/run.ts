@@ -200,6 +200,12 @@ class ModelRun {
     const digest = (ctx.input.imageId as { imageDigest?: string } | undefined)?.imageDigest;
     const where = `${repository}'s archive call for ${digest ? this.name(digest) : "(no digest)"}`;
     this.log.push(where);
+    // A restore (STANDARD) undoes this run's archive of a member whose holder then changed: it removes nothing.
+    if (ctx.input.targetStorageClass === "STANDARD" && digest) {
+      this.log.push(`${where} restores it`);
+      this.tracker.deleted(repository, [digest]);
+      return;
+    }
     if (ctx.input.targetStorageClass !== "ARCHIVE" || !digest) {
       this.violations.push({ kind: "archive-call", repository, message: `${where}: ${JSON.stringify(ctx.input)} is not an archive by digest` });
       return;
