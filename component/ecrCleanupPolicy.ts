@@ -1,6 +1,7 @@
 /**
  * EcrCleanupPolicy: the CLI's engine as a scheduled, monitored Lambda (spec section 6), declared next to the
- * repositories it governs. Children: `${name}-role` and `${name}-policy`, `${name}-function`, `${name}-invoke-config`,
+ * repositories it governs. Children: `${name}-role` and `${name}-policy` (its inline policy), the managed policies
+ * `${name}-repositories-<n>` with their `-attachment` (the image grants), `${name}-function`, `${name}-invoke-config`,
  * `${name}-logs`, `${name}-pull-time-exclusion`, `${name}-schedule-role`, `${name}-schedule-policy`,
  * `${name}-schedule`, and the alarms `${name}-errors`, `-throttles`, `-duration`, `-failures`, `-missed-run`.
  * Single-function mode adds the cursor parameter `${name}-cursor`; fan-out mode adds the bucket `${name}-runs` (with
@@ -15,8 +16,9 @@ import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { FANOUT_HANDLER_ENTRY, HANDLER, HANDLER_ENTRY, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket } from "./fanout";
-import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
+import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
+import { createRepositoryPolicies, governedEntries } from "./repositoryPolicies";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
 import { checkArgs } from "./validation";
@@ -100,9 +102,20 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
 
     const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
       role: role.id,
-      policy: pulumi.all([scope, policies.config, logGroup.arn, cursor?.arn, runs?.bucket.arn]).apply(([s, config, logGroupArn, cursorParameterArn, fanOutBucketArn]) =>
-        cleanerPolicyDocument({ scope: s, policies: config.policies, settings: config.settings, logGroupArn, cursorParameterArn, fanOutBucketArn })),
+      policy: pulumi.all([scope, policies.config, logGroup.arn, cursor?.arn, runs?.bucket.arn]).apply(([s, config, logGroupArn, cursorParameterArn, fanOutBucketArn]) => {
+        const document = cleanerPolicyDocument({ scope: s, policies: config.policies, settings: config.settings, logGroupArn, cursorParameterArn, fanOutBucketArn });
+        const problem = inlinePolicySizeProblem(document);
+        if (problem) throw new pulumi.ResourceError(`${configSource(name)}: ${problem}`, this);
+        return document;
+      }),
     }, { parent });
+    const repositoryAttachments = createRepositoryPolicies(name, {
+      scope,
+      role,
+      entries: governedEntries(a.policies),
+      source: configSource(name),
+      tags: a.tags,
+    }, parent);
 
     // The schedule's retry policy decides; Lambda's own asynchronous retries would re-run a failed run at once.
     const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(`${name}-invoke-config`, {
@@ -110,7 +123,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       maximumRetryAttempts: 0,
     }, { parent });
 
-    const firstRunNeeds: pulumi.Resource[] = [rolePolicy, logGroup, invokeConfig, ...(cursor ? [cursor] : []), ...(runs?.settings ?? [])];
+    const firstRunNeeds: pulumi.Resource[] = [rolePolicy, ...repositoryAttachments, logGroup, invokeConfig, ...(cursor ? [cursor] : []), ...(runs?.settings ?? [])];
     if (a.excludeFromPullTime) {
       // The cleaner's own manifest reads (BatchGetImage) must never make an image look recently pulled.
       firstRunNeeds.push(new aws.ecr.PullTimeUpdateExclusion(`${name}-pull-time-exclusion`, { principalArn: role.arn }, { parent }));

@@ -18,7 +18,7 @@ import { validateConfig } from "../runtime/config/schema";
 import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
 import { CURSOR_START } from "../runtime/lambda/cursor";
 import { SCHEDULE_INPUT } from "../runtime/lambda/event";
-import { deploy, grants, RELEASES, statement, T } from "./support/component-under-mocks";
+import { deploy, grants, RELEASES, statement, statements, T } from "./support/component-under-mocks";
 import { ACCOUNT_ID, archiveFiles, parentTypeOf, PARTITION, Recorder, REGION, registeredUrns, valueOf } from "./support/pulumi-mocks";
 
 const FUNCTION_NAME = (name: string) => `${name}-function-0a1b2c3`;
@@ -32,6 +32,8 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         [T.component]: 1,
         [T.role]: 2,
         [T.rolePolicy]: 2,
+        [T.managedPolicy]: 1,
+        [T.policyAttachment]: 1,
         [T.fn]: 1,
         [T.invokeConfig]: 1,
         [T.logGroup]: 1,
@@ -44,7 +46,8 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(children).to.deep.equal([
         "ecr-retention-cursor", "ecr-retention-duration", "ecr-retention-errors", "ecr-retention-failures", "ecr-retention-function",
         "ecr-retention-invoke-config", "ecr-retention-logs", "ecr-retention-missed-run", "ecr-retention-policy",
-        "ecr-retention-pull-time-exclusion", "ecr-retention-role", "ecr-retention-schedule", "ecr-retention-schedule-policy",
+        "ecr-retention-pull-time-exclusion", "ecr-retention-repositories-1", "ecr-retention-repositories-1-attachment",
+        "ecr-retention-role", "ecr-retention-schedule", "ecr-retention-schedule-policy",
         "ecr-retention-schedule-role", "ecr-retention-throttles",
       ]);
       const urns = registeredUrns();
@@ -71,9 +74,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("tags every child that takes tags", async () => {
       const tags = { team: "platform" };
       const { rec } = await deploy("tagged", { tags });
-      const taggable = [T.role, T.fn, T.logGroup, T.alarm, T.parameter];
+      const taggable = [T.role, T.managedPolicy, T.fn, T.logGroup, T.alarm, T.parameter];
       for (const r of rec.resources.filter((x) => taggable.includes(x.type))) expect(r.inputs.tags, r.name).to.deep.equal(tags);
-      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 5 + 1);
+      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 1 + 5 + 1);
     });
   });
 
@@ -183,14 +186,17 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:*`],
       });
       expect(statement(policy, "ListRepositories")).to.deep.include({ Action: "ecr:DescribeRepositories", Resource: "*" });
-      expect(statement(policy, "CleanGovernedRepositories")).to.deep.equal({
+      // The image grants are a managed policy attached to the role.
+      const repositories = rec.named("iam-repositories-1");
+      expect(statements(repositories)).to.deep.equal([{
         Sid: "CleanGovernedRepositories",
         Effect: "Allow",
-        Action: ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:ListImages"],
+        Action: ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages"],
         // The glob becomes an ARN wildcard.
         Resource: [REPO_ARN("hello-world"), REPO_ARN("team/*")],
-      });
-      const all = grants(policy);
+      }]);
+      expect(rec.named("iam-repositories-1-attachment").inputs).to.deep.equal({ role: rec.named("iam-role").state.name, policyArn: repositories.state.arn });
+      const all = [...grants(policy), ...grants(repositories)];
       expect(all.filter(([action, res]) => action.startsWith("ecr:") && action !== "ecr:DescribeRepositories" && !res.includes(":repository/"))).to.deep.equal([]);
       expect(all).to.not.deep.include(["ecr:BatchDeleteImage", "*"]);
       expect(all).to.not.deep.include(["ecr:BatchDeleteImage", REPO_ARN("*")]);
@@ -204,11 +210,11 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const { rec } = await deploy("all", {
         policies: [RELEASES, { name: "flush", significantTags: ["*"], protectedPeriod: "7d", protectedCount: 7, protectedRepositories: ["keep-me"] }],
       });
-      expect(statement(rec.named("all-policy"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
+      expect(statement(rec.named("all-repositories-1"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
       const { rec: neither } = await deploy("neither", {
         policies: [{ name: "flush", significantTags: ["*"], protectedPeriod: "7d", protectedCount: 7 }],
       });
-      expect(statement(neither.named("neither-policy"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
+      expect(statement(neither.named("neither-repositories-1"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
     });
 
     it("grants the in-use reads only for the sources the settings turn on", () => {
@@ -216,9 +222,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const policies = validateConfig([{ name: "p", significant_tags: "*", protected_period: 1, protected_count: 1, repositories: ["r"] }], "t", "snake").policies;
       const sids = (ecs: boolean, lambda: boolean) =>
         JSON.parse(cleanerPolicyDocument({ scope, policies, settings: { inUse: { ecs, lambda } }, logGroupArn: "arn:lg" })).Statement.map((st: { Sid: string }) => st.Sid);
-      expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions"]);
-      expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories"]);
-      expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ListLambdaFunctions", "ReadLambdaFunctions"]);
+      expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions"]);
+      expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories"]);
+      expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ListLambdaFunctions", "ReadLambdaFunctions"]);
     });
 
     it("the schedule's role: assumed by Scheduler from this account only, may invoke only this function", async () => {
@@ -502,7 +508,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         },
       ]);
       // The first policy governs every repository but one, so the role may clean all of them.
-      expect(statement(rec.named("ecr-retention-policy"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
+      expect(statement(rec.named("ecr-retention-repositories-1"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
       expect(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_DRY_RUN).to.equal("true");
     });
   });

@@ -36,6 +36,8 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         [T.component]: 1,
         [T.role]: 3,
         [T.rolePolicy]: 3,
+        [T.managedPolicy]: 1,
+        [T.policyAttachment]: 1,
         [T.fn]: 1,
         [T.invokeConfig]: 1,
         [T.logGroup]: 1,
@@ -51,7 +53,8 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       });
       expect(rec.resources.filter((r) => r.type !== T.component).map((r) => r.name).sort()).to.deep.equal([
         "fan-duration", "fan-errors", "fan-executions-failed", "fan-executions-timed-out", "fan-failures", "fan-function",
-        "fan-invoke-config", "fan-logs", "fan-missed-run", "fan-policy", "fan-pull-time-exclusion", "fan-role",
+        "fan-invoke-config", "fan-logs", "fan-missed-run", "fan-policy", "fan-pull-time-exclusion", "fan-repositories-1",
+        "fan-repositories-1-attachment", "fan-role",
         "fan-runs", "fan-runs-encryption", "fan-runs-lifecycle", "fan-runs-policy", "fan-runs-public-access",
         "fan-schedule", "fan-schedule-policy", "fan-schedule-role", "fan-state-machine", "fan-state-machine-policy",
         "fan-state-machine-role", "fan-throttles",
@@ -205,11 +208,9 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         ["s3:ListMultipartUploadParts", `${bucketArn}/results/*`],
         ["s3:PutObject", `${bucketArn}/results/*`],
         ["states:DescribeExecution", `${executions}/*`],
-        ["states:DescribeExecution", `${executions}:*`],
         ["states:ListExecutions", machine.arn],
         ["states:StartExecution", machine.arn],
         ["states:StopExecution", `${executions}/*`],
-        ["states:StopExecution", `${executions}:*`],
       ]);
     });
 
