@@ -157,7 +157,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
     warnings.push(
       `${repository}: reading ${indexesRead.size} image index manifest(s) with BatchGetImage counts as a pull, dry runs included: ` +
         "it refreshes their lastRecordedPullTime, which keep_pulled_within reads, so the next run may keep them as recently pulled. " +
-        "Register the credentials you run the cleaner with as a pull-time update exclusion (see the README)",
+        "Register the credentials you run the cleaner with as a pull-time update exclusion (see docs/retention-rule.md)",
     );
   }
   const plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse: inUseDigests(inventory, repository, images) });

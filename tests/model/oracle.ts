@@ -172,7 +172,7 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
   }
   // An index that was not active when the run planned could not be pulled, so the cleaner could not read which images
   // it lists: any image pushed no later than it (ECR takes an index only once its children are in) may be its child,
-  // and stays (README). One archived during the run was read while it was active (its manifest cannot change).
+  // and stays (docs/never-deleted.md). One archived during the run was read while it was active (its manifest cannot change).
   for (const index of views.filter((x) => input.unreadableIndexes.has(x.digest))) {
     for (const v of views) {
       if (v === index || v.pushedAt.getTime() > index.pushedAt.getTime() || decisions.has(v.digest)) continue;
