@@ -10,11 +10,14 @@ export interface CliArgs {
   now?: Date;
   region?: string;
   concurrency?: number;
+  /** Also write the dry run's plan here, for `ecr-cleanup apply`. */
+  planOut?: string;
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json] [--now ISO-8601] [--region R] [--concurrency N]
+export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json] [--now ISO-8601] [--region R] [--concurrency N] [--plan-out FILE]
+       ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
 
   --config FILE      policy file (YAML)
   --apply            delete; without it, a dry run that only reports
@@ -22,6 +25,7 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table
   --now ISO-8601     the time the rules are evaluated at (default: the clock); with --apply, not later than the clock
   --region R         AWS region (default: the SDK's chain, e.g. AWS_REGION)
   --concurrency N    repositories processed at once (default 8)
+  --plan-out FILE    with a dry run: also write its plan to FILE, to review and then apply with \`ecr-cleanup apply FILE\`
 
 Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted).`;
 
@@ -39,6 +43,7 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
         now: { type: "string" },
         region: { type: "string" },
         concurrency: { type: "string" },
+        "plan-out": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -56,14 +61,27 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
     if (now === "impossible") throw new UsageError(`--now must be a date and time that exist, not ${values.now}`);
     args.now = now;
   }
+  Object.assign(args, regionAndConcurrency(values));
+  const planOut = values["plan-out"];
+  if (planOut !== undefined) {
+    if (args.apply) throw new UsageError("--plan-out writes a dry run's plan: leave out --apply, and apply the plan with `ecr-cleanup apply FILE`");
+    if (!planOut.trim()) throw new UsageError("--plan-out must name a file");
+    args.planOut = planOut;
+  }
+  return args;
+}
+
+/** --region and --concurrency, shared with `ecr-cleanup apply`. */
+export function regionAndConcurrency(values: { region?: string; concurrency?: string }): { region?: string; concurrency?: number } {
+  const out: { region?: string; concurrency?: number } = {};
   if (values.region !== undefined) {
     if (!values.region.trim()) throw new UsageError("--region must not be empty");
-    args.region = values.region;
+    out.region = values.region;
   }
   if (values.concurrency !== undefined) {
     const n = Number(values.concurrency);
     if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not ${values.concurrency}`);
-    args.concurrency = n;
+    out.concurrency = n;
   }
-  return args;
+  return out;
 }

@@ -1,14 +1,17 @@
 /** The `ecr-cleanup` command: parse, validate, run, render, exit (0 finished, 1 failures, 2 nothing done). */
 import { ConfigError, issueLines } from "../config/errors";
-import { loadConfigFile } from "../config/load";
+import { loadConfigDocument } from "../config/load";
 import { createClients, destroyClients } from "../ecr/client";
-import { exitCodeOf, RepositoryReport } from "../engine/report";
+import { exitCodeOf } from "../engine/report";
 import { runCleanup } from "../engine/run";
 import { errorText } from "../report/error-text";
 import { escapeControls, escapeControlsPerLine } from "../report/escape";
 import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
+import { applyCommand } from "./apply";
 import { parseCliArgs, USAGE, UsageError } from "./args";
+import { dryRunWithPlan, PlannedRun } from "./plan-out";
+import { progress } from "./progress";
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -30,6 +33,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.stderr(`ecr-cleanup: ${message}\n`);
     return 2;
   };
+  if (argv[0] === "apply") return applyCommand(argv.slice(1), io);
   let args;
   try {
     args = parseCliArgs(argv);
@@ -49,9 +53,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return fail(`--apply with --now ${now.toISOString()}, later than the clock (${clock.toISOString()}): that would delete images still inside their protected window`);
   }
 
-  let config;
+  let config, document;
   try {
-    config = await loadConfigFile(args.config);
+    ({ config, document } = await loadConfigDocument(args.config));
   } catch (err) {
     if (err instanceof ConfigError) {
       // Names escaped whole; a message line by line (a YAML error quotes the file's lines under its own).
@@ -67,31 +71,28 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return fail("no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)");
   }
 
-  const report = await runCleanup({
+  const options = {
     config,
     now,
     apply: args.apply,
     ...clients,
     concurrency: args.concurrency,
-    onRepositoryDone: io.stderrIsTty ? progress(io, args.apply) : undefined,
-  });
+    onRepositoryDone: io.stderrIsTty ? progress(io.stderr, args.apply) : undefined,
+  };
+  const planned: PlannedRun = args.planOut
+    ? await dryRunWithPlan(options, { path: args.planOut, source: args.config, document, clock })
+    : { report: await runCleanup(options) };
+  const { report } = planned;
   destroyClients(clients);
 
   // Warnings and errors quote repository names, tags and AWS's messages: escaped, like the table.
   for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
   for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);
   io.stdout(args.output === "json" ? renderJson(report) : renderTable(report));
-  return exitCodeOf(report);
-}
-
-/** One self-overwriting stderr line: repositories done out of total, images scanned, deletions. */
-function progress(io: CliIo, apply: boolean) {
-  let scanned = 0;
-  let deletions = 0;
-  return (repo: RepositoryReport, done: number, total: number) => {
-    scanned += repo.imagesScanned;
-    deletions += apply ? repo.deleted : repo.toDelete;
-    const verb = apply ? "deleted" : "to delete";
-    io.stderr(`\r${done}/${total} repositories, ${scanned} images scanned, ${deletions} ${verb}\x1b[K${done === total ? "\n" : ""}`);
-  };
+  if (planned.planError) io.stderr(`ecr-cleanup: error: no plan was written to ${escapeControls(args.planOut!)}: ${escapeControls(planned.planError)}\n`);
+  if (planned.written) {
+    const { images, repositories } = planned.written;
+    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} images in ${repositories} repositories); review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)}\n`);
+  }
+  return planned.planError ? 1 : exitCodeOf(report);
 }

@@ -17,6 +17,11 @@ function exactIntegers(_key: unknown, value: unknown): unknown {
 
 /** Parses YAML text; `source` names the file in every error. A leading byte order mark is not part of the YAML. */
 export function parseConfig(text: string, source: string): Config {
+  return parseConfigDocument(text, source).config;
+}
+
+/** The document as written (a plan file carries it, to validate again when it is applied) and its validated form. */
+export function parseConfigDocument(text: string, source: string): { document: unknown; config: Config } {
   let raw: unknown;
   try {
     raw = parse(text.replace(BYTE_ORDER_MARK, ""), exactIntegers, { uniqueKeys: true, intAsBigInt: true });
@@ -24,15 +29,19 @@ export function parseConfig(text: string, source: string): Config {
     const message = err instanceof YAMLParseError ? err.message : String(err);
     throw new ConfigError(source, [{ message: `not valid YAML: ${message}` }]);
   }
-  return validateConfig(raw, source, "snake");
+  return { document: raw, config: validateConfig(raw, source, "snake") };
 }
 
 export async function loadConfigFile(path: string): Promise<Config> {
+  return (await loadConfigDocument(path)).config;
+}
+
+export async function loadConfigDocument(path: string): Promise<{ document: unknown; config: Config }> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
     throw new ConfigError(path, [{ message: `cannot be read: ${(err as Error).message}` }]);
   }
-  return parseConfig(text, path);
+  return parseConfigDocument(text, path);
 }

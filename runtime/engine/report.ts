@@ -1,4 +1,5 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
+import type { PlanMiss } from "../plan-file/narrow";
 import type { PolicyMode, PolicyVerdict, ReasonCode, Verdict } from "../planner/types";
 
 export type RunErrorKind = "api-error" | "delete-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
@@ -59,6 +60,17 @@ export interface RepositoryReport {
   errors: RunError[];
   /** Why deleting stopped early without a failure (a channel rolled back during the run). */
   notes?: string[];
+  /** `ecr-cleanup apply`: the images the plan file named that this run did not act on, and why. */
+  notActedOn?: PlanMiss[];
+}
+
+/** `ecr-cleanup apply`: the plan file it applied. */
+export interface AppliedPlan {
+  file: string;
+  createdAt: string;
+  fingerprint: string;
+  /** Repositories the plan names that are not governed now (gone, or never listed): nothing of theirs was acted on. */
+  repositoriesNotFound: string[];
 }
 
 export interface Summary {
@@ -89,6 +101,7 @@ export interface RunReport {
   errors: RunError[];
   warnings: string[];
   summary: Summary;
+  plan?: AppliedPlan;
 }
 
 /** Reasons that mean a safety rule overrode a policy's delete. */
@@ -99,6 +112,7 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "in-use-unknown",
   "member-of-kept",
   "changed-since-plan",
+  "not-in-plan",
   "cap-exceeded",
   "unknown-push-time",
   "window-unknown",

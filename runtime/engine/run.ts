@@ -42,6 +42,11 @@ export interface RunOptions {
   startAt?: string;
   /** Called after each delete call with what ECR deleted and refused (the Lambda logs it as it happens). */
   onDeleteCall?: DeleteCallListener;
+  /**
+   * Called with each repository's plan once the safety rules have decided, before anything is deleted: `--plan-out`
+   * records it, `ecr-cleanup apply` narrows it to an approved plan (turning deletes into keeps, never the reverse).
+   */
+  onPlanned?: (plan: RepositoryPlan, policies: readonly Policy[]) => void;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
 }
@@ -182,6 +187,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       message: `the plan deletes ${plan.capExceeded.planned} images, more than max_deletions ${plan.capExceeded.cap}: repository skipped, nothing deleted`,
     });
   }
+  options.onPlanned?.(plan, policies);
   if (!options.apply || deletions(plan).length === 0) return;
   const size: RepositorySize = { images: images.length, tagged: images.filter(isActiveTagged).length };
   await applyPlan(
@@ -202,7 +208,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
 function finishReport(work: RepositoryWork): RepositoryReport {
   const { report, plan, applied } = work;
   report.errors.push(...applied.errors);
-  if (applied.notes.length) report.notes = [...applied.notes];
+  if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;
@@ -229,6 +235,8 @@ export interface RunContext {
   governed: string[];
   notGoverned: string[];
   inventory: InUseInventory;
+  /** The registry's own account and region, from the repository ARNs; undefined when they do not tell. */
+  registry?: RegistryId;
   errors: RunError[];
   warnings: string[];
 }
@@ -257,6 +265,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
     const repositories = await listRepositories(options.ecr);
     names = repositories.map((r) => r.name);
     const registry = registryOf(repositories);
+    if (registry) context.registry = registry;
     const { inUse } = options.config.settings;
     if (registry || !(inUse.ecs || inUse.lambda)) {
       // With every source off there is no reference to match, so the registry's identity does not matter.

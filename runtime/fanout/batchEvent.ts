@@ -7,7 +7,7 @@ import * as z from "zod/mini";
 import type { FanOutItem } from "./items";
 import { CLEAN, checkRunId } from "./keys";
 import { refuse } from "./refusal";
-import { describeIssues } from "./zodIssues";
+import { describeIssues } from "../config/zodIssues";
 
 const ITEM = z.strictObject({
   run: z.string(),

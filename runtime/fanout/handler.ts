@@ -21,13 +21,13 @@ import type { HandlerResult, LambdaContext } from "../lambda/handler";
 import { once } from "../lambda/once";
 import { functionNameOf, publishRun } from "../lambda/publish";
 import { aggregateRun, readOutcomes, withoutDeletionLines } from "./aggregate";
-import { configFingerprint } from "./configFingerprint";
+import { configFingerprint } from "../config/fingerprint";
 import { itemsOf } from "./items";
 import { AGGREGATE, checkRunId, CLEAN, PREPARE, runKeys } from "./keys";
 import { JsonStore, s3Store } from "./storage";
 import { readStoredRun, storedRunOf } from "./storedRun";
 import { cleanBatch } from "./worker";
-import { describeIssues } from "./zodIssues";
+import { describeIssues } from "../config/zodIssues";
 
 export interface PrepareResult {
   run: string;

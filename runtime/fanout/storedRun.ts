@@ -10,7 +10,7 @@ import type { InUseInventory } from "../inuse/inventory";
 import type { InUseReason } from "../inuse/types";
 import { refuse } from "./refusal";
 import type { JsonStore } from "./storage";
-import { describeIssues } from "./zodIssues";
+import { describeIssues } from "../config/zodIssues";
 
 export const STORED_RUN_VERSION = 1;
 
@@ -28,7 +28,7 @@ export interface StoredRun {
   now: string;
   /** The dry-run switch the prepare step read (false: dry run). */
   apply: boolean;
-  /** Of the policies and settings the prepare step read (runtime/fanout/configFingerprint.ts). */
+  /** Of the policies and settings the prepare step read (runtime/config/fingerprint.ts). */
   configFingerprint: string;
   /** Governed repositories, sorted: the items' positions, and the order of the run's report. */
   governed: string[];

@@ -14,7 +14,7 @@ import { writeLine } from "../lambda/publish";
 import type { BatchReport, BatchResult } from "./aggregate";
 import { parseBatchEvent } from "./batchEvent";
 import { checkBatch } from "./batchChecks";
-import { configFingerprint } from "./configFingerprint";
+import { configFingerprint } from "../config/fingerprint";
 import { DeletionRecorder } from "./deletionRecords";
 import type { FanOutDeps } from "./handler";
 import { runKeys } from "./keys";

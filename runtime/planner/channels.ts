@@ -59,7 +59,7 @@ export function channelsWidened(planned: readonly ChannelPosition[], policies: r
 }
 
 /** The plan's anchor: the oldest of its channel positions. */
-function findAnchorAt(positions: readonly ChannelPosition[]): At | undefined {
+export function findAnchorAt(positions: readonly ChannelPosition[]): At | undefined {
   let anchor: At | undefined;
   for (const { at } of positions) if (at && (!anchor || older(at, anchor))) anchor = at;
   return anchor;

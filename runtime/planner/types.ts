@@ -50,6 +50,7 @@ export type SafetyKeepReason =
   | "in-use-unknown"
   | "member-of-kept"
   | "changed-since-plan"
+  | "not-in-plan"
   | "cap-exceeded"
   | "unknown-push-time"
   | "window-unknown"
