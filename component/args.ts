@@ -1,12 +1,16 @@
 /**
- * The component's arguments. No union types and no callbacks, so that the component can later be offered to other
- * Pulumi languages: a duration is a string, `significantTags: ["*"]` means every tag.
+ * The component's arguments, from which Pulumi infers the schema other languages use (PulumiPlugin.yaml): interfaces
+ * with doc comments, no union types and no callbacks, `pulumi.Input<T>` where a value may come from another
+ * resource. A duration is a string, `significantTags: ["*"]` means every tag.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
 
-/** One retention policy: the camelCase mirror of a policy in the CLI's YAML file (spec section 2). */
-export interface RetentionPolicyArgs {
+/**
+ * One retention policy: the camelCase mirror of a policy in the CLI's YAML file (spec section 2). Pulumi's schema
+ * names the type after this interface (`ecr-cleanup:index:RetentionPolicy`; Python's class is `RetentionPolicyArgs`).
+ */
+export interface RetentionPolicy {
   /** Shown in every log line the policy decides; non-empty and unique among the policies. Defaults to none: required. */
   name: string;
   /**
@@ -30,6 +34,9 @@ export interface RetentionPolicyArgs {
   /** Safety cap: a repository whose plan deletes more images than this is skipped whole and reported. Defaults to no cap. */
   maxDeletions?: number;
 }
+
+/** The TypeScript name the package exported first, kept for existing programs. */
+export type RetentionPolicyArgs = RetentionPolicy;
 
 export interface EcrCleanupPolicyArgs {
   /** The retention policies, validated with the CLI's validator (at least one). Defaults to none: required. */
@@ -97,6 +104,14 @@ export interface EcrCleanupPolicyArgs {
    * Turn it off only in an account whose functions use no container images; the report says so. Defaults to true.
    */
   inUseLambda?: boolean;
+  /**
+   * During `pulumi preview` (and the preview of `pulumi up`), runs the cleaner read-only in the program's process with
+   * the environment's AWS credentials (checked against the provider's account and region), for these policies and for
+   * the policies the deployed function holds, and reports per repository as info diagnostics what each would delete
+   * (`hello_world: 18 → 30 images (+12, 1.1 GiB)`); a policy change that takes a repository past its maxDeletions
+   * fails the preview. Reading image index manifests counts as a pull (see docs/pulumi.md). Defaults to false.
+   */
+  previewImpact?: boolean;
 }
 
 /** The arguments with their defaults applied. */
@@ -118,6 +133,7 @@ export const DEFAULTS = {
   fanOutBatchSize: 25,
   inUseEcs: true,
   inUseLambda: true,
+  previewImpact: false,
 } as const;
 
 export function withDefaults(args: EcrCleanupPolicyArgs): ResolvedArgs {

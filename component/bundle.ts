@@ -1,25 +1,23 @@
 /**
- * Bundles the Lambda handler with esbuild while the Pulumi program runs, so there is no prebuilt artifact to go
- * stale (as CDK's aws-lambda-nodejs does). Paths come from the package's own location, never the cwd; the output
- * has no timestamps, no absolute paths and no metafile, so the same sources give the same bytes and
- * `pulumi preview` shows no diff. The AWS SDK is bundled (not the runtime's copy), at the exact versions pinned in
- * package.json.
+ * The Lambda code the component deploys: the bundles built with the package (scripts/lambda-bundles.ts, run by
+ * `npm run build` and so by `prepare`), read from dist/lambda/ and never rebuilt at `pulumi up`. So the code a
+ * user deploys is the code the tests ran, however the package was installed and whatever the user's lock file
+ * resolves. Paths come from the package's own location, never the cwd; the archive holds one string asset, so its
+ * hash depends only on the bundle's bytes and `pulumi preview` shows no diff.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { build } from "esbuild";
 
 export const PACKAGE_NAME = "ecr-cleanup";
-/** The handler's source, relative to the package root: single-function mode. */
-export const HANDLER_ENTRY = "runtime/lambda/handler.ts";
-/** Fan-out mode's handler (prepare, clean a batch, aggregate), with the S3 client the single-function bundle does without. */
-export const FANOUT_HANDLER_ENTRY = "runtime/fanout/handler.ts";
-/**
- * Lambda gives a function its credentials in the environment, so the bundles take them from there only
- * (runtime/lambda/credentials.ts) rather than carry the SDK's whole default chain.
- */
-export const BUNDLE_ALIASES = { "@aws-sdk/credential-provider-node": "./runtime/lambda/credentials.ts" };
+
+/** The two handlers: single-function mode, and fan-out mode's (prepare, clean a batch, aggregate) with the S3 client. */
+export const BUNDLES = {
+  single: { entry: "runtime/lambda/handler.ts", file: "dist/lambda/handler.js" },
+  fanOut: { entry: "runtime/fanout/handler.ts", file: "dist/lambda/fanout-handler.js" },
+} as const;
+export type BundleKind = keyof typeof BUNDLES;
+
 /** The file name in the archive, and the function's `handler` setting. */
 export const BUNDLE_FILE = "index.js";
 export const HANDLER = "index.handler";
@@ -36,31 +34,21 @@ export function packageRoot(from: string = __dirname): string {
   }
 }
 
-/** Builds a handler bundle: minified CommonJS for Node 22, everything bundled. Deterministic for the same sources. */
-export async function buildHandlerBundle(root: string = packageRoot(), entry: string = HANDLER_ENTRY): Promise<string> {
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: [entry],
-    outfile: BUNDLE_FILE,
-    bundle: true,
-    write: false,
-    minify: true,
-    format: "cjs",
-    platform: "node",
-    target: ESBUILD_TARGET,
-    // ESM builds first: the SDK's dist-es tree-shakes far better than its CommonJS build.
-    mainFields: ["module", "main"],
-    alias: BUNDLE_ALIASES,
-    sourcemap: false,
-    metafile: false,
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  if (result.outputFiles.length !== 1) throw new Error(`esbuild produced ${result.outputFiles.length} files for ${entry}`);
-  return result.outputFiles[0].text;
+/** Where the built bundle of a handler is. */
+export function bundlePath(kind: BundleKind, root: string = packageRoot()): string {
+  return join(root, BUNDLES[kind].file);
 }
 
-/** The function's code: an archive of string assets (no temporary files), whose hash depends only on the bundle's bytes. */
-export async function handlerArchive(root?: string, entry: string = HANDLER_ENTRY): Promise<pulumi.asset.AssetArchive> {
-  return new pulumi.asset.AssetArchive({ [BUNDLE_FILE]: new pulumi.asset.StringAsset(await buildHandlerBundle(root, entry)) });
+/** The prebuilt bundle's text; a clear error when the package was not built. */
+export function readHandlerBundle(kind: BundleKind, root: string = packageRoot()): string {
+  const file = bundlePath(kind, root);
+  if (!existsSync(file)) {
+    throw new Error(`the ${PACKAGE_NAME} package has no Lambda bundle at ${file}: it was installed without being built (run \`npm run build\` in it)`);
+  }
+  return readFileSync(file, "utf8");
+}
+
+/** The function's code: an archive of one string asset (no temporary files), the prebuilt bundle's bytes. */
+export function handlerArchive(kind: BundleKind, root?: string): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({ [BUNDLE_FILE]: new pulumi.asset.StringAsset(readHandlerBundle(kind, root)) });
 }

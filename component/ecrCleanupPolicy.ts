@@ -14,7 +14,7 @@ import { CONCURRENCY_ENV, CURSOR_PARAMETER_ENV, FANOUT_BUCKET_ENV, RUN_TIME_LIMI
 import { CURSOR_START } from "../runtime/lambda/cursor";
 import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
-import { FANOUT_HANDLER_ENTRY, HANDLER, HANDLER_ENTRY, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
+import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket } from "./fanout";
 import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
@@ -28,10 +28,13 @@ export const ECR_CLEANUP_POLICY_TYPE = "ecr-cleanup:index:EcrCleanupPolicy";
 export class EcrCleanupPolicy extends pulumi.ComponentResource {
   /** The cleaner function's name; its log group is `/aws/lambda/<functionName>`. */
   public readonly functionName: pulumi.Output<string>;
+  /** The cleaner function's ARN. */
   public readonly functionArn: pulumi.Output<string>;
   /** The function's role (the principal excluded from ECR pull-time updates). */
   public readonly roleArn: pulumi.Output<string>;
+  /** The log group that holds the reports, one JSON line per repository: `/aws/lambda/<functionName>`. */
   public readonly logGroupName: pulumi.Output<string>;
+  /** The EventBridge Scheduler schedule that starts the runs. */
   public readonly scheduleArn: pulumi.Output<string>;
   /**
    * The alarms' ARNs by kind: errors, throttles, duration, failures, missedRun when there is one, and in fan-out mode
@@ -81,7 +84,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       description: `ecr-cleanup (${name}): deletes stale ECR images by retention policy`,
       runtime: LAMBDA_RUNTIME,
       handler: HANDLER,
-      code: handlerArchive(undefined, a.fanOut ? FANOUT_HANDLER_ENTRY : HANDLER_ENTRY),
+      code: handlerArchive(a.fanOut ? "fanOut" : "single"),
       role: role.arn,
       architectures: [a.architecture],
       timeout: a.timeout,

@@ -1,5 +1,5 @@
 /**
- * Reports the Lambda bundle's size (raw and gzipped) and its cold module-load time: the handler module required in
+ * Reports the shipped Lambda bundle's size (dist/lambda/handler.js, built by `npm run build`) (raw and gzipped) and its cold module-load time: the handler module required in
  * a fresh Node process, against an empty Node process. Not a test (timings vary by machine): `npm run bundle-size`,
  * or `npm run bundle-size -- --json`.
  */
@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { buildHandlerBundle, BUNDLE_FILE } from "../component/bundle";
+import { BUNDLE_FILE, readHandlerBundle } from "../component/bundle";
 
 const RUNS = 15;
 
@@ -45,7 +45,7 @@ export interface BundleMeasure {
 }
 
 export async function measureBundle(): Promise<BundleMeasure> {
-  const code = await buildHandlerBundle();
+  const code = readHandlerBundle("single");
   const dir = mkdtempSync(join(tmpdir(), "ecr-cleanup-bundle-"));
   const file = join(dir, BUNDLE_FILE);
   writeFileSync(file, code);

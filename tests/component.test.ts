@@ -9,7 +9,8 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { EcrCleanupPolicy, ECR_CLEANUP_POLICY_TYPE, EcrCleanupPolicyArgs, RetentionPolicyArgs } from "../component";
 import { missedRunPeriods } from "../component/alarms";
-import { buildHandlerBundle, HANDLER, packageRoot } from "../component/bundle";
+import { BUNDLES, BundleKind, HANDLER, packageRoot, readHandlerBundle } from "../component/bundle";
+import { buildHandlerBundle } from "../scripts/lambda-bundles";
 import { cleanerPolicyDocument } from "../component/iam";
 import { configJson, LAMBDA_ENVIRONMENT_LIMIT, policyConfig, ResolvedPolicy } from "../component/policyConfig";
 import { parseSchedule } from "../component/schedule";
@@ -450,11 +451,11 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
 
     it("every argument has a doc comment ending \"Defaults to ...\", and no union types or callbacks", () => {
       const source = readFileSync(join(packageRoot(), "component/args.ts"), "utf8");
-      const all = [...properties(source, "RetentionPolicyArgs"), ...properties(source, "EcrCleanupPolicyArgs")];
+      const all = [...properties(source, "RetentionPolicy"), ...properties(source, "EcrCleanupPolicyArgs")];
       expect(all.map((p) => p.prop)).to.deep.equal([
         "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
-        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda",
+        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda", "previewImpact",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);
@@ -470,6 +471,21 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(first.length).to.be.greaterThan(10_000);
       expect(second === first, "identical bundles").to.equal(true);
       expect(first.includes(packageRoot()), "no absolute path").to.equal(false);
+    });
+
+    it("the shipped bundles (dist/lambda/, built with the package) are byte for byte a fresh build from the sources", async () => {
+      for (const kind of Object.keys(BUNDLES) as BundleKind[]) {
+        const shipped = readHandlerBundle(kind);
+        expect(shipped === (await buildHandlerBundle(packageRoot(), kind)), kind).to.equal(true);
+      }
+      expect(readHandlerBundle("single") === readHandlerBundle("fanOut"), "two different handlers").to.equal(false);
+    });
+
+    it("the function deploys the shipped bytes, for each mode", async () => {
+      for (const [kind, args] of [["single", {}], ["fanOut", { fanOut: true }]] as const) {
+        const { rec } = await deploy(`shipped-${kind}`, args);
+        expect((await archiveFiles(rec.one(T.fn).inputs.code))["index.js"] === readHandlerBundle(kind), kind).to.equal(true);
+      }
     });
 
     it("constructing the component twice gives identical archive contents", async () => {
