@@ -10,7 +10,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { EcrCleanupPolicyArgs } from "../component";
-import { BUNDLE_ALIASES, FANOUT_HANDLER_ENTRY, HANDLER_ENTRY, packageRoot } from "../component/bundle";
+import { BUNDLES, packageRoot } from "../component/bundle";
+import { BUNDLE_ALIASES } from "../scripts/lambda-bundles";
 import { deploy, grants, T } from "./support/component-under-mocks";
 import type { Recorder } from "./support/pulumi-mocks";
 
@@ -108,7 +109,7 @@ import {
     expect(actionsImportedBy(source).sort()).to.deep.equal(["ecr:DescribeImages", "ecr:DescribeRepositories", "s3:GetObject", "s3:ListBucket"]);
   });
 
-  for (const [mode, entry, fanOut] of [["single-function", HANDLER_ENTRY, false], ["fan-out", FANOUT_HANDLER_ENTRY, true]] as const) {
+  for (const [mode, entry, fanOut] of [["single-function", BUNDLES.single.entry, false], ["fan-out", BUNDLES.fanOut.entry, true]] as const) {
     it(`${mode} mode: every call is granted, and every grant is called`, async () => {
       const called = await calledActions(entry);
       const name = fanOut ? "calls-fan" : "calls-one";
