@@ -110,7 +110,7 @@ describe("plans: --plan-out and ecr-cleanup apply", () => {
       const { path, io, code } = await makePlan(config);
       expect(code, io.err).to.equal(0);
       expect(deleteCalls()).to.equal(0);
-      expect(io.err).to.include(`plan written to ${path} (10 images in 1 repositories)`);
+      expect(io.err).to.include(`plan written to ${path} (10 images in 1 repository)`);
       const plan = readPlanJson(path);
       expect(Object.keys(plan)).to.deep.equal(["format", "version", "createdAt", "registry", "now", "config", "repositories", "checksum"]);
       expect(plan).to.include({ format: "ecr-cleanup-plan", version: 1, createdAt: MADE.toISOString(), now: NOW });
@@ -365,6 +365,35 @@ describe("plans: --plan-out and ecr-cleanup apply", () => {
       expect(report.plan.repositoriesNotFound).to.deep.equal(["hello_world"]);
       expect(io.err).to.include(`${path} names repository hello_world, which is not governed now (deleted since the plan?): its 10 planned image(s) were not acted on`);
       expect(repoOf(report, "other").kept["not-in-plan"]).to.equal(10);
+    });
+
+    /** An old multi-arch image: two platform manifests and the index listing them, 50 days old. */
+    function seedUnit(): { index: string; children: string[] } {
+      const children = [0, 1].map(() => emulator.registry.putImage("hello_world", { pushedAt: daysBefore(50) }).digest);
+      const index = emulator.registry.putImage("hello_world", { pushedAt: daysBefore(50), children }).digest;
+      return { index, children };
+    }
+
+    it("deletes a planned multi-arch image whole, index first", async () => {
+      seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
+      const unit = seedUnit();
+      const { path } = await makePlan(writePolicyFile(RELEASES));
+      expect(readPlanJson(path).repositories[0].images.map((i) => i.digest)).to.include.members([unit.index, ...unit.children]);
+      const { code, io } = await apply(path);
+      expect(code, io.err).to.equal(0);
+      for (const digest of [unit.index, ...unit.children]) expect(survivors("hello_world")).to.not.include(digest);
+    });
+
+    it("keeps the platform manifests of an index the plan does not name, even when the plan names them (a resealed plan)", async () => {
+      seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
+      const unit = seedUnit();
+      const { path } = await makePlan(writePolicyFile(RELEASES));
+      rewrite(path, (p: any) => ((p.repositories[0].images = p.repositories[0].images.filter((i: any) => i.digest !== unit.index)), p), true);
+      const { code, report, io } = await apply(path);
+      expect(code, io.err).to.equal(0);
+      expect(survivors("hello_world")).to.include.members([unit.index, ...unit.children]);
+      expect(whyNot(report, "hello_world")).to.deep.equal({ [unit.children[0]]: "member-of-kept", [unit.children[1]]: "member-of-kept" });
+      expect(repoOf(report, "hello_world").images.find((l: any) => l.digest === unit.index)).to.include({ action: "keep", reason: "not-in-plan" });
     });
 
     it("works through the real bin, table output included, with the plan made and applied by child processes", async () => {

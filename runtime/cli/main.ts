@@ -92,7 +92,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (planned.planError) io.stderr(`ecr-cleanup: error: no plan was written to ${escapeControls(args.planOut!)}: ${escapeControls(planned.planError)}\n`);
   if (planned.written) {
     const { images, repositories } = planned.written;
-    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} images in ${repositories} repositories); review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)}\n`);
+    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}); review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)}\n`);
   }
   return planned.planError ? 1 : exitCodeOf(report);
 }

@@ -14,7 +14,21 @@ export type FieldNaming = "snake" | "camel";
 /** Which sources of in-use images are consulted; turning one off is explicit and shows in the report. */
 export interface Settings {
   inUse: { ecs: boolean; lambda: boolean };
+  /** Archive mode (spec section 6): how long a restored image is kept, and when archived images are deleted. Defaults to DEFAULT_ARCHIVE_SETTINGS. */
+  archive?: ArchiveSettings;
 }
+
+export interface ArchiveSettings {
+  /** An image restored (lastActivatedAt) within this is kept as `restored`. Default 30 days. */
+  keepRestoredForMs: number;
+  /** Archived images whose lastArchivedAt is older are deleted (`archived-expired`); absent: archived images are left alone. */
+  deleteAfterMs?: number;
+}
+
+export const DEFAULT_KEEP_RESTORED_FOR_MS = 30 * DAY_MS;
+/** ECR charges archived images for at least 90 days. */
+export const MIN_DELETE_AFTER_MS = 90 * DAY_MS;
+export const DEFAULT_ARCHIVE_SETTINGS: ArchiveSettings = { keepRestoredForMs: DEFAULT_KEEP_RESTORED_FOR_MS };
 
 export interface Config {
   policies: Policy[];
@@ -31,7 +45,11 @@ const FIELDS = {
     protectedRepositories: "protected_repositories",
     keepPulledWithin: "keep_pulled_within",
     maxDeletions: "max_deletions",
+    action: "action",
     inUse: "in_use",
+    archive: "archive",
+    keepRestoredFor: "keep_restored_for",
+    deleteAfter: "delete_after",
   },
   camel: {
     name: "name",
@@ -42,7 +60,11 @@ const FIELDS = {
     protectedRepositories: "protectedRepositories",
     keepPulledWithin: "keepPulledWithin",
     maxDeletions: "maxDeletions",
+    action: "action",
     inUse: "inUse",
+    archive: "archive",
+    keepRestoredFor: "keepRestoredFor",
+    deleteAfter: "deleteAfter",
   },
 } as const;
 
@@ -105,6 +127,11 @@ const significantTags = field((value, ctx): "*" | string[] => {
   return problem(ctx, "'*' means every tag and cannot be combined with other entries; write '*' alone");
 });
 
+const action = field((value, ctx): "delete" | "archive" => {
+  if (value === "delete" || value === "archive") return value;
+  return problem(ctx, `must be delete or archive; got ${shown(value)}`);
+});
+
 function policySchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   return z.strictObject({
@@ -118,6 +145,7 @@ function policySchema(naming: FieldNaming) {
     [f.protectedRepositories]: z.optional(z.array(nameEntry, { error: "must be a list of names or globs" })),
     [f.keepPulledWithin]: z.optional(duration(DAY_MS, "1d (ECR records pulls at most once a day)")),
     [f.maxDeletions]: z.optional(wholeNumber),
+    [f.action]: z.optional(action),
   });
 }
 
@@ -128,6 +156,15 @@ function settingsSchema(naming: FieldNaming) {
   return z.strictObject(
     {
       [f.inUse]: z.optional(z.strictObject({ ecs: flag, lambda: flag }, { error: "must be a mapping with ecs: and lambda: (true or false)" })),
+      [f.archive]: z.optional(
+        z.strictObject(
+          {
+            [f.keepRestoredFor]: z.optional(duration(0, "0")),
+            [f.deleteAfter]: z.optional(duration(MIN_DELETE_AFTER_MS, "90d (ECR charges archived images for at least 90 days)")),
+          },
+          { error: `must be a mapping with ${f.keepRestoredFor}: and ${f.deleteAfter}: (durations)` },
+        ),
+      ),
     },
     { error: `must be a mapping (with ${f.inUse}:)` },
   );
@@ -190,6 +227,7 @@ function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { pol
   if (v[f.protectedRepositories] !== undefined) policy.protectedRepositories = v[f.protectedRepositories];
   if (v[f.keepPulledWithin] !== undefined) policy.keepPulledWithinMs = v[f.keepPulledWithin];
   if (v[f.maxDeletions] !== undefined) policy.maxDeletions = v[f.maxDeletions];
+  if (v[f.action] === "archive") policy.action = "archive";
   return { policy, issues: [] };
 }
 
@@ -246,6 +284,12 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
     } else {
       const inUse = (parsed.data as Record<string, { ecs?: boolean; lambda?: boolean } | undefined>)[f.inUse];
       settings.inUse = { ecs: inUse?.ecs ?? true, lambda: inUse?.lambda ?? true };
+      const archive = (parsed.data as Record<string, Record<string, number | undefined> | undefined>)[f.archive];
+      if (archive) {
+        settings.archive = { ...DEFAULT_ARCHIVE_SETTINGS };
+        if (archive[f.keepRestoredFor] !== undefined) settings.archive.keepRestoredForMs = archive[f.keepRestoredFor]!;
+        if (archive[f.deleteAfter] !== undefined) settings.archive.deleteAfterMs = archive[f.deleteAfter]!;
+      }
     }
   }
 

@@ -38,6 +38,9 @@ export function toImageRecord(detail: ImageDetail): ImageRecord {
   // A pull time that cannot be read counts as a pull just now: keep_pulled_within then keeps the image.
   if (detail.lastRecordedPullTime) record.lastPulledAt = timeOf(detail.lastRecordedPullTime) ?? Number.POSITIVE_INFINITY;
   if (detail.imageStatus && detail.imageStatus !== "ACTIVE") record.status = detail.imageStatus as ImageRecord["status"];
+  // A time that cannot be read counts as just now: the image then counts as recently archived (not expired) or restored (kept).
+  if (detail.lastArchivedAt) record.lastArchivedAt = timeOf(detail.lastArchivedAt) ?? Number.POSITIVE_INFINITY;
+  if (detail.lastActivatedAt) record.lastActivatedAt = timeOf(detail.lastActivatedAt) ?? Number.POSITIVE_INFINITY;
   if (detail.imageManifestMediaType) record.manifestMediaType = detail.imageManifestMediaType;
   if (detail.artifactMediaType) record.artifactMediaType = detail.artifactMediaType;
   if (detail.subjectManifestDigest) record.subjectDigest = detail.subjectManifestDigest;

@@ -1,6 +1,6 @@
 /**
- * Reads a repository again just before a delete call, so that an image that gained or lost a tag, was re-pushed,
- * archived or pulled, or vanished since the plan is not deleted in this run, and so that the caller can see where
+ * Reads a repository again just before a delete (or archive) call, so that an image that gained or lost a tag, was
+ * re-pushed, archived, restored or pulled, or vanished since the plan is not deleted (or archived) in this run, and so that the caller can see where
  * the channels stand now. Per delete call it makes the fewest calls that tell both: one listing of the whole
  * repository when that is at most as many pages as describing the candidates plus listing its tagged images.
  * Describing comes first and the tagged listing last, so a tag moved between the two is still seen.
@@ -11,7 +11,7 @@ import { isActiveTagged, listImages, listTaggedImages, MAX_PAGE_SIZE, toImageRec
 
 export const MAX_IDS_PER_CALL = 100;
 
-export type ChangeReason = "vanished" | "tags-changed" | "re-pushed" | "pulled" | "not-active";
+export type ChangeReason = "vanished" | "tags-changed" | "re-pushed" | "pulled" | "status-changed";
 
 export interface Recheck {
   unchanged: ImageRecord[];
@@ -90,6 +90,8 @@ export async function recheck(
     // The later reading wins: a candidate tagged (or untagged) between the two calls shows in the tagged listing.
     const taggedNow = new Map(tagged.map((image) => [image.digest, image]));
     for (const [digest, image] of current) {
+      // The tagged listing holds active images only: an archived candidate's tags are as described.
+      if (image.status !== undefined) continue;
       const later = taggedNow.get(digest);
       if (later) current.set(digest, later);
       else if (image.tags.length) current.set(digest, { ...image, tags: [] });
@@ -101,8 +103,8 @@ export async function recheck(
     const now = current.get(image.digest);
     const why: ChangeReason | undefined = !now
       ? "vanished"
-      : now.status !== undefined
-        ? "not-active"
+      : now.status !== image.status || now.lastArchivedAt !== image.lastArchivedAt
+        ? "status-changed"
         : !sameTags(now.tags, image.tags)
           ? "tags-changed"
           : now.pushedAt !== image.pushedAt

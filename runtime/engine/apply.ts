@@ -7,11 +7,13 @@
  */
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { deleteByDigest } from "../ecr/delete";
+import { updateStorageClass } from "../ecr/storageClass";
 import { describeByDigest, MAX_IDS_PER_CALL, recheck, RepositorySize } from "../ecr/recheck";
 import { planNoLongerHolds } from "../planner/channels";
 import { deletions, overrideToKeep } from "../planner/plan";
 import type { ImageDecision, Policy, RepositoryPlan } from "../planner/types";
 import { chunks } from "./chunks";
+import { mapConcurrent } from "./pool";
 import { errorCode, errorMessage } from "./errors";
 import type { ImageLine, RunError } from "./report";
 
@@ -22,6 +24,8 @@ export interface DeleteCallOutcome {
   deleted: string[];
   /** Digests this call did not delete, with ECR's failure code (or the error that ended the call). */
   failed: { digest: string; code: string }[];
+  /** For a batch of archive calls (UpdateImageStorageClass, one image each): the digests archived. */
+  archived?: string[];
 }
 
 export type DeleteCallListener = (outcome: DeleteCallOutcome) => void;
@@ -36,7 +40,12 @@ export interface ApplyInput {
   /** Whether a newer pull time of this image counts as a change since the plan. */
   watchPulls: (digest: string) => boolean;
   onDeleteCall?: DeleteCallListener;
+  /** UpdateImageStorageClass calls in flight at once in this repository. Defaults to ARCHIVE_CONCURRENCY. */
+  archiveConcurrency?: number;
 }
+
+/** Archive calls in flight per repository: one image a call, so they run side by side within the SDK's adaptive retry. */
+export const ARCHIVE_CONCURRENCY = 10;
 
 export interface ApplyResult {
   /** Filled in as the calls return, so that what was deleted is known even if the repository fails later. */
@@ -51,47 +60,134 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
   const { client, plan } = input;
   const repository = plan.repository;
   const planned = deletions(plan);
+  const toDelete = planned.filter((d) => d.action === "delete");
+  const toArchive = planned.filter((d) => d.action === "archive");
   const deletedByThisRun = (digest: string) => result.outcomes.get(digest)?.outcome === "deleted";
+  const archivedByThisRun = (digest: string) => result.outcomes.get(digest)?.outcome === "archived";
   const taggedDigests = new Set(planned.filter((d) => d.image.tags.length > 0).map((d) => d.image.digest));
   let stopped = false;
 
-  const waves = [...new Set(planned.map((d) => d.wave))].sort((a, b) => a - b);
   try {
-    for (const wave of waves) await applyWave(planned.filter((d) => d.wave === wave));
+    // Deletions first, every index in an earlier call than its children (ECR refuses the reverse).
+    for (const wave of wavesOf(toDelete, "ascending")) {
+      await applyWave(wave, deleteBatch, (d) => (!d.heldBy || d.heldBy.every(deletedByThisRun) ? undefined : "member-of-kept"), () => []);
+    }
+    // Then archives, a unit's members before the images that hold them: a run cut off between the two leaves an
+    // active index whose manifest the next run reads again, never an archived index whose children it cannot know.
+    const holds = membersByHolder(toArchive);
+    const archiving = new Map(toArchive.map((d) => [d.image.digest, d]));
+    // A holder still to archive is re-checked with its members: one that changed keeps them (and itself) active.
+    const pendingHolders = (d: ImageDecision) => (d.heldBy ?? []).flatMap((h) => (archiving.get(h)?.action === "archive" && !archivedByThisRun(h) ? [archiving.get(h)!] : []));
+    for (const wave of wavesOf(toArchive, "descending")) {
+      await applyWave(wave, archiveBatch, (d) => {
+        if (!(holds.get(d.image.digest) ?? []).every((m) => archivedByThisRun(m.image.digest))) return "member-not-archived";
+        // Every holder goes: deleted by this run, or archived after it.
+        const held = (d.heldBy ?? []).every((h) => deletedByThisRun(h) || archiving.get(h)?.action === "archive");
+        return held ? undefined : "member-of-kept";
+      }, pendingHolders);
+    }
   } catch (err) {
-    // An API error after the SDK's retries, or a bug: stop this repository; what was already deleted stays reported.
+    // An API error after the SDK's retries, or a bug: stop this repository; what was already done stays reported.
     result.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `deleting stopped: ${errorMessage(err)}` });
   }
   return result;
 
-  async function applyWave(wave: ImageDecision[]): Promise<void> {
+  /**
+   * One wave: the decisions whose precondition holds (for a delete, every holder deleted by this run; for an archive,
+   * every member archived by this run), re-checked just before each call as the spec's rule 3 says.
+   */
+  async function applyWave(
+    wave: ImageDecision[],
+    act: (batch: ImageDecision[]) => Promise<void>,
+    notReady: (decision: ImageDecision) => "member-of-kept" | "member-not-archived" | undefined,
+    alsoCheck: (decision: ImageDecision) => ImageDecision[],
+  ): Promise<void> {
     const candidates: ImageDecision[] = [];
     for (const decision of wave) {
-      if (stopped) overrideToKeep(decision, "changed-since-plan");
-      else if (decision.heldBy && !decision.heldBy.every(deletedByThisRun)) overrideToKeep(decision, "member-of-kept");
+      const why = stopped ? "changed-since-plan" : notReady(decision);
+      if (why) overrideToKeep(decision, why);
       else candidates.push(decision);
     }
-    for (const batch of chunks(candidates, MAX_IDS_PER_CALL)) {
+    for (const batch of checkBatches(candidates, alsoCheck)) {
       if (stopped) {
         for (const decision of batch) overrideToKeep(decision, "changed-since-plan");
         continue;
       }
-      const byDigest = new Map(batch.map((d) => [d.image.digest, d]));
-      const checked = await recheck(client, repository, batch.map((d) => d.image), input.size, input.watchPulls);
+      const extra = [...new Set(batch.flatMap(alsoCheck))].filter((d) => !batch.includes(d));
+      const byDigest = new Map([...batch, ...extra].map((d) => [d.image.digest, d]));
+      const checked = await recheck(client, repository, [...batch, ...extra].map((d) => d.image), input.size, input.watchPulls);
       for (const { image } of checked.changed) overrideToKeep(byDigest.get(image.digest)!, "changed-since-plan");
+      // A member whose holder changed stays with it.
+      for (const decision of batch) {
+        if (decision.action !== "keep" && alsoCheck(decision).some((holder) => holder.action === "keep")) overrideToKeep(decision, "changed-since-plan");
+      }
+      checked.unchanged = checked.unchanged.filter((image) => batch.some((d) => d.image.digest === image.digest && d.action !== "keep"));
       const gone = (digest: string) => deletedByThisRun(digest) || (checked.present !== undefined && !checked.present.has(digest));
       const widened = planNoLongerHolds(plan, input.policies, checked.tagged, gone);
       if (widened) {
         stopped = true;
-        result.notes.push(`${widened}: nothing more is deleted in this repository in this run (changed-since-plan)`);
+        result.notes.push(`${widened}: nothing more is deleted or archived in this repository in this run (changed-since-plan)`);
         for (const image of checked.unchanged) overrideToKeep(byDigest.get(image.digest)!, "changed-since-plan");
         continue;
       }
-      if (checked.unchanged.length) await deleteBatch(checked.unchanged.map((image) => image.digest));
+      if (checked.unchanged.length) await act(checked.unchanged.map((image) => byDigest.get(image.digest)!));
     }
   }
 
-  async function deleteBatch(digests: string[]): Promise<void> {
+  /** One UpdateImageStorageClass call per image, side by side; each image's outcome read back exactly. */
+  async function archiveBatch(batch: ImageDecision[]): Promise<void> {
+    const call: DeleteCallOutcome = { repository, deleted: [], failed: [], archived: [] };
+    const unsure: { digest: string; err: unknown }[] = [];
+    let fatal: unknown;
+    await mapConcurrent(batch, input.archiveConcurrency ?? ARCHIVE_CONCURRENCY, async ({ image }) => {
+      if (fatal !== undefined) return;
+      try {
+        const status = await updateStorageClass(client, repository, image.digest, "ARCHIVE");
+        if (status === "ARCHIVED") archived(image.digest);
+        else unsure.push({ digest: image.digest, err: undefined });
+      } catch (err) {
+        // Throttled past the SDK's retries: stop this repository (the next run continues); the rest are settled below.
+        if (isThrottling(err)) fatal = err;
+        unsure.push({ digest: image.digest, err });
+      }
+    });
+    // Whatever ECR answered (ImageStorageClassUpdateNotSupportedException after a retried call that did archive, a
+    // lost answer), what the image's status is now tells: archived is archived, anything else failed.
+    if (unsure.length) {
+      let now: Map<string, ImageDecision["image"]> | undefined;
+      let describeErr: unknown;
+      try {
+        now = await describeAgain(client, repository, unsure.map((u) => u.digest));
+      } catch (err) {
+        describeErr = err;
+      }
+      for (const { digest, err } of unsure) {
+        const status = now?.get(digest)?.status;
+        if (now && status === "ARCHIVED") archived(digest);
+        else if (now && !now.has(digest)) {
+          // Deleted by someone else since the re-check: not this run's doing, and nothing to archive.
+          overrideToKeep(batch.find((d) => d.image.digest === digest)!, "changed-since-plan");
+        } else {
+          const code = err ? errorCode(err) : now ? "ArchiveUnconfirmed" : errorCode(describeErr);
+          const why = err ? errorMessage(err) : `ECR answered status ${status ?? "unknown"}`;
+          result.outcomes.set(digest, { outcome: now ? "failed" : "unconfirmed", failure: { code, reason: why } });
+          call.failed.push({ digest, code });
+          result.errors.push({ kind: "archive-failed", repository, digest, code, message: `ECR did not archive ${digest}: ${code} (${why})` });
+        }
+      }
+    }
+    input.size.tagged -= call.archived!.filter((digest) => taggedDigests.has(digest)).length;
+    input.onDeleteCall?.(call);
+    if (fatal !== undefined) throw fatal;
+
+    function archived(digest: string): void {
+      result.outcomes.set(digest, { outcome: "archived" });
+      call.archived!.push(digest);
+    }
+  }
+
+  async function deleteBatch(batch: ImageDecision[]): Promise<void> {
+    const digests = batch.map((d) => d.image.digest);
     const call: DeleteCallOutcome = { repository, deleted: [], failed: [] };
     const unconfirmed: string[] = [];
     let callError: unknown;
@@ -154,12 +250,55 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
   }
 }
 
+/** Batches whose re-check (the candidates and what else each needs checked) names at most MAX_IDS_PER_CALL images. */
+function checkBatches(candidates: readonly ImageDecision[], alsoCheck: (decision: ImageDecision) => ImageDecision[]): ImageDecision[][] {
+  const batches: ImageDecision[][] = [];
+  let batch: ImageDecision[] = [];
+  let named = new Set<ImageDecision>();
+  for (const decision of candidates) {
+    const needs = [decision, ...alsoCheck(decision)].filter((d) => !named.has(d));
+    if (batch.length && named.size + needs.length > MAX_IDS_PER_CALL) {
+      batches.push(batch);
+      batch = [];
+      named = new Set();
+    }
+    batch.push(decision);
+    for (const d of [decision, ...alsoCheck(decision)]) named.add(d);
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
+/** The decisions grouped by wave, in the order their calls go. */
+function wavesOf(decisions: readonly ImageDecision[], order: "ascending" | "descending"): ImageDecision[][] {
+  const waves = [...new Set(decisions.map((d) => d.wave))].sort((a, b) => (order === "ascending" ? a - b : b - a));
+  return waves.map((wave) => decisions.filter((d) => d.wave === wave));
+}
+
+/** For each image to archive, the images to archive that it holds (they go first). */
+function membersByHolder(decisions: readonly ImageDecision[]): Map<string, ImageDecision[]> {
+  const holds = new Map<string, ImageDecision[]>();
+  for (const decision of decisions) {
+    for (const holder of decision.heldBy ?? []) {
+      const list = holds.get(holder);
+      if (list) list.push(decision);
+      else holds.set(holder, [decision]);
+    }
+  }
+  return holds;
+}
+
+function isThrottling(err: unknown): boolean {
+  const name = (err as { name?: string })?.name ?? "";
+  return name === "ThrottlingException" || name === "TooManyRequestsException";
+}
+
 /** Rounds of describing again (each with the SDK's own retries) before an outcome is left unconfirmed. */
 const SETTLE_ROUNDS = 3;
 const SETTLE_PAUSE_MS = 250;
 
 /** What is still there, asked again after a pause when the SDK's retries ran out (throttling, a network blip). */
-async function describeAgain(client: ECRClient, repository: string, digests: readonly string[]): Promise<Map<string, unknown>> {
+async function describeAgain(client: ECRClient, repository: string, digests: readonly string[]): Promise<Map<string, ImageDecision["image"]>> {
   for (let round = 1; ; round++) {
     try {
       return await describeByDigest(client, repository, digests);

@@ -1,8 +1,8 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
 import type { PlanMiss } from "../plan-file/narrow";
-import type { PolicyMode, PolicyVerdict, ReasonCode, Verdict } from "../planner/types";
+import type { Action, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
 
-export type RunErrorKind = "api-error" | "delete-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
+export type RunErrorKind = "api-error" | "delete-failed" | "archive-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
 
 export interface RunError {
   kind: RunErrorKind;
@@ -19,7 +19,7 @@ export interface ImageLine {
   tags: string[];
   pushedAt: string;
   sizeBytes: number;
-  action: Verdict;
+  action: Action;
   reason: ReasonCode;
   /** Every policy that had an opinion about the image. */
   policies: PolicyVerdict[];
@@ -27,7 +27,7 @@ export interface ImageLine {
   /** A safety rule kept what would otherwise have been deleted (its reason code says which). */
   keptBySafety?: boolean;
   /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
-  outcome?: "deleted" | "failed" | "unconfirmed";
+  outcome?: "deleted" | "archived" | "failed" | "unconfirmed";
   failure?: { code: string; reason: string };
 }
 
@@ -56,6 +56,14 @@ export interface RepositoryReport {
   deleted: number;
   bytesToFree: number;
   bytesFreed: number;
+  /**
+   * Archive mode: images the run archives (or would), those it archived, and the standard-storage bytes they stop
+   * using. Always set by the engine; optional for reports stored by an earlier version.
+   */
+  toArchive?: number;
+  archived?: number;
+  bytesToArchive?: number;
+  bytesArchived?: number;
   capExceeded?: { cap: number; planned: number };
   errors: RunError[];
   /** Why deleting stopped early without a failure (a channel rolled back during the run). */
@@ -80,6 +88,13 @@ export interface Summary {
   deleted: number;
   bytesToFree: number;
   bytesFreed: number;
+  /** Archive mode, as in RepositoryReport (always set by summarize). */
+  toArchive?: number;
+  archived?: number;
+  bytesToArchive?: number;
+  bytesArchived?: number;
+  /** Archived images deleted (planned, in a dry run) because they were archived longer than delete_after. */
+  archiveExpired?: number;
   /** Images a safety rule kept although the policies would have deleted them, by reason code. */
   keptBySafety: Record<string, number>;
   failures: number;
@@ -118,6 +133,8 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "window-unknown",
   "unit-activating",
   "holder-unreadable",
+  "restored",
+  "member-not-archived",
 ]);
 
 export function summarize(repositories: RepositoryReport[], errors: RunError[], notReached = 0): Summary {
@@ -128,6 +145,11 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
     deleted: 0,
     bytesToFree: 0,
     bytesFreed: 0,
+    toArchive: 0,
+    archived: 0,
+    bytesToArchive: 0,
+    bytesArchived: 0,
+    archiveExpired: 0,
     keptBySafety: {},
     failures: errors.length,
     repositoriesSkipped: repositories.filter((r) => r.capExceeded).length,
@@ -139,7 +161,13 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
     summary.deleted += repo.deleted;
     summary.bytesToFree += repo.bytesToFree;
     summary.bytesFreed += repo.bytesFreed;
+    // `?? 0`: reports from a run before archive mode (fan-out's stored batches) lack these.
+    summary.toArchive! += repo.toArchive ?? 0;
+    summary.archived! += repo.archived ?? 0;
+    summary.bytesToArchive! += repo.bytesToArchive ?? 0;
+    summary.bytesArchived! += repo.bytesArchived ?? 0;
     for (const line of repo.images) {
+      if (line.reason === "archived-expired" && line.action === "delete" && (line.outcome === undefined || line.outcome === "deleted")) summary.archiveExpired!++;
       if (line.keptBySafety) {
         summary.keptBySafety[line.reason] = (summary.keptBySafety[line.reason] ?? 0) + 1;
       }

@@ -12,7 +12,7 @@ import { isIndex, readIndexChildren } from "../ecr/manifests";
 import type { RepositorySize } from "../ecr/recheck";
 import { InUseInventory, InUseSource, inUseDigests, readInUse } from "../inuse/inventory";
 import { registryOfArn, RegistryId } from "../inuse/reference";
-import { deletions, overrideToKeep, planRepository } from "../planner/plan";
+import { deletions, overrideToKeep, planRepository, removes } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
 import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
@@ -68,7 +68,7 @@ export function isoTime(ms: number | undefined): string {
 /** Deletions and safety keeps, line by line; everything else kept is only counted. */
 function toLines(plan: RepositoryPlan, outcomes?: ReadonlyMap<string, Outcome>): ImageLine[] {
   return plan.decisions
-    .filter((d) => d.action === "delete" || d.overridden || outcomes?.has(d.image.digest))
+    .filter((d) => removes(d) || d.overridden || outcomes?.has(d.image.digest))
     .map((d) => {
       const line: ImageLine = {
         digest: d.image.digest,
@@ -131,6 +131,10 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
       deleted: 0,
       bytesToFree: 0,
       bytesFreed: 0,
+      toArchive: 0,
+      archived: 0,
+      bytesToArchive: 0,
+      bytesArchived: 0,
       errors: [],
     },
     applied: { outcomes: new Map(), errors: [], notes: [] },
@@ -165,11 +169,17 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
         "Register the credentials you run the cleaner with as a pull-time update exclusion (see docs/retention-rule.md)",
     );
   }
-  const plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse: inUseDigests(inventory, repository, images) });
+  const inUse = inUseDigests(inventory, repository, images);
+  const plan = planRepository({ repository, images, policies, now: options.now.getTime(), inUse, archive: options.config.settings.archive });
   work.plan = plan;
   if (inventory.failures.length) {
-    // An in-use source could not be read: anything might be in use, so nothing is deleted in this run.
-    for (const decision of plan.decisions) if (decision.action === "delete") overrideToKeep(decision, "in-use-unknown");
+    // An in-use source could not be read: anything might be in use, so nothing is deleted (or archived) in this run.
+    for (const decision of plan.decisions) if (removes(decision)) overrideToKeep(decision, "in-use-unknown");
+  }
+  for (const image of images) {
+    if (image.status === "ARCHIVED" && inUse.has(image.digest)) {
+      warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
+    }
   }
   report.modes = reportModes(plan, policies);
   for (const mode of plan.modes) {
@@ -214,10 +224,18 @@ function finishReport(work: RepositoryWork): RepositoryReport {
       report.imagesScanned = plan.decisions.length;
       report.images = toLines(plan, applied.outcomes);
       report.kept = keptCounts(plan);
-      const planned = plan.decisions.filter((d) => d.action === "delete" || applied.outcomes.has(d.image.digest));
-      report.toDelete = planned.length;
-      report.bytesToFree = planned.reduce((sum, d) => sum + storageBytes(d.image), 0);
-      report.bytesFreed = plan.decisions.reduce((sum, d) => sum + (applied.outcomes.get(d.image.digest)?.outcome === "deleted" ? storageBytes(d.image) : 0), 0);
+      const planned = plan.decisions.filter((d) => removes(d) || applied.outcomes.has(d.image.digest));
+      // An expired archived image was in archive storage already: deleting it frees no standard storage.
+      const standardBytes = (d: (typeof planned)[number]) => (d.image.status === undefined ? storageBytes(d.image) : 0);
+      const isArchive = (d: (typeof planned)[number]) => d.action === "archive" || applied.outcomes.get(d.image.digest)?.outcome === "archived";
+      const toDelete = planned.filter((d) => !isArchive(d));
+      const toArchive = planned.filter(isArchive);
+      report.toDelete = toDelete.length;
+      report.bytesToFree = toDelete.reduce((sum, d) => sum + standardBytes(d), 0);
+      report.bytesFreed = plan.decisions.reduce((sum, d) => sum + (applied.outcomes.get(d.image.digest)?.outcome === "deleted" ? standardBytes(d) : 0), 0);
+      report.toArchive = toArchive.length;
+      report.bytesToArchive = toArchive.reduce((sum, d) => sum + storageBytes(d.image), 0);
+      report.bytesArchived = plan.decisions.reduce((sum, d) => sum + (applied.outcomes.get(d.image.digest)?.outcome === "archived" ? storageBytes(d.image) : 0), 0);
     }
   } catch (err) {
     report.errors.push({ kind: "api-error", repository: report.repository, code: errorCode(err), message: `the report could not be completed: ${errorMessage(err)}` });
@@ -226,6 +244,7 @@ function finishReport(work: RepositoryWork): RepositoryReport {
     }));
   }
   report.deleted = [...applied.outcomes.values()].filter((o) => o.outcome === "deleted").length;
+  report.archived = [...applied.outcomes.values()].filter((o) => o.outcome === "archived").length;
   return report;
 }
 

@@ -41,7 +41,7 @@ export function repositoryLines(report: RepositoryReport, ctx: LineContext): str
 
 /** One delete call's outcome, logged as ECR answers it, so that a run cut off by its time limit still tells. */
 export function deleteCallLine(outcome: DeleteCallOutcome, ctx: LineContext): string {
-  return JSON.stringify({ type: "delete-call", dryRun: ctx.dryRun, now: ctx.now, ...outcome });
+  return JSON.stringify({ type: outcome.archived ? "archive-calls" : "delete-call", dryRun: ctx.dryRun, now: ctx.now, ...outcome });
 }
 
 /**

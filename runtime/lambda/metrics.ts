@@ -19,6 +19,11 @@ const RUN_METRICS: { name: string; unit: Unit; value: (s: Summary) => number }[]
   { name: "ImagesToDelete", unit: "Count", value: (s) => s.toDelete },
   { name: "ImagesDeleted", unit: "Count", value: (s) => s.deleted },
   { name: "BytesFreed", unit: "Bytes", value: (s) => s.bytesFreed },
+  { name: "ImagesToArchive", unit: "Count", value: (s) => s.toArchive ?? 0 },
+  { name: "ImagesArchived", unit: "Count", value: (s) => s.archived ?? 0 },
+  { name: "BytesArchived", unit: "Bytes", value: (s) => s.bytesArchived ?? 0 },
+  // Archived images deleted by settings.archive.delete_after (planned, in a dry run).
+  { name: "ImagesArchiveExpired", unit: "Count", value: (s) => s.archiveExpired ?? 0 },
   { name: "KeptBySafetyRule", unit: "Count", value: (s) => Object.values(s.keptBySafety).reduce((a, b) => a + b, 0) },
   { name: FAILURES_METRIC, unit: "Count", value: (s) => s.failures },
   { name: "RepositoriesSkipped", unit: "Count", value: (s) => s.repositoriesSkipped },

@@ -8,7 +8,17 @@ import { decide, significantTagOf } from "./decide";
 import { distinctImages } from "./distinct";
 import { compareImages, hasPushTime } from "./order";
 import { buildUnits, isReferrerTag, Units } from "./units";
-import type { DatedImage, ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
+import type { Action, DatedImage, ImageDecision, ImageRecord, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
+
+/** settings.archive as the planner reads it (config/schema.ts validates it). */
+export interface ArchiveRules {
+  /** An active image restored within this (by lastActivatedAt) is kept as `restored`, and its unit with it. */
+  keepRestoredForMs: number;
+  /** Archived images whose lastArchivedAt is older are deleted (`archived-expired`). Absent: archived images are left alone. */
+  deleteAfterMs?: number;
+}
+
+const DEFAULT_RULES: ArchiveRules = { keepRestoredForMs: 30 * 86_400_000 };
 
 export interface PlanInput {
   repository: string;
@@ -19,6 +29,8 @@ export interface PlanInput {
   now: number;
   /** Digests that workloads use, with the source that uses them. */
   inUse?: ReadonlyMap<string, SafetyKeepReason>;
+  /** settings.archive; defaults to keeping restored images 30 days and leaving archived images alone. */
+  archive?: ArchiveRules;
 }
 
 /** A safety rule keeps what the policies (or the unit) would have deleted: never the reverse. */
@@ -30,13 +42,19 @@ export function overrideToKeep(decision: ImageDecision, reason: SafetyKeepReason
 
 const byPolicyName = (a: PolicyVerdict, b: PolicyVerdict) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0);
 
-function combine(image: ImageRecord, verdicts: PolicyVerdict[]): ImageDecision {
+/** Keep when any policy keeps; otherwise archive when an archive policy votes it out (archive wins), else delete. */
+function combine(image: ImageRecord, verdicts: PolicyVerdict[], archivers: ReadonlySet<string>): ImageDecision {
   verdicts.sort(byPolicyName);
   const keep = verdicts.find((v) => v.verdict === "keep");
   if (keep) return { image, action: "keep", reason: keep.reason, verdicts, wave: 0 };
+  const archiving = archivers.size ? verdicts.find((v) => archivers.has(v.policy)) : undefined;
+  if (archiving) return { image, action: "archive", reason: archiving.reason, verdicts, wave: 0 };
   if (verdicts.length) return { image, action: "delete", reason: verdicts[0].reason, verdicts, wave: 0 };
   return { image, action: "keep", reason: "untouched", verdicts, wave: 0 };
 }
+
+/** Whether the decision takes the image out of standard storage (deletes or archives it): what every safety rule guards. */
+export const removes = (decision: Pick<ImageDecision, "action">) => decision.action !== "keep";
 
 const isActive = (image: ImageRecord) => image.status === undefined || image.status === "ACTIVE";
 
@@ -48,6 +66,10 @@ function isTaggedMember(image: ImageRecord, units: Units): boolean {
 export function planRepository(input: PlanInput): RepositoryPlan {
   const { repository, policies, now } = input;
   const inUse = input.inUse ?? new Map<string, SafetyKeepReason>();
+  const rules = input.archive ?? DEFAULT_RULES;
+  const archivers = new Set(policies.filter((p) => p.action === "archive").map((p) => p.name));
+  const restoredSince = now - rules.keepRestoredForMs;
+  const recentlyRestored = (image: ImageRecord) => isActive(image) && image.lastActivatedAt !== undefined && !(image.lastActivatedAt < restoredSince);
   const images = distinctImages(input.images);
   const units = buildUnits(images);
   const orphans = new Set(units.orphans.map((image) => image.digest));
@@ -66,28 +88,38 @@ export function planRepository(input: PlanInput): RepositoryPlan {
       const verdict = d.verdicts[i];
       if (verdict) verdicts.push(verdict);
     }
-    return combine(image, verdicts);
+    return combine(image, verdicts, archivers);
   });
   for (const image of undated) {
     ownDecisions.push({ image, action: "keep", reason: "unknown-push-time", verdicts: [], wave: 0, overridden: true });
   }
 
-  // In use, or being restored: a unit any of whose images is in use (or activating) is kept whole.
+  // Archived images past settings.archive.delete_after: deleted, with the same safety rules as any delete.
+  if (rules.deleteAfterMs !== undefined) {
+    const expiredBefore = now - rules.deleteAfterMs;
+    for (const image of images) {
+      if (image.status !== "ARCHIVED" || orphans.has(image.digest) || image.lastArchivedAt === undefined || !(image.lastArchivedAt <= expiredBefore)) continue;
+      ownDecisions.push({ image, action: "delete", reason: "archived-expired", verdicts: [], wave: 0 });
+    }
+  }
+
+  // In use, being restored, or restored lately: a unit any of whose images is in use (activating, restored) is kept whole.
   for (const decision of ownDecisions) {
-    if (decision.action !== "delete") continue;
+    if (!removes(decision)) continue;
     const members = units.members.get(decision.image.digest) ?? [];
     const used = inUse.has(decision.image.digest) ? decision.image : members.find((image) => inUse.has(image.digest));
     if (used) overrideToKeep(decision, inUse.get(used.digest)!);
     else if (members.some((image) => image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
+    else if (recentlyRestored(decision.image) || members.some(recentlyRestored)) overrideToKeep(decision, "restored");
   }
 
   const failure = undatedChannel(undated, policies);
-  if (failure) for (const decision of ownDecisions) if (decision.action === "delete") overrideToKeep(decision, "window-unknown");
+  if (failure) for (const decision of ownDecisions) if (removes(decision)) overrideToKeep(decision, "window-unknown");
 
-  const mayBeHeld = possibleChildrenOfUnreadable(images);
+  const unreadable = unreadableIndexes(images, ownDecisions, units);
   // Most repositories hold no index, no referrer and no archived image: their decisions are the policies' own.
-  const simple = units.holders.size === 0 && mayBeHeld.size === 0 && decided.length === images.length;
-  const all = simple ? ownDecisions : withMembers(images, sorted, undated, new Map(ownDecisions.map((d) => [d.image.digest, d])), units, orphans, mayBeHeld);
+  const simple = units.holders.size === 0 && unreadable.length === 0 && decided.length === images.length;
+  const all = simple ? ownDecisions : withMembers(images, sorted, undated, new Map(ownDecisions.map((d) => [d.image.digest, d])), units, orphans, unreadable);
   const plan: RepositoryPlan = {
     repository,
     policies: policies.map((p) => p.name).sort(),
@@ -101,11 +133,12 @@ export function planRepository(input: PlanInput): RepositoryPlan {
 
   // Safety cap: the smallest max_deletions among the governing policies bounds the whole repository.
   const caps = policies.flatMap((p) => (p.maxDeletions === undefined ? [] : [p.maxDeletions]));
-  const planned = all.filter((d) => d.action === "delete").length;
+  // Archives and expiries count like deletions.
+  const planned = all.filter(removes).length;
   if (caps.length && planned > Math.min(...caps)) {
     plan.capExceeded = { cap: Math.min(...caps), planned };
     for (const decision of all) {
-      if (decision.action === "delete") overrideToKeep(decision, "cap-exceeded");
+      if (removes(decision)) overrideToKeep(decision, "cap-exceeded");
     }
   }
   return plan;
@@ -127,20 +160,42 @@ function undatedChannel(undated: readonly ImageRecord[], policies: readonly Poli
   return undefined;
 }
 
-/**
- * Images that may be children of an index whose manifest cannot be read (archived or activating: a pull fails with
- * 404): ECR accepts an index only once its images are in the repository, so any image pushed no later than it.
- */
-function possibleChildrenOfUnreadable(images: readonly ImageRecord[]): Set<string> {
-  const unreadable = images.filter((image) => image.childrenUnknown);
-  if (!unreadable.length) return new Set();
-  const latest = Math.max(...unreadable.map((image) => image.pushedAt ?? Number.POSITIVE_INFINITY));
-  return new Set(images.filter((image) => !image.childrenUnknown && (image.pushedAt === undefined || !(image.pushedAt > latest))).map((image) => image.digest));
+/** An index whose manifest cannot be read (archived or activating: a pull fails with 404), and whether this plan deletes it. */
+interface Unreadable {
+  pushedAt: number;
+  digest: string;
+  deleted: boolean;
 }
 
-/** The decisions that delete, members included. */
+function unreadableIndexes(images: readonly ImageRecord[], own: readonly ImageDecision[], units: Units): Unreadable[] {
+  // A top-level decision is final once the safety rules above ran; a member's may still change with its holders.
+  const deleting = new Set(own.filter((d) => d.action === "delete" && !units.holders.has(d.image.digest)).map((d) => d.image.digest));
+  return images
+    .filter((image) => image.childrenUnknown)
+    .map((image) => ({ digest: image.digest, pushedAt: image.pushedAt ?? Number.POSITIVE_INFINITY, deleted: deleting.has(image.digest) }));
+}
+
+/**
+ * Whether deleting `image` could take a child from an index whose manifest cannot be read. ECR accepts an index only
+ * once its images are in the repository, so any image pushed no later than such an index may be its child. Deleting
+ * one would break the index when it is restored, so it is kept unless every such index is deleted first in this run
+ * (their expiry comes together: this cleaner archives an index's children just before the index). Archiving a
+ * possible child is not pinned: archiving deletes nothing, and restoring the index restores its children with it.
+ */
+function pinnedByUnreadable(image: ImageRecord, unreadable: readonly Unreadable[]): Unreadable | undefined {
+  if (image.childrenUnknown) return undefined;
+  return unreadable.find((index) => !index.deleted && (image.pushedAt === undefined || !(image.pushedAt > index.pushedAt)));
+}
+
+/** The unreadable indexes this plan deletes that may hold the image: it goes in a later call, and only after they went. */
+function unreadableHolders(image: ImageRecord, unreadable: readonly Unreadable[]): string[] {
+  if (image.childrenUnknown) return [];
+  return unreadable.filter((index) => index.deleted && (image.pushedAt === undefined || !(image.pushedAt > index.pushedAt))).map((index) => index.digest);
+}
+
+/** The decisions that take images out of standard storage (delete or archive), members included. */
 export function deletions(plan: RepositoryPlan): ImageDecision[] {
-  return plan.decisions.filter((d) => d.action === "delete");
+  return plan.decisions.filter(removes);
 }
 
 /**
@@ -156,14 +211,24 @@ function withMembers(
   own: Map<string, ImageDecision>,
   units: Units,
   orphans: ReadonlySet<string>,
-  mayBeHeld: ReadonlySet<string>,
+  unreadable: readonly Unreadable[],
 ): ImageDecision[] {
   const final = new Map<string, ImageDecision>();
   const depthOf = (image: ImageRecord) => (units.holders.has(image.digest) ? (units.depth.get(image.digest) ?? 1) : 0);
-  const active = images.filter(isActive).sort((a, b) => depthOf(a) - depthOf(b));
+  // Active images, and the archived ones this plan deletes (expired): every other image only holds.
+  const active = images.filter((image) => isActive(image) || own.has(image.digest)).sort((a, b) => depthOf(a) - depthOf(b));
   // Kept as it is decided, so that what it holds (later in `active`: a greater depth) stays with it.
   const pin = (decision: ImageDecision): ImageDecision => {
-    if (decision.action === "delete" && mayBeHeld.has(decision.image.digest)) overrideToKeep(decision, "holder-unreadable");
+    if (decision.action === "delete") {
+      const index = pinnedByUnreadable(decision.image, unreadable);
+      const holders = index ? [] : unreadableHolders(decision.image, unreadable);
+      if (index) overrideToKeep(decision, "holder-unreadable");
+      else if (holders.length) {
+        // Deleted only while every index that may hold it was deleted by this run (apply's rule for members).
+        decision.wave = Math.max(decision.wave, 1);
+        decision.heldBy = [...new Set([...(decision.heldBy ?? []), ...holders])].sort();
+      }
+    }
     return decision;
   };
   for (const image of active) {
@@ -178,14 +243,21 @@ function withMembers(
       continue;
     }
     // A holder that is not active (archived, activating) or not planned is never deleted by this run.
-    const holderGoes = (digest: string) => final.get(digest)?.action === "delete";
+    const holderGoes = (digest: string) => removes(final.get(digest) ?? { action: "keep" });
     const allHoldersGo = heldBy.every(holderGoes);
     const holderWanted = heldBy.some((digest) => holderGoes(digest) || final.get(digest)?.overridden === true);
-    const decision: ImageDecision = mine
+    // Archive wins: a member of a unit that is archived is archived too (restoring the unit brings it back).
+    const archived = heldBy.some((digest) => final.get(digest)?.action === "archive");
+    const expiring = heldBy.some((digest) => final.get(digest)?.reason === "archived-expired");
+    const follows: Action = !allHoldersGo ? "keep" : archived ? "archive" : "delete";
+    let decision: ImageDecision = mine
       ? { ...mine, heldBy, wave: depthOf(image) }
-      : { image, action: allHoldersGo ? "delete" : "keep", reason: allHoldersGo ? "member-of-deleted" : "member-of-kept", verdicts: [], heldBy, wave: depthOf(image) };
-    if (mine && mine.action === "delete" && !allHoldersGo) overrideToKeep(decision, "member-of-kept");
+      : { image, action: follows, reason: follows === "keep" ? "member-of-kept" : archived ? "member-of-archived" : "member-of-deleted", verdicts: [], heldBy, wave: depthOf(image) };
+    if (mine && removes(mine) && !allHoldersGo) overrideToKeep(decision, "member-of-kept");
+    else if (mine && mine.action === "delete" && archived) decision.action = "archive";
     else if (!mine && !allHoldersGo && holderWanted) decision.overridden = true;
+    // An expired archived holder takes only archived images with it: an active member is the next run's to decide.
+    if (!mine && expiring && isActive(image) && removes(decision)) decision = { image, action: "keep", reason: "untouched", verdicts: [], heldBy, wave: depthOf(image) };
     final.set(image.digest, pin(decision));
   }
 
@@ -210,7 +282,8 @@ function withMembers(
       if (kept === undefined || kept === top.digest) place(final.get(member.digest), top.digest);
     }
   }
-  // Members of units whose top-level image is not active (listed under a holder), and images in reference cycles.
+  // Expired archived images (not in the planner's order), members of units whose top-level image is not active
+  // (listed under a holder), and images in reference cycles.
   for (const decision of final.values()) place(decision, decision.heldBy?.[0]);
   return listed;
 }

@@ -18,6 +18,10 @@ export interface ImageRecord {
   subjectDigest?: string;
   /** ECR's imageStatus; undefined means ACTIVE. Only active images are planned; every image counts as a holder. */
   status?: "ACTIVE" | "ARCHIVED" | "ACTIVATING";
+  /** ECR's lastArchivedAt: when the image last moved to the archive storage class. */
+  lastArchivedAt?: number;
+  /** ECR's lastActivatedAt: when the image was last restored from the archive. */
+  lastActivatedAt?: number;
 }
 
 /** An image with a known push time: what the policies order and decide. */
@@ -38,6 +42,8 @@ export interface Policy {
   protectedRepositories?: string[];
   keepPulledWithinMs?: number;
   maxDeletions?: number;
+  /** What the policy does with what it votes out: `archive` moves it to ECR's archive storage class. Absent: delete. */
+  action?: "archive";
 }
 
 /** Reasons a policy (or a safety rule) gives for its decision; the report shows them verbatim. */
@@ -55,12 +61,18 @@ export type SafetyKeepReason =
   | "unknown-push-time"
   | "window-unknown"
   | "unit-activating"
-  | "holder-unreadable";
+  | "holder-unreadable"
+  | "restored"
+  | "member-not-archived";
 /** No policy governing the repository had an opinion about this image (tagged images in untagged mode). */
 export type NoDecisionReason = "untouched";
-export type ReasonCode = PolicyKeepReason | PolicyDeleteReason | SafetyKeepReason | NoDecisionReason | "member-of-deleted";
+/** `archived-expired`: an archived image whose lastArchivedAt is older than settings.archive.delete_after. */
+export type ReasonCode = PolicyKeepReason | PolicyDeleteReason | SafetyKeepReason | NoDecisionReason | "member-of-deleted" | "member-of-archived" | "archived-expired";
 
+/** A policy's vote. */
 export type Verdict = "keep" | "delete";
+/** What happens to an image: `archive` moves it to ECR's archive storage class (a policy with action: archive voted it out). */
+export type Action = Verdict | "archive";
 
 /** What one policy said about one image. */
 export interface PolicyVerdict {
@@ -84,7 +96,7 @@ export interface PolicyMode {
 /** The final decision about one image of a repository. */
 export interface ImageDecision {
   image: ImageRecord;
-  action: Verdict;
+  action: Action;
   reason: ReasonCode;
   /** Every policy that had an opinion, sorted by policy name (so the report does not depend on policy order). */
   verdicts: PolicyVerdict[];
@@ -92,7 +104,10 @@ export interface ImageDecision {
   unitOf?: string;
   /** For a member: every image of the repository that holds it (an index listing it, the subject it refers to). It is deleted only after all of them. */
   heldBy?: string[];
-  /** Delete wave: 0 for top-level images, then members by depth, so an index always goes before its children. */
+  /**
+   * Delete wave: 0 for top-level images, then members by depth, so an index always goes before its children.
+   * Archives go the other way (deepest first: a unit's members before the images that hold them).
+   */
   wave: number;
   /** A safety rule turned what would have been a delete into this keep (the report lists and counts these). */
   overridden?: boolean;

@@ -10,8 +10,9 @@ const FOLD_KEEP_HEAD = 3;
 
 /** The policies whose verdicts the decision follows: none when a safety rule or unit membership decided. */
 function deciding(line: ImageLine) {
-  const byRule = SAFETY_REASONS.has(line.reason) || line.reason === "untouched" || line.reason === "member-of-deleted";
-  return byRule ? [] : line.policies.filter((p) => p.verdict === line.action);
+  const byRule = SAFETY_REASONS.has(line.reason) || ["untouched", "member-of-deleted", "member-of-archived", "archived-expired"].includes(line.reason);
+  // A policy votes delete; the decision archives when an archive policy voted.
+  return byRule ? [] : line.policies.filter((p) => p.verdict === (line.action === "archive" ? "delete" : line.action));
 }
 
 function reasons(line: ImageLine): string {
@@ -27,10 +28,12 @@ function decidedBy(line: ImageLine): string {
 
 function decisionText(line: ImageLine, apply: boolean): string {
   if (line.action === "keep") return "keep";
-  if (!apply) return "DELETE";
+  if (!apply) return line.action === "archive" ? "ARCHIVE" : "DELETE";
   switch (line.outcome) {
     case "deleted":
       return "DELETED";
+    case "archived":
+      return "ARCHIVED";
     case "failed":
       return `FAILED ${shown(line.failure?.code ?? "")}`.trim();
     case "unconfirmed":
@@ -96,7 +99,8 @@ export function renderRepository(repo: RepositoryReport, apply: boolean): string
     out.push(...columns([header, ...foldedRows(repo.images, apply)]).map((row) => `  ${row}`));
   }
   const kept = Object.values(repo.kept).reduce((a, b) => a + b, 0);
-  const verb = apply ? `${repo.deleted} deleted (${formatBytes(repo.bytesFreed)})` : `${repo.toDelete} to delete (${formatBytes(repo.bytesToFree)})`;
+  let verb = apply ? `${repo.deleted} deleted (${formatBytes(repo.bytesFreed)})` : `${repo.toDelete} to delete (${formatBytes(repo.bytesToFree)})`;
+  if (repo.toArchive) verb += apply ? `, ${repo.archived} archived (${formatBytes(repo.bytesArchived ?? 0)})` : `, ${repo.toArchive} to archive (${formatBytes(repo.bytesToArchive ?? 0)})`;
   out.push(`  result: ${repo.imagesScanned} images, ${kept} kept${kept ? ` (${counts(repo.kept)})` : ""}, ${verb}`);
   return out.join("\n");
 }
@@ -112,12 +116,18 @@ export function renderSummary(report: RunReport): string {
     report.apply
       ? `  deleted:          ${s.deleted} of ${s.toDelete} planned, ${formatBytes(s.bytesFreed)} freed`
       : `  to delete:        ${s.toDelete}, ${formatBytes(s.bytesToFree)} to free`,
+    ...(s.toArchive
+      ? [report.apply
+        ? `  archived:         ${s.archived} of ${s.toArchive} planned, ${formatBytes(s.bytesArchived ?? 0)} out of standard storage`
+        : `  to archive:       ${s.toArchive}, ${formatBytes(s.bytesToArchive ?? 0)} out of standard storage`]
+      : []),
   ];
   const safety = Object.entries(s.keptBySafety).sort(([a], [b]) => (a < b ? -1 : 1));
   if (safety.length) out.push(`  kept by safety:   ${safety.map(([reason, n]) => `${reason} ${n}`).join(", ")}`);
   out.push(`  failures:         ${s.failures}`);
   for (const error of report.errors) out.push(`  ERROR ${errorText(error, true)}`);
   if (!report.apply && s.toDelete) out.push("", "Dry run: nothing was deleted. Run again with --apply to delete the images marked DELETE.");
+  if (!report.apply && s.toArchive) out.push("", "Dry run: nothing was archived. Run again with --apply to archive the images marked ARCHIVE.");
   return out.join("\n");
 }
 

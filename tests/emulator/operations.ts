@@ -31,6 +31,7 @@ const DIGEST = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}$/;
 const TAG_STATUS = ["TAGGED", "UNTAGGED", "ANY"] as const;
 const IMAGE_STATUS_FILTER = ["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"] as const;
+const STORAGE_CLASS = ["STANDARD", "ARCHIVE"] as const;
 const TAG_MUTABILITY: readonly TagMutability[] = ["MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"];
 const MAX_MANIFEST_LENGTH = 4_194_304;
 
@@ -48,7 +49,7 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
     return { registry, repo };
   }
 
-  return {
+  const operations: Record<string, JsonOperation> = {
     CreateRepository(input, ctx) {
       const registry = env.registryFor(ctx.region);
       const registryId = str(input, "registryId", { pattern: REGISTRY_ID });
@@ -214,6 +215,39 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
       return { images, failures };
     },
 
+    /**
+     * One image a call (the reference: imageId, targetStorageClass STANDARD | ARCHIVE; errors ImageNotFoundException,
+     * ImageStorageClassUpdateNotSupportedException, InvalidParameterException, RepositoryNotFoundException,
+     * ServerException, ValidationException). The reference does not say which transitions are "not supported":
+     * the emulator refuses every request that is not ACTIVE -> ARCHIVE or ARCHIVED -> STANDARD, and the order rule of
+     * `registry.archiveOrder`. A restore answers ACTIVATING and becomes ACTIVE after `registry.activationDelayMs`.
+     */
+    UpdateImageStorageClass(input, ctx) {
+      const id = imageId(input);
+      const targetStorageClass = oneOf(input, "targetStorageClass", STORAGE_CLASS);
+      if (targetStorageClass === undefined) throw new AwsError("ValidationException", "1 validation error detected: Value null at 'targetStorageClass' failed to satisfy constraint: Member must not be null");
+      const { registry, repo } = target(input, ctx);
+      const image = lookup(repo, id);
+      if (!image) throw imageNotFound(id, repo);
+      const notSupported = (why: string) =>
+        new AwsError("ImageStorageClassUpdateNotSupportedException", `The image with digest '${image.digest}' ${why} in the repository with name '${repo.name}' in the registry with id '${repo.registryId}'`);
+      if (targetStorageClass === "ARCHIVE") {
+        if (image.status !== "ACTIVE") throw notSupported(`is ${image.status} and cannot be archived`);
+        if (registry.archiveOrder === "children-first" && image.children.some((c) => repo.images.get(c)?.status === "ACTIVE")) {
+          throw notSupported("is an image index whose images are not archived yet");
+        }
+        if (registry.archiveOrder === "index-first" && [...(repo.listedBy.get(image.digest) ?? [])].some((d) => repo.images.get(d)?.status === "ACTIVE")) {
+          throw notSupported("is referenced by an active image index");
+        }
+        image.status = "ARCHIVED";
+        image.lastArchivedAt = registry.now();
+      } else {
+        if (image.status !== "ARCHIVED") throw notSupported(`is ${image.status} and cannot be restored`);
+        registry.startRestore(image);
+      }
+      return { registryId: repo.registryId, repositoryName: repo.name, imageId: { imageDigest: image.digest, imageTag: id.imageTag }, imageStatus: image.status };
+    },
+
     BatchDeleteImage(input, ctx) {
       const ids = imageIds(input, "imageIds", 1, 100, true)!;
       const { registry, repo } = target(input, ctx);
@@ -360,6 +394,24 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
       };
     },
   };
+  // A restore whose time has come is ACTIVE in whatever the next call reads.
+  for (const [name, run] of Object.entries(operations)) {
+    operations[name] = (input, ctx) => {
+      env.registryFor(ctx.region).completeActivations();
+      return run(input, ctx);
+    };
+  }
+  return operations;
+}
+
+/** UpdateImageStorageClass's one ImageIdentifier: required, with a digest or a tag. */
+function imageId(input: Json): ImageIdInput {
+  const id = obj(input, "imageId");
+  if (!id) throw new AwsError("ValidationException", "1 validation error detected: Value null at 'imageId' failed to satisfy constraint: Member must not be null");
+  const parsed = { imageDigest: str(id, "imageDigest", {}, "imageId.imageDigest"), imageTag: str(id, "imageTag", { min: 1, max: 300 }, "imageId.imageTag") };
+  if (parsed.imageDigest === undefined && parsed.imageTag === undefined) throw invalidParameter("imageId", "Invalid request parameters: both tag and digest cannot be null");
+  if (parsed.imageDigest !== undefined && !DIGEST.test(parsed.imageDigest)) throw invalidParameter("imageId.imageDigest", "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'");
+  return parsed;
 }
 
 function lookup(repo: StoredRepository, id: ImageIdInput): StoredImage | undefined {

@@ -26,6 +26,8 @@ export interface StoredImage {
   status: ImageStatus;
   lastArchivedAt?: Date;
   lastActivatedAt?: Date;
+  /** While ACTIVATING: when the restore completes (the image becomes ACTIVE). */
+  activeFrom?: Date;
   /** Insertion order: the stable order in which the API lists images. */
   readonly seq: number;
 }
@@ -55,6 +57,14 @@ export type ImageView = Readonly<Omit<StoredImage, "tags" | "children">> & {
   readonly children: readonly string[];
 };
 
+/**
+ * Which order of archiving an index and its children UpdateImageStorageClass accepts. ECR's documentation does not
+ * say (see docs/archive.md), so tests run the cleaner against each: `any` (the default) accepts both;
+ * `children-first` refuses to archive an index while an image it lists is ACTIVE; `index-first` refuses to archive an
+ * image while an ACTIVE index lists it. Refusals are ImageStorageClassUpdateNotSupportedException.
+ */
+export type ArchiveOrder = "any" | "children-first" | "index-first";
+
 export interface SeedImage {
   /** Defaults to the sha256 of the manifest. */
   digest?: string;
@@ -75,6 +85,7 @@ export interface SeedImage {
   children?: string[];
   status?: ImageStatus;
   lastArchivedAt?: Date;
+  lastActivatedAt?: Date;
 }
 
 const DEFAULT_IMAGE_SIZE = 10 * 1024 * 1024;
@@ -82,6 +93,11 @@ const DEFAULT_IMAGE_SIZE = 10 * 1024 * 1024;
 export class Registry {
   private readonly repos = new Map<string, StoredRepository>();
   private seq = 0;
+  /** How long a restore (UpdateImageStorageClass to STANDARD) stays ACTIVATING, on the emulator clock. AWS: "up to 20 minutes". */
+  activationDelayMs = 0;
+  /** See ArchiveOrder. */
+  archiveOrder: ArchiveOrder = "any";
+  private readonly activating = new Set<StoredImage>();
 
   constructor(
     readonly account: string,
@@ -197,6 +213,7 @@ export class Registry {
         children: [...childDigests],
         status,
         lastArchivedAt: seed.lastArchivedAt ?? (status === "ARCHIVED" ? this.now() : undefined),
+        lastActivatedAt: seed.lastActivatedAt,
       });
     }
     for (const tag of seed.tags ?? []) this.moveTag(repo, tag, image);
@@ -245,7 +262,30 @@ export class Registry {
   restore(repoName: string, digest: string, at: Date = this.now()): void {
     const image = this.mustImage(this.mustGet(repoName), digest);
     image.status = "ACTIVE";
+    image.activeFrom = undefined;
     image.lastActivatedAt = at;
+  }
+
+  /** Starts a restore as UpdateImageStorageClass does: ACTIVATING until `activationDelayMs` has passed on the clock. */
+  startRestore(image: StoredImage): void {
+    image.status = "ACTIVATING";
+    image.activeFrom = new Date(this.now().getTime() + this.activationDelayMs);
+    this.activating.add(image);
+  }
+
+  /** Restores whose time has come become ACTIVE (called before every ECR operation is served). */
+  completeActivations(): void {
+    if (this.activating.size === 0) return;
+    const now = this.now().getTime();
+    for (const image of this.activating) {
+      if (image.status !== "ACTIVATING" || !image.activeFrom) this.activating.delete(image);
+      else if (image.activeFrom.getTime() <= now) {
+        image.status = "ACTIVE";
+        image.lastActivatedAt = image.activeFrom;
+        image.activeFrom = undefined;
+        this.activating.delete(image);
+      }
+    }
   }
 
   /** Removes an image and its tags with no API rule applied (no manifest-list check). */
