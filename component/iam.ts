@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../runtime/config/schema";
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
+import { LOCK_PREFIX } from "../runtime/lock/lockKey";
 import type { Policy } from "../runtime/planner/types";
 import { policySize, ROLE_INLINE_POLICIES_LIMIT } from "./iamLimits";
 
@@ -37,6 +38,8 @@ export interface GrantContext {
   cursorParameterArn?: string;
   /** Fan-out mode: the bucket the runs travel through. */
   fanOutBucketArn?: string;
+  /** The bucket of the run lock: fan-out mode's, or single-function mode's without reserved concurrency. */
+  lockBucketArn?: string;
 }
 
 export type Grant = (ctx: GrantContext) => Statement[];
@@ -109,7 +112,11 @@ export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
     ]
     : [];
 
-export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, cursorGrant, fanOutBucketGrant];
+/** The run lock: read it, and write it (conditional writes only, by the code: IAM has no condition for that here). */
+export const runLockGrant: Grant = ({ lockBucketArn }) =>
+  lockBucketArn ? [{ Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${lockBucketArn}/${LOCK_PREFIX}/*` }] : [];
+
+export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, cursorGrant, fanOutBucketGrant, runLockGrant];
 
 export interface StateMachineGrantContext {
   scope: AccountScope;
@@ -120,15 +127,13 @@ export interface StateMachineGrantContext {
 }
 
 /**
- * The state machine's role: invoke the cleaner function only; list its own executions (to end when another run is
- * going); start, describe and stop its own Map Run's child executions (a Distributed Map starts them as executions
+ * The state machine's role: invoke the cleaner function only; start, describe and stop its own Map Run's child executions (a Distributed Map starts them as executions
  * of the state machine itself); read the items and write the Map's results in its own bucket only.
  */
 export function stateMachinePolicyDocument(ctx: StateMachineGrantContext): string {
   const executions = `arn:${ctx.scope.partition}:states:${ctx.scope.region}:${ctx.scope.accountId}:execution:${ctx.stateMachineName}`;
   return policyDocument([
     { Sid: "InvokeCleanerOnly", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: ctx.functionArn },
-    { Sid: "FindOwnRunningExecutions", Effect: "Allow", Action: "states:ListExecutions", Resource: ctx.stateMachineArn },
     { Sid: "StartOwnMapRuns", Effect: "Allow", Action: "states:StartExecution", Resource: ctx.stateMachineArn },
     // Its own executions (`name:id`) and its Map Runs' child executions (`name/label:id`).
     // A Map Run's child executions are `execution:<name>/<MapRunLabel>:<id>`; the run's own (`<name>:<id>`) need neither.

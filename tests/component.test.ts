@@ -405,11 +405,14 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("refuses policies that do not fit Lambda's 4 KB environment, giving the size and suggesting a split", async () => {
       const many = Array.from({ length: 40 }, (_, i) => ({ ...RELEASES, name: `policy number ${i} with a long and descriptive name` }));
       // At construction the cursor parameter's name is not known yet: it counts as empty until it is.
-      const size = Buffer.byteLength(configJson(many as ResolvedPolicy[])) + "ECR_CLEANUP_CONFIG".length + "ECR_CLEANUP_DRY_RUN".length + "true".length +
-        "ECR_CLEANUP_CONCURRENCY".length + "8".length + "ECR_CLEANUP_CURSOR_PARAMETER".length;
+      const variables = { ECR_CLEANUP_CONFIG: configJson(many as ResolvedPolicy[]), ECR_CLEANUP_DRY_RUN: "true", ECR_CLEANUP_CONCURRENCY: "8", ECR_CLEANUP_CURSOR_PARAMETER: "" };
+      const size = Buffer.byteLength(JSON.stringify(variables));
       expect(size).to.be.greaterThan(LAMBDA_ENVIRONMENT_LIMIT);
+      const policiesBytes = JSON.stringify(JSON.stringify(JSON.parse(variables.ECR_CLEANUP_CONFIG).policies)).length - 2;
       expect(construct({ policies: many })).to.throw(pulumi.ResourceError,
-        `the 40 policies take ${size} bytes in the function's environment (ECR_CLEANUP_CONFIG, ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER), more than Lambda's limit of 4096 bytes (4 KB): split the policies over several EcrCleanupPolicy components`);
+        `the function's environment takes ${size} bytes as Lambda counts them (the JSON of every variable, quotes escaped), more than Lambda's limit of 4096 bytes (4 KB): ` +
+        `the 40 policies ${policiesBytes}, the variables' names, the other values (ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER) and the JSON around them ${size - policiesBytes}: ` +
+        `split the policies over several EcrCleanupPolicy components`);
 
       // With repository names that are Outputs, the check waits for them.
       const parent = new pulumi.ComponentResource("test:index:Parent", "size-parent");
@@ -417,7 +420,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const late = policyConfig("late-size", pending, true, parent);
       await valueOf(late.environment).then(
         () => expect.fail("too large"),
-        (err) => expect(err).to.be.instanceOf(pulumi.ResourceError).with.property("message").that.matches(/bytes in the function's environment.*split the policies/),
+        (err) => expect(err).to.be.instanceOf(pulumi.ResourceError).with.property("message").that.matches(/the function's environment takes \d+ bytes as Lambda counts them.*split the policies/),
       );
     });
 
@@ -432,7 +435,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(construct({ missedRunAfter: "soon" })).to.throw(pulumi.ResourceError, /missedRunAfter/);
       expect(construct({ concurrency: 0 })).to.throw(pulumi.ResourceError, /concurrency must be a whole number from 1 to 256; got 0/);
       expect(construct({ fanOut: "yes" as unknown as boolean })).to.throw(pulumi.ResourceError, /fanOut must be true or false/);
-      expect(construct({ fanOutConcurrency: 1.5 })).to.throw(pulumi.ResourceError, /fanOutConcurrency must be a whole number from 1 to 1000; got 1.5/);
+      expect(construct({ fanOutConcurrency: 1.5 })).to.throw(pulumi.ResourceError, /fanOutConcurrency must be a whole number from 1 to 900 while reservedConcurrency is true .*; got 1.5/);
       expect(construct({ fanOutBatchSize: 0 })).to.throw(pulumi.ResourceError, /fanOutBatchSize must be a whole number from 1 to 1000/);
     });
   });
@@ -455,7 +458,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(all.map((p) => p.prop)).to.deep.equal([
         "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
-        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda", "previewImpact",
+        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "reservedConcurrency", "inUseEcs", "inUseLambda", "previewImpact",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);

@@ -12,11 +12,12 @@ import { build } from "esbuild";
 import { EcrCleanupPolicyArgs } from "../component";
 import { BUNDLES, packageRoot } from "../component/bundle";
 import { BUNDLE_ALIASES } from "../scripts/lambda-bundles";
-import { deploy, grants, T } from "./support/component-under-mocks";
+import { configJson, ResolvedPolicy } from "../component/policyConfig";
+import { deploy, grants, RELEASES, T } from "./support/component-under-mocks";
 import type { Recorder } from "./support/pulumi-mocks";
 
-/** Every argument that turns a call on: helpers that add one add it here. */
-const EVERY_SOURCE_ON: Partial<EcrCleanupPolicyArgs> = { inUseEcs: true, inUseLambda: true };
+/** Every argument that turns a call on (reservedConcurrency: false turns on the run lock): helpers that add one add it here. */
+const EVERY_SOURCE_ON: Partial<EcrCleanupPolicyArgs> = { inUseEcs: true, inUseLambda: true, reservedConcurrency: false };
 
 /** The IAM prefix of each SDK client package. */
 const SERVICE_PREFIX: Record<string, string> = {
@@ -42,6 +43,17 @@ const ACTION_OF_OPERATION: Record<string, string | null> = {
 
 /** Granted but not called through the SDK: Lambda's runtime writes the function's logs with the role's credentials. */
 const GRANTED_FOR_THE_RUNTIME = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/**
+ * Called by the engine, but unreachable from the component while its policies cannot ask for it: archiving
+ * (`action: archive`, `settings.archive`) is not among the fields the component writes to the function's
+ * environment yet. The exception ends by itself: once the component writes `action`, this list is empty and the
+ * grant is required.
+ */
+function notYetConfigurable(): string[] {
+  const written = configJson([{ ...RELEASES, action: "archive" } as unknown as ResolvedPolicy]);
+  return written.includes('"action"') ? [] : ["ecr:UpdateImageStorageClass"];
+}
 
 /** The files of the runtime that esbuild puts in the bundle of an entry. */
 async function bundledFiles(entry: string): Promise<string[]> {
@@ -115,7 +127,8 @@ import {
       const name = fanOut ? "calls-fan" : "calls-one";
       const { rec } = await deploy(name, { ...EVERY_SOURCE_ON, fanOut });
       const granted = grantedActions(rec, name);
-      expect(called.filter((a) => !granted.includes(a)), "called but not granted").to.deep.equal([]);
+      const unreachable = notYetConfigurable();
+      expect(called.filter((a) => !granted.includes(a) && !unreachable.includes(a)), "called but not granted").to.deep.equal([]);
       expect(granted.filter((a) => !called.includes(a) && !GRANTED_FOR_THE_RUNTIME.includes(a)), "granted but never called").to.deep.equal([]);
     });
   }
