@@ -412,4 +412,63 @@ describe("plans: --plan-out and ecr-cleanup apply", () => {
       expect(applied.stdout).to.match(/  -\s+delete\s+retagged\s+now tagged \[hotfix\]/);
     });
   });
+
+  describe("under attack (review): edited files, an unknown registry, the terminal", () => {
+    it("refuses a plan where the registry's account cannot be told, even when the run has other errors (in-use sources off)", async () => {
+      const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
+      // Every in-use source off, and a policy naming a repository that does not exist (an error of the run, not a refusal).
+      const made = await makePlan(writePolicyFile(`
+policies:
+  - {name: releases, protected_period: 10, protected_count: 3, significant_tags: [prod, dev], repositories: [hello_world, gone_repo]}
+settings:
+  in_use: {ecs: false, lambda: false}
+`));
+      expect(made.io.err).to.include("plan written to");
+      // The listing's ARNs no longer tell one account: this registry cannot be confirmed to be the plan's.
+      seedDaily("other", 1);
+      Object.assign(emulator.registry.repository("other")!, { arn: "arn:aws:ecr:us-east-1:999999999999:repository/other" });
+
+      const { io, code } = await apply(made.path);
+      expect(code, io.err).to.equal(2);
+      expect(io.out).to.equal("");
+      expect(io.err).to.include(`${made.path}: refused, nothing was done: the registry's account cannot be determined`);
+      expect(deleteCalls()).to.equal(0);
+      expect(survivors("hello_world")).to.deep.equal([...digests].sort());
+    });
+
+    it("warns, without --config, that the plan's own policies and settings decide (an edited file could carry others)", async () => {
+      seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
+      const unchecked = await apply((await makePlan(writePolicyFile(RELEASES))).path);
+      expect(unchecked.code, unchecked.io.err).to.equal(0);
+      expect(unchecked.io.err).to.include("warning: the policies and settings of ");
+      expect(unchecked.io.err).to.include(" were not compared with a policy file: pass --config");
+
+      const config = writePolicyFile(RELEASES);
+      const checked = await apply((await makePlan(config)).path, { args: ["--config", config] });
+      expect(checked.code, checked.io.err).to.equal(0);
+      expect(checked.io.err).to.not.include("were not compared with a policy file");
+    });
+
+    it("shows the action an edited plan names with its control characters escaped in the table", async () => {
+      seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
+      const { path } = await makePlan(writePolicyFile(RELEASES));
+      rewrite(path, (p: any) => ((p.repositories[0].images[0].action = "delete\u001b[2J\u001b[31m"), p), true);
+      const io = capture(later(HOUR));
+      expect(await main(["apply", path], io), io.err).to.equal(0);
+      expect(io.out).to.not.include("\u001b");
+      expect(io.out).to.include("delete\\x1b[2J\\x1b[31m");
+    });
+
+    it("deletes nothing more for an edited, earlier now: an older now only widens what untagged mode keeps", async () => {
+      const digests = seedDaily("hello_world", 40);
+      const { path } = await makePlan(writePolicyFile("- {name: flush, protected_period: 10, protected_count: 3, significant_tags: '*'}\n"));
+      expect(readPlanJson(path).repositories[0].images.map((i) => i.digest)).to.deep.equal(digests.slice(10));
+      // Set back 15 days (still before the clock): the period then keeps what was pushed no earlier than 25 days ago.
+      rewrite(path, (p: any) => ((p.now = daysBefore(15).toISOString()), p), true);
+      const { io, code, report } = await apply(path);
+      expect(code, io.err).to.equal(0);
+      expect(survivors("hello_world")).to.deep.equal(digests.slice(0, 25).sort());
+      expect(Object.values(whyNot(report, "hello_world"))).to.deep.equal(new Array(15).fill("period"));
+    });
+  });
 });

@@ -179,7 +179,9 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     };
     // Read-only: the repositories and the in-use inventory. The registry is checked before anything is deleted.
     const context = await prepareRun(options);
-    if (!context.registry && !context.errors.length) {
+    // Repositories listed whose ARNs do not tell one account are refused as an empty registry is, whatever else went
+    // wrong: with every in-use source off nothing else stops the run. Only a listing that failed (nothing governed) goes on.
+    if (!context.registry && (context.governed.length > 0 || !context.errors.length)) {
       return refuse("the registry's account cannot be determined from its repositories (none listed, or their ARNs disagree), so it cannot be confirmed to be the plan's");
     }
     const wrongAccount = context.registry && registryRefusal(plan, context.registry);
@@ -188,6 +190,10 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
     const { repositories, notReached } = await cleanRepositories(options, context, context.governed);
     const report = assembleReport(options, context, repositories, notReached);
     describeAgainstPlan(report, file, plan, approved, narrowed);
+    if (args.config === undefined) {
+      // The checksum is no signature: whoever can edit the file can choose its policies and settings (in-use sources off).
+      report.warnings.push(`the policies and settings of ${file} were not compared with a policy file: pass --config with the reviewed one, or an edited plan decides with its own`);
+    }
 
     for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
     for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);

@@ -13,7 +13,7 @@ export function renderPlanSection(report: RunReport): string {
   for (const repo of named) {
     const misses = repo.notActedOn!;
     out.push(`  ${shown(repo.repository)}: ${misses.length} named in the plan, not acted on`);
-    const rows = misses.map((m) => [shown(shortDigest(m.digest)), m.tags.map(shown).join(",") || "-", m.action, shown(m.why), shown(m.detail ?? "")]);
+    const rows = misses.map((m) => [shown(shortDigest(m.digest)), m.tags.map(shown).join(",") || "-", shown(m.action), shown(m.why), shown(m.detail ?? "")]);
     out.push(...columns([["DIGEST", "TAGS", "PLANNED", "WHY NOT", "DETAIL"], ...rows]).map((row) => `    ${row}`));
   }
   return out.join("\n") + "\n";

@@ -9,6 +9,9 @@ import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { EcsState } from "./ecs";
+import { EksState } from "./eks";
+import { eksRoutes } from "./eks-operations";
+import type { KnownCredentials } from "./eks-token";
 import { ECS_TARGET_PREFIX, ecsOperations } from "./ecs-operations";
 import { Faults, type FaultKind, type OperationHook, type Unanswered } from "./faults";
 import { LambdaState } from "./lambda";
@@ -78,6 +81,14 @@ export class EcrEmulator {
   private readonly registries = new Map<string, Registry>();
   private readonly ecsStates = new Map<string, EcsState>();
   private readonly lambdaStates = new Map<string, LambdaState>();
+  private readonly eksStates = new Map<string, EksState>();
+  /**
+   * The credentials the emulated STS knows, by access key id: an EKS cluster's API server accepts a token only when
+   * it recomputes its signature with the secret here. `test`/`test` (what the tests sign with) by default.
+   */
+  readonly knownCredentials = new Map<string, KnownCredentials>([["test", { secretAccessKey: "test" }]]);
+  /** The account an access key belongs to, where it is not this emulator's own (keys that another account's role gave). */
+  readonly accessKeyAccounts = new Map<string, string>();
   private readonly jsonServices = new Map<string, Record<string, JsonOperation>>();
   private readonly restRoutes: RestRoute[] = [];
   private readonly sockets = new Set<Socket>();
@@ -104,6 +115,8 @@ export class EcrEmulator {
     );
     this.registerJsonService(ECS_TARGET_PREFIX, ecsOperations({ ecsFor: (region) => this.ecsFor(region) }));
     for (const route of lambdaRoutes({ lambdaFor: (region) => this.lambdaFor(region) })) this.registerRestRoute(route);
+    const eksOf = (ctx: RequestContext) => this.eksFor(ctx.region, (ctx.accessKeyId && this.accessKeyAccounts.get(ctx.accessKeyId)) || this.account);
+    for (const route of eksRoutes({ eksFor: eksOf })) this.registerRestRoute(route);
   }
 
   /** The default region's registry: seed and inspect state here. */
@@ -138,6 +151,16 @@ export class EcrEmulator {
       region,
       () => new LambdaState(this.account, region, () => this.clock(), (uri) => this.resolveEcrImage(uri)),
     );
+  }
+
+  /** The default account and region's EKS clusters: create them (each starts its API server) and seed them here. */
+  get eks(): EksState {
+    return this.eksFor(this.region);
+  }
+
+  /** EKS state is per account and region, as in AWS; created empty on first use. */
+  eksFor(region: string, account: string = this.account): EksState {
+    return perRegion(this.eksStates, `${account}/${region}`, () => new EksState(account, region, () => this.clock(), (key) => this.knownCredentials.get(key)));
   }
 
   /** `host/repo@digest` of the image an ECR image URI names in this emulator's registries, if it names one. */
@@ -206,6 +229,7 @@ export class EcrEmulator {
 
   /** Closes the server and every open socket (the SDK keeps connections alive). */
   async stop(): Promise<void> {
+    await Promise.all([...this.eksStates.values()].map((eks) => eks.clear()));
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;

@@ -1,0 +1,254 @@
+/**
+ * A small Kubernetes API client: the cluster-wide list calls the EKS source makes, nothing else. It speaks HTTPS
+ * with node:https, verifies the server against the cluster's own certificate authority (never against nothing),
+ * pages with `limit`/`continue`, gives every request a deadline, and retries throttling (429) and server errors
+ * (5xx) with capped exponential backoff and jitter, honouring `Retry-After`. A `continue` token that expired
+ * (410 Gone, reason Expired) restarts the list from the start: the list then is consistent, never a splice of two
+ * snapshots. A full client (@kubernetes/client-node) does not fit the Lambda bundle's budget.
+ */
+import * as https from "node:https";
+
+export interface KubernetesCluster {
+  /** What errors call it (`prod`, or `ACCOUNT/REGION prod`). */
+  name: string;
+  /** `https://…` as DescribeCluster gives it. */
+  endpoint: string;
+  /** The PEM certificate authority bundle the server's certificate must chain to. */
+  certificateAuthority: string;
+  /** A bearer token, fresh enough for the next request. */
+  token: () => Promise<string>;
+}
+
+export interface KubernetesClientOptions {
+  /** Items per page (`limit`). Defaults to 500, kubectl's chunk size. */
+  pageSize?: number;
+  /** Deadline of one request, connection to last byte, in ms. Defaults to 30 000. */
+  requestTimeoutMs?: number;
+  /** Attempts per request, the first included. Defaults to 4. */
+  maxAttempts?: number;
+  /** First backoff in ms (doubled each retry, with full jitter, at most maxBackoffMs). Defaults to 250. */
+  baseBackoffMs?: number;
+  /** Longest backoff in ms, Retry-After included. Defaults to 10 000. */
+  maxBackoffMs?: number;
+  /** Times a list starts again after its continue token expired. Defaults to 2. */
+  listRestarts?: number;
+}
+
+const DEFAULTS: Required<KubernetesClientOptions> = {
+  pageSize: 500,
+  requestTimeoutMs: 30_000,
+  maxAttempts: 4,
+  baseBackoffMs: 250,
+  maxBackoffMs: 10_000,
+  listRestarts: 2,
+};
+
+/** Kubernetes' Status object, what the API server answers a failed request with. */
+export interface KubernetesStatus {
+  kind?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+/** A request the API server refused, or that never got an answer (`status` undefined: network, TLS, timeout). */
+export class KubernetesApiError extends Error {
+  constructor(
+    message: string,
+    readonly cluster: string,
+    readonly path: string,
+    readonly status?: number,
+    readonly reason?: string,
+    /** The system or TLS error code of a request that got no answer (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …). */
+    readonly networkCode?: string,
+  ) {
+    super(message);
+    this.name = "KubernetesApiError";
+  }
+}
+
+interface ListBody {
+  items?: unknown[];
+  metadata?: { continue?: string };
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export class KubernetesClient {
+  private readonly options: Required<KubernetesClientOptions>;
+  private readonly agent: https.Agent;
+  private readonly base: URL;
+  /** Requests sent, retries included: what the benchmark counts. */
+  requests = 0;
+
+  constructor(
+    readonly cluster: KubernetesCluster,
+    options: KubernetesClientOptions = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    this.base = new URL(cluster.endpoint);
+    if (this.base.protocol !== "https:") throw new KubernetesApiError(`cluster ${cluster.name}: endpoint ${cluster.endpoint} is not https`, cluster.name, "");
+    // The cluster's CA only: a server with any other certificate is refused. keepAlive reuses the connection across pages.
+    this.agent = new https.Agent({ ca: cluster.certificateAuthority, keepAlive: true, maxSockets: 4 });
+  }
+
+  /**
+   * Every item of a cluster-wide list (`/api/v1/pods`, `/apis/apps/v1/deployments`, …), each passed through
+   * `pick` page by page so that whole objects are not kept. When a continue token expires, what the list picked so
+   * far is dropped and it starts again.
+   */
+  async list<R>(path: string, pick: (item: unknown) => R[]): Promise<R[]> {
+    for (let restart = 0; ; restart++) {
+      const picked: R[] = [];
+      let token: string | undefined;
+      let expired = false;
+      do {
+        const query = new URLSearchParams({ limit: String(this.options.pageSize) });
+        if (token) query.set("continue", token);
+        let page: ListBody;
+        try {
+          page = await this.getJson<ListBody>(path, query);
+        } catch (err) {
+          if (token && err instanceof KubernetesApiError && err.status === 410) {
+            expired = true;
+            break;
+          }
+          throw err;
+        }
+        for (const item of page.items ?? []) picked.push(...pick(item));
+        token = page.metadata?.continue || undefined;
+      } while (token);
+      if (!expired) return picked;
+      if (restart >= this.options.listRestarts) {
+        throw new KubernetesApiError(
+          `cluster ${this.cluster.name}: GET ${path}: the list's continue token expired ${restart + 1} times while it was being read (410 Expired)`,
+          this.cluster.name,
+          path,
+          410,
+          "Expired",
+        );
+      }
+    }
+  }
+
+  /** Closes the connections kept alive. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async getJson<T>(path: string, query: URLSearchParams): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let answer: Answer;
+      try {
+        answer = await this.get(path, query);
+      } catch (err) {
+        const failure = err as NodeJS.ErrnoException;
+        const code = failure.code ?? "Error";
+        // A certificate that does not chain to the cluster's CA never gets better by retrying.
+        if (attempt >= this.options.maxAttempts || isTlsFailure(code)) {
+          throw new KubernetesApiError(
+            `cluster ${this.cluster.name}: GET ${path} at ${this.base.origin}: ${failure.message} (${code})`,
+            this.cluster.name,
+            path,
+            undefined,
+            undefined,
+            code,
+          );
+        }
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      if (answer.status >= 200 && answer.status < 300) {
+        try {
+          return JSON.parse(answer.body) as T;
+        } catch {
+          throw new KubernetesApiError(`cluster ${this.cluster.name}: GET ${path}: the answer is not JSON`, this.cluster.name, path, answer.status);
+        }
+      }
+      const retryable = answer.status === 429 || answer.status >= 500;
+      if (retryable && attempt < this.options.maxAttempts) {
+        await sleep(this.backoff(attempt, retryAfterMs(answer.headers["retry-after"])));
+        continue;
+      }
+      const status = parseStatus(answer.body);
+      throw new KubernetesApiError(
+        `cluster ${this.cluster.name}: GET ${path}: ${answer.status}${status.reason ? ` ${status.reason}` : ""}: ${status.message ?? "no message"}` +
+          (retryable ? ` (after ${attempt} attempts)` : ""),
+        this.cluster.name,
+        path,
+        answer.status,
+        status.reason,
+      );
+    }
+  }
+
+  private backoff(attempt: number, retryAfter?: number): number {
+    const { baseBackoffMs, maxBackoffMs } = this.options;
+    const exponential = Math.random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** (attempt - 1));
+    return Math.min(maxBackoffMs, Math.max(exponential, retryAfter ?? 0));
+  }
+
+  private async get(path: string, query: URLSearchParams): Promise<Answer> {
+    const token = await this.cluster.token();
+    this.requests++;
+    const basePath = this.base.pathname.replace(/\/$/, "");
+    return new Promise<Answer>((resolve, reject) => {
+      const req = https.request(
+        {
+          agent: this.agent,
+          protocol: "https:",
+          hostname: this.base.hostname,
+          port: this.base.port || 443,
+          method: "GET",
+          path: `${basePath}${path}?${query.toString()}`,
+          headers: { Authorization: `Bearer ${token}`, Accept: "application/json", "User-Agent": "ecr-cleanup" },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      // One deadline for the whole exchange, not an idle timeout: a server that trickles bytes is cut off too.
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${this.options.requestTimeoutMs} ms`), { code: "ETIMEDOUT" })), this.options.requestTimeoutMs);
+      req.on("close", () => clearTimeout(timer));
+      req.on("error", reject);
+      req.end();
+    });
+  }
+}
+
+function parseStatus(body: string): KubernetesStatus {
+  try {
+    const parsed = JSON.parse(body) as KubernetesStatus;
+    return typeof parsed === "object" && parsed !== null ? parsed : {};
+  } catch {
+    return { message: body.slice(0, 200) || undefined };
+  }
+}
+
+/** `Retry-After` in seconds (the API server's form) or as an HTTP date, in ms. */
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+const TLS_CODES = /^(?:ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+export function isTlsFailure(code: string): boolean {
+  return TLS_CODES.test(code);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,207 @@
+/**
+ * The EKS source (`in-use:eks`): in every account and region the inventory reads, every cluster that
+ * `eks:ListClusters` lists (or only those that `settings.in_use.eks_clusters` names, by name or ARN), read through
+ * its Kubernetes API with an EKS token signed by the same credentials as that account's EKS client. Each cluster is
+ * read once per run; a cluster that cannot be read fails the source, with a message that names the cluster and
+ * says how to grant access or leave it out.
+ */
+import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from "@aws-sdk/client-eks";
+import { mapConcurrent } from "../../engine/pool";
+import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
+import { eksToken, TOKEN_LIFETIME_MS } from "./token";
+import { WORKLOAD_LISTS, type KubernetesImageUse } from "./workloads";
+
+/** One account and region to read EKS clusters in. */
+export interface EksTarget {
+  account: string;
+  region: string;
+  eks: EKSClient;
+  /** `ACCOUNT/REGION ` where that is not the registry's own, else empty: prefixes workload names and errors. */
+  label: string;
+}
+
+export interface EksReadOptions {
+  /** settings.in_use.eks_clusters: names or ARNs; undefined reads every cluster. */
+  clusters?: readonly string[];
+  kubernetes?: KubernetesClientOptions;
+  /** Clusters read at once. Defaults to 5. */
+  clusterConcurrency?: number;
+  /** List calls in flight per cluster. Defaults to 4. */
+  listConcurrency?: number;
+}
+
+export interface EksReadResult {
+  uses: KubernetesImageUse[];
+  /** Per cluster read (`label` + name): the Kubernetes requests it took, retries included. */
+  requests: Map<string, number>;
+}
+
+/** ListClusters' largest page (EKS API reference: maxResults 1..100). */
+const LIST_CLUSTERS_PAGE = 100;
+// A token is signed again before it is this close to its 15 minutes.
+const TOKEN_REFRESH_MS = TOKEN_LIFETIME_MS - 5 * 60 * 1000;
+const VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+const LEAVE_OUT = "or leave the cluster out (settings.in_use.eks_clusters names the clusters to read) or turn the EKS source off (settings.in_use.eks: false)";
+
+/** A cluster or an EKS call that could not be read; `name` is the short code the report shows. */
+export class EksSourceError extends Error {
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = code;
+  }
+}
+
+interface ClusterSelector {
+  text: string;
+  name: string;
+  /** Set for an ARN: only that account and region. */
+  account?: string;
+  region?: string;
+}
+
+// arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME
+const CLUSTER_ARN = /^arn:[a-z-]+:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
+
+export function parseClusterSelector(text: string): ClusterSelector {
+  const arn = CLUSTER_ARN.exec(text);
+  return arn ? { text, region: arn[1], account: arn[2], name: arn[3] } : { text, name: text };
+}
+
+function selects(selector: ClusterSelector, target: EksTarget, name: string): boolean {
+  return selector.name === name && (selector.account === undefined || (selector.account === target.account && selector.region === target.region));
+}
+
+export async function readEksUses(targets: readonly EksTarget[], options: EksReadOptions = {}): Promise<EksReadResult> {
+  const selectors = options.clusters?.map(parseClusterSelector);
+  const matched = new Set<string>();
+  const listed = await Promise.all(targets.map(async (target) => {
+    const names = await listClusterNames(target);
+    return names
+      .filter((name) => {
+        if (!selectors) return true;
+        const hits = selectors.filter((s) => selects(s, target, name));
+        for (const hit of hits) matched.add(hit.text);
+        return hits.length > 0;
+      })
+      .map((name) => ({ target, name }));
+  }));
+  const missing = (selectors ?? []).filter((s) => !matched.has(s.text)).map((s) => s.text);
+  if (missing.length > 0) {
+    const where = targets.map((t) => `${t.account}/${t.region}`).join(", ");
+    throw new EksSourceError(
+      "ClusterNotFound",
+      `settings.in_use.eks_clusters names ${missing.join(", ")}, which eks:ListClusters lists in none of ${where}: correct the name or ARN, or add its region to settings.in_use.regions (its account to settings.in_use.accounts)`,
+    );
+  }
+  const clusters = listed.flat();
+  const requests = new Map<string, number>();
+  const perCluster = await mapConcurrent(clusters, options.clusterConcurrency ?? 5, async ({ target, name }) => {
+    const { uses, requestCount } = await readCluster(target, name, options);
+    requests.set(`${target.label}${name}`, requestCount);
+    return uses;
+  });
+  return { uses: perCluster.flat(), requests };
+}
+
+async function listClusterNames(target: EksTarget): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const page of paginateListClusters({ client: target.eks, pageSize: LIST_CLUSTERS_PAGE }, {})) names.push(...(page.clusters ?? []));
+  } catch (err) {
+    throw awsFailure(target, "ListClusters", err);
+  }
+  return names;
+}
+
+async function describe(target: EksTarget, name: string): Promise<Cluster> {
+  try {
+    const out = await target.eks.send(new DescribeClusterCommand({ name }));
+    if (!out.cluster) throw new Error("DescribeCluster answered without a cluster");
+    return out.cluster;
+  } catch (err) {
+    throw awsFailure(target, `DescribeCluster ${name}`, err);
+  }
+}
+
+function awsFailure(target: EksTarget, call: string, err: unknown): EksSourceError {
+  const { name, message } = (err ?? {}) as { name?: string; message?: string };
+  const code = name && name !== "Error" ? name : ((err as { code?: string })?.code ?? "Error");
+  const denied = code === "AccessDeniedException" || code === "UnauthorizedException" || code === "AccessDenied";
+  const advice = denied
+    ? "the cleaner's role needs eks:ListClusters and eks:DescribeCluster (the component grants them while EKS is on); or turn the EKS source off (settings.in_use.eks: false)"
+    : "nothing is deleted in this run; it reads EKS again next run";
+  return new EksSourceError(code, `EKS in ${target.account}/${target.region}: ${call}: ${code}: ${message ?? String(err)}: ${advice}`);
+}
+
+async function readCluster(target: EksTarget, name: string, options: EksReadOptions): Promise<{ uses: KubernetesImageUse[]; requestCount: number }> {
+  const cluster = await describe(target, name);
+  // A cluster being created has no API server yet, so no pods; any other state is read (or fails the source).
+  if (cluster.status === "CREATING" && !cluster.endpoint) return { uses: [], requestCount: 0 };
+  const title = `${target.label}${name}`;
+  if (!cluster.endpoint || !cluster.certificateAuthority?.data) {
+    throw new EksSourceError("ClusterUnreadable", `EKS cluster ${title} (status ${cluster.status ?? "unknown"}): DescribeCluster gives no endpoint or certificate authority; ${LEAVE_OUT}`);
+  }
+  const region = target.region;
+  let token: { value: string; signedAt: number } | undefined;
+  const client = new KubernetesClient(
+    {
+      name: title,
+      endpoint: cluster.endpoint,
+      certificateAuthority: Buffer.from(cluster.certificateAuthority.data, "base64").toString("utf8"),
+      token: async () => {
+        if (!token || Date.now() - token.signedAt > TOKEN_REFRESH_MS) {
+          const credentials = await target.eks.config.credentials();
+          const signedAt = Date.now();
+          token = { value: await eksToken({ clusterName: name, region, credentials, signingDate: new Date(signedAt) }), signedAt };
+        }
+        return token.value;
+      },
+    },
+    options.kubernetes,
+  );
+  try {
+    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name)));
+    const uses = lists.flat().map((use) => ({ image: use.image, workload: `${target.label}${use.workload}` }));
+    return { uses, requestCount: client.requests };
+  } catch (err) {
+    throw err instanceof KubernetesApiError ? clusterFailure(title, cluster, err) : err;
+  } finally {
+    client.close();
+  }
+}
+
+/** What went wrong reading a cluster, and what to do about it, by the kind of failure. */
+export function clusterFailure(title: string, cluster: Cluster, err: KubernetesApiError): EksSourceError {
+  const mode = cluster.accessConfig?.authenticationMode ?? "CONFIG_MAP";
+  const accessEntry =
+    `create an access entry for the cleaner's IAM role (aws eks create-access-entry --cluster-name ${cluster.name} --principal-arn ROLE_ARN) ` +
+    `and associate ${VIEW_POLICY} with it at cluster scope (aws eks associate-access-policy --cluster-name ${cluster.name} --principal-arn ROLE_ARN --policy-arn ${VIEW_POLICY} --access-scope type=cluster); the component does both for the clusters its eksClusters arg names`;
+  const awsAuth = "map the cleaner's IAM role in the kube-system/aws-auth ConfigMap (mapRoles) to a group that a ClusterRoleBinding binds to the view ClusterRole";
+  const grant = mode === "CONFIG_MAP" ? awsAuth : mode === "API" ? accessEntry : `${accessEntry}; or ${awsAuth}`;
+  let code: string;
+  let what: string;
+  if (err.status === 401) {
+    code = "Unauthorized";
+    what = `the cluster does not accept the cleaner's token (authentication mode ${mode}): ${grant}`;
+  } else if (err.status === 403) {
+    code = "Forbidden";
+    what = `the cleaner's role may not list ${err.path} cluster-wide: ${grant}`;
+  } else if (err.status === 410) {
+    code = "Expired";
+    what = "the list changed faster than it could be read; it is read again next run";
+  } else if (err.status !== undefined) {
+    code = err.reason ?? `HTTP${err.status}`;
+    what = "the API server kept failing; it is read again next run";
+  } else if (err.networkCode && isTlsFailure(err.networkCode)) {
+    code = err.networkCode;
+    what = "the API server's certificate does not chain to the certificate authority that DescribeCluster gives; nothing is read from a server that cannot prove it is the cluster's";
+  } else {
+    code = err.networkCode ?? "NetworkError";
+    what =
+      `cannot reach the API server ${cluster.endpoint}` +
+      (cluster.resourcesVpcConfig?.endpointPublicAccess === false
+        ? " (the cluster's endpoint is private: run the cleaner in the cluster's VPC, with the component's vpcSubnetIds and vpcSecurityGroupIds args)"
+        : "");
+  }
+  return new EksSourceError(code, `EKS cluster ${title}: ${err.message}: ${what}; ${LEAVE_OUT}. Nothing is deleted in this run.`);
+}

@@ -1,0 +1,236 @@
+/**
+ * The EKS source against the emulator: ListClusters and DescribeCluster through the real SDK, then each cluster's
+ * Kubernetes API over TLS with a token the emulated cluster verifies. What it finds, how it pages, and that every
+ * failure to read a cluster fails the source with the cluster's name and what to do.
+ */
+import { expect } from "chai";
+import { EKSClient } from "@aws-sdk/client-eks";
+import { readEksUses, type EksReadOptions, type EksTarget } from "../runtime/inuse/eks/source";
+import { makeServerCertificates } from "./emulator/certificates";
+import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+
+const ACCOUNT = "123456789012";
+const ECR = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
+const digest = (c: string) => `sha256:${c.repeat(64)}`;
+// Fast retries: the faults below are answered at once, the backoff is the client's own and tested by its count.
+const FAST: EksReadOptions = { kubernetes: { baseBackoffMs: 1, maxBackoffMs: 5, requestTimeoutMs: 5_000 } };
+
+describe("EKS source", function () {
+  this.timeout(30_000);
+  let emulator: EcrEmulator;
+  const clients: EKSClient[] = [];
+
+  beforeEach(async () => {
+    emulator = await startEcrEmulator();
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    await emulator.stop();
+  });
+
+  function target(region = "us-east-1", credentials = { accessKeyId: "test", secretAccessKey: "test" }, account = ACCOUNT, label = ""): EksTarget {
+    const eks = new EKSClient({ endpoint: emulator.endpoint, region, credentials, maxAttempts: 2 });
+    clients.push(eks);
+    return { account, region, eks, label };
+  }
+
+  async function failure(targets: EksTarget[], options: EksReadOptions = FAST): Promise<Error> {
+    try {
+      await readEksUses(targets, options);
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error("the EKS source read the clusters, but should have failed");
+  }
+
+  it("finds running pods by spec and by digest, and every workload controller's template", async () => {
+    const prod = await emulator.eks.createCluster({ name: "prod" });
+    prod.api.addPod({ namespace: "shop", name: "web-1", containers: [{ image: `${ECR}/web:v1`, imageID: `docker-pullable://${ECR}/web@${digest("a")}` }] });
+    prod.api.addPod({ namespace: "shop", name: "done-1", phase: "Succeeded", containers: [{ image: `${ECR}/batch:old` }] });
+    prod.api.addPod({ namespace: "ops", name: "failed-1", phase: "Failed", containers: [{ image: `${ECR}/batch:older` }] });
+    prod.api.addPod({
+      namespace: "ops",
+      name: "debugged",
+      containers: [{ image: `${ECR}/api` }],
+      initContainers: [{ image: `${ECR}/migrate:3`, imageID: `${ECR}/migrate@${digest("b")}` }],
+      ephemeralContainers: [{ image: `${ECR}/toolbox:1` }],
+    });
+    prod.api.addWorkload("deployments", { namespace: "shop", name: "web", images: [`${ECR}/web:v2`] });
+    prod.api.addWorkload("replicasets", { namespace: "shop", name: "web-old", images: [`${ECR}/web:v0`], replicas: 0 });
+    prod.api.addWorkload("statefulsets", { namespace: "db", name: "pg", images: [`${ECR}/pg:15`] });
+    prod.api.addWorkload("daemonsets", { namespace: "kube-system", name: "agent", images: [`${ECR}/agent:1`] });
+    prod.api.addWorkload("jobs", { namespace: "ops", name: "once", images: [`${ECR}/job:1`] });
+    prod.api.addWorkload("cronjobs", { namespace: "ops", name: "nightly", images: [`${ECR}/report:7`] });
+
+    const { uses } = await readEksUses([target()], FAST);
+    expect(uses.map((u) => `${u.workload} ${u.image}`).sort()).to.deep.equal([
+      `eks cronjob ops/nightly (cluster prod) ${ECR}/report:7`,
+      `eks daemonset kube-system/agent (cluster prod) ${ECR}/agent:1`,
+      `eks deployment shop/web (cluster prod) ${ECR}/web:v2`,
+      `eks job ops/once (cluster prod) ${ECR}/job:1`,
+      `eks pod ops/debugged (cluster prod) ${ECR}/api`,
+      `eks pod ops/debugged (cluster prod) ${ECR}/migrate:3`,
+      `eks pod ops/debugged (cluster prod) ${ECR}/migrate@${digest("b")}`,
+      `eks pod ops/debugged (cluster prod) ${ECR}/toolbox:1`,
+      `eks pod shop/web-1 (cluster prod) ${ECR}/web:v1`,
+      `eks pod shop/web-1 (cluster prod) ${ECR}/web@${digest("a")}`,
+      `eks replicaset shop/web-old (cluster prod) ${ECR}/web:v0`,
+      `eks statefulset db/pg (cluster prod) ${ECR}/pg:15`,
+    ]);
+    expect(prod.api.tokenFailures).to.deep.equal([]);
+  });
+
+  it("pages through many pods with limit and continue, each list read once", async () => {
+    const big = await emulator.eks.createCluster({ name: "big" });
+    for (let i = 0; i < 1234; i++) big.api.addPod({ namespace: `ns${i % 7}`, name: `pod-${i}`, containers: [{ image: `${ECR}/app:${i}` }] });
+    const { uses, requests } = await readEksUses([target()], { ...FAST, kubernetes: { ...FAST.kubernetes, pageSize: 100 } });
+    expect(new Set(uses.map((u) => u.image)).size).to.equal(1234);
+    expect(big.api.requestsTo("/api/v1/pods")).to.equal(13);
+    expect(big.api.requests.filter((r) => r.path === "/api/v1/pods").map((r) => r.query.limit)).to.deep.equal(Array(13).fill("100"));
+    // One request for each of the six other (empty) lists.
+    expect(requests.get("big")).to.equal(13 + 6);
+  });
+
+  it("starts a list again when its continue token expires, and finds every pod", async () => {
+    const c = await emulator.eks.createCluster({ name: "c" });
+    for (let i = 0; i < 30; i++) c.api.addPod({ name: `p${i}`, containers: [{ image: `${ECR}/app:${i}` }] });
+    c.api.expireContinueTokens(1);
+    const { uses } = await readEksUses([target()], { ...FAST, kubernetes: { ...FAST.kubernetes, pageSize: 10 } });
+    expect(new Set(uses.map((u) => u.image)).size).to.equal(30);
+    const statuses = c.api.requests.filter((r) => r.path === "/api/v1/pods").map((r) => [r.status, r.query.continue ? "continue" : "first"]);
+    expect(statuses).to.deep.equal([[200, "first"], [410, "continue"], [200, "first"], [200, "continue"], [200, "continue"]]);
+  });
+
+  it("fails closed when continue tokens keep expiring", async () => {
+    const c = await emulator.eks.createCluster({ name: "churn" });
+    for (let i = 0; i < 30; i++) c.api.addPod({ name: `p${i}`, containers: [{ image: `${ECR}/app:${i}` }] });
+    c.api.expireContinueTokens(3);
+    const err = await failure([target()], { ...FAST, kubernetes: { ...FAST.kubernetes, pageSize: 10 } });
+    expect(err.name).to.equal("Expired");
+    expect(err.message).to.contain("EKS cluster churn").and.contain("expired 3 times");
+  });
+
+  it("reads only the clusters eks_clusters names, by name or by ARN", async () => {
+    for (const name of ["a", "b", "c"]) {
+      const cluster = await emulator.eks.createCluster({ name });
+      cluster.api.addPod({ name: "p", containers: [{ image: `${ECR}/${name}:1` }] });
+    }
+    const { uses } = await readEksUses([target()], { ...FAST, clusters: ["a", `arn:aws:eks:us-east-1:${ACCOUNT}:cluster/c`] });
+    expect(uses.map((u) => u.workload).sort()).to.deep.equal(["eks pod default/p (cluster a)", "eks pod default/p (cluster c)"]);
+    expect(emulator.eks.cluster("b")!.api.requests).to.deep.equal([]);
+  });
+
+  it("fails closed when eks_clusters names a cluster that no account or region lists", async () => {
+    await emulator.eks.createCluster({ name: "a" });
+    const err = await failure([target()], { ...FAST, clusters: ["a", "typo", `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/a`] });
+    expect(err.name).to.equal("ClusterNotFound");
+    expect(err.message).to.contain("typo").and.contain(`arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/a`).and.contain(`${ACCOUNT}/us-east-1`);
+  });
+
+  it("reads a second region and a second account, naming their workloads with account and region", async () => {
+    (await emulator.eks.createCluster({ name: "home" })).api.addPod({ name: "p", containers: [{ image: `${ECR}/a:1` }] });
+    (await emulator.eksFor("eu-west-1").createCluster({ name: "eu" })).api.addPod({ name: "p", containers: [{ image: `${ECR}/b:1` }] });
+    emulator.knownCredentials.set("OTHERKEY", { secretAccessKey: "other-secret", sessionToken: "other-session" });
+    emulator.accessKeyAccounts.set("OTHERKEY", "210987654321");
+    (await emulator.eksFor("us-east-1", "210987654321").createCluster({ name: "theirs" })).api.addPod({ name: "p", containers: [{ image: `${ECR}/c:1` }] });
+    const other = { accessKeyId: "OTHERKEY", secretAccessKey: "other-secret", sessionToken: "other-session" };
+    const { uses } = await readEksUses(
+      [target(), target("eu-west-1", undefined, ACCOUNT, `${ACCOUNT}/eu-west-1 `), target("us-east-1", other, "210987654321", "210987654321/us-east-1 ")],
+      FAST,
+    );
+    expect(uses.map((u) => `${u.workload} ${u.image}`).sort()).to.deep.equal([
+      `${ACCOUNT}/eu-west-1 eks pod default/p (cluster eu) ${ECR}/b:1`,
+      `210987654321/us-east-1 eks pod default/p (cluster theirs) ${ECR}/c:1`,
+      `eks pod default/p (cluster home) ${ECR}/a:1`,
+    ]);
+  });
+
+  it("skips a cluster still being created (no API server yet)", async () => {
+    await emulator.eks.createCluster({ name: "new", status: "CREATING" });
+    expect((await readEksUses([target()], FAST)).uses).to.deep.equal([]);
+    expect(emulator.eks.cluster("new")!.api.requests).to.deep.equal([]);
+  });
+
+  it("retries throttling and server errors, then reads the cluster", async () => {
+    const c = await emulator.eks.createCluster({ name: "flaky" });
+    c.api.addPod({ name: "p", containers: [{ image: `${ECR}/a:1` }] });
+    c.api.failNext("throttle", 1, "/api/v1/pods");
+    c.api.failNext("unavailable", 1, "/api/v1/pods");
+    c.api.failNext("drop-connection", 1, "/api/v1/pods");
+    const { uses } = await readEksUses([target()], FAST);
+    expect(uses.map((u) => u.image)).to.deep.equal([`${ECR}/a:1`]);
+    expect(c.api.requests.filter((r) => r.path === "/api/v1/pods").map((r) => r.status)).to.deep.equal([429, 503, -1, 200]);
+  });
+
+  describe("fails closed, naming the cluster and what to do", () => {
+    it("when the cluster does not accept the role (401): an access entry, or aws-auth", async () => {
+      const c = await emulator.eks.createCluster({ name: "locked", authenticationMode: "API_AND_CONFIG_MAP" });
+      c.api.authorizedAccessKeys = new Set();
+      const err = await failure([target()]);
+      expect(err.name).to.equal("Unauthorized");
+      expect(err.message)
+        .to.contain("EKS cluster locked")
+        .and.contain("aws eks create-access-entry --cluster-name locked")
+        .and.contain("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
+        .and.contain("aws-auth")
+        .and.contain("settings.in_use.eks_clusters")
+        .and.contain("settings.in_use.eks: false");
+    });
+
+    it("when the cluster is CONFIG_MAP only (401): aws-auth, not access entries", async () => {
+      const c = await emulator.eks.createCluster({ name: "legacy", authenticationMode: "CONFIG_MAP" });
+      c.api.authorizedAccessKeys = new Set();
+      const err = await failure([target()]);
+      expect(err.message).to.contain("aws-auth").and.not.contain("create-access-entry");
+    });
+
+    it("when the token is signed with the wrong secret (401)", async () => {
+      await emulator.eks.createCluster({ name: "prod" });
+      const err = await failure([target("us-east-1", { accessKeyId: "test", secretAccessKey: "not-the-secret" })]);
+      expect(err.name).to.equal("Unauthorized");
+      expect(emulator.eks.cluster("prod")!.api.tokenFailures[0]).to.contain("signature does not match");
+    });
+
+    it("when RBAC forbids a list (403)", async () => {
+      const c = await emulator.eks.createCluster({ name: "partial", authenticationMode: "API" });
+      c.api.forbidden.add("replicasets");
+      const err = await failure([target()]);
+      expect(err.name).to.equal("Forbidden");
+      expect(err.message).to.contain("EKS cluster partial").and.contain("/apis/apps/v1/replicasets").and.contain("AmazonEKSViewPolicy").and.not.contain("aws-auth");
+    });
+
+    it("when the API server keeps failing (5xx after retries)", async () => {
+      const c = await emulator.eks.createCluster({ name: "sick" });
+      c.api.failNext("server-error", 4, "/api/v1/pods");
+      const err = await failure([target()]);
+      expect(err.name).to.equal("InternalError");
+      expect(err.message).to.contain("EKS cluster sick").and.contain("after 4 attempts");
+      expect(c.api.requestsTo("/api/v1/pods")).to.equal(4);
+    });
+
+    it("when the server's certificate does not chain to the cluster's CA", async () => {
+      const c = await emulator.eks.createCluster({ name: "mitm" });
+      c.describedCertificateAuthority = Buffer.from(makeServerCertificates("someone else").caPem).toString("base64");
+      const err = await failure([target()]);
+      expect(err.name).to.match(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/);
+      expect(err.message).to.contain("EKS cluster mitm").and.contain("certificate authority");
+      // Refused during the TLS handshake: no request (and so no token) reached the server.
+      expect(c.api.requests).to.deep.equal([]);
+    });
+
+    it("when the endpoint refuses connections, saying a private endpoint needs the VPC", async () => {
+      const c = await emulator.eks.createCluster({ name: "private", endpointPublicAccess: false });
+      await c.api.stop();
+      const err = await failure([target()]);
+      expect(err.name).to.equal("ECONNREFUSED");
+      expect(err.message).to.contain("EKS cluster private").and.contain("vpcSubnetIds").and.contain("settings.in_use.eks: false");
+    });
+
+    it("when ListClusters keeps failing", async () => {
+      emulator.failNext("ListClusters", 2, "server-error");
+      const err = await failure([target()]);
+      expect(err.name).to.equal("ServerException");
+      expect(err.message).to.contain(`EKS in ${ACCOUNT}/us-east-1: ListClusters`);
+    });
+  });
+});

@@ -1,0 +1,97 @@
+/** What a Kubernetes object uses, table by table: pods by phase and container kind, imageID forms, templates. */
+import { expect } from "chai";
+import { podUses, referenceOfImageId, WORKLOAD_LISTS } from "../runtime/inuse/eks/workloads";
+
+const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+const DIGEST = `sha256:${"a".repeat(64)}`;
+
+describe("EKS workloads", () => {
+  const imageIds: [string, string | undefined][] = [
+    [`docker-pullable://${ECR}/app@${DIGEST}`, `${ECR}/app@${DIGEST}`],
+    [`${ECR}/app@${DIGEST}`, `${ECR}/app@${DIGEST}`],
+    [`containerd://${ECR}/team/app@${DIGEST}`, `${ECR}/team/app@${DIGEST}`],
+    [`docker://${DIGEST}`, undefined],
+    [DIGEST, undefined],
+    ["", undefined],
+  ];
+  for (const [imageId, expected] of imageIds) {
+    it(`reads the imageID ${JSON.stringify(imageId)} as ${expected ?? "no reference"}`, () => {
+      expect(referenceOfImageId(imageId)).to.equal(expected);
+    });
+  }
+
+  const pod = (phase: string | undefined) => ({
+    metadata: { namespace: "shop", name: "web-7d9" },
+    spec: {
+      containers: [{ name: "web", image: `${ECR}/web:v1` }],
+      initContainers: [{ name: "migrate", image: `${ECR}/migrate` }],
+      ephemeralContainers: [{ name: "debug", image: `${ECR}/debug:1` }],
+    },
+    status: {
+      ...(phase ? { phase } : {}),
+      containerStatuses: [{ name: "web", image: `${ECR}/web:v1`, imageID: `docker-pullable://${ECR}/web@${DIGEST}` }],
+      initContainerStatuses: [{ name: "migrate", image: `${ECR}/migrate:latest`, imageID: `${ECR}/migrate@sha256:${"b".repeat(64)}` }],
+      ephemeralContainerStatuses: [{ name: "debug", image: `${ECR}/debug:1`, imageID: "" }],
+    },
+  });
+  const everything = [
+    `${ECR}/web:v1`,
+    `${ECR}/migrate`,
+    `${ECR}/debug:1`,
+    `${ECR}/web@${DIGEST}`,
+    `${ECR}/migrate@sha256:${"b".repeat(64)}`,
+    `${ECR}/migrate:latest`,
+  ];
+  const phases: [string | undefined, string[]][] = [
+    ["Running", everything],
+    ["Pending", everything],
+    ["Unknown", everything],
+    [undefined, everything],
+    ["Succeeded", []],
+    ["Failed", []],
+  ];
+  for (const [phase, images] of phases) {
+    it(`a ${phase ?? "phase-less"} pod uses ${images.length ? "its containers, init and ephemeral containers, by spec and by digest" : "nothing"}`, () => {
+      expect(podUses(pod(phase), "prod")).to.deep.equal(images.map((image) => ({ image, workload: "eks pod shop/web-7d9 (cluster prod)" })));
+    });
+  }
+
+  const template = { spec: { containers: [{ image: `${ECR}/a:1` }], initContainers: [{ image: `${ECR}/b` }] } };
+  const objects: Record<string, unknown> = {
+    deployment: { metadata: { namespace: "ns", name: "d" }, spec: { replicas: 3, template } },
+    statefulset: { metadata: { namespace: "ns", name: "s" }, spec: { template } },
+    daemonset: { metadata: { namespace: "ns", name: "ds" }, spec: { template } },
+    replicaset: { metadata: { namespace: "ns", name: "rs" }, spec: { replicas: 0, template } },
+    job: { metadata: { namespace: "ns", name: "j" }, spec: { template } },
+    cronjob: { metadata: { namespace: "ns", name: "cj" }, spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template } } } },
+  };
+  for (const list of WORKLOAD_LISTS.filter((l) => l.kind !== "pod")) {
+    it(`a ${list.kind} uses its pod template's containers and init containers`, () => {
+      const item = objects[list.kind] as { metadata: { name: string } };
+      const workload = `eks ${list.kind} ns/${item.metadata.name} (cluster c)`;
+      expect(list.uses(item, "c")).to.deep.equal([
+        { image: `${ECR}/a:1`, workload },
+        { image: `${ECR}/b`, workload },
+      ]);
+    });
+  }
+
+  it("reads every list cluster-wide", () => {
+    expect(WORKLOAD_LISTS.map((l) => l.path)).to.deep.equal([
+      "/api/v1/pods",
+      "/apis/apps/v1/deployments",
+      "/apis/apps/v1/statefulsets",
+      "/apis/apps/v1/daemonsets",
+      "/apis/apps/v1/replicasets",
+      "/apis/batch/v1/jobs",
+      "/apis/batch/v1/cronjobs",
+    ]);
+  });
+
+  it("takes malformed objects without throwing", () => {
+    for (const item of [null, 5, "x", [], { spec: 3 }, { spec: { containers: [null, { image: 7 }] } }, { status: { containerStatuses: "no" } }]) {
+      expect(podUses(item, "c")).to.deep.equal([]);
+      for (const list of WORKLOAD_LISTS) expect(list.uses(item, "c")).to.deep.equal([]);
+    }
+  });
+});
