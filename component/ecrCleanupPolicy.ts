@@ -92,7 +92,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       description: `ecr-cleanup (${name}): deletes stale ECR images by retention policy`,
       runtime: LAMBDA_RUNTIME,
       handler: HANDLER,
-      code: handlerArchive(a.fanOut ? "fanOut" : "single"),
+      code: handlerArchive(a.fanOut ? "fanOut" : a.reservedConcurrency ? "single" : "locked"),
       role: role.arn,
       architectures: [a.architecture],
       timeout: a.timeout,

@@ -10,14 +10,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { EcrCleanupPolicyArgs } from "../component";
-import { BUNDLES, packageRoot } from "../component/bundle";
+import { BUNDLES, BundleKind, packageRoot } from "../component/bundle";
 import { BUNDLE_ALIASES } from "../scripts/lambda-bundles";
 import { configJson, ResolvedPolicy } from "../component/policyConfig";
 import { deploy, grants, RELEASES, T } from "./support/component-under-mocks";
-import type { Recorder } from "./support/pulumi-mocks";
+import { archiveFiles, Recorder } from "./support/pulumi-mocks";
 
-/** Every argument that turns a call on (reservedConcurrency: false turns on the run lock): helpers that add one add it here. */
-const EVERY_SOURCE_ON: Partial<EcrCleanupPolicyArgs> = { inUseEcs: true, inUseLambda: true, reservedConcurrency: false };
+/** The bundle the component deployed. */
+async function archiveText(code: unknown): Promise<string> {
+  return (await archiveFiles(code as Parameters<typeof archiveFiles>[0]))["index.js"];
+}
+
+/** Every argument that turns a call on: helpers that add one add it here. */
+const EVERY_SOURCE_ON: Partial<EcrCleanupPolicyArgs> = { inUseEcs: true, inUseLambda: true };
 
 /** The IAM prefix of each SDK client package. */
 const SERVICE_PREFIX: Record<string, string> = {
@@ -121,11 +126,18 @@ import {
     expect(actionsImportedBy(source).sort()).to.deep.equal(["ecr:DescribeImages", "ecr:DescribeRepositories", "s3:GetObject", "s3:ListBucket"]);
   });
 
-  for (const [mode, entry, fanOut] of [["single-function", BUNDLES.single.entry, false], ["fan-out", BUNDLES.fanOut.entry, true]] as const) {
+  const modes: [string, BundleKind, Partial<EcrCleanupPolicyArgs>][] = [
+    ["single-function", "single", { fanOut: false }],
+    ["single-function without reserved concurrency (the run lock)", "locked", { fanOut: false, reservedConcurrency: false }],
+    ["fan-out", "fanOut", { fanOut: true, reservedConcurrency: false }],
+  ];
+  for (const [mode, kind, args] of modes) {
     it(`${mode} mode: every call is granted, and every grant is called`, async () => {
-      const called = await calledActions(entry);
-      const name = fanOut ? "calls-fan" : "calls-one";
-      const { rec } = await deploy(name, { ...EVERY_SOURCE_ON, fanOut });
+      const called = await calledActions(BUNDLES[kind].entry);
+      const name = `calls-${kind.toLowerCase()}`;
+      const { rec } = await deploy(name, { ...EVERY_SOURCE_ON, ...args });
+      // The grants are checked against the bundle this configuration deploys.
+      expect(await archiveText(rec.one(T.fn).inputs.code), "the deployed bundle").to.equal(readFileSync(join(packageRoot(), BUNDLES[kind].file), "utf8"));
       const granted = grantedActions(rec, name);
       const unreachable = notYetConfigurable();
       expect(called.filter((a) => !granted.includes(a) && !unreachable.includes(a)), "called but not granted").to.deep.equal([]);

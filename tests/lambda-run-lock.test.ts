@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createHandler, HandlerResult } from "../runtime/lambda/handler";
-import { LOCK_KEY } from "../runtime/lock/runLock";
+import { LOCK_KEY, releaseLock, takeLock } from "../runtime/lock/runLock";
 import { S3Objects } from "./emulator/s3-objects";
 import type { EcrEmulator } from "./emulator/server";
 import { emulatorPerTest } from "./support/emulator-per-test";
@@ -39,7 +39,10 @@ describe("single-function mode with the run lock", function () {
       ssm: () => {
         throw new Error("no cursor in this test");
       },
-      s3: () => s3,
+      runLock: (bucket) => ({
+        take: (owner, lifetimeMs) => takeLock({ s3, bucket }, owner, lifetimeMs, () => CLOCK),
+        release: (lock) => releaseLock({ s3, bucket }, lock, () => CLOCK),
+      }),
       clock: () => CLOCK,
     });
   }

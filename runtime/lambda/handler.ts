@@ -10,15 +10,15 @@
  *
  * Without reserved concurrency (ECR_CLEANUP_LOCK_BUCKET set), a run first takes the run lock (runtime/lock/runLock.ts)
  * for as long as it can last, and releases it at the end; a run that cannot take it does nothing else, logs why
- * (`run-skipped`) and returns `skipped`.
+ * (`run-skipped`) and returns `skipped`. The lock's S3 client is in its own bundle (runtime/lambda/lockedHandler.ts),
+ * so that the usual deployment, kept apart by reserved concurrency, does without it.
  */
 import { randomUUID } from "node:crypto";
-import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
 import { RunError, RunReport, Summary, summarize } from "../engine/report";
 import { runCleanup } from "../engine/run";
-import { HeldLock, LockPlace, releaseLock, takeLock } from "../lock/runLock";
+import type { HeldLock, TakeResult } from "../lock/lockTypes";
 import { configFromEnvironment, CURSOR_PARAMETER_ENV, LOCK_BUCKET_ENV } from "./config";
 import { readCursor, StoredCursor, writeCursor } from "./cursor";
 import { runTimeOf } from "./event";
@@ -49,6 +49,12 @@ export interface HandlerResult {
   skipped?: string;
 }
 
+/** The run lock, as the handler uses it (runtime/lock/runLock.ts on S3). */
+export interface RunLock {
+  take(owner: string, lifetimeMs: number): Promise<TakeResult>;
+  release(lock: HeldLock): Promise<{ released: boolean; reason?: string }>;
+}
+
 /** A run's lock outlives the longest the run can last (the invocation's time left) by this much. */
 export const LOCK_MARGIN_MS = 60_000;
 
@@ -58,8 +64,8 @@ export interface HandlerDeps {
   env(): NodeJS.ProcessEnv;
   clients(): AwsClients;
   ssm(): SSMClient;
-  /** Only with the run lock (ECR_CLEANUP_LOCK_BUCKET). */
-  s3?(): S3Client;
+  /** Only with the run lock (ECR_CLEANUP_LOCK_BUCKET): takes and releases it in that bucket. */
+  runLock?(bucket: string): RunLock;
   clock(): Date;
 }
 
@@ -93,20 +99,20 @@ export function createHandler(deps: HandlerDeps): (event: unknown, context: Lamb
     const time = runTimeOf(event, deps.clock());
     const ctx = { dryRun, now: time.now.toISOString() };
     const lockBucket = deps.env()[LOCK_BUCKET_ENV];
-    if (lockBucket && !deps.s3) throw new Error(`${LOCK_BUCKET_ENV} is set but the handler has no S3 client`);
-    const place: LockPlace | undefined = lockBucket && deps.s3 ? { s3: deps.s3(), bucket: lockBucket } : undefined;
+    if (lockBucket && !deps.runLock) throw new Error(`${LOCK_BUCKET_ENV} is set but this bundle has no run lock: deploy it with the component, which picks the locked bundle`);
+    const runLock = lockBucket && deps.runLock ? deps.runLock(lockBucket) : undefined;
     let lock: HeldLock | undefined;
-    if (place) {
+    if (runLock) {
       const lifetimeMs = context.getRemainingTimeInMillis() + LOCK_MARGIN_MS;
-      const taken = await takeLock(place, context.awsRequestId ?? randomUUID(), lifetimeMs, deps.clock);
+      const taken = await runLock.take(context.awsRequestId ?? randomUUID(), lifetimeMs);
       if (!taken.taken) return skippedResult(ctx, taken.reason);
       lock = taken.lock;
     }
     try {
       return await cleanUp(deps, context, { config, dryRun, concurrency, time, ctx });
     } finally {
-      if (place && lock) {
-        const released = await releaseLock(place, lock, deps.clock).catch((err: unknown) => ({ released: false, reason: String(err) }));
+      if (runLock && lock) {
+        const released = await runLock.release(lock).catch((err: unknown) => ({ released: false, reason: String(err) }));
         if (!released.released) writeLine(JSON.stringify({ type: "warning", ...ctx, message: released.reason }));
       }
     }
@@ -151,10 +157,10 @@ async function cleanUp(deps: HandlerDeps, context: LambdaContext, { config, dryR
   return result;
 }
 
+/** The deployed handler with reserved concurrency: no run lock, no S3 client. */
 export const handler = createHandler({
   env: () => process.env,
   clients: once(() => createClients()),
   ssm: once(() => new SSMClient(RETRY_SETTINGS)),
-  s3: once(() => new S3Client(RETRY_SETTINGS)),
   clock: () => new Date(),
 });

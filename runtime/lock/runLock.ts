@@ -14,17 +14,10 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { errorCode, errorMessage } from "../engine/errors";
 
 import { LOCK_KEY } from "./lockKey";
+import type { HeldLock, LockRecord, TakeResult } from "./lockTypes";
 
 export { LOCK_KEY };
-
-export interface LockRecord {
-  /** The run that took it: the execution's name in fan-out mode, the invocation's request id otherwise. */
-  owner: string;
-  takenAt: string;
-  /** After this, another run may take it over. */
-  expiresAt: string;
-  released?: boolean;
-}
+export type { HeldLock, LockRecord, TakeResult };
 
 export interface LockPlace {
   s3: S3Client;
@@ -32,14 +25,6 @@ export interface LockPlace {
   key?: string;
 }
 
-export interface HeldLock {
-  owner: string;
-  etag: string;
-  takenAt: string;
-  expiresAt: string;
-}
-
-export type TakeResult = { taken: true; lock: HeldLock } | { taken: false; reason: string };
 
 /** Tries before giving up when other writers keep changing the object (409s and 412s). */
 const ATTEMPTS = 6;
