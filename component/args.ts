@@ -121,11 +121,19 @@ export interface EcrCleanupPolicyArgs {
    * fails the preview. Reading image index manifests counts as a pull (see docs/pulumi.md). Defaults to false.
    */
   previewImpact?: boolean;
+  /**
+   * Subnets the function runs in (with vpcSecurityGroupIds), so that it reaches EKS clusters whose API endpoint is
+   * private; the role then gets the network-interface permissions Lambda needs, and the subnets need a NAT gateway
+   * or VPC endpoints for the AWS calls (docs/eks.md). Defaults to none: the function runs outside any VPC.
+   */
+  vpcSubnetIds?: pulumi.Input<string>[];
+  /** The function's security groups in the VPC (with vpcSubnetIds); the clusters' must let them in on 443. Defaults to none. */
+  vpcSecurityGroupIds?: pulumi.Input<string>[];
 }
 
 /** The arguments with their defaults applied. */
-export type ResolvedArgs = Required<Omit<EcrCleanupPolicyArgs, "missedRunAfter" | "alarmActions" | "okActions" | "tags">> &
-  Pick<EcrCleanupPolicyArgs, "missedRunAfter" | "alarmActions" | "okActions" | "tags">;
+type UndefaultedArgs = "missedRunAfter" | "alarmActions" | "okActions" | "tags" | "vpcSubnetIds" | "vpcSecurityGroupIds";
+export type ResolvedArgs = Required<Omit<EcrCleanupPolicyArgs, UndefaultedArgs>> & Pick<EcrCleanupPolicyArgs, UndefaultedArgs>;
 
 export const DEFAULTS = {
   schedule: "rate(1 day)",

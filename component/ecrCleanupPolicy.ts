@@ -21,6 +21,7 @@ import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRo
 import { configSource, policyConfig } from "./policyConfig";
 import { createRepositoryPolicies, governedEntries } from "./repositoryPolicies";
 import { createSchedule, ScheduleTarget } from "./schedule";
+import { vpcPlacement } from "./vpc";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
 import { checkArgs } from "./validation";
 
@@ -88,6 +89,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       tags: a.tags,
     }, parent);
 
+    const placement = a.vpcSubnetIds && a.vpcSecurityGroupIds ? { subnetIds: a.vpcSubnetIds, securityGroupIds: a.vpcSecurityGroupIds } : undefined;
+    const vpc = vpcPlacement(name, placement, role, parent);
+
     const fn = new aws.lambda.Function(`${name}-function`, {
       description: `ecr-cleanup (${name}): deletes stale ECR images by retention policy`,
       runtime: LAMBDA_RUNTIME,
@@ -101,8 +105,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       // keeps runs apart). Another invocation is throttled. Without a reservation, the run lock keeps runs apart.
       reservedConcurrentExecutions: a.reservedConcurrency ? (a.fanOut ? a.fanOutConcurrency : 1) : undefined,
       environment: { variables: policies.environment },
+      vpcConfig: vpc.vpcConfig,
       tags: a.tags,
-    }, { parent });
+    }, { parent, dependsOn: vpc.needs });
 
     // Created by the component (the role may not create log groups), so none is orphaned on destroy.
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {

@@ -60,6 +60,14 @@ export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[
   if (typeof args.dryRun !== "boolean") problems.push(`dryRun must be true or false; got ${JSON.stringify(args.dryRun)}`);
   if (typeof args.excludeFromPullTime !== "boolean") problems.push(`excludeFromPullTime must be true or false; got ${JSON.stringify(args.excludeFromPullTime)}`);
   if (!wholeNumberIn(args.concurrency, 1, MAX_CONCURRENCY)) problems.push(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}; got ${JSON.stringify(args.concurrency)}`);
+  const subnets = args.vpcSubnetIds;
+  const groups = args.vpcSecurityGroupIds;
+  if ((subnets === undefined) !== (groups === undefined)) {
+    problems.push("vpcSubnetIds and vpcSecurityGroupIds go together: give both (to run the function in a VPC) or neither");
+  } else if (subnets !== undefined && groups !== undefined) {
+    if (!Array.isArray(subnets) || subnets.length === 0) problems.push("vpcSubnetIds must list at least one subnet ID");
+    if (!Array.isArray(groups) || groups.length === 0) problems.push("vpcSecurityGroupIds must list at least one security group ID");
+  }
   if (typeof args.fanOut !== "boolean") problems.push(`fanOut must be true or false; got ${JSON.stringify(args.fanOut)}`);
   if (typeof args.reservedConcurrency !== "boolean") problems.push(`reservedConcurrency must be true or false; got ${JSON.stringify(args.reservedConcurrency)}`);
   if (args.reservedConcurrency === true) {

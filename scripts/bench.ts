@@ -3,7 +3,8 @@
  * 1. a registry run against the emulator with injected latency and a per-operation throttle, at concurrency 1
  *    and at the default: wall time against the throttle's bound, API calls against the minimum, throttles seen;
  * 2. the planner over 1,000,000 synthetic images: time and peak RSS (in a fresh process, so RSS is its own);
- * 3. the Lambda bundle: bytes raw and gzipped, and cold module-load time.
+ * 3. the Lambda bundle: bytes raw and gzipped, and cold module-load time;
+ * 4. the HTML report at 100,000 images: size, render time, and Chromium's load time (scripts/bench-html.ts).
  * `--quick` shrinks the registry run (for a smoke check).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -11,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { benchRegistry, DEFAULT_CONCURRENCY, RegistryBenchOptions, RegistryBenchResult } from "./bench-registry";
 import { measureBundle } from "./bundle-size";
+import { benchHtml, htmlRows } from "./bench-html";
 import type { PlannerBenchResult } from "./bench-planner";
 
 const quick = process.argv.includes("--quick");
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
       `cold load ${bundle.coldLoadMs.toFixed(0)} ms above an empty Node process (${bundle.emptyProcessMs.toFixed(0)} ms), medians of ${bundle.runs}`,
     "",
   );
+  out.push("4. HTML report (--output html), 100,000 images:", ...htmlRows(await benchHtml()), "");
   process.stdout.write(out.join("\n"));
 }
 

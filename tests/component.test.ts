@@ -459,6 +459,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "reservedConcurrency", "inUseEcs", "inUseLambda", "previewImpact",
+        "vpcSubnetIds", "vpcSecurityGroupIds",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);

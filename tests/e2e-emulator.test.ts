@@ -70,6 +70,11 @@ ${extra}`);
         policy: "releases",
         mode: "anchor",
         anchor: { digest: digests[19], tags: ["prod"], pushedAt: daysBefore(20).toISOString(), protectedFrom: daysBefore(30).toISOString() },
+        // In the policy's order of significant_tags.
+        channels: [
+          { entry: "prod", digest: digests[19], pushedAt: daysBefore(20).toISOString() },
+          { entry: "dev", digest: digests[1], pushedAt: daysBefore(2).toISOString() },
+        ],
         keep: { "newer-than-anchor": 19, anchor: 1, period: 10 },
         delete: { "beyond-window": 10 },
       },

@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import { EKSClient } from "@aws-sdk/client-eks";
+import { readEksTarget } from "../runtime/inuse/eks/reader";
 import { readEksUses, type EksReadOptions, type EksTarget } from "../runtime/inuse/eks/source";
 import { makeServerCertificates } from "./emulator/certificates";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
@@ -138,11 +139,27 @@ describe("EKS source", function () {
       [target(), target("eu-west-1", undefined, ACCOUNT, `${ACCOUNT}/eu-west-1 `), target("us-east-1", other, "210987654321", "210987654321/us-east-1 ")],
       FAST,
     );
+    // The inventory puts ACCOUNT/REGION in front of the workloads read elsewhere.
     expect(uses.map((u) => `${u.workload} ${u.image}`).sort()).to.deep.equal([
-      `${ACCOUNT}/eu-west-1 eks pod default/p (cluster eu) ${ECR}/b:1`,
-      `210987654321/us-east-1 eks pod default/p (cluster theirs) ${ECR}/c:1`,
+      `eks pod default/p (cluster eu) ${ECR}/b:1`,
       `eks pod default/p (cluster home) ${ECR}/a:1`,
+      `eks pod default/p (cluster theirs) ${ECR}/c:1`,
     ]);
+  });
+
+  it("read target by target: uses with reason in-use:eks; a name another target may list is no failure, an ARN of this target is", async () => {
+    (await emulator.eks.createCluster({ name: "home" })).api.addPod({ name: "p", containers: [{ image: `${ECR}/a:1` }] });
+    const config = { endpoint: emulator.endpoint, region: "eu-west-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+    const elsewhere = { account: ACCOUNT, region: "eu-west-1", prefix: `${ACCOUNT}/eu-west-1`, config };
+    (await emulator.eksFor("eu-west-1").createCluster({ name: "eu" })).api.addPod({ name: "q", containers: [{ image: `${ECR}/b:2` }] });
+    expect(await readEksTarget(elsewhere, { eksClusters: ["home", "eu"] })).to.deep.equal([
+      { image: `${ECR}/b:2`, reason: "in-use:eks", workload: "eks pod default/q (cluster eu)" },
+    ]);
+    const err = await readEksTarget(elsewhere, { eksClusters: [`arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/gone`] }).catch((e: Error) => e);
+    expect((err as Error).name).to.equal("ClusterNotFound");
+    emulator.eksFor("eu-west-1").cluster("eu")!.api.authorizedAccessKeys = new Set();
+    const denied = await readEksTarget(elsewhere, {}).catch((e: Error) => e);
+    expect((denied as Error).message).to.contain(`EKS cluster ${ACCOUNT}/eu-west-1 eu:`);
   });
 
   it("skips a cluster still being created (no API server yet)", async () => {

@@ -149,6 +149,6 @@ describe("configuration errors and usage errors on stderr are escaped", () => {
   it("an argument quoted in a usage error is escaped", async () => {
     const io = capture();
     expect(await main(["--config", "p.yaml", "--output", `yaml\n${ESC}[2J`], io)).to.equal(2);
-    expect(io.err.split("\n")[0]).to.equal("ecr-cleanup: --output must be table or json, not yaml\\n\\x1b[2J");
+    expect(io.err.split("\n")[0]).to.equal("ecr-cleanup: --output must be table, json or html, not yaml\\n\\x1b[2J");
   });
 });

@@ -470,5 +470,22 @@ settings:
       expect(survivors("hello_world")).to.deep.equal(digests.slice(0, 25).sort());
       expect(Object.values(whyNot(report, "hello_world"))).to.deep.equal(new Array(15).fill("period"));
     });
+
+    it("applies in a repository whose expired archived image carries a significant tag (channels stand at active images only)", async () => {
+      const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
+      // An old release candidate, archived 200 days ago: settings.archive.delete_after 90d expires it.
+      const rc = emulator.registry.putImage("hello_world", { tags: ["rc"], pushedAt: daysBefore(300), status: "ARCHIVED", lastArchivedAt: daysBefore(200) }).digest;
+      const { path } = await makePlan(writePolicyFile(`
+policies:
+  - {name: releases, protected_period: 10, protected_count: 3, significant_tags: [prod, dev, rc]}
+settings:
+  archive: {delete_after: 90d}
+`));
+      expect(readPlanJson(path).repositories[0].images.map((i) => i.digest)).to.have.members([...digests.slice(30), rc]);
+      const { code, report, io } = await apply(path);
+      expect(code, io.err).to.equal(0);
+      expect(repoOf(report, "hello_world").notes ?? []).to.deep.equal([]);
+      expect(survivors("hello_world")).to.deep.equal(digests.slice(0, 30).sort());
+    });
   });
 });

@@ -70,6 +70,8 @@ const EXPECTED_INPUTS: Table = {
   inUseEcs: ["boolean", true],
   inUseLambda: ["boolean", true],
   previewImpact: ["boolean", true],
+  vpcSubnetIds: ["Input<string>[]", true],
+  vpcSecurityGroupIds: ["Input<string>[]", true],
 };
 
 const EXPECTED_POLICY_FIELDS: Table = {

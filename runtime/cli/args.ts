@@ -5,7 +5,7 @@ import { parseInstant } from "../config/instant";
 export interface CliArgs {
   config: string;
   apply: boolean;
-  output: "table" | "json";
+  output: "table" | "json" | "html";
   /** Absent: the clock. */
   now?: Date;
   region?: string;
@@ -16,12 +16,12 @@ export interface CliArgs {
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json] [--now ISO-8601] [--region R] [--concurrency N] [--plan-out FILE]
+export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json|html] [--now ISO-8601] [--region R] [--concurrency N] [--plan-out FILE]
        ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
 
   --config FILE      policy file (YAML)
   --apply            delete; without it, a dry run that only reports
-  --output FORMAT    table (default) or json (one JSON document on stdout)
+  --output FORMAT    table (default), json (one JSON document on stdout) or html (one self-contained page with a timeline per repository)
   --now ISO-8601     the time the rules are evaluated at (default: the clock); with --apply, not later than the clock
   --region R         AWS region (default: the SDK's chain, e.g. AWS_REGION)
   --concurrency N    repositories processed at once (default 8)
@@ -52,7 +52,7 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
   }
   if (values.help) return "help";
   if (!values.config) throw new UsageError("--config FILE is required");
-  if (values.output !== "table" && values.output !== "json") throw new UsageError(`--output must be table or json, not ${values.output}`);
+  if (values.output !== "table" && values.output !== "json" && values.output !== "html") throw new UsageError(`--output must be table, json or html, not ${values.output}`);
   const args: CliArgs = { config: values.config, apply: values.apply ?? false, output: values.output };
   if (values.now !== undefined) {
     // A time needs an explicit zone, so that the decision does not depend on the machine's.

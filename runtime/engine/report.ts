@@ -35,6 +35,10 @@ export interface ImageLine {
 export interface ReportMode extends Omit<PolicyMode, "anchor"> {
   /** `protectedFrom`: images pushed since then are kept by the period (the anchor's push time less protected_period). */
   anchor?: { digest: string; tags: string[]; pushedAt: string; protectedFrom: string };
+  /** Anchor mode: where each release channel (an entry of significant_tags) stands; entries no image matches are in `unmatchedTags`. */
+  channels?: { entry: string; digest: string; pushedAt: string }[];
+  /** Untagged mode: untagged images pushed since then are kept by the period (now less protected_period). */
+  protectedFrom?: string;
   /** How many top-level images this policy keeps and deletes, by reason. */
   keep: Record<string, number>;
   delete: Record<string, number>;

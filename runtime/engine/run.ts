@@ -49,6 +49,8 @@ export interface RunOptions {
   onPlanned?: (plan: RepositoryPlan, policies: readonly Policy[]) => void;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
+  /** List every image in the report, the ones the policies keep too (the HTML timeline draws them all). Defaults to false: those are only counted. */
+  listKept?: boolean;
 }
 
 /** Bytes an image's deletion frees, as far as ECR reports: an index's size repeats its platform manifests'. */
@@ -65,10 +67,10 @@ export function isoTime(ms: number | undefined): string {
   return Number.isNaN(date.getTime()) ? "unknown" : date.toISOString();
 }
 
-/** Deletions and safety keeps, line by line; everything else kept is only counted. */
-function toLines(plan: RepositoryPlan, outcomes?: ReadonlyMap<string, Outcome>): ImageLine[] {
+/** Deletions and safety keeps, line by line; everything else kept is only counted, unless `listKept`. */
+function toLines(plan: RepositoryPlan, outcomes?: ReadonlyMap<string, Outcome>, listKept = false): ImageLine[] {
   return plan.decisions
-    .filter((d) => removes(d) || d.overridden || outcomes?.has(d.image.digest))
+    .filter((d) => listKept || removes(d) || d.overridden || outcomes?.has(d.image.digest))
     .map((d) => {
       const line: ImageLine = {
         digest: d.image.digest,
@@ -93,7 +95,7 @@ function keptCounts(plan: RepositoryPlan): Record<string, number> {
   return kept;
 }
 
-function reportModes(plan: RepositoryPlan, policies: readonly Policy[]): ReportMode[] {
+function reportModes(plan: RepositoryPlan, policies: readonly Policy[], now: Date): ReportMode[] {
   return plan.modes.map(({ anchor, ...mode }) => {
     const counts: Pick<ReportMode, "keep" | "delete"> = { keep: {}, delete: {} };
     for (const d of plan.decisions) {
@@ -101,9 +103,14 @@ function reportModes(plan: RepositoryPlan, policies: readonly Policy[]): ReportM
       if (verdict) increment(counts[verdict.verdict], verdict.reason);
     }
     const shown: ReportMode = { ...mode, ...counts };
+    const period = policies.find((p) => p.name === mode.policy)!.protectedPeriodMs;
     if (anchor) {
-      const period = policies.find((p) => p.name === mode.policy)!.protectedPeriodMs;
       shown.anchor = { ...anchor, pushedAt: isoTime(anchor.pushedAt), protectedFrom: isoTime(anchor.pushedAt - period) };
+      shown.channels = plan.channels
+        .filter((c) => c.policy === mode.policy && c.at)
+        .map((c) => ({ entry: c.entry, digest: c.at!.digest, pushedAt: isoTime(c.at!.pushedAt) }));
+    } else {
+      shown.protectedFrom = isoTime(now.getTime() - period);
     }
     return shown;
   });
@@ -144,7 +151,7 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
   } catch (err) {
     work.report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `this repository failed: ${errorMessage(err)}` });
   }
-  return finishReport(work);
+  return finishReport(work, options.listKept);
 }
 
 async function planAndApply(options: RunOptions, policies: Policy[], inventory: InUseInventory, warnings: string[], work: RepositoryWork): Promise<void> {
@@ -181,7 +188,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
     }
   }
-  report.modes = reportModes(plan, policies);
+  report.modes = reportModes(plan, policies, options.now);
   for (const mode of plan.modes) {
     if (mode.noSignificantTag) {
       warnings.push(`${repository}: no image carries any significant tag of policy "${mode.policy}", so it runs in untagged mode (check the tags for typos)`);
@@ -215,14 +222,14 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
 }
 
 /** The repository's report from what is known, never throwing: it must list every image this run deleted. */
-function finishReport(work: RepositoryWork): RepositoryReport {
+function finishReport(work: RepositoryWork, listKept?: boolean): RepositoryReport {
   const { report, plan, applied } = work;
   report.errors.push(...applied.errors);
   if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;
-      report.images = toLines(plan, applied.outcomes);
+      report.images = toLines(plan, applied.outcomes, listKept);
       report.kept = keptCounts(plan);
       const planned = plan.decisions.filter((d) => removes(d) || applied.outcomes.has(d.image.digest));
       // An expired archived image was in archive storage already: deleting it frees no standard storage.

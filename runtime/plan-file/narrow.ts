@@ -42,7 +42,10 @@ const asPositions = (file: PlanRepository): ChannelPosition[] =>
 export function windowChange(file: PlanRepository, fresh: RepositoryPlan, policies: readonly Policy[]): string | undefined {
   const assumed = asPositions(file);
   const present = new Set(fresh.decisions.map((d) => d.image.digest));
-  const taggedNow = fresh.decisions.map((d) => d.image).filter((image) => image.tags.length > 0);
+  // Channels stand at active images only (as the planner and the re-check place them): an expired archived image is
+  // among the decisions, but its tags are no channel position.
+  const isActive = (status: string | undefined) => status === undefined || status === "ACTIVE";
+  const taggedNow = fresh.decisions.map((d) => d.image).filter((image) => isActive(image.status) && image.tags.length > 0);
   // The engine's own re-check: a channel at an older image, or a tagged member that lost its tags.
   const widened = planNoLongerHolds({ channels: assumed, taggedMembers: file.taggedMembers }, policies, taggedNow, (digest) => !present.has(digest));
   if (widened) return widened;

@@ -16,13 +16,19 @@ export interface EksTarget {
   account: string;
   region: string;
   eks: EKSClient;
-  /** `ACCOUNT/REGION ` where that is not the registry's own, else empty: prefixes workload names and errors. */
+  /** `ACCOUNT/REGION ` where that is not the registry's own, else empty: names the clusters in errors. */
   label: string;
 }
 
 export interface EksReadOptions {
   /** settings.in_use.eks_clusters: names or ARNs; undefined reads every cluster. */
   clusters?: readonly string[];
+  /**
+   * The targets are every account and region of the run (the default): a name or ARN of `clusters` that none of
+   * them lists fails the source. False when the targets are read one by one: only an ARN of the target's own account
+   * and region can then be missing.
+   */
+  everyTarget?: boolean;
   kubernetes?: KubernetesClientOptions;
   /** Clusters read at once. Defaults to 5. */
   clusterConcurrency?: number;
@@ -85,7 +91,10 @@ export async function readEksUses(targets: readonly EksTarget[], options: EksRea
       })
       .map((name) => ({ target, name }));
   }));
-  const missing = (selectors ?? []).filter((s) => !matched.has(s.text)).map((s) => s.text);
+  // Read target by target, only an ARN of the target's own account and region can be known to be missing.
+  const covered = (s: ClusterSelector) =>
+    options.everyTarget !== false || (s.account !== undefined && targets.some((t) => t.account === s.account && t.region === s.region));
+  const missing = (selectors ?? []).filter((s) => covered(s) && !matched.has(s.text)).map((s) => s.text);
   if (missing.length > 0) {
     const where = targets.map((t) => `${t.account}/${t.region}`).join(", ");
     throw new EksSourceError(
@@ -161,8 +170,7 @@ async function readCluster(target: EksTarget, name: string, options: EksReadOpti
   );
   try {
     const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name)));
-    const uses = lists.flat().map((use) => ({ image: use.image, workload: `${target.label}${use.workload}` }));
-    return { uses, requestCount: client.requests };
+    return { uses: lists.flat(), requestCount: client.requests };
   } catch (err) {
     throw err instanceof KubernetesApiError ? clusterFailure(title, cluster, err) : err;
   } finally {
