@@ -20,6 +20,7 @@ import { createFanOut, createRunsBucket, createRunsBucketPolicy } from "./fanout
 import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
 import { createRepositoryPolicies, governedEntries } from "./repositoryPolicies";
+import { startPreviewImpact } from "./previewImpact";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { vpcPlacement } from "./vpc";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
@@ -108,6 +109,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       vpcConfig: vpc.vpcConfig,
       tags: a.tags,
     }, { parent, dependsOn: vpc.needs });
+
+    // Read-only, and read by nothing deployed: it only logs diagnostics on the component.
+    if (a.previewImpact) startPreviewImpact(this, { source: configSource(name), config: policies.config, scope, functionName: fn.name });
 
     // Created by the component (the role may not create log groups), so none is orphaned on destroy.
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {

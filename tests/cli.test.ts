@@ -1,5 +1,7 @@
 /** The CLI's arguments and its stderr discipline, run in-process (main() with captured output). */
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseCliArgs, UsageError } from "../runtime/cli/args";
 import { CliIo, main } from "../runtime/cli/main";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
@@ -48,6 +50,10 @@ describe("the CLI's arguments and output streams", () => {
     ["a --now that is no date", ["--config", "p.yaml", "--now", "yesterday"], "--now must be an ISO-8601"],
     ["--concurrency 0", ["--config", "p.yaml", "--concurrency", "0"], "--concurrency must be a whole number from 1 to 256, not 0"],
     ["an empty --region", ["--config", "p.yaml", "--region", " "], "--region must not be empty"],
+    ["--config given twice", ["--config", "a.yaml", "--config", "b.yaml"], "--config given twice"],
+    ["--config given twice, once with =", ["--config=a.yaml", "--apply", "--config", "a.yaml"], "--config given twice"],
+    ["--output given twice", ["--config", "p.yaml", "--output", "json", "--output", "table"], "--output given twice"],
+    ["a bad --show", ["--config", "p.yaml", "--show", "deleted"], "--show must be kept or all, not deleted"],
   ];
   for (const [what, args, message] of usageErrors) {
     it(`exits 2 on ${what}, with the usage on stderr and nothing on stdout`, async () => {
@@ -58,6 +64,20 @@ describe("the CLI's arguments and output streams", () => {
       expect(io.out).to.equal("");
     });
   }
+
+  it("--version prints the package's version on stdout and exits 0", async () => {
+    const io = capture(false);
+    expect(await main(["--version"], io)).to.equal(0);
+    const { version } = JSON.parse(readFileSync(resolve(__dirname, "../../package.json"), "utf8"));
+    expect(io.out).to.equal(`ecr-cleanup ${version}\n`);
+    expect(io.err).to.equal("");
+  });
+
+  it("--show kept and --show all are read", () => {
+    expect(parseCliArgs(["--config", "p.yaml", "--show", "kept"])).to.include({ show: "kept" });
+    expect(parseCliArgs(["--config", "p.yaml", "--show", "all"])).to.include({ show: "all" });
+    expect(parseCliArgs(["--config", "p.yaml"])).not.to.have.property("show");
+  });
 
   it("--help prints the usage on stdout and exits 0", async () => {
     const io = capture(false);
@@ -99,7 +119,7 @@ describe("--now: only dates and times that exist", () => {
   for (const [text, epoch] of valid) {
     it(`${text} is ${new Date(epoch).toISOString()}`, () => {
       const args = parseCliArgs(["--config", "p.yaml", "--now", text]);
-      expect(args !== "help" && args.now?.getTime()).to.equal(epoch);
+      expect(typeof args === "object" && args.now?.getTime()).to.equal(epoch);
     });
   }
 

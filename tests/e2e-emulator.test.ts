@@ -144,6 +144,8 @@ ${extra}`);
     const line = report.repositories[0].images.find((i: JsonImage) => i.digest === retagged);
     expect(line).to.include({ action: "keep", reason: "changed-since-plan" });
     expect(report.summary.keptBySafety).to.deep.equal({ "changed-since-plan": 1 });
+    // Planned by the policies, withheld by the re-check, and the rest deleted: nothing hidden.
+    expect(report.summary).to.deep.include({ planned: 10, withheld: { "changed-since-plan": 1 }, toDelete: 9, deleted: 9 });
     expect(survivors("hello_world")).to.deep.equal([...digests.slice(0, 30), retagged].sort());
   });
 
@@ -170,6 +172,8 @@ ${extra}`);
     expect(repo.capExceeded).to.deep.equal({ cap: 9, planned: 10 });
     expect(repo.images.filter((i: JsonImage) => i.reason === "cap-exceeded")).to.have.length(10);
     expect(report.summary).to.include({ repositoriesSkipped: 1, deleted: 3 });
+    // `deleted: 3 of 3` does not hide the ten the cap withheld.
+    expect(report.summary).to.deep.include({ planned: 13, withheld: { "cap-exceeded": 10 }, toDelete: 3 });
     expect(survivors("hello_world")).to.deep.equal([...digests].sort());
     expect(survivors("other")).to.deep.equal(other.slice(0, 2).sort());
     expect(result.stderr).to.include("more than max_deletions 9");
@@ -218,13 +222,14 @@ ${extra}`);
 
   it("prints a table per repository with its mode, anchor, every deletion and a summary", async () => {
     const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
-    const result = await runCli(["--config", releasePolicy(), "--now", NOW], awsEnv(emulator.endpoint));
+    const result = await runCli(["--config", releasePolicy(), "--now", NOW], { ...awsEnv(emulator.endpoint), COLUMNS: "160" });
     expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.include("\n  #1  releases\n");
     expect(result.stdout).to.include(
-      `policy "releases": anchor mode: anchor ${digests[19].slice(7, 19)} [prod] pushed 2025-12-12 00:00, protects back to 2025-12-02 00:00`,
+      `\n      anchor mode: anchor ${digests[19].slice(7, 19)} [prod] pushed 2025-12-12 00:00, protects back to 2025-12-02 00:00\n`,
     );
-    expect(result.stdout).to.include("this policy alone would keep newer-than-anchor 19, anchor 1, period 10; delete beyond-window 10");
-    for (const digest of digests.slice(30)) expect(result.stdout).to.match(new RegExp(`${digest.slice(7, 19)} .* DELETE +beyond-window +releases`));
+    expect(result.stdout).to.include("\n      alone it would keep newer-than-anchor 19, anchor 1, period 10; delete beyond-window 10\n");
+    for (const digest of digests.slice(30)) expect(result.stdout).to.match(new RegExp(`${digest.slice(7, 19)} .* DELETE +beyond-window +#1\n`));
     expect(result.stdout).to.include("result: 40 images, 30 kept (newer-than-anchor 19, anchor 1, period 10), 10 to delete");
     expect(result.stdout).to.include("Dry run: nothing was deleted.");
   });

@@ -78,7 +78,8 @@ describe("a tag ECR would refuse, end to end through the CLI", () => {
 `);
 
   it("the table forges no line and carries no raw control character; stderr neither", async () => {
-    const result = await runCli(["--config", config(), "--now", NOW], awsEnv(emulator.endpoint));
+    // Wide enough for the row's tags to stand whole on one line.
+    const result = await runCli(["--config", config(), "--now", NOW], { ...awsEnv(emulator.endpoint), COLUMNS: "200" });
     expect(result.code, result.stderr).to.equal(1);
     const lines = result.stdout.split("\n");
     expect(lines.filter((line) => line.trimStart().startsWith("hello_world  DELETED"))).to.deep.equal([]);
@@ -86,7 +87,7 @@ describe("a tag ECR would refuse, end to end through the CLI", () => {
     expect(row).to.have.length(1);
     expect(row[0]).to.include("evil\\n  hello_world  DELETED");
     expect(row[0]).to.include(" DELETE ");
-    expect(result.stdout).to.include('policy "nightly\\x1b[1m\\u202e"');
+    expect(result.stdout).to.include('#1  nightly\\x1b[1m\\u202e');
     expect(result.stdout).to.include("bad\\x1b[31mrepo");
     for (const output of [result.stdout, result.stderr]) {
       expect(output).not.to.include(ESC);

@@ -16,7 +16,7 @@ const POLICIES = '{"policies":[{"name":"flush","significant_tags":"*","protected
 
 function summary(overrides: Partial<Summary> = {}): Summary {
   return {
-    repositories: 2, imagesScanned: 40, toDelete: 5, deleted: 4, bytesToFree: 500, bytesFreed: 400,
+    repositories: 2, imagesScanned: 40, planned: 5, withheld: {}, toDelete: 5, deleted: 4, bytesToFree: 500, bytesFreed: 400,
     keptBySafety: {}, failures: 1, repositoriesSkipped: 0, repositoriesNotReached: 0, ...overrides,
   };
 }

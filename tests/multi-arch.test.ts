@@ -45,15 +45,19 @@ describe("multi-arch images and signatures, end to end", () => {
     expect(dry.code, dry.stderr).to.equal(0);
     const repo = JSON.parse(dry.stdout).repositories[0];
     const byDigest = new Map((repo.images as JsonLine[]).map((l) => [l.digest, l]));
-    // The report lists deletions and safety keeps; the kept index is the policy's anchor.
+    // The report lists deletions and safety keeps; the kept index is the policy's anchor, listed because its
+    // members (kept with it: member-of-kept) are listed under it.
     expect(repo.modes[0].anchor.digest).to.equal(current.index);
-    expect(byDigest.has(current.index)).to.equal(false);
+    expect(byDigest.get(current.index)).to.include({ action: "keep", reason: "anchor", countedBytes: 0 });
     // Bytes to free count the platform manifests and the signature, not the index (ECR repeats their size on it).
     const sizeOf = (digest: string) => emulator.registry.image("app", digest)!.sizeBytes;
     expect(repo.bytesToFree).to.equal([...old.children, old.signature].reduce((sum, d) => sum + sizeOf(d), 0));
-    // Members of a unit the policy keeps are counted, not listed: only a safety rule's keeps are listed.
-    for (const member of [...current.children, current.signature]) expect(byDigest.has(member)).to.equal(false);
+    // Members of a unit the policy keeps are kept by the unit rule: listed under their index, and counted as safety keeps.
+    for (const member of [...current.children, current.signature]) {
+      expect(byDigest.get(member)).to.include({ action: "keep", reason: "member-of-kept", unitOf: current.index, countedBytes: sizeOf(member) });
+    }
     expect(repo.kept).to.deep.equal({ anchor: 1, "member-of-kept": 3 });
+    expect(JSON.parse(dry.stdout).summary.keptBySafety).to.deep.equal({ "member-of-kept": 3 });
     expect(byDigest.get(old.index)).to.include({ action: "delete", reason: "beyond-window" });
     for (const member of [...old.children, old.signature]) {
       expect(byDigest.get(member)).to.include({ action: "delete", reason: "member-of-deleted", unitOf: old.index });

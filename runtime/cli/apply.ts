@@ -197,7 +197,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
 
     for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
     for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);
-    io.stdout(args.output === "json" ? renderJson(report) : renderTable(report) + "\n" + renderPlanSection(report));
+    io.stdout(args.output === "json" ? renderJson(report) : renderTable(report, { width: io.tableWidth }) + "\n" + renderPlanSection(report, io.tableWidth));
     return exitCodeOf(report);
   } finally {
     destroyClients(clients);

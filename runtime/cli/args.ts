@@ -10,6 +10,8 @@ export interface CliArgs {
   now?: Date;
   region?: string;
   concurrency?: number;
+  /** Which images the table lists (default: deletions and safety keeps). */
+  show?: "kept" | "all";
   /** Also write the dry run's plan here, for `ecr-cleanup apply`. */
   planOut?: string;
 }
@@ -17,7 +19,9 @@ export interface CliArgs {
 export class UsageError extends Error {}
 
 export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json|html] [--now ISO-8601] [--region R] [--concurrency N] [--plan-out FILE]
+                   [--show kept|all]
        ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
+       ecr-cleanup --version
 
   --config FILE      policy file (YAML)
   --apply            delete; without it, a dry run that only reports
@@ -26,16 +30,21 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table
   --region R         AWS region (default: the SDK's chain, e.g. AWS_REGION)
   --concurrency N    repositories processed at once (default 8)
   --plan-out FILE    with a dry run: also write its plan to FILE, to review and then apply with \`ecr-cleanup apply FILE\`
+  --show kept        the table lists every kept image too, with its reason (and the JSON every image)
+  --show all         the table lists every image and shortens nothing (a dry run's table shortens long lists)
+  --version          print the version and exit
 
 Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted).`;
 
-export function parseCliArgs(argv: string[]): CliArgs | "help" {
+export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
   let values;
   try {
-    ({ values } = parseArgs({
+    let tokens;
+    ({ values, tokens } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
+      tokens: true,
       options: {
         config: { type: "string" },
         apply: { type: "boolean", default: false },
@@ -44,16 +53,31 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" {
         region: { type: "string" },
         concurrency: { type: "string" },
         "plan-out": { type: "string" },
+        show: { type: "string" },
+        version: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
+    // A flag given twice (two --config files) is a mistake to point out, not a choice to make silently.
+    const seen = new Set<string>();
+    for (const token of tokens) {
+      if (token.kind !== "option") continue;
+      if (seen.has(token.name)) throw new UsageError(`--${token.name} given twice`);
+      seen.add(token.name);
+    }
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError((err as Error).message);
   }
   if (values.help) return "help";
+  if (values.version) return "version";
   if (!values.config) throw new UsageError("--config FILE is required");
   if (values.output !== "table" && values.output !== "json" && values.output !== "html") throw new UsageError(`--output must be table, json or html, not ${values.output}`);
   const args: CliArgs = { config: values.config, apply: values.apply ?? false, output: values.output };
+  if (values.show !== undefined) {
+    if (values.show !== "kept" && values.show !== "all") throw new UsageError(`--show must be kept or all, not ${values.show}`);
+    args.show = values.show;
+  }
   if (values.now !== undefined) {
     // A time needs an explicit zone, so that the decision does not depend on the machine's.
     const now = parseInstant(values.now, { dateOnly: true });

@@ -9,10 +9,12 @@ import { escapeControls, escapeControlsPerLine } from "../report/escape";
 import { renderHtml } from "../report/html";
 import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
+import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun } from "./plan-out";
 import { progress } from "./progress";
+import { packageVersion } from "./version";
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -20,6 +22,8 @@ export interface CliIo {
   /** Progress is shown only on a terminal. */
   stderrIsTty: boolean;
   clock: () => Date;
+  /** How wide the table may be (runtime/report/width.ts). Defaults to 100. */
+  tableWidth?: number;
 }
 
 const processIo: CliIo = {
@@ -27,6 +31,7 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   stderrIsTty: Boolean(process.stderr.isTTY),
   clock: () => new Date(),
+  tableWidth: tableWidth(process.stdout.isTTY ? process.stdout.columns : undefined, process.env.COLUMNS),
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -45,6 +50,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   if (args === "help") {
     io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  if (args === "version") {
+    io.stdout(`ecr-cleanup ${packageVersion()}\n`);
     return 0;
   }
 
@@ -78,8 +87,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     apply: args.apply,
     ...clients,
     concurrency: args.concurrency,
-    // The timeline draws every image, the ones the policies keep too.
-    listKept: args.output === "html",
+    // The timeline draws every image, the ones the policies keep too; --show lists them in the table.
+    listKept: args.output === "html" || args.show !== undefined,
     onRepositoryDone: io.stderrIsTty ? progress(io.stderr, args.apply) : undefined,
   };
   const planned: PlannedRun = args.planOut
@@ -91,7 +100,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   // Warnings and errors quote repository names, tags and AWS's messages: escaped, like the table.
   for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
   for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);
-  io.stdout(args.output === "json" ? renderJson(report) : args.output === "html" ? renderHtml(report) : renderTable(report));
+  io.stdout(args.output === "json" ? renderJson(report) : args.output === "html" ? renderHtml(report) : renderTable(report, { width: io.tableWidth, show: args.show }));
   if (planned.planError) io.stderr(`ecr-cleanup: error: no plan was written to ${escapeControls(args.planOut!)}: ${escapeControls(planned.planError)}\n`);
   if (planned.written) {
     const { images, repositories } = planned.written;

@@ -86,6 +86,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
         return held ? undefined : "member-of-kept";
       }, pendingHolders);
     }
+    await restoreUnderChangedHolders(holds);
   } catch (err) {
     // An API error after the SDK's retries, or a bug: stop this repository; what was already done stays reported.
     result.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `deleting stopped: ${errorMessage(err)}` });
@@ -131,6 +132,43 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
         continue;
       }
       if (checked.unchanged.length) await act(checked.unchanged.map((image) => byDigest.get(image.digest)!));
+    }
+  }
+
+  /**
+   * Members go before their holder, so a holder that changed after its members were archived (tagged, a rollback
+   * onto it, or the repository stopped as changed-since-plan) is left active with members it cannot be pulled
+   * without. Someone wants that image now: restore what this run archived under it, and say so.
+   */
+  async function restoreUnderChangedHolders(holds: Map<string, ImageDecision[]>): Promise<void> {
+    const under = new Map<string, string>();
+    const visit = (holder: string, top: string) => {
+      for (const member of holds.get(holder) ?? []) {
+        if (!archivedByThisRun(member.image.digest) || under.has(member.image.digest)) continue;
+        under.set(member.image.digest, top);
+        visit(member.image.digest, top);
+      }
+    };
+    for (const d of toArchive) if (d.action === "keep" && d.reason === "changed-since-plan") visit(d.image.digest, d.image.digest);
+    for (const [digest, holder] of under) {
+      try {
+        await updateStorageClass(client, repository, digest, "STANDARD");
+        result.errors.push({
+          kind: "archive-failed",
+          repository,
+          digest,
+          code: "HolderChanged",
+          message: `${holder} changed after this run archived its member ${digest}, so it stayed active: ${digest} was restored (ACTIVATING, typically up to 20 minutes)`,
+        });
+      } catch (err) {
+        result.errors.push({
+          kind: "archive-failed",
+          repository,
+          digest,
+          code: errorCode(err),
+          message: `${holder} changed after this run archived its member ${digest}, so it stayed active, and restoring ${digest} failed (${errorMessage(err)}): restore it with ecr-cleanup restore --repository ${repository} --digest ${digest}`,
+        });
+      }
     }
   }
 

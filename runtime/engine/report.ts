@@ -18,14 +18,23 @@ export interface ImageLine {
   digest: string;
   tags: string[];
   pushedAt: string;
+  /** As ECR reports it (for an index: the size of its largest platform manifest). */
   sizeBytes: number;
+  /**
+   * What this image counts for in `bytesToFree` and `bytesFreed`: its size, or 0 for an index (its platform
+   * manifests, listed with it, carry the bytes). Absent in reports written before it was added.
+   */
+  countedBytes?: number;
   action: Action;
   reason: ReasonCode;
   /** Every policy that had an opinion about the image. */
   policies: PolicyVerdict[];
+  /** For a member of a unit: the top-level image it is listed under (for `member-of-kept`: the kept image that holds it). */
   unitOf?: string;
   /** A safety rule kept what would otherwise have been deleted (its reason code says which). */
   keptBySafety?: boolean;
+  /** For an in-use keep: what uses the image (`ecs service prod/web`, `lambda resize:3`, ...), sorted, unique. */
+  workloads?: string[];
   /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
   outcome?: "deleted" | "archived" | "failed" | "unconfirmed";
   failure?: { code: string; reason: string };
@@ -49,12 +58,20 @@ export interface RepositoryReport {
   policies: string[];
   modes: ReportMode[];
   /**
-   * The images the run deletes (or would), and those a safety rule kept. Images the policies simply keep
-   * are counted in `kept` (and per policy in `modes`), so the report stays small at registry scale.
+   * The images the run deletes (or would), those a safety rule kept (members of kept units included), and the
+   * top-level images such members are listed under. Images the policies simply keep are counted in `kept` (and per
+   * policy in `modes`), so the report stays small at registry scale; with `--show kept` or `--show all` every
+   * image is listed.
    */
   images: ImageLine[];
   /** Every kept image, by its reason code. */
   kept: Record<string, number>;
+  /**
+   * Images the policies' plan would delete that a rule held back in this run, by reason code (`cap-exceeded`,
+   * `in-use-unknown`, `window-unknown`, and with --apply `changed-since-plan` and `member-of-kept` for a member
+   * whose holder was not deleted). They are kept, so they are counted in `kept` as well. Absent: none.
+   */
+  withheld?: Record<string, number>;
   imagesScanned: number;
   toDelete: number;
   deleted: number;
@@ -88,6 +105,10 @@ export interface AppliedPlan {
 export interface Summary {
   repositories: number;
   imagesScanned: number;
+  /** What the policies' plan deletes or archives before anything is withheld: `toDelete` + `toArchive` + every count in `withheld`. */
+  planned?: number;
+  /** The repositories' `withheld`, added up by reason code. (Both always set by summarize.) */
+  withheld?: Record<string, number>;
   toDelete: number;
   deleted: number;
   bytesToFree: number;
@@ -99,7 +120,11 @@ export interface Summary {
   bytesArchived?: number;
   /** Archived images deleted (planned, in a dry run) because they were archived longer than delete_after. */
   archiveExpired?: number;
-  /** Images a safety rule kept although the policies would have deleted them, by reason code. */
+  /**
+   * Images kept by a rule of spec section 4 (in use, units, the cap, unreadable sources, changes since the plan, ...),
+   * by reason code: every `kept` count whose reason is a safety reason, `member-of-kept` included (every member of a
+   * kept unit).
+   */
   keptBySafety: Record<string, number>;
   failures: number;
   repositoriesSkipped: number;
@@ -109,6 +134,8 @@ export interface Summary {
 export interface RunReport {
   apply: boolean;
   now: string;
+  /** Every policy's name in the file's order: the table numbers them `#1`, `#2`, ... Absent where the run does not know them. */
+  policies?: string[];
   repositories: RepositoryReport[];
   /** Repositories in the registry that no policy governs: never touched. */
   notGoverned: string[];
@@ -141,6 +168,11 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "member-not-archived",
 ]);
 
+/** A keep that a rule of spec section 4 made (as opposed to a policy's keep). */
+export function isSafetyKeep(line: Pick<ImageLine, "action" | "reason" | "keptBySafety">): boolean {
+  return line.action === "keep" && (line.keptBySafety === true || SAFETY_REASONS.has(line.reason) || line.reason.startsWith("in-use"));
+}
+
 export function summarize(repositories: RepositoryReport[], errors: RunError[], notReached = 0): Summary {
   const summary: Summary = {
     repositories: repositories.length,
@@ -149,6 +181,8 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
     deleted: 0,
     bytesToFree: 0,
     bytesFreed: 0,
+    planned: 0,
+    withheld: {},
     toArchive: 0,
     archived: 0,
     bytesToArchive: 0,
@@ -162,20 +196,27 @@ export function summarize(repositories: RepositoryReport[], errors: RunError[], 
   for (const repo of repositories) {
     summary.imagesScanned += repo.imagesScanned;
     summary.toDelete += repo.toDelete;
+    summary.planned! += repo.toDelete;
     summary.deleted += repo.deleted;
     summary.bytesToFree += repo.bytesToFree;
     summary.bytesFreed += repo.bytesFreed;
+    for (const [reason, n] of Object.entries(repo.withheld ?? {})) {
+      summary.withheld![reason] = (summary.withheld![reason] ?? 0) + n;
+      summary.planned! += n;
+    }
     // `?? 0`: reports from a run before archive mode (fan-out's stored batches) lack these.
     summary.toArchive! += repo.toArchive ?? 0;
     summary.archived! += repo.archived ?? 0;
     summary.bytesToArchive! += repo.bytesToArchive ?? 0;
     summary.bytesArchived! += repo.bytesArchived ?? 0;
+    summary.planned! += repo.toArchive ?? 0;
     for (const line of repo.images) {
       if (line.reason === "archived-expired" && line.action === "delete" && (line.outcome === undefined || line.outcome === "deleted")) summary.archiveExpired!++;
-      if (line.keptBySafety) {
-        summary.keptBySafety[line.reason] = (summary.keptBySafety[line.reason] ?? 0) + 1;
-      }
     }
+    // Every line a safety rule kept, and every member of a kept unit (listed or not: a unit is kept whole).
+    const add = (reason: string, n: number) => (summary.keptBySafety[reason] = (summary.keptBySafety[reason] ?? 0) + n);
+    for (const line of repo.images) if (line.keptBySafety && line.reason !== "member-of-kept") add(line.reason, 1);
+    if (repo.kept["member-of-kept"]) add("member-of-kept", repo.kept["member-of-kept"]);
   }
   return summary;
 }

@@ -14,7 +14,7 @@ import { InUseInventory, InUseSource, inUseDigests, readInUse } from "../inuse/i
 import { registryOfArn, RegistryId } from "../inuse/reference";
 import { deletions, overrideToKeep, planRepository, removes } from "../planner/plan";
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
-import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
+import type { ImageDecision, ImageRecord, Policy, ReasonCode, RepositoryPlan } from "../planner/types";
 import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
 import { errorCode, errorMessage } from "./errors";
 import { mapConcurrent } from "./pool";
@@ -49,7 +49,7 @@ export interface RunOptions {
   onPlanned?: (plan: RepositoryPlan, policies: readonly Policy[]) => void;
   /** Called after each repository, for progress display. */
   onRepositoryDone?: (report: RepositoryReport, done: number, total: number) => void;
-  /** List every image in the report, the ones the policies keep too (the HTML timeline draws them all). Defaults to false: those are only counted. */
+  /** List every image in the report, the ones the policies keep too (`--show`, and the HTML timeline draws them all). Defaults to false: those are only counted. */
   listKept?: boolean;
 }
 
@@ -67,16 +67,23 @@ export function isoTime(ms: number | undefined): string {
   return Number.isNaN(date.getTime()) ? "unknown" : date.toISOString();
 }
 
-/** Deletions and safety keeps, line by line; everything else kept is only counted, unless `listKept`. */
-function toLines(plan: RepositoryPlan, outcomes?: ReadonlyMap<string, Outcome>, listKept = false): ImageLine[] {
+/**
+ * Deletions and safety keeps line by line, members of kept units with the image they are listed under; everything
+ * else kept is only counted (unless every image is asked for).
+ */
+function toLines(plan: RepositoryPlan, outcomes: ReadonlyMap<string, Outcome> | undefined, listKept: boolean): ImageLine[] {
+  const listed = (d: ImageDecision) => removes(d) || d.overridden || d.reason === "member-of-kept" || outcomes?.has(d.image.digest);
+  const holders = new Set(plan.decisions.filter((d) => d.unitOf !== undefined && listed(d)).map((d) => d.unitOf));
   return plan.decisions
-    .filter((d) => listKept || removes(d) || d.overridden || outcomes?.has(d.image.digest))
+    .filter((d) => listKept || listed(d) || holders.has(d.image.digest))
     .map((d) => {
       const line: ImageLine = {
         digest: d.image.digest,
         tags: d.image.tags,
         pushedAt: isoTime(d.image.pushedAt),
         sizeBytes: d.image.sizeBytes,
+        // As the totals count it: an archived image is in archive storage already, so deleting it frees none.
+        countedBytes: d.image.status === undefined ? storageBytes(d.image) : 0,
         action: d.action,
         reason: d.reason,
         policies: d.verdicts,
@@ -121,6 +128,20 @@ interface RepositoryWork {
   report: RepositoryReport;
   plan?: RepositoryPlan;
   applied: ApplyResult;
+  /** What the plan deletes once the plan-time rules have withheld theirs: what --apply sets out to delete. */
+  setOut?: Set<string>;
+}
+
+/** Reasons for which the plan-time rules withhold a deletion the policies planned (spec section 4, rules 4 and 5). */
+const WITHHELD_AT_PLAN: ReadonlySet<ReasonCode> = new Set<ReasonCode>(["cap-exceeded", "in-use-unknown", "window-unknown"]);
+
+/** Planned deletions held back, by reason: by the plan-time rules, then by --apply's re-checks (what was set out but kept). */
+function withheldCounts(plan: RepositoryPlan, setOut: ReadonlySet<string> | undefined): Record<string, number> {
+  const withheld: Record<string, number> = {};
+  for (const d of plan.decisions) {
+    if (d.action === "keep" && d.overridden && (WITHHELD_AT_PLAN.has(d.reason) || setOut?.has(d.image.digest))) increment(withheld, d.reason);
+  }
+  return withheld;
 }
 
 /** Whatever goes wrong in one repository (an API error, a value out of range, a bug) fails that repository only. */
@@ -192,6 +213,10 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
   for (const mode of plan.modes) {
     if (mode.noSignificantTag) {
       warnings.push(`${repository}: no image carries any significant tag of policy "${mode.policy}", so it runs in untagged mode (check the tags for typos)`);
+    } else if (mode.unmatchedTags?.length) {
+      warnings.push(
+        `${repository}: no image carries significant tag ${mode.unmatchedTags.join(", ")} of policy "${mode.policy}", so ${mode.unmatchedTags.length === 1 ? "that channel has" : "those channels have"} no position here and the anchor is the oldest of the others (check for typos)`,
+      );
     }
   }
   if (plan.failure) report.errors.push({ kind: "unknown-push-time", repository, code: plan.failure.code, message: plan.failure.message });
@@ -206,6 +231,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
   }
   options.onPlanned?.(plan, policies);
   if (!options.apply || deletions(plan).length === 0) return;
+  work.setOut = new Set(deletions(plan).map((d) => d.image.digest));
   const size: RepositorySize = { images: images.length, tagged: images.filter(isActiveTagged).length };
   await applyPlan(
     {
@@ -229,8 +255,10 @@ function finishReport(work: RepositoryWork, listKept?: boolean): RepositoryRepor
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;
-      report.images = toLines(plan, applied.outcomes, listKept);
+      report.images = toLines(plan, applied.outcomes, listKept ?? false);
       report.kept = keptCounts(plan);
+      const withheld = withheldCounts(plan, work.setOut);
+      if (Object.keys(withheld).length) report.withheld = withheld;
       const planned = plan.decisions.filter((d) => removes(d) || applied.outcomes.has(d.image.digest));
       // An expired archived image was in archive storage already: deleting it frees no standard storage.
       const standardBytes = (d: (typeof planned)[number]) => (d.image.status === undefined ? storageBytes(d.image) : 0);
@@ -247,7 +275,7 @@ function finishReport(work: RepositoryWork, listKept?: boolean): RepositoryRepor
   } catch (err) {
     report.errors.push({ kind: "api-error", repository: report.repository, code: errorCode(err), message: `the report could not be completed: ${errorMessage(err)}` });
     report.images = [...applied.outcomes].map(([digest, outcome]) => ({
-      digest, tags: [], pushedAt: "unknown", sizeBytes: 0, action: "delete", reason: "beyond-window", policies: [], ...outcome,
+      digest, tags: [], pushedAt: "unknown", sizeBytes: 0, countedBytes: 0, action: "delete", reason: "beyond-window", policies: [], ...outcome,
     }));
   }
   report.deleted = [...applied.outcomes.values()].filter((o) => o.outcome === "deleted").length;
@@ -362,11 +390,17 @@ export async function cleanRepositories(
 }
 
 /** The run's report from its context and its repositories' reports. */
-export function assembleReport(options: Pick<RunOptions, "apply" | "now">, context: RunContext, repositories: RepositoryReport[], notReached: string[]): RunReport {
+export function assembleReport(
+  options: Pick<RunOptions, "apply" | "now"> & { config?: Config },
+  context: RunContext,
+  repositories: RepositoryReport[],
+  notReached: string[],
+): RunReport {
   const errors = [...context.errors, ...repositories.flatMap((r) => r.errors)];
   const report: RunReport = {
     apply: options.apply,
     now: options.now.toISOString(),
+    ...(options.config ? { policies: options.config.policies.map((p) => p.name) } : {}),
     repositories,
     notGoverned: context.notGoverned,
     notReached,

@@ -111,6 +111,12 @@ export function planRepository(input: PlanInput): RepositoryPlan {
     if (used) overrideToKeep(decision, inUse.get(used.digest)!);
     else if (members.some((image) => image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
     else if (recentlyRestored(decision.image) || members.some(recentlyRestored)) overrideToKeep(decision, "restored");
+    // An expired index whose manifest cannot be read: any image pushed no later may be its child, so one being (or lately) restored keeps it.
+    else if (decision.image.childrenUnknown && decision.image.pushedAt !== undefined) {
+      const mayHold = (image: ImageRecord) => image !== decision.image && !(image.pushedAt !== undefined && image.pushedAt > decision.image.pushedAt!);
+      if (images.some((image) => mayHold(image) && image.status === "ACTIVATING")) overrideToKeep(decision, "unit-activating");
+      else if (images.some((image) => mayHold(image) && recentlyRestored(image))) overrideToKeep(decision, "restored");
+    }
   }
 
   const failure = undatedChannel(undated, policies);
@@ -256,6 +262,8 @@ function withMembers(
     if (mine && removes(mine) && !allHoldersGo) overrideToKeep(decision, "member-of-kept");
     else if (mine && mine.action === "delete" && archived) decision.action = "archive";
     else if (!mine && !allHoldersGo && holderWanted) decision.overridden = true;
+    // An expired archived member of an active holder archived now is archived already: nothing to do with it.
+    if (mine && mine.reason === "archived-expired" && archived) decision = { image, action: "keep", reason: "untouched", verdicts: [], heldBy, wave: depthOf(image) };
     // An expired archived holder takes only archived images with it: an active member is the next run's to decide.
     if (!mine && expiring && isActive(image) && removes(decision)) decision = { image, action: "keep", reason: "untouched", verdicts: [], heldBy, wave: depthOf(image) };
     final.set(image.digest, pin(decision));

@@ -1,0 +1,73 @@
+/**
+ * Review of archive mode (helper review-archive): races between a unit's member calls and its holder's call, and
+ * delete_after against images restored between the plan and the delete call. Emulator only (moto has no archive).
+ */
+import { expect } from "chai";
+import type { EcrEmulator } from "./emulator/server";
+import { emulatorPerTest } from "./support/emulator-per-test";
+import { awsEnv } from "./support/aws-env";
+import { runCli, writePolicyFile } from "./support/cli";
+import { cosignTag, JsonLine } from "./support/report-lines";
+
+const DAY = 86_400_000;
+const NOW = "2026-01-01T00:00:00.000Z";
+const at = (daysAgo: number, ms = 0) => new Date(Date.parse(NOW) - daysAgo * DAY - ms);
+
+const policy = (action: "archive" | "delete") => `
+- name: ${action}r
+  protected_period: 7d
+  protected_count: 2
+  significant_tags: '*'
+  action: ${action}
+`;
+
+describe("archive mode under review", () => {
+  let emulator: EcrEmulator;
+  emulatorPerTest((e) => (emulator = e), "app");
+
+  const run = (file: string, ...extra: string[]) => runCli(["--config", file, "--now", NOW, "--output", "json", ...extra], awsEnv(emulator.endpoint));
+  const push = (daysAgo: number, tags: string[] = []) => emulator.registry.putImage("app", { tags, pushedAt: at(daysAgo) }).digest;
+  const statusOf = (digest: string) => emulator.registry.image("app", digest)?.status ?? "GONE";
+  type Line = JsonLine & { outcome?: string };
+  const lines = (stdout: string): Map<string, Line> => new Map((JSON.parse(stdout).repositories[0].images as Line[]).map((l) => [l.digest, l]));
+
+  function unit(daysAgo: number) {
+    const amd = emulator.registry.putImage("app", { pushedAt: at(daysAgo, 3) }).digest;
+    const arm = emulator.registry.putImage("app", { pushedAt: at(daysAgo, 2) }).digest;
+    const index = emulator.registry.putImage("app", { pushedAt: at(daysAgo), children: [amd, arm] }).digest;
+    const signature = emulator.registry.putImage("app", { pushedAt: at(daysAgo, -1), tags: [cosignTag(index)] }).digest;
+    return { amd, arm, index, signature };
+  }
+
+  it("an index tagged after its members were archived (a rollback onto it) stays pullable: its members are restored, and the run says so", async () => {
+    push(1);
+    push(2);
+    const u = unit(40);
+    // Someone tags the index while the cleaner archives its members (the first archive call of the run).
+    emulator.beforeOperation("UpdateImageStorageClass", () => void emulator.registry.tag("app", "rollback", u.index), { once: true });
+    const result = await run(writePolicyFile(policy("archive")), "--apply");
+    expect(statusOf(u.index)).to.equal("ACTIVE");
+    // A pull of the index needs its platform manifests: none may be left archived under an active index.
+    for (const member of [u.amd, u.arm]) expect(statusOf(member), member).to.not.equal("ARCHIVED");
+    expect(lines(result.stdout).get(u.index)).to.include({ action: "keep", reason: "changed-since-plan" });
+    expect(result.code).to.equal(1);
+    const errors = JSON.parse(result.stdout).errors as { kind: string; digest?: string; message: string }[];
+    expect(errors.some((e) => e.message.includes(u.index) && /restor/.test(e.message)), JSON.stringify(errors)).to.equal(true);
+  });
+
+  it("delete_after: an expired archived image restored between the plan and the delete call is not deleted", async () => {
+    push(1);
+    push(2);
+    const old = emulator.registry.putImage("app", { pushedAt: at(200), status: "ARCHIVED", lastArchivedAt: at(120) }).digest;
+    // The plan lists the repository with DescribeImages; the restore lands before the re-check.
+    emulator.beforeOperation("DescribeImages", (() => {
+      let n = 0;
+      return () => void (++n === 2 && emulator.registry.restore("app", old));
+    })());
+    const config = writePolicyFile(`policies:${policy("delete").replace(/^/gm, "  ")}\nsettings:\n  archive:\n    delete_after: 90d\n`);
+    const result = await run(config, "--apply");
+    expect(statusOf(old)).to.not.equal("GONE");
+    expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
+    expect(lines(result.stdout).get(old)).to.include({ action: "keep", reason: "changed-since-plan" });
+  });
+});
