@@ -85,4 +85,15 @@ describe("archive mode under review", () => {
     expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
     expect(lines(result.stdout).get(expired)).to.include({ action: "keep", reason: "in-use-unknown" });
   });
+
+  it("an active index that lists archived platform manifests (restored in part): kept, and the run warns that pulls of it fail", async () => {
+    push(1);
+    push(2);
+    const amd = emulator.registry.putImage("app", { pushedAt: at(200), status: "ARCHIVED", lastArchivedAt: at(20) }).digest;
+    const index = emulator.registry.putImage("app", { pushedAt: at(3), children: [amd], tags: ["v1"] }).digest;
+    const result = await run(writePolicyFile(policy("archive")), "--apply");
+    expect(result.code, result.stderr).to.equal(0);
+    expect([statusOf(index), statusOf(amd)]).to.deep.equal(["ACTIVE", "ARCHIVED"]);
+    expect(JSON.parse(result.stdout).warnings.join("\n")).to.include(`active index ${index} lists 1 archived image(s) (${amd})`);
+  });
 });
