@@ -17,6 +17,7 @@ import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket } from "./fanout";
 import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
 import { configSource, policyConfig } from "./policyConfig";
+import { startPreviewImpact } from "./previewImpact";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { vpcPlacement } from "./vpc";
 import { RUN_TIMEOUT_SECONDS } from "./stateMachine";
@@ -98,6 +99,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       vpcConfig: vpc.vpcConfig,
       tags: a.tags,
     }, { parent, dependsOn: vpc.needs });
+
+    // Read-only, and read by nothing deployed: it only logs diagnostics on the component.
+    if (a.previewImpact) startPreviewImpact(this, { source: configSource(name), config: policies.config, scope, functionName: fn.name });
 
     // Created by the component (the role may not create log groups), so none is orphaned on destroy.
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {

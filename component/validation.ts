@@ -58,6 +58,7 @@ export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[
   if (typeof args.dryRun !== "boolean") problems.push(`dryRun must be true or false; got ${JSON.stringify(args.dryRun)}`);
   if (typeof args.excludeFromPullTime !== "boolean") problems.push(`excludeFromPullTime must be true or false; got ${JSON.stringify(args.excludeFromPullTime)}`);
   if (!wholeNumberIn(args.concurrency, 1, MAX_CONCURRENCY)) problems.push(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}; got ${JSON.stringify(args.concurrency)}`);
+  if (typeof args.previewImpact !== "boolean") problems.push(`previewImpact must be true or false; got ${JSON.stringify(args.previewImpact)}`);
   const subnets = args.vpcSubnetIds;
   const groups = args.vpcSecurityGroupIds;
   if ((subnets === undefined) !== (groups === undefined)) {

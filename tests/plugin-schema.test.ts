@@ -6,7 +6,8 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ECR_CLEANUP_POLICY_TYPE } from "../component";
@@ -171,6 +172,8 @@ describe("the component plugin and its inferred schema", function () {
       // Loaded afresh: another test file may have run (and cached) the program under its own mocks.
       delete require.cache[require.resolve("../examples/pulumi/index")];
       const program = require("../examples/pulumi/index") as Record<string, unknown>;
+      // And left uncached, for the next test file that runs it.
+      delete require.cache[require.resolve("../examples/pulumi/index")];
       for (const output of Object.values(program)) await valueOf(require("@pulumi/pulumi").output(output));
       const config = JSON.parse(rec.one("aws:lambda/function:Function").inputs.environment.variables.ECR_CLEANUP_CONFIG);
       // Repository names come from the repositories' outputs, with the mock's suffix.
@@ -202,7 +205,9 @@ describe("the component plugin and its inferred schema", function () {
 
     it("Python: compiles, and every argument and policy field it passes is in the schema, with the TypeScript example's values", async () => {
       const file = join(ROOT, "examples/python/__main__.py");
-      const compile = spawnSync("python3", ["-m", "py_compile", file], { encoding: "utf8" });
+      // py_compile, with the bytecode written outside the repository.
+      const cfile = join(mkdtempSync(join(tmpdir(), "ecr-cleanup-py-")), "__main__.pyc");
+      const compile = spawnSync("python3", ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", file, cfile], { encoding: "utf8" });
       expect(compile.status, compile.stderr).to.equal(0);
       const calls = pythonCalls(file);
       const resource = schema.resources[ECR_CLEANUP_POLICY_TYPE];

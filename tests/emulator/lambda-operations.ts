@@ -68,16 +68,19 @@ export function lambdaRoutes(env: LambdaEnvironment): RestRoute[] {
       path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)$/,
       errors: LAMBDA_ERRORS,
       handle({ params, query }, ctx) {
-        const lambda = env.lambdaFor(ctx.region);
-        const ref = functionRef(lambda, params.FunctionName, query.get("Qualifier") ?? undefined, ctx);
-        const fn = lambda.function(ref.name);
-        // Aliases are not modelled: a qualifier that is not a version names nothing.
-        const version = ref.qualifier === undefined ? fn?.latest : [fn?.latest, ...(fn?.published ?? [])].find((v) => v?.version === ref.qualifier);
-        if (!fn || !version) throw functionNotFound(lambda.arn(ref.name, ref.qualifier));
-        return {
-          Configuration: configuration(lambda, fn, version, { qualified: ref.qualifier !== undefined, full: true }),
-          Code: code(lambda, fn, version),
-        };
+        const { lambda, fn, version, qualified } = qualifiedVersion(env, params.FunctionName, query, ctx);
+        return { Configuration: configuration(lambda, fn, version, { qualified, full: true }), Code: code(lambda, fn, version) };
+      },
+    },
+    {
+      // GET /2015-03-31/functions/FunctionName/configuration?Qualifier=Qualifier: the FunctionConfiguration alone.
+      operation: "GetFunctionConfiguration",
+      method: "GET",
+      path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)\/configuration\/?$/,
+      errors: LAMBDA_ERRORS,
+      handle({ params, query }, ctx) {
+        const { lambda, fn, version, qualified } = qualifiedVersion(env, params.FunctionName, query, ctx);
+        return configuration(lambda, fn, version, { qualified, full: true });
       },
     },
     {
@@ -144,6 +147,17 @@ function functionRef(lambda: LambdaState, raw: string, qualifier: string | undef
   return { name, qualifier: qualifier ?? derived };
 }
 
+/** The version a FunctionName and Qualifier name (GetFunction, GetFunctionConfiguration), or ResourceNotFoundException. */
+function qualifiedVersion(env: LambdaEnvironment, name: string, query: URLSearchParams, ctx: RequestContext) {
+  const lambda = env.lambdaFor(ctx.region);
+  const ref = functionRef(lambda, name, query.get("Qualifier") ?? undefined, ctx);
+  const fn = lambda.function(ref.name);
+  // Aliases are not modelled: a qualifier that is not a version names nothing.
+  const version = ref.qualifier === undefined ? fn?.latest : [fn?.latest, ...(fn?.published ?? [])].find((v) => v?.version === ref.qualifier);
+  if (!fn || !version) throw functionNotFound(lambda.arn(ref.name, ref.qualifier));
+  return { lambda, fn, version, qualified: ref.qualifier !== undefined };
+}
+
 /** Functions in name order, each `$LATEST` first and then its versions in number order. */
 function versionKey(fn: StoredFunction, version: StoredFunctionVersion): [number, string] {
   const n = version.version === LATEST ? 0 : Number(version.version);
@@ -176,6 +190,8 @@ function configuration(lambda: LambdaState, fn: StoredFunction, v: StoredFunctio
     EphemeralStorage: { Size: 512 },
     SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
     LoggingConfig: { LogFormat: "Text", LogGroup: `/aws/lambda/${fn.name}` },
+    // EnvironmentResponse: present when the function has variables.
+    Environment: v.environment ? { Variables: { ...v.environment } } : undefined,
     State: opts.full ? "Active" : undefined,
     LastUpdateStatus: opts.full ? "Successful" : undefined,
   };

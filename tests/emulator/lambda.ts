@@ -18,6 +18,8 @@ export interface FunctionImageSeed {
 export interface FunctionSeed extends FunctionImageSeed {
   name: string;
   packageType: PackageType;
+  /** The function's environment variables (Environment.Variables); published versions keep `$LATEST`'s. */
+  environment?: Record<string, string>;
   /** Published in this order as versions "1", "2", ...; an Image version takes `$LATEST`'s image unless it names its own. */
   versions?: FunctionImageSeed[];
 }
@@ -32,6 +34,7 @@ export interface StoredFunctionVersion {
   readonly codeSha256: string;
   readonly lastModified: Date;
   readonly revisionId: string;
+  readonly environment?: Record<string, string>;
 }
 
 export interface StoredFunction {
@@ -69,7 +72,7 @@ export class LambdaState {
     const fn: StoredFunction = {
       name: seed.name,
       arn: this.arn(seed.name),
-      latest: this.version("$LATEST", seed.packageType, seed),
+      latest: { ...this.version("$LATEST", seed.packageType, seed), ...(seed.environment ? { environment: { ...seed.environment } } : {}) },
       published: [],
     };
     this.fns.set(seed.name, fn);
@@ -83,7 +86,7 @@ export class LambdaState {
     if (!fn) throw new Error(`no function ${name}`);
     const latest = fn.latest;
     const seed = image.imageUri === undefined && image.resolvedImageUri === undefined ? latest : image;
-    const version = this.version(String(fn.published.length + 1), latest.packageType, seed);
+    const version = { ...this.version(String(fn.published.length + 1), latest.packageType, seed), ...(latest.environment ? { environment: latest.environment } : {}) };
     fn.published.push(version);
     return version;
   }

@@ -27,6 +27,7 @@ import {
   type RequestContext,
 } from "./protocol";
 import { Registry } from "./registry";
+import { CallerIdentity, isQueryRequest, serveSts } from "./sts";
 
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -73,6 +74,8 @@ export class EcrEmulator {
   readonly faults = new Faults();
   /** Access key ids whose BatchGetImage calls do not refresh lastRecordedPullTime (ECR pull-time update exclusions). */
   readonly pullTimeUpdateExclusions = new Set<string>();
+  /** STS callers by access key id; any other key is a user of this emulator's account named after the key. */
+  readonly identities = new Map<string, CallerIdentity>();
   /** The emulator clock: push, pull and creation times. */
   clock: () => Date;
   endpoint = "";
@@ -174,6 +177,11 @@ export class EcrEmulator {
     return image && `${host}/${repo}@${image.digest}`;
   }
 
+  /** Who STS says the holder of an access key is. */
+  identityOf(accessKeyId: string): CallerIdentity {
+    return this.identities.get(accessKeyId) ?? { account: this.account, arn: `arn:aws:iam::${this.account}:user/${accessKeyId}`, userId: `AIDA${accessKeyId.toUpperCase()}` };
+  }
+
   /** Adds (or extends) a JSON-protocol service, e.g. `AmazonEC2ContainerServiceV20141113` for ECS. */
   registerJsonService(targetPrefix: string, operations: Record<string, JsonOperation>): void {
     this.jsonServices.set(targetPrefix, { ...this.jsonServices.get(targetPrefix), ...operations });
@@ -244,6 +252,11 @@ export class EcrEmulator {
     }
     const credential = CREDENTIAL.exec(String(req.headers.authorization ?? ""));
     const url = new URL(req.url ?? "/", "http://localhost");
+    if (isQueryRequest(req)) {
+      // STS (the AWS Query protocol): GetCallerIdentity only.
+      this.faults.record("GetCallerIdentity", {}, "ok");
+      return serveSts(body, credential?.[1], (key) => this.identityOf(key), res);
+    }
     const resolved = this.resolve(req, url);
     if (!resolved) {
       const target = req.headers["x-amz-target"] ?? `${req.method} ${url.pathname}`;

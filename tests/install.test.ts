@@ -1,0 +1,102 @@
+/**
+ * The install paths docs/pulumi.md gives, until the package is published: from a git tag (`git+file://` of a clone
+ * here, as `git+https://` would be for a user) and from a tarball made with `npm pack`. Each goes into a fresh
+ * Pulumi program with the peer dependencies, and the program runs under Pulumi's mocks: the component deploys the
+ * bundle the package shipped, and nothing bundles at run time (esbuild is not even installed there). Packages come
+ * from npm's cache where it has them (`--prefer-offline`).
+ */
+import { expect } from "chai";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readHandlerBundle } from "../component/bundle";
+import { ROOT } from "./support/packed-package";
+
+const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+/** The peer dependencies at the versions the tests run with (the devDependencies). */
+const PEERS = Object.keys(PKG.peerDependencies).map((name) => `${name}@${PKG.devDependencies[name]}`);
+
+/** A Pulumi program that uses the installed package under mocks, and prints what it registered. */
+const PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const types = [];
+let code;
+pulumi.runtime.setMocks({
+  newResource: (args) => {
+    types.push(args.type);
+    if (args.type === "aws:lambda/function:Function") code = args.inputs.code;
+    const name = typeof args.inputs.name === "string" ? args.inputs.name : args.name + "-0a1b2c3";
+    return { id: name + "-id", state: { ...args.inputs, name, arn: "arn:aws:mock:eu-west-1:123456789012:" + name } };
+  },
+  call: (args) => ({ partition: "aws", region: "eu-west-1", accountId: "123456789012" }),
+}, "project", "stack", false).then(async () => {
+  const { EcrCleanupPolicy } = require("ecr-cleanup");
+  const policy = new EcrCleanupPolicy("ecr-retention", {
+    policies: [{ name: "releases", repositories: ["hello_world"], significantTags: ["prod"], protectedPeriod: "365d", protectedCount: 13 }],
+  });
+  await new Promise((resolve) => policy.functionName.apply(resolve));
+  const assets = await (await code).assets;
+  const bundle = await assets["index.js"].text;
+  process.stdout.write(JSON.stringify({ types, bundleLength: bundle.length, bundle }) + "\\n");
+});
+`;
+
+function run(command: string, args: string[], cwd: string): string {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed in ${cwd} (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** A fresh program folder with the package installed from `spec`; returns its folder. */
+function freshProgram(spec: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "ecr-cleanup-program-"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "program", version: "1.0.0", private: true, main: "index.js" }, null, 2));
+  writeFileSync(join(dir, "index.js"), PROGRAM);
+  run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--save-exact", spec, ...PEERS], dir);
+  return dir;
+}
+
+function runProgram(dir: string): { types: string[]; bundle: string } {
+  return JSON.parse(run(process.execPath, ["index.js"], dir).trim().split("\n").pop()!);
+}
+
+describe("installing the package into a fresh Pulumi program", function () {
+  this.timeout(900_000);
+
+  function checkInstalled(dir: string): void {
+    const installed = join(dir, "node_modules/ecr-cleanup");
+    for (const file of ["dist/lambda/handler.js", "dist/lambda/fanout-handler.js", "PulumiPlugin.yaml", "LICENSE", "index.ts"]) {
+      expect(existsSync(join(installed, file)), file).to.equal(true);
+    }
+    expect(existsSync(join(installed, "tests")), "no tests shipped").to.equal(false);
+    // One copy of each Pulumi SDK: the program's (peer dependencies), none nested under the package.
+    expect(existsSync(join(installed, "node_modules/@pulumi"))).to.equal(false);
+    // Nothing bundles at run time: esbuild is not there.
+    expect(existsSync(join(dir, "node_modules/esbuild"))).to.equal(false);
+    const result = runProgram(dir);
+    expect(result.types).to.include("ecr-cleanup:index:EcrCleanupPolicy");
+    expect(result.types).to.include("aws:lambda/function:Function");
+    expect(result.bundle === readFileSync(join(installed, "dist/lambda/handler.js"), "utf8"), "the shipped bundle").to.equal(true);
+  }
+
+  it("from a tarball made with npm pack", () => {
+    const out = mkdtempSync(join(tmpdir(), "ecr-cleanup-pack-"));
+    // The suite has just built dist/; `npm pack` would run `prepare` (the build) again.
+    const name = JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", out], ROOT))[0].filename;
+    const dir = freshProgram(join(out, name));
+    checkInstalled(dir);
+    // The bytes the package shipped are the bytes this checkout built.
+    expect(runProgram(dir).bundle === readHandlerBundle("single"), "this build's bundle").to.equal(true);
+  });
+
+  it("from a git tag (git+file:// of a clone; `prepare` builds the package there)", () => {
+    const clone = mkdtempSync(join(tmpdir(), "ecr-cleanup-clone-"));
+    execFileSync("git", ["clone", "--quiet", "--no-hardlinks", ROOT, clone]);
+    execFileSync("git", ["-C", clone, "-c", "user.name=test", "-c", "user.email=test@example.com", "tag", "-a", `v${PKG.version}`, "-m", "release"]);
+    const dir = freshProgram(`git+file://${clone}#v${PKG.version}`);
+    checkInstalled(dir);
+    // Built there from the same sources: the same bytes as this checkout's build.
+    expect(runProgram(dir).bundle === readHandlerBundle("single"), "the same bundle however installed").to.equal(true);
+  });
+});
