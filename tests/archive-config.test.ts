@@ -1,6 +1,5 @@
-/** Archive mode's configuration and permissions: exact messages, canonical settings, and the IAM grants. */
+/** Archive mode's configuration: exact messages and canonical settings. */
 import { expect } from "chai";
-import { cleanerPolicyDocument } from "../component/iam";
 import { configJson } from "../component/policyConfig";
 import { ConfigError } from "../runtime/config/errors";
 import { validateConfig } from "../runtime/config/schema";
@@ -46,36 +45,5 @@ describe("archive mode: configuration", () => {
     expect(validateConfig([camel], "t", "camel").policies[0].action).to.equal("archive");
     expect(JSON.parse(configJson([camel])).policies[0].action).to.equal("archive");
     expect(messages([{ ...camel, action: "trash" }], "camel")).to.deep.equal(['action: must be delete or archive; got "trash"']);
-  });
-});
-
-describe("archive mode: IAM", () => {
-  const scope = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
-  const arn = (name: string) => `arn:aws:ecr:us-east-1:123456789012:repository/${name}`;
-  const statements = (config: unknown) => {
-    const { policies, settings } = validateConfig(config, "t");
-    return (JSON.parse(cleanerPolicyDocument({ scope, policies, settings, logGroupArn: "arn:lg" })).Statement as { Sid: string; Action: unknown; Resource: unknown }[])
-      .filter((s) => s.Sid !== "WriteOwnLogs" && !s.Sid.includes("Ecs") && !s.Sid.includes("Lambda"));
-  };
-
-  it("UpdateImageStorageClass only on the archive policies' repositories; BatchDeleteImage only on the delete policies' ones", () => {
-    const policies = [{ ...base, name: "a", action: "archive", repositories: ["old-*"] }, { ...base, name: "d", repositories: ["web"] }];
-    expect(statements({ policies, settings: { in_use: { ecs: false, lambda: false } } })).to.deep.equal([
-      { Sid: "ListRepositories", Effect: "Allow", Action: "ecr:DescribeRepositories", Resource: "*" },
-      { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:ListImages"], Resource: [arn("old-*"), arn("web")] },
-      { Sid: "DeleteInDeletingRepositories", Effect: "Allow", Action: "ecr:BatchDeleteImage", Resource: [arn("web")] },
-      { Sid: "ArchiveInArchivingRepositories", Effect: "Allow", Action: "ecr:UpdateImageStorageClass", Resource: [arn("old-*")] },
-    ]);
-  });
-
-  it("archive only: no BatchDeleteImage at all, unless delete_after deletes archived images (in every governed repository)", () => {
-    const policies = [{ ...base, action: "archive", repositories: ["app"] }];
-    expect(statements({ policies }).map((s) => s.Sid)).to.deep.equal(["ListRepositories", "CleanGovernedRepositories", "ArchiveInArchivingRepositories"]);
-    const expiring = statements({ policies, settings: { archive: { delete_after: "180d" } } });
-    expect(expiring.find((s) => s.Sid === "DeleteInDeletingRepositories")).to.deep.include({ Action: "ecr:BatchDeleteImage", Resource: [arn("app")] });
-  });
-
-  it("delete only: the statements as before archive mode", () => {
-    expect(statements([{ ...base, repositories: ["app"] }]).map((s) => s.Sid)).to.deep.equal(["ListRepositories", "CleanGovernedRepositories"]);
   });
 });

@@ -67,6 +67,7 @@ const EXPECTED_INPUTS: Table = {
   fanOut: ["boolean", true],
   fanOutConcurrency: ["number", true],
   fanOutBatchSize: ["number", true],
+  reservedConcurrency: ["boolean", true],
   inUseEcs: ["boolean", true],
   inUseLambda: ["boolean", true],
   previewImpact: ["boolean", true],

@@ -209,6 +209,14 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
     }
   }
+  // A unit archived or restored in part (a restore by digest, a run that stopped between a unit's calls): the index pulls fail.
+  const archivedDigests = new Set(images.filter((image) => image.status === "ARCHIVED").map((image) => image.digest));
+  for (const image of images) {
+    const archivedChildren = image.status === undefined ? (image.childDigests ?? []).filter((child) => archivedDigests.has(child)) : [];
+    if (archivedChildren.length) {
+      warnings.push(`${repository}: active index ${image.digest} lists ${archivedChildren.length} archived image(s) (${archivedChildren.join(", ")}), so pulls of it fail on those platforms: restore the unit with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
+    }
+  }
   report.modes = reportModes(plan, policies, options.now);
   for (const mode of plan.modes) {
     if (mode.noSignificantTag) {
