@@ -33,6 +33,12 @@ export interface RetentionPolicy {
   keepPulledWithin?: string;
   /** Safety cap: a repository whose plan deletes more images than this is skipped whole and reported. Defaults to no cap. */
   maxDeletions?: number;
+  /**
+   * What the policy does with the images it votes out: `"delete"`, or `"archive"` to move them to ECR's archive
+   * storage class (restorable with `ecr-cleanup restore`; ECR charges archived images for at least 90 days; see
+   * docs/archive.md). Defaults to `"delete"`.
+   */
+  action?: string;
 }
 
 /** Another account whose workloads are read (`settings.in_use.accounts`): a role the function's role may assume there. */
@@ -95,12 +101,21 @@ export interface EcrCleanupPolicyArgs {
    */
   fanOut?: boolean;
   /**
-   * In fan-out mode, the batches cleaned at once (the Map's MaxConcurrency, and the function's reserved concurrency),
-   * 1 to 1000. Defaults to 5.
+   * In fan-out mode, the batches cleaned at once (the Map's MaxConcurrency, and the function's reserved concurrency):
+   * 1 to 900 with reservedConcurrency (Lambda keeps 100 of an account's default 1000 unreserved), 1 to 1000 without.
+   * Defaults to 5.
    */
   fanOutConcurrency?: number;
   /** In fan-out mode, the repositories in one batch, that is one invocation of the function (1 to 1000). Defaults to 25. */
   fanOutBatchSize?: number;
+  /**
+   * Reserves the function's concurrency: 1 in single-function mode (so two runs never overlap), fanOutConcurrency in
+   * fan-out mode (so the Map's batches always find room). Lambda keeps 100 of the account's concurrency unreserved,
+   * so this needs an account concurrency of at least 101 (single-function mode) or fanOutConcurrency + 100; new
+   * accounts can have as little as 10. `false` reserves nothing: single-function mode then keeps runs apart with a
+   * run lock in an S3 bucket the component creates (`${name}-runs`), as fan-out mode always does. Defaults to true.
+   */
+  reservedConcurrency?: boolean;
   /**
    * Protects the images that ECS uses (running tasks, services, pinned revisions) and grants the role ECS reads.
    * Turn it off only in an account that runs no ECS; the report then says that source is off. Defaults to true.
@@ -174,6 +189,7 @@ export const DEFAULTS = {
   fanOut: false,
   fanOutConcurrency: 5,
   fanOutBatchSize: 25,
+  reservedConcurrency: true,
   inUseEcs: true,
   inUseLambda: true,
   inUseEks: true,

@@ -11,9 +11,13 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const PACKAGE_NAME = "ecr-cleanup";
 
-/** The two handlers: single-function mode, and fan-out mode's (prepare, clean a batch, aggregate) with the S3 client. */
+/**
+ * The handlers: single-function mode; the same with the run lock and its S3 client (`reservedConcurrency: false`);
+ * and fan-out mode's (prepare, clean a batch, aggregate), with the S3 client.
+ */
 export const BUNDLES = {
   single: { entry: "runtime/lambda/handler.ts", file: "dist/lambda/handler.js" },
+  locked: { entry: "runtime/lambda/lockedHandler.ts", file: "dist/lambda/locked-handler.js" },
   fanOut: { entry: "runtime/fanout/handler.ts", file: "dist/lambda/fanout-handler.js" },
 } as const;
 export type BundleKind = keyof typeof BUNDLES;

@@ -1,23 +1,26 @@
 /**
  * EcrCleanupPolicy: the CLI's engine as a scheduled, monitored Lambda (spec section 6), declared next to the
- * repositories it governs. Children: `${name}-role` and `${name}-policy`, `${name}-function`, `${name}-invoke-config`,
+ * repositories it governs. Children: `${name}-role` and `${name}-policy` (its inline policy), the managed policies
+ * `${name}-repositories-<n>` with their `-attachment` (the image grants), `${name}-function`, `${name}-invoke-config`,
  * `${name}-logs`, `${name}-pull-time-exclusion`, `${name}-schedule-role`, `${name}-schedule-policy`,
  * `${name}-schedule`, and the alarms `${name}-errors`, `-throttles`, `-duration`, `-failures`, `-missed-run`.
- * Single-function mode adds the cursor parameter `${name}-cursor`; fan-out mode adds the bucket `${name}-runs` (with
+ * Single-function mode adds the cursor parameter `${name}-cursor` (and without reserved concurrency the bucket
+ * `${name}-runs`, with its settings and policy, for the run lock); fan-out mode adds the bucket `${name}-runs` (with
  * its settings), the state machine `${name}-state-machine` with its role and policy, and two execution alarms
  * (component/fanout.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CONCURRENCY_ENV, CURSOR_PARAMETER_ENV, FANOUT_BUCKET_ENV, RUN_TIME_LIMIT_ENV } from "../runtime/lambda/config";
+import { CONCURRENCY_ENV, CURSOR_PARAMETER_ENV, FANOUT_BUCKET_ENV, LOCK_BUCKET_ENV, RUN_TIME_LIMIT_ENV } from "../runtime/lambda/config";
 import { CURSOR_START } from "../runtime/lambda/cursor";
 import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
-import { createFanOut, createRunsBucket } from "./fanout";
-import { accountScope, cleanerPolicyDocument, serviceRole } from "./iam";
+import { createFanOut, createRunsBucket, createRunsBucketPolicy } from "./fanout";
+import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
 import { inUseArgsSettings } from "./inUse";
 import { configSource, policyConfig } from "./policyConfig";
+import { createRepositoryPolicies, governedEntries } from "./repositoryPolicies";
 import { startPreviewImpact } from "./previewImpact";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { vpcPlacement } from "./vpc";
@@ -46,7 +49,10 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
   public readonly cursorParameterName: pulumi.Output<string | undefined>;
   /** Fan-out mode: the state machine the schedule starts; undefined in single-function mode. */
   public readonly stateMachineArn: pulumi.Output<string | undefined>;
-  /** Fan-out mode: the bucket the runs' items, reports and results travel through; undefined in single-function mode. */
+  /**
+   * The bucket of the run lock, and in fan-out mode of the runs' items, reports and results; undefined in
+   * single-function mode with reserved concurrency.
+   */
   public readonly runsBucketName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: EcrCleanupPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -64,11 +70,15 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       insecureValue: CURSOR_START,
       tags: a.tags,
     }, { parent, ignoreChanges: ["insecureValue"] });
-    const runs = a.fanOut ? createRunsBucket(name, a.tags, parent) : undefined;
+    // Fan-out mode's runs travel through the bucket, and its run lock lives there; single-function mode needs the
+    // bucket only for the lock, when no reserved concurrency keeps runs apart.
+    const runLock = a.fanOut || !a.reservedConcurrency;
+    const runs = runLock ? createRunsBucket(name, a.tags, parent) : undefined;
 
     const environment: Record<string, pulumi.Input<string>> = { [CONCURRENCY_ENV]: String(a.concurrency) };
     if (cursor) environment[CURSOR_PARAMETER_ENV] = cursor.name;
-    if (runs) {
+    if (runs && !a.fanOut) environment[LOCK_BUCKET_ENV] = runs.bucket.bucket;
+    if (runs && a.fanOut) {
       environment[FANOUT_BUCKET_ENV] = runs.bucket.bucket;
       // A worker refuses a stored run older than the state machine's TimeoutSeconds: only a replay could be.
       environment[RUN_TIME_LIMIT_ENV] = String(RUN_TIMEOUT_SECONDS);
@@ -89,14 +99,14 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       description: `ecr-cleanup (${name}): deletes stale ECR images by retention policy`,
       runtime: LAMBDA_RUNTIME,
       handler: HANDLER,
-      code: handlerArchive(a.fanOut ? "fanOut" : "single"),
+      code: handlerArchive(a.fanOut ? "fanOut" : a.reservedConcurrency ? "single" : "locked"),
       role: role.arn,
       architectures: [a.architecture],
       timeout: a.timeout,
       memorySize: a.memorySize,
-      // Runs never overlap: one invocation at a time, or in fan-out mode as many as the Map runs at once (the state
-      // machine keeps runs apart). Another invocation is throttled.
-      reservedConcurrentExecutions: a.fanOut ? a.fanOutConcurrency : 1,
+      // Runs never overlap: one invocation at a time, or in fan-out mode as many as the Map runs at once (the run lock
+      // keeps runs apart). Another invocation is throttled. Without a reservation, the run lock keeps runs apart.
+      reservedConcurrentExecutions: a.reservedConcurrency ? (a.fanOut ? a.fanOutConcurrency : 1) : undefined,
       environment: { variables: policies.environment },
       vpcConfig: vpc.vpcConfig,
       tags: a.tags,
@@ -114,9 +124,28 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
 
     const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
       role: role.id,
-      policy: pulumi.all([scope, policies.config, logGroup.arn, cursor?.arn, runs?.bucket.arn]).apply(([s, config, logGroupArn, cursorParameterArn, fanOutBucketArn]) =>
-        cleanerPolicyDocument({ scope: s, policies: config.policies, settings: config.settings, logGroupArn, cursorParameterArn, fanOutBucketArn })),
+      policy: pulumi.all([scope, policies.config, logGroup.arn, cursor?.arn, runs?.bucket.arn]).apply(([s, config, logGroupArn, cursorParameterArn, bucketArn]) => {
+        const document = cleanerPolicyDocument({
+          scope: s,
+          policies: config.policies,
+          settings: config.settings,
+          logGroupArn,
+          cursorParameterArn,
+          fanOutBucketArn: a.fanOut ? bucketArn : undefined,
+          lockBucketArn: bucketArn,
+        });
+        const problem = inlinePolicySizeProblem(document);
+        if (problem) throw new pulumi.ResourceError(`${configSource(name)}: ${problem}`, this);
+        return document;
+      }),
     }, { parent });
+    const repositoryAttachments = createRepositoryPolicies(name, {
+      scope,
+      role,
+      entries: governedEntries(a.policies),
+      source: configSource(name),
+      tags: a.tags,
+    }, parent);
 
     // The schedule's retry policy decides; Lambda's own asynchronous retries would re-run a failed run at once.
     const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(`${name}-invoke-config`, {
@@ -124,15 +153,17 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       maximumRetryAttempts: 0,
     }, { parent });
 
-    const firstRunNeeds: pulumi.Resource[] = [rolePolicy, logGroup, invokeConfig, ...(cursor ? [cursor] : []), ...(runs?.settings ?? [])];
+    const firstRunNeeds: pulumi.Resource[] = [rolePolicy, ...repositoryAttachments, logGroup, invokeConfig, ...(cursor ? [cursor] : []), ...(runs?.settings ?? [])];
     if (a.excludeFromPullTime) {
       // The cleaner's own manifest reads (BatchGetImage) must never make an image look recently pulled.
       firstRunNeeds.push(new aws.ecr.PullTimeUpdateExclusion(`${name}-pull-time-exclusion`, { principalArn: role.arn }, { parent }));
     }
 
+    if (runs && !a.fanOut) firstRunNeeds.push(createRunsBucketPolicy(name, runs, role.arn, undefined, parent));
+
     let target: ScheduleTarget = { arn: fn.arn, action: "lambda:InvokeFunction" };
     let stateMachine: aws.sfn.StateMachine | undefined;
-    if (runs) {
+    if (runs && a.fanOut) {
       const fanOut = createFanOut(name, {
         scope,
         functionArn: fn.arn,

@@ -107,12 +107,25 @@ export function createFanOut(name: string, args: FanOutArgs, runs: RunsBucket, p
     ),
   }, { parent });
 
-  // Named `-tls-only` while TLS was all it enforced: the alias keeps the resource (no gap without a policy).
-  const bucketPolicy = new aws.s3.BucketPolicy(`${name}-runs-policy`, {
-    bucket: bucket.id,
-    policy: pulumi.all([bucket.arn, args.functionRoleArn, role.arn]).apply(([bucketArn, functionRoleArn, stateMachineRoleArn]) =>
-      runsBucketPolicyDocument({ bucketArn, functionRoleArn, stateMachineRoleArn })),
-  }, { parent, dependsOn: [runs.publicAccess], aliases: [{ name: `${name}-runs-tls-only` }] });
-
+  const bucketPolicy = createRunsBucketPolicy(name, runs, args.functionRoleArn, role.arn, parent);
   return { stateMachine, firstRunNeeds: [policy, bucketPolicy] };
+}
+
+/**
+ * `${name}-runs-policy`: TLS only, and object writes by the function's role (and in fan-out mode the state machine's)
+ * only. In single-function mode without reserved concurrency the bucket holds only the run lock.
+ */
+export function createRunsBucketPolicy(
+  name: string,
+  runs: RunsBucket,
+  functionRoleArn: pulumi.Output<string>,
+  stateMachineRoleArn: pulumi.Output<string> | undefined,
+  parent: pulumi.Resource,
+): aws.s3.BucketPolicy {
+  // Named `-tls-only` while TLS was all it enforced: the alias keeps the resource (no gap without a policy).
+  return new aws.s3.BucketPolicy(`${name}-runs-policy`, {
+    bucket: runs.bucket.id,
+    policy: pulumi.all([runs.bucket.arn, functionRoleArn, stateMachineRoleArn]).apply(([bucketArn, fn, sm]) =>
+      runsBucketPolicyDocument({ bucketArn, functionRoleArn: fn, stateMachineRoleArn: sm })),
+  }, { parent, dependsOn: [runs.publicAccess], aliases: [{ name: `${name}-runs-tls-only` }] });
 }

@@ -1,14 +1,18 @@
 /**
- * Least-privilege IAM for the cleaner (spec section 6). The function's policy is a list of grants, each a small
- * function from what the component knows to IAM statements: logs, ECR, and the read-only ECS and Lambda calls of
- * in-use detection (spec section 4), each of those only while its source is on in the settings.
+ * Least-privilege IAM for the cleaner (spec section 7). The function's inline policy is a list of grants, each a
+ * small function from what the component knows to IAM statements: logs, listing the repositories, and the read-only
+ * calls of in-use detection (spec section 4), each of those only while its source is on in the settings. Its image
+ * grants, one ARN per governed repository, are managed policies of their own (component/repositoryPolicies.ts). Every
+ * action granted here is one the runtime calls (tests/iam-calls.test.ts compares the two).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../runtime/config/schema";
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
 import { ECS_ACTIONS } from "../runtime/inuse/sources";
+import { LOCK_PREFIX } from "../runtime/lock/lockKey";
 import type { Policy } from "../runtime/planner/types";
+import { policySize, ROLE_INLINE_POLICIES_LIMIT } from "./iamLimits";
 import { appRunnerInUseGrant, assumeInUseRolesGrant, batchInUseGrant, ecsReadActions, inUseRegionsOf } from "./inUse";
 
 export interface Statement {
@@ -36,11 +40,14 @@ export interface GrantContext {
   cursorParameterArn?: string;
   /** Fan-out mode: the bucket the runs travel through. */
   fanOutBucketArn?: string;
+  /** The bucket of the run lock: fan-out mode's, or single-function mode's without reserved concurrency. */
+  lockBucketArn?: string;
 }
 
 export type Grant = (ctx: GrantContext) => Statement[];
 
-export const IMAGE_ACTIONS = ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:ListImages"];
+/** What the function does in a governed repository: list and describe images, read index manifests, delete. */
+export const IMAGE_ACTIONS = ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages"];
 
 /**
  * The repository ARN for a name or glob: the policy globs (`*` any run of characters, `/` included; `?` one
@@ -50,25 +57,14 @@ export function repositoryArn(scope: AccountScope, nameOrGlob: string): string {
   return `arn:${scope.partition}:ecr:${scope.region}:${scope.accountId}:repository/${nameOrGlob}`;
 }
 
-/**
- * The repositories the cleaner may read and delete in: the ones the policies name, where they name them; every
- * repository as soon as one policy governs all but its protected ones, or all.
- */
-export function governedRepositoryArns(scope: AccountScope, policies: readonly Policy[]): string[] {
-  if (policies.some((p) => !p.repositories)) return [repositoryArn(scope, "*")];
-  const names = [...new Set(policies.flatMap((p) => p.repositories ?? []))].sort();
-  return names.map((name) => repositoryArn(scope, name));
-}
-
 /** Writes its own log streams, in its own log group only. */
 export const logsGrant: Grant = ({ logGroupArn }) => [
   { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:*`] },
 ];
 
-/** Lists every repository (to match names and globs); reads and deletes images only where the policies govern. */
-export const ecrGrant: Grant = ({ scope, policies }) => [
+/** Lists every repository (to match names and globs); the image grants are in the repository policies. */
+export const ecrGrant: Grant = () => [
   { Sid: "ListRepositories", Effect: "Allow", Action: "ecr:DescribeRepositories", Resource: "*" },
-  { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: IMAGE_ACTIONS, Resource: governedRepositoryArns(scope, policies) },
 ];
 
 /** In use by ECS: clusters, services (and their revisions), tasks and task definitions, read only. */
@@ -115,11 +111,15 @@ export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
     ]
     : [];
 
+/** The run lock: read it, and write it (conditional writes only, by the code: IAM has no condition for that here). */
+export const runLockGrant: Grant = ({ lockBucketArn }) =>
+  lockBucketArn ? [{ Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${lockBucketArn}/${LOCK_PREFIX}/*` }] : [];
+
 /** One resource as a string, several as a list (as the documents have always been written). */
 const single = (resources: string[]): string | string[] => (resources.length === 1 ? resources[0] : resources);
 
 export const CLEANER_GRANTS: readonly Grant[] = [
-  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant,
+  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant, runLockGrant,
 ];
 
 export interface StateMachineGrantContext {
@@ -131,18 +131,17 @@ export interface StateMachineGrantContext {
 }
 
 /**
- * The state machine's role: invoke the cleaner function only; list its own executions (to end when another run is
- * going); start, describe and stop its own Map Run's child executions (a Distributed Map starts them as executions
+ * The state machine's role: invoke the cleaner function only; start, describe and stop its own Map Run's child executions (a Distributed Map starts them as executions
  * of the state machine itself); read the items and write the Map's results in its own bucket only.
  */
 export function stateMachinePolicyDocument(ctx: StateMachineGrantContext): string {
   const executions = `arn:${ctx.scope.partition}:states:${ctx.scope.region}:${ctx.scope.accountId}:execution:${ctx.stateMachineName}`;
   return policyDocument([
     { Sid: "InvokeCleanerOnly", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: ctx.functionArn },
-    { Sid: "FindOwnRunningExecutions", Effect: "Allow", Action: "states:ListExecutions", Resource: ctx.stateMachineArn },
     { Sid: "StartOwnMapRuns", Effect: "Allow", Action: "states:StartExecution", Resource: ctx.stateMachineArn },
     // Its own executions (`name:id`) and its Map Runs' child executions (`name/label:id`).
-    { Sid: "SuperviseOwnMapRuns", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: [`${executions}:*`, `${executions}/*`] },
+    // A Map Run's child executions are `execution:<name>/<MapRunLabel>:<id>`; the run's own (`<name>:<id>`) need neither.
+    { Sid: "SuperviseOwnMapRuns", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: `${executions}/*` },
     { Sid: "ReadRunItems", Effect: "Allow", Action: "s3:GetObject", Resource: `${ctx.bucketArn}/${RUNS_OBJECTS}` },
     {
       Sid: "WriteMapResults",
@@ -159,6 +158,18 @@ export function policyDocument(statements: Statement[]): string {
 
 export function cleanerPolicyDocument(ctx: GrantContext, grants: readonly Grant[] = CLEANER_GRANTS): string {
   return policyDocument(grants.flatMap((grant) => grant(ctx)));
+}
+
+/** The error message when the function's inline policy is larger than IAM allows a role's inline policies, else undefined. */
+export function inlinePolicySizeProblem(document: string): string | undefined {
+  const size = policySize(document);
+  if (size <= ROLE_INLINE_POLICIES_LIMIT) return undefined;
+  const statements = (JSON.parse(document).Statement as Statement[])
+    .map((s) => ({ sid: s.Sid, size: policySize(JSON.stringify(s)) }))
+    .sort((a, b) => b.size - a.size);
+  const largest = statements.slice(0, 3).map((s) => `${s.sid} ${s.size}`).join(", ");
+  return `the function's inline IAM policy takes ${size} characters, more than IAM's ${ROLE_INLINE_POLICIES_LIMIT} for a role's inline policies ` +
+    `(largest statements: ${largest}): shorten the settings that name resources (accounts, clusters), or split them over several EcrCleanupPolicy components`;
 }
 
 /** A trust policy for one AWS service; `sourceAccount` guards against the confused deputy where the service supports it. */

@@ -26,6 +26,7 @@ const SNAKE_FIELDS: [keyof RetentionPolicyArgs, string][] = [
   ["protectedRepositories", "protected_repositories"],
   ["keepPulledWithin", "keep_pulled_within"],
   ["maxDeletions", "max_deletions"],
+  ["action", "action"],
 ];
 
 /** Stands in for a repository name that is not known yet, so that every other field is checked at construction. */
@@ -66,20 +67,45 @@ export function environmentVariables(
   return { [CONFIG_ENV]: configJson(policies, inUse), [DRY_RUN_ENV]: String(dryRun), ...more };
 }
 
-/** Bytes the variables take in Lambda's environment (keys and values, UTF-8). */
+/**
+ * Bytes the variables take as Lambda counts them against its 4 KB: the JSON of the whole map, so every key and value
+ * in quotes, and every quote or backslash inside a value (the policies are JSON) escaped, two bytes.
+ */
 export function environmentSize(variables: Record<string, string>): number {
-  return Object.entries(variables).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  return Buffer.byteLength(JSON.stringify(variables));
 }
 
-/** The error message when the variables do not fit, else undefined. */
-export function environmentSizeProblem(variables: Record<string, string>, policyCount: number): string | undefined {
+/** Bytes a value takes inside ECR_CLEANUP_CONFIG's string, as Lambda counts it (escapes included). */
+function embeddedSize(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(value))) - 2;
+}
+
+function readableList(names: string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
+}
+
+/**
+ * The error message when the variables do not fit, else undefined. It says what takes the space: the policies, each
+ * key of the settings (`settings.in_use`, …), and the other variables.
+ */
+export function environmentSizeProblem(variables: Record<string, string>): string | undefined {
   const size = environmentSize(variables);
   if (size <= LAMBDA_ENVIRONMENT_LIMIT) return undefined;
-  const names = Object.keys(variables);
-  const listed = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
-  return `the ${policyCount} policies and the settings take ${size} bytes in the function's environment (${listed}), ` +
-    `more than Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT} bytes (4 KB): split the policies over several EcrCleanupPolicy components, ` +
-    "or shorten the settings (inUseAccounts, inUseRegions, eksClusters)";
+  let config: { policies?: unknown[]; settings?: Record<string, unknown> } = {};
+  try {
+    config = JSON.parse(variables[CONFIG_ENV] ?? "{}");
+  } catch {
+    // Only the total is known then.
+  }
+  const policies = config.policies ?? [];
+  const parts = [{ what: `the ${policies.length} policies`, bytes: embeddedSize(policies) }];
+  for (const [key, value] of Object.entries(config.settings ?? {})) parts.push({ what: `settings.${key}`, bytes: embeddedSize(value) });
+  const others = Object.keys(variables).filter((name) => name !== CONFIG_ENV);
+  const rest = size - parts.reduce((sum, p) => sum + p.bytes, 0);
+  const uses = [...parts.map((p) => `${p.what} ${p.bytes}`), `the variables' names, the other values (${readableList(others)}) and the JSON around them ${rest}`];
+  return `the function's environment takes ${size} bytes as Lambda counts them (the JSON of every variable, quotes escaped), ` +
+    `more than Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT} bytes (4 KB): ${uses.join(", ")}: ` +
+    `split the policies over several EcrCleanupPolicy components${parts.length > 1 ? ", or shorten the settings" : ""}`;
 }
 
 function isPending(value: unknown): boolean {
@@ -141,7 +167,7 @@ export function policyConfig(
   };
   const checkSize = (resolved: ResolvedPolicy[], others: Record<string, string>): Record<string, string> => {
     const variables = environmentVariables(resolved, dryRun, others, settings);
-    const problem = environmentSizeProblem(variables, resolved.length);
+    const problem = environmentSizeProblem(variables);
     return problem ? fail(`${source}: ${problem}`) : variables;
   };
 

@@ -6,6 +6,7 @@
  * ARN for every session of the role (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`).
  */
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
+import { LOCK_PREFIX } from "../runtime/lock/lockKey";
 
 /** Every object-level write: puts (uploads, copies, ACLs, tags, retention, legal holds), deletes, restores, replication. */
 export const OBJECT_WRITE_ACTIONS = ["s3:AbortMultipartUpload", "s3:Delete*", "s3:Put*", "s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags", "s3:RestoreObject"];
@@ -13,7 +14,8 @@ export const OBJECT_WRITE_ACTIONS = ["s3:AbortMultipartUpload", "s3:Delete*", "s
 export interface RunsBucketPolicyContext {
   bucketArn: string;
   functionRoleArn: string;
-  stateMachineRoleArn: string;
+  /** Fan-out mode only: single-function mode's bucket holds only the run lock. */
+  stateMachineRoleArn?: string;
 }
 
 function denyWrites(sid: string, resource: string, allowed: string | string[]) {
@@ -40,10 +42,15 @@ export function runsBucketPolicyDocument(ctx: RunsBucketPolicyContext): string {
         Resource: [bucketArn, `${bucketArn}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
-      denyWrites("DenyRunWritesButByTheFunction", `${bucketArn}/${RUNS_PREFIX}/*`, ctx.functionRoleArn),
-      denyWrites("DenyResultWritesButByTheStateMachine", `${bucketArn}/${RESULTS_PREFIX}/*`, ctx.stateMachineRoleArn),
-      // Nothing reads other keys; still, nobody else writes anywhere in the bucket.
-      denyWrites("DenyWritesButByTheTwoRoles", `${bucketArn}/*`, [ctx.functionRoleArn, ctx.stateMachineRoleArn]),
+      denyWrites("DenyLockWritesButByTheFunction", `${bucketArn}/${LOCK_PREFIX}/*`, ctx.functionRoleArn),
+      ...(ctx.stateMachineRoleArn
+        ? [
+          denyWrites("DenyRunWritesButByTheFunction", `${bucketArn}/${RUNS_PREFIX}/*`, ctx.functionRoleArn),
+          denyWrites("DenyResultWritesButByTheStateMachine", `${bucketArn}/${RESULTS_PREFIX}/*`, ctx.stateMachineRoleArn),
+          // Nothing reads other keys; still, nobody else writes anywhere in the bucket.
+          denyWrites("DenyWritesButByTheTwoRoles", `${bucketArn}/*`, [ctx.functionRoleArn, ctx.stateMachineRoleArn]),
+        ]
+        : [denyWrites("DenyWritesButByTheFunction", `${bucketArn}/*`, ctx.functionRoleArn)]),
     ],
   });
 }

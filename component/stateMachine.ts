@@ -1,15 +1,19 @@
 /**
  * Fan-out mode's state machine, in Amazon States Language (JSONPath):
- * 1. FindRunningExecutions / AnotherRunIsGoing: lists this state machine's RUNNING executions (the SDK integration
- *    `sfn:listExecutions`); when there is another besides this one, the execution ends at once (runs never overlap).
- * 2. Prepare: the function lists the repositories and takes the in-use inventory once, writes the items to S3.
+ * 1. Prepare: the function takes the run lock (a conditional write in the bucket, runtime/lock/runLock.ts): when
+ *    another run holds it, the execution ends at once (AnotherRunIsGoing), so runs never overlap, even two started
+ *    together (ListExecutions, which this used to ask, is eventually consistent). Then it lists the repositories,
+ *    takes the in-use inventory once, and writes the items to S3.
+ * 2. AnotherRunIsGoing: ends the execution when Prepare did not get the lock.
  * 3. Clean: a Distributed Map reads the items from S3 (ItemReader), hands them to the function in batches
  *    (ItemBatcher), at most MaxConcurrency at once, retrying Lambda's transient errors, and writes the batches' results
  *    to S3 (ResultWriter). A failed batch does not fail the Map: the aggregate step reports its repositories.
- * 4. Aggregate: the function assembles the run's report from the ResultWriter's manifest and logs it.
+ * 4. Aggregate: the function assembles the run's report from the ResultWriter's manifest, logs it, and releases the
+ *    lock. When Prepare, Clean or Aggregate fails, ReleaseRunLock releases it (if this run holds it) and the
+ *    execution fails; a run that times out leaves it to expire (TimeoutSeconds plus Lambda's 15 minutes).
  * Payloads stay small (keys, counts): Step Functions caps a state's input and output at 256 KiB.
  */
-import { AGGREGATE, CLEAN, PREPARE, RESULTS_PREFIX } from "../runtime/fanout/keys";
+import { AGGREGATE, CLEAN, PREPARE, RELEASE, RESULTS_PREFIX } from "../runtime/fanout/keys";
 
 /** A run that hangs must not block the next ones forever (they end at once while it is RUNNING). */
 export const RUN_TIMEOUT_SECONDS = 24 * 3600;
@@ -29,6 +33,9 @@ export const LAMBDA_RETRY = {
   MaxAttempts: 6,
   BackoffRate: 2,
 };
+
+/** Every failure of a step after the lock may be taken: release it, keeping the error beside the input. */
+const RELEASE_ON_FAILURE = { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseRunLock" };
 
 export interface DefinitionArgs {
   componentName: string;
@@ -50,30 +57,21 @@ export function stateMachineDefinition(a: DefinitionArgs): Record<string, unknow
   return {
     Comment: `ecr-cleanup (${a.componentName}): one run, fanned out over the repositories`,
     TimeoutSeconds: RUN_TIMEOUT_SECONDS,
-    StartAt: "FindRunningExecutions",
+    StartAt: "Prepare",
     States: {
-      FindRunningExecutions: {
-        Type: "Task",
-        Resource: integration("aws-sdk:sfn:listExecutions"),
-        // Two are enough to tell whether another one is running besides this one.
-        Parameters: { "StateMachineArn.$": "$$.StateMachine.Id", StatusFilter: "RUNNING", MaxResults: 2 },
-        ResultSelector: { "running.$": "States.ArrayLength($.Executions)" },
-        ResultPath: "$.overlap",
-        Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
+      Prepare: {
+        ...invoke({ Payload: { phase: PREPARE, "run.$": "$$.Execution.Name", "input.$": "$$.Execution.Input" } }),
+        ResultSelector: { "run.$": "$.Payload.run", "items.$": "$.Payload.items", "skipped.$": "$.Payload.skipped", "reason.$": "$.Payload.reason" },
+        ResultPath: "$.prepared",
+        Catch: [RELEASE_ON_FAILURE],
         Next: "AnotherRunIsGoing",
       },
       AnotherRunIsGoing: {
         Type: "Choice",
-        Choices: [{ Variable: "$.overlap.running", NumericGreaterThan: 1, Next: "SkipOverlappingRun" }],
-        Default: "Prepare",
+        Choices: [{ Variable: "$.prepared.skipped", BooleanEquals: true, Next: "SkipOverlappingRun" }],
+        Default: "Clean",
       },
-      SkipOverlappingRun: { Type: "Succeed", Comment: "Another execution of this state machine is running: this one does nothing." },
-      Prepare: {
-        ...invoke({ Payload: { phase: PREPARE, "run.$": "$$.Execution.Name", "input.$": "$$.Execution.Input" } }),
-        ResultSelector: { "run.$": "$.Payload.run", "items.$": "$.Payload.items" },
-        ResultPath: "$.prepared",
-        Next: "Clean",
-      },
+      SkipOverlappingRun: { Type: "Succeed", Comment: "Another run holds the run lock: this one did nothing." },
       Clean: {
         Type: "Map",
         ItemReader: {
@@ -99,13 +97,21 @@ export function stateMachineDefinition(a: DefinitionArgs): Record<string, unknow
         },
         ResultWriter: { Resource: integration("s3:putObject"), Parameters: { Bucket: a.bucket, Prefix: RESULTS_PREFIX } },
         ResultPath: "$.results",
+        Catch: [RELEASE_ON_FAILURE],
         Next: "Aggregate",
       },
       Aggregate: {
         ...invoke({ Payload: { phase: AGGREGATE, "run.$": "$.prepared.run", "results.$": "$.results.ResultWriterDetails" } }),
         OutputPath: "$.Payload",
+        Catch: [RELEASE_ON_FAILURE],
         End: true,
       },
+      ReleaseRunLock: {
+        ...invoke({ Payload: { phase: RELEASE, "run.$": "$$.Execution.Name" } }),
+        ResultPath: "$.released",
+        Next: "RunFailed",
+      },
+      RunFailed: { Type: "Fail", Error: "RunFailed", Cause: "a step of the run failed (see the execution's history); the run lock was released" },
     },
   };
 }

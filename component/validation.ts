@@ -12,11 +12,13 @@ export const ARCHITECTURES = ["arm64", "x86_64"];
 /** The values CloudWatch Logs accepts for a log group's retention (0: never expire). */
 export const LOG_RETENTION_DAYS = [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/**
- * Bound on fanOutConcurrency (the function's reserved concurrency: an account has 1000 by default, and Lambda keeps
- * 100 unreserved) and on fanOutBatchSize.
- */
+/** Bound on fanOutBatchSize, and on fanOutConcurrency without a reservation (an account's default concurrency). */
 export const MAX_FAN_OUT = 1000;
+/** Lambda's default account concurrency, and the part of it Lambda keeps unreserved (Lambda quotas; reserved concurrency). */
+export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+export const UNRESERVED_MINIMUM = 100;
+/** The most a function may reserve on an account with the default quota. */
+export const MAX_RESERVED_CONCURRENCY = DEFAULT_ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM;
 
 export interface CheckedArgs {
   schedule: ParsedSchedule;
@@ -68,7 +70,15 @@ export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[
     if (!Array.isArray(groups) || groups.length === 0) problems.push("vpcSecurityGroupIds must list at least one security group ID");
   }
   if (typeof args.fanOut !== "boolean") problems.push(`fanOut must be true or false; got ${JSON.stringify(args.fanOut)}`);
-  if (!wholeNumberIn(args.fanOutConcurrency, 1, MAX_FAN_OUT)) problems.push(`fanOutConcurrency must be a whole number from 1 to ${MAX_FAN_OUT}; got ${JSON.stringify(args.fanOutConcurrency)}`);
+  if (typeof args.reservedConcurrency !== "boolean") problems.push(`reservedConcurrency must be true or false; got ${JSON.stringify(args.reservedConcurrency)}`);
+  if (args.reservedConcurrency === true) {
+    if (!wholeNumberIn(args.fanOutConcurrency, 1, MAX_RESERVED_CONCURRENCY)) {
+      problems.push(
+        `fanOutConcurrency must be a whole number from 1 to ${MAX_RESERVED_CONCURRENCY} while reservedConcurrency is true (it is the function's reserved concurrency, and Lambda keeps ${UNRESERVED_MINIMUM} of an account's default ${DEFAULT_ACCOUNT_CONCURRENCY} unreserved; ` +
+          `for more, raise the account's quota and set reservedConcurrency: false); got ${JSON.stringify(args.fanOutConcurrency)}`,
+      );
+    }
+  } else if (!wholeNumberIn(args.fanOutConcurrency, 1, MAX_FAN_OUT)) problems.push(`fanOutConcurrency must be a whole number from 1 to ${MAX_FAN_OUT}; got ${JSON.stringify(args.fanOutConcurrency)}`);
   if (!wholeNumberIn(args.fanOutBatchSize, 1, MAX_FAN_OUT)) problems.push(`fanOutBatchSize must be a whole number from 1 to ${MAX_FAN_OUT}; got ${JSON.stringify(args.fanOutBatchSize)}`);
   // IAM's role names: 1 to 64 of [\w+=,.@-].
   if (args.roleName !== undefined && (typeof args.roleName !== "string" || !/^[\w+=,.@-]{1,64}$/.test(args.roleName))) {

@@ -15,6 +15,7 @@ import { measureBundle } from "./bundle-size";
 import { benchHtml, htmlRows } from "./bench-html";
 import { benchInUse, InUseBenchOptions, inUseRows } from "./bench-inuse";
 import type { PlannerBenchResult } from "./bench-planner";
+import { archiveRows } from "./bench-archive-rows";
 
 const quick = process.argv.includes("--quick");
 const REGISTRY: RegistryBenchOptions = {
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
     "",
   );
   out.push("4. HTML report (--output html), 100,000 images:", ...htmlRows(await benchHtml()), "");
+  out.push(...(await archiveRows(quick)), "");
   out.push(...inUseRows(IN_USE, await benchInUse(IN_USE)), "");
   process.stdout.write(out.join("\n"));
 }

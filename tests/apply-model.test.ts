@@ -53,6 +53,10 @@ describe("the apply path against a model (fast-check)", function () {
     await check({ mutations: false, faults: false, taggedMembers: true, statuses: true }, Math.max(10, Math.ceil(RUNS / 2)));
   });
 
+  it(`archive mode: never archives what a plan made at its archive call would keep, members only with their holders, and converges (${Math.max(10, Math.ceil(RUNS / 2))} runs)`, async () => {
+    await check({ mutations: true, faults: true, taggedMembers: true, statuses: true, archive: true }, Math.max(10, Math.ceil(RUNS / 2)));
+  });
+
   it(`never deletes what a plan made at its delete call would keep, however others change the registry and the calls fail (${RUNS} runs: ECR_CLEANUP_MODEL_RUNS, default 100)`, async () => {
     await check({ mutations: true, faults: true, taggedMembers: true, statuses: true }, RUNS);
   });

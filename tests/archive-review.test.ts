@@ -70,4 +70,30 @@ describe("archive mode under review", () => {
     expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
     expect(lines(result.stdout).get(old)).to.include({ action: "keep", reason: "changed-since-plan" });
   });
+
+  it("an in-use source that cannot be read: nothing archived, and no expired archived image deleted (exit 1)", async () => {
+    push(1);
+    push(2);
+    const old = push(40);
+    const expired = emulator.registry.putImage("app", { pushedAt: at(200), status: "ARCHIVED", lastArchivedAt: at(120) }).digest;
+    emulator.failNext("ListFunctions", 1000, "server-error");
+    const config = writePolicyFile(`policies:${policy("archive").replace(/^/gm, "  ")}\nsettings:\n  archive:\n    delete_after: 90d\n`);
+    const result = await run(config, "--apply");
+    expect(result.code).to.equal(1);
+    expect([statusOf(old), statusOf(expired)]).to.deep.equal(["ACTIVE", "ARCHIVED"]);
+    expect(emulator.calls.UpdateImageStorageClass ?? 0).to.equal(0);
+    expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
+    expect(lines(result.stdout).get(expired)).to.include({ action: "keep", reason: "in-use-unknown" });
+  });
+
+  it("an active index that lists archived platform manifests (restored in part): kept, and the run warns that pulls of it fail", async () => {
+    push(1);
+    push(2);
+    const amd = emulator.registry.putImage("app", { pushedAt: at(200), status: "ARCHIVED", lastArchivedAt: at(20) }).digest;
+    const index = emulator.registry.putImage("app", { pushedAt: at(3), children: [amd], tags: ["v1"] }).digest;
+    const result = await run(writePolicyFile(policy("archive")), "--apply");
+    expect(result.code, result.stderr).to.equal(0);
+    expect([statusOf(index), statusOf(amd)]).to.deep.equal(["ACTIVE", "ARCHIVED"]);
+    expect(JSON.parse(result.stdout).warnings.join("\n")).to.include(`active index ${index} lists 1 archived image(s) (${amd})`);
+  });
 });

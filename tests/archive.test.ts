@@ -316,15 +316,16 @@ describe("archive mode, end to end", () => {
       expect(lines(result.stdout).get(child)).to.include({ action: "keep", reason: "holder-unreadable" });
     });
 
-    it("an archive policy archives them: archiving deletes nothing, and restoring the index restores its children", async () => {
+    it("an archive policy keeps them too: a member of an archived holder is left alone", async () => {
       const { child } = archivedIndex(20);
       const older = push(30);
+      const newer = push(10);
       push(1);
       push(2);
       const result = await run(writePolicyFile(policy("archive")), "--apply");
       expect(result.code, result.stderr).to.equal(0);
-      expect(statuses([child, older])).to.deep.equal(["ARCHIVED", "ARCHIVED"]);
-      expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
+      expect(statuses([child, older, newer])).to.deep.equal(["ACTIVE", "ACTIVE", "ARCHIVED"]);
+      expect(lines(result.stdout).get(child)).to.include({ action: "keep", reason: "holder-unreadable" });
     });
   });
 

@@ -20,7 +20,7 @@ import { validateConfig } from "../runtime/config/schema";
 import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
 import { CURSOR_START } from "../runtime/lambda/cursor";
 import { SCHEDULE_INPUT } from "../runtime/lambda/event";
-import { deploy, grants, RELEASES, statement, T } from "./support/component-under-mocks";
+import { deploy, grants, RELEASES, statement, statements, T } from "./support/component-under-mocks";
 import { ACCOUNT_ID, archiveFiles, parentTypeOf, PARTITION, Recorder, REGION, registeredUrns, valueOf } from "./support/pulumi-mocks";
 
 const FUNCTION_NAME = (name: string) => `${name}-function-0a1b2c3`;
@@ -34,6 +34,8 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         [T.component]: 1,
         [T.role]: 2,
         [T.rolePolicy]: 2,
+        [T.managedPolicy]: 1,
+        [T.policyAttachment]: 1,
         [T.fn]: 1,
         [T.invokeConfig]: 1,
         [T.logGroup]: 1,
@@ -46,7 +48,8 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(children).to.deep.equal([
         "ecr-retention-cursor", "ecr-retention-duration", "ecr-retention-errors", "ecr-retention-failures", "ecr-retention-function",
         "ecr-retention-invoke-config", "ecr-retention-logs", "ecr-retention-missed-run", "ecr-retention-policy",
-        "ecr-retention-pull-time-exclusion", "ecr-retention-role", "ecr-retention-schedule", "ecr-retention-schedule-policy",
+        "ecr-retention-pull-time-exclusion", "ecr-retention-repositories-1", "ecr-retention-repositories-1-attachment",
+        "ecr-retention-role", "ecr-retention-schedule", "ecr-retention-schedule-policy",
         "ecr-retention-schedule-role", "ecr-retention-throttles",
       ]);
       const urns = registeredUrns();
@@ -73,9 +76,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("tags every child that takes tags", async () => {
       const tags = { team: "platform" };
       const { rec } = await deploy("tagged", { tags });
-      const taggable = [T.role, T.fn, T.logGroup, T.alarm, T.parameter];
+      const taggable = [T.role, T.managedPolicy, T.fn, T.logGroup, T.alarm, T.parameter];
       for (const r of rec.resources.filter((x) => taggable.includes(x.type))) expect(r.inputs.tags, r.name).to.deep.equal(tags);
-      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 5 + 1);
+      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 1 + 5 + 1);
     });
   });
 
@@ -186,14 +189,17 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logGroupArn, `${logGroupArn}:*`],
       });
       expect(statement(policy, "ListRepositories")).to.deep.include({ Action: "ecr:DescribeRepositories", Resource: "*" });
-      expect(statement(policy, "CleanGovernedRepositories")).to.deep.equal({
+      // The image grants are a managed policy attached to the role.
+      const repositories = rec.named("iam-repositories-1");
+      expect(statements(repositories)).to.deep.equal([{
         Sid: "CleanGovernedRepositories",
         Effect: "Allow",
-        Action: ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:ListImages"],
+        Action: ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages"],
         // The glob becomes an ARN wildcard.
         Resource: [REPO_ARN("hello-world"), REPO_ARN("team/*")],
-      });
-      const all = grants(policy);
+      }]);
+      expect(rec.named("iam-repositories-1-attachment").inputs).to.deep.equal({ role: rec.named("iam-role").state.name, policyArn: repositories.state.arn });
+      const all = [...grants(policy), ...grants(repositories)];
       expect(all.filter(([action, res]) => action.startsWith("ecr:") && action !== "ecr:DescribeRepositories" && !res.includes(":repository/"))).to.deep.equal([]);
       expect(all).to.not.deep.include(["ecr:BatchDeleteImage", "*"]);
       expect(all).to.not.deep.include(["ecr:BatchDeleteImage", REPO_ARN("*")]);
@@ -207,11 +213,11 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const { rec } = await deploy("all", {
         policies: [RELEASES, { name: "flush", significantTags: ["*"], protectedPeriod: "7d", protectedCount: 7, protectedRepositories: ["keep-me"] }],
       });
-      expect(statement(rec.named("all-policy"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
+      expect(statement(rec.named("all-repositories-1"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
       const { rec: neither } = await deploy("neither", {
         policies: [{ name: "flush", significantTags: ["*"], protectedPeriod: "7d", protectedCount: 7 }],
       });
-      expect(statement(neither.named("neither-policy"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
+      expect(statement(neither.named("neither-repositories-1"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
     });
 
     it("grants the in-use reads only for the sources the settings turn on", () => {
@@ -220,9 +226,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const sids = (ecs: boolean, lambda: boolean) =>
         JSON.parse(cleanerPolicyDocument({ scope, policies, settings: { inUse: { ...defaultInUse(), ecs, lambda } }, logGroupArn: "arn:lg" })).Statement.map((st: { Sid: string }) => st.Sid);
       const others = ["ListAppRunnerServices", "ReadAppRunnerServices", "ReadBatchJobDefinitions"];
-      expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
-      expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", ...others]);
-      expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "CleanGovernedRepositories", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
+      expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
+      expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", ...others]);
+      expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
     });
 
     it("the schedule's role: assumed by Scheduler from this account only, may invoke only this function", async () => {
@@ -402,11 +408,14 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("refuses policies that do not fit Lambda's 4 KB environment, giving the size and suggesting a split", async () => {
       const many = Array.from({ length: 40 }, (_, i) => ({ ...RELEASES, name: `policy number ${i} with a long and descriptive name` }));
       // At construction the cursor parameter's name is not known yet: it counts as empty until it is.
-      const size = Buffer.byteLength(configJson(many as ResolvedPolicy[])) + "ECR_CLEANUP_CONFIG".length + "ECR_CLEANUP_DRY_RUN".length + "true".length +
-        "ECR_CLEANUP_CONCURRENCY".length + "8".length + "ECR_CLEANUP_CURSOR_PARAMETER".length;
+      const variables = { ECR_CLEANUP_CONFIG: configJson(many as ResolvedPolicy[]), ECR_CLEANUP_DRY_RUN: "true", ECR_CLEANUP_CONCURRENCY: "8", ECR_CLEANUP_CURSOR_PARAMETER: "" };
+      const size = Buffer.byteLength(JSON.stringify(variables));
       expect(size).to.be.greaterThan(LAMBDA_ENVIRONMENT_LIMIT);
+      const policiesBytes = JSON.stringify(JSON.stringify(JSON.parse(variables.ECR_CLEANUP_CONFIG).policies)).length - 2;
       expect(construct({ policies: many })).to.throw(pulumi.ResourceError,
-        `the 40 policies and the settings take ${size} bytes in the function's environment (ECR_CLEANUP_CONFIG, ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER), more than Lambda's limit of 4096 bytes (4 KB): split the policies over several EcrCleanupPolicy components, or shorten the settings (inUseAccounts, inUseRegions, eksClusters)`);
+        `the function's environment takes ${size} bytes as Lambda counts them (the JSON of every variable, quotes escaped), more than Lambda's limit of 4096 bytes (4 KB): ` +
+        `the 40 policies ${policiesBytes}, the variables' names, the other values (ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER) and the JSON around them ${size - policiesBytes}: ` +
+        `split the policies over several EcrCleanupPolicy components`);
 
       // With repository names that are Outputs, the check waits for them.
       const parent = new pulumi.ComponentResource("test:index:Parent", "size-parent");
@@ -414,7 +423,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const late = policyConfig("late-size", pending, true, parent);
       await valueOf(late.environment).then(
         () => expect.fail("too large"),
-        (err) => expect(err).to.be.instanceOf(pulumi.ResourceError).with.property("message").that.matches(/bytes in the function's environment.*split the policies/),
+        (err) => expect(err).to.be.instanceOf(pulumi.ResourceError).with.property("message").that.matches(/the function's environment takes \d+ bytes as Lambda counts them.*split the policies/),
       );
     });
 
@@ -429,7 +438,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(construct({ missedRunAfter: "soon" })).to.throw(pulumi.ResourceError, /missedRunAfter/);
       expect(construct({ concurrency: 0 })).to.throw(pulumi.ResourceError, /concurrency must be a whole number from 1 to 256; got 0/);
       expect(construct({ fanOut: "yes" as unknown as boolean })).to.throw(pulumi.ResourceError, /fanOut must be true or false/);
-      expect(construct({ fanOutConcurrency: 1.5 })).to.throw(pulumi.ResourceError, /fanOutConcurrency must be a whole number from 1 to 1000; got 1.5/);
+      expect(construct({ fanOutConcurrency: 1.5 })).to.throw(pulumi.ResourceError, /fanOutConcurrency must be a whole number from 1 to 900 while reservedConcurrency is true .*; got 1.5/);
       expect(construct({ fanOutBatchSize: 0 })).to.throw(pulumi.ResourceError, /fanOutBatchSize must be a whole number from 1 to 1000/);
     });
   });
@@ -450,10 +459,10 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const source = readFileSync(join(packageRoot(), "component/args.ts"), "utf8");
       const all = [...properties(source, "RetentionPolicy"), ...properties(source, "InUseAccount"), ...properties(source, "EcrCleanupPolicyArgs")];
       expect(all.map((p) => p.prop)).to.deep.equal([
-        "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions",
+        "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions", "action",
         "roleArn", "externalId",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
-        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "inUseEcs", "inUseLambda",
+        "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "reservedConcurrency", "inUseEcs", "inUseLambda",
         "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName", "previewImpact",
         "vpcSubnetIds", "vpcSecurityGroupIds",
       ]);
@@ -524,7 +533,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         },
       ]);
       // The first policy governs every repository but one, so the role may clean all of them.
-      expect(statement(rec.named("ecr-retention-policy"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
+      expect(statement(rec.named("ecr-retention-repositories-1"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
       expect(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_DRY_RUN).to.equal("true");
     });
   });

@@ -36,6 +36,8 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         [T.component]: 1,
         [T.role]: 3,
         [T.rolePolicy]: 3,
+        [T.managedPolicy]: 1,
+        [T.policyAttachment]: 1,
         [T.fn]: 1,
         [T.invokeConfig]: 1,
         [T.logGroup]: 1,
@@ -51,7 +53,8 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       });
       expect(rec.resources.filter((r) => r.type !== T.component).map((r) => r.name).sort()).to.deep.equal([
         "fan-duration", "fan-errors", "fan-executions-failed", "fan-executions-timed-out", "fan-failures", "fan-function",
-        "fan-invoke-config", "fan-logs", "fan-missed-run", "fan-policy", "fan-pull-time-exclusion", "fan-role",
+        "fan-invoke-config", "fan-logs", "fan-missed-run", "fan-policy", "fan-pull-time-exclusion", "fan-repositories-1",
+        "fan-repositories-1-attachment", "fan-role",
         "fan-runs", "fan-runs-encryption", "fan-runs-lifecycle", "fan-runs-policy", "fan-runs-public-access",
         "fan-schedule", "fan-schedule-policy", "fan-schedule-role", "fan-state-machine", "fan-state-machine-policy",
         "fan-state-machine-role", "fan-throttles",
@@ -98,42 +101,50 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
   });
 
   describe("the state machine (Amazon States Language)", () => {
-    it("STANDARD, bounded in time; an execution that finds another one running ends at once", async () => {
+    it("STANDARD, bounded in time; Prepare takes the run lock, and an execution that does not get it ends at once", async () => {
       const { rec } = await deploy("asl");
       const machine = rec.one(T.stateMachine);
       expect(machine.inputs.type).to.equal("STANDARD");
       expect(machine.inputs.roleArn).to.equal(rec.named("asl-state-machine-role").state.arn);
       const definition = definitionOf(rec);
       expect(definition.TimeoutSeconds).to.equal(RUN_TIMEOUT_SECONDS);
-      expect(definition.StartAt).to.equal("FindRunningExecutions");
-      const find = definition.States.FindRunningExecutions;
-      expect(find).to.deep.include({
-        Type: "Task",
-        Resource: "arn:aws:states:::aws-sdk:sfn:listExecutions",
-        Parameters: { "StateMachineArn.$": "$$.StateMachine.Id", StatusFilter: "RUNNING", MaxResults: 2 },
-        ResultSelector: { "running.$": "States.ArrayLength($.Executions)" },
-        ResultPath: "$.overlap",
-        Next: "AnotherRunIsGoing",
-      });
+      expect(definition.StartAt).to.equal("Prepare");
       expect(definition.States.AnotherRunIsGoing).to.deep.equal({
         Type: "Choice",
-        Choices: [{ Variable: "$.overlap.running", NumericGreaterThan: 1, Next: "SkipOverlappingRun" }],
-        Default: "Prepare",
+        Choices: [{ Variable: "$.prepared.skipped", BooleanEquals: true, Next: "SkipOverlappingRun" }],
+        Default: "Clean",
       });
       expect(definition.States.SkipOverlappingRun.Type).to.equal("Succeed");
+      // No ListExecutions any more: it is eventually consistent, the lock is not.
+      expect(JSON.stringify(definition)).to.not.include("listExecutions");
     });
 
-    it("Prepare hands the function the execution's name and input, and keeps only the items' key", async () => {
+    it("Prepare hands the function the execution's name and input, and keeps the items' key and whether it got the lock", async () => {
       const { rec } = await deploy("prep");
       const prepare = definitionOf(rec).States.Prepare;
       expect(prepare).to.deep.include({
         Type: "Task",
         Resource: "arn:aws:states:::lambda:invoke",
         Parameters: { FunctionName: rec.one(T.fn).state.arn, Payload: { phase: "prepare", "run.$": "$$.Execution.Name", "input.$": "$$.Execution.Input" } },
-        ResultSelector: { "run.$": "$.Payload.run", "items.$": "$.Payload.items" },
+        ResultSelector: { "run.$": "$.Payload.run", "items.$": "$.Payload.items", "skipped.$": "$.Payload.skipped", "reason.$": "$.Payload.reason" },
         ResultPath: "$.prepared",
-        Next: "Clean",
+        Next: "AnotherRunIsGoing",
       });
+    });
+
+    it("a failure of Prepare, Clean or Aggregate releases the run lock, then fails the execution", async () => {
+      const { rec } = await deploy("fail");
+      const states = definitionOf(rec).States;
+      const catcher = { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseRunLock" };
+      for (const name of ["Prepare", "Clean", "Aggregate"]) expect(states[name].Catch, name).to.deep.equal([catcher]);
+      expect(states.ReleaseRunLock).to.deep.include({
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: { FunctionName: rec.one(T.fn).state.arn, Payload: { phase: "release", "run.$": "$$.Execution.Name" } },
+        ResultPath: "$.released",
+        Next: "RunFailed",
+      });
+      expect(states.RunFailed).to.deep.include({ Type: "Fail", Error: "RunFailed" });
     });
 
     it("a Distributed Map: items from the bucket, batched, bounded concurrency, retries, results to the bucket", async () => {
@@ -174,7 +185,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       expect(definition.States.Aggregate.Parameters.Payload).to.deep.equal({ phase: "aggregate", "run.$": "$.prepared.run", "results.$": "$.results.ResultWriterDetails" });
       expect(definition.States.Aggregate).to.deep.include({ OutputPath: "$.Payload", End: true });
       const invoked = tasks(definition.States).filter(([, s]) => s.Resource.endsWith(":lambda:invoke"));
-      expect(invoked.map(([name]) => name)).to.deep.equal(["Prepare", "CleanBatch", "Aggregate"]);
+      expect(invoked.map(([name]) => name)).to.deep.equal(["Prepare", "CleanBatch", "Aggregate", "ReleaseRunLock"]);
       for (const [name, state] of invoked) {
         expect(state.Parameters.FunctionName, name).to.equal(rec.one(T.fn).state.arn);
         expect(state.Retry, name).to.deep.equal([LAMBDA_RETRY]);
@@ -205,11 +216,8 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         ["s3:ListMultipartUploadParts", `${bucketArn}/results/*`],
         ["s3:PutObject", `${bucketArn}/results/*`],
         ["states:DescribeExecution", `${executions}/*`],
-        ["states:DescribeExecution", `${executions}:*`],
-        ["states:ListExecutions", machine.arn],
         ["states:StartExecution", machine.arn],
         ["states:StopExecution", `${executions}/*`],
-        ["states:StopExecution", `${executions}:*`],
       ]);
     });
 
@@ -218,15 +226,18 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       const bucketArn = rec.one(T.bucket).state.arn;
       const all = grants(rec.named("fnrole-policy"));
       expect(all.filter(([action]) => action.startsWith("s3:"))).to.deep.equal([
+        ["s3:GetObject", `${bucketArn}/lock/*`],
         ["s3:GetObject", `${bucketArn}/results/*`],
         ["s3:GetObject", `${bucketArn}/runs/*`],
         ["s3:ListBucket", bucketArn],
+        ["s3:PutObject", `${bucketArn}/lock/*`],
         ["s3:PutObject", `${bucketArn}/runs/*`],
       ]);
       expect(statements(rec.named("fnrole-policy")).filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")))).to.deep.equal([
         { Sid: "ReadWriteOwnRuns", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucketArn}/runs/*` },
         { Sid: "ListOwnRuns", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": "runs/*" } } },
         { Sid: "ReadOwnMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/results/*` },
+        { Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucketArn}/lock/*` },
       ]);
       expect(all.filter(([action]) => action.startsWith("ssm:") || action.startsWith("states:"))).to.deep.equal([]);
     });
@@ -256,7 +267,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       expect(RUN_OBJECTS_EXPIRE_DAYS).to.be.within(1, 14);
     });
 
-    it("its policy: TLS only; runs written by the function's role only, results by the state machine's role only, nothing else by anyone", async () => {
+    it("its policy: TLS only; the run lock and the runs written by the function's role only, results by the state machine's role only, nothing else by anyone", async () => {
       const { rec } = await deploy("pol");
       const bucketArn = rec.one(T.bucket).state.arn;
       const functionRole = rec.named("pol-role").state.arn;
@@ -278,6 +289,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
             Resource: [bucketArn, `${bucketArn}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
+          denyWrites("DenyLockWritesButByTheFunction", `${bucketArn}/lock/*`, functionRole),
           denyWrites("DenyRunWritesButByTheFunction", `${bucketArn}/runs/*`, functionRole),
           denyWrites("DenyResultWritesButByTheStateMachine", `${bucketArn}/results/*`, machineRole),
           denyWrites("DenyWritesButByTheTwoRoles", `${bucketArn}/*`, [functionRole, machineRole]),

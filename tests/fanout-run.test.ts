@@ -22,7 +22,7 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     const single = await singleRun(clients, {});
     const fanOut = await fanOutRun(clients, {});
 
-    expect(fanOut.simulator.record.states).to.deep.equal(["FindRunningExecutions", "AnotherRunIsGoing", "Prepare", "Clean", "Aggregate"]);
+    expect(fanOut.simulator.record.states).to.deep.equal(["Prepare", "AnotherRunIsGoing", "Clean", "Aggregate"]);
     expect(fanOut.simulator.record.batches.map((b) => b.Items.map((i: FanOutItem) => i.repository))).to.deep.equal([
       ["app-a", "app-b"], ["app-c", "cap-x"], ["svc/api", "svc/web"],
     ]);
@@ -95,7 +95,7 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     const fanOut = await fanOutRun(clients, {}, {
       invokeBatch: (payload, batch, invoke) => (batch === 1 ? Promise.reject(Object.assign(new Error("Task timed out after 900.00 seconds"), { name: "Lambda.Unknown" })) : invoke(payload)),
     });
-    expect(fanOut.simulator.record.states).to.deep.equal(["FindRunningExecutions", "AnotherRunIsGoing", "Prepare", "Clean", "Aggregate"]);
+    expect(fanOut.simulator.record.states).to.deep.equal(["Prepare", "AnotherRunIsGoing", "Clean", "Aggregate"]);
     expect(fanOut.result.notReached).to.deep.equal(["app-c", "cap-x"]);
     expect(fanOut.result.summary).to.include({ repositories: 4, repositoriesNotReached: 2 });
     const batchError = fanOut.result.errors.find((e: { code: string }) => e.code === "Lambda.Unknown");
@@ -103,12 +103,49 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     expect(repositoryLines(fanOut.lines).map((l) => l.repository)).to.deep.equal(["app-a", "app-b", "svc/api", "svc/web"]);
   });
 
-  it("an execution that finds another one running ends at once, without invoking the function", async () => {
+  it("an execution that finds the run lock held by another run ends at once: no repository listed, nothing deleted", async () => {
     const { clients, emulator } = await registry();
-    const fanOut = await fanOutRun(clients, {}, { running: 2 });
-    expect(fanOut.simulator.record.states).to.deep.equal(["FindRunningExecutions", "AnotherRunIsGoing", "SkipOverlappingRun"]);
-    expect(fanOut.simulator.record.invocations).to.deep.equal([]);
+    const fanOut = await fanOutRun(clients, { dryRun: false }, { lockHeldBy: "scheduled-run" });
+    expect(fanOut.simulator.record.states).to.deep.equal(["Prepare", "AnotherRunIsGoing", "SkipOverlappingRun"]);
+    expect(fanOut.simulator.record.invocations.map((i) => i.payload.phase)).to.deep.equal(["prepare"]);
+    expect((fanOut.result as any).prepared).to.deep.include({ skipped: true });
+    expect((fanOut.result as any).prepared.reason).to.match(/^another run is going: run "scheduled-run" holds the run lock since /);
+    expect(fanOut.lines.filter((l) => l.type === "run-skipped")).to.have.length(1);
     expect(emulator.calls.DescribeRepositories ?? 0).to.equal(0);
+    expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
+    // The other run's lock is left as it was.
+    expect(await fanOut.store.get<any>("lock/run.json")).to.include({ owner: "scheduled-run" });
+  });
+
+  it("a run takes the run lock and releases it at the end; a batch of a run whose lock was taken over deletes nothing", async () => {
+    const { clients } = await registry();
+    const done = await fanOutRun(clients, {});
+    expect(await done.store.get<any>("lock/run.json")).to.include({ owner: done.run, released: true });
+
+    const { clients: others, emulator } = await registry();
+    const usurper = { owner: "usurper", takenAt: "2030-01-10T12:00:00.000Z", expiresAt: "2030-01-11T12:00:00.000Z" };
+    // Another run takes the lock over (as after an expiry) while this one's batches run.
+    const overtaken = await fanOutRun(others, { dryRun: false }, { beforeBatch: (store) => store.put("lock/run.json", usurper) });
+    expect(emulator.calls.BatchDeleteImage ?? 0).to.equal(0);
+    const refused = overtaken.result.errors.filter((e: { code: string }) => e.code === "BatchRefused");
+    expect(refused.length).to.be.greaterThan(0);
+    for (const e of refused) expect(e.message).to.match(/refused, nothing deleted: run run-\d+ does not hold the run lock: the run lock was taken over: run "usurper" holds/);
+    // Its end leaves the usurper's lock alone, and says so.
+    expect(await overtaken.store.get<any>("lock/run.json")).to.deep.equal(usurper);
+    expect(overtaken.result.warnings).to.include("run lock: the run lock is not this run's: left as it is");
+  });
+
+  it("the failure path's release phase frees the lock of its own run only", async () => {
+    const { clients } = await registry();
+    const { handler, store } = await fanOutRun(clients, {});
+    const held = { owner: "run-failed", takenAt: "2030-01-10T12:00:00.000Z", expiresAt: "2030-01-11T12:15:00.000Z" };
+    await store.put("lock/run.json", held);
+    expect(await handler({ phase: "release", run: "another-run" }, lambdaContext())).to.deep.equal({
+      run: "another-run", released: false, reason: "run lock: the run lock is not this run's: left as it is",
+    });
+    expect(await store.get<any>("lock/run.json")).to.deep.equal(held);
+    expect(await handler({ phase: "release", run: "run-failed" }, lambdaContext())).to.deep.equal({ run: "run-failed", released: true, reason: "" });
+    expect(await store.get<any>("lock/run.json")).to.include({ owner: "run-failed", released: true });
   });
 
   describe("a batch retried after it deleted images: the aggregate counts every attempt's deletions", () => {

@@ -67,6 +67,7 @@ const EXPECTED_INPUTS: Table = {
   fanOut: ["boolean", true],
   fanOutConcurrency: ["number", true],
   fanOutBatchSize: ["number", true],
+  reservedConcurrency: ["boolean", true],
   inUseEcs: ["boolean", true],
   inUseLambda: ["boolean", true],
   inUseEks: ["boolean", true],
@@ -92,6 +93,7 @@ const EXPECTED_POLICY_FIELDS: Table = {
   protectedRepositories: ["Input<string>[]", true],
   keepPulledWithin: ["string", true],
   maxDeletions: ["number", true],
+  action: ["string", true],
 };
 
 /** Outputs are Output<T> in every language: the schema marks them neither plain nor Input. */

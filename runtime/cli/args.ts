@@ -21,6 +21,7 @@ export class UsageError extends Error {}
 export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json|html] [--now ISO-8601] [--region R] [--concurrency N] [--plan-out FILE]
                    [--show kept|all]
        ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
+       ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]]
        ecr-cleanup --version
 
   --config FILE      policy file (YAML)

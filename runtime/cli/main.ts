@@ -13,6 +13,7 @@ import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun } from "./plan-out";
+import { restoreCommand } from "./restore";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
 
@@ -40,6 +41,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   };
   if (argv[0] === "apply") return applyCommand(argv.slice(1), io);
+  if (argv[0] === "restore") return restoreCommand(argv.slice(1), io);
   let args;
   try {
     args = parseCliArgs(argv);

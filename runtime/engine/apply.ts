@@ -40,6 +40,8 @@ export interface ApplyInput {
   /** Whether a newer pull time of this image counts as a change since the plan. */
   watchPulls: (digest: string) => boolean;
   onDeleteCall?: DeleteCallListener;
+  /** In a time-limited run: whether to stop before the next batch (the next run continues with this repository). */
+  outOfTime?: () => boolean;
   /** UpdateImageStorageClass calls in flight at once in this repository. Defaults to ARCHIVE_CONCURRENCY. */
   archiveConcurrency?: number;
 }
@@ -51,8 +53,10 @@ export interface ApplyResult {
   /** Filled in as the calls return, so that what was deleted is known even if the repository fails later. */
   outcomes: Map<string, Outcome>;
   errors: RunError[];
-  /** Why deleting stopped early without a failure (a channel rolled back). */
+  /** Why deleting stopped early without a failure (a channel rolled back, the run's time ran out). */
   notes: string[];
+  /** Set when the run's time ran out before this repository was done: the next run starts with it. */
+  outOfTime?: boolean;
 }
 
 /** Fills `result` as it goes; never throws (what went wrong is in `result.errors`). */
@@ -66,6 +70,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
   const archivedByThisRun = (digest: string) => result.outcomes.get(digest)?.outcome === "archived";
   const taggedDigests = new Set(planned.filter((d) => d.image.tags.length > 0).map((d) => d.image.digest));
   let stopped = false;
+  let stopReason: "changed-since-plan" | "out-of-time" = "changed-since-plan";
 
   try {
     // Deletions first, every index in an earlier call than its children (ECR refuses the reverse).
@@ -77,7 +82,20 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
     const holds = membersByHolder(toArchive);
     const archiving = new Map(toArchive.map((d) => [d.image.digest, d]));
     // A holder still to archive is re-checked with its members: one that changed keeps them (and itself) active.
-    const pendingHolders = (d: ImageDecision) => (d.heldBy ?? []).flatMap((h) => (archiving.get(h)?.action === "archive" && !archivedByThisRun(h) ? [archiving.get(h)!] : []));
+    // Transitively: a signature of a platform manifest stays when the index above them changed.
+    const pendingHolders = (d: ImageDecision): ImageDecision[] => {
+      const found = new Set<ImageDecision>();
+      const visit = (x: ImageDecision) => {
+        for (const h of x.heldBy ?? []) {
+          const holder = archiving.get(h);
+          if (!holder || holder.action !== "archive" || archivedByThisRun(h) || found.has(holder)) continue;
+          found.add(holder);
+          visit(holder);
+        }
+      };
+      visit(d);
+      return [...found];
+    };
     for (const wave of wavesOf(toArchive, "descending")) {
       await applyWave(wave, archiveBatch, (d) => {
         if (!(holds.get(d.image.digest) ?? []).every((m) => archivedByThisRun(m.image.digest))) return "member-not-archived";
@@ -105,25 +123,35 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
   ): Promise<void> {
     const candidates: ImageDecision[] = [];
     for (const decision of wave) {
-      const why = stopped ? "changed-since-plan" : notReady(decision);
+      const why = stopped ? stopReason : notReady(decision);
       if (why) overrideToKeep(decision, why);
       else candidates.push(decision);
     }
     for (const batch of checkBatches(candidates, alsoCheck)) {
+      // Archive waves take a call per image: under a time limit they stop between batches (deletions finish, as before).
+      if (!stopped && act === archiveBatch && input.outOfTime?.()) {
+        stopped = true;
+        stopReason = "out-of-time";
+        result.outOfTime = true;
+        result.notes.push("the run's time ran out: the next run continues with this repository (out-of-time)");
+      }
       if (stopped) {
-        for (const decision of batch) overrideToKeep(decision, "changed-since-plan");
+        for (const decision of batch) overrideToKeep(decision, stopReason);
         continue;
       }
-      const extra = [...new Set(batch.flatMap(alsoCheck))].filter((d) => !batch.includes(d));
+      // Taken before the re-check: a holder it turns into a keep must still keep its members.
+      const needs = new Map(batch.map((d) => [d, alsoCheck(d)]));
+      const extra = [...new Set([...needs.values()].flat())].filter((d) => !batch.includes(d));
       const byDigest = new Map([...batch, ...extra].map((d) => [d.image.digest, d]));
       const checked = await recheck(client, repository, [...batch, ...extra].map((d) => d.image), input.size, input.watchPulls);
       for (const { image } of checked.changed) overrideToKeep(byDigest.get(image.digest)!, "changed-since-plan");
       // A member whose holder changed stays with it.
       for (const decision of batch) {
-        if (decision.action !== "keep" && alsoCheck(decision).some((holder) => holder.action === "keep")) overrideToKeep(decision, "changed-since-plan");
+        if (decision.action !== "keep" && needs.get(decision)!.some((holder) => holder.action === "keep")) overrideToKeep(decision, "changed-since-plan");
       }
       checked.unchanged = checked.unchanged.filter((image) => batch.some((d) => d.image.digest === image.digest && d.action !== "keep"));
-      const gone = (digest: string) => deletedByThisRun(digest) || (checked.present !== undefined && !checked.present.has(digest));
+      // Deleted or archived by this run (an archived tagged member leaves the tagged listing): not a change by others.
+      const gone = (digest: string) => deletedByThisRun(digest) || archivedByThisRun(digest) || (checked.present !== undefined && !checked.present.has(digest));
       const widened = planNoLongerHolds(plan, input.policies, checked.tagged, gone);
       if (widened) {
         stopped = true;

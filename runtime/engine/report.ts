@@ -89,6 +89,8 @@ export interface RepositoryReport {
   errors: RunError[];
   /** Why deleting stopped early without a failure (a channel rolled back during the run). */
   notes?: string[];
+  /** The run's time ran out before this repository was done (it is also listed in `notReached`: the next run continues it). */
+  outOfTime?: boolean;
   /** `ecr-cleanup apply`: the images the plan file named that this run did not act on, and why. */
   notActedOn?: PlanMiss[];
 }
@@ -170,6 +172,7 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "holder-unreadable",
   "restored",
   "member-not-archived",
+  "out-of-time",
 ]);
 
 /** A keep that a rule of spec section 4 made (as opposed to a policy's keep). */

@@ -209,6 +209,14 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
     }
   }
+  // A unit archived or restored in part (a restore by digest, a run that stopped between a unit's calls): the index pulls fail.
+  const archivedDigests = new Set(images.filter((image) => image.status === "ARCHIVED").map((image) => image.digest));
+  for (const image of images) {
+    const archivedChildren = image.status === undefined ? (image.childDigests ?? []).filter((child) => archivedDigests.has(child)) : [];
+    if (archivedChildren.length) {
+      warnings.push(`${repository}: active index ${image.digest} lists ${archivedChildren.length} archived image(s) (${archivedChildren.join(", ")}), so pulls of it fail on those platforms: restore the unit with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
+    }
+  }
   report.modes = reportModes(plan, policies, options.now);
   for (const mode of plan.modes) {
     if (mode.noSignificantTag) {
@@ -242,6 +250,8 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
       watchPulls: (digest) => watchesPulls && !indexesRead.has(digest),
       onDeleteCall: options.onDeleteCall,
+      // Half the margin: the batch in flight still has the other half to finish.
+      outOfTime: options.remainingTimeMs && (() => options.remainingTimeMs!() < (options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS) / 2),
     },
     work.applied,
   );
@@ -252,6 +262,7 @@ function finishReport(work: RepositoryWork, listKept?: boolean): RepositoryRepor
   const { report, plan, applied } = work;
   report.errors.push(...applied.errors);
   if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
+  if (applied.outOfTime) report.outOfTime = true;
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;
@@ -389,9 +400,13 @@ export async function cleanRepositories(
       return undefined;
     }
     const report = await cleanRepository(options, name, context.inventory, context.warnings);
+    // Stopped mid-repository by the time limit (an archive run has many calls): the next run starts with it.
+    if (report.outOfTime) notReached.push(name);
     options.onRepositoryDone?.(report, ++done, names.length);
     return report;
   });
+  const order = new Map(names.map((name, i) => [name, i]));
+  notReached.sort((a, b) => order.get(a)! - order.get(b)!);
   return { repositories: reports.filter((r): r is RepositoryReport => r !== undefined), notReached };
 }
 

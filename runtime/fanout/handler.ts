@@ -1,14 +1,16 @@
 /**
  * The Lambda entry point of fan-out mode (component arg `fanOut: true`), bundled separately so that the S3 client
  * stays out of the single-function bundle. The component's state machine invokes it in three phases:
- * - prepare: lists the repositories and takes the in-use inventory once (the engine's prepareRun), stores the run
+ * - prepare: takes the run lock (runtime/lock/runLock.ts; owner: the execution's name) or, when another run holds
+ *   it, returns `skipped` and does nothing else; then lists the repositories and takes the in-use inventory once (the engine's prepareRun), stores the run
  *   (runtime/fanout/storedRun.ts: `now`, the dry-run switch, the governed repositories, the inventory, when it was
  *   stored) and the items (runtime/fanout/items.ts: run, position, repository) in S3, and returns the items' key for
  *   the Map's ItemReader;
  * - clean, once per batch of items (runtime/fanout/worker.ts): decides only from the stored run and the function's
  *   own configuration, and refuses any batch that is not one the prepare step wrote for a fresh run;
- * - aggregate: reads the ResultWriter's manifest, assembles the run's report (every attempt's deletions counted), and
- *   logs the same run lines and EMF metrics as a single-function run.
+ * - aggregate: reads the ResultWriter's manifest, assembles the run's report (every attempt's deletions counted),
+ *   logs the same run lines and EMF metrics as a single-function run, and releases the run lock;
+ * - release: the state machine's failure path, releases the run lock if this run holds it.
  * The policies come from the function's environment in every phase, never from the event.
  */
 import { S3Client } from "@aws-sdk/client-s3";
@@ -23,7 +25,10 @@ import { functionNameOf, publishRun } from "../lambda/publish";
 import { aggregateRun, readOutcomes, withoutDeletionLines } from "./aggregate";
 import { configFingerprint } from "../config/fingerprint";
 import { itemsOf } from "./items";
-import { AGGREGATE, checkRunId, CLEAN, PREPARE, runKeys } from "./keys";
+import { AGGREGATE, checkRunId, CLEAN, PREPARE, RELEASE, runKeys } from "./keys";
+import { LockPlace, releaseOwnLock, takeLock } from "../lock/runLock";
+import { writeLine } from "../lambda/publish";
+import { runTimeLimitMs } from "./runTimeLimit";
 import { JsonStore, s3Store } from "./storage";
 import { readStoredRun, storedRunOf } from "./storedRun";
 import { cleanBatch } from "./worker";
@@ -31,14 +36,25 @@ import { describeIssues } from "../config/zodIssues";
 
 export interface PrepareResult {
   run: string;
-  /** The items' key, for the Map's ItemReader. */
+  /** The items' key, for the Map's ItemReader; empty when skipped. */
   items: string;
   repositories: number;
+  /** True when another run holds the run lock: this one did nothing, and ends. */
+  skipped: boolean;
+  /** Why it was skipped; empty otherwise. */
+  reason: string;
 }
+
+/**
+ * A run's lock lasts its time limit (the state machine's TimeoutSeconds) and the longest a batch invoked just before
+ * the limit can still run (Lambda's 15 minutes): no step of the run can still be deleting once it expires.
+ */
+export const LAMBDA_MAX_MS = 900_000;
 
 /** The Prepare state's payload: the execution's name (the run's folder) and input (the schedule's `{"scheduledTime"}`). */
 const PREPARE_EVENT = z.strictObject({ phase: z.literal(PREPARE), run: z.string(), input: z.optional(z.unknown()) });
 /** The Aggregate state's payload: the run, and where the ResultWriter put its manifest. */
+const RELEASE_EVENT = z.strictObject({ phase: z.literal(RELEASE), run: z.string() });
 const AGGREGATE_EVENT = z.strictObject({
   phase: z.literal(AGGREGATE),
   run: z.string(),
@@ -65,18 +81,38 @@ function parseEvent<T>(schema: z.ZodMiniType<T>, event: unknown, phase: string):
   return parsed.data;
 }
 
-function storeOf(deps: FanOutDeps): JsonStore {
+function bucketOf(deps: FanOutDeps): string {
   const bucket = deps.env()[FANOUT_BUCKET_ENV];
   if (!bucket) throw new Error(`${FANOUT_BUCKET_ENV} is not set: this function runs in fan-out mode only with the component's bucket`);
-  return s3Store(deps.s3(), bucket);
+  return bucket;
+}
+
+function storeOf(deps: FanOutDeps): JsonStore {
+  return s3Store(deps.s3(), bucketOf(deps));
+}
+
+export function lockPlaceOf(deps: FanOutDeps): LockPlace {
+  return { s3: deps.s3(), bucket: bucketOf(deps) };
+}
+
+/** Releases the run lock after the run's end or failure; a lock it cannot release is a warning (it expires). */
+async function releaseRunLock(deps: FanOutDeps, run: string): Promise<string | undefined> {
+  const released = await releaseOwnLock(lockPlaceOf(deps), run, () => deps.clock()).catch((err: unknown) => ({ released: false, reason: String(err) }));
+  return released.released ? undefined : `run lock: ${released.reason}`;
 }
 
 async function prepare(deps: FanOutDeps, event: unknown): Promise<PrepareResult> {
   const parsed = parseEvent(PREPARE_EVENT, event, PREPARE);
   const run = checkRunId(parsed.run);
+  const lifetimeMs = runTimeLimitMs(deps.env()) + LAMBDA_MAX_MS;
+  const { config, dryRun, concurrency } = configFromEnvironment(deps.env());
+  const lock = await takeLock(lockPlaceOf(deps), run, lifetimeMs, () => deps.clock());
+  if (!lock.taken) {
+    writeLine(JSON.stringify({ type: "run-skipped", dryRun, run, reason: lock.reason }));
+    return { run, items: "", repositories: 0, skipped: true, reason: lock.reason };
+  }
   const storedAt = deps.clock();
   const time = runTimeOf(parsed.input, storedAt);
-  const { config, dryRun, concurrency } = configFromEnvironment(deps.env());
   const context = await prepareRun({ config, now: time.now, apply: !dryRun, ...deps.clients(), concurrency });
   const keys = runKeys(run);
   const store = storeOf(deps);
@@ -84,7 +120,14 @@ async function prepare(deps: FanOutDeps, event: unknown): Promise<PrepareResult>
   const warnings = time.warning ? [time.warning, ...context.warnings] : context.warnings;
   await store.put(keys.stored, storedRunOf(run, context, { now: time.now, storedAt }, { apply: !dryRun, configFingerprint: configFingerprint(config), warnings }));
   await store.put(keys.items, items);
-  return { run, items: keys.items, repositories: items.length };
+  return { run, items: keys.items, repositories: items.length, skipped: false, reason: "" };
+}
+
+async function release(deps: FanOutDeps, event: unknown): Promise<{ run: string; released: boolean; reason: string }> {
+  const run = checkRunId(parseEvent(RELEASE_EVENT, event, RELEASE).run);
+  const problem = await releaseRunLock(deps, run);
+  if (problem) writeLine(JSON.stringify({ type: "warning", run, message: problem }));
+  return { run, released: !problem, reason: problem ?? "" };
 }
 
 async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContext): Promise<HandlerResult> {
@@ -96,6 +139,8 @@ async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContex
   // From now on a batch of this run is a replay: workers refuse it (runtime/fanout/worker.ts).
   await store.put(keys.aggregated, { aggregatedAt: deps.clock().toISOString() });
   const report = aggregateRun(stored, await readOutcomes(store, run, parsed.results, withoutDeletionLines));
+  const lockProblem = await releaseRunLock(deps, run);
+  if (lockProblem) report.warnings.push(lockProblem);
   // The run's dry-run switch is the one its prepare step read, even if a deployment changed it since.
   const ctx = { dryRun: !stored.apply, now: stored.now };
   publishRun(report, ctx, functionNameOf(context));
@@ -111,6 +156,8 @@ export function createFanOutHandler(deps: FanOutDeps): (event: unknown, context:
         return cleanBatch(deps, storeOf(deps), event, context);
       case AGGREGATE:
         return aggregate(deps, event, context);
+      case RELEASE:
+        return release(deps, event);
       default:
         // Runs go through the state machine, which keeps them apart; a direct invocation would overlap one.
         throw new Error("this ecr-cleanup function runs in fan-out mode: start a run with its Step Functions state machine, not by invoking the function");

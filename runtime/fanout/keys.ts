@@ -8,6 +8,8 @@
 export const PREPARE = "prepare";
 export const CLEAN = "clean";
 export const AGGREGATE = "aggregate";
+/** The state machine's failure path: releases the run lock, if this run holds it. */
+export const RELEASE = "release";
 
 export const RUNS_PREFIX = "runs";
 /** The ResultWriter's prefix: Step Functions adds `/<map run id>/manifest.json` and the result files. */

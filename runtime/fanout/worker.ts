@@ -3,7 +3,8 @@
  * repositories (runtime/fanout/batchEvent.ts); `now`, the dry-run switch it applies and the in-use inventory come from
  * the run its prepare step stored, the policies from the function's environment. It refuses (throws BatchRefused
  * before any ECR call, so that nothing is deleted and the Map records the batch as failed) whatever does not match
- * (runtime/fanout/batchChecks.ts), and a batch of a run the aggregate step has already reported on: a replay.
+ * (runtime/fanout/batchChecks.ts), a batch of a run the aggregate step has already reported on (a replay), and a batch
+ * of a run that no longer holds the run lock (released, or taken over by another run after it expired).
  */
 import { randomUUID } from "node:crypto";
 import { cleanRepositories, RunOptions } from "../engine/run";
@@ -22,6 +23,7 @@ import { refuse } from "./refusal";
 import { runTimeLimitMs } from "./runTimeLimit";
 import type { JsonStore } from "./storage";
 import { inventoryOf, readStoredRun } from "./storedRun";
+import { stillHeld } from "../lock/runLock";
 
 async function refuseIfAggregated(store: JsonStore, run: string): Promise<void> {
   const marker = runKeys(run).aggregated;
@@ -37,6 +39,8 @@ export async function cleanBatch(deps: FanOutDeps, store: JsonStore, event: unkn
   const stored = await readStoredRun(store, keys.stored, batch.run);
   checkBatch(batch, stored, { apply: !dryRun, configFingerprint: configFingerprint(config), timeLimitMs, clock: deps.clock() });
   await refuseIfAggregated(store, batch.run);
+  const lock = await stillHeld({ s3: deps.s3(), bucket: store.bucket }, { owner: batch.run });
+  if (!lock.held) refuse(`run ${batch.run} does not hold the run lock: ${lock.reason}`);
 
   const names = batch.items.map((item) => item.repository);
   const attempt = `${Math.min(...batch.items.map((item) => item.index))}-${randomUUID()}`;

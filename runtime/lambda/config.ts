@@ -11,6 +11,11 @@ export const DRY_RUN_ENV = "ECR_CLEANUP_DRY_RUN";
 export const CONCURRENCY_ENV = "ECR_CLEANUP_CONCURRENCY";
 /** Single-function mode: the SSM parameter that holds the cursor (the first repository a run did not reach). */
 export const CURSOR_PARAMETER_ENV = "ECR_CLEANUP_CURSOR_PARAMETER";
+/**
+ * Single-function mode without reserved concurrency: the bucket that holds the run lock (runtime/lock/runLock.ts),
+ * which keeps runs apart instead.
+ */
+export const LOCK_BUCKET_ENV = "ECR_CLEANUP_LOCK_BUCKET";
 /** Fan-out mode: the bucket that carries the item list, the batches' reports and the Map's results. */
 export const FANOUT_BUCKET_ENV = "ECR_CLEANUP_FANOUT_BUCKET";
 /** Fan-out mode: the state machine's TimeoutSeconds; a worker refuses a stored run older than that. */

@@ -185,11 +185,11 @@ function unreadableIndexes(images: readonly ImageRecord[], own: readonly ImageDe
 }
 
 /**
- * Whether deleting `image` could take a child from an index whose manifest cannot be read. ECR accepts an index only
- * once its images are in the repository, so any image pushed no later than such an index may be its child. Deleting
- * one would break the index when it is restored, so it is kept unless every such index is deleted first in this run
- * (their expiry comes together: this cleaner archives an index's children just before the index). Archiving a
- * possible child is not pinned: archiving deletes nothing, and restoring the index restores its children with it.
+ * Whether deleting (or archiving) `image` could take a child from an index whose manifest cannot be read. ECR accepts
+ * an index only once its images are in the repository, so any image pushed no later than such an index may be its
+ * child, and a member of an archived or activating holder is left alone (spec section 4). It is kept unless every
+ * such index is deleted first in this run: expired archived images go together, as this cleaner archives an index's
+ * children just before the index.
  */
 function pinnedByUnreadable(image: ImageRecord, unreadable: readonly Unreadable[]): Unreadable | undefined {
   if (image.childrenUnknown) return undefined;
@@ -228,7 +228,7 @@ function withMembers(
   const active = images.filter((image) => isActive(image) || own.has(image.digest)).sort((a, b) => depthOf(a) - depthOf(b));
   // Kept as it is decided, so that what it holds (later in `active`: a greater depth) stays with it.
   const pin = (decision: ImageDecision): ImageDecision => {
-    if (decision.action === "delete") {
+    if (removes(decision)) {
       const index = pinnedByUnreadable(decision.image, unreadable);
       const holders = index ? [] : unreadableHolders(decision.image, unreadable);
       if (index) overrideToKeep(decision, "holder-unreadable");

@@ -73,7 +73,8 @@ export type SafetyKeepReason =
   | "unit-activating"
   | "holder-unreadable"
   | "restored"
-  | "member-not-archived";
+  | "member-not-archived"
+  | "out-of-time";
 /** No policy governing the repository had an opinion about this image (tagged images in untagged mode). */
 export type NoDecisionReason = "untouched";
 /** `archived-expired`: an archived image whose lastArchivedAt is older than settings.archive.delete_after. */

@@ -216,7 +216,7 @@ function selfCheck(input: OracleInput, views: ImageView[], owned: Set<string>, d
   if (views.some((v) => v.status !== "ACTIVE" || (owned.has(v.digest) && v.tags.some((t) => !isReferrerTag(t))))) return;
   const records = views.map((v) => toPlannerRecord(v, input.pulledAt(v.digest)));
   const plan = planRepository({ repository: input.repository, images: records, policies: withoutCaps(input.policies), now: input.now, inUse: marksOf(input.inUse) });
-  const planner = plan.decisions.filter((d) => d.action === "delete").map((d) => d.image.digest).sort();
+  const planner = plan.decisions.filter((d) => d.action !== "keep").map((d) => d.image.digest).sort();
   const oracle = [...decisions].filter(([, d]) => d.action === "delete").map(([digest]) => digest).sort();
   if (planner.join() !== oracle.join()) {
     throw new Error(`oracle self-check: the planner deletes [${planner.map(name).join(", ")}], the oracle [${oracle.map(name).join(", ")}]`);

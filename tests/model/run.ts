@@ -188,6 +188,44 @@ class ModelRun {
     this.emulator.beforeOperation("BatchGetImage", onRead);
     // Registered last: it sees the registry after any change made for this re-check.
     this.emulator.beforeOperation("BatchDeleteImage", (ctx) => this.guard(() => this.onDelete(ctx)));
+    this.emulator.beforeOperation("UpdateImageStorageClass", (ctx) => this.guard(() => this.onArchive(ctx)));
+  }
+
+  /**
+   * An archive call (one image): a plan made now must take the image out of standard storage, the image must be
+   * active, and no image that holds it may be one the plan keeps (members go first, only with their holders).
+   */
+  private onArchive(ctx: HookContext): void {
+    const repository = ctx.input.repositoryName as string;
+    const digest = (ctx.input.imageId as { imageDigest?: string } | undefined)?.imageDigest;
+    const where = `${repository}'s archive call for ${digest ? this.name(digest) : "(no digest)"}`;
+    this.log.push(where);
+    // A restore (STANDARD) undoes this run's archive of a member whose holder then changed: it removes nothing.
+    if (ctx.input.targetStorageClass === "STANDARD" && digest) {
+      this.log.push(`${where} restores it`);
+      this.tracker.deleted(repository, [digest]);
+      return;
+    }
+    if (ctx.input.targetStorageClass !== "ARCHIVE" || !digest) {
+      this.violations.push({ kind: "archive-call", repository, message: `${where}: ${JSON.stringify(ctx.input)} is not an archive by digest` });
+      return;
+    }
+    const oracle = this.oracle(repository);
+    const decision = oracle?.decisions.get(digest);
+    if (!decision) this.violations.push({ kind: "unknown-image", repository, digest, message: `${where}: the oracle does not know it` });
+    else if (decision.action !== "delete") {
+      this.violations.push({ kind: `oracle-keeps:${decision.category}`, repository, digest, message: `${where}, which a plan made now keeps: ${decision.detail}${this.channels(oracle!)}` });
+    }
+    const images = new Map(this.emulator.registry.images(repository).map((i) => [i.digest, i]));
+    const image = images.get(digest);
+    if (image && image.status !== "ACTIVE") this.violations.push({ kind: "not-active", repository, digest, message: `${where}, whose status is ${image.status}` });
+    const keptHolders = image ? [...images.values()].filter((h) => h.digest !== digest && holds(h, image) && oracle?.decisions.get(h.digest)?.action === "keep") : [];
+    if (keptHolders.length) {
+      this.violations.push({ kind: "holder-kept", repository, digest, message: `${where} while ${keptHolders.map((h) => this.name(h.digest)).join(", ")}, which hold(s) it, stay(s)` });
+    }
+    this.snapshot(repository);
+    // Describing this image again settles the call (like a delete's): not the start of a re-check.
+    this.tracker.deleted(repository, [digest]);
   }
 
   /** A bug in the model must fail the test, not turn into a 500 the engine retries. */
@@ -465,12 +503,12 @@ class ModelRun {
     // the cap (the second run's manifest reads refreshed its indexes' pull times, which keep_pulled_within reads).
     const capped = new Set(second.repositories.filter((r) => r.capExceeded).map((r) => r.repository));
     for (const repo of third.repositories) {
-      if (repo.capExceeded || capped.has(repo.repository) || repo.toDelete === 0) continue;
-      const lines = repo.images.filter((l) => l.action === "delete").map((l) => `${this.name(l.digest)} (${l.reason})`);
+      if (repo.capExceeded || capped.has(repo.repository) || (repo.toDelete === 0 && !repo.toArchive)) continue;
+      const lines = repo.images.filter((l) => l.action !== "keep").map((l) => `${this.name(l.digest)} (${l.action}, ${l.reason})`);
       this.violations.push({
         kind: "not-converged:more-to-delete",
         repository: repo.repository,
-        message: `after a clean second run, a dry run of ${repo.repository} still deletes ${repo.toDelete}: ${lines.join(", ")}`,
+        message: `after a clean second run, a dry run of ${repo.repository} still deletes ${repo.toDelete} and archives ${repo.toArchive ?? 0}: ${lines.join(", ")}`,
       });
     }
   }

@@ -85,6 +85,8 @@ export interface Features {
   taggedMembers: boolean;
   /** Images seeded ARCHIVED or ACTIVATING. */
   statuses: boolean;
+  /** Every policy of the scenario archives instead of deleting (`action: archive`). */
+  archive?: boolean;
 }
 
 const FAULT_KINDS: FaultKind[] = ["throttle", "server-error", "drop-connection", "drop-after-acting"];
@@ -248,7 +250,8 @@ export function scenarioArb(features: Features): fc.Arbitrary<Scenario> {
       initialFaults: features.faults ? fc.array(initialFault, { maxLength: 2 }) : fc.constant<InitialFault[]>([]),
       steps: features.mutations || features.faults ? fc.array(step, { maxLength: 4 }) : fc.constant<Step[]>([]),
     })
-    .map(({ names, shapes, policies, inUse, initialFaults, steps }) => {
+    .map(({ names, shapes, policies: drawn, inUse, initialFaults, steps }) => {
+      const policies = features.archive ? drawn.map((p) => ({ ...p, action: "archive" })) : drawn;
       const repos = names.sort().map((name, i) => buildRepo(name, shapes[i]));
       const used = inUse.flatMap(({ repo, image, via }) => {
         const images = repos[repo % repos.length].images;

@@ -1,7 +1,8 @@
 /**
  * Runs a state machine definition the way Step Functions would, for the subset fan-out mode uses, so that the tests
  * drive the handlers with exactly the payloads the deployed definition specifies: Task (`lambda:invoke`, and
- * `aws-sdk:sfn:listExecutions` answered by the test), Choice (NumericGreaterThan), Succeed, and a Distributed Map with
+ * `aws-sdk:sfn:listExecutions` answered by the test), Choice (NumericGreaterThan, BooleanEquals), Succeed, Fail, Catch
+ * (ErrorEquals with error names or `States.ALL`, ResultPath `$.name`), and a Distributed Map with
  * an S3 JSON ItemReader, an ItemBatcher and a ResultWriter that writes `manifest.json` and the result files as the
  * Step Functions developer guide describes them. Paths: `$`, `$.a.b`, `$$.Execution.Name|Input`, `$$.StateMachine.Id`,
  * and the intrinsic `States.ArrayLength(path)`. Anything else throws, so a definition the simulator does not
@@ -31,6 +32,13 @@ export interface SimulationRecord {
   invocations: { functionArn: string; payload: Json }[];
   /** The batches the Map handed to its item processor. */
   batches: Json[];
+}
+
+/** The execution ended in a Fail state. */
+export class ExecutionFailed extends Error {
+  constructor(readonly error: string, readonly reason: string) {
+    super(`execution failed: ${error}: ${reason}`);
+  }
 }
 
 class TaskFailed extends Error {
@@ -95,11 +103,21 @@ export class AslSimulator {
       if (!state) throw new Error(`no state ${name}`);
       if (top) this.record.states.push(name);
       if (state.Type === "Succeed") return data;
+      if (state.Type === "Fail") throw new ExecutionFailed(state.Error, state.Cause);
       if (state.Type === "Choice") {
         name = this.choose(state, data);
         continue;
       }
-      const raw = state.Type === "Task" ? await this.task(state, data) : state.Type === "Map" ? await this.map(state, data) : undefined;
+      let raw: Json;
+      try {
+        raw = state.Type === "Task" ? await this.task(state, data) : state.Type === "Map" ? await this.map(state, data) : undefined;
+      } catch (err) {
+        const catcher = err instanceof TaskFailed ? (state.Catch ?? []).find((c: Json) => c.ErrorEquals.includes("States.ALL") || c.ErrorEquals.includes(err.error)) : undefined;
+        if (!catcher) throw err;
+        data = setPath(data, catcher.ResultPath, { Error: (err as TaskFailed).error, Cause: (err as TaskFailed).reason });
+        name = catcher.Next;
+        continue;
+      }
       if (raw === undefined) throw new Error(`unsupported state type ${state.Type}`);
       const selected = state.ResultSelector ? resolveTemplate(state.ResultSelector, raw, this.ctx) : raw;
       const merged = setPath(data, state.ResultPath, selected);
@@ -112,8 +130,9 @@ export class AslSimulator {
   private choose(state: Json, data: Json): string {
     for (const choice of state.Choices) {
       const keys = Object.keys(choice).filter((k) => k !== "Variable" && k !== "Next");
-      if (keys.length !== 1 || keys[0] !== "NumericGreaterThan") throw new Error(`unsupported choice ${JSON.stringify(choice)}`);
-      if (readPath(choice.Variable, data, this.ctx) > choice.NumericGreaterThan) return choice.Next;
+      if (keys.length !== 1 || !["NumericGreaterThan", "BooleanEquals"].includes(keys[0])) throw new Error(`unsupported choice ${JSON.stringify(choice)}`);
+      const value = readPath(choice.Variable, data, this.ctx);
+      if (keys[0] === "NumericGreaterThan" ? value > choice.NumericGreaterThan : value === choice.BooleanEquals) return choice.Next;
     }
     return state.Default;
   }

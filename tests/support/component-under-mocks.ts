@@ -12,6 +12,8 @@ export const T = {
   component: ECR_CLEANUP_POLICY_TYPE,
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  managedPolicy: "aws:iam/policy:Policy",
+  policyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   fn: "aws:lambda/function:Function",
   invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",

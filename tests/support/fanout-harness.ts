@@ -22,6 +22,7 @@ import { AslSimulator } from "./asl";
 import { captureLog, destroyAll, emulatorClients, lambdaContext, s3ClientFor } from "./in-process";
 import { deployedFunction, Deployment, scheduledEvent } from "./lambda-invoke";
 import { motoForSuite } from "./moto-suite";
+import { takeLock } from "../../runtime/lock/runLock";
 
 const DAY = 86_400_000;
 export const CLOCK = new Date("2030-01-10T12:00:00Z");
@@ -74,8 +75,10 @@ export interface Registry {
 export type BatchInvoker = (payload: any, batch: number, invoke: (payload: any, context?: LambdaContext) => Promise<unknown>) => Promise<unknown>;
 
 export interface FanOutOptions {
-  /** RUNNING executions listExecutions reports (this one included); 1 by default. */
-  running?: number;
+  /** Another run that holds the run lock when this execution starts (unexpired). */
+  lockHeldBy?: string;
+  /** Called with the bucket before each batch (to change the run lock under a running run). */
+  beforeBatch?: (store: JsonStore) => Promise<void>;
   invokeBatch?: BatchInvoker;
   /** The clock the workers see (the prepare and aggregate steps see CLOCK). */
   workerClock?: Date;
@@ -134,10 +137,13 @@ export function fanOutHarness() {
     let batch = 0;
     const simulator = new AslSimulator(definition, {
       store,
-      running: () => Array.from({ length: options.running ?? 1 }, (_, i) => ({ ExecutionArn: `execution-${i}` })),
+      running: () => {
+        throw new Error("the state machine no longer lists executions: the run lock keeps runs apart");
+      },
       invoke: async (functionArn, payload) => {
         expect(functionArn).to.equal(deployment.functionArn);
         if (!payload.Items) return handler(payload, lambdaContext());
+        await options.beforeBatch?.(store);
         clock = options.workerClock ?? CLOCK;
         env = options.workerEnv?.(deployment.environment) ?? deployment.environment;
         try {
@@ -148,6 +154,10 @@ export function fanOutHarness() {
         }
       },
     }, { Execution: { Name: run, Input: scheduledEvent(deployment.scheduleInput, SCHEDULED) }, StateMachine: { Id: stateMachineArn } });
+    if (options.lockHeldBy) {
+      const held = await takeLock({ s3, bucket }, options.lockHeldBy, 3_600_000, () => CLOCK);
+      expect(held.taken).to.equal(true);
+    }
     const { result, lines } = await captureLog(() => simulator.run());
     return { result, lines, simulator, store, deployment, run, handler };
   }

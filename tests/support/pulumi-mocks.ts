@@ -22,6 +22,7 @@ export interface RecordedResource {
 
 const ARN_PREFIX: Record<string, (name: string, inputs: Record<string, any>) => string> = {
   "aws:iam/role:Role": (name) => `arn:aws:iam::${ACCOUNT_ID}:role/${name}`,
+  "aws:iam/policy:Policy": (name) => `arn:aws:iam::${ACCOUNT_ID}:policy/${name}`,
   "aws:lambda/function:Function": (name) => `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`,
   "aws:cloudwatch/logGroup:LogGroup": (name) => `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${name}`,
   "aws:scheduler/schedule:Schedule": (name) => `arn:aws:scheduler:${REGION}:${ACCOUNT_ID}:schedule/default/${name}`,

@@ -1,0 +1,160 @@
+/**
+ * `ecr-cleanup restore`: brings archived images back by repository and digest or tag, or every image an --apply
+ * run's JSON report archived. Units are restored whole. Exit 0 every image restored or on its way, 1 some failed
+ * (or --wait timed out), 2 usage.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parsePolicyDuration } from "../config/duration";
+import { createClients, destroyClients } from "../ecr/client";
+import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../engine/restore";
+import { escapeControls as shown } from "../report/escape";
+import { regionAndConcurrency, UsageError } from "./args";
+import type { CliIo } from "./main";
+
+export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]] [--output table|json] [--region R]
+
+  --repository R     the repository of the image to restore
+  --digest D         the image's digest, or
+  --tag T            one of its tags
+  --from-report FILE every image that the JSON report of an --apply run archived (images since deleted are listed and skipped)
+  --wait             wait until the images are ACTIVE (restores take up to 20 minutes), with progress on a terminal
+  --timeout D        how long --wait waits (default 30m)
+
+Units are restored whole: an index with its platform manifests, an image with its signatures.
+Exit codes: 0 restored or restoring, 1 some image failed or --wait timed out, 2 usage error (nothing done).`;
+
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+/** Status checks while waiting: every 15 s, or a twentieth of --timeout when that is shorter. */
+const POLL_MS = 15_000;
+
+interface RestoreArgs {
+  targets?: RestoreTarget[];
+  fromReport?: string;
+  wait: boolean;
+  timeoutMs: number;
+  output: "table" | "json";
+  region?: string;
+}
+
+function parse(argv: string[]): RestoreArgs | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        repository: { type: "string" },
+        digest: { type: "string" },
+        tag: { type: "string" },
+        "from-report": { type: "string" },
+        wait: { type: "boolean", default: false },
+        timeout: { type: "string" },
+        output: { type: "string", default: "table" },
+        region: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return "help";
+  if (values.output !== "table" && values.output !== "json") throw new UsageError(`--output must be table or json, not ${values.output}`);
+  const args: RestoreArgs = { wait: values.wait ?? false, timeoutMs: DEFAULT_TIMEOUT_MS, output: values.output, ...regionAndConcurrency({ region: values.region }) };
+  if (values.timeout !== undefined) {
+    if (!args.wait) throw new UsageError("--timeout is how long --wait waits: add --wait");
+    const ms = parsePolicyDuration(values.timeout);
+    if (typeof ms !== "number" || ms <= 0) throw new UsageError(`--timeout must be a duration such as 30m or 1h, not ${values.timeout}`);
+    args.timeoutMs = ms;
+  }
+  const fromReport = values["from-report"];
+  if (fromReport !== undefined) {
+    if (values.repository !== undefined || values.digest !== undefined || values.tag !== undefined) {
+      throw new UsageError("--from-report restores what a report archived: leave out --repository, --digest and --tag");
+    }
+    args.fromReport = fromReport;
+    return args;
+  }
+  if (!values.repository) throw new UsageError("name what to restore: --repository R with --digest D or --tag T, or --from-report FILE");
+  if ((values.digest === undefined) === (values.tag === undefined)) throw new UsageError("--repository takes exactly one of --digest D and --tag T");
+  if (values.digest !== undefined && !/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/.test(values.digest)) throw new UsageError(`--digest must be a digest such as sha256:…, not ${values.digest}`);
+  args.targets = [{ repository: values.repository, ...(values.digest !== undefined ? { digest: values.digest } : { tag: values.tag }) }];
+  return args;
+}
+
+/** The images an --apply run's JSON report says it archived. */
+function targetsFromReport(path: string): RestoreTarget[] {
+  let report: { apply?: unknown; repositories?: { repository?: unknown; images?: { digest?: unknown; outcome?: unknown }[] }[] };
+  try {
+    report = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--from-report ${path}: cannot read it as JSON (${(err as Error).message})`);
+  }
+  if (!report || report.apply !== true || !Array.isArray(report.repositories)) {
+    throw new UsageError(`--from-report ${path}: not the JSON report of an --apply run (ecr-cleanup --apply --output json)`);
+  }
+  const targets: RestoreTarget[] = [];
+  for (const repo of report.repositories) {
+    for (const image of repo.images ?? []) {
+      if (image.outcome === "archived" && typeof repo.repository === "string" && typeof image.digest === "string") targets.push({ repository: repo.repository, digest: image.digest });
+    }
+  }
+  return targets;
+}
+
+const OUTCOME_TEXT: Record<RestoreLine["outcome"], string> = {
+  restoring: "RESTORING",
+  restored: "RESTORED",
+  "already-active": "active (nothing to do)",
+  activating: "ACTIVATING (already being restored)",
+  "not-found": "NOT FOUND (skipped)",
+  failed: "FAILED",
+  "timed-out": "STILL ACTIVATING (--timeout reached)",
+};
+
+function renderTable(report: RestoreReport): string {
+  const rows = report.lines.map((l) => `${shown(l.repository)}  ${shown(l.digest)}  ${l.tags.map(shown).join(",") || "-"}  ${OUTCOME_TEXT[l.outcome]}${l.failure ? ` ${shown(l.failure.code)}: ${shown(l.failure.message)}` : ""}${l.asked ? "" : "  (same unit)"}`);
+  return `${rows.join("\n")}\n`;
+}
+
+export async function restoreCommand(argv: string[], io: CliIo): Promise<number> {
+  const fail = (message: string): number => {
+    io.stderr(`ecr-cleanup restore: ${shown(message)}\n\n${RESTORE_USAGE}\n`);
+    return 2;
+  };
+  let args;
+  let targets: RestoreTarget[];
+  try {
+    args = parse(argv);
+    if (args === "help") {
+      io.stdout(`${RESTORE_USAGE}\n`);
+      return 0;
+    }
+    targets = args.targets ?? targetsFromReport(args.fromReport!);
+  } catch (err) {
+    if (err instanceof UsageError) return fail(err.message);
+    throw err;
+  }
+  const clients = createClients({ region: args.region });
+  try {
+    await clients.ecr.config.region();
+  } catch {
+    return fail("no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)");
+  }
+  const onProgress = io.stderrIsTty && args.wait ? (active: number, total: number) => io.stderr(`\r${active}/${total} images ACTIVE\x1b[K`) : undefined;
+  const report = await restoreImages(clients.ecr, targets, {
+    wait: args.wait,
+    timeoutMs: args.timeoutMs,
+    pollMs: Math.min(POLL_MS, args.timeoutMs / 20),
+    onProgress,
+  });
+  destroyClients(clients);
+  if (onProgress) io.stderr("\n");
+  // From a report, an image since deleted is skipped and listed; named by hand, it is an error.
+  const failed = report.lines.filter((l) => l.outcome === "failed" || l.outcome === "timed-out" || (l.outcome === "not-found" && !args.fromReport));
+  for (const note of report.notes) io.stderr(`ecr-cleanup restore: ${shown(note)}\n`);
+  for (const line of failed) io.stderr(`ecr-cleanup restore: error: ${shown(line.repository)} ${shown(line.digest)}: ${OUTCOME_TEXT[line.outcome]}${line.failure ? ` (${shown(line.failure.code)}: ${shown(line.failure.message)})` : ""}\n`);
+  io.stdout(args.output === "json" ? `${JSON.stringify({ images: report.lines, notes: report.notes }, null, 2)}\n` : renderTable(report));
+  return failed.length ? 1 : 0;
+}

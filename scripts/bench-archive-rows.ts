@@ -1,0 +1,32 @@
+/** The archive section of `npm run bench`: its options and its rows (kept apart from the delete benchmark's). */
+import { ArchiveBenchOptions, benchArchive } from "./bench-archive";
+
+/** 20,000 archives across 200 repositories; UpdateImageStorageClass throttled like the registry run's operations, at 200 calls/s. */
+export function archiveOptions(quick: boolean): ArchiveBenchOptions {
+  return {
+    repositories: quick ? 20 : 200,
+    archivesPerRepository: 100,
+    keptPerRepository: 50,
+    latencyMs: 25,
+    archiveCallsPerSecond: 200,
+    archiveBurst: 200,
+    otherCallsPerSecond: 20,
+  };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export async function archiveRows(quick: boolean): Promise<string[]> {
+  const options = archiveOptions(quick);
+  const result = await benchArchive(options);
+  const rows = [
+    `5. Archive run: ${(options.repositories * options.archivesPerRepository).toLocaleString("en")} archives across ${options.repositories} repositories, ` +
+      `${options.latencyMs} ms per call, UpdateImageStorageClass at ${options.archiveCallsPerSecond} calls/s (burst ${options.archiveBurst}), other operations at ${options.otherCallsPerSecond}/s`,
+    `  wall ${s(result.wallMs)}, throttle bound ${s(result.boundMs)} (${(result.wallMs / result.boundMs).toFixed(2)}x), ${result.archived} archived, ${result.throttles} throttled calls (retried by the SDK)`,
+  ];
+  for (const [operation, minimum] of Object.entries(result.minimum)) {
+    const calls = result.calls[operation] ?? 0;
+    rows.push(`    ${operation.padEnd(24)} ${String(calls).padStart(6)} calls, minimum ${String(minimum).padStart(6)}, ratio ${(calls / minimum).toFixed(2)}`);
+  }
+  return rows;
+}
