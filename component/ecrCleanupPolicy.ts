@@ -17,7 +17,7 @@ import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket, createRunsBucketPolicy } from "./fanout";
-import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
+import { accountScope, cleanerPolicyDocument, IMAGE_ACTIONS, inlinePolicySizeProblem, serviceRole } from "./iam";
 import { inUseArgsSettings } from "./inUse";
 import { configSource, policyConfig } from "./policyConfig";
 import { createRepositoryPolicies, governedEntries } from "./repositoryPolicies";
@@ -143,6 +143,8 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       scope,
       role,
       entries: governedEntries(a.policies),
+      // Archive policies call UpdateImageStorageClass (one image a call); granted on the governed repositories.
+      actions: a.policies.some((p) => p.action === "archive") ? [...IMAGE_ACTIONS, "ecr:UpdateImageStorageClass"] : IMAGE_ACTIONS,
       source: configSource(name),
       tags: a.tags,
     }, parent);

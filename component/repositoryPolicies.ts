@@ -85,6 +85,8 @@ export interface RepositoryPoliciesArgs {
   entries: RepositoryEntry[];
   source: string;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The image actions granted; defaults to IMAGE_ACTIONS. */
+  actions?: readonly string[];
 }
 
 /**
@@ -92,7 +94,8 @@ export interface RepositoryPoliciesArgs {
  * attachments, which the first run needs.
  */
 export function createRepositoryPolicies(name: string, args: RepositoryPoliciesArgs, parent: pulumi.Resource): pulumi.Resource[] {
-  const layout = repositoryLayout(args.entries);
+  const actions = args.actions ?? IMAGE_ACTIONS;
+  const layout = repositoryLayout(args.entries, actions);
   if ("problem" in layout) throw new pulumi.ResourceError(`${args.source}: ${layout.problem}`, parent);
   return layout.policies.map((entries, i) => {
     const policyName = `${name}-repositories-${i + 1}`;
@@ -100,7 +103,7 @@ export function createRepositoryPolicies(name: string, args: RepositoryPoliciesA
       description: `ecr-cleanup function of ${name}: reads and deletes images in the repositories its policies govern (part ${i + 1})`,
       policy: pulumi.all([args.scope, pulumi.all(entries)]).apply(([scope, names]) => {
         try {
-          return repositoryPolicyDocument(scope, names);
+          return repositoryPolicyDocument(scope, names, actions);
         } catch (err) {
           throw new pulumi.ResourceError(`${args.source}: ${(err as Error).message}`, parent);
         }

@@ -22,7 +22,12 @@ async function archiveText(code: unknown): Promise<string> {
 }
 
 /** Every argument that turns a call on: helpers that add one add it here. */
-const EVERY_SOURCE_ON: Partial<EcrCleanupPolicyArgs> = { inUseEcs: true, inUseLambda: true };
+// An archive policy beside the default one, so that every call the bundle can make is reachable.
+const EVERY_SOURCE_ON: Partial<EcrCleanupPolicyArgs> = {
+  inUseEcs: true,
+  inUseLambda: true,
+  policies: [RELEASES, { ...RELEASES, name: "archive releases", action: "archive" }],
+};
 
 /** The IAM prefix of each SDK client package. */
 const SERVICE_PREFIX: Record<string, string> = {
