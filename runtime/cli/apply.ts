@@ -26,6 +26,7 @@ import { renderTable } from "../report/table";
 import { regionAndConcurrency, UsageError } from "./args";
 import type { CliIo } from "./main";
 import { progress } from "./progress";
+import { NO_REGION, resolvedRegion } from "./region";
 
 export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
 
@@ -157,12 +158,8 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
 
   const clients = createClients({ region: args.region });
   try {
-    let region: string;
-    try {
-      region = await clients.ecr.config.region();
-    } catch {
-      return fail("no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)");
-    }
+    const region = await resolvedRegion(clients);
+    if (region === undefined) return fail(NO_REGION);
     const wrongRegion = registryRefusal(plan, { region });
     if (wrongRegion) return refuse(wrongRegion);
 

@@ -16,6 +16,7 @@ import { dryRunWithPlan, PlannedRun } from "./plan-out";
 import { restoreCommand } from "./restore";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
+import { NO_REGION, resolvedRegion } from "./region";
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -77,11 +78,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
 
   const clients = createClients({ region: args.region });
-  try {
-    await clients.ecr.config.region();
-  } catch {
-    return fail("no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)");
-  }
+  if ((await resolvedRegion(clients)) === undefined) return fail(NO_REGION);
 
   const options = {
     config,

@@ -11,6 +11,7 @@ import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../eng
 import { escapeControls as shown } from "../report/escape";
 import { regionAndConcurrency, UsageError } from "./args";
 import type { CliIo } from "./main";
+import { NO_REGION, resolvedRegion } from "./region";
 
 export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]] [--output table|json] [--region R]
 
@@ -137,11 +138,7 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
     throw err;
   }
   const clients = createClients({ region: args.region });
-  try {
-    await clients.ecr.config.region();
-  } catch {
-    return fail("no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)");
-  }
+  if ((await resolvedRegion(clients)) === undefined) return fail(NO_REGION);
   const onProgress = io.stderrIsTty && args.wait ? (active: number, total: number) => io.stderr(`\r${active}/${total} images ACTIVE\x1b[K`) : undefined;
   const report = await restoreImages(clients.ecr, targets, {
     wait: args.wait,
