@@ -47,8 +47,8 @@ export async function seedEksClusters(emulator: EcrEmulator, shape: EksBenchShap
       }
     }
   }
-  emulator.setLatency("ListClusters", shape.latencyMs);
-  emulator.setLatency("DescribeCluster", shape.latencyMs);
+  emulator.setLatency("eks:ListClusters", shape.latencyMs);
+  emulator.setLatency("eks:DescribeCluster", shape.latencyMs);
 }
 
 /** Requests the page sizes allow at least: per region one ListClusters page a 100 clusters; per cluster a DescribeCluster and each list's pages. */
@@ -79,7 +79,8 @@ export async function benchEks(emulator: EcrEmulator, shape: EksBenchShape): Pro
     label: region === emulator.region ? "" : `${emulator.account}/${region} `,
     eks: new EKSClient({ endpoint: emulator.endpoint, region, credentials }),
   }));
-  const before = { ListClusters: emulator.calls.ListClusters ?? 0, DescribeCluster: emulator.calls.DescribeCluster ?? 0 };
+  // The emulator names EKS's operations `eks:…` (ECS has a ListClusters too).
+  const before = { ListClusters: emulator.calls["eks:ListClusters"] ?? 0, DescribeCluster: emulator.calls["eks:DescribeCluster"] ?? 0 };
   const start = performance.now();
   try {
     const { uses, requests } = await readEksUses(targets);
@@ -88,8 +89,8 @@ export async function benchEks(emulator: EcrEmulator, shape: EksBenchShape): Pro
       wallMs,
       uses: uses.length,
       calls: {
-        ListClusters: (emulator.calls.ListClusters ?? 0) - before.ListClusters,
-        DescribeCluster: (emulator.calls.DescribeCluster ?? 0) - before.DescribeCluster,
+        ListClusters: (emulator.calls["eks:ListClusters"] ?? 0) - before.ListClusters,
+        DescribeCluster: (emulator.calls["eks:DescribeCluster"] ?? 0) - before.DescribeCluster,
         kubernetes: [...requests.values()].reduce((a, b) => a + b, 0),
       },
       minimum: minimumEksCalls(shape),

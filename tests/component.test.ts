@@ -225,7 +225,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const policies = validateConfig([{ name: "p", significant_tags: "*", protected_period: 1, protected_count: 1, repositories: ["r"] }], "t", "snake").policies;
       const sids = (ecs: boolean, lambda: boolean) =>
         JSON.parse(cleanerPolicyDocument({ scope, policies, settings: { inUse: { ...defaultInUse(), ecs, lambda } }, logGroupArn: "arn:lg" })).Statement.map((st: { Sid: string }) => st.Sid);
-      const others = ["ListAppRunnerServices", "ReadAppRunnerServices", "ReadBatchJobDefinitions"];
+      const others = ["ListEksClusters", "DescribeEksClusters", "ListAppRunnerServices", "ReadAppRunnerServices", "ReadBatchJobDefinitions"];
       expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
       expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", ...others]);
       expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);

@@ -349,11 +349,6 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
   for (const source of context.inventory.disabled) {
     context.warnings.push(`settings.in_use.${inUseKey(source, "snake")} is false: images that ${SOURCES[source].label} uses are not protected in this run`);
   }
-  for (const source of context.inventory.unsupported) {
-    context.warnings.push(
-      `settings.in_use.${inUseKey(source, "snake")} is on, but this version cannot read ${SOURCES[source].label} yet: images that ${SOURCES[source].label} uses are NOT protected in this run`,
-    );
-  }
   for (const failure of context.inventory.failures) {
     context.errors.push({
       kind: "in-use-unreadable",

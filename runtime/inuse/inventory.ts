@@ -37,12 +37,10 @@ export interface InUseInventory {
   failures: InUseFailure[];
   /** Sources turned off in settings.in_use; the report says so. */
   disabled: SourceFlag[];
-  /** Sources that are on but that this version cannot read: reported on every run, never taken as read. */
-  unsupported: SourceFlag[];
 }
 
 export function emptyInventory(): InUseInventory {
-  return { byRepository: new Map(), failures: [], disabled: [], unsupported: [] };
+  return { byRepository: new Map(), failures: [], disabled: [] };
 }
 
 // When several workloads use one image, the report names the most immediate kind of use first.
@@ -105,15 +103,21 @@ export function inUseDigests(inventory: InUseInventory, repository: string, imag
 
 const ACCESS_DENIED = /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/i;
 
-/** The failure of one source in one target: what, where, why, and what to do about it. */
-export function sourceFailure(flag: SourceFlag, target: Target, err: unknown): InUseFailure {
+/**
+ * The failure of one source in one target (or, for a source read everywhere at once, in the target its error
+ * names): what, where, why, and what to do about it.
+ */
+export function sourceFailure(flag: SourceFlag, target: Target | undefined, err: unknown): InUseFailure {
   const source = SOURCES[flag];
   const code = errorCode(err);
   const off = `or turn the source off with settings.in_use.${inUseKey(flag, "snake")}: false (component arg ${source.arg}: false)`;
   const fix = ACCESS_DENIED.test(code)
-    ? `grant ${source.actions.join(", ")} to the credentials the cleaner runs with${target.role ? ` in role ${target.role.roleArn}` : ""}, ${off}`
+    ? `grant ${source.actions.join(", ")} to the credentials the cleaner runs with${target?.role ? ` in role ${target.role.roleArn}` : ""}, ${off}`
     : `fix what is named above, ${off}`;
-  return { source: flag, code, message: `${source.label} in ${targetText(target)}: ${errorMessage(err)}; ${fix}` };
+  const message = errorMessage(err);
+  // A source read everywhere at once names the account and region in its own messages ("EKS cluster …").
+  const where = target ? `${source.label} in ${targetText(target)}: ` : message.startsWith(source.label) ? "" : `${source.label}: `;
+  return { source: flag, code, message: `${where}${message}; ${fix}` };
 }
 
 function accountFailure(target: Target, err: unknown): InUseFailure {
@@ -143,7 +147,6 @@ export async function readInUse(settings: InUseSettings, registry: RegistryId, o
   const on: SourceFlag[] = [];
   for (const flag of SOURCE_FLAGS) {
     if (!settings[flag]) inventory.disabled.push(flag);
-    else if (!SOURCES[flag].load) inventory.unsupported.push(flag);
     else on.push(flag);
   }
   if (!on.length) return inventory;
@@ -162,27 +165,22 @@ export async function readInUse(settings: InUseSettings, registry: RegistryId, o
   );
   const reads: Promise<ImageUse[]>[] = [];
   const seenAccounts = new Set<string>();
-  targets.forEach((target, i) => {
-    const reached = reachable[i];
-    if (reached !== true) {
-      if (!seenAccounts.has(target.role!.roleArn)) inventory.failures.push(accountFailure(target, reached));
-      seenAccounts.add(target.role!.roleArn);
-      return;
-    }
-    for (const flag of on) {
-      reads.push(
-        SOURCES[flag].load!()
-          .then((read) => read(target, settings))
-          .then(
-            (uses) => placed(uses, target),
-            (err) => {
-              inventory.failures.push(sourceFailure(flag, target, err));
-              return [];
-            },
-          ),
-      );
-    }
+  const read = (flag: SourceFlag, target: Target | undefined, uses: () => Promise<ImageUse[]>) =>
+    reads.push(uses().catch((err) => {
+      inventory.failures.push(sourceFailure(flag, target, err));
+      return [];
+    }));
+  const reached = targets.filter((target, i) => {
+    if (reachable[i] === true) return true;
+    if (!seenAccounts.has(target.role!.roleArn)) inventory.failures.push(accountFailure(target, reachable[i]));
+    seenAccounts.add(target.role!.roleArn);
+    return false;
   });
+  for (const flag of on) {
+    const { load } = SOURCES[flag];
+    if ("everywhere" in load) read(flag, undefined, async () => (await load.everywhere())(reached, settings));
+    else for (const target of reached) read(flag, target, async () => placed(await (await load.perTarget())(target, settings), target));
+  }
   const uses = (await Promise.all(reads)).flat();
   // Failures in a fixed order (sources, then targets), whatever order the reads finished in.
   inventory.failures.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
