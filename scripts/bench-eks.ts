@@ -17,6 +17,8 @@ export interface EksBenchShape {
 
 /** What one cluster holds besides its pods: Deployments (each with a live and an old, scaled-to-0 ReplicaSet) and the rest. */
 export const OBJECTS_PER_CLUSTER = { deployments: 100, replicasets: 200, statefulsets: 10, daemonsets: 5, jobs: 20, cronjobs: 10 } as const;
+/** How the benchmarks name the Kubernetes API's list requests among the AWS calls. */
+export const KUBERNETES_REQUESTS = "Kubernetes list requests";
 /** The EKS source's page size for Kubernetes lists. */
 export const KUBERNETES_PAGE = 500;
 const LIST_CLUSTERS_PAGE = 100;

@@ -38,6 +38,8 @@ const IN_USE: InUseBenchOptions = {
   functions: quick ? 20 : 200,
   appRunnerServices: 50,
   jobDefinitions: 150,
+  eksClusters: quick ? 2 : 10,
+  podsPerCluster: quick ? 200 : 2_000,
   latencyMs: 25,
 };
 

@@ -92,6 +92,19 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(survivors()).to.deep.equal(kept(3, 4, 5, 6, 7));
     });
 
+    it("an image that 25 pods run: the report names the first 20 workloads and counts the rest", async () => {
+      const prod = await emulator.eks.createCluster({ name: "prod" });
+      for (let i = 0; i < 25; i++) prod.api.addPod({ namespace: "shop", name: `web-${String(i).padStart(2, "0")}`, containers: [{ image: image(5) }] });
+      const { code, report, stderr } = await run();
+      expect(code, stderr).to.equal(0);
+      const line = lineOf(report, digests[5]) as JsonLine & { moreWorkloads?: number };
+      expect(line.workloads).to.deep.equal(Array.from({ length: 20 }, (_, i) => `eks pod shop/web-${String(i).padStart(2, "0")} (cluster prod)`));
+      expect(line.moreWorkloads).to.equal(5);
+      const table = await runCli(["--config", policy(), "--now", NOW, "--show", "all"], { ...awsEnv(emulator.endpoint), COLUMNS: "400" });
+      expect(table.stdout).to.include("eks pod shop/web-19 (cluster prod) and 5 more");
+      expect(survivors()).to.deep.equal(kept(5));
+    });
+
     it("a cluster that refuses the cleaner fails the run closed, naming the cluster and how to grant access or leave it out", async () => {
       const locked = await emulator.eks.createCluster({ name: "locked", authenticationMode: "API" });
       locked.api.addPod({ name: "p", containers: [{ image: image(5) }] });

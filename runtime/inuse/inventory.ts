@@ -46,37 +46,51 @@ export function emptyInventory(): InUseInventory {
 // When several workloads use one image, the report names the most immediate kind of use first.
 const PRIORITY: InUseReason[] = ["in-use:ecs-task", "in-use:eks", "in-use:ecs-service", "in-use:lambda", "in-use:app-runner", "in-use:batch", "in-use:ecs-revision"];
 
-/** Adds a use to `map[key]`: the more immediate reason wins, workloads accumulate (sorted, unique). */
-export function recordUse(map: Map<string, InUseMark>, key: string, reason: InUseMark["reason"], workloads: readonly string[]): void {
-  const current = map.get(key);
-  if (!current) {
-    map.set(key, { reason, workloads: [...new Set(workloads)].sort() });
-    return;
+const rank = (reason: InUseMark["reason"]) => {
+  const i = PRIORITY.indexOf(reason as InUseReason);
+  return i < 0 ? PRIORITY.length : i;
+};
+
+/** A mark being built: workloads in a set, since one image (a sidecar) may be used by tens of thousands of pods. */
+interface MarkBuilder {
+  reason: InUseMark["reason"];
+  workloads: Set<string>;
+}
+
+/** Marks keyed by digest or tag, merged as they come (the more immediate reason wins, workloads accumulate), sorted once at the end. */
+class MarkIndex {
+  private readonly marks = new Map<string, MarkBuilder>();
+
+  add(key: string, reason: InUseMark["reason"], workloads: Iterable<string>): void {
+    const current = this.marks.get(key);
+    if (!current) {
+      this.marks.set(key, { reason, workloads: new Set(workloads) });
+      return;
+    }
+    if (rank(reason) < rank(current.reason)) current.reason = reason;
+    for (const workload of workloads) current.workloads.add(workload);
   }
-  const rank = (r: InUseMark["reason"]) => {
-    const i = PRIORITY.indexOf(r as InUseReason);
-    return i < 0 ? PRIORITY.length : i;
-  };
-  if (rank(reason) < rank(current.reason)) current.reason = reason;
-  const added = workloads.filter((w) => !current.workloads.includes(w));
-  if (added.length) current.workloads = [...new Set([...current.workloads, ...added])].sort();
+
+  build(): Map<string, InUseMark> {
+    return new Map([...this.marks].map(([key, mark]) => [key, { reason: mark.reason, workloads: [...mark.workloads].sort() }]));
+  }
 }
 
 /** Files each use under its repository; references into other registries (accounts, regions) do not count. */
 export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<string, RepositoryUses> {
-  const byRepository = new Map<string, RepositoryUses>();
+  const building = new Map<string, { digests: MarkIndex; tags: MarkIndex }>();
   for (const use of uses) {
     const ref = parseImageReference(use.image);
     const host = ref && ecrRegistryOf(ref.host);
     if (!ref || !host || host.account !== registry.account || host.region !== registry.region) continue;
-    let entry = byRepository.get(ref.repository);
-    if (!entry) byRepository.set(ref.repository, (entry = { digests: new Map(), tags: new Map() }));
+    let entry = building.get(ref.repository);
+    if (!entry) building.set(ref.repository, (entry = { digests: new MarkIndex(), tags: new MarkIndex() }));
     // Both the digest the workload runs and the tag it names are protected: the tag may have moved since.
     // Digests are keyed in lower case, since they compare case-insensitively (`@sha256:ABC…` is ECR's `sha256:abc…`).
-    for (const digest of new Set([ref.digest, use.digest?.toLowerCase()])) if (digest) recordUse(entry.digests, digest, use.reason, [use.workload]);
-    if (ref.tag) recordUse(entry.tags, ref.tag, use.reason, [use.workload]);
+    for (const digest of new Set([ref.digest, use.digest?.toLowerCase()])) if (digest) entry.digests.add(digest, use.reason, [use.workload]);
+    if (ref.tag) entry.tags.add(ref.tag, use.reason, [use.workload]);
   }
-  return byRepository;
+  return new Map([...building].map(([repository, entry]) => [repository, { digests: entry.digests.build(), tags: entry.tags.build() }]));
 }
 
 /**
@@ -85,20 +99,21 @@ export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<
  */
 export function inUseDigests(inventory: InUseInventory, repository: string, images: readonly ImageRecord[]): Map<string, InUseMark> {
   const uses = inventory.byRepository.get(repository);
-  const result = new Map<string, InUseMark>();
-  if (!uses) return result;
+  if (!uses) return new Map();
   // The inventory's keys are lower case already (indexUses), but a fan-out worker's come from stored items.
-  const byDigest = new Map<string, InUseMark>();
-  for (const [digest, mark] of uses.digests) recordUse(byDigest, digest.toLowerCase(), mark.reason, mark.workloads);
+  const lowered = new MarkIndex();
+  for (const [digest, mark] of uses.digests) lowered.add(digest.toLowerCase(), mark.reason, mark.workloads);
+  const byDigest = lowered.build();
+  const result = new MarkIndex();
   for (const image of images) {
     const mark = byDigest.get(image.digest.toLowerCase());
-    if (mark) recordUse(result, image.digest, mark.reason, mark.workloads);
+    if (mark) result.add(image.digest, mark.reason, mark.workloads);
     for (const tag of image.tags) {
       const byTag = uses.tags.get(tag);
-      if (byTag) recordUse(result, image.digest, byTag.reason, byTag.workloads);
+      if (byTag) result.add(image.digest, byTag.reason, byTag.workloads);
     }
   }
-  return result;
+  return result.build();
 }
 
 const ACCESS_DENIED = /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/i;

@@ -20,7 +20,10 @@ const byNumber = (number: PolicyNumber) => (a: string, b: string) => Number(numb
 
 /** What a safety rule's keep rests on, for the POLICY column. */
 function keptBy(line: ImageLine, repo: RepositoryReport): string {
-  if (line.reason.startsWith("in-use:")) return line.workloads?.length ? line.workloads.map(shown).join(", ") : "a workload";
+  if (line.reason.startsWith("in-use:")) {
+    if (!line.workloads?.length) return "a workload";
+    return line.workloads.map(shown).join(", ") + (line.moreWorkloads ? ` and ${line.moreWorkloads.toLocaleString("en")} more` : "");
+  }
   switch (line.reason) {
     case "member-of-kept":
       return line.unitOf ? "" : "held by a kept image";
