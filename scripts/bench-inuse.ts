@@ -1,5 +1,5 @@
 /**
- * Benchmark part 5: the in-use inventory at scale against the emulator with injected latency: 3 regions, each with
+ * Benchmark part 6: the in-use inventory at scale against the emulator with injected latency: 3 regions, each with
  * 20 ECS clusters (5 services and 10 running tasks each), 300 task-definition families (3 ACTIVE revisions each,
  * rollback depth 2), 200 Lambda functions packaged as images (each with one published version), 50 App Runner
  * services, 150 Batch job definitions, and 10 EKS clusters of 2,000 pods (scripts/bench-eks.ts), every Kubernetes
@@ -112,7 +112,7 @@ export async function benchInUse(o: InUseBenchOptions): Promise<InUseBenchResult
 export function inUseRows(o: InUseBenchOptions, r: InUseBenchResult): string[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const rows = [
-    `5. In-use inventory: ${o.regions.length} regions x (${o.clusters} ECS clusters, ${o.families} task-definition families at rollback depth ${o.depth}, ` +
+    `6. In-use inventory: ${o.regions.length} regions x (${o.clusters} ECS clusters, ${o.families} task-definition families at rollback depth ${o.depth}, ` +
       `${o.functions} Lambda functions, ${o.appRunnerServices} App Runner services, ${o.jobDefinitions} Batch job definitions, ` +
       `${o.eksClusters} EKS clusters of ${o.podsPerCluster.toLocaleString("en")} pods), ${o.latencyMs} ms per call`,
     `  wall ${s(r.wallMs)} with independent reads concurrent, against ${s(r.serialMs)} for the same calls one after another (${(r.serialMs / r.wallMs).toFixed(1)}x)`,
