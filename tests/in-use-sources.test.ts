@@ -335,6 +335,8 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       emulator.registry.putImage(name, { pushedAt: new Date(Date.parse(NOW) - DAY) });
     }
     emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: image(9) }]);
+    const cluster = await emulator.eks.createCluster({ name: "prod" });
+    cluster.api.addPod({ name: "p", containers: [{ image: image(8) }] });
     const config = writePolicyFile(`
 - name: all
   protected_period: 0
@@ -343,8 +345,10 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
 `);
     const { code, stderr } = await run(config);
     expect(code, stderr).to.equal(0);
-    for (const operation of ["ListTaskDefinitionFamilies", "ListTaskDefinitions", "DescribeTaskDefinition", "DescribeJobDefinitions", "ListFunctions", "ListClusters", "eks:ListClusters"]) {
+    for (const operation of ["ListTaskDefinitionFamilies", "ListTaskDefinitions", "DescribeTaskDefinition", "DescribeJobDefinitions", "ListFunctions", "ListClusters", "eks:ListClusters", "eks:DescribeCluster"]) {
       expect(emulator.calls[operation], operation).to.equal(1);
     }
+    // Each of the cluster's seven lists once (one page each).
+    expect(cluster.api.requests.map((r) => r.path).sort()).to.deep.equal([...new Set(cluster.api.requests.map((r) => r.path))].sort()).and.have.length(7);
   });
 });
