@@ -101,7 +101,7 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(line.workloads).to.deep.equal(Array.from({ length: 20 }, (_, i) => `eks pod shop/web-${String(i).padStart(2, "0")} (cluster prod)`));
       expect(line.moreWorkloads).to.equal(5);
       const table = await runCli(["--config", policy(), "--now", NOW, "--show", "all"], { ...awsEnv(emulator.endpoint), COLUMNS: "400" });
-      expect(table.stdout).to.include("eks pod shop/web-19 (cluster prod) and 5 more");
+      expect(table.stdout).to.include("eks pod shop/web-02 (cluster prod) and 22 more");
       expect(survivors()).to.deep.equal(kept(5));
     });
 
