@@ -88,7 +88,8 @@ describe("at registry scale, against the emulator", () => {
       DescribeRepositories: 1,
       ListClusters: 1,
       ListFunctions: 1,
-      // The other in-use sources, each once per run: App Runner's services, Batch's definitions, ECS's families.
+      // The other in-use sources, each once per run: EKS's clusters, App Runner's services, Batch's definitions, ECS's families.
+      "eks:ListClusters": 1,
       ListServices: 1,
       DescribeJobDefinitions: 1,
       ListTaskDefinitionFamilies: 1,
