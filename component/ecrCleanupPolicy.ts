@@ -17,10 +17,10 @@ import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket, createRunsBucketPolicy } from "./fanout";
-import { accountScope, cleanerPolicyDocument, IMAGE_ACTIONS, inlinePolicySizeProblem, serviceRole } from "./iam";
+import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
 import { inUseArgsSettings } from "./inUse";
 import { configSource, policyConfig } from "./policyConfig";
-import { createRepositoryPolicies, governedEntries } from "./repositoryPolicies";
+import { createRepositoryPolicies, imageVerbs, repositoryGrants } from "./repositoryPolicies";
 import { startPreviewImpact } from "./previewImpact";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { vpcPlacement } from "./vpc";
@@ -85,10 +85,12 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     }
     const policies = policyConfig(name, a.policies, a.dryRun, this, environment, inUseArgsSettings(a));
 
+    // settings.archive is not a component arg yet: nothing expires archived images.
+    const imageGrants = repositoryGrants(a.policies, false);
     const role = serviceRole(`${name}-role`, {
       service: "lambda.amazonaws.com",
       name: a.roleName,
-      description: `ecr-cleanup function of ${name}: reads and deletes images in the repositories its policies govern`,
+      description: `ecr-cleanup function of ${name}: ${imageVerbs(imageGrants)} images in the repositories its policies govern`,
       tags: a.tags,
     }, parent);
 
@@ -142,9 +144,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     const repositoryAttachments = createRepositoryPolicies(name, {
       scope,
       role,
-      entries: governedEntries(a.policies),
-      // Archive policies call UpdateImageStorageClass (one image a call); granted on the governed repositories.
-      actions: a.policies.some((p) => p.action === "archive") ? [...IMAGE_ACTIONS, "ecr:UpdateImageStorageClass"] : IMAGE_ACTIONS,
+      grants: imageGrants,
       source: configSource(name),
       tags: a.tags,
     }, parent);
