@@ -18,6 +18,7 @@ import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createFanOut, createRunsBucket, createRunsBucketPolicy } from "./fanout";
 import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
+import { archiveArgsSettings } from "./archiveSettings";
 import { inUseArgsSettings } from "./inUse";
 import { configSource, policyConfig } from "./policyConfig";
 import { createRepositoryPolicies, imageVerbs, repositoryGrants } from "./repositoryPolicies";
@@ -83,10 +84,11 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       // A worker refuses a stored run older than the state machine's TimeoutSeconds: only a replay could be.
       environment[RUN_TIME_LIMIT_ENV] = String(RUN_TIMEOUT_SECONDS);
     }
-    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, inUseArgsSettings(a));
+    const archive = archiveArgsSettings(a);
+    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, { inUse: inUseArgsSettings(a), archive });
 
-    // settings.archive is not a component arg yet: nothing expires archived images.
-    const imageGrants = repositoryGrants(a.policies, false);
+    // Validated above: a delete_after that is given is a duration, and expires archived images in every governed repository.
+    const imageGrants = repositoryGrants(a.policies, archive?.deleteAfter !== undefined);
     const role = serviceRole(`${name}-role`, {
       service: "lambda.amazonaws.com",
       name: a.roleName,

@@ -233,6 +233,16 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       ]);
       expect(rec.ofType(T.managedPolicy)).to.have.length(1);
 
+      // settings.archive.delete_after expires archived images in every governed repository: BatchDeleteImage there.
+      const { rec: expiring } = await deploy("expiring", { policies: [RELEASES, media], archiveDeleteAfter: "365d" });
+      expect(statements(expiring.named("expiring-repositories-1"))).to.deep.equal([
+        {
+          Sid: "CleanGovernedRepositories", Effect: "Allow",
+          Action: ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages"], Resource: [REPO_ARN("hello-world"), REPO_ARN("media/*"), REPO_ARN("team/*")],
+        },
+        { Sid: "ArchiveInArchivingRepositories", Effect: "Allow", Action: ["ecr:UpdateImageStorageClass"], Resource: [REPO_ARN("media/*")] },
+      ]);
+
       const { rec: archiveOnly } = await deploy("archiving", { policies: [media] });
       expect(archiveOnly.named("archiving-repositories-1").inputs.description).to.equal("ecr-cleanup function of archiving: reads and archives images in the repositories its policies govern (part 1)");
       expect(statements(archiveOnly.named("archiving-repositories-1"))).to.deep.equal([
@@ -483,7 +493,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         "roleArn", "externalId",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "reservedConcurrency", "inUseEcs", "inUseLambda",
-        "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName", "previewImpact",
+        "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName", "archiveKeepRestoredFor", "archiveDeleteAfter", "previewImpact",
         "vpcSubnetIds", "vpcSecurityGroupIds",
       ]);
       for (const { prop, doc, type } of all) {

@@ -215,5 +215,15 @@ import {
         "ecr:UpdateImageStorageClass both", "ecr:UpdateImageStorageClass media/web",
       ]);
     });
+
+    it("with archiveDeleteAfter: expired archived images are deleted in every governed repository, the archive-only one included", async () => {
+      seed();
+      const { report, denied, calls } = await runAsTheRole({ archiveDeleteAfter: "180d" });
+      expect(denied).to.deep.equal([]);
+      expect(report.errors).to.deep.equal([]);
+      const done = Object.fromEntries(report.repositories.map((r) => [r.repository, { deleted: r.deleted, archived: r.archived ?? 0 }]));
+      expect(done).to.deep.equal({ shop: { deleted: 7, archived: 0 }, "media/web": { deleted: 1, archived: 6 }, both: { deleted: 1, archived: 6 } });
+      expect(calls.filter((c) => c.startsWith("ecr:BatchDeleteImage"))).to.deep.equal(["ecr:BatchDeleteImage both", "ecr:BatchDeleteImage media/web", "ecr:BatchDeleteImage shop"]);
+    });
   });
 });
