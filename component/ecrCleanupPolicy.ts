@@ -16,6 +16,7 @@ import { CURSOR_START } from "../runtime/lambda/cursor";
 import { createAlarms } from "./alarms";
 import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
+import { createEksAccess } from "./eksAccess";
 import { createFanOut, createRunsBucket, createRunsBucketPolicy } from "./fanout";
 import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
 import { archiveArgsSettings } from "./archiveSettings";
@@ -164,6 +165,8 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     }
 
     if (runs && !a.fanOut) firstRunNeeds.push(createRunsBucketPolicy(name, runs, role.arn, undefined, parent));
+    // Without an access entry a named cluster refuses the token, and the run fails closed.
+    if (a.inUseEks && a.eksClusters) firstRunNeeds.push(...createEksAccess(name, { clusters: a.eksClusters, principalArn: role.arn, tags: a.tags }, parent));
 
     let target: ScheduleTarget = { arn: fn.arn, action: "lambda:InvokeFunction" };
     let stateMachine: aws.sfn.StateMachine | undefined;

@@ -13,7 +13,7 @@ import { ECS_ACTIONS } from "../runtime/inuse/sources";
 import { LOCK_PREFIX } from "../runtime/lock/lockKey";
 import type { Policy } from "../runtime/planner/types";
 import { policySize, ROLE_INLINE_POLICIES_LIMIT } from "./iamLimits";
-import { appRunnerInUseGrant, assumeInUseRolesGrant, batchInUseGrant, ecsReadActions, inUseRegionsOf } from "./inUse";
+import { appRunnerInUseGrant, assumeInUseRolesGrant, batchInUseGrant, ecsReadActions, eksInUseGrant, inUseRegionsOf } from "./inUse";
 
 export interface Statement {
   Sid: string;
@@ -123,7 +123,7 @@ export const runLockGrant: Grant = ({ lockBucketArn }) =>
 const single = (resources: string[]): string | string[] => (resources.length === 1 ? resources[0] : resources);
 
 export const CLEANER_GRANTS: readonly Grant[] = [
-  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant, runLockGrant,
+  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, eksInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant, runLockGrant,
 ];
 
 export interface StateMachineGrantContext {

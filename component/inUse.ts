@@ -5,6 +5,7 @@
  */
 import { APP_RUNNER_ACTIONS, BATCH_ACTIONS, ECS_ACTIONS, ECS_REVISION_ACTIONS } from "../runtime/inuse/sources";
 import type { ResolvedArgs } from "./args";
+import { eksReadStatements } from "./eksAccess";
 import type { Grant, Statement } from "./iam";
 import type { InUseArgsSettings } from "./policyConfig";
 
@@ -58,3 +59,6 @@ export const appRunnerInUseGrant: Grant = ({ scope, settings }) =>
 /** AWS Batch: DescribeJobDefinitions supports no resource-level permissions, so it is granted on `*`. */
 export const batchInUseGrant: Grant = ({ settings }) =>
   settings.inUse.batch ? [{ Sid: "ReadBatchJobDefinitions", Effect: "Allow", Action: [...BATCH_ACTIONS], Resource: "*" }] : [];
+
+/** EKS: ListClusters on `*`, DescribeCluster on the clusters read in this account (component/eksAccess.ts). */
+export const eksInUseGrant: Grant = ({ scope, settings }) => eksReadStatements({ scope, inUse: settings.inUse });

@@ -17,6 +17,8 @@ export interface EksBenchShape {
 
 /** What one cluster holds besides its pods: Deployments (each with a live and an old, scaled-to-0 ReplicaSet) and the rest. */
 export const OBJECTS_PER_CLUSTER = { deployments: 100, replicasets: 200, statefulsets: 10, daemonsets: 5, jobs: 20, cronjobs: 10 } as const;
+/** How the benchmarks name the Kubernetes API's list requests among the AWS calls. */
+export const KUBERNETES_REQUESTS = "Kubernetes list requests";
 /** The EKS source's page size for Kubernetes lists. */
 export const KUBERNETES_PAGE = 500;
 const LIST_CLUSTERS_PAGE = 100;
@@ -47,8 +49,8 @@ export async function seedEksClusters(emulator: EcrEmulator, shape: EksBenchShap
       }
     }
   }
-  emulator.setLatency("ListClusters", shape.latencyMs);
-  emulator.setLatency("DescribeCluster", shape.latencyMs);
+  emulator.setLatency("eks:ListClusters", shape.latencyMs);
+  emulator.setLatency("eks:DescribeCluster", shape.latencyMs);
 }
 
 /** Requests the page sizes allow at least: per region one ListClusters page a 100 clusters; per cluster a DescribeCluster and each list's pages. */
@@ -79,7 +81,8 @@ export async function benchEks(emulator: EcrEmulator, shape: EksBenchShape): Pro
     label: region === emulator.region ? "" : `${emulator.account}/${region} `,
     eks: new EKSClient({ endpoint: emulator.endpoint, region, credentials }),
   }));
-  const before = { ListClusters: emulator.calls.ListClusters ?? 0, DescribeCluster: emulator.calls.DescribeCluster ?? 0 };
+  // The emulator names EKS's operations `eks:…` (ECS has a ListClusters too).
+  const before = { ListClusters: emulator.calls["eks:ListClusters"] ?? 0, DescribeCluster: emulator.calls["eks:DescribeCluster"] ?? 0 };
   const start = performance.now();
   try {
     const { uses, requests } = await readEksUses(targets);
@@ -88,8 +91,8 @@ export async function benchEks(emulator: EcrEmulator, shape: EksBenchShape): Pro
       wallMs,
       uses: uses.length,
       calls: {
-        ListClusters: (emulator.calls.ListClusters ?? 0) - before.ListClusters,
-        DescribeCluster: (emulator.calls.DescribeCluster ?? 0) - before.DescribeCluster,
+        ListClusters: (emulator.calls["eks:ListClusters"] ?? 0) - before.ListClusters,
+        DescribeCluster: (emulator.calls["eks:DescribeCluster"] ?? 0) - before.DescribeCluster,
         kubernetes: [...requests.values()].reduce((a, b) => a + b, 0),
       },
       minimum: minimumEksCalls(shape),

@@ -1,13 +1,15 @@
 /**
- * Benchmark part 5: the in-use inventory at scale against the emulator with injected latency: 3 regions, each with
+ * Benchmark part 6: the in-use inventory at scale against the emulator with injected latency: 3 regions, each with
  * 20 ECS clusters (5 services and 10 running tasks each), 300 task-definition families (3 ACTIVE revisions each,
  * rollback depth 2), 200 Lambda functions packaged as images (each with one published version), 50 App Runner
- * services and 150 Batch job definitions. Reports API calls by operation against the minimum the APIs' page sizes
+ * services, 150 Batch job definitions, and 10 EKS clusters of 2,000 pods (scripts/bench-eks.ts), every Kubernetes
+ * request paying the same latency. Reports API calls by operation against the minimum the APIs' page sizes
  * allow, and the wall time of the whole inventory against the same calls made one after another.
  */
 import { defaultInUse } from "../runtime/config/inUseSettings";
 import { readInUse } from "../runtime/inuse/inventory";
 import { startEcrEmulator } from "../tests/emulator/server";
+import { KUBERNETES_REQUESTS, minimumEksCalls, seedEksClusters } from "./bench-eks";
 
 export interface InUseBenchOptions {
   regions: string[];
@@ -20,6 +22,8 @@ export interface InUseBenchOptions {
   functions: number;
   appRunnerServices: number;
   jobDefinitions: number;
+  eksClusters: number;
+  podsPerCluster: number;
   latencyMs: number;
 }
 
@@ -87,23 +91,30 @@ export async function benchInUse(o: InUseBenchOptions): Promise<InUseBenchResult
   const emulator = await startEcrEmulator({ region: HOME, account: ACCOUNT });
   seed(emulator, o);
   emulator.setLatency(o.latencyMs);
-  const settings = { ...defaultInUse(), eks: false, ecsRevisions: o.depth, regions: o.regions.filter((r) => r !== HOME) };
-  const sdkConfig = { endpoint: emulator.endpoint, credentials: { accessKeyId: "bench", secretAccessKey: "bench" } };
+  const eksShape = { regions: o.regions, clustersPerRegion: o.eksClusters, podsPerCluster: o.podsPerCluster, latencyMs: o.latencyMs };
+  await seedEksClusters(emulator, eksShape);
+  const settings = { ...defaultInUse(), ecsRevisions: o.depth, regions: o.regions.filter((r) => r !== HOME) };
+  // The emulated clusters verify the token's signature with the emulator's own test credentials.
+  const sdkConfig = { endpoint: emulator.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } };
   const started = performance.now();
   const inventory = await readInUse(settings, { account: ACCOUNT, region: HOME }, { sdkConfig });
   const wallMs = performance.now() - started;
+  const kubernetes = o.regions.flatMap((region) => emulator.eksFor(region).clusters()).reduce((sum, c) => sum + c.api.requests.length, 0);
   await emulator.stop();
   if (inventory.failures.length) throw new Error(`in-use benchmark failed: ${inventory.failures[0].message}`);
-  const calls = { ...emulator.calls };
+  const calls = { ...emulator.calls, [KUBERNETES_REQUESTS]: kubernetes };
   const total = Object.values(calls).reduce((sum, count) => sum + count, 0);
-  return { wallMs, serialMs: total * o.latencyMs, calls, minimum: minimumCalls(o), repositoriesInUse: inventory.byRepository.size };
+  const eks = minimumEksCalls(eksShape);
+  const minimum = { ...minimumCalls(o), "eks:ListClusters": eks.ListClusters, "eks:DescribeCluster": eks.DescribeCluster, [KUBERNETES_REQUESTS]: eks.kubernetes };
+  return { wallMs, serialMs: total * o.latencyMs, calls, minimum, repositoriesInUse: inventory.byRepository.size };
 }
 
 export function inUseRows(o: InUseBenchOptions, r: InUseBenchResult): string[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const rows = [
-    `5. In-use inventory: ${o.regions.length} regions x (${o.clusters} ECS clusters, ${o.families} task-definition families at rollback depth ${o.depth}, ` +
-      `${o.functions} Lambda functions, ${o.appRunnerServices} App Runner services, ${o.jobDefinitions} Batch job definitions), ${o.latencyMs} ms per call`,
+    `6. In-use inventory: ${o.regions.length} regions x (${o.clusters} ECS clusters, ${o.families} task-definition families at rollback depth ${o.depth}, ` +
+      `${o.functions} Lambda functions, ${o.appRunnerServices} App Runner services, ${o.jobDefinitions} Batch job definitions, ` +
+      `${o.eksClusters} EKS clusters of ${o.podsPerCluster.toLocaleString("en")} pods), ${o.latencyMs} ms per call`,
     `  wall ${s(r.wallMs)} with independent reads concurrent, against ${s(r.serialMs)} for the same calls one after another (${(r.serialMs / r.wallMs).toFixed(1)}x)`,
   ];
   for (const [operation, minimum] of Object.entries(r.minimum)) {

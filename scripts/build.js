@@ -21,7 +21,7 @@ const BUILD_INFO = join(DIST, "tsconfig.tsbuildinfo");
 const SOURCE_DIRS = ["runtime", "component", "tests", "examples", "scripts"];
 const OUTPUT_SUFFIXES = [".js", ".js.map", ".d.ts", ".d.ts.map"];
 /** The Lambda bundles: built by scripts/lambda-bundles.ts from the runtime's sources, not compiled by tsc. */
-const BUNDLES = ["dist/lambda/handler.js", "dist/lambda/fanout-handler.js"].map((file) => join(ROOT, file));
+const BUNDLES = ["dist/lambda/single/index.mjs", "dist/lambda/locked/index.mjs", "dist/lambda/fan-out/index.mjs"].map((file) => join(ROOT, file));
 const BUNDLE_INPUTS = ["runtime", "component/bundle.ts", "scripts/lambda-bundles.ts", "package-lock.json", "node_modules/.package-lock.json"];
 
 function tsc() {

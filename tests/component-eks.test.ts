@@ -38,6 +38,33 @@ describe("EcrCleanupPolicy and EKS (Pulumi mocks)", () => {
     });
   });
 
+  describe("through the component", () => {
+    const THEIRS = "arn:aws:eks:us-east-1:210987654321:cluster/theirs";
+
+    it("eksClusters by name: an access entry and its view association per cluster, and DescribeCluster on exactly those", async () => {
+      const { rec } = await deploy("shop", { eksClusters: ["prod", THEIRS] });
+      const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/shop-role-0a1b2c3`;
+      expect(rec.resources.filter((r) => r.type === ACCESS_ENTRY || r.type === ASSOCIATION).map((r) => [r.type, r.name, r.inputs])).to.deep.equal([
+        [ACCESS_ENTRY, "shop-eks-prod", { clusterName: "prod", principalArn: roleArn, type: "STANDARD" }],
+        [ASSOCIATION, "shop-eks-prod-view", { clusterName: "prod", principalArn: roleArn, policyArn: EKS_VIEW_POLICY_ARN, accessScope: { type: "cluster" } }],
+      ]);
+      const own = statements(rec.named("shop-policy")).filter((s) => String(s.Sid).includes("Eks"));
+      expect(own).to.deep.equal([
+        { Sid: "ListEksClusters", Effect: "Allow", Action: "eks:ListClusters", Resource: "*" },
+        { Sid: "DescribeEksClusters", Effect: "Allow", Action: "eks:DescribeCluster", Resource: `arn:aws:eks:eu-west-1:${ACCOUNT_ID}:cluster/prod` },
+      ]);
+    });
+
+    it("EKS off: no access entry and no EKS action; eksClusters with it off is refused", async () => {
+      const { rec } = await deploy("off", { inUseEks: false });
+      expect(rec.resources.filter((r) => r.type === ACCESS_ENTRY || r.type === ASSOCIATION)).to.deep.equal([]);
+      expect(statements(rec.named("off-policy")).flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("eks:"))).to.deep.equal([]);
+      await new Recorder().install();
+      expect(() => new EcrCleanupPolicy("both", { policies: [RELEASES], inUseEks: false, eksClusters: ["prod"] }))
+        .to.throw(pulumi.ResourceError, "settings.inUse.eksClusters: names clusters, but eks is false: remove one of the two");
+    });
+  });
+
   describe("IAM", () => {
     const scope = { partition: "aws", region: "eu-west-1", accountId: ACCOUNT_ID };
     const list = { Sid: "ListEksClusters", Effect: "Allow", Action: "eks:ListClusters", Resource: "*" };

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { EcrCleanupPolicy, ECR_CLEANUP_POLICY_TYPE, EcrCleanupPolicyArgs, RetentionPolicyArgs } from "../component";
 import { missedRunPeriods } from "../component/alarms";
-import { BUNDLES, BundleKind, HANDLER, packageRoot, readHandlerBundle } from "../component/bundle";
+import { BUNDLE_FILE, BUNDLES, BundleKind, HANDLER, packageRoot, readHandlerBundle } from "../component/bundle";
 import { buildHandlerBundle } from "../scripts/lambda-bundles";
 import { cleanerPolicyDocument } from "../component/iam";
 import { configJson, LAMBDA_ENVIRONMENT_LIMIT, policyConfig, ResolvedPolicy } from "../component/policyConfig";
@@ -20,6 +20,7 @@ import { validateConfig } from "../runtime/config/schema";
 import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
 import { CURSOR_START } from "../runtime/lambda/cursor";
 import { SCHEDULE_INPUT } from "../runtime/lambda/event";
+import { sameFiles } from "./support/bundle-files";
 import { deploy, grants, RELEASES, statement, statements, T } from "./support/component-under-mocks";
 import { ACCOUNT_ID, archiveFiles, parentTypeOf, PARTITION, Recorder, REGION, registeredUrns, valueOf } from "./support/pulumi-mocks";
 
@@ -89,7 +90,10 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(fn.inputs).to.include({ runtime: "nodejs22.x", handler: HANDLER, timeout: 900, memorySize: 512, reservedConcurrentExecutions: 1 });
       expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
       expect(fn.inputs.role).to.equal(rec.named("fn-role").state.arn);
-      expect(Object.keys(await archiveFiles(fn.inputs.code))).to.deep.equal(["index.js"]);
+      // The entry Lambda loads as an ES module (index.mjs), and its chunks.
+      const files = Object.keys(await archiveFiles(fn.inputs.code));
+      expect(files).to.include(BUNDLE_FILE).and.deep.equal(Object.keys(readHandlerBundle("single")));
+      expect(files.every((f) => f.endsWith(".mjs") && !f.includes("/"))).to.equal(true);
       expect(rec.one(T.invokeConfig).inputs).to.deep.equal({ functionName: FUNCTION_NAME("fn"), maximumRetryAttempts: 0 });
     });
 
@@ -255,7 +259,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const policies = validateConfig([{ name: "p", significant_tags: "*", protected_period: 1, protected_count: 1, repositories: ["r"] }], "t", "snake").policies;
       const sids = (ecs: boolean, lambda: boolean) =>
         JSON.parse(cleanerPolicyDocument({ scope, policies, settings: { inUse: { ...defaultInUse(), ecs, lambda } }, logGroupArn: "arn:lg" })).Statement.map((st: { Sid: string }) => st.Sid);
-      const others = ["ListAppRunnerServices", "ReadAppRunnerServices", "ReadBatchJobDefinitions"];
+      const others = ["ListEksClusters", "DescribeEksClusters", "ListAppRunnerServices", "ReadAppRunnerServices", "ReadBatchJobDefinitions"];
       expect(sids(true, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ReadEcsWorkloads", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
       expect(sids(false, false)).to.deep.equal(["WriteOwnLogs", "ListRepositories", ...others]);
       expect(sids(false, true)).to.deep.equal(["WriteOwnLogs", "ListRepositories", "ListLambdaFunctions", "ReadLambdaFunctions", ...others]);
@@ -507,23 +511,23 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
   describe("determinism", () => {
     it("building the bundle twice gives identical bytes, with no absolute path in them", async () => {
       const [first, second] = [await buildHandlerBundle(), await buildHandlerBundle()];
-      expect(first.length).to.be.greaterThan(10_000);
-      expect(second === first, "identical bundles").to.equal(true);
-      expect(first.includes(packageRoot()), "no absolute path").to.equal(false);
+      expect(first[BUNDLE_FILE].length).to.be.greaterThan(10_000);
+      expect(sameFiles(first, second), "identical bundles").to.equal(true);
+      expect(Object.values(first).some((text) => text.includes(packageRoot())), "no absolute path").to.equal(false);
     });
 
     it("the shipped bundles (dist/lambda/, built with the package) are byte for byte a fresh build from the sources", async () => {
       for (const kind of Object.keys(BUNDLES) as BundleKind[]) {
         const shipped = readHandlerBundle(kind);
-        expect(shipped === (await buildHandlerBundle(packageRoot(), kind)), kind).to.equal(true);
+        expect(sameFiles(shipped, await buildHandlerBundle(packageRoot(), kind)), kind).to.equal(true);
       }
-      expect(readHandlerBundle("single") === readHandlerBundle("fanOut"), "two different handlers").to.equal(false);
+      expect(sameFiles(readHandlerBundle("single"), readHandlerBundle("fanOut")), "two different handlers").to.equal(false);
     });
 
     it("the function deploys the shipped bytes, for each mode", async () => {
       for (const [kind, args] of [["single", {}], ["fanOut", { fanOut: true }]] as const) {
         const { rec } = await deploy(`shipped-${kind}`, args);
-        expect((await archiveFiles(rec.one(T.fn).inputs.code))["index.js"] === readHandlerBundle(kind), kind).to.equal(true);
+        expect(sameFiles(await archiveFiles(rec.one(T.fn).inputs.code), readHandlerBundle(kind)), kind).to.equal(true);
       }
     });
 
@@ -531,8 +535,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const a = await deploy("twice");
       const b = await deploy("twice");
       const [filesA, filesB] = [await archiveFiles(a.rec.one(T.fn).inputs.code), await archiveFiles(b.rec.one(T.fn).inputs.code)];
-      expect(Object.keys(filesA)).to.deep.equal(["index.js"]);
-      expect(filesA["index.js"] === filesB["index.js"], "identical archives").to.equal(true);
+      expect(sameFiles(filesA, filesB), "identical archives").to.equal(true);
       expect(a.rec.one(T.fn).inputs.environment).to.deep.equal(b.rec.one(T.fn).inputs.environment);
     });
   });

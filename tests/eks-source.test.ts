@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { EKSClient } from "@aws-sdk/client-eks";
-import { readEksTarget } from "../runtime/inuse/eks/reader";
+import { readEksEverywhere } from "../runtime/inuse/eks/reader";
 import { readEksUses, type EksReadOptions, type EksTarget } from "../runtime/inuse/eks/source";
 import { makeServerCertificates } from "./emulator/certificates";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
@@ -139,26 +139,34 @@ describe("EKS source", function () {
       [target(), target("eu-west-1", undefined, ACCOUNT, `${ACCOUNT}/eu-west-1 `), target("us-east-1", other, "210987654321", "210987654321/us-east-1 ")],
       FAST,
     );
-    // The inventory puts ACCOUNT/REGION in front of the workloads read elsewhere.
     expect(uses.map((u) => `${u.workload} ${u.image}`).sort()).to.deep.equal([
-      `eks pod default/p (cluster eu) ${ECR}/b:1`,
+      `${ACCOUNT}/eu-west-1 eks pod default/p (cluster eu) ${ECR}/b:1`,
+      `210987654321/us-east-1 eks pod default/p (cluster theirs) ${ECR}/c:1`,
       `eks pod default/p (cluster home) ${ECR}/a:1`,
-      `eks pod default/p (cluster theirs) ${ECR}/c:1`,
     ]);
   });
 
-  it("read target by target: uses with reason in-use:eks; a name another target may list is no failure, an ARN of this target is", async () => {
+  it("read everywhere at once: uses with reason in-use:eks named by account and region; a name that no target lists fails", async () => {
     (await emulator.eks.createCluster({ name: "home" })).api.addPod({ name: "p", containers: [{ image: `${ECR}/a:1` }] });
-    const config = { endpoint: emulator.endpoint, region: "eu-west-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
-    const elsewhere = { account: ACCOUNT, region: "eu-west-1", prefix: `${ACCOUNT}/eu-west-1`, config };
     (await emulator.eksFor("eu-west-1").createCluster({ name: "eu" })).api.addPod({ name: "q", containers: [{ image: `${ECR}/b:2` }] });
-    expect(await readEksTarget(elsewhere, { eksClusters: ["home", "eu"] })).to.deep.equal([
-      { image: `${ECR}/b:2`, reason: "in-use:eks", workload: "eks pod default/q (cluster eu)" },
+    const config = (region: string) => ({ endpoint: emulator.endpoint, region, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+    const targets = [
+      { account: ACCOUNT, region: "us-east-1", prefix: "", config: config("us-east-1") },
+      { account: ACCOUNT, region: "eu-west-1", prefix: `${ACCOUNT}/eu-west-1`, config: config("eu-west-1") },
+    ];
+    // "home" is listed in us-east-1 only, "eu" in eu-west-1 only: each is read where it is, once.
+    expect(await readEksEverywhere(targets, { eksClusters: ["home", "eu"] })).to.deep.equal([
+      { image: `${ECR}/a:1`, reason: "in-use:eks", workload: "eks pod default/p (cluster home)" },
+      { image: `${ECR}/b:2`, reason: "in-use:eks", workload: `${ACCOUNT}/eu-west-1 eks pod default/q (cluster eu)` },
     ]);
-    const err = await readEksTarget(elsewhere, { eksClusters: [`arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/gone`] }).catch((e: Error) => e);
-    expect((err as Error).name).to.equal("ClusterNotFound");
+    // A typo'd plain name reads nothing anywhere: that fails the source, it does not protect nothing silently.
+    const typo = await readEksEverywhere(targets, { eksClusters: ["home", "eu-typo"] }).catch((e: Error) => e);
+    expect((typo as Error).name).to.equal("ClusterNotFound");
+    expect((typo as Error).message).to.contain("names eu-typo, which eks:ListClusters lists in none of 123456789012/us-east-1, 123456789012/eu-west-1");
+    const gone = await readEksEverywhere(targets, { eksClusters: [`arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/gone`] }).catch((e: Error) => e);
+    expect((gone as Error).name).to.equal("ClusterNotFound");
     emulator.eksFor("eu-west-1").cluster("eu")!.api.authorizedAccessKeys = new Set();
-    const denied = await readEksTarget(elsewhere, {}).catch((e: Error) => e);
+    const denied = await readEksEverywhere(targets, {}).catch((e: Error) => e);
     expect((denied as Error).message).to.contain(`EKS cluster ${ACCOUNT}/eu-west-1 eu:`);
   });
 
@@ -244,7 +252,7 @@ describe("EKS source", function () {
     });
 
     it("when ListClusters keeps failing", async () => {
-      emulator.failNext("ListClusters", 2, "server-error");
+      emulator.failNext("eks:ListClusters", 2, "server-error");
       const err = await failure([target()]);
       expect(err.name).to.equal("ServerException");
       expect(err.message).to.contain(`EKS in ${ACCOUNT}/us-east-1: ListClusters`);

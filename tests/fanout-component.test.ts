@@ -92,7 +92,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       expect(variables).to.include({ ECR_CLEANUP_CONCURRENCY: "4", ECR_CLEANUP_FANOUT_BUCKET: rec.one(T.bucket).state.bucket });
       // The state machine's TimeoutSeconds: a worker refuses a stored run older than that.
       expect(variables.ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS).to.equal(String(definitionOf(rec).TimeoutSeconds));
-      const code = (await archiveFiles(fn.inputs.code))["index.js"];
+      const code = Object.values(await archiveFiles(fn.inputs.code)).join("\n");
       expect(code).to.include("runs in fan-out mode");
       // The S3 client is in the fan-out bundle; the single-function bundle does without it, and the cursor's SSM client.
       expect(code).to.include("PutObject");

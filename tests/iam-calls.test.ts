@@ -12,8 +12,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { EcrCleanupPolicyArgs } from "../component";
-import { BUNDLES, BundleKind, packageRoot } from "../component/bundle";
-import { BUNDLE_ALIASES } from "../scripts/lambda-bundles";
+import { BUNDLES, BundleKind, packageRoot, readHandlerBundle } from "../component/bundle";
+import { bundleOptions } from "../scripts/lambda-bundles";
+import { sameFiles } from "./support/bundle-files";
 import { validateConfig } from "../runtime/config/schema";
 import { runCleanup } from "../runtime/engine/run";
 import { globMatches } from "../runtime/planner/glob";
@@ -23,11 +24,6 @@ import { deploy, grants, RELEASES, T } from "./support/component-under-mocks";
 import { emulatorPerTest } from "./support/emulator-per-test";
 import { destroyAll, emulatorClients } from "./support/in-process";
 import { ACCOUNT_ID, archiveFiles, PARTITION, Recorder, REGION } from "./support/pulumi-mocks";
-
-/** The bundle the component deployed. */
-async function archiveText(code: unknown): Promise<string> {
-  return (await archiveFiles(code as Parameters<typeof archiveFiles>[0]))["index.js"];
-}
 
 /** Every argument that turns a call on: helpers that add one add it here. */
 // An archive policy beside the default one, so that every call the bundle can make is reachable.
@@ -62,22 +58,9 @@ const ACTION_OF_OPERATION: Record<string, string | null> = {
 /** Granted but not called through the SDK: Lambda's runtime writes the function's logs with the role's credentials. */
 const GRANTED_FOR_THE_RUNTIME = ["logs:CreateLogStream", "logs:PutLogEvents"];
 
-/** The files of the runtime that esbuild puts in the bundle of an entry. */
-async function bundledFiles(entry: string): Promise<string[]> {
-  const root = packageRoot();
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: "node",
-    format: "cjs",
-    mainFields: ["module", "main"],
-    alias: BUNDLE_ALIASES,
-    logLevel: "silent",
-    outfile: "index.js",
-  });
+/** The files of the runtime that esbuild puts in the bundle of a handler (every chunk). */
+async function bundledFiles(kind: BundleKind): Promise<string[]> {
+  const result = await build({ ...bundleOptions(packageRoot(), kind), minify: false, metafile: true });
   return Object.keys(result.metafile!.inputs).filter((file) => file.startsWith("runtime/")).sort();
 }
 
@@ -101,10 +84,10 @@ export function actionsImportedBy(source: string): string[] {
   return actions;
 }
 
-async function calledActions(entry: string): Promise<string[]> {
+async function calledActions(kind: BundleKind): Promise<string[]> {
   const root = packageRoot();
-  const files = await bundledFiles(entry);
-  expect(files.length, `files of ${entry}`).to.be.greaterThan(5);
+  const files = await bundledFiles(kind);
+  expect(files.length, `files of ${kind}`).to.be.greaterThan(5);
   return [...new Set(files.flatMap((file) => actionsImportedBy(readFileSync(join(root, file), "utf8"))))].sort();
 }
 
@@ -135,17 +118,16 @@ import {
   ];
   for (const [mode, kind, args] of modes) {
     it(`${mode} mode: every call is granted, and every grant is called`, async () => {
-      const called = await calledActions(BUNDLES[kind].entry);
+      const called = await calledActions(kind);
       const name = `calls-${kind.toLowerCase()}`;
       const { rec } = await deploy(name, { ...EVERY_SOURCE_ON, ...args });
       // The grants are checked against the bundle this configuration deploys.
-      expect(await archiveText(rec.one(T.fn).inputs.code), "the deployed bundle").to.equal(readFileSync(join(packageRoot(), BUNDLES[kind].file), "utf8"));
+      expect(sameFiles(await archiveFiles(rec.one(T.fn).inputs.code), readHandlerBundle(kind)), "the deployed bundle").to.equal(true);
       const granted = grantedActions(rec, name);
       expect(called.filter((a) => !granted.includes(a)), "called but not granted").to.deep.equal([]);
       expect(granted.filter((a) => !called.includes(a) && !GRANTED_FOR_THE_RUNTIME.includes(a)), "granted but never called").to.deep.equal([]);
     });
   }
-
   describe("in each repository, every ECR call the engine makes is granted there", () => {
     const DAY = 86_400_000;
     const NOW = new Date("2026-06-01T00:00:00Z");

@@ -1,5 +1,6 @@
 /**
- * The further in-use sources of spec section 4, rule 1, end to end through the CLI against the emulator: rollback
+ * The further in-use sources of spec section 4, rule 1, end to end through the CLI against the emulator: EKS
+ * (`in-use:eks`, through each cluster's Kubernetes API over TLS with a token the cluster verifies), rollback
  * depth (`in-use:ecs-revision`), App Runner (`in-use:app-runner`), AWS Batch (`in-use:batch`), and other accounts
  * through STS AssumeRole. Each protecting rule has a test that fails if one image too many is deleted (the survivors
  * are asserted exactly); each fault fails the run closed; each source is read once per run.
@@ -23,7 +24,7 @@ interface JsonLine {
   workloads?: string[];
 }
 
-describe("in-use sources: rollback depth, App Runner, AWS Batch, other accounts (CLI against the emulator)", () => {
+describe("in-use sources: EKS, rollback depth, App Runner, AWS Batch, other accounts (CLI against the emulator)", () => {
   let emulator: EcrEmulator;
   /** hello_world, newest first: 10 untagged images, one a day. The policy deletes all but the 2 newest. */
   let digests: string[];
@@ -58,6 +59,79 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
   const survivors = () => emulator.registry.images("hello_world").map((i) => i.digest).sort();
   const kept = (...indexes: number[]) => [0, 1, ...indexes].map((i) => digests[i]).sort();
   const image = (i: number) => `${REGISTRY}/hello_world@${digests[i]}`;
+
+  describe("EKS (in-use:eks)", () => {
+    it("keeps what pods run (by digest, by tag, by implicit latest) and what every controller's template names; finished pods protect nothing", async () => {
+      emulator.registry.tag("hello_world", "v3", digests[3]);
+      emulator.registry.tag("hello_world", "latest", digests[4]);
+      const prod = await emulator.eks.createCluster({ name: "prod" });
+      // The node pulled digests[5] for a tag that has moved since: the status's imageID is what runs.
+      prod.api.addPod({ namespace: "shop", name: "web-1", containers: [{ image: `${REGISTRY}/hello_world:moved`, imageID: `docker-pullable://${image(5)}` }] });
+      prod.api.addPod({ namespace: "shop", name: "api-1", containers: [{ image: `${REGISTRY}/hello_world:v3` }], initContainers: [{ image: `${REGISTRY}/hello_world` }] });
+      prod.api.addPod({ namespace: "ops", name: "done", phase: "Succeeded", containers: [{ image: image(8) }] });
+      prod.api.addPod({ namespace: "ops", name: "crashed", phase: "Failed", containers: [{ image: image(9) }] });
+      // An old ReplicaSet scaled to 0 is what `kubectl rollout undo` goes back to; a CronJob runs tonight.
+      prod.api.addWorkload("replicasets", { namespace: "shop", name: "web-6d4f", images: [image(6)], replicas: 0 });
+      prod.api.addWorkload("cronjobs", { namespace: "ops", name: "nightly", images: [image(7)] });
+      // Anchor mode deletes tagged images too (untagged mode would leave v3 and latest alone whatever runs them).
+      emulator.registry.tag("hello_world", "prod", digests[0]);
+      const anchored = writePolicyFile(`
+- name: keep two
+  protected_period: 0
+  protected_count: 1
+  significant_tags: [prod]
+  repositories: [hello_world]
+`);
+      const { code, report, stderr } = await run(anchored);
+      expect(code, stderr).to.equal(0);
+      expect(lineOf(report, digests[3])).to.deep.include({ action: "keep", reason: "in-use:eks", workloads: ["eks pod shop/api-1 (cluster prod)"] });
+      expect(lineOf(report, digests[4])).to.deep.include({ action: "keep", reason: "in-use:eks", workloads: ["eks pod shop/api-1 (cluster prod)"] });
+      expect(lineOf(report, digests[5])).to.deep.include({ action: "keep", reason: "in-use:eks", workloads: ["eks pod shop/web-1 (cluster prod)"] });
+      expect(lineOf(report, digests[6])).to.deep.include({ reason: "in-use:eks", workloads: ["eks replicaset shop/web-6d4f (cluster prod)"] });
+      expect(lineOf(report, digests[7])).to.deep.include({ reason: "in-use:eks", workloads: ["eks cronjob ops/nightly (cluster prod)"] });
+      expect(survivors()).to.deep.equal(kept(3, 4, 5, 6, 7));
+    });
+
+    it("an image that 25 pods run: the report names the first 20 workloads and counts the rest", async () => {
+      const prod = await emulator.eks.createCluster({ name: "prod" });
+      for (let i = 0; i < 25; i++) prod.api.addPod({ namespace: "shop", name: `web-${String(i).padStart(2, "0")}`, containers: [{ image: image(5) }] });
+      const { code, report, stderr } = await run();
+      expect(code, stderr).to.equal(0);
+      const line = lineOf(report, digests[5]) as JsonLine & { moreWorkloads?: number };
+      expect(line.workloads).to.deep.equal(Array.from({ length: 20 }, (_, i) => `eks pod shop/web-${String(i).padStart(2, "0")} (cluster prod)`));
+      expect(line.moreWorkloads).to.equal(5);
+      const table = await runCli(["--config", policy(), "--now", NOW, "--show", "all"], { ...awsEnv(emulator.endpoint), COLUMNS: "400" });
+      expect(table.stdout).to.include("eks pod shop/web-02 (cluster prod) and 22 more");
+      expect(survivors()).to.deep.equal(kept(5));
+    });
+
+    it("a cluster that refuses the cleaner fails the run closed, naming the cluster and how to grant access or leave it out", async () => {
+      const locked = await emulator.eks.createCluster({ name: "locked", authenticationMode: "API" });
+      locked.api.addPod({ name: "p", containers: [{ image: image(5) }] });
+      locked.api.authorizedAccessKeys = new Set();
+      const { code, report } = await run();
+      expect(code).to.equal(1);
+      expect(report.errors.map((e: { kind: string; code: string }) => [e.kind, e.code])).to.deep.equal([["in-use-unreadable", "Unauthorized"]]);
+      expect(report.errors[0].message).to.include("EKS cluster locked").and.include("aws eks create-access-entry --cluster-name locked")
+        .and.include("settings.in_use.eks_clusters").and.include("settings.in_use.eks: false");
+      expect(survivors()).to.have.length(10);
+    });
+
+    it("eks_clusters reads only the clusters named; a name that no account or region lists fails closed", async () => {
+      (await emulator.eks.createCluster({ name: "prod" })).api.addPod({ name: "p", containers: [{ image: image(5) }] });
+      const other = await emulator.eks.createCluster({ name: "sandbox" });
+      other.api.addPod({ name: "q", containers: [{ image: image(6) }] });
+      const { code, stderr } = await run(policy("eks_clusters: [prod]"));
+      expect(code, stderr).to.equal(0);
+      expect(other.api.requests).to.deep.equal([]);
+      expect(survivors()).to.deep.equal(kept(5));
+      const typo = await run(policy("eks_clusters: [prd]"));
+      expect(typo.code).to.equal(1);
+      expect(typo.report.errors[0]).to.include({ kind: "in-use-unreadable", code: "ClusterNotFound" });
+      expect(typo.report.errors[0].message).to.include("settings.in_use.eks_clusters names prd, which eks:ListClusters lists in none of 123456789012/us-east-1");
+      expect(survivors()).to.deep.equal(kept(5));
+    });
+  });
 
   describe("rollback depth (in-use:ecs-revision)", () => {
     function families() {
@@ -215,6 +289,8 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       emulator.lambdaFor("us-east-1", OTHER_ACCOUNT).createFunction({ name: "edge", packageType: "Image", imageUri: image(4) });
       emulator.batchFor("us-east-1", OTHER_ACCOUNT).registerJobDefinition("nightly", { containerProperties: { image: image(5) } });
       emulator.ecsFor("eu-west-1", OTHER_ACCOUNT).registerTaskDefinition("web", [{ name: "web", image: image(6) }]);
+      // Their cluster verifies a token signed with the assumed role's credentials.
+      (await emulator.eksFor("eu-west-1", OTHER_ACCOUNT).createCluster({ name: "theirs" })).api.addPod({ namespace: "ml", name: "train", containers: [{ image: image(3) }] });
       // The same function name in the registry's own account uses another image: the accounts are not mixed up.
       emulator.lambda.createFunction({ name: "edge", packageType: "Image", imageUri: image(7) });
       const { code, report, stderr } = await run(policy(`regions: [eu-west-1]\naccounts:\n  - role_arn: ${ROLE}`));
@@ -223,11 +299,13 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(lineOf(report, digests[5])).to.deep.include({ reason: "in-use:batch", workloads: [`${OTHER_ACCOUNT}/us-east-1 batch nightly:1`] });
       expect(lineOf(report, digests[6])).to.deep.include({ reason: "in-use:ecs-revision", workloads: [`${OTHER_ACCOUNT}/eu-west-1 ecs task-definition web:1`] });
       expect(lineOf(report, digests[7])).to.deep.include({ reason: "in-use:lambda", workloads: ["lambda edge:$LATEST"] });
-      expect(survivors()).to.deep.equal(kept(4, 5, 6, 7));
+      expect(lineOf(report, digests[3])).to.deep.include({ reason: "in-use:eks", workloads: [`${OTHER_ACCOUNT}/eu-west-1 eks pod ml/train (cluster theirs)`] });
+      expect(survivors()).to.deep.equal(kept(3, 4, 5, 6, 7));
       expect(emulator.sts.assumed.get(ROLE)).to.equal(1);
       // Two accounts by two regions: each source once in each.
       expect(emulator.calls.ListFunctions).to.equal(4);
       expect(emulator.calls.DescribeJobDefinitions).to.equal(4);
+      expect(emulator.calls["eks:ListClusters"]).to.equal(4);
     });
 
     it("a role that cannot be assumed (wrong external id) fails the run closed, naming the role and what to do", async () => {
@@ -257,6 +335,8 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       emulator.registry.putImage(name, { pushedAt: new Date(Date.parse(NOW) - DAY) });
     }
     emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: image(9) }]);
+    const cluster = await emulator.eks.createCluster({ name: "prod" });
+    cluster.api.addPod({ name: "p", containers: [{ image: image(8) }] });
     const config = writePolicyFile(`
 - name: all
   protected_period: 0
@@ -265,8 +345,10 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
 `);
     const { code, stderr } = await run(config);
     expect(code, stderr).to.equal(0);
-    for (const operation of ["ListTaskDefinitionFamilies", "ListTaskDefinitions", "DescribeTaskDefinition", "DescribeJobDefinitions", "ListFunctions", "ListClusters"]) {
+    for (const operation of ["ListTaskDefinitionFamilies", "ListTaskDefinitions", "DescribeTaskDefinition", "DescribeJobDefinitions", "ListFunctions", "ListClusters", "eks:ListClusters", "eks:DescribeCluster"]) {
       expect(emulator.calls[operation], operation).to.equal(1);
     }
+    // Each of the cluster's seven lists once (one page each).
+    expect(cluster.api.requests.map((r) => r.path).sort()).to.deep.equal([...new Set(cluster.api.requests.map((r) => r.path))].sort()).and.have.length(7);
   });
 });

@@ -10,7 +10,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readHandlerBundle } from "../component/bundle";
+import { BundleFiles, readHandlerBundle } from "../component/bundle";
+import { sameFiles } from "./support/bundle-files";
 import { ROOT } from "./support/packed-package";
 
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -37,8 +38,9 @@ pulumi.runtime.setMocks({
   });
   await new Promise((resolve) => policy.functionName.apply(resolve));
   const assets = await (await code).assets;
-  const bundle = await assets["index.js"].text;
-  process.stdout.write(JSON.stringify({ types, bundleLength: bundle.length, bundle }) + "\\n");
+  const bundle = {};
+  for (const file of Object.keys(assets).sort()) bundle[file] = await assets[file].text;
+  process.stdout.write(JSON.stringify({ types, bundle }) + "\\n");
 });
 `;
 
@@ -57,7 +59,7 @@ function freshProgram(spec: string): string {
   return dir;
 }
 
-function runProgram(dir: string): { types: string[]; bundle: string } {
+function runProgram(dir: string): { types: string[]; bundle: BundleFiles } {
   return JSON.parse(run(process.execPath, ["index.js"], dir).trim().split("\n").pop()!);
 }
 
@@ -66,7 +68,7 @@ describe("installing the package into a fresh Pulumi program", function () {
 
   function checkInstalled(dir: string): void {
     const installed = join(dir, "node_modules/ecr-cleanup");
-    for (const file of ["dist/lambda/handler.js", "dist/lambda/fanout-handler.js", "PulumiPlugin.yaml", "LICENSE", "index.ts"]) {
+    for (const file of ["dist/lambda/single/index.mjs", "dist/lambda/locked/index.mjs", "dist/lambda/fan-out/index.mjs", "PulumiPlugin.yaml", "LICENSE", "index.ts"]) {
       expect(existsSync(join(installed, file)), file).to.equal(true);
     }
     expect(existsSync(join(installed, "tests")), "no tests shipped").to.equal(false);
@@ -77,7 +79,7 @@ describe("installing the package into a fresh Pulumi program", function () {
     const result = runProgram(dir);
     expect(result.types).to.include("ecr-cleanup:index:EcrCleanupPolicy");
     expect(result.types).to.include("aws:lambda/function:Function");
-    expect(result.bundle === readFileSync(join(installed, "dist/lambda/handler.js"), "utf8"), "the shipped bundle").to.equal(true);
+    expect(sameFiles(result.bundle, readHandlerBundle("single", installed)), "the shipped bundle").to.equal(true);
   }
 
   it("from a tarball made with npm pack", () => {
@@ -87,7 +89,7 @@ describe("installing the package into a fresh Pulumi program", function () {
     const dir = freshProgram(join(out, name));
     checkInstalled(dir);
     // The bytes the package shipped are the bytes this checkout built.
-    expect(runProgram(dir).bundle === readHandlerBundle("single"), "this build's bundle").to.equal(true);
+    expect(sameFiles(runProgram(dir).bundle, readHandlerBundle("single")), "this build's bundle").to.equal(true);
   });
 
   it("from a git tag (git+file:// of a clone; `prepare` builds the package there)", () => {
@@ -97,6 +99,6 @@ describe("installing the package into a fresh Pulumi program", function () {
     const dir = freshProgram(`git+file://${clone}#v${PKG.version}`);
     checkInstalled(dir);
     // Built there from the same sources: the same bytes as this checkout's build.
-    expect(runProgram(dir).bundle === readHandlerBundle("single"), "the same bundle however installed").to.equal(true);
+    expect(sameFiles(runProgram(dir).bundle, readHandlerBundle("single")), "the same bundle however installed").to.equal(true);
   });
 });

@@ -3,9 +3,9 @@
  * plan and a fresh plan act on, and refuses (exit 2, nothing deleted, stdout empty) every plan it must not apply.
  */
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { CliIo, main } from "../runtime/cli/main";
 import { sealPlan } from "../runtime/plan-file/checksum";
 import type { PlanBody, PlanFile } from "../runtime/plan-file/format";
@@ -151,6 +151,21 @@ describe("plans: --plan-out and ecr-cleanup apply", () => {
       expect(empty.err).to.include(`no plan was written to ${path}: the registry's account and region cannot be determined`);
       expect(() => readFileSync(path)).to.throw(/ENOENT/);
     });
+  });
+
+  it("refuses a --plan-out that is the --config file, by its path or through a link, and leaves the policy file as it was", async () => {
+    seedDaily("hello_world", 3);
+    const config = writePolicyFile(RELEASES);
+    const linked = `${config}.link`;
+    symlinkSync(config, linked);
+    for (const [planOut, title] of [[config, "the same path"], [`${dirname(config)}/./${basename(config)}`, "another spelling"], [linked, "a link"]]) {
+      const io = capture(MADE);
+      expect(await main(["--config", config, "--now", NOW, "--plan-out", planOut], io), title).to.equal(2);
+      expect(io.err, title).to.include("is the policy file that --config reads: the plan would replace it");
+      expect(io.out, title).to.equal("");
+      expect(readFileSync(config, "utf8"), title).to.equal(RELEASES);
+    }
+    expect(emulator.calls.DescribeRepositories ?? 0).to.equal(0);
   });
 
   describe("refusals: exit 2, nothing deleted, nothing on stdout", () => {

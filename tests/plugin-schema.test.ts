@@ -127,7 +127,7 @@ describe("the component plugin and its inferred schema", function () {
   it("ships PulumiPlugin.yaml (runtime nodejs), the analyzer's entry, its sources and tsconfig, and the built bundles", () => {
     expect(parse(readFileSync(join(ROOT, "PulumiPlugin.yaml"), "utf8"))).to.deep.equal({ runtime: "nodejs" });
     const files = packedFiles();
-    for (const file of ["PulumiPlugin.yaml", "index.ts", "tsconfig.json", "component/args.ts", "LICENSE", "package.json", "dist/component/index.js", "dist/lambda/handler.js", "dist/lambda/fanout-handler.js"]) {
+    for (const file of ["PulumiPlugin.yaml", "index.ts", "tsconfig.json", "component/args.ts", "LICENSE", "package.json", "dist/component/index.js", "dist/lambda/single/index.mjs", "dist/lambda/locked/index.mjs", "dist/lambda/fan-out/index.mjs"]) {
       expect(files, file).to.include(file);
     }
     expect(files.filter((f) => /^(tests|dist\/tests|examples|dist\/examples|scripts|dist\/scripts)\//.test(f))).to.deep.equal([]);

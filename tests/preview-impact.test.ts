@@ -5,7 +5,6 @@
  * registry or in-use source, keepPulledWithin); and that turning it on changes no resource's inputs.
  */
 import { expect } from "chai";
-import { EKS_NOT_READ_WARNING } from "./support/in-use-warnings";
 import * as pulumi from "@pulumi/pulumi";
 import { EcrCleanupPolicy, EcrCleanupPolicyArgs, RetentionPolicy } from "../component";
 import { formatBytes, leavingLine, repositoryLine } from "../component/impactReport";
@@ -82,8 +81,7 @@ describe("previewImpact (Pulumi mocks in preview mode, the emulator as the live 
       result,
       failure,
       info: diagnostics.on(component, "info"),
-      // The warning that EKS is not read yet is every run's (tests/support/in-use-warnings.ts): left out here.
-      warnings: diagnostics.on(component, "warning").filter((w: string) => !w.endsWith(EKS_NOT_READ_WARNING)),
+      warnings: diagnostics.on(component, "warning"),
     };
   }
 

@@ -170,6 +170,15 @@ describe("inUseDigests", () => {
     });
   }
 
+  it("one image used by 50,000 pods, by tag and by digest: every workload once, sorted (and quickly: merging is not quadratic)", () => {
+    const pods = Array.from({ length: 50_000 }, (_, i) => `eks pod default/sidecar-${String(i).padStart(5, "0")} (cluster prod)`);
+    const uses = pods.flatMap((workload) => [use(`${HOST}/app:v1`, { reason: "in-use:eks", workload }), use(`${HOST}/app@${DIGEST}`, { reason: "in-use:eks", workload })]);
+    uses.push(use(`${HOST}/app:v1`, { reason: "in-use:ecs-task", workload: "ecs task t1" }));
+    const mark = inUseDigests(inventoryOf(uses), "app", [image(DIGEST, ["v1"])]).get(DIGEST)!;
+    expect(mark.reason).to.equal("in-use:ecs-task");
+    expect(mark.workloads).to.deep.equal(["ecs task t1", ...pods]);
+  });
+
   it("a stored inventory (a fan-out worker's) with upper-case keys still matches", () => {
     const inventory: InUseInventory = {
       ...emptyInventory(),

@@ -156,9 +156,6 @@ const SUMMARY_80 = [
   "  to delete:        49, 4.3 GiB to free",
   "  kept by safety:   in-use:ecs-task 1, in-use:lambda 1, member-of-kept 17",
   "  failures:         0",
-  // EKS_NOT_READ_WARNING (tests/support/in-use-warnings.ts), folded at 80 columns: goes when the EKS source lands.
-  "  WARNING settings.in_use.eks is on, but this version cannot read EKS yet:",
-  "          images that EKS uses are NOT protected in this run",
   "  WARNING hello_world: no image carries significant tag latest of policy",
   "          \"Protect images created for a year since the last significant tag,",
   "          leave no less than 13 images\", so that channel has no position here",

@@ -3,7 +3,6 @@
  * leaves the real repository governed. The unit table here, and once end to end through the CLI.
  */
 import { expect } from "chai";
-import { EKS_NOT_READ_WARNING } from "./support/in-use-warnings";
 import { missingProtectedRepositories } from "../runtime/planner/scope";
 import type { Policy } from "../runtime/planner/types";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
@@ -76,7 +75,6 @@ describe("a protected glob that matches nothing, end to end", () => {
     const result = await runCli(["--config", config, "--now", "2026-01-01T00:00:00Z"], awsEnv(emulator.endpoint));
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stderr.split("\n").filter(Boolean)).to.deep.equal([
-      `ecr-cleanup: warning: ${EKS_NOT_READ_WARNING}`,
       'ecr-cleanup: warning: policy "all but legacy" protects repository legacy-*, which does not exist (a typo would leave the real one governed)',
     ]);
   });

@@ -12,7 +12,7 @@ import { renderTable } from "../report/table";
 import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
 import { parseCliArgs, USAGE, UsageError } from "./args";
-import { dryRunWithPlan, PlannedRun } from "./plan-out";
+import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
@@ -64,6 +64,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const now = args.now ?? clock;
   if (args.apply && now.getTime() > clock.getTime()) {
     return fail(`--apply with --now ${now.toISOString()}, later than the clock (${clock.toISOString()}): that would delete images still inside their protected window`);
+  }
+
+  if (args.planOut && sameFile(args.planOut, args.config)) {
+    return fail(`--plan-out ${escapeControls(args.planOut)} is the policy file that --config reads: the plan would replace it; write the plan to another file`);
   }
 
   let config, document;

@@ -1,5 +1,7 @@
 /** `--plan-out FILE`: a dry run that also writes its plan (runtime/plan-file/format.ts), for `ecr-cleanup apply`. */
+import { statSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { configFingerprint } from "../config/fingerprint";
 import { validateConfig } from "../config/schema";
 import type { RunReport } from "../engine/report";
@@ -22,6 +24,17 @@ export interface PlannedRun {
   planError?: string;
   /** What the written plan acts on. */
   written?: { images: number; repositories: number };
+}
+
+/** True when two paths name one file: the same path, or a symbolic or hard link to it. */
+export function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 export async function dryRunWithPlan(options: RunOptions, out: PlanOut): Promise<PlannedRun> {

@@ -35,6 +35,8 @@ export interface ImageLine {
   keptBySafety?: boolean;
   /** In-use keeps: every workload that uses the image (or a member of its unit), sorted, unique; prefixed `ACCOUNT/REGION ` outside the registry's own. */
   workloads?: string[];
+  /** How many more workloads use it than `workloads` names (it names at most 20). */
+  moreWorkloads?: number;
   /** With --apply, for images planned for deletion: what ECR did. `unconfirmed`: sent, but neither listed as deleted nor as failed. */
   outcome?: "deleted" | "archived" | "failed" | "unconfirmed";
   failure?: { code: string; reason: string };

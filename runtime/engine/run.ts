@@ -88,7 +88,10 @@ function toLines(plan: RepositoryPlan, outcomes: ReadonlyMap<string, Outcome> | 
         policies: d.verdicts,
       };
       if (d.overridden) line.keptBySafety = true;
-      if (d.workloads) line.workloads = d.workloads;
+      if (d.workloads) {
+        line.workloads = d.workloads.slice(0, NAMED_WORKLOADS);
+        if (d.workloads.length > NAMED_WORKLOADS) line.moreWorkloads = d.workloads.length - NAMED_WORKLOADS;
+      }
       if (d.unitOf) line.unitOf = d.unitOf;
       const outcome = outcomes?.get(d.image.digest);
       if (outcome) Object.assign(line, outcome);
@@ -133,6 +136,11 @@ interface RepositoryWork {
 }
 
 /** Reasons for which the plan-time rules withhold a deletion the policies planned (spec section 4, rules 4 and 5). */
+/**
+ * The workloads a report line names, the first in order; the rest are counted. A sidecar image may run in tens of
+ * thousands of pods, and a Lambda log line holds at most 256 KB.
+ */
+export const NAMED_WORKLOADS = 20;
 const WITHHELD_AT_PLAN: ReadonlySet<ReasonCode> = new Set<ReasonCode>(["cap-exceeded", "in-use-unknown", "window-unknown"]);
 
 /** Planned deletions held back, by reason: by the plan-time rules, then by --apply's re-checks (what was set out but kept). */
@@ -348,11 +356,6 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
   }
   for (const source of context.inventory.disabled) {
     context.warnings.push(`settings.in_use.${inUseKey(source, "snake")} is false: images that ${SOURCES[source].label} uses are not protected in this run`);
-  }
-  for (const source of context.inventory.unsupported) {
-    context.warnings.push(
-      `settings.in_use.${inUseKey(source, "snake")} is on, but this version cannot read ${SOURCES[source].label} yet: images that ${SOURCES[source].label} uses are NOT protected in this run`,
-    );
   }
   for (const failure of context.inventory.failures) {
     context.errors.push({

@@ -115,7 +115,7 @@ export async function readStoredRun(store: JsonStore, key: string, run: string):
 /** The inventory a worker plans `repositories` with: the stored slices, and the sources that could not be read. */
 export function inventoryOf(stored: StoredRun, repositories: readonly string[]): InUseInventory {
   const wanted = new Set(repositories);
-  const inventory: InUseInventory = { byRepository: new Map(), failures: [...stored.inUse.unreadable], disabled: [], unsupported: [] };
+  const inventory: InUseInventory = { byRepository: new Map(), failures: [...stored.inUse.unreadable], disabled: [] };
   const marks = (list: StoredUse[]) => new Map(list.map(([key, reason, workloads]) => [key, { reason, workloads }]));
   for (const [repository, slice] of stored.inUse.byRepository) {
     if (wanted.has(repository)) inventory.byRepository.set(repository, { digests: marks(slice.digests), tags: marks(slice.tags) });

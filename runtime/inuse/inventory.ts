@@ -37,48 +37,60 @@ export interface InUseInventory {
   failures: InUseFailure[];
   /** Sources turned off in settings.in_use; the report says so. */
   disabled: SourceFlag[];
-  /** Sources that are on but that this version cannot read: reported on every run, never taken as read. */
-  unsupported: SourceFlag[];
 }
 
 export function emptyInventory(): InUseInventory {
-  return { byRepository: new Map(), failures: [], disabled: [], unsupported: [] };
+  return { byRepository: new Map(), failures: [], disabled: [] };
 }
 
 // When several workloads use one image, the report names the most immediate kind of use first.
 const PRIORITY: InUseReason[] = ["in-use:ecs-task", "in-use:eks", "in-use:ecs-service", "in-use:lambda", "in-use:app-runner", "in-use:batch", "in-use:ecs-revision"];
 
-/** Adds a use to `map[key]`: the more immediate reason wins, workloads accumulate (sorted, unique). */
-export function recordUse(map: Map<string, InUseMark>, key: string, reason: InUseMark["reason"], workloads: readonly string[]): void {
-  const current = map.get(key);
-  if (!current) {
-    map.set(key, { reason, workloads: [...new Set(workloads)].sort() });
-    return;
+const rank = (reason: InUseMark["reason"]) => {
+  const i = PRIORITY.indexOf(reason as InUseReason);
+  return i < 0 ? PRIORITY.length : i;
+};
+
+/** A mark being built: workloads in a set, since one image (a sidecar) may be used by tens of thousands of pods. */
+interface MarkBuilder {
+  reason: InUseMark["reason"];
+  workloads: Set<string>;
+}
+
+/** Marks keyed by digest or tag, merged as they come (the more immediate reason wins, workloads accumulate), sorted once at the end. */
+class MarkIndex {
+  private readonly marks = new Map<string, MarkBuilder>();
+
+  add(key: string, reason: InUseMark["reason"], workloads: Iterable<string>): void {
+    const current = this.marks.get(key);
+    if (!current) {
+      this.marks.set(key, { reason, workloads: new Set(workloads) });
+      return;
+    }
+    if (rank(reason) < rank(current.reason)) current.reason = reason;
+    for (const workload of workloads) current.workloads.add(workload);
   }
-  const rank = (r: InUseMark["reason"]) => {
-    const i = PRIORITY.indexOf(r as InUseReason);
-    return i < 0 ? PRIORITY.length : i;
-  };
-  if (rank(reason) < rank(current.reason)) current.reason = reason;
-  const added = workloads.filter((w) => !current.workloads.includes(w));
-  if (added.length) current.workloads = [...new Set([...current.workloads, ...added])].sort();
+
+  build(): Map<string, InUseMark> {
+    return new Map([...this.marks].map(([key, mark]) => [key, { reason: mark.reason, workloads: [...mark.workloads].sort() }]));
+  }
 }
 
 /** Files each use under its repository; references into other registries (accounts, regions) do not count. */
 export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<string, RepositoryUses> {
-  const byRepository = new Map<string, RepositoryUses>();
+  const building = new Map<string, { digests: MarkIndex; tags: MarkIndex }>();
   for (const use of uses) {
     const ref = parseImageReference(use.image);
     const host = ref && ecrRegistryOf(ref.host);
     if (!ref || !host || host.account !== registry.account || host.region !== registry.region) continue;
-    let entry = byRepository.get(ref.repository);
-    if (!entry) byRepository.set(ref.repository, (entry = { digests: new Map(), tags: new Map() }));
+    let entry = building.get(ref.repository);
+    if (!entry) building.set(ref.repository, (entry = { digests: new MarkIndex(), tags: new MarkIndex() }));
     // Both the digest the workload runs and the tag it names are protected: the tag may have moved since.
     // Digests are keyed in lower case, since they compare case-insensitively (`@sha256:ABC…` is ECR's `sha256:abc…`).
-    for (const digest of new Set([ref.digest, use.digest?.toLowerCase()])) if (digest) recordUse(entry.digests, digest, use.reason, [use.workload]);
-    if (ref.tag) recordUse(entry.tags, ref.tag, use.reason, [use.workload]);
+    for (const digest of new Set([ref.digest, use.digest?.toLowerCase()])) if (digest) entry.digests.add(digest, use.reason, [use.workload]);
+    if (ref.tag) entry.tags.add(ref.tag, use.reason, [use.workload]);
   }
-  return byRepository;
+  return new Map([...building].map(([repository, entry]) => [repository, { digests: entry.digests.build(), tags: entry.tags.build() }]));
 }
 
 /**
@@ -87,33 +99,40 @@ export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<
  */
 export function inUseDigests(inventory: InUseInventory, repository: string, images: readonly ImageRecord[]): Map<string, InUseMark> {
   const uses = inventory.byRepository.get(repository);
-  const result = new Map<string, InUseMark>();
-  if (!uses) return result;
+  if (!uses) return new Map();
   // The inventory's keys are lower case already (indexUses), but a fan-out worker's come from stored items.
-  const byDigest = new Map<string, InUseMark>();
-  for (const [digest, mark] of uses.digests) recordUse(byDigest, digest.toLowerCase(), mark.reason, mark.workloads);
+  const lowered = new MarkIndex();
+  for (const [digest, mark] of uses.digests) lowered.add(digest.toLowerCase(), mark.reason, mark.workloads);
+  const byDigest = lowered.build();
+  const result = new MarkIndex();
   for (const image of images) {
     const mark = byDigest.get(image.digest.toLowerCase());
-    if (mark) recordUse(result, image.digest, mark.reason, mark.workloads);
+    if (mark) result.add(image.digest, mark.reason, mark.workloads);
     for (const tag of image.tags) {
       const byTag = uses.tags.get(tag);
-      if (byTag) recordUse(result, image.digest, byTag.reason, byTag.workloads);
+      if (byTag) result.add(image.digest, byTag.reason, byTag.workloads);
     }
   }
-  return result;
+  return result.build();
 }
 
 const ACCESS_DENIED = /AccessDenied|UnauthorizedOperation|NotAuthorized|Forbidden|UnrecognizedClient|InvalidClientTokenId|ExpiredToken/i;
 
-/** The failure of one source in one target: what, where, why, and what to do about it. */
-export function sourceFailure(flag: SourceFlag, target: Target, err: unknown): InUseFailure {
+/**
+ * The failure of one source in one target (or, for a source read everywhere at once, in the target its error
+ * names): what, where, why, and what to do about it.
+ */
+export function sourceFailure(flag: SourceFlag, target: Target | undefined, err: unknown): InUseFailure {
   const source = SOURCES[flag];
   const code = errorCode(err);
   const off = `or turn the source off with settings.in_use.${inUseKey(flag, "snake")}: false (component arg ${source.arg}: false)`;
   const fix = ACCESS_DENIED.test(code)
-    ? `grant ${source.actions.join(", ")} to the credentials the cleaner runs with${target.role ? ` in role ${target.role.roleArn}` : ""}, ${off}`
+    ? `grant ${source.actions.join(", ")} to the credentials the cleaner runs with${target?.role ? ` in role ${target.role.roleArn}` : ""}, ${off}`
     : `fix what is named above, ${off}`;
-  return { source: flag, code, message: `${source.label} in ${targetText(target)}: ${errorMessage(err)}; ${fix}` };
+  const message = errorMessage(err);
+  // A source read everywhere at once names the account and region in its own messages ("EKS cluster …").
+  const where = target ? `${source.label} in ${targetText(target)}: ` : message.startsWith(source.label) ? "" : `${source.label}: `;
+  return { source: flag, code, message: `${where}${message}; ${fix}` };
 }
 
 function accountFailure(target: Target, err: unknown): InUseFailure {
@@ -143,7 +162,6 @@ export async function readInUse(settings: InUseSettings, registry: RegistryId, o
   const on: SourceFlag[] = [];
   for (const flag of SOURCE_FLAGS) {
     if (!settings[flag]) inventory.disabled.push(flag);
-    else if (!SOURCES[flag].load) inventory.unsupported.push(flag);
     else on.push(flag);
   }
   if (!on.length) return inventory;
@@ -162,27 +180,22 @@ export async function readInUse(settings: InUseSettings, registry: RegistryId, o
   );
   const reads: Promise<ImageUse[]>[] = [];
   const seenAccounts = new Set<string>();
-  targets.forEach((target, i) => {
-    const reached = reachable[i];
-    if (reached !== true) {
-      if (!seenAccounts.has(target.role!.roleArn)) inventory.failures.push(accountFailure(target, reached));
-      seenAccounts.add(target.role!.roleArn);
-      return;
-    }
-    for (const flag of on) {
-      reads.push(
-        SOURCES[flag].load!()
-          .then((read) => read(target, settings))
-          .then(
-            (uses) => placed(uses, target),
-            (err) => {
-              inventory.failures.push(sourceFailure(flag, target, err));
-              return [];
-            },
-          ),
-      );
-    }
+  const read = (flag: SourceFlag, target: Target | undefined, uses: () => Promise<ImageUse[]>) =>
+    reads.push(uses().catch((err) => {
+      inventory.failures.push(sourceFailure(flag, target, err));
+      return [];
+    }));
+  const reached = targets.filter((target, i) => {
+    if (reachable[i] === true) return true;
+    if (!seenAccounts.has(target.role!.roleArn)) inventory.failures.push(accountFailure(target, reachable[i]));
+    seenAccounts.add(target.role!.roleArn);
+    return false;
   });
+  for (const flag of on) {
+    const { load } = SOURCES[flag];
+    if ("everywhere" in load) read(flag, undefined, async () => (await load.everywhere())(reached, settings));
+    else for (const target of reached) read(flag, target, async () => placed(await (await load.perTarget())(target, settings), target));
+  }
   const uses = (await Promise.all(reads)).flat();
   // Failures in a fixed order (sources, then targets), whatever order the reads finished in.
   inventory.failures.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));

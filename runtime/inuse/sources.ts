@@ -10,6 +10,13 @@ import type { ImageUse } from "./types";
 /** What a source reads in one account and region: every use it finds, or it throws (the run then deletes nothing). */
 export type SourceReader = (target: Target, settings: InUseSettings) => Promise<ImageUse[]>;
 
+/**
+ * A source read in every account and region at once, for a source whose settings name things that only some target
+ * has (EKS clusters by plain name): a name no target lists fails the source instead of reading nothing. Its uses'
+ * workloads carry their `ACCOUNT/REGION ` already.
+ */
+export type EverywhereReader = (targets: readonly Target[], settings: InUseSettings) => Promise<ImageUse[]>;
+
 export interface SourceDefinition {
   flag: SourceFlag;
   /** As the report names it: "ECS", "App Runner". */
@@ -18,8 +25,8 @@ export interface SourceDefinition {
   arg: string;
   /** The IAM actions it needs, for the message when one is denied (component/iam.ts grants exactly these). */
   actions: readonly string[];
-  /** Loads the reader; undefined for a source this version cannot read yet (reported on every run it is on). */
-  load?: () => Promise<SourceReader>;
+  /** Loads the reader: one read per target, or one read given every target. */
+  load: { perTarget: () => Promise<SourceReader> } | { everywhere: () => Promise<EverywhereReader> };
 }
 
 export const ECS_ACTIONS = [
@@ -36,14 +43,15 @@ export const ECS_REVISION_ACTIONS = ["ecs:ListTaskDefinitionFamilies", "ecs:List
 export const LAMBDA_ACTIONS = ["lambda:GetFunction", "lambda:ListFunctions"] as const;
 export const APP_RUNNER_ACTIONS = ["apprunner:DescribeService", "apprunner:ListServices"] as const;
 export const BATCH_ACTIONS = ["batch:DescribeJobDefinitions"] as const;
+export const EKS_ACTIONS = ["eks:DescribeCluster", "eks:ListClusters"] as const;
 
 export const SOURCES: Readonly<Record<SourceFlag, SourceDefinition>> = {
-  ecs: { flag: "ecs", label: "ECS", arg: "inUseEcs", actions: [...ECS_ACTIONS, ...ECS_REVISION_ACTIONS], load: () => import("./ecs").then((m) => m.readEcsUses) },
-  lambda: { flag: "lambda", label: "Lambda", arg: "inUseLambda", actions: LAMBDA_ACTIONS, load: () => import("./lambda").then((m) => m.readLambdaUses) },
-  eks: { flag: "eks", label: "EKS", arg: "inUseEks", actions: ["eks:DescribeCluster", "eks:ListClusters"] },
+  ecs: { flag: "ecs", label: "ECS", arg: "inUseEcs", actions: [...ECS_ACTIONS, ...ECS_REVISION_ACTIONS], load: { perTarget: () => import("./ecs").then((m) => m.readEcsUses) } },
+  lambda: { flag: "lambda", label: "Lambda", arg: "inUseLambda", actions: LAMBDA_ACTIONS, load: { perTarget: () => import("./lambda").then((m) => m.readLambdaUses) } },
+  eks: { flag: "eks", label: "EKS", arg: "inUseEks", actions: EKS_ACTIONS, load: { everywhere: () => import("./eks/reader").then((m) => m.readEksEverywhere) } },
   appRunner: {
     flag: "appRunner", label: "App Runner", arg: "inUseAppRunner", actions: APP_RUNNER_ACTIONS,
-    load: () => import("./appRunner").then((m) => m.readAppRunnerUses),
+    load: { perTarget: () => import("./appRunner").then((m) => m.readAppRunnerUses) },
   },
-  batch: { flag: "batch", label: "AWS Batch", arg: "inUseBatch", actions: BATCH_ACTIONS, load: () => import("./batch").then((m) => m.readBatchUses) },
+  batch: { flag: "batch", label: "AWS Batch", arg: "inUseBatch", actions: BATCH_ACTIONS, load: { perTarget: () => import("./batch").then((m) => m.readBatchUses) } },
 };

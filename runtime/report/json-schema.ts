@@ -43,7 +43,8 @@ const imageLine = z.object({
   policies: z.array(policyVerdict).describe("every policy that had an opinion about the image, by policy name"),
   unitOf: z.string().optional().describe("for a member of a unit: the digest of the top-level image it is listed under"),
   keptBySafety: z.boolean().optional().describe("a safety rule turned a delete into this keep"),
-  workloads: z.array(z.string()).optional().describe("for an in-use keep: what uses the image (ecs service prod/web, lambda resize:3, ...)"),
+  workloads: z.array(z.string()).optional().describe("for an in-use keep: what uses the image (ecs service prod/web, lambda resize:3, ...), sorted; at most 20"),
+  moreWorkloads: z.number().int().positive().optional().describe("how many more workloads use the image than workloads names"),
   outcome: z
     .enum(["deleted", "archived", "failed", "unconfirmed"])
     .optional()

@@ -52,10 +52,11 @@ function describe(cluster: StoredEksCluster, account: string, region: string): R
   };
 }
 
+/** The routes; operations are named `eks:…` in the call counts and faults, since ECS has a ListClusters too. */
 export function eksRoutes(env: EksEnvironment): RestRoute[] {
   return [
     {
-      operation: "ListClusters",
+      operation: "eks:ListClusters",
       method: "GET",
       path: /^\/clusters\/?$/,
       errors: EKS_ERRORS,
@@ -79,7 +80,7 @@ export function eksRoutes(env: EksEnvironment): RestRoute[] {
       },
     },
     {
-      operation: "DescribeCluster",
+      operation: "eks:DescribeCluster",
       method: "GET",
       path: /^\/clusters\/(?<name>[^/]+)\/?$/,
       errors: EKS_ERRORS,

@@ -1,11 +1,16 @@
 /**
- * Runs a deployed bundle the way Lambda's Node.js runtime does, in its own process: loads `<module>.js` from the
- * task root with require, calls the exported handler with (event, context), and awaits it. Not a test; started by
+ * Runs a deployed bundle the way Lambda's Node.js runtime does, in its own process: loads `<module>` from the task
+ * root as the runtime interface client does (the first of `.js`, `.mjs`, `.cjs` that exists; `.mjs` as an ES module,
+ * with import()), calls the exported handler with (event, context), and awaits it. Not a test; started by
  * tests/support/lambda-invoke.ts as `node lambda-runner.js TASK_ROOT HANDLER EVENT_FILE RESULT_FILE`.
  * The result file receives `{"result": ...}` or `{"error": {"name", "message"}}`.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+// A real import(): this file compiles to CommonJS, where TypeScript would turn `import()` into require().
+const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
 
 async function main(): Promise<void> {
   const [taskRoot, handlerSetting, eventFile, resultFile] = process.argv.slice(2);
@@ -26,8 +31,11 @@ async function main(): Promise<void> {
   };
   const event = JSON.parse(readFileSync(eventFile, "utf8"));
   try {
+    const file = [".js", ".mjs", ".cjs"].map((ext) => join(taskRoot, `${moduleName}${ext}`)).find((f) => existsSync(f));
+    if (!file) throw new Error(`no ${moduleName}.js, .mjs or .cjs in ${taskRoot}`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const handler = require(join(taskRoot, `${moduleName}.js`))[exportName];
+    const loaded = file.endsWith(".mjs") ? await importModule(pathToFileURL(file).href) : require(file);
+    const handler = loaded[exportName] as (event: unknown, context: unknown) => Promise<unknown>;
     if (typeof handler !== "function") throw new Error(`${handlerSetting} is not a function in ${taskRoot}`);
     const result = await handler(event, context);
     writeFileSync(resultFile, JSON.stringify({ result }));

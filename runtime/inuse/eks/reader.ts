@@ -1,36 +1,24 @@
 /**
- * The EKS source as the inventory calls it, once per account and region: an EKS client made with that target's
- * SDK settings (its region, and in another account the assumed role's credentials, which also sign the clusters'
- * tokens), the clusters read, the uses returned with reason `in-use:eks`. The inventory prefixes the workloads of
- * other accounts and regions; the errors name them here.
+ * The EKS source as the inventory calls it: once, with every account and region of the run, so that a cluster name
+ * of settings.in_use.eks_clusters that no target lists fails the source (a typo must not read nothing). Each target
+ * gets an EKS client made with its SDK settings (its region, and in another account the assumed role's credentials,
+ * which also sign the clusters' tokens).
  */
-import { EKSClient, type EKSClientConfig } from "@aws-sdk/client-eks";
+import { EKSClient } from "@aws-sdk/client-eks";
+import type { InUseSettings } from "../../config/inUseSettings";
+import type { Target } from "../targets";
+import type { ImageUse } from "../types";
 import { readEksUses } from "./source";
 
-export interface EksReadTarget {
-  account: string;
-  region: string;
-  /** `ACCOUNT/REGION` where that is not the registry's own, else "". */
-  prefix: string;
-  config: EKSClientConfig;
-}
-
-export interface EksUse {
-  image: string;
-  reason: "in-use:eks";
-  workload: string;
-}
-
-export async function readEksTarget(target: EksReadTarget, settings: { eksClusters?: string[] }): Promise<EksUse[]> {
-  const eks = new EKSClient(target.config);
+export async function readEksEverywhere(targets: readonly Target[], settings: Pick<InUseSettings, "eksClusters">): Promise<ImageUse[]> {
+  const clients = targets.map((target) => new EKSClient(target.config));
   try {
     const { uses } = await readEksUses(
-      [{ account: target.account, region: target.region, eks, label: target.prefix ? `${target.prefix} ` : "" }],
-      // One target at a time: a name that this account and region does not list may be another's.
-      { clusters: settings.eksClusters, everyTarget: false },
+      targets.map((target, i) => ({ account: target.account, region: target.region, eks: clients[i], label: target.prefix ? `${target.prefix} ` : "" })),
+      { clusters: settings.eksClusters },
     );
     return uses.map((use) => ({ image: use.image, reason: "in-use:eks", workload: use.workload }));
   } finally {
-    eks.destroy();
+    for (const client of clients) client.destroy();
   }
 }

@@ -23,12 +23,6 @@ export interface EksTarget {
 export interface EksReadOptions {
   /** settings.in_use.eks_clusters: names or ARNs; undefined reads every cluster. */
   clusters?: readonly string[];
-  /**
-   * The targets are every account and region of the run (the default): a name or ARN of `clusters` that none of
-   * them lists fails the source. False when the targets are read one by one: only an ARN of the target's own account
-   * and region can then be missing.
-   */
-  everyTarget?: boolean;
   kubernetes?: KubernetesClientOptions;
   /** Clusters read at once. Defaults to 5. */
   clusterConcurrency?: number;
@@ -91,10 +85,8 @@ export async function readEksUses(targets: readonly EksTarget[], options: EksRea
       })
       .map((name) => ({ target, name }));
   }));
-  // Read target by target, only an ARN of the target's own account and region can be known to be missing.
-  const covered = (s: ClusterSelector) =>
-    options.everyTarget !== false || (s.account !== undefined && targets.some((t) => t.account === s.account && t.region === s.region));
-  const missing = (selectors ?? []).filter((s) => covered(s) && !matched.has(s.text)).map((s) => s.text);
+  // The targets are every account and region of the run: a name or ARN that none of them lists fails the source.
+  const missing = (selectors ?? []).filter((s) => !matched.has(s.text)).map((s) => s.text);
   if (missing.length > 0) {
     const where = targets.map((t) => `${t.account}/${t.region}`).join(", ");
     throw new EksSourceError(
@@ -107,7 +99,8 @@ export async function readEksUses(targets: readonly EksTarget[], options: EksRea
   const perCluster = await mapConcurrent(clusters, options.clusterConcurrency ?? 5, async ({ target, name }) => {
     const { uses, requestCount } = await readCluster(target, name, options);
     requests.set(`${target.label}${name}`, requestCount);
-    return uses;
+    // Workloads elsewhere than the registry's own account and region are named with their `ACCOUNT/REGION `.
+    return target.label ? uses.map((use) => ({ ...use, workload: `${target.label}${use.workload}` })) : uses;
   });
   return { uses: perCluster.flat(), requests };
 }
