@@ -155,6 +155,18 @@ export interface EcrCleanupPolicyArgs {
    */
   roleName?: string;
   /**
+   * How long an image someone restored (by its lastActivatedAt) is kept as `restored`, so that the next runs do not
+   * archive it again: a duration such as `"30d"` (`settings.archive.keep_restored_for`). Defaults to `"30d"`.
+   */
+  archiveKeepRestoredFor?: string;
+  /**
+   * Deletes the archived images of the governed repositories, whoever archived them, once their lastArchivedAt is older
+   * than this (`archived-expired`): a duration of at least `"90d"`, ECR's minimum storage charge
+   * (`settings.archive.delete_after`). The role may then delete images in every governed repository.
+   * Defaults to leaving archived images alone.
+   */
+  archiveDeleteAfter?: string;
+  /**
    * During `pulumi preview` (and the preview of `pulumi up`), runs the cleaner read-only in the program's process with
    * the environment's AWS credentials (checked against the provider's account and region), for these policies and for
    * the policies the deployed function holds, and reports per repository as info diagnostics what each would delete
@@ -173,7 +185,10 @@ export interface EcrCleanupPolicyArgs {
 }
 
 /** The arguments with their defaults applied. */
-type UndefaultedArgs = "missedRunAfter" | "alarmActions" | "okActions" | "tags" | "vpcSubnetIds" | "vpcSecurityGroupIds" | "eksClusters" | "inUseRegions" | "roleName";
+type UndefaultedArgs =
+  | "missedRunAfter" | "alarmActions" | "okActions" | "tags" | "vpcSubnetIds" | "vpcSecurityGroupIds" | "eksClusters" | "inUseRegions" | "roleName"
+  // Left out of the function's configuration unless given: the validator applies settings.archive's defaults.
+  | "archiveKeepRestoredFor" | "archiveDeleteAfter";
 export type ResolvedArgs = Required<Omit<EcrCleanupPolicyArgs, UndefaultedArgs>> & Pick<EcrCleanupPolicyArgs, UndefaultedArgs>;
 
 export const DEFAULTS = {

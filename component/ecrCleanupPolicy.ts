@@ -18,10 +18,11 @@ import { EcrCleanupPolicyArgs, withDefaults } from "./args";
 import { HANDLER, handlerArchive, LAMBDA_RUNTIME } from "./bundle";
 import { createEksAccess } from "./eksAccess";
 import { createFanOut, createRunsBucket, createRunsBucketPolicy } from "./fanout";
-import { accountScope, cleanerPolicyDocument, IMAGE_ACTIONS, inlinePolicySizeProblem, serviceRole } from "./iam";
+import { accountScope, cleanerPolicyDocument, inlinePolicySizeProblem, serviceRole } from "./iam";
+import { archiveArgsSettings } from "./archiveSettings";
 import { inUseArgsSettings } from "./inUse";
 import { configSource, policyConfig } from "./policyConfig";
-import { createRepositoryPolicies, governedEntries } from "./repositoryPolicies";
+import { createRepositoryPolicies, imageVerbs, repositoryGrants } from "./repositoryPolicies";
 import { startPreviewImpact } from "./previewImpact";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { vpcPlacement } from "./vpc";
@@ -84,12 +85,15 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       // A worker refuses a stored run older than the state machine's TimeoutSeconds: only a replay could be.
       environment[RUN_TIME_LIMIT_ENV] = String(RUN_TIMEOUT_SECONDS);
     }
-    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, inUseArgsSettings(a));
+    const archive = archiveArgsSettings(a);
+    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, { inUse: inUseArgsSettings(a), archive });
 
+    // Validated above: a delete_after that is given is a duration, and expires archived images in every governed repository.
+    const imageGrants = repositoryGrants(a.policies, archive?.deleteAfter !== undefined);
     const role = serviceRole(`${name}-role`, {
       service: "lambda.amazonaws.com",
       name: a.roleName,
-      description: `ecr-cleanup function of ${name}: reads and deletes images in the repositories its policies govern`,
+      description: `ecr-cleanup function of ${name}: ${imageVerbs(imageGrants)} images in the repositories its policies govern`,
       tags: a.tags,
     }, parent);
 
@@ -143,9 +147,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     const repositoryAttachments = createRepositoryPolicies(name, {
       scope,
       role,
-      entries: governedEntries(a.policies),
-      // Archive policies call UpdateImageStorageClass (one image a call); granted on the governed repositories.
-      actions: a.policies.some((p) => p.action === "archive") ? [...IMAGE_ACTIONS, "ecr:UpdateImageStorageClass"] : IMAGE_ACTIONS,
+      grants: imageGrants,
       source: configSource(name),
       tags: a.tags,
     }, parent);

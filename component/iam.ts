@@ -46,8 +46,12 @@ export interface GrantContext {
 
 export type Grant = (ctx: GrantContext) => Statement[];
 
-/** What the function does in a governed repository: list and describe images, read index manifests, delete. */
-export const IMAGE_ACTIONS = ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages"];
+/** What the function does in every governed repository: describe images, read index manifests. */
+export const READ_IMAGE_ACTIONS = ["ecr:BatchGetImage", "ecr:DescribeImages"];
+/** Deletes images: where a delete policy governs, or settings.archive.delete_after expires archived images. */
+export const DELETE_IMAGE_ACTION = "ecr:BatchDeleteImage";
+/** Archives images (and restores members whose holder changed): where an archive policy governs. */
+export const ARCHIVE_IMAGE_ACTION = "ecr:UpdateImageStorageClass";
 
 /**
  * The repository ARN for a name or glob: the policy globs (`*` any run of characters, `/` included; `?` one

@@ -10,6 +10,7 @@ import { defaultInUse, inUseYaml, type InUseSettings } from "../runtime/config/i
 import { Config, validateConfig } from "../runtime/config/schema";
 import { CONFIG_ENV, DRY_RUN_ENV } from "../runtime/lambda/config";
 import type { RetentionPolicyArgs } from "./args";
+import { ArchiveArgsSettings, archiveYaml, namedByArg } from "./archiveSettings";
 
 /** Lambda's limit on the environment: every key and value together. */
 export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
@@ -39,23 +40,38 @@ export function configSource(componentName: string): string {
 /** `settings.inUse` in the component's camelCase, as the args give it (validated with the CLI's validator). */
 export type InUseArgsSettings = Record<string, unknown>;
 
-/** Validates camelCase policies (and the in-use settings) with the CLI's validator; throws its ConfigError. */
-export function validatePolicies(policies: unknown, source: string, inUse: InUseArgsSettings = {}): Config {
-  return validateConfig({ policies, settings: { inUse } }, source, "camel");
+/** The settings in the component's camelCase, as the args give them. */
+export interface ArgsSettings {
+  inUse?: InUseArgsSettings;
+  archive?: ArchiveArgsSettings;
 }
 
 /**
- * The ECR_CLEANUP_CONFIG value: `{"policies":[...]}` with snake_case fields, as the CLI's YAML writes them, and
- * `settings.in_use` with only the settings that differ from the defaults (so the usual value stays as short as the
- * policies allow).
+ * Validates camelCase policies and settings with the CLI's validator; throws its ConfigError, whose issues of
+ * settings.archive name the args that set them.
  */
-export function configJson(policies: ResolvedPolicy[], inUse: InUseSettings = defaultInUse()): string {
+export function validatePolicies(policies: unknown, source: string, settings: ArgsSettings = {}): Config {
+  const archive = settings.archive ? { archive: settings.archive } : {};
+  try {
+    return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive } }, source, "camel");
+  } catch (err) {
+    throw err instanceof ConfigError ? new ConfigError(err.source, err.issues.map(namedByArg)) : err;
+  }
+}
+
+/**
+ * The ECR_CLEANUP_CONFIG value: `{"policies":[...]}` with snake_case fields, as the CLI's YAML writes them,
+ * `settings.in_use` with only the settings that differ from the defaults (so the usual value stays as short as the
+ * policies allow), and `settings.archive` with the durations the args give, as written.
+ */
+export function configJson(policies: ResolvedPolicy[], inUse: InUseSettings = defaultInUse(), archive?: ArchiveArgsSettings): string {
   const snake = policies.map((policy) =>
     Object.fromEntries(SNAKE_FIELDS.filter(([camel]) => policy[camel] !== undefined).map(([camel, field]) => [field, policy[camel]])),
   );
   const changed = inUseYaml(inUse);
-  const settings = changed ? { settings: { in_use: changed } } : {};
-  return JSON.stringify({ policies: snake, ...settings });
+  const archived = archiveYaml(archive);
+  const settings = { ...(changed ? { in_use: changed } : {}), ...(archived ? { archive: archived } : {}) };
+  return JSON.stringify({ policies: snake, ...(Object.keys(settings).length ? { settings } : {}) });
 }
 
 export function environmentVariables(
@@ -63,8 +79,9 @@ export function environmentVariables(
   dryRun: boolean,
   more: Record<string, string> = {},
   inUse: InUseSettings = defaultInUse(),
+  archive?: ArchiveArgsSettings,
 ): Record<string, string> {
-  return { [CONFIG_ENV]: configJson(policies, inUse), [DRY_RUN_ENV]: String(dryRun), ...more };
+  return { [CONFIG_ENV]: configJson(policies, inUse, archive), [DRY_RUN_ENV]: String(dryRun), ...more };
 }
 
 /**
@@ -151,7 +168,7 @@ export function policyConfig(
   dryRun: boolean,
   parent: pulumi.Resource,
   more: Record<string, pulumi.Input<string>> = {},
-  inUse: InUseArgsSettings = {},
+  argsSettings: ArgsSettings = {},
 ): PolicyConfig {
   const source = configSource(componentName);
   const fail = (message: string): never => {
@@ -159,14 +176,14 @@ export function policyConfig(
   };
   const check = (raw: unknown): Config => {
     try {
-      return validatePolicies(raw, source, inUse);
+      return validatePolicies(raw, source, argsSettings);
     } catch (err) {
       if (err instanceof ConfigError) return fail(err.message);
       throw err;
     }
   };
   const checkSize = (resolved: ResolvedPolicy[], others: Record<string, string>): Record<string, string> => {
-    const variables = environmentVariables(resolved, dryRun, others, settings);
+    const variables = environmentVariables(resolved, dryRun, others, settings, argsSettings.archive);
     const problem = environmentSizeProblem(variables);
     return problem ? fail(`${source}: ${problem}`) : variables;
   };

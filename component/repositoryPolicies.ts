@@ -1,8 +1,8 @@
 /**
- * The function's image grants (read and delete) on the repositories the policies govern, as managed policies attached
- * to its role: a role's inline policies share 10,240 characters, so a long list of repositories would not fit there.
- * How many managed policies, and which repositories each holds, is decided when the component is constructed, so
- * that `pulumi preview` shows every one and fails when they cannot fit:
+ * The function's image grants on the repositories the policies govern, as managed policies attached to its role: a
+ * role's inline policies share 10,240 characters, so a long list of repositories would not fit there. Each action
+ * only where the engine may call it (repositoryGrants). How many managed policies, and which repositories each holds,
+ * is decided when the component is constructed, so that `pulumi preview` shows every one and fails when they cannot fit:
  * - names and globs known then are reduced to the fewest entries that grant the same (repositoryPatterns.ts) and
  *   counted at their length;
  * - a name that is still an Output (`repo.name` of a repository not created yet) is counted at ECR's maximum of 256
@@ -13,7 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RetentionPolicyArgs } from "./args";
-import { AccountScope, IMAGE_ACTIONS, policyDocument, repositoryArn, Statement } from "./iam";
+import { AccountScope, ARCHIVE_IMAGE_ACTION, DELETE_IMAGE_ACTION, policyDocument, READ_IMAGE_ACTIONS, repositoryArn, Statement } from "./iam";
 import { MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_LIMIT, policySize } from "./iamLimits";
 import { minimalPatterns } from "./repositoryPatterns";
 
@@ -32,8 +32,44 @@ export function governedEntries(policies: readonly Pick<RetentionPolicyArgs, "re
   return [...minimalPatterns(known), ...entries.filter((e) => typeof e !== "string")];
 }
 
-export function repositoryStatement(arns: string[], actions: readonly string[] = IMAGE_ACTIONS): Statement {
-  return { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: [...actions], Resource: arns };
+/** One statement of image grants: its actions on the entries of the policies that need them. */
+export interface RepositoryGrant {
+  sid: string;
+  actions: string[];
+  entries: RepositoryEntry[];
+}
+
+const sameEntries = (a: readonly RepositoryEntry[], b: readonly RepositoryEntry[]) => a.length === b.length && a.every((e, i) => e === b[i]);
+
+/**
+ * The image grants, each action only where the engine may call it: the reads on every governed repository;
+ * BatchDeleteImage on the repositories of delete policies, or on every governed one when `deleteAfter` is set
+ * (settings.archive.delete_after expires archived images wherever it finds them, whoever archived them);
+ * UpdateImageStorageClass on the repositories of archive policies (their archives, and the restores of members whose
+ * holder changed). A grant on the same entries as the reads joins their statement, so that a component of delete
+ * policies only has the one statement it always had.
+ */
+export function repositoryGrants(policies: readonly Pick<RetentionPolicyArgs, "repositories" | "action">[], deleteAfter: boolean): RepositoryGrant[] {
+  const archives = (p: Pick<RetentionPolicyArgs, "action">) => p.action === "archive";
+  const read = governedEntries(policies);
+  const reads: RepositoryGrant = { sid: "ReadGovernedRepositories", actions: [...READ_IMAGE_ACTIONS], entries: read };
+  const grants = [reads];
+  const others: [string, string, RepositoryEntry[]][] = [
+    ["DeleteInDeletingRepositories", DELETE_IMAGE_ACTION, deleteAfter ? read : governedEntries(policies.filter((p) => !archives(p)))],
+    ["ArchiveInArchivingRepositories", ARCHIVE_IMAGE_ACTION, governedEntries(policies.filter(archives))],
+  ];
+  for (const [sid, action, entries] of others) {
+    if (!entries.length) continue;
+    if (sameEntries(entries, read)) reads.actions.push(action);
+    else grants.push({ sid, actions: [action], entries });
+  }
+  reads.actions.sort();
+  if (reads.actions.length > READ_IMAGE_ACTIONS.length) reads.sid = "CleanGovernedRepositories";
+  return grants;
+}
+
+export function repositoryStatement(grant: Pick<RepositoryGrant, "sid" | "actions">, arns: string[]): Statement {
+  return { Sid: grant.sid, Effect: "Allow", Action: [...grant.actions], Resource: arns };
 }
 
 /** The most an entry can add to a document: its ARN, quotes and comma. */
@@ -42,38 +78,55 @@ function entryCost(entry: RepositoryEntry): number {
   return repositoryArn(LONGEST_SCOPE, name).length + 3;
 }
 
-export type RepositoryLayout = { policies: RepositoryEntry[][] } | { problem: string };
+/** Each managed policy: the part of each grant it holds (a grant too long for one goes on in the next). */
+export type RepositoryLayout = { policies: RepositoryGrant[][] } | { problem: string };
 
-/** Spreads the entries over as few managed policies as hold them, in order; a problem when the role cannot hold them. */
-export function repositoryLayout(entries: RepositoryEntry[], actions: readonly string[] = IMAGE_ACTIONS): RepositoryLayout {
-  const base = policySize(policyDocument([repositoryStatement([], actions)]));
-  const policies: RepositoryEntry[][] = [];
+/** Spreads the grants' entries over as few managed policies as hold them, in order; a problem when the role cannot hold them. */
+export function repositoryLayout(grants: readonly RepositoryGrant[]): RepositoryLayout {
+  const base = policySize(policyDocument([]));
+  const policies: RepositoryGrant[][] = [];
   let size = Infinity;
-  for (const entry of entries) {
-    const cost = entryCost(entry);
-    if (size + cost > MANAGED_POLICY_LIMIT) {
-      policies.push([]);
-      size = base;
+  for (const grant of grants) {
+    // A statement with no resources yet, and the comma before it.
+    const opening = policySize(JSON.stringify(repositoryStatement(grant, []))) + 1;
+    let part: RepositoryGrant | undefined;
+    for (const entry of grant.entries) {
+      const cost = entryCost(entry);
+      if (size + cost + (part ? 0 : opening) > MANAGED_POLICY_LIMIT) {
+        policies.push([]);
+        size = base;
+        part = undefined;
+      }
+      if (!part) {
+        part = { ...grant, entries: [] };
+        policies[policies.length - 1].push(part);
+        size += opening;
+      }
+      part.entries.push(entry);
+      size += cost;
     }
-    policies[policies.length - 1].push(entry);
-    size += cost;
   }
   if (policies.length <= MANAGED_POLICIES_PER_ROLE) return { policies };
-  const pending = entries.filter((e) => typeof e !== "string").length;
+  const entries = grants.flatMap((g) => g.entries);
+  const repositories = new Set(entries).size;
+  const pending = new Set(entries.filter((e) => typeof e !== "string")).size;
   const total = entries.reduce((sum, e) => sum + entryCost(e), 0);
+  const statements = grants.length > 1 ? `; some in ${grants.length} statements, one per set of actions` : "";
   return {
     problem:
-      `the policies name ${entries.length} repositories (after dropping those another entry's glob covers), whose ARNs take up to ${total} characters in IAM policies: ` +
+      `the policies name ${repositories} repositories (after dropping those another entry's glob covers${statements}), whose ARNs take up to ${total} characters in IAM policies: ` +
       `${policies.length} managed policies of ${MANAGED_POLICY_LIMIT} characters, more than the ${MANAGED_POLICIES_PER_ROLE} a role may have attached (IAM's default quota)` +
       (pending ? `; ${pending} names not known yet are counted at ECR's maximum of ${MAX_REPOSITORY_NAME_LENGTH} characters (plain strings are counted at their length)` : "") +
       `: name the repositories by globs that cover several of them (such as "team-*"), or split the policies over several EcrCleanupPolicy components`,
   };
 }
 
+/** One grant's part of a managed policy, its names known. */
+export type KnownGrant = Omit<RepositoryGrant, "entries"> & { names: string[] };
+
 /** One managed policy's document once its names are known; throws when IAM would refuse it. */
-export function repositoryPolicyDocument(scope: AccountScope, names: string[], actions: readonly string[] = IMAGE_ACTIONS): string {
-  const arns = [...new Set(names)].sort().map((name) => repositoryArn(scope, name));
-  const document = policyDocument([repositoryStatement(arns, actions)]);
+export function repositoryPolicyDocument(scope: AccountScope, parts: readonly KnownGrant[]): string {
+  const document = policyDocument(parts.map((part) => repositoryStatement(part, [...new Set(part.names)].sort().map((name) => repositoryArn(scope, name)))));
   const size = policySize(document);
   if (size > MANAGED_POLICY_LIMIT) throw new Error(`a repository policy takes ${size} characters, more than IAM's ${MANAGED_POLICY_LIMIT} for a managed policy`);
   return document;
@@ -82,11 +135,17 @@ export function repositoryPolicyDocument(scope: AccountScope, names: string[], a
 export interface RepositoryPoliciesArgs {
   scope: pulumi.Output<AccountScope>;
   role: aws.iam.Role;
-  entries: RepositoryEntry[];
+  /** What to grant where: repositoryGrants. */
+  grants: RepositoryGrant[];
   source: string;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** The image actions granted; defaults to IMAGE_ACTIONS. */
-  actions?: readonly string[];
+}
+
+/** "reads, deletes and archives": what the grants let the function do, for the descriptions. */
+export function imageVerbs(grants: readonly RepositoryGrant[]): string {
+  const actions = new Set(grants.flatMap((g) => g.actions));
+  const done = ["reads", ...(actions.has(DELETE_IMAGE_ACTION) ? ["deletes"] : []), ...(actions.has(ARCHIVE_IMAGE_ACTION) ? ["archives"] : [])];
+  return done.length > 1 ? `${done.slice(0, -1).join(", ")} and ${done[done.length - 1]}` : done[0];
 }
 
 /**
@@ -94,16 +153,17 @@ export interface RepositoryPoliciesArgs {
  * attachments, which the first run needs.
  */
 export function createRepositoryPolicies(name: string, args: RepositoryPoliciesArgs, parent: pulumi.Resource): pulumi.Resource[] {
-  const actions = args.actions ?? IMAGE_ACTIONS;
-  const layout = repositoryLayout(args.entries, actions);
+  const layout = repositoryLayout(args.grants);
   if ("problem" in layout) throw new pulumi.ResourceError(`${args.source}: ${layout.problem}`, parent);
-  return layout.policies.map((entries, i) => {
+  const does = imageVerbs(args.grants);
+  return layout.policies.map((parts, i) => {
     const policyName = `${name}-repositories-${i + 1}`;
+    const known = pulumi.all(parts.map((part) => pulumi.all(part.entries)));
     const policy = new aws.iam.Policy(policyName, {
-      description: `ecr-cleanup function of ${name}: reads and deletes images in the repositories its policies govern (part ${i + 1})`,
-      policy: pulumi.all([args.scope, pulumi.all(entries)]).apply(([scope, names]) => {
+      description: `ecr-cleanup function of ${name}: ${does} images in the repositories its policies govern (part ${i + 1})`,
+      policy: pulumi.all([args.scope, known]).apply(([scope, names]) => {
         try {
-          return repositoryPolicyDocument(scope, names, actions);
+          return repositoryPolicyDocument(scope, parts.map((part, j) => ({ sid: part.sid, actions: part.actions, names: names[j] })));
         } catch (err) {
           throw new pulumi.ResourceError(`${args.source}: ${(err as Error).message}`, parent);
         }

@@ -30,3 +30,15 @@ export async function archiveRows(quick: boolean): Promise<string[]> {
   }
   return rows;
 }
+
+// `node dist/scripts/bench-archive-rows.js [--quick]`: this section alone (the full `npm run bench` takes many minutes).
+if (require.main === module) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  archiveRows(process.argv.includes("--quick")).then(
+    (rows) => process.stdout.write(`${rows.join("\n")}\n`),
+    (err) => {
+      process.stderr.write(`bench-archive: ${err?.stack ?? err}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

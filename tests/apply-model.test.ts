@@ -3,8 +3,10 @@
  * apply, concurrency 1) through the real SDK against the project's emulator, changes by others at the start of
  * each re-check and random faults (throttling, 500s, connections dropped before and after the server acted, refused
  * and unanswered images). Every delete call is checked as it is made: no image is deleted that a plan made at that
- * moment would keep (tests/model/oracle.ts), nothing archived or activating, no member while a holder is there.
- * After the run: the report lists exactly what the server removed, and a clean second run converges.
+ * moment would keep or archive (tests/model/oracle.ts), nothing archived or activating unless expired
+ * (settings.archive.delete_after), no member while a holder is there; every archive call likewise (nothing a plan
+ * would keep or delete). Scenarios mix archive and delete policies, with and without delete_after.
+ * After the run: the report lists exactly what the server removed, and a clean second run converges (two with delete_after: an expiring holder's active members are the next run's).
  *
  * ECR_CLEANUP_MODEL_RUNS sets the number of runs of the full property (default 100, and half as many for the smaller
  * one: when both pass, this file takes about 20 s on a 2-core machine); ECR_CLEANUP_MODEL_SEED replays a seed;
@@ -55,6 +57,14 @@ describe("the apply path against a model (fast-check)", function () {
 
   it(`archive mode: never archives what a plan made at its archive call would keep, members only with their holders, and converges (${Math.max(10, Math.ceil(RUNS / 2))} runs)`, async () => {
     await check({ mutations: true, faults: true, taggedMembers: true, statuses: true, archive: true }, Math.max(10, Math.ceil(RUNS / 2)));
+  });
+
+  it(`archive and delete policies on one repository: archives what an archive policy votes out and none keeps, deletes what only delete policies vote out (${Math.max(10, Math.ceil(RUNS / 2))} runs)`, async () => {
+    await check({ mutations: true, faults: true, taggedMembers: true, statuses: true, mixedActions: true }, Math.max(10, Math.ceil(RUNS / 2)));
+  });
+
+  it(`delete_after: deletes archived images once expired, never one in use or one whose holder stays, beside archive and delete policies (${Math.max(10, Math.ceil(RUNS / 2))} runs)`, async () => {
+    await check({ mutations: true, faults: true, taggedMembers: true, statuses: true, mixedActions: true, deleteAfter: true }, Math.max(10, Math.ceil(RUNS / 2)));
   });
 
   it(`never deletes what a plan made at its delete call would keep, however others change the registry and the calls fail (${RUNS} runs: ECR_CLEANUP_MODEL_RUNS, default 100)`, async () => {

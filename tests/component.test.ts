@@ -224,6 +224,36 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(statement(neither.named("neither-repositories-1"), "CleanGovernedRepositories").Resource).to.deep.equal([REPO_ARN("*")]);
     });
 
+    it("archive and delete policies: BatchDeleteImage only where a delete policy governs, UpdateImageStorageClass only where an archive policy does", async () => {
+      const media = { name: "media", repositories: ["media/*"], significantTags: ["*"], protectedPeriod: "30d", protectedCount: 5, action: "archive" };
+      const { rec } = await deploy("mixed", { policies: [RELEASES, media] });
+      const repositories = rec.named("mixed-repositories-1");
+      expect(repositories.inputs.description).to.equal("ecr-cleanup function of mixed: reads, deletes and archives images in the repositories its policies govern (part 1)");
+      expect(rec.named("mixed-role").inputs.description).to.equal("ecr-cleanup function of mixed: reads, deletes and archives images in the repositories its policies govern");
+      expect(statements(repositories)).to.deep.equal([
+        { Sid: "ReadGovernedRepositories", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:DescribeImages"], Resource: [REPO_ARN("hello-world"), REPO_ARN("media/*"), REPO_ARN("team/*")] },
+        { Sid: "DeleteInDeletingRepositories", Effect: "Allow", Action: ["ecr:BatchDeleteImage"], Resource: [REPO_ARN("hello-world"), REPO_ARN("team/*")] },
+        { Sid: "ArchiveInArchivingRepositories", Effect: "Allow", Action: ["ecr:UpdateImageStorageClass"], Resource: [REPO_ARN("media/*")] },
+      ]);
+      expect(rec.ofType(T.managedPolicy)).to.have.length(1);
+
+      // settings.archive.delete_after expires archived images in every governed repository: BatchDeleteImage there.
+      const { rec: expiring } = await deploy("expiring", { policies: [RELEASES, media], archiveDeleteAfter: "365d" });
+      expect(statements(expiring.named("expiring-repositories-1"))).to.deep.equal([
+        {
+          Sid: "CleanGovernedRepositories", Effect: "Allow",
+          Action: ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages"], Resource: [REPO_ARN("hello-world"), REPO_ARN("media/*"), REPO_ARN("team/*")],
+        },
+        { Sid: "ArchiveInArchivingRepositories", Effect: "Allow", Action: ["ecr:UpdateImageStorageClass"], Resource: [REPO_ARN("media/*")] },
+      ]);
+
+      const { rec: archiveOnly } = await deploy("archiving", { policies: [media] });
+      expect(archiveOnly.named("archiving-repositories-1").inputs.description).to.equal("ecr-cleanup function of archiving: reads and archives images in the repositories its policies govern (part 1)");
+      expect(statements(archiveOnly.named("archiving-repositories-1"))).to.deep.equal([
+        { Sid: "CleanGovernedRepositories", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:UpdateImageStorageClass"], Resource: [REPO_ARN("media/*")] },
+      ]);
+    });
+
     it("grants the in-use reads only for the sources the settings turn on", () => {
       const scope = { partition: "aws", region: REGION, accountId: ACCOUNT_ID };
       const policies = validateConfig([{ name: "p", significant_tags: "*", protected_period: 1, protected_count: 1, repositories: ["r"] }], "t", "snake").policies;
@@ -467,7 +497,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         "roleArn", "externalId",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "reservedConcurrency", "inUseEcs", "inUseLambda",
-        "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName", "previewImpact",
+        "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName", "archiveKeepRestoredFor", "archiveDeleteAfter", "previewImpact",
         "vpcSubnetIds", "vpcSecurityGroupIds",
       ]);
       for (const { prop, doc, type } of all) {

@@ -3,7 +3,9 @@
  * (or paginator) that a file in the Lambda bundle imports needs its IAM action in the function's policies, and every
  * action those policies grant is one the bundle calls. The bundle's files come from esbuild's own import graph, so a
  * CLI-only call (the CLI runs with the user's credentials) does not count. A new command without its grant, or a
- * grant nothing calls any more, fails here.
+ * grant nothing calls any more, fails here. And per repository: the engine runs a component's configuration against
+ * the emulator, which refuses every call the role's documents do not allow on that repository, as IAM would.
+ * moto enforces no IAM and has no archive: the emulator only.
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
@@ -13,9 +15,15 @@ import { EcrCleanupPolicyArgs } from "../component";
 import { BUNDLES, BundleKind, packageRoot, readHandlerBundle } from "../component/bundle";
 import { bundleOptions } from "../scripts/lambda-bundles";
 import { sameFiles } from "./support/bundle-files";
-import { configJson, ResolvedPolicy } from "../component/policyConfig";
+import { validateConfig } from "../runtime/config/schema";
+import { runCleanup } from "../runtime/engine/run";
+import { globMatches } from "../runtime/planner/glob";
+import { AwsError } from "./emulator/protocol";
+import type { EcrEmulator } from "./emulator/server";
 import { deploy, grants, RELEASES, T } from "./support/component-under-mocks";
-import { archiveFiles, Recorder } from "./support/pulumi-mocks";
+import { emulatorPerTest } from "./support/emulator-per-test";
+import { destroyAll, emulatorClients } from "./support/in-process";
+import { ACCOUNT_ID, archiveFiles, PARTITION, Recorder, REGION } from "./support/pulumi-mocks";
 
 /** Every argument that turns a call on: helpers that add one add it here. */
 // An archive policy beside the default one, so that every call the bundle can make is reachable.
@@ -49,17 +57,6 @@ const ACTION_OF_OPERATION: Record<string, string | null> = {
 
 /** Granted but not called through the SDK: Lambda's runtime writes the function's logs with the role's credentials. */
 const GRANTED_FOR_THE_RUNTIME = ["logs:CreateLogStream", "logs:PutLogEvents"];
-
-/**
- * Called by the engine, but unreachable from the component while its policies cannot ask for it: archiving
- * (`action: archive`, `settings.archive`) is not among the fields the component writes to the function's
- * environment yet. The exception ends by itself: once the component writes `action`, this list is empty and the
- * grant is required.
- */
-function notYetConfigurable(): string[] {
-  const written = configJson([{ ...RELEASES, action: "archive" } as unknown as ResolvedPolicy]);
-  return written.includes('"action"') ? [] : ["ecr:UpdateImageStorageClass"];
-}
 
 /** The files of the runtime that esbuild puts in the bundle of a handler (every chunk). */
 async function bundledFiles(kind: BundleKind): Promise<string[]> {
@@ -127,9 +124,88 @@ import {
       // The grants are checked against the bundle this configuration deploys.
       expect(sameFiles(await archiveFiles(rec.one(T.fn).inputs.code), readHandlerBundle(kind)), "the deployed bundle").to.equal(true);
       const granted = grantedActions(rec, name);
-      const unreachable = notYetConfigurable();
-      expect(called.filter((a) => !granted.includes(a) && !unreachable.includes(a)), "called but not granted").to.deep.equal([]);
+      expect(called.filter((a) => !granted.includes(a)), "called but not granted").to.deep.equal([]);
       expect(granted.filter((a) => !called.includes(a) && !GRANTED_FOR_THE_RUNTIME.includes(a)), "granted but never called").to.deep.equal([]);
     });
   }
+  describe("in each repository, every ECR call the engine makes is granted there", () => {
+    const DAY = 86_400_000;
+    const NOW = new Date("2026-06-01T00:00:00Z");
+    const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
+    const untagged = (repositories: string[], action?: string) => ({ name: action ?? "delete", repositories, significantTags: ["*"], protectedPeriod: "7d", protectedCount: 1, ...(action ? { action } : {}) });
+    // shop: deletes only; media/web: archives only; both: governed by both (archive wins).
+    const POLICIES = [untagged(["shop", "both"]), untagged(["media/*", "both"], "archive")];
+    const SOURCES_OFF = { inUseEcs: false, inUseLambda: false, inUseEks: false, inUseAppRunner: false, inUseBatch: false };
+    let emulator: EcrEmulator;
+    emulatorPerTest((e) => (emulator = e), "shop", "media/web", "both");
+
+    /** Old untagged images and a platform index (so BatchGetImage is called) in every repository, and an image archived 200 days ago. */
+    function seed(): void {
+      for (const repository of ["shop", "media/web", "both"]) {
+        for (let i = 0; i < 3; i++) emulator.registry.putImage(repository, { pushedAt: daysAgo(30 + i) });
+        const children = [0, 1].map((i) => emulator.registry.putImage(repository, { pushedAt: daysAgo(41 + i) }).digest);
+        emulator.registry.putImage(repository, { pushedAt: daysAgo(40), children });
+        emulator.registry.putImage(repository, { pushedAt: daysAgo(1) });
+        emulator.registry.putImage(repository, { pushedAt: daysAgo(400), status: "ARCHIVED", lastArchivedAt: daysAgo(200) });
+      }
+    }
+
+    /**
+     * Deploys the component, then runs its configuration with the engine against the emulator, which refuses every
+     * call the role's documents do not allow on that repository (AccessDeniedException, as IAM would).
+     */
+    async function runAsTheRole(args: Partial<EcrCleanupPolicyArgs>) {
+      const { rec } = await deploy("as-role", { policies: POLICIES, dryRun: false, ...SOURCES_OFF, ...args });
+      const documents = [rec.named("as-role-policy"), ...rec.ofType(T.managedPolicy)];
+      const allowed = documents.flatMap((d) => grants(d));
+      const calls: string[] = [];
+      const denied: string[] = [];
+      emulator.beforeOperation("*", ({ operation, input }) => {
+        const repository = (input as { repositoryName?: string }).repositoryName;
+        const resource = repository === undefined ? "*" : `arn:${PARTITION}:ecr:${REGION}:${ACCOUNT_ID}:repository/${repository}`;
+        const action = `ecr:${operation}`;
+        calls.push(`${action} ${repository ?? "*"}`);
+        if (!allowed.some(([a, r]) => a === action && globMatches(r, resource))) {
+          denied.push(`${action} ${resource}`);
+          throw new AwsError("AccessDeniedException", `not authorized to perform: ${action} on resource: ${resource}`);
+        }
+      });
+      const config = validateConfig(JSON.parse(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_CONFIG), "ECR_CLEANUP_CONFIG");
+      const clients = emulatorClients(emulator.endpoint, { maxAttempts: 1 });
+      try {
+        const report = await runCleanup({ config, now: NOW, apply: true, ...clients });
+        const status = (repository: string) => emulator.registry.images(repository).map((i) => i.status ?? "deleted");
+        return { report, denied, calls: [...new Set(calls)].sort(), status };
+      } finally {
+        destroyAll([clients.ecr]);
+      }
+    }
+
+    it("archive and delete policies: deletes where a delete policy governs, archives where an archive policy does, nothing refused", async () => {
+      seed();
+      const { report, denied, calls } = await runAsTheRole({});
+      expect(denied).to.deep.equal([]);
+      expect(report.errors).to.deep.equal([]);
+      const done = Object.fromEntries(report.repositories.map((r) => [r.repository, { deleted: r.deleted, archived: r.archived ?? 0 }]));
+      // 3 old images and the index with its 2 platform manifests, in each repository; the archived ones stay.
+      expect(done).to.deep.equal({ shop: { deleted: 6, archived: 0 }, "media/web": { deleted: 0, archived: 6 }, both: { deleted: 0, archived: 6 } });
+      expect(calls).to.deep.equal([
+        "ecr:BatchDeleteImage shop",
+        "ecr:BatchGetImage both", "ecr:BatchGetImage media/web", "ecr:BatchGetImage shop",
+        "ecr:DescribeImages both", "ecr:DescribeImages media/web", "ecr:DescribeImages shop",
+        "ecr:DescribeRepositories *",
+        "ecr:UpdateImageStorageClass both", "ecr:UpdateImageStorageClass media/web",
+      ]);
+    });
+
+    it("with archiveDeleteAfter: expired archived images are deleted in every governed repository, the archive-only one included", async () => {
+      seed();
+      const { report, denied, calls } = await runAsTheRole({ archiveDeleteAfter: "180d" });
+      expect(denied).to.deep.equal([]);
+      expect(report.errors).to.deep.equal([]);
+      const done = Object.fromEntries(report.repositories.map((r) => [r.repository, { deleted: r.deleted, archived: r.archived ?? 0 }]));
+      expect(done).to.deep.equal({ shop: { deleted: 7, archived: 0 }, "media/web": { deleted: 1, archived: 6 }, both: { deleted: 1, archived: 6 } });
+      expect(calls.filter((c) => c.startsWith("ecr:BatchDeleteImage"))).to.deep.equal(["ecr:BatchDeleteImage both", "ecr:BatchDeleteImage media/web", "ecr:BatchDeleteImage shop"]);
+    });
+  });
 });

@@ -8,10 +8,12 @@ import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultInUse } from "../runtime/config/inUseSettings";
 import { EcrCleanupPolicy } from "../component";
-import { cleanerPolicyDocument, inlinePolicySizeProblem, policyDocument, repositoryArn } from "../component/iam";
+import { ARCHIVE_IMAGE_ACTION, cleanerPolicyDocument, DELETE_IMAGE_ACTION, inlinePolicySizeProblem, policyDocument, READ_IMAGE_ACTIONS, repositoryArn } from "../component/iam";
 import { MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_LIMIT, policySize, ROLE_INLINE_POLICIES_LIMIT } from "../component/iamLimits";
 import { globCovers, minimalPatterns } from "../component/repositoryPatterns";
-import { governedEntries, MAX_REPOSITORY_NAME_LENGTH, repositoryLayout, repositoryPolicyDocument, repositoryStatement } from "../component/repositoryPolicies";
+import {
+  KnownGrant, MAX_REPOSITORY_NAME_LENGTH, RepositoryGrant, repositoryGrants, repositoryLayout, repositoryPolicyDocument, repositoryStatement,
+} from "../component/repositoryPolicies";
 import { validateConfig } from "../runtime/config/schema";
 import { globMatches } from "../runtime/planner/glob";
 import { deploy, RELEASES, statements, T } from "./support/component-under-mocks";
@@ -22,11 +24,15 @@ const SCOPE = { partition: "aws", region: REGION, accountId: ACCOUNT_ID };
 const GOVCLOUD = { partition: "aws-us-gov", region: "ap-southeast-7", accountId: ACCOUNT_ID };
 const names = (count: number, length = 16) => Array.from({ length: count }, (_, i) => `r${String(i).padStart(length - 1, "0")}`);
 const policyWith = (repositories: pulumi.Input<string>[]) => ({ ...RELEASES, name: "many", repositories });
+/** The grants of one delete policy on these entries. */
+const grantsOn = (entries: pulumi.Input<string>[]) => repositoryGrants([policyWith(entries)], false);
+/** A managed policy's parts with their names as known (the entries are plain strings here). */
+const known = (parts: RepositoryGrant[]): KnownGrant[] => parts.map(({ sid, actions, entries }) => ({ sid, actions, names: entries as string[] }));
 
 function documentsOf(entries: string[], scope = SCOPE): string[] {
-  const layout = repositoryLayout(entries);
+  const layout = repositoryLayout(grantsOn(entries));
   if ("problem" in layout) throw new Error(layout.problem);
-  return layout.policies.map((slot) => repositoryPolicyDocument(scope, slot as string[]));
+  return layout.policies.map((parts) => repositoryPolicyDocument(scope, known(parts)));
 }
 
 function grantedArns(documents: string[]): string[] {
@@ -83,10 +89,49 @@ describe("IAM limits", () => {
     }
   });
 
+  describe("repositoryGrants: each image action only where a policy needs it", () => {
+    const READ = ["ecr:BatchGetImage", "ecr:DescribeImages"];
+    const ARCHIVE = "ecr:UpdateImageStorageClass";
+    const DELETE = "ecr:BatchDeleteImage";
+    const p = (repositories: string[] | undefined, action?: string) => ({ ...RELEASES, repositories, ...(action ? { action } : {}) });
+    const table: [string, ReturnType<typeof p>[], boolean, RepositoryGrant[]][] = [
+      ["delete policies: one statement, as always", [p(["hello-world", "team/*"])], false,
+        [{ sid: "CleanGovernedRepositories", actions: [DELETE, ...READ], entries: ["hello-world", "team/*"] }]],
+      ["archive policies: no BatchDeleteImage", [p(["media/*"], "archive")], false,
+        [{ sid: "CleanGovernedRepositories", actions: [...READ, ARCHIVE], entries: ["media/*"] }]],
+      ["archive policies with delete_after: BatchDeleteImage too", [p(["media/*"], "archive")], true,
+        [{ sid: "CleanGovernedRepositories", actions: [DELETE, ...READ, ARCHIVE], entries: ["media/*"] }]],
+      ["mixed: deletes where delete policies govern, archives where archive policies do", [p(["shop"]), p(["media/*"], "archive")], false, [
+        { sid: "ReadGovernedRepositories", actions: READ, entries: ["media/*", "shop"] },
+        { sid: "DeleteInDeletingRepositories", actions: [DELETE], entries: ["shop"] },
+        { sid: "ArchiveInArchivingRepositories", actions: [ARCHIVE], entries: ["media/*"] },
+      ]],
+      ["mixed with delete_after: deletes in every governed repository", [p(["shop"]), p(["media/*"], "archive")], true, [
+        { sid: "CleanGovernedRepositories", actions: [DELETE, ...READ], entries: ["media/*", "shop"] },
+        { sid: "ArchiveInArchivingRepositories", actions: [ARCHIVE], entries: ["media/*"] },
+      ]],
+      ["an archive policy over every repository, a delete policy over one", [p(undefined, "archive"), p(["shop"])], false, [
+        { sid: "CleanGovernedRepositories", actions: [...READ, ARCHIVE], entries: ["*"] },
+        { sid: "DeleteInDeletingRepositories", actions: [DELETE], entries: ["shop"] },
+      ]],
+      ["a delete policy over every repository, an archive policy over some", [p(undefined), p(["media/*"], "archive")], false, [
+        { sid: "CleanGovernedRepositories", actions: [DELETE, ...READ], entries: ["*"] },
+        { sid: "ArchiveInArchivingRepositories", actions: [ARCHIVE], entries: ["media/*"] },
+      ]],
+      ["a delete policy's name under an archive policy's glob: deletes only there", [p(["team/*"], "archive"), p(["team/app"])], false, [
+        { sid: "CleanGovernedRepositories", actions: [...READ, ARCHIVE], entries: ["team/*"] },
+        { sid: "DeleteInDeletingRepositories", actions: [DELETE], entries: ["team/app"] },
+      ]],
+    ];
+    for (const [what, policies, deleteAfter, expected] of table) {
+      it(what, () => expect(repositoryGrants(policies, deleteAfter)).to.deep.equal(expected));
+    }
+  });
+
   describe("the repository policies", () => {
     it("the issue's example: 139 names of 16 characters (10,259 characters in one document before) fit in two managed policies", () => {
       const all = names(139);
-      const oneDocument = policyDocument([repositoryStatement(all.map((n) => repositoryArn(SCOPE, n)))]);
+      const oneDocument = policyDocument([repositoryStatement(grantsOn(all)[0], all.map((n) => repositoryArn(SCOPE, n)))]);
       expect(policySize(oneDocument)).to.be.greaterThan(MANAGED_POLICY_LIMIT);
       const documents = documentsOf(all);
       expect(documents).to.have.length(2);
@@ -94,57 +139,77 @@ describe("IAM limits", () => {
       expect(grantedArns(documents).sort()).to.deep.equal(all.map((n) => repositoryArn(SCOPE, n)).sort());
     });
 
-    it("every document is within IAM's limit and grants exactly the policies' entries (property)", () => {
+    it("every document is within IAM's limit and grants each action exactly where the policies need it (property)", () => {
       const segment = fc.stringMatching(/^[a-z][a-z0-9._-]{0,30}$/);
       const entry = fc.oneof(
         { weight: 6, arbitrary: fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join("/")) },
         { weight: 1, arbitrary: fc.tuple(segment, fc.constantFrom("*", "/*", "-?", "?*")).map(([s, w]) => s + w) },
         { weight: 1, arbitrary: fc.stringMatching(/^[a-z]{1,3}\*$/) },
       );
+      // A policy governs its entries, or (undefined: protectedRepositories or neither list) every repository.
+      const policy = fc.record({ entries: fc.option(fc.array(entry, { minLength: 1, maxLength: 300 }), { nil: undefined, freq: 8 }), archive: fc.boolean() });
       const probe = fc.stringMatching(/^[a-z][a-z0-9._/-]{0,40}$/);
-      fc.assert(fc.property(fc.array(entry, { maxLength: 900 }), fc.array(probe, { maxLength: 20 }), fc.boolean(), (entries, probes, govcloud) => {
-        const policies = [policyWith(entries)];
-        const governed = governedEntries(policies) as string[];
-        const layout = repositoryLayout(governed);
+      fc.assert(fc.property(fc.array(policy, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.array(probe, { maxLength: 20 }), fc.boolean(), (drawn, deleteAfter, probes, govcloud) => {
+        const policies = drawn.map((p, i) => ({ ...RELEASES, name: `p${i}`, repositories: p.entries, ...(p.archive ? { action: "archive" } : {}) }));
+        // The oracle: which policies need each action (spec section 7, issue 12).
+        const needing: Record<string, typeof drawn> = {
+          [DELETE_IMAGE_ACTION]: drawn.filter((p) => deleteAfter || !p.archive),
+          [ARCHIVE_IMAGE_ACTION]: drawn.filter((p) => p.archive),
+          ...Object.fromEntries(READ_IMAGE_ACTIONS.map((action) => [action, drawn])),
+        };
+        const needs = (action: string, name: string) => needing[action].some((p) => !p.entries || p.entries.some((e) => globMatches(e, name)));
+
+        const grants = repositoryGrants(policies, deleteAfter);
+        const layout = repositoryLayout(grants);
         if ("problem" in layout) {
           // Refused only when the role could not hold the entries.
-          const least = governed.reduce((sum, e) => sum + repositoryArn(SCOPE, e).length + 3, 0);
+          const least = grants.flatMap((g) => g.entries as string[]).reduce((sum, e) => sum + repositoryArn(SCOPE, e).length + 3, 0);
           expect(least).to.be.greaterThan((MANAGED_POLICY_LIMIT - 200) * MANAGED_POLICIES_PER_ROLE * 0.6);
           expect(layout.problem).to.match(/name the repositories by globs that cover several of them/);
           return;
         }
         expect(layout.policies.length).to.be.at.most(MANAGED_POLICIES_PER_ROLE);
         const scope = govcloud ? GOVCLOUD : SCOPE;
-        const documents = layout.policies.map((slot) => repositoryPolicyDocument(scope, slot as string[]));
+        const documents = layout.policies.map((parts) => repositoryPolicyDocument(scope, known(parts)));
         for (const d of documents) expect(policySize(d)).to.be.at.most(MANAGED_POLICY_LIMIT);
-        const granted = grantedArns(documents);
         const prefix = repositoryArn(scope, "");
-        const grantedPatterns = granted.map((arn) => arn.slice(prefix.length));
-        // No more than the policies: every ARN is one of their own entries, and none twice.
-        for (const p of grantedPatterns) expect(entries).to.include(p);
-        expect(new Set(granted).size).to.equal(granted.length);
-        // No less: every entry is covered, and a name matches the grants exactly when it matches an entry.
-        for (const e of entries) expect(grantedPatterns.some((p) => globCovers(p, e)), e).to.equal(true);
-        for (const name of [...probes, ...entries.filter((e) => !/[*?]/.test(e))]) {
-          expect(grantedPatterns.some((p) => globMatches(p, name)), name).to.equal(entries.some((e) => globMatches(e, name)));
+        const granted = new Map<string, string[]>(Object.keys(needing).map((action) => [action, []]));
+        for (const d of documents) {
+          const statements = JSON.parse(d).Statement as { Sid: string; Action: string[]; Resource: string[] }[];
+          expect(new Set(statements.map((st) => st.Sid)).size, "Sids unique in a document").to.equal(statements.length);
+          for (const st of statements) for (const action of st.Action) granted.get(action)!.push(...st.Resource.map((arn) => arn.slice(prefix.length)));
         }
-      }), { numRuns: 200 });
+        expect([...granted.keys()].sort()).to.deep.equal(Object.keys(needing).sort());
+        const literals = drawn.flatMap((p) => p.entries ?? []);
+        // Names the policies match: their literal entries, their globs with the wildcards filled in, and random names.
+        const names = [...probes, ...literals.map((e) => e.replace(/\*/g, "zz").replace(/\?/g, "q"))];
+        for (const [action, patterns] of granted) {
+          const own = needing[action].flatMap((p) => p.entries ?? ["*"]);
+          // No more than the policies that need the action: each pattern one of their own entries, and none twice.
+          for (const p of patterns) expect(own, action).to.include(p);
+          expect(new Set(patterns).size, action).to.equal(patterns.length);
+          // No less: each of their entries covered, and a name granted the action exactly when one of them governs it.
+          for (const e of own) expect(patterns.some((p) => globCovers(p, e)), `${action} ${e}`).to.equal(true);
+          for (const name of names) expect(patterns.some((p) => globMatches(p, name)), `${action} on ${name}`).to.equal(needs(action, name));
+        }
+      }), { numRuns: 150 });
     });
 
     it("counts a name not known yet at ECR's maximum length, so the policy it lands in fits whatever it turns out to be", () => {
       const pending = Array.from({ length: 40 }, (_, i) => pulumi.output(`n${i}`));
-      const layout = repositoryLayout(pending);
+      const layout = repositoryLayout(grantsOn(pending));
       if ("problem" in layout) throw new Error(layout.problem);
       const longest = "x".repeat(MAX_REPOSITORY_NAME_LENGTH);
-      for (const slot of layout.policies) {
-        expect(policySize(repositoryPolicyDocument(GOVCLOUD, slot.map(() => longest).map((n, i) => n.slice(0, -3) + String(i).padStart(3, "0"))))).to.be.at.most(MANAGED_POLICY_LIMIT);
+      for (const parts of layout.policies) {
+        const longestNames = parts.map(({ sid, actions, entries }) => ({ sid, actions, names: entries.map((_, i) => longest.slice(0, -3) + String(i).padStart(3, "0")) }));
+        expect(policySize(repositoryPolicyDocument(GOVCLOUD, longestNames))).to.be.at.most(MANAGED_POLICY_LIMIT);
       }
       expect(layout.policies.length).to.equal(3);
     });
 
     it("refuses a list the role cannot hold, giving the size and the way out; the component at construction", async () => {
       // Known names that many do not fit Lambda's environment either, which the component checks first.
-      const layout = repositoryLayout(names(1200, 40));
+      const layout = repositoryLayout(grantsOn(names(1200, 40)));
       expect(layout).to.have.property("problem").that.matches(
         /^the policies name 1200 repositories .*, whose ARNs take up to \d+ characters in IAM policies: \d+ managed policies of 6144 characters, more than the 10 a role may have attached \(IAM's default quota\): name the repositories by globs that cover several of them \(such as "team-\*"\), or split the policies over several EcrCleanupPolicy components$/,
       );

@@ -78,6 +78,8 @@ const EXPECTED_INPUTS: Table = {
   inUseRegions: ["string[]", true],
   inUseAccounts: [`${PLUGIN_NAME}:index:InUseAccount[]`, true],
   roleName: ["string", true],
+  archiveKeepRestoredFor: ["string", true],
+  archiveDeleteAfter: ["string", true],
   previewImpact: ["boolean", true],
   vpcSubnetIds: ["Input<string>[]", true],
   vpcSecurityGroupIds: ["Input<string>[]", true],

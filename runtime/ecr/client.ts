@@ -1,5 +1,6 @@
 /** The AWS clients the engine shares: the SDK's standard chain, adaptive retry, bounded timeouts. */
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { AdaptiveRetryStrategy, DefaultRateLimiter } from "@smithy/core/retry";
 import type { SdkConfig } from "../inuse/targets";
 
 export interface ClientOptions {
@@ -16,6 +17,53 @@ export const RETRY_SETTINGS = {
   requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
 } as const;
 
+/** Throttled answers that come back within this long of a cut belong to the throttling event that cut. */
+export const THROTTLE_EVENT_MS = 1_000;
+
+type RateLimiter = Pick<DefaultRateLimiter, "getSendToken" | "updateClientSendingRate">;
+
+/**
+ * The SDK's adaptive rate limiter, cut once per throttling event. The SDK's own cuts its sending rate to 0.7 of what
+ * it was for every throttled answer, so when the calls in flight run into a throttle together (an archive run has 80
+ * UpdateImageStorageClass calls in flight) their N answers cut it to 0.7^N, about one call a second, and the cubic
+ * recovery takes seconds to climb back: the archive benchmark ran at half the throttle's rate. The answers that come
+ * back within THROTTLE_EVENT_MS of a cut were sent before it, so they are not a sign the new rate is too high: one
+ * reduction per event, as CUBIC intends. A throttle that goes on cuts again a second later.
+ */
+export class OneCutPerThrottle implements RateLimiter {
+  private lastCutAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly limiter: RateLimiter = new DefaultRateLimiter(),
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  getSendToken(): Promise<void> {
+    return this.limiter.getSendToken();
+  }
+
+  updateClientSendingRate(response: unknown): void {
+    if ((response as { errorType?: string } | undefined)?.errorType === "THROTTLING") {
+      const now = this.clock();
+      if (now - this.lastCutAt < THROTTLE_EVENT_MS) return;
+      this.lastCutAt = now;
+    }
+    this.limiter.updateClientSendingRate(response);
+  }
+}
+
+/** Attempts per call: AWS_MAX_ATTEMPTS when set (a custom strategy is not given the SDK's own setting), else 8. */
+function maxAttempts(): number {
+  const fromEnv = Number.parseInt(process.env.AWS_MAX_ATTEMPTS ?? "", 10);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 8;
+}
+
+/** The ECR client's retry: the SDK's adaptive strategy with a rate limiter of its own, cut once per throttling event. */
+export function ecrRetryStrategy(): AdaptiveRetryStrategy {
+  const attempts = maxAttempts();
+  return new AdaptiveRetryStrategy(attempts, { maxAttempts: attempts, rateLimiter: new OneCutPerThrottle() });
+}
+
 export interface AwsClients {
   ecr: ECRClient;
   /** What the in-use sources make their clients from, per account and region (runtime/inuse/targets.ts). */
@@ -29,7 +77,8 @@ function clientConfig(options: ClientOptions) {
 
 export function createClients(options: ClientOptions = {}): AwsClients {
   const config = clientConfig(options);
-  return { ecr: new ECRClient(config), sdkConfig: config };
+  // The in-use sources' clients (other services) keep the SDK's adaptive mode, each with its own limiter.
+  return { ecr: new ECRClient({ ...config, retryStrategy: ecrRetryStrategy() }), sdkConfig: config };
 }
 
 export function destroyClients(clients: Partial<AwsClients>): void {

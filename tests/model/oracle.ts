@@ -31,10 +31,13 @@ export interface OracleInput {
   pulledAt(digest: string): number | undefined;
   /** Indexes that were not active when the run planned: the cleaner could not read which images they list. */
   unreadableIndexes: ReadonlySet<string>;
+  /** settings.archive.delete_after: archived images whose lastArchivedAt is older are deleted. */
+  deleteAfterMs?: number;
 }
 
 export interface OracleDecision {
-  action: "keep" | "delete";
+  /** What a plan made now does with the image: keep it, delete it, or archive it (spec section 6: archive wins). */
+  action: "keep" | "delete" | "archive";
   /** A short category, for grouping violations: `policy:period`, `tagged-member:anchor`, `member-of-kept`, ... */
   category: string;
   /** Why, in words, naming images by `name()`. */
@@ -103,6 +106,15 @@ function reach(root: string, edges: Map<string, string[]>): Set<string> {
   return seen;
 }
 
+/**
+ * Spec section 3, several policies: keep when a policy keeps (or a safety rule did), otherwise remove when a policy
+ * votes out; section 6: archive when an archive policy is among those that vote it out, delete otherwise.
+ */
+function combined(d: ImageDecision, archivers: ReadonlySet<string>): OracleDecision["action"] {
+  if (d.overridden || !d.verdicts.length || d.verdicts.some((v) => v.verdict === "keep")) return "keep";
+  return d.verdicts.some((v) => archivers.has(v.policy)) ? "archive" : "delete";
+}
+
 const withoutCaps = (policies: readonly Policy[]) => policies.map(({ maxDeletions: _cap, ...policy }) => policy);
 
 function policyWhy(d: ImageDecision, name: (digest: string) => string): string {
@@ -115,13 +127,17 @@ function policyWhy(d: ImageDecision, name: (digest: string) => string): string {
  * earlier deletions and deletions by others keep their place in the order and their units).
  *
  * - The deciders are the ACTIVE top-level images and the ACTIVE tagged members (members carrying a tag other than a
- *   referrer tag; section 3): the planner decides them as top-level images of one order, with the in-use digests of
- *   their units, and without max_deletions (the cap bounds a run's plan, checked on its own; it does not turn a
- *   delete call's images into keeps because others pushed meanwhile).
- * - Kept roots: deciders the planner keeps, every image that is not ACTIVE (left alone, and its members with it),
- *   and the top-level image of a unit holding an ACTIVATING image (a unit being restored).
- * - Everything a kept root holds is kept; an image that belongs to no top-level image (a cycle) is kept; every other
- *   image is deleted.
+ *   referrer tag; section 3): the planner decides them per policy as top-level images of one order, with the in-use
+ *   digests of their units, and without max_deletions (the cap bounds a run's plan, checked on its own; it does not
+ *   turn a delete call's images into keeps because others pushed meanwhile). How the policies' verdicts combine is
+ *   recomputed here (`combined`): keep if any keeps, archive if an archive policy votes out, delete otherwise.
+ * - Kept roots: deciders kept, every image that is not ACTIVE (left alone, and its members with it) except archived
+ *   images past delete_after that no workload names, and the top-level image of a unit holding an ACTIVATING image.
+ * - Everything a kept root holds is kept; an image that belongs to no top-level image (a cycle) is kept; an active
+ *   member of an expiring image is left alone, and an expired image that an image archived now holds is archived
+ *   already (both kept, with what they hold).
+ * - Every other image goes: expired ones are deleted; the rest are archived when they or an image that holds them is
+ *   archived by an archive policy's vote (archive wins, the unit goes whole), deleted otherwise.
  */
 export function oracleDecisions(input: OracleInput, name: (digest: string) => string = (d) => d): Oracle {
   const views = input.images.map((i) => i.view);
@@ -134,11 +150,15 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
   const units = new Map(views.map((v) => [v.digest, reach(v.digest, edges)]));
 
   // A decider is in use when anything its unit holds is.
+  const usedBy = (digest: string) => [digest, ...units.get(digest)!].find((d) => input.inUse.has(d));
   const inUse = new Map<string, SafetyKeepReason>();
   for (const decider of deciders) {
-    const used = [decider.digest, ...units.get(decider.digest)!].find((d) => input.inUse.has(d));
+    const used = usedBy(decider.digest);
     if (used !== undefined) inUse.set(decider.digest, input.inUse.get(used)!);
   }
+  // Archived images past delete_after (spec section 6): deleted, unless a workload names them or a safety rule keeps them.
+  const expiredBefore = input.deleteAfterMs === undefined ? undefined : input.now - input.deleteAfterMs;
+  const expired = (v: ImageView) => expiredBefore !== undefined && v.status === "ARCHIVED" && v.lastArchivedAt !== undefined && v.lastArchivedAt.getTime() <= expiredBefore;
   // The deciders alone, without what makes them belong to each other: the planner sees them all as top-level. A
   // tagged member loses its referrer tags (never significant; it keeps a tag of its own, so it is tagged still).
   const records = deciders.map((v) => {
@@ -147,6 +167,12 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
   });
   const plan = planRepository({ repository: input.repository, images: records, policies: withoutCaps(input.policies), now: input.now, inUse: marksOf(inUse) });
   const own = new Map(plan.decisions.map((d) => [d.image.digest, d]));
+  // The planner orders and decides per policy; how the verdicts combine is the spec's, recomputed here.
+  const archivers = new Set(input.policies.filter((p) => p.action === "archive").map((p) => p.name));
+  const ownAction = (digest: string) => {
+    const d = own.get(digest);
+    return d ? combined(d, archivers) : undefined;
+  };
 
   const decisions = new Map<string, OracleDecision>();
   const keepRoot = (digest: string, category: string, detail: string) => {
@@ -158,10 +184,15 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
   for (const v of views) {
     const d = own.get(v.digest);
     const tagged = owned.has(v.digest);
-    if (v.status !== "ACTIVE") {
+    if (expired(v)) {
+      const used = usedBy(v.digest);
+      if (used === undefined) continue;
+      keepRoot(v.digest, "in-use:archived-expired", `archived longer than delete_after, but ${name(used)} is in use`);
+      roots.push(v.digest);
+    } else if (v.status !== "ACTIVE") {
       keepRoot(v.digest, "not-active", `its status is ${v.status}: left alone, and what it holds with it`);
       roots.push(v.digest);
-    } else if (d && d.action === "keep") {
+    } else if (d && ownAction(v.digest) === "keep") {
       const category = d.overridden ? d.reason : `policy:${d.reason}`;
       keepRoot(v.digest, tagged ? `tagged-member:${category}` : category, `${tagged ? "a tagged member, kept by its own decision: " : ""}${policyWhy(d, name)}`);
       roots.push(v.digest);
@@ -190,17 +221,36 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
     }
   }
   const reachable = new Set(topLevel.flatMap((t) => [t.digest, ...units.get(t.digest)!]));
+  // Whatever goes and holds `v` (directly or not): an archive policy's decider archives its whole unit (archive wins).
+  const holdersOf = (v: ImageView) => views.filter((h) => h !== v && units.get(h.digest)!.has(v.digest) && decisions.get(h.digest)?.action !== "keep");
+  const archiver = (v: ImageView) => [v, ...holdersOf(v)].find((h) => ownAction(h.digest) === "archive");
+  // The keeps that depend on what else goes, then what those hold.
+  const keptHere: string[] = [];
   for (const v of views) {
     if (decisions.has(v.digest)) continue;
-    if (!reachable.has(v.digest)) {
-      keepRoot(v.digest, "orphan", "belongs to images that belong to it (a cycle): kept");
-      continue;
-    }
+    const archivedWith = archiver(v);
+    const expiring = holdersOf(v).find(expired);
+    if (!reachable.has(v.digest)) keepRoot(v.digest, "orphan", "belongs to images that belong to it (a cycle): kept");
+    else if (expired(v) && archivedWith) keepRoot(v.digest, "archived-already", `archived already, and ${name(archivedWith.digest)}, which holds it, is archived now`);
+    // A member of an archived holder is left alone (section 4): an expiring holder goes, its active members stay.
+    else if (!own.has(v.digest) && !expired(v) && expiring) keepRoot(v.digest, "member-of-expiring", `belongs to ${name(expiring.digest)}, archived and expiring: left for the next run`);
+    else continue;
+    keptHere.push(v.digest);
+  }
+  for (const root of keptHere) {
+    for (const member of units.get(root)!) keepRoot(member, "member-of-kept", `belongs to ${name(root)}, which is kept (${decisions.get(root)!.category})`);
+  }
+  for (const v of views) {
+    if (decisions.has(v.digest)) continue;
     const d = own.get(v.digest);
-    if (d) decisions.set(v.digest, { action: "delete", category: `policy:${d.reason}`, detail: policyWhy(d, name) });
+    const archivedWith = archiver(v);
+    const action = archivedWith ? "archive" : "delete";
+    const via = archivedWith && archivedWith !== v ? `, archived with ${name(archivedWith.digest)}` : "";
+    if (expired(v)) decisions.set(v.digest, { action: "delete", category: "archived-expired", detail: "archived longer than delete_after" });
+    else if (d) decisions.set(v.digest, { action, category: `policy:${d.reason}`, detail: policyWhy(d, name) + via });
     else {
       const holders = topLevel.filter((t) => units.get(t.digest)!.has(v.digest)).map((t) => name(t.digest));
-      decisions.set(v.digest, { action: "delete", category: "member-of-deleted", detail: `belongs only to deleted units (${holders.join(", ")})` });
+      decisions.set(v.digest, { action, category: `member-of-${action}d`, detail: `belongs only to units that go (${holders.join(", ")})${via}` });
     }
   }
 
@@ -209,16 +259,15 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
 }
 
 /**
- * Where the planner knows everything that matters (no tagged member, every image ACTIVE), the oracle must delete
- * exactly what the planner deletes: a check of this file's unit logic against the project's.
+ * Where the planner knows everything that matters (no tagged member, every image ACTIVE), the oracle must delete and
+ * archive exactly what the planner deletes and archives: a check of this file's unit logic against the project's.
  */
 function selfCheck(input: OracleInput, views: ImageView[], owned: Set<string>, decisions: Map<string, OracleDecision>, name: (d: string) => string): void {
   if (views.some((v) => v.status !== "ACTIVE" || (owned.has(v.digest) && v.tags.some((t) => !isReferrerTag(t))))) return;
   const records = views.map((v) => toPlannerRecord(v, input.pulledAt(v.digest)));
   const plan = planRepository({ repository: input.repository, images: records, policies: withoutCaps(input.policies), now: input.now, inUse: marksOf(input.inUse) });
-  const planner = plan.decisions.filter((d) => d.action !== "keep").map((d) => d.image.digest).sort();
-  const oracle = [...decisions].filter(([, d]) => d.action === "delete").map(([digest]) => digest).sort();
-  if (planner.join() !== oracle.join()) {
-    throw new Error(`oracle self-check: the planner deletes [${planner.map(name).join(", ")}], the oracle [${oracle.map(name).join(", ")}]`);
-  }
+  const shown = (pairs: [string, string][]) => pairs.map(([digest, action]) => `${name(digest)} ${action}`).join(", ");
+  const planner = plan.decisions.filter((d) => d.action !== "keep").map((d) => [d.image.digest, d.action] as [string, string]).sort();
+  const oracle = [...decisions].filter(([, d]) => d.action !== "keep").map(([digest, d]) => [digest, d.action] as [string, string]).sort();
+  if (shown(planner) !== shown(oracle)) throw new Error(`oracle self-check: the planner removes [${shown(planner)}], the oracle [${shown(oracle)}]`);
 }

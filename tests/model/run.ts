@@ -98,6 +98,8 @@ class ModelRun {
   private readonly lastSeen = new Map<string, Map<string, ImageView>>();
   /** Digests the cleaner has named in a delete call: others do not delete these (the cleaner's read-back would be theirs). */
   private readonly sent = new Set<string>();
+  /** Digests the cleaner has sent an archive call for, per repository. */
+  private readonly archiveCalls = new Map<string, Set<string>>();
   private readonly tracker = new RecheckTracker();
   private readonly deleteCalls = new Map<string, number>();
   private readonly rechecks = new Map<string, number>();
@@ -135,6 +137,7 @@ class ModelRun {
           children: image.kind === "index" ? image.children : undefined,
           subjectDigest: image.kind === "referrer" ? image.subject : undefined,
           status: image.status,
+          lastArchivedAt: image.lastArchivedAt === undefined ? undefined : new Date(image.lastArchivedAt),
         });
         if (image.lastPulledAt !== undefined) this.pulls.set(image.digest, image.lastPulledAt);
       }
@@ -174,6 +177,7 @@ class ModelRun {
         inUse: this.inUse.get(repository) ?? new Map(),
         pulledAt: (digest) => this.pulls.get(digest),
         unreadableIndexes: this.unreadableIndexes,
+        deleteAfterMs: this.config.settings.archive?.deleteAfterMs,
       },
       this.name,
     );
@@ -192,8 +196,9 @@ class ModelRun {
   }
 
   /**
-   * An archive call (one image): a plan made now must take the image out of standard storage, the image must be
-   * active, and no image that holds it may be one the plan keeps (members go first, only with their holders).
+   * An archive call (one image): a plan made now must archive the image (not keep it, nor delete it: only delete
+   * policies vote it out), the image must be active, and no image that holds it may be one the plan keeps (members
+   * go first, only with their holders).
    */
   private onArchive(ctx: HookContext): void {
     const repository = ctx.input.repositoryName as string;
@@ -213,9 +218,13 @@ class ModelRun {
     const oracle = this.oracle(repository);
     const decision = oracle?.decisions.get(digest);
     if (!decision) this.violations.push({ kind: "unknown-image", repository, digest, message: `${where}: the oracle does not know it` });
-    else if (decision.action !== "delete") {
+    else if (decision.action === "keep") {
       this.violations.push({ kind: `oracle-keeps:${decision.category}`, repository, digest, message: `${where}, which a plan made now keeps: ${decision.detail}${this.channels(oracle!)}` });
+    } else if (decision.action === "delete") {
+      this.violations.push({ kind: `oracle-deletes:${decision.category}`, repository, digest, message: `${where}, which a plan made now deletes (no archive policy votes it out): ${decision.detail}` });
     }
+    const calls = this.archiveCalls.get(repository) ?? new Set<string>();
+    this.archiveCalls.set(repository, calls.add(digest));
     const images = new Map(this.emulator.registry.images(repository).map((i) => [i.digest, i]));
     const image = images.get(digest);
     if (image && image.status !== "ACTIVE") this.violations.push({ kind: "not-active", repository, digest, message: `${where}, whose status is ${image.status}` });
@@ -284,16 +293,19 @@ class ModelRun {
       const at = `${where} deletes ${this.name(digest)}`;
       if (!decision) {
         this.violations.push({ kind: "unknown-image", repository, digest, message: `${at}, which the oracle does not know (not governed, or never seen)` });
-      } else if (decision.action !== "delete") {
+      } else if (decision.action === "keep") {
         this.violations.push({
           kind: `oracle-keeps:${decision.category}`,
           repository,
           digest,
           message: `${at}, which a plan made now keeps: ${decision.detail}${this.channels(oracle!)}`,
         });
+      } else if (decision.action === "archive") {
+        this.violations.push({ kind: `oracle-archives:${decision.category}`, repository, digest, message: `${at}, which a plan made now archives (an archive policy votes it out): ${decision.detail}` });
       }
       const image = images.get(digest);
-      if (image && image.status !== "ACTIVE") {
+      // Archived images are deleted only once expired (settings.archive.delete_after).
+      if (image && image.status !== "ACTIVE" && decision?.category !== "archived-expired") {
         this.violations.push({ kind: "not-active", repository, digest, message: `${at}, whose status is ${image.status}` });
       }
       const holders = image ? [...images.values()].filter((h) => h.digest !== digest && holds(h, image)) : [];
@@ -332,7 +344,7 @@ class ModelRun {
 
   private candidates(repository: string): ImageView[] {
     const oracle = this.oracle(repository);
-    return this.ordered(repository).filter((i) => oracle?.decisions.get(i.digest)?.action === "delete");
+    return this.ordered(repository).filter((i) => (oracle?.decisions.get(i.digest)?.action ?? "keep") !== "keep");
   }
 
   private holderOf(repository: string, tag: string): string | undefined {
@@ -438,14 +450,26 @@ class ModelRun {
 
   // ---- after the run ----
 
-  /** Deletions the oracle planned before the run, per repository: a repository over its cap must be left alone. */
+  /** Deletions and archives the oracle planned before the run, per repository: a repository over its cap must be left alone. */
   initialPlans(): Map<string, number> {
     const planned = new Map<string, number>();
     for (const repo of this.scenario.repos) {
       const oracle = this.oracle(repo.name);
-      if (oracle) planned.set(repo.name, [...oracle.decisions.values()].filter((d) => d.action === "delete").length);
+      if (oracle) planned.set(repo.name, [...oracle.decisions.values()].filter((d) => d.action !== "keep").length);
     }
     return planned;
+  }
+
+  /** What each repository's delete calls removed, and what its archive calls archived (archives count toward the cap). */
+  removedOrArchived(removed: Map<string, Set<string>>): Map<string, Set<string>> {
+    const out = new Map([...removed].map(([repository, digests]) => [repository, new Set(digests)]));
+    for (const [repository, digests] of this.archiveCalls) {
+      const archived = this.emulator.registry.images(repository).filter((i) => i.status === "ARCHIVED" && digests.has(i.digest));
+      const set = out.get(repository) ?? new Set<string>();
+      for (const image of archived) set.add(image.digest);
+      out.set(repository, set);
+    }
+    return out;
   }
 
   checkCaps(planned: Map<string, number>, removed: Map<string, Set<string>>): void {
@@ -458,7 +482,7 @@ class ModelRun {
         this.violations.push({
           kind: "cap",
           repository,
-          message: `${repository}: the plan deleted ${count} images, the cap is ${cap}, and the run deleted ${gone}`,
+          message: `${repository}: the plan deleted or archived ${count} images, the cap is ${cap}, and the run deleted or archived ${gone}`,
         });
       }
     }
@@ -494,21 +518,21 @@ class ModelRun {
     }
   }
 
-  checkConvergence(second: RunReport, third: RunReport): void {
+  checkConvergence(clean: RunReport[], third: RunReport): void {
     // Failed by design: a repository over its cap, a policy naming a repository the scenario does not have.
-    for (const error of second.errors.filter((e) => e.kind !== "cap-exceeded" && e.kind !== "missing-repository")) {
-      this.violations.push({ kind: `not-converged:${error.kind}`, repository: error.repository, message: `the clean second run failed: ${error.code}: ${this.named(error.message)}` });
+    for (const error of clean.flatMap((run) => run.errors).filter((e) => e.kind !== "cap-exceeded" && e.kind !== "missing-repository")) {
+      this.violations.push({ kind: `not-converged:${error.kind}`, repository: error.repository, message: `a clean run failed: ${error.code}: ${this.named(error.message)}` });
     }
-    // A repository the second run skipped for its cap stays failed by design, even when the dry run's plan fits under
-    // the cap (the second run's manifest reads refreshed its indexes' pull times, which keep_pulled_within reads).
-    const capped = new Set(second.repositories.filter((r) => r.capExceeded).map((r) => r.repository));
+    // A repository a clean run skipped for its cap stays failed by design, even when the dry run's plan fits under
+    // the cap (the clean run's manifest reads refreshed its indexes' pull times, which keep_pulled_within reads).
+    const capped = new Set(clean.flatMap((run) => run.repositories).filter((r) => r.capExceeded).map((r) => r.repository));
     for (const repo of third.repositories) {
       if (repo.capExceeded || capped.has(repo.repository) || (repo.toDelete === 0 && !repo.toArchive)) continue;
       const lines = repo.images.filter((l) => l.action !== "keep").map((l) => `${this.name(l.digest)} (${l.action}, ${l.reason})`);
       this.violations.push({
         kind: "not-converged:more-to-delete",
         repository: repo.repository,
-        message: `after a clean second run, a dry run of ${repo.repository} still deletes ${repo.toDelete} and archives ${repo.toArchive ?? 0}: ${lines.join(", ")}`,
+        message: `after ${clean.length} clean run(s), a dry run of ${repo.repository} still deletes ${repo.toDelete} and archives ${repo.toArchive ?? 0}: ${lines.join(", ")}`,
       });
     }
   }
@@ -539,7 +563,7 @@ function removals(emulator: EcrEmulator): Map<string, Set<string>> {
 
 export async function runModel(scenario: Scenario): Promise<ModelResult> {
   const emulator = await startEcrEmulator();
-  const config = validateConfig(scenario.policies, "model");
+  const config = validateConfig(scenario.settings ? { policies: scenario.policies, settings: scenario.settings } : scenario.policies, "model");
   const model = new ModelRun(scenario, emulator, config);
   const clients = [emulatorClients(emulator.endpoint, { maxAttempts: MAX_ATTEMPTS })];
   const run = (apply: boolean) => runCleanup({ config, now: new Date(NOW), apply, ...clients[clients.length - 1], concurrency: 1 });
@@ -560,14 +584,17 @@ export async function runModel(scenario: Scenario): Promise<ModelResult> {
       model.checkReport(report, removed);
       model.log.push(`the faulty run's errors: ${report.errors.map((e) => `${e.repository ?? ""} ${e.kind} ${e.code}`).join("; ") || "none"}`);
     }
-    model.checkCaps(planned, removed);
+    model.checkCaps(planned, model.removedOrArchived(removed));
 
     // Convergence: no faults, no hooks, fresh clients; apply again, then a dry run deletes nothing more.
     emulator.reset();
     clients.push(emulatorClients(emulator.endpoint, { maxAttempts: MAX_ATTEMPTS }));
-    const second = await run(true);
+    const clean = [await run(true)];
+    // delete_after: an expiring holder's active members stay for the next run's policies (the planner's rule), so a
+    // second clean run decides them.
+    if (config.settings.archive?.deleteAfterMs !== undefined) clean.push(await run(true));
     const third = await run(false);
-    model.checkConvergence(second, third);
+    model.checkConvergence(clean, third);
     return { violations: model.violations, log: model.log, name: model.name };
   } finally {
     for (const c of clients) destroyClients(c);

@@ -33,6 +33,8 @@ export interface ImageSpec {
   subject?: string;
   lastPulledAt?: number;
   status: Status;
+  /** ARCHIVED images: when, for settings.archive.delete_after. */
+  lastArchivedAt?: number;
 }
 
 export interface RepoSpec {
@@ -71,6 +73,8 @@ export interface InitialFault {
 export interface Scenario {
   repos: RepoSpec[];
   policies: RawPolicy[];
+  /** The YAML's `settings:` (settings.archive.delete_after), when the scenario has any. */
+  settings?: Record<string, unknown>;
   inUse: { repository: string; digest: string; via: "task" | "service" }[];
   initialFaults: InitialFault[];
   steps: Step[];
@@ -87,7 +91,16 @@ export interface Features {
   statuses: boolean;
   /** Every policy of the scenario archives instead of deleting (`action: archive`). */
   archive?: boolean;
+  /** Each policy archives or deletes (`action: archive` one time in two): archive and delete policies on one repository. */
+  mixedActions?: boolean;
+  /**
+   * settings.archive.delete_after (90d), and images seeded ARCHIVED 60 to 120 days ago: some expire. Not with
+   * archived indexes, whose children the cleaner cannot read (the expiry of what they may hold is not modelled).
+   */
+  deleteAfter?: boolean;
 }
+
+export const DELETE_AFTER_DAYS = 90;
 
 const FAULT_KINDS: FaultKind[] = ["throttle", "server-error", "drop-connection", "drop-after-acting"];
 
@@ -98,6 +111,8 @@ const at = (halfDays: number) => NOW - halfDays * 12 * HOUR;
 const oneIn = <T>(n: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
   fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 const pulled = oneIn(3, fc.integer({ min: 0, max: 12 }));
+/** Days since an image was archived: around delete_after (90d) one time in two, so that its boundary is tried often. */
+const archivedDaysAgo = fc.oneof(fc.integer({ min: 60, max: 120 }), fc.integer({ min: 88, max: 92 }));
 
 const repoShape = (features: Features) =>
   fc.record({
@@ -120,8 +135,11 @@ const repoShape = (features: Features) =>
       ? fc.array(fc.record({ tag: fc.constantFrom<string>(...TAGS), child: fc.nat() }), { maxLength: 2 })
       : fc.constant<{ tag: string; child: number }[]>([]),
     statuses: features.statuses
-      ? fc.array(fc.record({ pick: fc.nat(), status: fc.constantFrom<Status>("ARCHIVED", "ACTIVATING") }), { maxLength: 1 })
-      : fc.constant<{ pick: number; status: Status }[]>([]),
+      ? fc.array(
+        fc.record({ pick: fc.nat(), status: fc.constantFrom<Status>("ARCHIVED", "ACTIVATING"), archivedDaysAgo }),
+        { maxLength: features.deleteAfter ? 3 : 1 },
+      )
+      : fc.constant<{ pick: number; status: Status; archivedDaysAgo: number }[]>([]),
   });
 
 type RepoShape = typeof repoShape extends (f: Features) => fc.Arbitrary<infer T> ? T : never;
@@ -129,7 +147,7 @@ type RepoShape = typeof repoShape extends (f: Features) => fc.Arbitrary<infer T>
 export const digestOf = (repository: string, label: string) => sha256Digest(`model/${repository}/${label}`);
 export const cosignTag = (subject: string) => `${subject.replace(":", "-")}.sig`;
 
-function buildRepo(name: string, shape: RepoShape): RepoSpec {
+function buildRepo(name: string, shape: RepoShape, features: Features): RepoSpec {
   const images: ImageSpec[] = [];
   const make = (label: string, kind: ImageSpec["kind"], pushedAt: number, lastPulled?: number): ImageSpec => {
     const spec: ImageSpec = { label: `${name}:${label}`, digest: digestOf(name, label), kind, pushedAt, tags: [], status: "ACTIVE" };
@@ -171,7 +189,17 @@ function buildRepo(name: string, shape: RepoShape): RepoSpec {
     referrer.subject = subject.digest;
     if (!r.oci) referrer.tags.push(cosignTag(subject.digest));
   });
-  for (const { pick, status } of shape.statuses) if (images.length) images[pick % images.length].status = status;
+  // Under delete_after, no archived index (see Features.deleteAfter); an archived image was pushed before it was archived.
+  const statusable = features.deleteAfter ? images.filter((i) => i.kind !== "index") : images;
+  for (const { pick, status, archivedDaysAgo } of shape.statuses) {
+    if (!statusable.length) continue;
+    const image = statusable[pick % statusable.length];
+    image.status = status;
+    if (status === "ARCHIVED" && features.deleteAfter) {
+      image.lastArchivedAt = NOW - archivedDaysAgo * DAY;
+      image.pushedAt = Math.min(image.pushedAt, image.lastArchivedAt - DAY);
+    }
+  }
   return { name, images };
 }
 
@@ -191,9 +219,10 @@ const policyShape = fc.record({
   ),
   keepPulled: oneIn(3, fc.integer({ min: 1, max: 8 }).map((d) => `${d}d`)),
   cap: oneIn(5, fc.integer({ min: 0, max: 8 })),
+  archives: fc.boolean(),
 });
 
-const policies: fc.Arbitrary<RawPolicy[]> = fc.array(policyShape, { minLength: 1, maxLength: 3 }).map((shapes) =>
+const policiesOf = (features: Features): fc.Arbitrary<RawPolicy[]> => fc.array(policyShape, { minLength: 1, maxLength: 3 }).map((shapes) =>
   shapes.map((p, i) => ({
     name: `p${i}`,
     significant_tags: p.significantTags,
@@ -202,6 +231,7 @@ const policies: fc.Arbitrary<RawPolicy[]> = fc.array(policyShape, { minLength: 1
     ...p.scope,
     ...(p.keepPulled ? { keep_pulled_within: p.keepPulled } : {}),
     ...(p.cap !== undefined ? { max_deletions: p.cap } : {}),
+    ...(features.archive || (features.mixedActions && p.archives) ? { action: "archive" } : {}),
   })),
 );
 
@@ -245,19 +275,19 @@ export function scenarioArb(features: Features): fc.Arbitrary<Scenario> {
     .record({
       names: fc.shuffledSubarray(REPOSITORIES, { minLength: 1, maxLength: 3 }),
       shapes: fc.array(repoShape(features), { minLength: 3, maxLength: 3 }),
-      policies,
+      policies: policiesOf(features),
       inUse: fc.array(fc.record({ repo: fc.nat(), image: fc.nat(), via: fc.constantFrom("task" as const, "service" as const) }), { maxLength: 2 }),
       initialFaults: features.faults ? fc.array(initialFault, { maxLength: 2 }) : fc.constant<InitialFault[]>([]),
       steps: features.mutations || features.faults ? fc.array(step, { maxLength: 4 }) : fc.constant<Step[]>([]),
     })
-    .map(({ names, shapes, policies: drawn, inUse, initialFaults, steps }) => {
-      const policies = features.archive ? drawn.map((p) => ({ ...p, action: "archive" })) : drawn;
-      const repos = names.sort().map((name, i) => buildRepo(name, shapes[i]));
+    .map(({ names, shapes, policies, inUse, initialFaults, steps }) => {
+      const repos = names.sort().map((name, i) => buildRepo(name, shapes[i], features));
       const used = inUse.flatMap(({ repo, image, via }) => {
         const images = repos[repo % repos.length].images;
         return images.length ? [{ repository: repos[repo % repos.length].name, digest: images[image % images.length].digest, via }] : [];
       });
       const scenario: Scenario = { repos, policies, inUse: used, initialFaults, steps: steps.filter((s) => s.mutations.length || s.faults.length) };
+      if (features.deleteAfter) scenario.settings = { archive: { delete_after: `${DELETE_AFTER_DAYS}d` } };
       return Object.assign(scenario, { [fc.toStringMethod]: () => describeScenario(scenario) });
     });
 }
@@ -283,6 +313,7 @@ export function describeImage(i: ImageSpec, name: (d: string) => string): string
   if (i.subject) parts.push(`subject ${name(i.subject)}`);
   if (i.lastPulledAt !== undefined) parts.push(`pulled ${days(i.lastPulledAt)}`);
   if (i.status !== "ACTIVE") parts.push(i.status);
+  if (i.lastArchivedAt !== undefined) parts.push(`archived ${days(i.lastArchivedAt)}`);
   return parts.join(" ");
 }
 
@@ -296,6 +327,7 @@ export function describeScenario(s: Scenario): string {
   }
   lines.push("policies:");
   for (const p of s.policies) lines.push(`  - ${JSON.stringify(p)}`);
+  if (s.settings) lines.push(`settings: ${JSON.stringify(s.settings)}`);
   if (s.inUse.length) lines.push(`in use: ${s.inUse.map((u) => `${name(u.digest)} (ECS ${u.via})`).join(", ")}`);
   if (s.initialFaults.length) lines.push(`faults before the run: ${s.initialFaults.map((f) => `${f.op} ${f.fault} x${f.count}`).join(", ")}`);
   s.steps.forEach((step, k) => {
