@@ -254,6 +254,16 @@ describe("archive mode, end to end", () => {
       expect(summary.bytesFreed).to.equal(0);
     });
 
+    it("archived exactly 90 days ago is not older than 90d: it stays; a millisecond more and it goes", async () => {
+      repository();
+      const exactly = emulator.registry.putImage("app", { pushedAt: at(200), status: "ARCHIVED", lastArchivedAt: at(90) }).digest;
+      const older = emulator.registry.putImage("app", { pushedAt: at(200), status: "ARCHIVED", lastArchivedAt: at(90, 1) }).digest;
+      const result = await run(withDeleteAfter("90d"), "--apply");
+      expect(result.code, result.stderr).to.equal(0);
+      expect(statusOf(exactly)).to.equal("ARCHIVED");
+      expect(statusOf(older)).to.equal("GONE");
+    });
+
     it("applies to every archived image of a governed repository, under a delete policy too; never outside them", async () => {
       emulator.registry.createRepository("ungoverned");
       const here = archived(200, 100);

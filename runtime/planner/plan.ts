@@ -96,9 +96,10 @@ export function planRepository(input: PlanInput): RepositoryPlan {
 
   // Archived images past settings.archive.delete_after: deleted, with the same safety rules as any delete.
   if (rules.deleteAfterMs !== undefined) {
+    // "Older" than delete_after, strictly: an image archived exactly that long ago stays until the next run.
     const expiredBefore = now - rules.deleteAfterMs;
     for (const image of images) {
-      if (image.status !== "ARCHIVED" || orphans.has(image.digest) || image.lastArchivedAt === undefined || !(image.lastArchivedAt <= expiredBefore)) continue;
+      if (image.status !== "ARCHIVED" || orphans.has(image.digest) || image.lastArchivedAt === undefined || !(image.lastArchivedAt < expiredBefore)) continue;
       ownDecisions.push({ image, action: "delete", reason: "archived-expired", verdicts: [], wave: 0 });
     }
   }

@@ -158,7 +158,7 @@ export function oracleDecisions(input: OracleInput, name: (digest: string) => st
   }
   // Archived images past delete_after (spec section 6): deleted, unless a workload names them or a safety rule keeps them.
   const expiredBefore = input.deleteAfterMs === undefined ? undefined : input.now - input.deleteAfterMs;
-  const expired = (v: ImageView) => expiredBefore !== undefined && v.status === "ARCHIVED" && v.lastArchivedAt !== undefined && v.lastArchivedAt.getTime() <= expiredBefore;
+  const expired = (v: ImageView) => expiredBefore !== undefined && v.status === "ARCHIVED" && v.lastArchivedAt !== undefined && v.lastArchivedAt.getTime() < expiredBefore;
   // The deciders alone, without what makes them belong to each other: the planner sees them all as top-level. A
   // tagged member loses its referrer tags (never significant; it keeps a tag of its own, so it is tagged still).
   const records = deciders.map((v) => {
