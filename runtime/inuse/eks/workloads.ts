@@ -75,21 +75,41 @@ function specImages(podSpec: unknown): string[] {
   return images;
 }
 
-/** A pod that is not finished: its spec references, and the references its container statuses report pulled. */
+/** `host/repo` of a reference: without its tag and digest. */
+function repositoryOf(reference: string): string {
+  const name = reference.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+}
+
+/**
+ * A pod that is not finished: its spec references, the references its container statuses report pulled, and each
+ * pulled digest in the repository the container's spec names. containerd reports as imageID the first of the
+ * image's repo digests on that node, which may be another repository's (the same image pulled under two names, as
+ * after a promotion copied it from `staging/app` to `app`): the digest is what runs, the spec says from where.
+ */
 export function podUses(pod: unknown, cluster: string): KubernetesImageUse[] {
   if (FINISHED_PHASES.has(text(at(pod, "status", "phase")) ?? "")) return [];
   const workload = workloadName("pod", pod, cluster);
   const images = specImages(at(pod, "spec"));
-  for (const field of STATUS_FIELDS) {
+  STATUS_FIELDS.forEach((field, i) => {
+    const specByName = new Map<string, string>();
+    for (const container of array(at(pod, "spec", CONTAINER_FIELDS[i]))) {
+      const name = text(obj(container)?.name);
+      const image = text(obj(container)?.image);
+      if (name && image) specByName.set(name, image);
+    }
     for (const status of array(at(pod, "status", field))) {
       const imageId = text(obj(status)?.imageID);
       const pulled = imageId && referenceOfImageId(imageId);
       if (pulled) images.push(pulled);
+      const spec = specByName.get(text(obj(status)?.name) ?? "");
+      if (pulled && spec) images.push(`${repositoryOf(spec)}@${pulled.slice(pulled.indexOf("@") + 1)}`);
       // What the runtime says it runs, usually the spec's reference again (deduplicated below).
       const image = text(obj(status)?.image);
       if (image && image.includes("/")) images.push(image);
     }
-  }
+  });
   return [...new Set(images)].map((image) => ({ image, workload }));
 }
 
