@@ -251,6 +251,15 @@ describe("EKS source", function () {
       expect(err.message).to.contain("EKS cluster private").and.contain("vpcSubnetIds").and.contain("settings.in_use.eks: false");
     });
 
+    it("when a list answers 200 with something that is not that list", async () => {
+      const c = await emulator.eks.createCluster({ name: "odd" });
+      c.api.addPod({ name: "p", containers: [{ image: `${ECR}/a:1` }] });
+      c.api.failNext("not-a-list", 1, "/api/v1/pods");
+      const err = await failure([target()]);
+      expect(err.name).to.equal("NotAList");
+      expect(err.message).to.contain("EKS cluster odd").and.contain("/api/v1/pods").and.contain("not a PodList");
+    });
+
     it("when ListClusters keeps failing", async () => {
       emulator.failNext("eks:ListClusters", 2, "server-error");
       const err = await failure([target()]);

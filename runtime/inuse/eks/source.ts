@@ -162,7 +162,7 @@ async function readCluster(target: EksTarget, name: string, options: EksReadOpti
     options.kubernetes,
   );
   try {
-    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name)));
+    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name), list.listKind));
     return { uses: lists.flat(), requestCount: client.requests };
   } catch (err) {
     throw err instanceof KubernetesApiError ? clusterFailure(title, cluster, err) : err;
@@ -187,6 +187,9 @@ export function clusterFailure(title: string, cluster: Cluster, err: KubernetesA
   } else if (err.status === 403) {
     code = "Forbidden";
     what = `the cleaner's role may not list ${err.path} cluster-wide: ${grant}`;
+  } else if (err.reason === "NotAList") {
+    code = "NotAList";
+    what = "the API server answered with something other than the list asked for, so nothing it said is taken as read; it is read again next run";
   } else if (err.status === 410) {
     code = "Expired";
     what = "the list changed faster than it could be read; it is read again next run";

@@ -19,6 +19,8 @@ export type WorkloadKind = "pod" | "deployment" | "statefulset" | "daemonset" | 
 export interface WorkloadList {
   kind: WorkloadKind;
   path: string;
+  /** The `kind` of the list the API server answers with. */
+  listKind: string;
   uses: (item: unknown, cluster: string) => KubernetesImageUse[];
 }
 
@@ -123,12 +125,12 @@ export function templateUses(kind: WorkloadKind, ...templatePath: string[]): (it
 
 /** Every list the EKS source reads, cluster-wide. */
 export const WORKLOAD_LISTS: readonly WorkloadList[] = [
-  { kind: "pod", path: "/api/v1/pods", uses: podUses },
-  { kind: "deployment", path: "/apis/apps/v1/deployments", uses: templateUses("deployment", "spec", "template") },
-  { kind: "statefulset", path: "/apis/apps/v1/statefulsets", uses: templateUses("statefulset", "spec", "template") },
-  { kind: "daemonset", path: "/apis/apps/v1/daemonsets", uses: templateUses("daemonset", "spec", "template") },
+  { kind: "pod", listKind: "PodList", path: "/api/v1/pods", uses: podUses },
+  { kind: "deployment", listKind: "DeploymentList", path: "/apis/apps/v1/deployments", uses: templateUses("deployment", "spec", "template") },
+  { kind: "statefulset", listKind: "StatefulSetList", path: "/apis/apps/v1/statefulsets", uses: templateUses("statefulset", "spec", "template") },
+  { kind: "daemonset", listKind: "DaemonSetList", path: "/apis/apps/v1/daemonsets", uses: templateUses("daemonset", "spec", "template") },
   // Every ReplicaSet, those scaled to 0 included: they are what `kubectl rollout undo` goes back to.
-  { kind: "replicaset", path: "/apis/apps/v1/replicasets", uses: templateUses("replicaset", "spec", "template") },
-  { kind: "job", path: "/apis/batch/v1/jobs", uses: templateUses("job", "spec", "template") },
-  { kind: "cronjob", path: "/apis/batch/v1/cronjobs", uses: templateUses("cronjob", "spec", "jobTemplate", "spec", "template") },
+  { kind: "replicaset", listKind: "ReplicaSetList", path: "/apis/apps/v1/replicasets", uses: templateUses("replicaset", "spec", "template") },
+  { kind: "job", listKind: "JobList", path: "/apis/batch/v1/jobs", uses: templateUses("job", "spec", "template") },
+  { kind: "cronjob", listKind: "CronJobList", path: "/apis/batch/v1/cronjobs", uses: templateUses("cronjob", "spec", "jobTemplate", "spec", "template") },
 ];
