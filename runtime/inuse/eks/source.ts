@@ -40,6 +40,8 @@ export interface EksReadResult {
 const LIST_CLUSTERS_PAGE = 100;
 // A token is signed again before it is this close to its 15 minutes.
 const TOKEN_REFRESH_MS = TOKEN_LIFETIME_MS - 5 * 60 * 1000;
+// Nor is a token used this close to the expiry of the credentials that signed it.
+const CREDENTIALS_MARGIN_MS = 60 * 1000;
 const VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
 const LEAVE_OUT = "or leave the cluster out (settings.in_use.eks_clusters names the clusters to read) or turn the EKS source off (settings.in_use.eks: false)";
 
@@ -144,17 +146,24 @@ async function readCluster(target: EksTarget, name: string, options: EksReadOpti
     throw new EksSourceError("ClusterUnreadable", `EKS cluster ${title} (status ${cluster.status ?? "unknown"}): DescribeCluster gives no endpoint or certificate authority; ${LEAVE_OUT}`);
   }
   const region = target.region;
-  let token: { value: string; signedAt: number } | undefined;
+  let token: { value: string; validUntil: number; credentials: object } | undefined;
   const client = new KubernetesClient(
     {
       name: title,
       endpoint: cluster.endpoint,
       certificateAuthority: Buffer.from(cluster.certificateAuthority.data, "base64").toString("utf8"),
+      // The SDK's provider hands out the same credentials until they are near their expiry, then new ones: a token
+      // signed with the old ones would stop being accepted when they expire, so it is signed again with the new.
       token: async () => {
-        if (!token || Date.now() - token.signedAt > TOKEN_REFRESH_MS) {
-          const credentials = await target.eks.config.credentials();
-          const signedAt = Date.now();
-          token = { value: await eksToken({ clusterName: name, region, credentials, signingDate: new Date(signedAt) }), signedAt };
+        const credentials = await target.eks.config.credentials();
+        const now = Date.now();
+        if (!token || now >= token.validUntil || token.credentials !== credentials) {
+          const expires = credentials.expiration?.getTime() ?? Infinity;
+          token = {
+            value: await eksToken({ clusterName: name, region, credentials, signingDate: new Date(now) }),
+            validUntil: Math.min(now + TOKEN_REFRESH_MS, expires - CREDENTIALS_MARGIN_MS),
+            credentials,
+          };
         }
         return token.value;
       },
