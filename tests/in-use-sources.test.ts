@@ -133,6 +133,17 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(survivors()).to.have.length(10);
     });
 
+    it("a cluster whose RBAC forbids a list fails closed with the cluster's remedy, not an IAM grant the role already has", async () => {
+      const partial = await emulator.eks.createCluster({ name: "partial", authenticationMode: "API" });
+      partial.api.addPod({ name: "p", containers: [{ image: image(5) }] });
+      partial.api.forbidden.add("replicasets");
+      const { code, report } = await run();
+      expect(code).to.equal(1);
+      expect(report.errors.map((e: { kind: string; code: string }) => [e.kind, e.code])).to.deep.equal([["in-use-unreadable", "Forbidden"]]);
+      expect(report.errors[0].message).to.include("EKS cluster partial").and.include("AmazonEKSViewPolicy").and.not.include("grant eks:");
+      expect(survivors()).to.have.length(10);
+    });
+
     it("eks_clusters reads only the clusters named; a name that no account or region lists fails closed", async () => {
       (await emulator.eks.createCluster({ name: "prod" })).api.addPod({ name: "p", containers: [{ image: image(5) }] });
       const other = await emulator.eks.createCluster({ name: "sandbox" });

@@ -47,7 +47,12 @@ const LEAVE_OUT = "or leave the cluster out (settings.in_use.eks_clusters names 
 
 /** A cluster or an EKS call that could not be read; `name` is the short code the report shows. */
 export class EksSourceError extends Error {
-  constructor(code: string, message: string) {
+  constructor(
+    code: string,
+    message: string,
+    /** True when the message says what to grant (a cluster's access entry or RBAC): not an IAM action of the source. */
+    readonly remedyGiven = false,
+  ) {
     super(message);
     this.name = code;
   }
@@ -216,5 +221,5 @@ export function clusterFailure(title: string, cluster: Cluster, err: KubernetesA
         ? " (the cluster's endpoint is private: run the cleaner in the cluster's VPC, with the component's vpcSubnetIds and vpcSecurityGroupIds args)"
         : "");
   }
-  return new EksSourceError(code, `EKS cluster ${title}: ${err.message}: ${what}; ${LEAVE_OUT}. Nothing is deleted in this run.`);
+  return new EksSourceError(code, `EKS cluster ${title}: ${err.message}: ${what}; ${LEAVE_OUT}. Nothing is deleted in this run.`, true);
 }
