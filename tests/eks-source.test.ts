@@ -187,6 +187,32 @@ describe("EKS source", function () {
     expect(c.api.requests.filter((r) => r.path === "/api/v1/pods").map((r) => r.status)).to.deep.equal([429, 503, -1, 200]);
   });
 
+  it("signs the token again when the credentials it was signed with are replaced (about to expire)", async () => {
+    const c = await emulator.eks.createCluster({ name: "long" });
+    for (let i = 0; i < 30; i++) c.api.addPod({ name: `p${i}`, containers: [{ image: `${ECR}/app:${i}` }] });
+    emulator.knownCredentials.set("OLDKEY", { secretAccessKey: "old-secret", sessionToken: "old-session" });
+    emulator.knownCredentials.set("NEWKEY", { secretAccessKey: "new-secret", sessionToken: "new-session" });
+    c.api.authorizedAccessKeys = new Set(["OLDKEY", "NEWKEY"]);
+    // Session credentials with little time left, as the SDK hands them out until it refreshes them: the EKS calls
+    // and the first Kubernetes request are signed with the old session, every later call gets the new one, and the
+    // old one expires at the second request.
+    const soon = () => new Date(Date.now() + 60_000);
+    const old = { accessKeyId: "OLDKEY", secretAccessKey: "old-secret", sessionToken: "old-session", expiration: soon() };
+    const fresh = { accessKeyId: "NEWKEY", secretAccessKey: "new-secret", sessionToken: "new-session", expiration: soon() };
+    const recorded = c.api.requests;
+    const eks = new EKSClient({ endpoint: emulator.endpoint, region: "us-east-1", credentials: async () => (recorded.length === 0 ? old : fresh), maxAttempts: 2 });
+    clients.push(eks);
+    const push = recorded.push.bind(recorded);
+    recorded.push = (...records) => {
+      const n = push(...records);
+      if (n === 2) c.api.authorizedAccessKeys = new Set(["NEWKEY"]);
+      return n;
+    };
+    const { uses } = await readEksUses([{ account: ACCOUNT, region: "us-east-1", eks, label: "" }], { ...FAST, listConcurrency: 1, kubernetes: { ...FAST.kubernetes, pageSize: 10 } });
+    expect(new Set(uses.map((u) => u.image)).size).to.equal(30);
+    expect(recorded.map((r) => r.status)).to.not.include(401);
+  });
+
   describe("fails closed, naming the cluster and what to do", () => {
     it("when the cluster does not accept the role (401): an access entry, or aws-auth", async () => {
       const c = await emulator.eks.createCluster({ name: "locked", authenticationMode: "API_AND_CONFIG_MAP" });
@@ -249,6 +275,15 @@ describe("EKS source", function () {
       const err = await failure([target()]);
       expect(err.name).to.equal("ECONNREFUSED");
       expect(err.message).to.contain("EKS cluster private").and.contain("vpcSubnetIds").and.contain("settings.in_use.eks: false");
+    });
+
+    it("when a list answers 200 with something that is not that list", async () => {
+      const c = await emulator.eks.createCluster({ name: "odd" });
+      c.api.addPod({ name: "p", containers: [{ image: `${ECR}/a:1` }] });
+      c.api.failNext("not-a-list", 1, "/api/v1/pods");
+      const err = await failure([target()]);
+      expect(err.name).to.equal("NotAList");
+      expect(err.message).to.contain("EKS cluster odd").and.contain("/api/v1/pods").and.contain("not a PodList");
     });
 
     it("when ListClusters keeps failing", async () => {

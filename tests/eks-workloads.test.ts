@@ -56,6 +56,27 @@ describe("EKS workloads", () => {
     });
   }
 
+  it("files the digest a container runs under the repository its spec names, whatever repository the imageID names", () => {
+    // containerd's imageID is the first of the image's repo digests on the node: the same image pulled under another
+    // name (a promotion copied staging/web to web) can make it name the other repository.
+    const promoted = {
+      metadata: { namespace: "shop", name: "web-1" },
+      spec: { containers: [{ name: "web", image: `${ECR}/web:v1` }], initContainers: [{ name: "init", image: `${ECR}/init@${DIGEST}` }] },
+      status: {
+        phase: "Running",
+        containerStatuses: [{ name: "web", image: `${ECR}/staging/web:v1`, imageID: `${ECR}/staging/web@sha256:${"c".repeat(64)}` }],
+        initContainerStatuses: [{ name: "init", imageID: `docker-pullable://${ECR}/init@${DIGEST}` }],
+      },
+    };
+    expect(podUses(promoted, "prod").map((u) => u.image)).to.deep.equal([
+      `${ECR}/web:v1`,
+      `${ECR}/init@${DIGEST}`,
+      `${ECR}/staging/web@sha256:${"c".repeat(64)}`,
+      `${ECR}/web@sha256:${"c".repeat(64)}`,
+      `${ECR}/staging/web:v1`,
+    ]);
+  });
+
   const template = { spec: { containers: [{ image: `${ECR}/a:1` }], initContainers: [{ image: `${ECR}/b` }] } };
   const objects: Record<string, unknown> = {
     deployment: { metadata: { namespace: "ns", name: "d" }, spec: { replicas: 3, template } },

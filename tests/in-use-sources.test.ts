@@ -92,6 +92,22 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(survivors()).to.deep.equal(kept(3, 4, 5, 6, 7));
     });
 
+    it("keeps the digest a pod runs when the node's imageID names it in another repository (the same image pulled under two names)", async () => {
+      emulator.registry.tag("hello_world", "v1", digests[0]);
+      const prod = await emulator.eks.createCluster({ name: "prod" });
+      // The node pulled digests[5] as hello_world:v1 (v1 has moved since) and also as staging/hello_world: containerd
+      // reports the image's first repo digest, the staging one.
+      prod.api.addPod({
+        namespace: "shop",
+        name: "web-1",
+        containers: [{ name: "web", image: `${REGISTRY}/hello_world:v1`, imageID: `${REGISTRY}/staging/hello_world@${digests[5]}` }],
+      });
+      const { code, report, stderr } = await run();
+      expect(code, stderr).to.equal(0);
+      expect(lineOf(report, digests[5])).to.deep.include({ action: "keep", reason: "in-use:eks", workloads: ["eks pod shop/web-1 (cluster prod)"] });
+      expect(survivors()).to.deep.equal(kept(5));
+    });
+
     it("an image that 25 pods run: the report names the first 20 workloads and counts the rest", async () => {
       const prod = await emulator.eks.createCluster({ name: "prod" });
       for (let i = 0; i < 25; i++) prod.api.addPod({ namespace: "shop", name: `web-${String(i).padStart(2, "0")}`, containers: [{ image: image(5) }] });
@@ -114,6 +130,17 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(report.errors.map((e: { kind: string; code: string }) => [e.kind, e.code])).to.deep.equal([["in-use-unreadable", "Unauthorized"]]);
       expect(report.errors[0].message).to.include("EKS cluster locked").and.include("aws eks create-access-entry --cluster-name locked")
         .and.include("settings.in_use.eks_clusters").and.include("settings.in_use.eks: false");
+      expect(survivors()).to.have.length(10);
+    });
+
+    it("a cluster whose RBAC forbids a list fails closed with the cluster's remedy, not an IAM grant the role already has", async () => {
+      const partial = await emulator.eks.createCluster({ name: "partial", authenticationMode: "API" });
+      partial.api.addPod({ name: "p", containers: [{ image: image(5) }] });
+      partial.api.forbidden.add("replicasets");
+      const { code, report } = await run();
+      expect(code).to.equal(1);
+      expect(report.errors.map((e: { kind: string; code: string }) => [e.kind, e.code])).to.deep.equal([["in-use-unreadable", "Forbidden"]]);
+      expect(report.errors[0].message).to.include("EKS cluster partial").and.include("AmazonEKSViewPolicy").and.not.include("grant eks:");
       expect(survivors()).to.have.length(10);
     });
 

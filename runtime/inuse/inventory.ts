@@ -126,7 +126,9 @@ export function sourceFailure(flag: SourceFlag, target: Target | undefined, err:
   const source = SOURCES[flag];
   const code = errorCode(err);
   const off = `or turn the source off with settings.in_use.${inUseKey(flag, "snake")}: false (component arg ${source.arg}: false)`;
-  const fix = ACCESS_DENIED.test(code)
+  // A Kubernetes 401/403 is the cluster's access (its message says how to grant it), not the source's IAM actions.
+  const remedyGiven = (err as { remedyGiven?: unknown } | undefined)?.remedyGiven === true;
+  const fix = !remedyGiven && ACCESS_DENIED.test(code)
     ? `grant ${source.actions.join(", ")} to the credentials the cleaner runs with${target?.role ? ` in role ${target.role.roleArn}` : ""}, ${off}`
     : `fix what is named above, ${off}`;
   const message = errorMessage(err);

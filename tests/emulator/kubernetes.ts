@@ -26,7 +26,8 @@ const RESOURCES: Record<string, { kind: ResourceKind; listKind: string; apiVersi
   "/apis/batch/v1/cronjobs": { kind: "cronjobs", listKind: "CronJobList", apiVersion: "batch/v1" },
 };
 
-export type ApiFault = "unauthorized" | "throttle" | "server-error" | "unavailable" | "drop-connection";
+/** `not-a-list`: 200 with a body that is no list (a Status of Success), as a broken proxy or server might answer. */
+export type ApiFault = "unauthorized" | "throttle" | "server-error" | "unavailable" | "drop-connection" | "not-a-list";
 
 export interface ContainerSeed {
   name?: string;
@@ -243,6 +244,7 @@ export class KubernetesApiServer {
     if (!mapped || fault === "unauthorized") return status(401, "Unauthorized", "Unauthorized");
     if (fault === "throttle") return status(429, "TooManyRequests", "Too many requests, please try again later.", { details: { retryAfterSeconds: 1 } });
     if (fault === "server-error") return status(500, "InternalError", "Internal error occurred: injected");
+    if (fault === "not-a-list") return { code: 200, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 200 } };
     if (fault === "unavailable") return status(503, "ServiceUnavailable", "The server is currently unable to handle the request");
     if (req.method !== "GET") return status(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
     const resource = RESOURCES[url.pathname];

@@ -102,7 +102,7 @@ export class KubernetesClient {
    * `pick` page by page so that whole objects are not kept. When a continue token expires, what the list picked so
    * far is dropped and it starts again.
    */
-  async list<R>(path: string, pick: (item: unknown) => R[]): Promise<R[]> {
+  async list<R>(path: string, pick: (item: unknown) => R[], listKind?: string): Promise<R[]> {
     for (let restart = 0; ; restart++) {
       const picked: R[] = [];
       let token: string | undefined;
@@ -120,8 +120,20 @@ export class KubernetesClient {
           }
           throw err;
         }
-        for (const item of page.items ?? []) picked.push(...pick(item));
-        token = page.metadata?.continue || undefined;
+        // A 200 that is not the list asked for (a Status, an empty object, another kind) must not read as an empty list.
+        const items = listItems(page, listKind);
+        if (!items) {
+          throw new KubernetesApiError(
+            `cluster ${this.cluster.name}: GET ${path}: the answer is not a ${listKind ?? "list"} (kind ${JSON.stringify(obj(page)?.kind ?? null)}, items ${describe(obj(page)?.items)})`,
+            this.cluster.name,
+            path,
+            200,
+            "NotAList",
+          );
+        }
+        for (const item of items) picked.push(...pick(item));
+        const next = page.metadata?.continue;
+        token = typeof next === "string" && next !== "" ? next : undefined;
       } while (token);
       if (!expired) return picked;
       if (restart >= this.options.listRestarts) {
@@ -222,6 +234,22 @@ export class KubernetesClient {
       req.end();
     });
   }
+}
+
+function obj(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? "missing" : value === null ? "null" : Array.isArray(value) ? "a list" : typeof value;
+}
+
+/** A list page's items (`null` is Go's empty list), or undefined when the page is not a list (of `listKind`, when given). */
+function listItems(page: unknown, listKind: string | undefined): unknown[] | undefined {
+  const body = obj(page);
+  if (!body || (listKind !== undefined && body.kind !== listKind)) return undefined;
+  if (body.items === null) return [];
+  return Array.isArray(body.items) ? body.items : undefined;
 }
 
 function parseStatus(body: string): KubernetesStatus {

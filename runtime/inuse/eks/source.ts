@@ -40,12 +40,19 @@ export interface EksReadResult {
 const LIST_CLUSTERS_PAGE = 100;
 // A token is signed again before it is this close to its 15 minutes.
 const TOKEN_REFRESH_MS = TOKEN_LIFETIME_MS - 5 * 60 * 1000;
+// Nor is a token used this close to the expiry of the credentials that signed it.
+const CREDENTIALS_MARGIN_MS = 60 * 1000;
 const VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
 const LEAVE_OUT = "or leave the cluster out (settings.in_use.eks_clusters names the clusters to read) or turn the EKS source off (settings.in_use.eks: false)";
 
 /** A cluster or an EKS call that could not be read; `name` is the short code the report shows. */
 export class EksSourceError extends Error {
-  constructor(code: string, message: string) {
+  constructor(
+    code: string,
+    message: string,
+    /** True when the message says what to grant (a cluster's access entry or RBAC): not an IAM action of the source. */
+    readonly remedyGiven = false,
+  ) {
     super(message);
     this.name = code;
   }
@@ -144,17 +151,24 @@ async function readCluster(target: EksTarget, name: string, options: EksReadOpti
     throw new EksSourceError("ClusterUnreadable", `EKS cluster ${title} (status ${cluster.status ?? "unknown"}): DescribeCluster gives no endpoint or certificate authority; ${LEAVE_OUT}`);
   }
   const region = target.region;
-  let token: { value: string; signedAt: number } | undefined;
+  let token: { value: string; validUntil: number; credentials: object } | undefined;
   const client = new KubernetesClient(
     {
       name: title,
       endpoint: cluster.endpoint,
       certificateAuthority: Buffer.from(cluster.certificateAuthority.data, "base64").toString("utf8"),
+      // The SDK's provider hands out the same credentials until they are near their expiry, then new ones: a token
+      // signed with the old ones would stop being accepted when they expire, so it is signed again with the new.
       token: async () => {
-        if (!token || Date.now() - token.signedAt > TOKEN_REFRESH_MS) {
-          const credentials = await target.eks.config.credentials();
-          const signedAt = Date.now();
-          token = { value: await eksToken({ clusterName: name, region, credentials, signingDate: new Date(signedAt) }), signedAt };
+        const credentials = await target.eks.config.credentials();
+        const now = Date.now();
+        if (!token || now >= token.validUntil || token.credentials !== credentials) {
+          const expires = credentials.expiration?.getTime() ?? Infinity;
+          token = {
+            value: await eksToken({ clusterName: name, region, credentials, signingDate: new Date(now) }),
+            validUntil: Math.min(now + TOKEN_REFRESH_MS, expires - CREDENTIALS_MARGIN_MS),
+            credentials,
+          };
         }
         return token.value;
       },
@@ -162,7 +176,7 @@ async function readCluster(target: EksTarget, name: string, options: EksReadOpti
     options.kubernetes,
   );
   try {
-    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name)));
+    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name), list.listKind));
     return { uses: lists.flat(), requestCount: client.requests };
   } catch (err) {
     throw err instanceof KubernetesApiError ? clusterFailure(title, cluster, err) : err;
@@ -187,6 +201,9 @@ export function clusterFailure(title: string, cluster: Cluster, err: KubernetesA
   } else if (err.status === 403) {
     code = "Forbidden";
     what = `the cleaner's role may not list ${err.path} cluster-wide: ${grant}`;
+  } else if (err.reason === "NotAList") {
+    code = "NotAList";
+    what = "the API server answered with something other than the list asked for, so nothing it said is taken as read; it is read again next run";
   } else if (err.status === 410) {
     code = "Expired";
     what = "the list changed faster than it could be read; it is read again next run";
@@ -204,5 +221,5 @@ export function clusterFailure(title: string, cluster: Cluster, err: KubernetesA
         ? " (the cluster's endpoint is private: run the cleaner in the cluster's VPC, with the component's vpcSubnetIds and vpcSecurityGroupIds args)"
         : "");
   }
-  return new EksSourceError(code, `EKS cluster ${title}: ${err.message}: ${what}; ${LEAVE_OUT}. Nothing is deleted in this run.`);
+  return new EksSourceError(code, `EKS cluster ${title}: ${err.message}: ${what}; ${LEAVE_OUT}. Nothing is deleted in this run.`, true);
 }

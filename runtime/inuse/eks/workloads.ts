@@ -19,6 +19,8 @@ export type WorkloadKind = "pod" | "deployment" | "statefulset" | "daemonset" | 
 export interface WorkloadList {
   kind: WorkloadKind;
   path: string;
+  /** The `kind` of the list the API server answers with. */
+  listKind: string;
   uses: (item: unknown, cluster: string) => KubernetesImageUse[];
 }
 
@@ -75,21 +77,41 @@ function specImages(podSpec: unknown): string[] {
   return images;
 }
 
-/** A pod that is not finished: its spec references, and the references its container statuses report pulled. */
+/** `host/repo` of a reference: without its tag and digest. */
+function repositoryOf(reference: string): string {
+  const name = reference.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
+}
+
+/**
+ * A pod that is not finished: its spec references, the references its container statuses report pulled, and each
+ * pulled digest in the repository the container's spec names. containerd reports as imageID the first of the
+ * image's repo digests on that node, which may be another repository's (the same image pulled under two names, as
+ * after a promotion copied it from `staging/app` to `app`): the digest is what runs, the spec says from where.
+ */
 export function podUses(pod: unknown, cluster: string): KubernetesImageUse[] {
   if (FINISHED_PHASES.has(text(at(pod, "status", "phase")) ?? "")) return [];
   const workload = workloadName("pod", pod, cluster);
   const images = specImages(at(pod, "spec"));
-  for (const field of STATUS_FIELDS) {
+  STATUS_FIELDS.forEach((field, i) => {
+    const specByName = new Map<string, string>();
+    for (const container of array(at(pod, "spec", CONTAINER_FIELDS[i]))) {
+      const name = text(obj(container)?.name);
+      const image = text(obj(container)?.image);
+      if (name && image) specByName.set(name, image);
+    }
     for (const status of array(at(pod, "status", field))) {
       const imageId = text(obj(status)?.imageID);
       const pulled = imageId && referenceOfImageId(imageId);
       if (pulled) images.push(pulled);
+      const spec = specByName.get(text(obj(status)?.name) ?? "");
+      if (pulled && spec) images.push(`${repositoryOf(spec)}@${pulled.slice(pulled.indexOf("@") + 1)}`);
       // What the runtime says it runs, usually the spec's reference again (deduplicated below).
       const image = text(obj(status)?.image);
       if (image && image.includes("/")) images.push(image);
     }
-  }
+  });
   return [...new Set(images)].map((image) => ({ image, workload }));
 }
 
@@ -103,12 +125,12 @@ export function templateUses(kind: WorkloadKind, ...templatePath: string[]): (it
 
 /** Every list the EKS source reads, cluster-wide. */
 export const WORKLOAD_LISTS: readonly WorkloadList[] = [
-  { kind: "pod", path: "/api/v1/pods", uses: podUses },
-  { kind: "deployment", path: "/apis/apps/v1/deployments", uses: templateUses("deployment", "spec", "template") },
-  { kind: "statefulset", path: "/apis/apps/v1/statefulsets", uses: templateUses("statefulset", "spec", "template") },
-  { kind: "daemonset", path: "/apis/apps/v1/daemonsets", uses: templateUses("daemonset", "spec", "template") },
+  { kind: "pod", listKind: "PodList", path: "/api/v1/pods", uses: podUses },
+  { kind: "deployment", listKind: "DeploymentList", path: "/apis/apps/v1/deployments", uses: templateUses("deployment", "spec", "template") },
+  { kind: "statefulset", listKind: "StatefulSetList", path: "/apis/apps/v1/statefulsets", uses: templateUses("statefulset", "spec", "template") },
+  { kind: "daemonset", listKind: "DaemonSetList", path: "/apis/apps/v1/daemonsets", uses: templateUses("daemonset", "spec", "template") },
   // Every ReplicaSet, those scaled to 0 included: they are what `kubectl rollout undo` goes back to.
-  { kind: "replicaset", path: "/apis/apps/v1/replicasets", uses: templateUses("replicaset", "spec", "template") },
-  { kind: "job", path: "/apis/batch/v1/jobs", uses: templateUses("job", "spec", "template") },
-  { kind: "cronjob", path: "/apis/batch/v1/cronjobs", uses: templateUses("cronjob", "spec", "jobTemplate", "spec", "template") },
+  { kind: "replicaset", listKind: "ReplicaSetList", path: "/apis/apps/v1/replicasets", uses: templateUses("replicaset", "spec", "template") },
+  { kind: "job", listKind: "JobList", path: "/apis/batch/v1/jobs", uses: templateUses("job", "spec", "template") },
+  { kind: "cronjob", listKind: "CronJobList", path: "/apis/batch/v1/cronjobs", uses: templateUses("cronjob", "spec", "jobTemplate", "spec", "template") },
 ];
