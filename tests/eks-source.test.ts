@@ -88,8 +88,8 @@ describe("EKS source", function () {
     expect(new Set(uses.map((u) => u.image)).size).to.equal(1234);
     expect(big.api.requestsTo("/api/v1/pods")).to.equal(13);
     expect(big.api.requests.filter((r) => r.path === "/api/v1/pods").map((r) => r.query.limit)).to.deep.equal(Array(13).fill("100"));
-    // One request for each of the six other (empty) lists.
-    expect(requests.get("big")).to.equal(13 + 6);
+    // One request for each of the seven other (empty) lists.
+    expect(requests.get("big")).to.equal(13 + 7);
   });
 
   it("starts a list again when its continue token expires, and finds every pod", async () => {
@@ -168,6 +168,22 @@ describe("EKS source", function () {
     emulator.eksFor("eu-west-1").cluster("eu")!.api.authorizedAccessKeys = new Set();
     const denied = await readEksEverywhere(targets, {}).catch((e: Error) => e);
     expect((denied as Error).message).to.contain(`EKS cluster ${ACCOUNT}/eu-west-1 eu:`);
+  });
+
+  it("holds at most pagesInFlight pages at once across every cluster and list (a parsed page can be tens of MB)", async () => {
+    const clusters = await Promise.all(["a", "b", "c"].map((name) => emulator.eks.createCluster({ name })));
+    for (const c of clusters) {
+      c.api.latencyMs = 5;
+      for (let i = 0; i < 30; i++) c.api.addPod({ name: `p-${i}`, containers: [{ image: `${ECR}/app:${i}` }] });
+    }
+    const { uses } = await readEksUses([target()], { ...FAST, pagesInFlight: 1, kubernetes: { ...FAST.kubernetes, pageSize: 10 } });
+    expect(uses).to.have.length(90);
+    // With one slot, no two requests to any cluster are ever being answered at the same time.
+    const intervals = clusters.flatMap((c) => c.api.requests).sort((x, y) => x.arrivedAt - y.arrivedAt);
+    expect(intervals).to.have.length(3 * (3 + 7));
+    intervals.forEach((request, i) => {
+      if (i > 0) expect(request.arrivedAt, `request ${i} (${request.path})`).to.be.at.least(intervals[i - 1].answeredAt!);
+    });
   });
 
   it("skips a cluster still being created (no API server yet)", async () => {

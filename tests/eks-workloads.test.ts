@@ -86,7 +86,7 @@ describe("EKS workloads", () => {
     job: { metadata: { namespace: "ns", name: "j" }, spec: { template } },
     cronjob: { metadata: { namespace: "ns", name: "cj" }, spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template } } } },
   };
-  for (const list of WORKLOAD_LISTS.filter((l) => l.kind !== "pod")) {
+  for (const list of WORKLOAD_LISTS.filter((l) => l.kind !== "pod" && l.kind !== "controllerrevision")) {
     it(`a ${list.kind} uses its pod template's containers and init containers`, () => {
       const item = objects[list.kind] as { metadata: { name: string } };
       const workload = `eks ${list.kind} ns/${item.metadata.name} (cluster c)`;
@@ -106,7 +106,36 @@ describe("EKS workloads", () => {
       "/apis/apps/v1/replicasets",
       "/apis/batch/v1/jobs",
       "/apis/batch/v1/cronjobs",
+      "/apis/apps/v1/controllerrevisions",
     ]);
+  });
+
+  describe("a ControllerRevision: a StatefulSet's or DaemonSet's earlier template, named after its owner", () => {
+    const revision = (extra: Record<string, unknown>) => ({
+      apiVersion: "apps/v1",
+      kind: "ControllerRevision",
+      metadata: { namespace: "db", name: "pg-7c9f8d", ownerReferences: [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "pg", controller: true }] },
+      revision: 3,
+      data: { spec: { template: { $patch: "replace", spec: { containers: [{ name: "pg", image: `${ECR}/pg:15` }], initContainers: [{ name: "i", image: `${ECR}/init:2` }] } } } },
+      ...extra,
+    });
+    const cases: [string, unknown, { image: string; workload: string }[]][] = [
+      ["a StatefulSet's revision 3", revision({}), [
+        { image: `${ECR}/pg:15`, workload: "eks statefulset db/pg revision 3 (cluster c)" },
+        { image: `${ECR}/init:2`, workload: "eks statefulset db/pg revision 3 (cluster c)" },
+      ]],
+      ["one without an owner, by its own name", revision({ metadata: { namespace: "db", name: "orphan" } }), [
+        { image: `${ECR}/pg:15`, workload: "eks controllerrevision db/orphan (cluster c)" },
+        { image: `${ECR}/init:2`, workload: "eks controllerrevision db/orphan (cluster c)" },
+      ]],
+      ["one whose data is not a template (another controller's state)", revision({ data: { replicas: 3 } }), []],
+      ["one without data", revision({ data: undefined }), []],
+    ];
+    for (const [title, item, expected] of cases) {
+      it(title, () => {
+        expect(WORKLOAD_LISTS.find((l) => l.kind === "controllerrevision")!.uses(item, "c")).to.deep.equal(expected);
+      });
+    }
   });
 
   it("takes malformed objects without throwing", () => {

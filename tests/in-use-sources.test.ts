@@ -73,6 +73,8 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       // An old ReplicaSet scaled to 0 is what `kubectl rollout undo` goes back to; a CronJob runs tonight.
       prod.api.addWorkload("replicasets", { namespace: "shop", name: "web-6d4f", images: [image(6)], replicas: 0 });
       prod.api.addWorkload("cronjobs", { namespace: "ops", name: "nightly", images: [image(7)] });
+      // A StatefulSet's earlier template, its rollback target, is a ControllerRevision.
+      prod.api.addControllerRevision({ kind: "StatefulSet", name: "db", namespace: "data" }, 2, [image(2)]);
       // Anchor mode deletes tagged images too (untagged mode would leave v3 and latest alone whatever runs them).
       emulator.registry.tag("hello_world", "prod", digests[0]);
       const anchored = writePolicyFile(`
@@ -89,7 +91,8 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(lineOf(report, digests[5])).to.deep.include({ action: "keep", reason: "in-use:eks", workloads: ["eks pod shop/web-1 (cluster prod)"] });
       expect(lineOf(report, digests[6])).to.deep.include({ reason: "in-use:eks", workloads: ["eks replicaset shop/web-6d4f (cluster prod)"] });
       expect(lineOf(report, digests[7])).to.deep.include({ reason: "in-use:eks", workloads: ["eks cronjob ops/nightly (cluster prod)"] });
-      expect(survivors()).to.deep.equal(kept(3, 4, 5, 6, 7));
+      expect(lineOf(report, digests[2])).to.deep.include({ reason: "in-use:eks", workloads: ["eks statefulset data/db revision 2 (cluster prod)"] });
+      expect(survivors()).to.deep.equal(kept(2, 3, 4, 5, 6, 7));
     });
 
     it("keeps the digest a pod runs when the node's imageID names it in another repository (the same image pulled under two names)", async () => {
@@ -375,7 +378,7 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
     for (const operation of ["ListTaskDefinitionFamilies", "ListTaskDefinitions", "DescribeTaskDefinition", "DescribeJobDefinitions", "ListFunctions", "ListClusters", "eks:ListClusters", "eks:DescribeCluster"]) {
       expect(emulator.calls[operation], operation).to.equal(1);
     }
-    // Each of the cluster's seven lists once (one page each).
-    expect(cluster.api.requests.map((r) => r.path).sort()).to.deep.equal([...new Set(cluster.api.requests.map((r) => r.path))].sort()).and.have.length(7);
+    // Each of the cluster's eight lists once (one page each).
+    expect(cluster.api.requests.map((r) => r.path).sort()).to.deep.equal([...new Set(cluster.api.requests.map((r) => r.path))].sort()).and.have.length(8);
   });
 });

@@ -11,3 +11,25 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/** At most `size` holders at once; the others wait their turn, first come first served. */
+export class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = Math.max(1, size);
+  }
+
+  async use<R>(work: () => Promise<R>): Promise<R> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((turn) => this.waiting.push(turn));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}

@@ -14,7 +14,7 @@ import type { Duplex } from "node:stream";
 import type { ServerCertificates } from "./certificates";
 import { checkEksToken, type KnownCredentials } from "./eks-token";
 
-export type ResourceKind = "pods" | "deployments" | "statefulsets" | "daemonsets" | "replicasets" | "jobs" | "cronjobs";
+export type ResourceKind = "pods" | "deployments" | "statefulsets" | "daemonsets" | "replicasets" | "jobs" | "cronjobs" | "controllerrevisions";
 
 const RESOURCES: Record<string, { kind: ResourceKind; listKind: string; apiVersion: string }> = {
   "/api/v1/pods": { kind: "pods", listKind: "PodList", apiVersion: "v1" },
@@ -24,6 +24,7 @@ const RESOURCES: Record<string, { kind: ResourceKind; listKind: string; apiVersi
   "/apis/apps/v1/replicasets": { kind: "replicasets", listKind: "ReplicaSetList", apiVersion: "apps/v1" },
   "/apis/batch/v1/jobs": { kind: "jobs", listKind: "JobList", apiVersion: "batch/v1" },
   "/apis/batch/v1/cronjobs": { kind: "cronjobs", listKind: "CronJobList", apiVersion: "batch/v1" },
+  "/apis/apps/v1/controllerrevisions": { kind: "controllerrevisions", listKind: "ControllerRevisionList", apiVersion: "apps/v1" },
 };
 
 /** `not-a-list`: 200 with a body that is no list (a Status of Success), as a broken proxy or server might answer. */
@@ -58,6 +59,9 @@ export interface ApiRequestRecord {
   path: string;
   query: Record<string, string>;
   status: number;
+  /** performance.now() when the request arrived and when its answer was sent (or the connection dropped). */
+  arrivedAt: number;
+  answeredAt?: number;
 }
 
 interface Snapshot {
@@ -122,7 +126,7 @@ export class KubernetesApiServer {
   // ---- seeding ----
 
   /** Stores an object as the API returns it (metadata.namespace and metadata.name required). */
-  put(kind: ResourceKind, object: { metadata: { namespace?: string; name: string } } & Record<string, unknown>): void {
+  put(kind: ResourceKind, object: { metadata: { namespace?: string; name: string } & Record<string, unknown> } & Record<string, unknown>): void {
     const namespace = object.metadata.namespace ?? "default";
     const stored = { ...object, metadata: { uid: randomUUID(), resourceVersion: String(++this.resourceVersion), ...object.metadata, namespace } };
     this.objects.get(kind)!.set(`${namespace}/${object.metadata.name}`, stored);
@@ -163,8 +167,27 @@ export class KubernetesApiServer {
     });
   }
 
+  /**
+   * A StatefulSet's or DaemonSet's earlier template, as its controller stores it: `data` is the patch
+   * `{"spec": {"template": {..., "$patch": "replace"}}}`, owned by the controller (`ownerReferences`, controller: true).
+   */
+  addControllerRevision(owner: { kind: "StatefulSet" | "DaemonSet"; name: string; namespace?: string }, revision: number, images: string[]): void {
+    const template = { $patch: "replace", metadata: { labels: { app: owner.name } }, spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } };
+    this.put("controllerrevisions", {
+      apiVersion: "apps/v1",
+      kind: "ControllerRevision",
+      metadata: {
+        namespace: owner.namespace,
+        name: `${owner.name}-${revision.toString(16).padStart(10, "0").slice(0, 10)}`,
+        ownerReferences: [{ apiVersion: "apps/v1", kind: owner.kind, name: owner.name, uid: randomUUID(), controller: true, blockOwnerDeletion: true }],
+      },
+      data: { spec: { template } },
+      revision,
+    });
+  }
+
   /** A workload controller with a pod template (a CronJob's is under spec.jobTemplate). */
-  addWorkload(kind: Exclude<ResourceKind, "pods">, seed: TemplateSeed): void {
+  addWorkload(kind: Exclude<ResourceKind, "pods" | "controllerrevisions">, seed: TemplateSeed): void {
     const template = {
       metadata: { labels: { app: seed.name } },
       spec: {
@@ -215,12 +238,13 @@ export class KubernetesApiServer {
 
   private async serve(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "https://127.0.0.1");
-    const record: ApiRequestRecord = { path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
+    const record: ApiRequestRecord = { path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, arrivedAt: performance.now() };
     this.requests.push(record);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const answer = this.answer(req, url);
     if (answer === "drop") {
       record.status = -1;
+      record.answeredAt = performance.now();
       req.socket.destroy();
       return;
     }
@@ -229,7 +253,9 @@ export class KubernetesApiServer {
     const headers: Record<string, string | number> = { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), "Audit-Id": randomUUID() };
     if (answer.code === 429) headers["Retry-After"] = "1";
     res.writeHead(answer.code, headers);
-    res.end(text);
+    res.end(text, () => {
+      record.answeredAt = performance.now();
+    });
   }
 
   private answer(req: import("node:http").IncomingMessage, url: URL): { code: number; body: unknown } | "drop" {

@@ -7,6 +7,7 @@
  * snapshots. A full client (@kubernetes/client-node) does not fit the Lambda bundle's budget.
  */
 import * as https from "node:https";
+import { Slots } from "../../engine/pool";
 
 export interface KubernetesCluster {
   /** What errors call it (`prod`, or `ACCOUNT/REGION prod`). */
@@ -32,9 +33,17 @@ export interface KubernetesClientOptions {
   maxBackoffMs?: number;
   /** Times a list starts again after its continue token expired. Defaults to 2. */
   listRestarts?: number;
+  /**
+   * Pages fetched and read at once, shared by every client of a read: a page of 500 large pods parses to tens of
+   * MB, and 5 clusters × 4 lists in flight would not fit a 512 MB function. Defaults to 4 per client.
+   */
+  pages?: Slots;
 }
 
-const DEFAULTS: Required<KubernetesClientOptions> = {
+/** Pages in flight for a client not given shared slots. */
+const PAGES_PER_CLIENT = 4;
+
+const DEFAULTS: Required<Omit<KubernetesClientOptions, "pages">> = {
   pageSize: 500,
   requestTimeoutMs: 30_000,
   maxAttempts: 4,
@@ -80,7 +89,8 @@ interface Answer {
 }
 
 export class KubernetesClient {
-  private readonly options: Required<KubernetesClientOptions>;
+  private readonly options: Required<Omit<KubernetesClientOptions, "pages">>;
+  private readonly pages: Slots;
   private readonly agent: https.Agent;
   private readonly base: URL;
   /** Requests sent, retries included: what the benchmark counts. */
@@ -90,7 +100,9 @@ export class KubernetesClient {
     readonly cluster: KubernetesCluster,
     options: KubernetesClientOptions = {},
   ) {
-    this.options = { ...DEFAULTS, ...options };
+    const { pages, ...rest } = options;
+    this.options = { ...DEFAULTS, ...rest };
+    this.pages = pages ?? new Slots(PAGES_PER_CLIENT);
     this.base = new URL(cluster.endpoint);
     if (this.base.protocol !== "https:") throw new KubernetesApiError(`cluster ${cluster.name}: endpoint ${cluster.endpoint} is not https`, cluster.name, "");
     // The cluster's CA only: a server with any other certificate is refused. keepAlive reuses the connection across pages.
@@ -110,30 +122,35 @@ export class KubernetesClient {
       do {
         const query = new URLSearchParams({ limit: String(this.options.pageSize) });
         if (token) query.set("continue", token);
-        let page: ListBody;
-        try {
-          page = await this.getJson<ListBody>(path, query);
-        } catch (err) {
-          if (token && err instanceof KubernetesApiError && err.status === 410) {
-            expired = true;
-            break;
+        const continued = token !== undefined;
+        // The page is fetched and read holding a slot, so that only so many parsed pages exist at once.
+        const next = await this.pages.use(async () => {
+          let page: ListBody;
+          try {
+            page = await this.getJson<ListBody>(path, query);
+          } catch (err) {
+            if (continued && err instanceof KubernetesApiError && err.status === 410) return { expired: true };
+            throw err;
           }
-          throw err;
+          // A 200 that is not the list asked for (a Status, an empty object, another kind) must not read as an empty list.
+          const items = listItems(page, listKind);
+          if (!items) {
+            throw new KubernetesApiError(
+              `cluster ${this.cluster.name}: GET ${path}: the answer is not a ${listKind ?? "list"} (kind ${JSON.stringify(obj(page)?.kind ?? null)}, items ${describe(obj(page)?.items)})`,
+              this.cluster.name,
+              path,
+              200,
+              "NotAList",
+            );
+          }
+          for (const item of items) picked.push(...pick(item));
+          return { continue: page.metadata?.continue };
+        });
+        if ("expired" in next) {
+          expired = true;
+          break;
         }
-        // A 200 that is not the list asked for (a Status, an empty object, another kind) must not read as an empty list.
-        const items = listItems(page, listKind);
-        if (!items) {
-          throw new KubernetesApiError(
-            `cluster ${this.cluster.name}: GET ${path}: the answer is not a ${listKind ?? "list"} (kind ${JSON.stringify(obj(page)?.kind ?? null)}, items ${describe(obj(page)?.items)})`,
-            this.cluster.name,
-            path,
-            200,
-            "NotAList",
-          );
-        }
-        for (const item of items) picked.push(...pick(item));
-        const next = page.metadata?.continue;
-        token = typeof next === "string" && next !== "" ? next : undefined;
+        token = typeof next.continue === "string" && next.continue !== "" ? next.continue : undefined;
       } while (token);
       if (!expired) return picked;
       if (restart >= this.options.listRestarts) {

@@ -6,7 +6,7 @@
  * says how to grant access or leave it out.
  */
 import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from "@aws-sdk/client-eks";
-import { mapConcurrent } from "../../engine/pool";
+import { mapConcurrent, Slots } from "../../engine/pool";
 import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
 import { eksToken, TOKEN_LIFETIME_MS } from "./token";
 import { WORKLOAD_LISTS, type KubernetesImageUse } from "./workloads";
@@ -28,6 +28,8 @@ export interface EksReadOptions {
   clusterConcurrency?: number;
   /** List calls in flight per cluster. Defaults to 4. */
   listConcurrency?: number;
+  /** Kubernetes pages fetched and read at once across every cluster (each parsed page can be tens of MB). Defaults to 4. */
+  pagesInFlight?: number;
 }
 
 export interface EksReadResult {
@@ -103,8 +105,10 @@ export async function readEksUses(targets: readonly EksTarget[], options: EksRea
   }
   const clusters = listed.flat();
   const requests = new Map<string, number>();
+  // One bound on parsed pages for the whole read, whatever the number of clusters and lists in flight.
+  const kubernetes = { ...options.kubernetes, pages: new Slots(options.pagesInFlight ?? 4) };
   const perCluster = await mapConcurrent(clusters, options.clusterConcurrency ?? 5, async ({ target, name }) => {
-    const { uses, requestCount } = await readCluster(target, name, options);
+    const { uses, requestCount } = await readCluster(target, name, { ...options, kubernetes });
     requests.set(`${target.label}${name}`, requestCount);
     // Workloads elsewhere than the registry's own account and region are named with their `ACCOUNT/REGION `.
     return target.label ? uses.map((use) => ({ ...use, workload: `${target.label}${use.workload}` })) : uses;

@@ -13,7 +13,7 @@ export interface KubernetesImageUse {
   workload: string;
 }
 
-export type WorkloadKind = "pod" | "deployment" | "statefulset" | "daemonset" | "replicaset" | "job" | "cronjob";
+export type WorkloadKind = "pod" | "deployment" | "statefulset" | "daemonset" | "replicaset" | "job" | "cronjob" | "controllerrevision";
 
 /** A cluster-wide list call and what each of its items uses. */
 export interface WorkloadList {
@@ -123,6 +123,22 @@ export function templateUses(kind: WorkloadKind, ...templatePath: string[]): (it
   };
 }
 
+/**
+ * A ControllerRevision: a StatefulSet's or DaemonSet's earlier pod template, what `kubectl rollout undo` goes back to
+ * for them (as old ReplicaSets are for a Deployment). Its `data` is the patch the controller stored,
+ * `{"spec": {"template": …}}`. Named after its owner: `eks statefulset NS/web revision 3 (cluster C)`.
+ */
+export function controllerRevisionUses(item: unknown, cluster: string): KubernetesImageUse[] {
+  const owner = obj(array(at(item, "metadata", "ownerReferences")).find((ref) => obj(ref)?.controller === true) ?? array(at(item, "metadata", "ownerReferences"))[0]);
+  const ownerKind = text(owner?.kind)?.toLowerCase();
+  const ownerName = text(owner?.name);
+  const revision = at(item, "revision");
+  const workload = ownerKind && ownerName
+    ? `eks ${ownerKind} ${text(at(item, "metadata", "namespace")) ?? "default"}/${ownerName} revision ${typeof revision === "number" ? revision : "?"} (cluster ${cluster})`
+    : workloadName("controllerrevision", item, cluster);
+  return [...new Set(specImages(at(item, "data", "spec", "template", "spec")))].map((image) => ({ image, workload }));
+}
+
 /** Every list the EKS source reads, cluster-wide. */
 export const WORKLOAD_LISTS: readonly WorkloadList[] = [
   { kind: "pod", listKind: "PodList", path: "/api/v1/pods", uses: podUses },
@@ -133,4 +149,6 @@ export const WORKLOAD_LISTS: readonly WorkloadList[] = [
   { kind: "replicaset", listKind: "ReplicaSetList", path: "/apis/apps/v1/replicasets", uses: templateUses("replicaset", "spec", "template") },
   { kind: "job", listKind: "JobList", path: "/apis/batch/v1/jobs", uses: templateUses("job", "spec", "template") },
   { kind: "cronjob", listKind: "CronJobList", path: "/apis/batch/v1/cronjobs", uses: templateUses("cronjob", "spec", "jobTemplate", "spec", "template") },
+  // Earlier templates of StatefulSets and DaemonSets: their rollback targets.
+  { kind: "controllerrevision", listKind: "ControllerRevisionList", path: "/apis/apps/v1/controllerrevisions", uses: controllerRevisionUses },
 ];
