@@ -16,7 +16,7 @@ export interface EksBenchShape {
 }
 
 /** What one cluster holds besides its pods: Deployments (each with a live and an old, scaled-to-0 ReplicaSet) and the rest. */
-export const OBJECTS_PER_CLUSTER = { deployments: 100, replicasets: 200, statefulsets: 10, daemonsets: 5, jobs: 20, cronjobs: 10, controllerrevisions: 30 } as const;
+export const OBJECTS_PER_CLUSTER = { deployments: 100, replicasets: 200, replicationcontrollers: 2, statefulsets: 10, daemonsets: 5, jobs: 20, cronjobs: 10, controllerrevisions: 30 } as const;
 /** How the benchmarks name the Kubernetes API's list requests among the AWS calls. */
 export const KUBERNETES_REQUESTS = "Kubernetes list requests";
 /** The EKS source's page size for Kubernetes lists. */
@@ -44,7 +44,7 @@ export async function seedEksClusters(emulator: EcrEmulator, shape: EksBenchShap
         cluster.api.addWorkload("replicasets", { ...seed, name: `app-${d}-new`, replicas: 3 });
         cluster.api.addWorkload("replicasets", { ...seed, name: `app-${d}-old`, images: [`${registry}/app-${d}:v1`], replicas: 0 });
       }
-      for (const kind of ["statefulsets", "daemonsets", "jobs", "cronjobs"] as const) {
+      for (const kind of ["replicationcontrollers", "statefulsets", "daemonsets", "jobs", "cronjobs"] as const) {
         for (let i = 0; i < OBJECTS_PER_CLUSTER[kind]; i++) cluster.api.addWorkload(kind, { namespace: "ops", name: `${kind}-${i}`, images: [`${registry}/${kind}:${i}`] });
       }
       // Two stored revisions per StatefulSet and DaemonSet: their rollback targets.

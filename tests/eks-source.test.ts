@@ -88,8 +88,8 @@ describe("EKS source", function () {
     expect(new Set(uses.map((u) => u.image)).size).to.equal(1234);
     expect(big.api.requestsTo("/api/v1/pods")).to.equal(13);
     expect(big.api.requests.filter((r) => r.path === "/api/v1/pods").map((r) => r.query.limit)).to.deep.equal(Array(13).fill("100"));
-    // One request for each of the seven other (empty) lists.
-    expect(requests.get("big")).to.equal(13 + 7);
+    // One request for each of the eight other (empty) lists.
+    expect(requests.get("big")).to.equal(13 + 8);
   });
 
   it("starts a list again when its continue token expires, and finds every pod", async () => {
@@ -180,7 +180,7 @@ describe("EKS source", function () {
     expect(uses).to.have.length(90);
     // With one slot, no two requests to any cluster are ever being answered at the same time.
     const intervals = clusters.flatMap((c) => c.api.requests).sort((x, y) => x.arrivedAt - y.arrivedAt);
-    expect(intervals).to.have.length(3 * (3 + 7));
+    expect(intervals).to.have.length(3 * (3 + 8));
     intervals.forEach((request, i) => {
       if (i > 0) expect(request.arrivedAt, `request ${i} (${request.path})`).to.be.at.least(intervals[i - 1].answeredAt!);
     });

@@ -83,6 +83,7 @@ describe("EKS workloads", () => {
     statefulset: { metadata: { namespace: "ns", name: "s" }, spec: { template } },
     daemonset: { metadata: { namespace: "ns", name: "ds" }, spec: { template } },
     replicaset: { metadata: { namespace: "ns", name: "rs" }, spec: { replicas: 0, template } },
+    replicationcontroller: { metadata: { namespace: "ns", name: "rc" }, spec: { replicas: 0, selector: { app: "rc" }, template } },
     job: { metadata: { namespace: "ns", name: "j" }, spec: { template } },
     cronjob: { metadata: { namespace: "ns", name: "cj" }, spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template } } } },
   };
@@ -104,6 +105,7 @@ describe("EKS workloads", () => {
       "/apis/apps/v1/statefulsets",
       "/apis/apps/v1/daemonsets",
       "/apis/apps/v1/replicasets",
+      "/api/v1/replicationcontrollers",
       "/apis/batch/v1/jobs",
       "/apis/batch/v1/cronjobs",
       "/apis/apps/v1/controllerrevisions",

@@ -69,12 +69,14 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       prod.api.addPod({ namespace: "shop", name: "web-1", containers: [{ image: `${REGISTRY}/hello_world:moved`, imageID: `docker-pullable://${image(5)}` }] });
       prod.api.addPod({ namespace: "shop", name: "api-1", containers: [{ image: `${REGISTRY}/hello_world:v3` }], initContainers: [{ image: `${REGISTRY}/hello_world` }] });
       prod.api.addPod({ namespace: "ops", name: "done", phase: "Succeeded", containers: [{ image: image(8) }] });
-      prod.api.addPod({ namespace: "ops", name: "crashed", phase: "Failed", containers: [{ image: image(9) }] });
+      prod.api.addPod({ namespace: "ops", name: "crashed", phase: "Failed", containers: [{ image: image(8) }] });
       // An old ReplicaSet scaled to 0 is what `kubectl rollout undo` goes back to; a CronJob runs tonight.
       prod.api.addWorkload("replicasets", { namespace: "shop", name: "web-6d4f", images: [image(6)], replicas: 0 });
       prod.api.addWorkload("cronjobs", { namespace: "ops", name: "nightly", images: [image(7)] });
       // A StatefulSet's earlier template, its rollback target, is a ControllerRevision.
       prod.api.addControllerRevision({ kind: "StatefulSet", name: "db", namespace: "data" }, 2, [image(2)]);
+      // A legacy ReplicationController scaled to 0 starts pods with its template when scaled up.
+      prod.api.addWorkload("replicationcontrollers", { namespace: "legacy", name: "old-web", images: [image(9)], replicas: 0 });
       // Anchor mode deletes tagged images too (untagged mode would leave v3 and latest alone whatever runs them).
       emulator.registry.tag("hello_world", "prod", digests[0]);
       const anchored = writePolicyFile(`
@@ -92,7 +94,8 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
       expect(lineOf(report, digests[6])).to.deep.include({ reason: "in-use:eks", workloads: ["eks replicaset shop/web-6d4f (cluster prod)"] });
       expect(lineOf(report, digests[7])).to.deep.include({ reason: "in-use:eks", workloads: ["eks cronjob ops/nightly (cluster prod)"] });
       expect(lineOf(report, digests[2])).to.deep.include({ reason: "in-use:eks", workloads: ["eks statefulset data/db revision 2 (cluster prod)"] });
-      expect(survivors()).to.deep.equal(kept(2, 3, 4, 5, 6, 7));
+      expect(lineOf(report, digests[9])).to.deep.include({ reason: "in-use:eks", workloads: ["eks replicationcontroller legacy/old-web (cluster prod)"] });
+      expect(survivors()).to.deep.equal(kept(2, 3, 4, 5, 6, 7, 9));
     });
 
     it("keeps the digest a pod runs when the node's imageID names it in another repository (the same image pulled under two names)", async () => {
@@ -378,7 +381,7 @@ ${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
     for (const operation of ["ListTaskDefinitionFamilies", "ListTaskDefinitions", "DescribeTaskDefinition", "DescribeJobDefinitions", "ListFunctions", "ListClusters", "eks:ListClusters", "eks:DescribeCluster"]) {
       expect(emulator.calls[operation], operation).to.equal(1);
     }
-    // Each of the cluster's eight lists once (one page each).
-    expect(cluster.api.requests.map((r) => r.path).sort()).to.deep.equal([...new Set(cluster.api.requests.map((r) => r.path))].sort()).and.have.length(8);
+    // Each of the cluster's nine lists once (one page each).
+    expect(cluster.api.requests.map((r) => r.path).sort()).to.deep.equal([...new Set(cluster.api.requests.map((r) => r.path))].sort()).and.have.length(9);
   });
 });

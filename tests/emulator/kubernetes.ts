@@ -14,7 +14,7 @@ import type { Duplex } from "node:stream";
 import type { ServerCertificates } from "./certificates";
 import { checkEksToken, type KnownCredentials } from "./eks-token";
 
-export type ResourceKind = "pods" | "deployments" | "statefulsets" | "daemonsets" | "replicasets" | "jobs" | "cronjobs" | "controllerrevisions";
+export type ResourceKind = "pods" | "deployments" | "statefulsets" | "daemonsets" | "replicasets" | "replicationcontrollers" | "jobs" | "cronjobs" | "controllerrevisions";
 
 const RESOURCES: Record<string, { kind: ResourceKind; listKind: string; apiVersion: string }> = {
   "/api/v1/pods": { kind: "pods", listKind: "PodList", apiVersion: "v1" },
@@ -22,6 +22,7 @@ const RESOURCES: Record<string, { kind: ResourceKind; listKind: string; apiVersi
   "/apis/apps/v1/statefulsets": { kind: "statefulsets", listKind: "StatefulSetList", apiVersion: "apps/v1" },
   "/apis/apps/v1/daemonsets": { kind: "daemonsets", listKind: "DaemonSetList", apiVersion: "apps/v1" },
   "/apis/apps/v1/replicasets": { kind: "replicasets", listKind: "ReplicaSetList", apiVersion: "apps/v1" },
+  "/api/v1/replicationcontrollers": { kind: "replicationcontrollers", listKind: "ReplicationControllerList", apiVersion: "v1" },
   "/apis/batch/v1/jobs": { kind: "jobs", listKind: "JobList", apiVersion: "batch/v1" },
   "/apis/batch/v1/cronjobs": { kind: "cronjobs", listKind: "CronJobList", apiVersion: "batch/v1" },
   "/apis/apps/v1/controllerrevisions": { kind: "controllerrevisions", listKind: "ControllerRevisionList", apiVersion: "apps/v1" },
@@ -200,6 +201,7 @@ export class KubernetesApiServer {
       statefulsets: ["apps/v1", "StatefulSet"],
       daemonsets: ["apps/v1", "DaemonSet"],
       replicasets: ["apps/v1", "ReplicaSet"],
+      replicationcontrollers: ["v1", "ReplicationController"],
       jobs: ["batch/v1", "Job"],
       cronjobs: ["batch/v1", "CronJob"],
     };
@@ -207,7 +209,12 @@ export class KubernetesApiServer {
     const spec =
       kind === "cronjobs"
         ? { schedule: "0 3 * * *", jobTemplate: { spec: { template } } }
-        : { ...(seed.replicas !== undefined ? { replicas: seed.replicas } : {}), selector: { matchLabels: { app: seed.name } }, template };
+        : {
+          ...(seed.replicas !== undefined ? { replicas: seed.replicas } : {}),
+          // A ReplicationController's selector is a plain map of labels; the apps/v1 controllers' a LabelSelector.
+          selector: kind === "replicationcontrollers" ? { app: seed.name } : { matchLabels: { app: seed.name } },
+          template,
+        };
     this.put(kind, { apiVersion, kind: objectKind, metadata: { namespace: seed.namespace, name: seed.name }, spec });
   }
 

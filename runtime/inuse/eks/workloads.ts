@@ -13,7 +13,7 @@ export interface KubernetesImageUse {
   workload: string;
 }
 
-export type WorkloadKind = "pod" | "deployment" | "statefulset" | "daemonset" | "replicaset" | "job" | "cronjob" | "controllerrevision";
+export type WorkloadKind = "pod" | "deployment" | "statefulset" | "daemonset" | "replicaset" | "replicationcontroller" | "job" | "cronjob" | "controllerrevision";
 
 /** A cluster-wide list call and what each of its items uses. */
 export interface WorkloadList {
@@ -147,6 +147,8 @@ export const WORKLOAD_LISTS: readonly WorkloadList[] = [
   { kind: "daemonset", listKind: "DaemonSetList", path: "/apis/apps/v1/daemonsets", uses: templateUses("daemonset", "spec", "template") },
   // Every ReplicaSet, those scaled to 0 included: they are what `kubectl rollout undo` goes back to.
   { kind: "replicaset", listKind: "ReplicaSetList", path: "/apis/apps/v1/replicasets", uses: templateUses("replicaset", "spec", "template") },
+  // ReplicaSets' predecessor, still served by every Kubernetes version: it starts pods with its template too.
+  { kind: "replicationcontroller", listKind: "ReplicationControllerList", path: "/api/v1/replicationcontrollers", uses: templateUses("replicationcontroller", "spec", "template") },
   { kind: "job", listKind: "JobList", path: "/apis/batch/v1/jobs", uses: templateUses("job", "spec", "template") },
   { kind: "cronjob", listKind: "CronJobList", path: "/apis/batch/v1/cronjobs", uses: templateUses("cronjob", "spec", "jobTemplate", "spec", "template") },
   // Earlier templates of StatefulSets and DaemonSets: their rollback targets.
