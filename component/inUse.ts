@@ -9,19 +9,19 @@ import { eksReadStatements } from "./eksAccess";
 import type { Grant, Statement } from "./iam";
 import type { InUseArgsSettings } from "./policyConfig";
 
-/** The args as camelCase `settings.inUse`; undefined args are left out, so the validator applies its defaults. */
+/** The in-use args, for the validator to read as `settings.inUse` (its issues then name the args); undefined ones are left out. */
 export function inUseArgsSettings(a: ResolvedArgs): InUseArgsSettings {
   const settings: InUseArgsSettings = {
-    ecs: a.inUseEcs,
-    lambda: a.inUseLambda,
-    eks: a.inUseEks,
-    appRunner: a.inUseAppRunner,
-    batch: a.inUseBatch,
+    inUseEcs: a.inUseEcs,
+    inUseLambda: a.inUseLambda,
+    inUseEks: a.inUseEks,
+    inUseAppRunner: a.inUseAppRunner,
+    inUseBatch: a.inUseBatch,
     ecsRevisions: a.ecsRevisions,
-    accounts: a.inUseAccounts,
+    inUseAccounts: a.inUseAccounts,
   };
   if (a.eksClusters !== undefined) settings.eksClusters = a.eksClusters;
-  if (a.inUseRegions !== undefined) settings.regions = a.inUseRegions;
+  if (a.inUseRegions !== undefined) settings.inUseRegions = a.inUseRegions;
   return settings;
 }
 

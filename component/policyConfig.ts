@@ -37,7 +37,7 @@ export function configSource(componentName: string): string {
   return `EcrCleanupPolicy "${componentName}"`;
 }
 
-/** `settings.inUse` in the component's camelCase, as the args give it (validated with the CLI's validator). */
+/** The in-use args by their names (`inUseEcs`, `eksClusters`, …), validated with the CLI's validator as `settings.inUse`. */
 export type InUseArgsSettings = Record<string, unknown>;
 
 /** The settings in the component's camelCase, as the args give them. */
@@ -53,7 +53,7 @@ export interface ArgsSettings {
 export function validatePolicies(policies: unknown, source: string, settings: ArgsSettings = {}): Config {
   const archive = settings.archive ? { archive: settings.archive } : {};
   try {
-    return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive } }, source, "camel");
+    return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive } }, source, "camel", { inUseArgs: true });
   } catch (err) {
     throw err instanceof ConfigError ? new ConfigError(err.source, err.issues.map(namedByArg)) : err;
   }

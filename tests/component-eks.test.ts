@@ -61,7 +61,7 @@ describe("EcrCleanupPolicy and EKS (Pulumi mocks)", () => {
       expect(statements(rec.named("off-policy")).flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("eks:"))).to.deep.equal([]);
       await new Recorder().install();
       expect(() => new EcrCleanupPolicy("both", { policies: [RELEASES], inUseEks: false, eksClusters: ["prod"] }))
-        .to.throw(pulumi.ResourceError, "settings.inUse.eksClusters: names clusters, but eks is false: remove one of the two");
+        .to.throw(pulumi.ResourceError, 'EcrCleanupPolicy "both": field eksClusters: names clusters, but inUseEks is false: remove one of the two');
     });
   });
 

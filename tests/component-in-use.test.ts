@@ -60,15 +60,20 @@ describe("EcrCleanupPolicy in-use args (Pulumi mocks)", () => {
     expect(unnamed.named("unnamed-role").inputs).to.not.have.property("name");
   });
 
-  it("bad in-use args fail construction with the validator's message, naming the field", async () => {
+  it("bad in-use args fail construction with the validator's message, naming the arg", async () => {
     const rec = new Recorder();
     await rec.install();
     const construct = (args: Partial<EcrCleanupPolicyArgs>) => () => new EcrCleanupPolicy("bad", { policies: [RELEASES], ...args });
     expect(construct({ ecsRevisions: -1 })).to.throw(pulumi.ResourceError,
-      'EcrCleanupPolicy "bad": field settings.inUse.ecsRevisions: must be a whole number from 0 (off) to 100; got -1');
+      'EcrCleanupPolicy "bad": field ecsRevisions: must be a whole number from 0 (off) to 100; got -1');
     expect(construct({ inUseAccounts: [{ roleArn: "arn:aws:iam::1:role/x" }] })).to.throw(pulumi.ResourceError,
-      'EcrCleanupPolicy "bad": field settings.inUse.accounts[0].roleArn: must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME); got "arn:aws:iam::1:role/x"');
-    expect(construct({ inUseRegions: ["mars-1"] })).to.throw(pulumi.ResourceError, /field settings\.inUse\.regions: each entry must be an AWS region name/);
+      'EcrCleanupPolicy "bad": field inUseAccounts[0].roleArn: must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME); got "arn:aws:iam::1:role/x"');
+    const role = "arn:aws:iam::210987654321:role/reader";
+    expect(construct({ inUseAccounts: [{ roleArn: role }, { roleArn: role }] })).to.throw(pulumi.ResourceError,
+      'EcrCleanupPolicy "bad": field inUseAccounts[1].roleArn: names the same role as inUseAccounts[0]');
+    expect(construct({ inUseRegions: ["mars-1"] })).to.throw(pulumi.ResourceError, /field inUseRegions: each entry must be an AWS region name/);
+    expect(construct({ eksClusters: [] })).to.throw(pulumi.ResourceError,
+      'EcrCleanupPolicy "bad": field eksClusters: must name at least one cluster (to read no EKS cluster, set inUseEks: false)');
     expect(construct({ roleName: "has space" })).to.throw(pulumi.ResourceError, /roleName must be 1 to 64 letters/);
   });
 });

@@ -39,14 +39,19 @@ export function defaultInUse(): InUseSettings {
   return { ecs: true, lambda: true, eks: true, appRunner: true, batch: true, ecsRevisions: DEFAULT_ECS_REVISIONS, accounts: [] };
 }
 
-export type Naming = "snake" | "camel";
+/** The YAML's snake_case, camelCase settings, or the component's args (`inUseEcs`, `eksClusters`, `inUseRegions`, …). */
+export type Naming = "snake" | "camel" | "arg";
 
 const KEYS = {
   snake: { appRunner: "app_runner", eksClusters: "eks_clusters", ecsRevisions: "ecs_revisions", roleArn: "role_arn", externalId: "external_id" },
   camel: { appRunner: "appRunner", eksClusters: "eksClusters", ecsRevisions: "ecsRevisions", roleArn: "roleArn", externalId: "externalId" },
+  arg: {
+    ecs: "inUseEcs", lambda: "inUseLambda", eks: "inUseEks", appRunner: "inUseAppRunner", batch: "inUseBatch",
+    eksClusters: "eksClusters", ecsRevisions: "ecsRevisions", regions: "inUseRegions", accounts: "inUseAccounts", roleArn: "roleArn", externalId: "externalId",
+  },
 } as const;
 
-/** The key a setting has in the given naming (`appRunner` is `app_runner` in the YAML). */
+/** The key a setting has in the given naming (`appRunner` is `app_runner` in the YAML, `inUseAppRunner` as an arg). */
 export function inUseKey(key: keyof InUseSettings | "roleArn" | "externalId", naming: Naming): string {
   return (KEYS[naming] as Record<string, string>)[key] ?? key;
 }
@@ -69,14 +74,15 @@ export function accountOfRole(roleArn: string): string | undefined {
 
 /**
  * Validates `settings.in_use` (`raw` may be undefined: every default). `field` is how the issues name it
- * (`settings.in_use`, `settings.inUse`). Returns the settings with their defaults, or the issues.
+ * (`settings.in_use`; "" for the component's args, which the issues then name alone). Returns the settings with
+ * their defaults, or the issues.
  */
 export function validateInUse(raw: unknown, naming: Naming, field: string): { inUse?: InUseSettings; issues: ConfigIssue[] } {
   const inUse = defaultInUse();
   if (raw === undefined) return { inUse, issues: [] };
   const k = (key: Parameters<typeof inUseKey>[0]) => inUseKey(key, naming);
   const issues: ConfigIssue[] = [];
-  const issue = (key: string, message: string) => issues.push({ field: `${field}.${key}`, message });
+  const issue = (key: string, message: string) => issues.push({ field: field ? `${field}.${key}` : key, message });
   if (!isMapping(raw)) {
     const keys = [...SOURCE_FLAGS, "eksClusters", "ecsRevisions", "regions", "accounts"].map((key) => k(key as keyof InUseSettings));
     return { issues: [{ field, message: `must be a mapping of some of ${keys.join(", ")}` }] };
@@ -106,21 +112,21 @@ export function validateInUse(raw: unknown, naming: Naming, field: string): { in
     else issue(k("ecsRevisions"), `must be a whole number from 0 (off) to ${MAX_ECS_REVISIONS}; got ${shown(revisions)}`);
   }
 
-  const regions = raw.regions;
+  const regions = raw[k("regions")];
   if (regions !== undefined) {
     const list = nameList(regions, (entry) => REGION.test(entry), "AWS region names", "an AWS region name such as us-east-1");
-    if (typeof list === "string") issue("regions", list);
-    else if (!list.length) issue("regions", "must list at least one region (leave it out to read the registry's own region only)");
+    if (typeof list === "string") issue(k("regions"), list);
+    else if (!list.length) issue(k("regions"), "must list at least one region (leave it out to read the registry's own region only)");
     else inUse.regions = list;
   }
 
-  const accounts = raw.accounts;
+  const accounts = raw[k("accounts")];
   if (accounts !== undefined) {
-    if (!Array.isArray(accounts)) issue("accounts", `must be a list of mappings with ${k("roleArn")}: (and an optional ${k("externalId")}:)`);
+    if (!Array.isArray(accounts)) issue(k("accounts"), `must be a list of mappings with ${k("roleArn")}: (and an optional ${k("externalId")}:)`);
     else {
       const seen = new Map<string, number>();
       accounts.forEach((entry, i) => {
-        const at = `accounts[${i}]`;
+        const at = `${k("accounts")}[${i}]`;
         if (!isMapping(entry)) return issue(at, `must be a mapping with ${k("roleArn")}: (and an optional ${k("externalId")}:); got ${shown(entry)}`);
         for (const key of Object.keys(entry)) if (key !== k("roleArn") && key !== k("externalId")) issue(`${at}.${key}`, "unknown field");
         const roleArn = entry[k("roleArn")];
@@ -132,7 +138,7 @@ export function validateInUse(raw: unknown, naming: Naming, field: string): { in
           issue(`${at}.${k("roleArn")}`, `must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME); got ${shown(roleArn)}`);
         } else if (seen.has(roleArn)) {
           ok = false;
-          issue(`${at}.${k("roleArn")}`, `names the same role as accounts[${seen.get(roleArn)}]`);
+          issue(`${at}.${k("roleArn")}`, `names the same role as ${k("accounts")}[${seen.get(roleArn)}]`);
         } else seen.set(roleArn, i);
         if (externalId !== undefined && (typeof externalId !== "string" || !EXTERNAL_ID.test(externalId))) {
           ok = false;

@@ -236,7 +236,12 @@ function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { pol
  * Validates a parsed configuration: a list of policies, or a mapping with `policies:` and optional `settings:`.
  * Throws a ConfigError listing every problem; returns canonical policies otherwise.
  */
-export function validateConfig(raw: unknown, source: string, naming: FieldNaming = "snake"): Config {
+export interface ValidateOptions {
+  /** settings.inUse holds the component's args (`inUseEcs`, `eksClusters`, …), and its issues name them. */
+  inUseArgs?: boolean;
+}
+
+export function validateConfig(raw: unknown, source: string, naming: FieldNaming = "snake", options: ValidateOptions = {}): Config {
   const f = FIELDS[naming];
   let rawPolicies: unknown = raw;
   let rawSettings: unknown = undefined;
@@ -283,7 +288,8 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
     if (!parsed.success) {
       issues.push(...toIssues(parsed.error, {}, "settings"));
     } else {
-      const inUse = validateInUse((parsed.data as Record<string, unknown>)[f.inUse], naming, `settings.${f.inUse}`);
+      const rawInUse = (parsed.data as Record<string, unknown>)[f.inUse];
+      const inUse = options.inUseArgs ? validateInUse(rawInUse, "arg", "") : validateInUse(rawInUse, naming, `settings.${f.inUse}`);
       issues.push(...inUse.issues);
       if (inUse.inUse) settings.inUse = inUse.inUse;
       const archive = (parsed.data as Record<string, Record<string, number | undefined> | undefined>)[f.archive];
