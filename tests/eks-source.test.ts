@@ -186,6 +186,21 @@ describe("EKS source", function () {
     });
   });
 
+  it("reads a list's next page ahead of other lists' first pages, so its continue token does not age out waiting for a slot", async () => {
+    // Three clusters, twelve lists in flight, one slot: a list that went to the back of the queue after each page
+    // would wait for eleven other pages between its own, and its token would expire (as compaction expires a real
+    // one after 5 to 10 minutes, with many large clusters and lists sharing the 4 slots) on every restart too.
+    const clusters = await Promise.all(["a", "b", "c"].map((name) => emulator.eks.createCluster({ name })));
+    for (const c of clusters) {
+      c.api.latencyMs = 20;
+      c.api.continueTokenTtlMs = 150;
+      for (let i = 0; i < 30; i++) c.api.addPod({ name: `p-${i}`, containers: [{ image: `${ECR}/app:${i}` }] });
+    }
+    const { uses } = await readEksUses([target()], { ...FAST, pagesInFlight: 1, kubernetes: { ...FAST.kubernetes, pageSize: 10 } });
+    expect(uses).to.have.length(90);
+    for (const c of clusters) expect(c.api.requests.filter((r) => r.status === 410).length, c.api.clusterName).to.equal(0);
+  });
+
   it("skips a cluster still being created (no API server yet)", async () => {
     await emulator.eks.createCluster({ name: "new", status: "CREATING" });
     expect((await readEksUses([target()], FAST)).uses).to.deep.equal([]);

@@ -27,6 +27,17 @@ describe("Slots", () => {
     });
   }
 
+  it("serves those asking ahead before the others waiting, each kind in the order they came", async () => {
+    const slots = new Slots(1);
+    const started: string[] = [];
+    const job = (name: string, ahead = false) => slots.use(async () => {
+      started.push(name);
+      await new Promise((r) => setImmediate(r));
+    }, ahead);
+    await Promise.all([job("first"), job("a"), job("b"), job("next-1", true), job("c"), job("next-2", true)]);
+    expect(started).to.deep.equal(["first", "next-1", "next-2", "a", "b", "c"]);
+  });
+
   it("frees the slot of work that throws", async () => {
     const slots = new Slots(1);
     await slots.use(async () => { throw new Error("boom"); }).catch(() => undefined);

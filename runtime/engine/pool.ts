@@ -12,22 +12,26 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   return results;
 }
 
-/** At most `size` holders at once; the others wait their turn, first come first served. */
+/**
+ * At most `size` holders at once; the others wait their turn, first come first served, except that those asking
+ * `ahead` (a list's next page, whose continue token ages while it waits) are served before the rest.
+ */
 export class Slots {
   private free: number;
   private readonly waiting: (() => void)[] = [];
+  private readonly waitingAhead: (() => void)[] = [];
 
   constructor(size: number) {
     this.free = Math.max(1, size);
   }
 
-  async use<R>(work: () => Promise<R>): Promise<R> {
+  async use<R>(work: () => Promise<R>, ahead = false): Promise<R> {
     if (this.free > 0) this.free--;
-    else await new Promise<void>((turn) => this.waiting.push(turn));
+    else await new Promise<void>((turn) => (ahead ? this.waitingAhead : this.waiting).push(turn));
     try {
       return await work();
     } finally {
-      const next = this.waiting.shift();
+      const next = this.waitingAhead.shift() ?? this.waiting.shift();
       if (next) next();
       else this.free++;
     }

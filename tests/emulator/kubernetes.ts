@@ -70,6 +70,8 @@ interface Snapshot {
   path: string;
   items: unknown[];
   resourceVersion: string;
+  /** performance.now() when the list's first page was answered from it. */
+  takenAt: number;
 }
 
 function status(code: number, reason: string, message: string, extra: Record<string, unknown> = {}): { code: number; body: unknown } {
@@ -90,6 +92,11 @@ export class KubernetesApiServer {
   /** Access keys the authenticator maps to an identity; undefined: every key the emulator knows. */
   authorizedAccessKeys?: Set<string>;
   latencyMs = 0;
+  /**
+   * A continue token older than this (ms since its list's first page) is expired, as etcd compaction expires the
+   * real server's (every 5 minutes by default); undefined: never by age.
+   */
+  continueTokenTtlMs?: number;
   endpoint = "";
   readonly requests: ApiRequestRecord[] = [];
   /** Why tokens were refused, newest last. */
@@ -301,7 +308,8 @@ export class KubernetesApiServer {
     if (cont) {
       const decoded = this.decodeContinue(cont, url.pathname);
       if (!decoded) return status(400, "BadRequest", "continue key is not valid: malformed or for another list");
-      const stored = this.snapshots.get(decoded.id);
+      let stored = this.snapshots.get(decoded.id);
+      if (stored && this.continueTokenTtlMs !== undefined && performance.now() - stored.takenAt > this.continueTokenTtlMs) stored = undefined;
       if (!stored || this.expireContinues > 0) {
         if (stored && this.expireContinues > 0) this.expireContinues--;
         this.snapshots.delete(decoded.id);
@@ -343,7 +351,7 @@ export class KubernetesApiServer {
   private snapshotOf(path: string, kind: ResourceKind): Snapshot {
     const objects = this.objects.get(kind)!;
     const items = [...objects.keys()].sort().map((key) => objects.get(key));
-    const snapshot = { id: randomUUID(), path, items, resourceVersion: String(this.resourceVersion) };
+    const snapshot = { id: randomUUID(), path, items, resourceVersion: String(this.resourceVersion), takenAt: performance.now() };
     this.snapshots.set(snapshot.id, snapshot);
     return snapshot;
   }

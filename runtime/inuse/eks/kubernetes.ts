@@ -123,7 +123,8 @@ export class KubernetesClient {
         const query = new URLSearchParams({ limit: String(this.options.pageSize) });
         if (token) query.set("continue", token);
         const continued = token !== undefined;
-        // The page is fetched and read holding a slot, so that only so many parsed pages exist at once.
+        // The page is fetched and read holding a slot, so that only so many parsed pages exist at once. A next page
+        // goes ahead of other lists' first pages: its continue token expires (410) if it waits too long.
         const next = await this.pages.use(async () => {
           let page: ListBody;
           try {
@@ -145,7 +146,7 @@ export class KubernetesClient {
           }
           for (const item of items) picked.push(...pick(item));
           return { continue: page.metadata?.continue };
-        });
+        }, continued);
         if ("expired" in next) {
           expired = true;
           break;
