@@ -1,5 +1,6 @@
 /** The archive section of `npm run bench`: its options and its rows (kept apart from the delete benchmark's). */
 import { ArchiveBenchOptions, benchArchive } from "./bench-archive";
+import { callRows, seconds as s } from "./bench-rows";
 
 /** 20,000 archives across 200 repositories; UpdateImageStorageClass throttled like the registry run's operations, at 200 calls/s. */
 export function archiveOptions(quick: boolean): ArchiveBenchOptions {
@@ -14,21 +15,16 @@ export function archiveOptions(quick: boolean): ArchiveBenchOptions {
   };
 }
 
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export async function archiveRows(quick: boolean): Promise<string[]> {
   const options = archiveOptions(quick);
   const result = await benchArchive(options);
-  const rows = [
+  return [
     `5. Archive run: ${(options.repositories * options.archivesPerRepository).toLocaleString("en")} archives across ${options.repositories} repositories, ` +
       `${options.latencyMs} ms per call, UpdateImageStorageClass at ${options.archiveCallsPerSecond} calls/s (burst ${options.archiveBurst}), other operations at ${options.otherCallsPerSecond}/s`,
     `  wall ${s(result.wallMs)}, throttle bound ${s(result.boundMs)} (${(result.wallMs / result.boundMs).toFixed(2)}x), ${result.archived} archived, ${result.throttles} throttled calls (retried by the SDK)`,
+    ...callRows(result.calls, result.minimum, 24),
   ];
-  for (const [operation, minimum] of Object.entries(result.minimum)) {
-    const calls = result.calls[operation] ?? 0;
-    rows.push(`    ${operation.padEnd(24)} ${String(calls).padStart(6)} calls, minimum ${String(minimum).padStart(6)}, ratio ${(calls / minimum).toFixed(2)}`);
-  }
-  return rows;
 }
 
 // `node dist/scripts/bench-archive-rows.js [--quick]`: this section alone (the full `npm run bench` takes many minutes).

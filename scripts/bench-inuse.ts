@@ -10,6 +10,7 @@ import { defaultInUse } from "../runtime/config/inUseSettings";
 import { readInUse } from "../runtime/inuse/inventory";
 import { startEcrEmulator } from "../tests/emulator/server";
 import { KUBERNETES_REQUESTS, minimumEksCalls, seedEksClusters } from "./bench-eks";
+import { callRows, seconds as s } from "./bench-rows";
 
 export interface InUseBenchOptions {
   regions: string[];
@@ -110,18 +111,11 @@ export async function benchInUse(o: InUseBenchOptions): Promise<InUseBenchResult
 }
 
 export function inUseRows(o: InUseBenchOptions, r: InUseBenchResult): string[] {
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const rows = [
+  return [
     `6. In-use inventory: ${o.regions.length} regions x (${o.clusters} ECS clusters, ${o.families} task-definition families at rollback depth ${o.depth}, ` +
       `${o.functions} Lambda functions, ${o.appRunnerServices} App Runner services, ${o.jobDefinitions} Batch job definitions, ` +
       `${o.eksClusters} EKS clusters of ${o.podsPerCluster.toLocaleString("en")} pods), ${o.latencyMs} ms per call`,
     `  wall ${s(r.wallMs)} with independent reads concurrent, against ${s(r.serialMs)} for the same calls one after another (${(r.serialMs / r.wallMs).toFixed(1)}x)`,
+    ...callRows(r.calls, r.minimum, 27),
   ];
-  for (const [operation, minimum] of Object.entries(r.minimum)) {
-    const calls = r.calls[operation] ?? 0;
-    rows.push(`    ${operation.padEnd(27)} ${String(calls).padStart(6)} calls, minimum ${String(minimum).padStart(6)}, ratio ${(calls / minimum).toFixed(2)}`);
-  }
-  const extra = Object.keys(r.calls).filter((op) => !(op in r.minimum));
-  if (extra.length) rows.push(`    other calls: ${extra.map((op) => `${op} ${r.calls[op]}`).join(", ")}`);
-  return rows;
 }

@@ -16,6 +16,7 @@ import { benchHtml, htmlRows } from "./bench-html";
 import { benchInUse, InUseBenchOptions, inUseRows } from "./bench-inuse";
 import type { PlannerBenchResult } from "./bench-planner";
 import { archiveRows } from "./bench-archive-rows";
+import { callRows, seconds as s } from "./bench-rows";
 
 const quick = process.argv.includes("--quick");
 const REGISTRY: RegistryBenchOptions = {
@@ -43,21 +44,14 @@ const IN_USE: InUseBenchOptions = {
   latencyMs: 25,
 };
 
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 function registryRows(result: RegistryBenchResult): string[] {
-  const rows = [
+  return [
     `  concurrency ${result.concurrency}: wall ${s(result.wallMs)}, throttle bound ${s(result.boundMs)} (${(result.wallMs / result.boundMs).toFixed(2)}x), ` +
       `${result.deleted} deleted, ${result.throttles} throttled calls (retried by the SDK)`,
+    ...callRows(result.calls, result.minimum, 22),
   ];
-  for (const [operation, minimum] of Object.entries(result.minimum)) {
-    const calls = result.calls[operation] ?? 0;
-    rows.push(`    ${operation.padEnd(22)} ${String(calls).padStart(6)} calls, minimum ${String(minimum).padStart(6)}, ratio ${(calls / minimum).toFixed(2)}`);
-  }
-  const extra = Object.keys(result.calls).filter((op) => !(op in result.minimum));
-  if (extra.length) rows.push(`    other calls: ${extra.map((op) => `${op} ${result.calls[op]}`).join(", ")}`);
-  return rows;
 }
 
 function plannerInFreshProcess(): PlannerBenchResult {
