@@ -74,6 +74,14 @@ const mode = z.object({
   delete: counts.describe("what this policy alone deletes, by reason"),
 });
 
+/** A repository's and the run's archive counts (archive mode, spec section 6): absent when nothing archives. */
+const archiveCounts = {
+  toArchive: count.optional(),
+  archived: count.optional(),
+  bytesToArchive: bytes.optional(),
+  bytesArchived: bytes.optional(),
+};
+
 const repository = z.object({
   repository: z.string(),
   policies: z.array(z.string()).describe("the policies that govern it, by name"),
@@ -86,10 +94,7 @@ const repository = z.object({
   deleted: count,
   bytesToFree: bytes,
   bytesFreed: bytes,
-  toArchive: count.optional(),
-  archived: count.optional(),
-  bytesToArchive: bytes.optional(),
-  bytesArchived: bytes.optional(),
+  ...archiveCounts,
   capExceeded: z.object({ cap: count, planned: count }).optional(),
   errors: z.array(runError),
   notes: z.array(z.string()).optional().describe("why deleting stopped early without a failure"),
@@ -108,10 +113,7 @@ const summary = z.object({
   deleted: count,
   bytesToFree: bytes,
   bytesFreed: bytes,
-  toArchive: count.optional(),
-  archived: count.optional(),
-  bytesToArchive: bytes.optional(),
-  bytesArchived: bytes.optional(),
+  ...archiveCounts,
   archiveExpired: count.optional().describe("archived images deleted (in a dry run: to delete) because they were archived longer than delete_after"),
   keptBySafety: counts.describe("images kept by a safety rule, member-of-kept included"),
   failures: count,
