@@ -10,19 +10,11 @@ import { AwsError } from "./emulator/protocol";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
+import { applyJson, JsonLine, keepTwoPolicy, lineOf, NOW, REGISTRY, seedHelloWorld, survivorsOf } from "./support/hello-world-in-use";
 
 const DAY = 86_400_000;
-const NOW = "2026-01-01T00:00:00.000Z";
-const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const OTHER_ACCOUNT = "210987654321";
 const ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/ecr-cleanup-read`;
-
-interface JsonLine {
-  digest: string;
-  action: string;
-  reason: string;
-  workloads?: string[];
-}
 
 describe("in-use sources: EKS, rollback depth, App Runner, AWS Batch, other accounts (CLI against the emulator)", () => {
   let emulator: EcrEmulator;
@@ -31,32 +23,15 @@ describe("in-use sources: EKS, rollback depth, App Runner, AWS Batch, other acco
 
   beforeEach(async () => {
     emulator = await startEcrEmulator();
-    emulator.registry.createRepository("hello_world");
-    digests = [];
-    for (let age = 10; age >= 1; age--) {
-      digests.unshift(emulator.registry.putImage("hello_world", { pushedAt: new Date(Date.parse(NOW) - age * DAY) }).digest);
-    }
+    digests = seedHelloWorld(emulator);
   });
   afterEach(async () => {
     await emulator.stop();
   });
 
-  const policy = (inUse = "") =>
-    writePolicyFile(`
-policies:
-  - name: keep two
-    protected_period: 0
-    protected_count: 2
-    significant_tags: '*'
-    repositories: [hello_world]
-${inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : ""}`);
-
-  async function run(config = policy()) {
-    const result = await runCli(["--config", config, "--now", NOW, "--output", "json", "--apply"], awsEnv(emulator.endpoint));
-    return { ...result, report: result.stdout ? JSON.parse(result.stdout) : undefined };
-  }
-  const lineOf = (report: { repositories: { images: JsonLine[] }[] }, digest: string) => report.repositories[0].images.find((l) => l.digest === digest);
-  const survivors = () => emulator.registry.images("hello_world").map((i) => i.digest).sort();
+  const policy = (inUse = "") => keepTwoPolicy(inUse ? `settings:\n  in_use:\n${inUse.replace(/^/gm, "    ")}` : "");
+  const run = (config = policy()) => applyJson(emulator, config);
+  const survivors = () => survivorsOf(emulator);
   const kept = (...indexes: number[]) => [0, 1, ...indexes].map((i) => digests[i]).sort();
   const image = (i: number) => `${REGISTRY}/hello_world@${digests[i]}`;
 

@@ -6,16 +6,9 @@ import { expect } from "chai";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
+import { applyJson, keepTwoPolicy, lineOf, NOW, REGISTRY, seedHelloWorld, survivorsOf } from "./support/hello-world-in-use";
 
 const DAY = 86_400_000;
-const NOW = "2026-01-01T00:00:00.000Z";
-const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
-
-interface JsonLine {
-  digest: string;
-  action: string;
-  reason: string;
-}
 
 describe("in-use images, end to end against the emulator", () => {
   let emulator: EcrEmulator;
@@ -24,34 +17,16 @@ describe("in-use images, end to end against the emulator", () => {
 
   beforeEach(async () => {
     emulator = await startEcrEmulator();
-    emulator.registry.createRepository("hello_world");
-    digests = [];
-    for (let age = 10; age >= 1; age--) {
-      digests.unshift(emulator.registry.putImage("hello_world", { pushedAt: new Date(Date.parse(NOW) - age * DAY) }).digest);
-    }
+    digests = seedHelloWorld(emulator);
     emulator.ecs.createCluster("prod");
   });
   afterEach(async () => {
     await emulator.stop();
   });
 
-  const policy = (settings = "") =>
-    writePolicyFile(`
-policies:
-  - name: keep two
-    protected_period: 0
-    protected_count: 2
-    significant_tags: '*'
-    repositories: [hello_world]
-${settings}`);
-
-  async function run(config = policy()) {
-    const result = await runCli(["--config", config, "--now", NOW, "--output", "json", "--apply"], awsEnv(emulator.endpoint));
-    return { ...result, report: result.stdout ? JSON.parse(result.stdout) : undefined };
-  }
-  const lineOf = (report: { repositories: { images: JsonLine[] }[] }, digest: string) =>
-    report.repositories[0].images.find((l) => l.digest === digest);
-  const survivors = () => emulator.registry.images("hello_world").map((i) => i.digest).sort();
+  const policy = keepTwoPolicy;
+  const run = (config = policy()) => applyJson(emulator, config);
+  const survivors = () => survivorsOf(emulator);
 
   it("keeps the digest a RUNNING task runs (pending included), even untagged; a STOPPED task protects nothing", async () => {
     const definition = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: `${REGISTRY}/hello_world:latest` }]);
