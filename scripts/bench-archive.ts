@@ -3,10 +3,8 @@
  * UpdateImageStorageClass call per image: the API's minimum), with injected latency and a per-operation token-bucket
  * throttle like the registry run's. Reports wall time against the throttle's bound and calls against the minimum.
  */
-import { createClients, destroyClients } from "../runtime/ecr/client";
-import { validateConfig } from "../runtime/config/schema";
-import { runCleanup } from "../runtime/engine/run";
 import { startEcrEmulator } from "../tests/emulator/server";
+import { BENCH_NOW as NOW, timedApply } from "./bench-run";
 
 export interface ArchiveBenchOptions {
   repositories: number;
@@ -28,7 +26,6 @@ export interface ArchiveBenchResult {
   archived: number;
 }
 
-const NOW = Date.parse("2026-01-01T00:00:00Z");
 const DAY = 86_400_000;
 
 export async function benchArchive(options: ArchiveBenchOptions): Promise<ArchiveBenchResult> {
@@ -43,21 +40,9 @@ export async function benchArchive(options: ArchiveBenchOptions): Promise<Archiv
   emulator.setLatency(options.latencyMs);
   emulator.throttle("*", options.otherCallsPerSecond, options.otherCallsPerSecond);
   emulator.throttle("UpdateImageStorageClass", options.archiveCallsPerSecond, options.archiveBurst);
-  process.env.AWS_ENDPOINT_URL = emulator.endpoint;
-  process.env.AWS_REGION = "us-east-1";
-  process.env.AWS_ACCESS_KEY_ID = "bench";
-  process.env.AWS_SECRET_ACCESS_KEY = "bench";
-  const clients = createClients();
-  const config = validateConfig(
-    [{ name: "archive-old", significant_tags: "*", protected_period: "1d", protected_count: options.keptPerRepository, action: "archive" }],
-    "benchmark",
-  );
-  const started = performance.now();
-  const report = await runCleanup({ config, now: new Date(NOW), apply: true, ...clients });
-  const wallMs = performance.now() - started;
-  destroyClients(clients);
-  await emulator.stop();
-  if (report.errors.length) throw new Error(`archive benchmark failed: ${JSON.stringify(report.errors[0])}`);
+  const { report, wallMs } = await timedApply(emulator, [
+    { name: "archive-old", significant_tags: "*", protected_period: "1d", protected_count: options.keptPerRepository, action: "archive" },
+  ]);
 
   const archives = options.repositories * options.archivesPerRepository;
   const pages = (n: number) => Math.max(1, Math.ceil(n / 1000));

@@ -3,10 +3,9 @@
  * throttle, at concurrency 1 and at the default. Reports wall time against the bound the throttle sets,
  * and API calls by operation against the minimum computed from the registry.
  */
-import { DEFAULT_CONCURRENCY, runCleanup } from "../runtime/engine/run";
-import { createClients, destroyClients } from "../runtime/ecr/client";
-import { validateConfig } from "../runtime/config/schema";
+import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
 import { startEcrEmulator } from "../tests/emulator/server";
+import { BENCH_NOW as NOW, timedApply } from "./bench-run";
 
 export interface RegistryBenchOptions {
   repositories: number;
@@ -27,7 +26,6 @@ export interface RegistryBenchResult {
   deleted: number;
 }
 
-const NOW = Date.parse("2026-01-01T00:00:00Z");
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -77,21 +75,7 @@ export async function benchRegistry(options: RegistryBenchOptions, concurrency: 
   seed(emulator, options);
   emulator.setLatency(options.latencyMs);
   emulator.throttle("*", options.callsPerSecond, options.burst);
-  process.env.AWS_ENDPOINT_URL = emulator.endpoint;
-  process.env.AWS_REGION = "us-east-1";
-  process.env.AWS_ACCESS_KEY_ID = "bench";
-  process.env.AWS_SECRET_ACCESS_KEY = "bench";
-  const clients = createClients();
-  const config = validateConfig(
-    [{ name: "releases", significant_tags: ["prod", "dev"], protected_period: "87d", protected_count: 10 }],
-    "benchmark",
-  );
-  const started = performance.now();
-  const report = await runCleanup({ config, now: new Date(NOW), apply: true, ...clients, concurrency });
-  const wallMs = performance.now() - started;
-  destroyClients(clients);
-  await emulator.stop();
-  if (report.errors.length) throw new Error(`benchmark run failed: ${JSON.stringify(report.errors[0])}`);
+  const { report, wallMs } = await timedApply(emulator, [{ name: "releases", significant_tags: ["prod", "dev"], protected_period: "87d", protected_count: 10 }], concurrency);
 
   const minimum = minimumCalls(options, report.repositories.map((r) => r.toDelete));
   // Each operation has its own token bucket: n calls take at least (n - burst) / rate seconds.
