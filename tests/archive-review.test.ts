@@ -5,13 +5,10 @@
 import { expect } from "chai";
 import type { EcrEmulator } from "./emulator/server";
 import { emulatorPerTest } from "./support/emulator-per-test";
-import { awsEnv } from "./support/aws-env";
-import { runCli, writePolicyFile } from "./support/cli";
-import { cosignTag, JsonLine } from "./support/report-lines";
+import { writePolicyFile } from "./support/cli";
+import type { JsonLine } from "./support/report-lines";
+import { at, linesByDigest, pushApp, pushAppUnit, runJson, statusInApp } from "./support/archive-app";
 
-const DAY = 86_400_000;
-const NOW = "2026-01-01T00:00:00.000Z";
-const at = (daysAgo: number, ms = 0) => new Date(Date.parse(NOW) - daysAgo * DAY - ms);
 
 const policy = (action: "archive" | "delete") => `
 - name: ${action}r
@@ -25,19 +22,13 @@ describe("archive mode under review", () => {
   let emulator: EcrEmulator;
   emulatorPerTest((e) => (emulator = e), "app");
 
-  const run = (file: string, ...extra: string[]) => runCli(["--config", file, "--now", NOW, "--output", "json", ...extra], awsEnv(emulator.endpoint));
-  const push = (daysAgo: number, tags: string[] = []) => emulator.registry.putImage("app", { tags, pushedAt: at(daysAgo) }).digest;
-  const statusOf = (digest: string) => emulator.registry.image("app", digest)?.status ?? "GONE";
+  const run = (file: string, ...extra: string[]) => runJson(emulator, file, ...extra);
+  const push = (daysAgo: number, tags: string[] = []) => pushApp(emulator, daysAgo, tags);
+  const statusOf = (digest: string) => statusInApp(emulator, digest);
   type Line = JsonLine & { outcome?: string };
-  const lines = (stdout: string): Map<string, Line> => new Map((JSON.parse(stdout).repositories[0].images as Line[]).map((l) => [l.digest, l]));
+  const lines = (stdout: string) => linesByDigest<Line>(stdout);
 
-  function unit(daysAgo: number) {
-    const amd = emulator.registry.putImage("app", { pushedAt: at(daysAgo, 3) }).digest;
-    const arm = emulator.registry.putImage("app", { pushedAt: at(daysAgo, 2) }).digest;
-    const index = emulator.registry.putImage("app", { pushedAt: at(daysAgo), children: [amd, arm] }).digest;
-    const signature = emulator.registry.putImage("app", { pushedAt: at(daysAgo, -1), tags: [cosignTag(index)] }).digest;
-    return { amd, arm, index, signature };
-  }
+  const unit = (daysAgo: number) => pushAppUnit(emulator, daysAgo);
 
   it("an index tagged after its members were archived (a rollback onto it) stays pullable: its members are restored, and the run says so", async () => {
     push(1);

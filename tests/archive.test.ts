@@ -12,11 +12,9 @@ import { AwsError } from "./emulator/protocol";
 import { emulatorPerTest } from "./support/emulator-per-test";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
-import { cosignTag, JsonLine } from "./support/report-lines";
+import type { JsonLine } from "./support/report-lines";
+import { at, DAY, linesByDigest, NOW, pushApp, pushAppUnit, runJson, statusInApp } from "./support/archive-app";
 
-const DAY = 86_400_000;
-const NOW = "2026-01-01T00:00:00.000Z";
-const at = (daysAgo: number, ms = 0) => new Date(Date.parse(NOW) - daysAgo * DAY - ms);
 
 /** Untagged mode: keeps the 2 newest and untagged images younger than 7 days; votes out the other untagged ones. */
 const policy = (action: "archive" | "delete", name = action === "archive" ? "archiver" : "deleter", extra = "") => `
@@ -31,12 +29,12 @@ describe("archive mode, end to end", () => {
   let emulator: EcrEmulator;
   emulatorPerTest((e) => (emulator = e), "app");
 
-  const run = (file: string, ...extra: string[]) => runCli(["--config", file, "--now", NOW, "--output", "json", ...extra], awsEnv(emulator.endpoint));
-  const push = (daysAgo: number, tags: string[] = []) => emulator.registry.putImage("app", { tags, pushedAt: at(daysAgo) }).digest;
-  const statusOf = (digest: string) => emulator.registry.image("app", digest)?.status ?? "GONE";
+  const run = (file: string, ...extra: string[]) => runJson(emulator, file, ...extra);
+  const push = (daysAgo: number, tags: string[] = []) => pushApp(emulator, daysAgo, tags);
+  const statusOf = (digest: string) => statusInApp(emulator, digest);
   const statuses = (digests: string[]) => digests.map(statusOf);
   type Line = JsonLine & { outcome?: string; failure?: { code: string }; policies: { policy: string }[] };
-  const lines = (stdout: string): Map<string, Line> => new Map((JSON.parse(stdout).repositories[0].images as Line[]).map((l) => [l.digest, l]));
+  const lines = (stdout: string) => linesByDigest<Line>(stdout);
   const archiveCalls = () => emulator.faults.log.filter((r) => r.operation === "UpdateImageStorageClass" && r.outcome === "ok").map((r) => (r.input.imageId as { imageDigest: string }).imageDigest);
 
   /** Two kept (the newest) and three voted out. */
@@ -76,13 +74,7 @@ describe("archive mode, end to end", () => {
   });
 
   describe("units are archived whole, members first", () => {
-    function unit(daysAgo: number) {
-      const amd = emulator.registry.putImage("app", { pushedAt: at(daysAgo, 3) }).digest;
-      const arm = emulator.registry.putImage("app", { pushedAt: at(daysAgo, 2) }).digest;
-      const index = emulator.registry.putImage("app", { pushedAt: at(daysAgo), children: [amd, arm] }).digest;
-      const signature = emulator.registry.putImage("app", { pushedAt: at(daysAgo, -1), tags: [cosignTag(index)] }).digest;
-      return { amd, arm, index, signature };
-    }
+    const unit = (daysAgo: number) => pushAppUnit(emulator, daysAgo);
 
     for (const order of ["any", "children-first"] as const) {
       it(`an index, its platform manifests and its signature (ECR accepting ${order === "any" ? "either order" : "members first only"})`, async () => {
