@@ -7,7 +7,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AccountScope, serviceRole, stateMachinePolicyDocument } from "./iam";
+import type { AccountScope } from "./grant";
+import { serviceRole, stateMachinePolicyDocument } from "./iam";
 import { runsBucketPolicyDocument } from "./runsBucketPolicy";
 import { stateMachineDefinition } from "./stateMachine";
 

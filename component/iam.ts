@@ -7,44 +7,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../runtime/config/schema";
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
 import { ECS_ACTIONS } from "../runtime/inuse/sources";
 import { LOCK_PREFIX } from "../runtime/lock/lockKey";
-import type { Policy } from "../runtime/planner/types";
 import { policySize, ROLE_INLINE_POLICIES_LIMIT } from "./iamLimits";
+import type { AccountScope, Grant, GrantContext, Statement } from "./grant";
 import { appRunnerInUseGrant, assumeInUseRolesGrant, batchInUseGrant, ecsReadActions, eksInUseGrant, inUseRegionsOf } from "./inUse";
-
-export interface Statement {
-  Sid: string;
-  Effect: "Allow" | "Deny";
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
-}
-
-/** Where the function runs: the parts of an ARN. */
-export interface AccountScope {
-  partition: string;
-  region: string;
-  accountId: string;
-}
-
-/** What the grants are built from. */
-export interface GrantContext {
-  scope: AccountScope;
-  policies: readonly Policy[];
-  settings: Settings;
-  logGroupArn: string;
-  /** Single-function mode: the SSM parameter holding the cursor. */
-  cursorParameterArn?: string;
-  /** Fan-out mode: the bucket the runs travel through. */
-  fanOutBucketArn?: string;
-  /** The bucket of the run lock: fan-out mode's, or single-function mode's without reserved concurrency. */
-  lockBucketArn?: string;
-}
-
-export type Grant = (ctx: GrantContext) => Statement[];
 
 /** What the function does in every governed repository: describe images, read index manifests. */
 export const READ_IMAGE_ACTIONS = ["ecr:BatchGetImage", "ecr:DescribeImages"];

@@ -6,7 +6,7 @@
 import { APP_RUNNER_ACTIONS, BATCH_ACTIONS, ECS_ACTIONS, ECS_REVISION_ACTIONS } from "../runtime/inuse/sources";
 import type { ResolvedArgs } from "./args";
 import { eksReadStatements } from "./eksAccess";
-import type { Grant, Statement } from "./iam";
+import type { Grant, Statement } from "./grant";
 import type { InUseArgsSettings } from "./policyConfig";
 
 /** The in-use args, for the validator to read as `settings.inUse` (its issues then name the args); undefined ones are left out. */

@@ -15,9 +15,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../runtime/config/errors";
 import { Config, validateConfig } from "../runtime/config/schema";
 import { RETRY_SETTINGS } from "../runtime/ecr/client";
-import { errorCode, errorMessage } from "../runtime/engine/errors";
+import { errorCode, errorMessage } from "../runtime/shared/errors";
 import { CONFIG_ENV, CONFIG_SOURCE } from "../runtime/lambda/config";
-import type { AccountScope } from "./iam";
+import type { AccountScope } from "./grant";
 import { compareImpact, ImpactDiagnostics, ImpactRun } from "./impactReport";
 import { measureImpact } from "./impactRun";
 

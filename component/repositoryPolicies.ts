@@ -13,7 +13,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RetentionPolicyArgs } from "./args";
-import { AccountScope, ARCHIVE_IMAGE_ACTION, DELETE_IMAGE_ACTION, policyDocument, READ_IMAGE_ACTIONS, repositoryArn, Statement } from "./iam";
+import type { AccountScope, Statement } from "./grant";
+import { ARCHIVE_IMAGE_ACTION, DELETE_IMAGE_ACTION, policyDocument, READ_IMAGE_ACTIONS, repositoryArn } from "./iam";
 import { MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_LIMIT, policySize } from "./iamLimits";
 import { minimalPatterns } from "./repositoryPatterns";
 

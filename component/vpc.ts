@@ -7,7 +7,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, type Statement } from "./iam";
+import type { Statement } from "./grant";
+import { policyDocument } from "./iam";
 
 /** What Lambda needs to create, describe and delete the function's network interfaces (Lambda developer guide). */
 export const VPC_NETWORK_INTERFACE_ACTIONS = [

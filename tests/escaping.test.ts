@@ -3,7 +3,8 @@
  * repository names, policy names and messages are escaped in the table and on stderr; the JSON keeps them.
  */
 import { expect } from "chai";
-import { CliIo, main } from "../runtime/cli/main";
+import type { CliIo } from "../runtime/cli/io";
+import { main } from "../runtime/cli/main";
 import type { RunError } from "../runtime/engine/report";
 import { errorText } from "../runtime/report/error-text";
 import { escapeControls, escapeControlsPerLine } from "../runtime/report/escape";

@@ -1,6 +1,6 @@
-/** Slots (runtime/engine/pool.ts): at most N holders at once, first come first served, a slot freed even when the work throws. */
+/** Slots (runtime/shared/pool.ts): at most N holders at once, first come first served, a slot freed even when the work throws. */
 import { expect } from "chai";
-import { Slots } from "../runtime/engine/pool";
+import { Slots } from "../runtime/shared/pool";
 
 describe("Slots", () => {
   const cases: [number, number, number][] = [

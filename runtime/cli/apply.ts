@@ -24,7 +24,7 @@ import { renderJson } from "../report/json";
 import { renderPlanSection } from "../report/plan-misses";
 import { renderTable } from "../report/table";
 import { regionAndConcurrency, UsageError } from "./args";
-import type { CliIo } from "./main";
+import type { CliIo } from "./io";
 import { progress } from "./progress";
 import { NO_REGION, resolvedRegion } from "./region";
 

@@ -11,22 +11,13 @@ import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
+import type { CliIo } from "./io";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
 import { NO_REGION, resolvedRegion } from "./region";
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Progress is shown only on a terminal. */
-  stderrIsTty: boolean;
-  clock: () => Date;
-  /** How wide the table may be (runtime/report/width.ts). Defaults to 100. */
-  tableWidth?: number;
-}
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),

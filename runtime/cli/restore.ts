@@ -10,7 +10,7 @@ import { createClients, destroyClients } from "../ecr/client";
 import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../engine/restore";
 import { escapeControls as shown } from "../report/escape";
 import { regionAndConcurrency, UsageError } from "./args";
-import type { CliIo } from "./main";
+import type { CliIo } from "./io";
 import { NO_REGION, resolvedRegion } from "./region";
 
 export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]] [--output table|json] [--region R]

@@ -4,7 +4,7 @@
  * refreshes the index's lastRecordedPullTime (unless the caller is excluded from pull-time updates).
  */
 import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { chunks } from "../engine/chunks";
+import { chunks } from "../shared/chunks";
 import type { ImageRecord } from "../planner/types";
 import { MAX_IDS_PER_CALL } from "./recheck";
 

@@ -12,9 +12,9 @@ import { describeByDigest, MAX_IDS_PER_CALL, recheck, RepositorySize } from "../
 import { planNoLongerHolds } from "../planner/channels";
 import { deletions, overrideToKeep } from "../planner/plan";
 import type { ImageDecision, Policy, RepositoryPlan } from "../planner/types";
-import { chunks } from "./chunks";
-import { mapConcurrent } from "./pool";
-import { errorCode, errorMessage } from "./errors";
+import { chunks } from "../shared/chunks";
+import { mapConcurrent } from "../shared/pool";
+import { errorCode, errorMessage } from "../shared/errors";
 import type { ImageLine, RunError } from "./report";
 
 /** One delete call's outcome, reported as soon as it is known (the Lambda logs it, so a run cut off still tells). */

@@ -11,7 +11,7 @@ import { describeByDigest } from "../ecr/recheck";
 import { updateStorageClass } from "../ecr/storageClass";
 import { buildUnits } from "../planner/units";
 import type { ImageRecord } from "../planner/types";
-import { errorCode, errorMessage } from "./errors";
+import { errorCode, errorMessage } from "../shared/errors";
 
 /** What to restore: an image of a repository by digest or tag. */
 export interface RestoreTarget {

@@ -17,8 +17,8 @@ import { deletions, overrideToKeep, planRepository, removes } from "../planner/p
 import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
 import type { ImageDecision, ImageRecord, Policy, ReasonCode, RepositoryPlan } from "../planner/types";
 import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
-import { errorCode, errorMessage } from "./errors";
-import { mapConcurrent } from "./pool";
+import { errorCode, errorMessage } from "../shared/errors";
+import { mapConcurrent } from "../shared/pool";
 import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
 
 export const DEFAULT_CONCURRENCY = 8;

@@ -9,7 +9,7 @@
  * a write that fails is an error of the repository (so of the run), never silent.
  */
 import type { DeleteCallOutcome } from "../engine/apply";
-import { errorCode, errorMessage } from "../engine/errors";
+import { errorCode, errorMessage } from "../shared/errors";
 import type { ImageLine, RepositoryReport, RunError } from "../engine/report";
 import { runKeys } from "./keys";
 import type { JsonStore } from "./storage";

@@ -6,7 +6,7 @@
  * union of every attempt's deleted digests, with their lines and bytes where an attempt finished the repository.
  */
 import * as z from "zod/mini";
-import { mapConcurrent } from "../engine/pool";
+import { mapConcurrent } from "../shared/pool";
 import type { ImageLine, RepositoryReport } from "../engine/report";
 import { attemptOfDeletionKey, runKeys } from "./keys";
 import type { JsonStore } from "./storage";

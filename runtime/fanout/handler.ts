@@ -22,6 +22,7 @@ import { runTimeOf } from "../lambda/event";
 import type { HandlerResult, LambdaContext } from "../lambda/handler";
 import { once } from "../lambda/once";
 import { functionNameOf, publishRun } from "../lambda/publish";
+import type { FanOutDeps } from "./deps";
 import { aggregateRun, readOutcomes, withoutDeletionLines } from "./aggregate";
 import { configFingerprint } from "../config/fingerprint";
 import { itemsOf } from "./items";
@@ -60,14 +61,6 @@ const AGGREGATE_EVENT = z.strictObject({
   run: z.string(),
   results: z.looseObject({ Bucket: z.string(), Key: z.string() }),
 });
-
-export interface FanOutDeps {
-  /** Read at each invocation. */
-  env(): NodeJS.ProcessEnv;
-  clients(): AwsClients;
-  s3(): S3Client;
-  clock(): Date;
-}
 
 function phaseOf(event: unknown): string | undefined {
   const e = event as { phase?: unknown; BatchInput?: { phase?: unknown } } | null;

@@ -17,7 +17,7 @@ import { parseBatchEvent } from "./batchEvent";
 import { checkBatch } from "./batchChecks";
 import { configFingerprint } from "../config/fingerprint";
 import { DeletionRecorder } from "./deletionRecords";
-import type { FanOutDeps } from "./handler";
+import type { FanOutDeps } from "./deps";
 import { runKeys } from "./keys";
 import { refuse } from "./refusal";
 import { runTimeLimitMs } from "./runTimeLimit";

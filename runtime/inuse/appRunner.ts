@@ -6,7 +6,7 @@
  */
 import { AppRunnerClient, DescribeServiceCommand, paginateListServices } from "@aws-sdk/client-apprunner";
 import type { InUseSettings } from "../config/inUseSettings";
-import { mapConcurrent } from "../engine/pool";
+import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
 

@@ -16,8 +16,8 @@ import {
   paginateListTasks,
 } from "@aws-sdk/client-ecs";
 import type { InUseSettings } from "../config/inUseSettings";
-import { chunks } from "../engine/chunks";
-import { mapConcurrent } from "../engine/pool";
+import { chunks } from "../shared/chunks";
+import { mapConcurrent } from "../shared/pool";
 import { revisionUses } from "./ecsRevisions";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";

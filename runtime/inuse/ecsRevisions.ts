@@ -6,7 +6,7 @@
  * (sort DESC, maxResults the depth); their images from DescribeTaskDefinition, shared with the services' reads.
  */
 import { ECSClient, ListTaskDefinitionsCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
-import { mapConcurrent } from "../engine/pool";
+import { mapConcurrent } from "../shared/pool";
 import type { ImageUse } from "./types";
 
 const FAMILIES_PAGE_SIZE = 100;

@@ -5,7 +5,7 @@
  * deletes nothing in that run (spec section 4, rule 5).
  */
 import { inUseKey, type InUseSettings, SOURCE_FLAGS, type SourceFlag } from "../config/inUseSettings";
-import { errorCode, errorMessage } from "../engine/errors";
+import { errorCode, errorMessage } from "../shared/errors";
 import type { ImageRecord, InUseMark } from "../planner/types";
 import { ecrRegistryOf, parseImageReference, RegistryId } from "./reference";
 import { SOURCES } from "./sources";

@@ -4,7 +4,7 @@
  */
 import { GetFunctionCommand, LambdaClient, paginateListFunctions } from "@aws-sdk/client-lambda";
 import type { InUseSettings } from "../config/inUseSettings";
-import { mapConcurrent } from "../engine/pool";
+import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
 

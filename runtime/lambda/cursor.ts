@@ -4,7 +4,7 @@
  * so no repository is starved. A run that reached every repository puts the parameter back to CURSOR_START.
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { errorCode, errorMessage } from "../engine/errors";
+import { errorCode, errorMessage } from "../shared/errors";
 
 /** The parameter's value meaning "from the first repository" (SSM refuses an empty value; no repository has this name). */
 export const CURSOR_START = "(start)";

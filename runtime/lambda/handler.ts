@@ -25,7 +25,7 @@ import { runTimeOf } from "./event";
 import { deleteCallLine, repositoryLines } from "./log";
 import { once } from "./once";
 import { functionNameOf, publishRun, writeLine } from "./publish";
-import { errorCode, errorMessage } from "../engine/errors";
+import { errorCode, errorMessage } from "../shared/errors";
 
 /** The part of Lambda's context object the handler reads. */
 export interface LambdaContext {

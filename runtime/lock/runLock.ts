@@ -11,7 +11,7 @@
  * A run that cannot take the lock deletes nothing and says who holds it.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { errorCode, errorMessage } from "../engine/errors";
+import { errorCode, errorMessage } from "../shared/errors";
 
 import { LOCK_KEY } from "./lockKey";
 import type { HeldLock, LockRecord, TakeResult } from "./lockTypes";

@@ -5,7 +5,6 @@
  * their order, so re-indenting the file does not change it, while any changed value, key or order does.
  */
 import { createHash } from "node:crypto";
-import type { PlanBody, PlanFile } from "./format";
 
 const PREFIX = "sha256:";
 
@@ -14,7 +13,7 @@ function checksumOf(body: object): string {
 }
 
 /** The plan as written: its body, then its checksum. */
-export function sealPlan(body: PlanBody): PlanFile {
+export function sealPlan<Body extends object>(body: Body): Body & { checksum: string } {
   return { ...body, checksum: checksumOf(body) };
 }
 

@@ -7,7 +7,7 @@
  * snapshots. A full client (@kubernetes/client-node) does not fit the Lambda bundle's budget.
  */
 import * as https from "node:https";
-import { Slots } from "../../engine/pool";
+import { Slots } from "../../shared/pool";
 
 export interface KubernetesCluster {
   /** What errors call it (`prod`, or `ACCOUNT/REGION prod`). */

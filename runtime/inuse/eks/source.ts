@@ -6,7 +6,7 @@
  * says how to grant access or leave it out.
  */
 import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from "@aws-sdk/client-eks";
-import { mapConcurrent, Slots } from "../../engine/pool";
+import { mapConcurrent, Slots } from "../../shared/pool";
 import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
 import { eksToken, TOKEN_LIFETIME_MS } from "./token";
 import { WORKLOAD_LISTS, type KubernetesImageUse } from "./workloads";

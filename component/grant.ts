@@ -1,0 +1,34 @@
+/** An IAM grant: a small function from what the component knows (the account, the policies, its resources) to IAM statements. */
+import type { Settings } from "../runtime/config/schema";
+import type { Policy } from "../runtime/planner/types";
+
+export interface Statement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/** Where the function runs: the parts of an ARN. */
+export interface AccountScope {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/** What the grants are built from. */
+export interface GrantContext {
+  scope: AccountScope;
+  policies: readonly Policy[];
+  settings: Settings;
+  logGroupArn: string;
+  /** Single-function mode: the SSM parameter holding the cursor. */
+  cursorParameterArn?: string;
+  /** Fan-out mode: the bucket the runs travel through. */
+  fanOutBucketArn?: string;
+  /** The bucket of the run lock: fan-out mode's, or single-function mode's without reserved concurrency. */
+  lockBucketArn?: string;
+}
+
+export type Grant = (ctx: GrantContext) => Statement[];
