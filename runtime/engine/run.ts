@@ -19,7 +19,7 @@ import type { ImageDecision, ImageRecord, Policy, ReasonCode, RepositoryPlan } f
 import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
 import { errorCode, errorMessage } from "../shared/errors";
 import { mapConcurrent } from "../shared/pool";
-import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
+import { ImageLine, ReportGroup, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
@@ -106,7 +106,7 @@ function keptCounts(plan: RepositoryPlan): Record<string, number> {
 }
 
 function reportModes(plan: RepositoryPlan, policies: readonly Policy[], now: Date): ReportMode[] {
-  return plan.modes.map(({ anchor, ...mode }) => {
+  return plan.modes.map(({ anchor, groups, ...mode }) => {
     const counts: Pick<ReportMode, "keep" | "delete"> = { keep: {}, delete: {} };
     for (const d of plan.decisions) {
       const verdict = d.verdicts.find((v) => v.policy === mode.policy);
@@ -119,6 +119,11 @@ function reportModes(plan: RepositoryPlan, policies: readonly Policy[], now: Dat
       shown.channels = plan.channels
         .filter((c) => c.policy === mode.policy && c.at)
         .map((c) => ({ entry: c.entry, digest: c.at!.digest, pushedAt: isoTime(c.at!.pushedAt) }));
+    } else if (groups) {
+      const countFrom = isoTime(now.getTime() - period);
+      shown.groups = groups.map(({ anchor: at, ...group }): ReportGroup =>
+        at ? { ...group, anchor: { ...at, pushedAt: isoTime(at.pushedAt), protectedFrom: isoTime(at.pushedAt - period) } } : { ...group, protectedFrom: countFrom },
+      );
     } else {
       shown.protectedFrom = isoTime(now.getTime() - period);
     }
@@ -254,6 +259,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       client: options.ecr,
       plan,
       policies,
+      now: options.now.getTime(),
       size,
       // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
       watchPulls: (digest) => watchesPulls && !indexesRead.has(digest),
