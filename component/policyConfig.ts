@@ -5,7 +5,7 @@
  * checked once known; so is Lambda's 4 KB limit on the environment.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { RE2JS } from "re2js";
+import { MatcherInput, RE2JS } from "re2js";
 import { installRegexEngine } from "../runtime/planner/groupPattern";
 import { ConfigError } from "../runtime/config/errors";
 import { defaultInUse, inUseYaml, type InUseSettings } from "../runtime/config/inUseSettings";
@@ -55,7 +55,7 @@ export interface ArgsSettings {
  */
 export function validatePolicies(policies: unknown, source: string, settings: ArgsSettings = {}): Config {
   // The constructor cannot wait for import(): the component (never bundled) loads group_by's engine statically.
-  installRegexEngine(RE2JS);
+  installRegexEngine(RE2JS, MatcherInput);
   const archive = settings.archive ? { archive: settings.archive } : {};
   try {
     return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive } }, source, "camel", { inUseArgs: true });

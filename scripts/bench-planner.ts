@@ -1,17 +1,27 @@
 /**
  * Benchmark part 2: the pure planner over 1,000,000 synthetic images in 1,000 repositories, one
- * repository's listing in memory at a time (as the engine holds one per concurrent slot).
+ * repository's listing in memory at a time (as the engine holds one per concurrent slot); and the same with a
+ * grouped policy (group_by, 100 groups per repository: every image also carries a build tag `svcNN-<7 hex>`).
+ * `node dist/scripts/bench-planner.js` runs this part alone, each run in a fresh process (so RSS is its own).
  */
+import { spawnSync } from "node:child_process";
+import { loadRegexEngine } from "../runtime/planner/groupPattern";
 import { planRepository } from "../runtime/planner/plan";
 import type { ImageRecord, Policy } from "../runtime/planner/types";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-01-01T00:00:00Z");
 
-function listing(repository: number, images: number): ImageRecord[] {
+/** Groups per repository in the grouped run. */
+export const GROUPS = 100;
+/** The grouped run's pattern: a service name, then a 7-hex-digit commit. */
+export const GROUP_BY = "([a-z0-9]+)-[0-9a-f]{7}";
+
+function listing(repository: number, images: number, grouped: boolean): ImageRecord[] {
   const out: ImageRecord[] = new Array(images);
   for (let i = 0; i < images; i++) {
     const tags = i === 400 ? ["prod", `v${i}`] : i === 20 ? ["rc"] : i === 3 ? ["dev"] : i % 10 === 0 ? [`v${i}`] : [];
+    if (grouped) tags.push(`svc${i % GROUPS}-${((repository * images + i) & 0xfffffff).toString(16).padStart(7, "0")}`);
     out[i] = {
       digest: `sha256:${repository.toString(16).padStart(8, "0")}${i.toString(16).padStart(56, "0")}`,
       tags,
@@ -30,15 +40,19 @@ export interface PlannerBenchResult {
   peakRssBytes: number;
 }
 
-export function benchPlanner(repositories = 1000, imagesPerRepository = 1000): PlannerBenchResult {
+export async function benchPlanner(repositories = 1000, imagesPerRepository = 1000, grouped = false): Promise<PlannerBenchResult> {
   const policies: Policy[] = [
     { index: 0, name: "releases", significantTags: ["dev", "rc", "prod"], protectedPeriodMs: 90 * DAY, protectedCount: 13 },
     { index: 1, name: "untagged", significantTags: "*", protectedPeriodMs: 7 * DAY, protectedCount: 7 },
   ];
+  if (grouped) {
+    await loadRegexEngine();
+    policies.push({ index: 2, name: "per service", significantTags: "*", protectedPeriodMs: 7 * DAY, protectedCount: 3, groupBy: GROUP_BY });
+  }
   let planMs = 0;
   let deletions = 0;
   for (let r = 0; r < repositories; r++) {
-    const images = listing(r, imagesPerRepository);
+    const images = listing(r, imagesPerRepository, grouped);
     const started = performance.now();
     const plan = planRepository({ repository: `repo-${r}`, images, policies, now: NOW });
     planMs += performance.now() - started;
@@ -46,4 +60,30 @@ export function benchPlanner(repositories = 1000, imagesPerRepository = 1000): P
   }
   // maxRSS is the process's true peak (kilobytes), not a sample.
   return { images: repositories * imagesPerRepository, repositories, planMs, deletions, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+/** benchPlanner in a fresh Node process, so that its peak RSS is its own. */
+export function benchPlannerInFreshProcess(grouped = false): PlannerBenchResult {
+  const script = `require(${JSON.stringify(__filename)}).benchPlanner(1000, 1000, ${grouped}).then((r) => process.stdout.write(JSON.stringify(r)))`;
+  const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (run.status !== 0) throw new Error("the planner benchmark failed");
+  return JSON.parse(run.stdout);
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Section 2 of the benchmark's table: the ungrouped run, and the grouped run against it. */
+export function plannerRows(plain: PlannerBenchResult, grouped: PlannerBenchResult): string[] {
+  return [
+    `2. Planner: ${plain.images.toLocaleString("en")} images in ${plain.repositories} repositories: ` +
+      `${seconds(plain.planMs)} planning, peak RSS ${mib(plain.peakRssBytes)}, ${plain.deletions.toLocaleString("en")} deletions planned`,
+    `   with a grouped policy (group_by '${GROUP_BY}', ${GROUPS} groups per repository): ${seconds(grouped.planMs)} planning ` +
+      `(target 2 s), peak RSS ${mib(grouped.peakRssBytes)} (${(grouped.peakRssBytes / plain.peakRssBytes).toFixed(2)}x the ungrouped run; target 1.5x), ` +
+      `${grouped.deletions.toLocaleString("en")} deletions planned`,
+  ];
+}
+
+if (require.main === module) {
+  process.stdout.write(plannerRows(benchPlannerInFreshProcess(false), benchPlannerInFreshProcess(true)).join("\n") + "\n");
 }
