@@ -1,6 +1,6 @@
 /**
  * Table-driven tests of the policy validator against spec section 2 (and the settings of section 4):
- * the original tool's example file parses unchanged, and every bad input names the file, the policy
+ * the example file (examples/policies.yaml) parses unchanged, and every bad input names the file, the policy
  * (`policy #N "name"`) and the field, in exact message lines.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -408,13 +408,13 @@ describe("config: errors name the file, the policy and the field", () => {
       {
         title: "both repositories and protected_repositories",
         text: one({ repositories: ["a"], protected_repositories: ["b"] }),
-        lines: [`${P1}, field repositories: cannot be combined with protected_repositories (as in the original tool): use one or the other`],
+        lines: [`${P1}, field repositories: cannot be combined with protected_repositories: use one or the other`],
       },
       {
         title: "both lists are reported together with the policy's other problems",
         text: one({ repositories: ["a"], protected_repositories: ["b"], protected_period: "7x", bogus: 1 }),
         lines: [
-          `${P1}, field repositories: cannot be combined with protected_repositories (as in the original tool): use one or the other`,
+          `${P1}, field repositories: cannot be combined with protected_repositories: use one or the other`,
           `${P1}, field protected_period: ${DURATION_HELP}; got "7x"`,
           `${P1}, field bogus: unknown field`,
         ],
@@ -520,7 +520,7 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
     {
       title: "repositories with protectedRepositories",
       raw: [{ ...CAMEL, repositories: ["a"], protectedRepositories: ["b"] }],
-      lines: [`${C1}, field repositories: cannot be combined with protectedRepositories (as in the original tool): use one or the other`],
+      lines: [`${C1}, field repositories: cannot be combined with protectedRepositories: use one or the other`],
     },
     {
       title: "protectedRepositories is not a list",

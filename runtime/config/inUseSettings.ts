@@ -31,6 +31,11 @@ export interface InUseSettings {
 export const SOURCE_FLAGS = ["ecs", "lambda", "eks", "appRunner", "batch"] as const;
 export type SourceFlag = (typeof SOURCE_FLAGS)[number];
 
+/** Every key of `settings.in_use`, by its name in InUseSettings. */
+export const IN_USE_KEYS = [...SOURCE_FLAGS, "eksClusters", "ecsRevisions", "regions", "accounts"] as const;
+/** Every key of an `accounts` entry. */
+export const ACCOUNT_KEYS = ["roleArn", "externalId"] as const;
+
 export const DEFAULT_ECS_REVISIONS = 2;
 /** Each revision is one DescribeTaskDefinition call per family: a bound keeps a typo from costing thousands of calls. */
 export const MAX_ECS_REVISIONS = 100;
@@ -84,10 +89,10 @@ export function validateInUse(raw: unknown, naming: Naming, field: string): { in
   const issues: ConfigIssue[] = [];
   const issue = (key: string, message: string) => issues.push({ field: field ? `${field}.${key}` : key, message });
   if (!isMapping(raw)) {
-    const keys = [...SOURCE_FLAGS, "eksClusters", "ecsRevisions", "regions", "accounts"].map((key) => k(key as keyof InUseSettings));
+    const keys = IN_USE_KEYS.map(k);
     return { issues: [{ field, message: `must be a mapping of some of ${keys.join(", ")}` }] };
   }
-  const known = new Set<string>([...SOURCE_FLAGS, "eksClusters", "ecsRevisions", "regions", "accounts"].map((key) => k(key as keyof InUseSettings)));
+  const known = new Set<string>(IN_USE_KEYS.map(k));
   for (const key of Object.keys(raw)) if (!known.has(key)) issue(key, "unknown field");
 
   for (const flag of SOURCE_FLAGS) {

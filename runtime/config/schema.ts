@@ -133,7 +133,8 @@ const action = field((value, ctx): "delete" | "archive" => {
   return problem(ctx, `must be delete or archive; got ${shown(value)}`);
 });
 
-function policySchema(naming: FieldNaming) {
+/** A policy's fields as zod checks them; exported so that a test holds docs/policy-file.md to every field. */
+export function policySchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   return z.strictObject({
     // A missing name is reported as "is required" by describeZodIssue; this message is for a wrong type.
@@ -150,7 +151,8 @@ function policySchema(naming: FieldNaming) {
   });
 }
 
-function settingsSchema(naming: FieldNaming) {
+/** `settings:` as zod checks it (`in_use` is checked by validateInUse, IN_USE_KEYS); exported for the docs test too. */
+export function settingsSchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   // Explicit messages: zod's defaults ("Invalid input: expected object...") do not read as a config error.
   return z.strictObject(
@@ -211,7 +213,7 @@ function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { pol
   const fields = raw as Record<string, unknown>;
   // Checked on the raw mapping, so it is reported together with every other problem of the policy.
   if (fields[f.repositories] !== undefined && fields[f.protectedRepositories] !== undefined) {
-    issues.push({ ...base, field: f.repositories, message: `cannot be combined with ${f.protectedRepositories} (as in the original tool): use one or the other` });
+    issues.push({ ...base, field: f.repositories, message: `cannot be combined with ${f.protectedRepositories}: use one or the other` });
   }
   const parsed = policySchema(naming).safeParse(raw, REPORT_INPUT);
   if (!parsed.success) issues.push(...toIssues(parsed.error, base));

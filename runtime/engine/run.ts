@@ -39,6 +39,11 @@ export interface RunOptions {
   safetyMarginMs?: number;
   /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
   startAt?: string;
+  /**
+   * Told to stop (SIGINT or SIGTERM in the CLI): no repository starts and no delete or archive call starts after it;
+   * the calls in flight finish, what was not acted on is kept as `interrupted`, and the report says the run was interrupted.
+   */
+  signal?: AbortSignal;
   /** Called after each delete call with what ECR deleted and refused (the Lambda logs it as it happens). */
   onDeleteCall?: DeleteCallListener;
   /**
@@ -258,6 +263,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
       watchPulls: (digest) => watchesPulls && !indexesRead.has(digest),
       onDeleteCall: options.onDeleteCall,
+      signal: options.signal,
       // Half the margin: the batch in flight still has the other half to finish.
       outOfTime: options.remainingTimeMs && (() => options.remainingTimeMs!() < (options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS) / 2),
     },
@@ -398,7 +404,7 @@ export async function cleanRepositories(
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   let done = 0;
   const reports = await mapConcurrent(names, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
-    if (notReached.length || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
+    if (notReached.length || options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
       notReached.push(name);
       return undefined;
     }
@@ -415,7 +421,7 @@ export async function cleanRepositories(
 
 /** The run's report from its context and its repositories' reports. */
 export function assembleReport(
-  options: Pick<RunOptions, "apply" | "now"> & { config?: Config },
+  options: Pick<RunOptions, "apply" | "now" | "signal"> & { config?: Config },
   context: RunContext,
   repositories: RepositoryReport[],
   notReached: string[],
@@ -433,6 +439,7 @@ export function assembleReport(
     summary: summarize(repositories, errors, notReached.length),
   };
   if (notReached.length) report.cursor = notReached[0];
+  if (options.signal?.aborted) report.interrupted = true;
   return report;
 }
 
