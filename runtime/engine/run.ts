@@ -14,7 +14,7 @@ import { registryOfArn, RegistryId } from "../inuse/reference";
 import { SOURCES } from "../inuse/sources";
 import type { SdkConfig } from "../inuse/targets";
 import { deletions, overrideToKeep, planRepository, removes } from "../planner/plan";
-import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
+import { governs, missingProtectedRepositories, missingRepositories, unmatchedRepositoryGlobs } from "../planner/scope";
 import type { ImageDecision, ImageRecord, Policy, ReasonCode, RepositoryPlan } from "../planner/types";
 import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
 import { errorCode, errorMessage } from "../shared/errors";
@@ -381,6 +381,9 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
       code: "RepositoryNotFoundException",
       message: `policy "${missing.policy}" names repository ${missing.repository}, which does not exist`,
     });
+  }
+  for (const unmatched of unmatchedRepositoryGlobs(options.config.policies, existing)) {
+    context.warnings.push(`policy "${unmatched.policy}" names repositories ${unmatched.repository}, a glob that matches no repository (a typo would leave the repositories it meant to the other policies)`);
   }
   for (const missing of missingProtectedRepositories(options.config.policies, existing)) {
     context.warnings.push(`policy "${missing.policy}" protects repository ${missing.repository}, which does not exist (a typo would leave the real one governed)`);
