@@ -14,7 +14,7 @@ import { registryOfArn, RegistryId } from "../inuse/reference";
 import { SOURCES } from "../inuse/sources";
 import type { SdkConfig } from "../inuse/targets";
 import { deletions, overrideToKeep, planRepository, removes } from "../planner/plan";
-import { governs, missingProtectedRepositories, missingRepositories } from "../planner/scope";
+import { governs, missingProtectedRepositories, missingRepositories, unmatchedRepositoryGlobs } from "../planner/scope";
 import type { ImageDecision, ImageRecord, Policy, ReasonCode, RepositoryPlan } from "../planner/types";
 import { applyPlan, ApplyResult, DeleteCallListener, Outcome } from "./apply";
 import { errorCode, errorMessage } from "../shared/errors";
@@ -39,6 +39,11 @@ export interface RunOptions {
   safetyMarginMs?: number;
   /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
   startAt?: string;
+  /**
+   * Told to stop (SIGINT or SIGTERM in the CLI): no repository starts and no delete or archive call starts after it;
+   * the calls in flight finish, what was not acted on is kept as `interrupted`, and the report says the run was interrupted.
+   */
+  signal?: AbortSignal;
   /** Called after each delete call with what ECR deleted and refused (the Lambda logs it as it happens). */
   onDeleteCall?: DeleteCallListener;
   /**
@@ -258,6 +263,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
       watchPulls: (digest) => watchesPulls && !indexesRead.has(digest),
       onDeleteCall: options.onDeleteCall,
+      signal: options.signal,
       // Half the margin: the batch in flight still has the other half to finish.
       outOfTime: options.remainingTimeMs && (() => options.remainingTimeMs!() < (options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS) / 2),
     },
@@ -376,6 +382,9 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
       message: `policy "${missing.policy}" names repository ${missing.repository}, which does not exist`,
     });
   }
+  for (const unmatched of unmatchedRepositoryGlobs(options.config.policies, existing)) {
+    context.warnings.push(`policy "${unmatched.policy}" names repositories ${unmatched.repository}, a glob that matches no repository (a typo would leave the repositories it meant to the other policies)`);
+  }
   for (const missing of missingProtectedRepositories(options.config.policies, existing)) {
     context.warnings.push(`policy "${missing.policy}" protects repository ${missing.repository}, which does not exist (a typo would leave the real one governed)`);
   }
@@ -398,7 +407,7 @@ export async function cleanRepositories(
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   let done = 0;
   const reports = await mapConcurrent(names, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
-    if (notReached.length || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
+    if (notReached.length || options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
       notReached.push(name);
       return undefined;
     }
@@ -415,7 +424,7 @@ export async function cleanRepositories(
 
 /** The run's report from its context and its repositories' reports. */
 export function assembleReport(
-  options: Pick<RunOptions, "apply" | "now"> & { config?: Config },
+  options: Pick<RunOptions, "apply" | "now" | "signal"> & { config?: Config },
   context: RunContext,
   repositories: RepositoryReport[],
   notReached: string[],
@@ -433,6 +442,7 @@ export function assembleReport(
     summary: summarize(repositories, errors, notReached.length),
   };
   if (notReached.length) report.cursor = notReached[0];
+  if (options.signal?.aborted) report.interrupted = true;
   return report;
 }
 
