@@ -4,6 +4,7 @@
  * snake_case in the YAML and camelCase in the component.
  */
 import type { ConfigIssue } from "./errors";
+import { unknownFieldMessage } from "./suggestion";
 
 export interface InUseAccount {
   /** `arn:aws:iam::ACCOUNT:role/NAME`: assumed to read that account's workloads. */
@@ -92,8 +93,8 @@ export function validateInUse(raw: unknown, naming: Naming, field: string): { in
     const keys = IN_USE_KEYS.map(k);
     return { issues: [{ field, message: `must be a mapping of some of ${keys.join(", ")}` }] };
   }
-  const known = new Set<string>(IN_USE_KEYS.map(k));
-  for (const key of Object.keys(raw)) if (!known.has(key)) issue(key, "unknown field");
+  const known = IN_USE_KEYS.map(k);
+  for (const key of Object.keys(raw)) if (!known.includes(key)) issue(key, unknownFieldMessage(key, known, Object.keys(raw)));
 
   for (const flag of SOURCE_FLAGS) {
     const value = raw[k(flag)];
@@ -133,7 +134,8 @@ export function validateInUse(raw: unknown, naming: Naming, field: string): { in
       accounts.forEach((entry, i) => {
         const at = `${k("accounts")}[${i}]`;
         if (!isMapping(entry)) return issue(at, `must be a mapping with ${k("roleArn")}: (and an optional ${k("externalId")}:); got ${shown(entry)}`);
-        for (const key of Object.keys(entry)) if (key !== k("roleArn") && key !== k("externalId")) issue(`${at}.${key}`, "unknown field");
+        const accountKeys = [k("roleArn"), k("externalId")];
+        for (const key of Object.keys(entry)) if (!accountKeys.includes(key)) issue(`${at}.${key}`, unknownFieldMessage(key, accountKeys, Object.keys(entry)));
         const roleArn = entry[k("roleArn")];
         const externalId = entry[k("externalId")];
         let ok = true;
