@@ -44,6 +44,11 @@ export interface ApplyInput {
   onDeleteCall?: DeleteCallListener;
   /** In a time-limited run: whether to stop before the next batch (the next run continues with this repository). */
   outOfTime?: () => boolean;
+  /**
+   * Told to stop (SIGINT or SIGTERM in the CLI): no delete or archive call starts after it, the calls in flight finish,
+   * and what was not acted on is kept as `interrupted`.
+   */
+  signal?: AbortSignal;
   /** UpdateImageStorageClass calls in flight at once in this repository. Defaults to ARCHIVE_CONCURRENCY. */
   archiveConcurrency?: number;
 }
@@ -72,7 +77,17 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
   const archivedByThisRun = (digest: string) => result.outcomes.get(digest)?.outcome === "archived";
   const taggedDigests = new Set(planned.filter((d) => d.image.tags.length > 0).map((d) => d.image.digest));
   let stopped = false;
-  let stopReason: "changed-since-plan" | "out-of-time" = "changed-since-plan";
+  let stopReason: "changed-since-plan" | "out-of-time" | "interrupted" = "changed-since-plan";
+  /** True once the run was told to stop: from then on nothing more is deleted or archived here. */
+  const interrupted = (): boolean => {
+    if (!input.signal?.aborted) return false;
+    if (!stopped) {
+      stopped = true;
+      stopReason = "interrupted";
+      result.notes.push("the run was interrupted: nothing more is deleted or archived in this repository (interrupted)");
+    }
+    return true;
+  };
 
   try {
     // Deletions first, every index in an earlier call than its children (ECR refuses the reverse).
@@ -137,7 +152,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
         result.outOfTime = true;
         result.notes.push("the run's time ran out: the next run continues with this repository (out-of-time)");
       }
-      if (stopped) {
+      if (stopped || interrupted()) {
         for (const decision of batch) overrideToKeep(decision, stopReason);
         continue;
       }
@@ -161,7 +176,9 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
         for (const image of checked.unchanged) overrideToKeep(byDigest.get(image.digest)!, "changed-since-plan");
         continue;
       }
-      if (checked.unchanged.length) await act(checked.unchanged.map((image) => byDigest.get(image.digest)!));
+      // Told to stop during the re-check: this batch's call does not start either.
+      if (interrupted()) for (const image of checked.unchanged) overrideToKeep(byDigest.get(image.digest)!, "interrupted");
+      else if (checked.unchanged.length) await act(checked.unchanged.map((image) => byDigest.get(image.digest)!));
     }
   }
 
@@ -207,8 +224,11 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
     const call: DeleteCallOutcome = { repository, deleted: [], failed: [], archived: [] };
     const unsure: { digest: string; err: unknown }[] = [];
     let fatal: unknown;
-    await mapConcurrent(batch, input.archiveConcurrency ?? ARCHIVE_CONCURRENCY, async ({ image }) => {
+    await mapConcurrent(batch, input.archiveConcurrency ?? ARCHIVE_CONCURRENCY, async (decision) => {
+      const { image } = decision;
       if (fatal !== undefined) return;
+      // One call an image: told to stop, the calls in flight finish and no other starts.
+      if (interrupted()) return overrideToKeep(decision, "interrupted");
       try {
         const status = await updateStorageClass(client, repository, image.digest, "ARCHIVE");
         if (status === "ARCHIVED") archived(image.digest);

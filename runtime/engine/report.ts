@@ -161,6 +161,8 @@ export interface RunReport {
   warnings: string[];
   summary: Summary;
   plan?: AppliedPlan;
+  /** Told to stop (SIGINT or SIGTERM): nothing was deleted or archived after that; the rest is kept as `interrupted`. */
+  interrupted?: boolean;
 }
 
 /** Reasons that mean a safety rule overrode a policy's delete. */
@@ -184,6 +186,7 @@ export const SAFETY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   "restored",
   "member-not-archived",
   "out-of-time",
+  "interrupted",
 ]);
 
 /** A keep that a rule of spec section 4 made (as opposed to a policy's keep). */

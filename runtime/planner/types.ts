@@ -77,7 +77,8 @@ export type SafetyKeepReason =
   | "holder-unreadable"
   | "restored"
   | "member-not-archived"
-  | "out-of-time";
+  | "out-of-time"
+  | "interrupted";
 /** No policy governing the repository had an opinion about this image (tagged images in untagged mode). */
 export type NoDecisionReason = "untouched";
 /** `archived-expired`: an archived image whose lastArchivedAt is older than settings.archive.delete_after. */

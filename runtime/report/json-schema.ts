@@ -18,7 +18,7 @@ const reason = z
   .describe(
     "a reason code: anchor, newer-than-anchor, period, count, pulled (a policy keeps); untagged-expired, beyond-window, group-expired (a policy deletes); " +
       "in-use:<source>, in-use-unknown, member-of-kept, changed-since-plan, cap-exceeded, unknown-push-time, window-unknown, unit-activating, " +
-      "holder-unreadable (a safety rule keeps); member-of-deleted; untouched (no policy's business). New codes may be added.",
+      "holder-unreadable, out-of-time, interrupted (a safety rule keeps); member-of-deleted; untouched (no policy's business). New codes may be added.",
   );
 
 const runError = z.object({
@@ -154,7 +154,7 @@ export const jsonReportSchema = z
     policies: z.array(z.string()).optional().describe("every policy's name in the file's order: the table's #1, #2, ..."),
     repositories: z.array(repository),
     notGoverned: z.array(z.string()).describe("repositories no policy governs: never touched"),
-    notReached: z.array(z.string()).describe("governed repositories this run did not reach (out of time)"),
+    notReached: z.array(z.string()).describe("governed repositories this run did not reach (out of time, or interrupted)"),
     cursor: z.string().optional().describe("the first repository not reached: where the next run starts"),
     errors: z.array(runError).describe("every error, those listed under their repository included"),
     warnings: z.array(z.string()),
@@ -163,6 +163,10 @@ export const jsonReportSchema = z
       .object({ file: z.string(), createdAt: time, fingerprint: z.string(), repositoriesNotFound: z.array(z.string()) })
       .optional()
       .describe("ecr-cleanup apply: the plan file it applied"),
+    interrupted: z
+      .boolean()
+      .optional()
+      .describe("the run was stopped by SIGINT or SIGTERM: nothing was deleted or archived after that; what was not acted on is kept as interrupted"),
   })
   .describe("ecr-cleanup's JSON report (--output json)");
 
