@@ -18,7 +18,7 @@ const DOC_PAGES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) =>
 
 /** The text a reader sees as prose: fenced code blocks and inline code removed. */
 function prose(markdown: string): string {
-  return markdown.replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, "");
+  return markdown.replace(/^ *```[\s\S]*?^ *```/gm, "").replace(/`[^`\n]*`/g, "");
 }
 
 /** The first cell of every table row of a page, as written (backticks included). */
