@@ -198,3 +198,59 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     });
   }
 });
+
+describe("signals during ecr-cleanup restore (the real CLI)", function () {
+  this.timeout(120_000);
+  let emulator: EcrEmulator;
+  emulatorPerTest((e) => (emulator = e), "app");
+
+  /** Archived images named in a journal, one line each. */
+  function archivedJournal(count: number): { path: string; digests: string[] } {
+    emulator.registry.activationDelayMs = 60 * 60_000;
+    const digests = Array.from({ length: count }, (_, i) =>
+      emulator.registry.putImage("app", { pushedAt: new Date(NOW.getTime() - (40 + i) * DAY), status: "ARCHIVED", lastArchivedAt: new Date(NOW.getTime() - DAY) }).digest,
+    );
+    const lines = digests.map((d) => JSON.stringify({ format: "ecr-cleanup-journal", version: 1, time: NOW.toISOString(), call: "archive", repository: "app", done: [d], failed: [] }));
+    return { path: writePolicyFile(lines.join("\n") + "\n", "journal.jsonl"), digests };
+  }
+  const restoreCalls = () => emulator.faults.log.filter((r) => r.operation === "UpdateImageStorageClass").length;
+
+  for (const k of [1, 3]) {
+    it(`SIGTERM during restore call ${k}: no restore call after it, exit 143, the report lists what was restored and what was not`, async () => {
+      const { path, digests } = archivedJournal(5);
+      let child: ChildProcess | undefined;
+      let calls = 0;
+      let served = -1;
+      emulator.beforeOperation("UpdateImageStorageClass", async () => {
+        if (++calls !== k) return;
+        served = restoreCalls();
+        await new Promise<void>((resolve) => {
+          child!.stderr!.on("data", (chunk) => String(chunk).includes("SIGTERM: stopping before the next restore call") && resolve());
+          child!.kill("SIGTERM");
+        });
+      });
+      const result = await runCli(["restore", "--from-report", path, "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+      expect(result.code, result.stderr).to.equal(143);
+      expect(restoreCalls() - served).to.equal(1);
+      const lines = JSON.parse(result.stdout).images as { digest: string; outcome: string }[];
+      const activating = digests.filter((d) => emulator.registry.image("app", d)!.status === "ACTIVATING");
+      expect(activating).to.have.length(k);
+      expect(lines.filter((l) => l.outcome === "restoring").map((l) => l.digest).sort()).to.deep.equal([...activating].sort());
+      expect(lines.filter((l) => l.outcome === "interrupted")).to.have.length(5 - k);
+    });
+  }
+
+  it("SIGINT while --wait waits: stops waiting at once, exit 130", async () => {
+    const { path } = archivedJournal(2);
+    let child: ChildProcess | undefined;
+    let describes = 0;
+    emulator.beforeOperation("DescribeImages", () => {
+      // The first status check of the wait (after the listing): the restores were made; now the signal.
+      if (++describes === 2) child!.kill("SIGINT");
+    });
+    const result = await runCli(["restore", "--from-report", path, "--wait", "--timeout", "30m", "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.code, result.stderr).to.equal(130);
+    const lines = JSON.parse(result.stdout).images as { outcome: string }[];
+    expect(lines.map((l) => l.outcome)).to.deep.equal(["restoring", "restoring"]);
+  });
+});
