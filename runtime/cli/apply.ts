@@ -118,7 +118,7 @@ async function readPlanFile(path: string, expectSha256: string | undefined): Pro
     }
     plan = readPlan(decodeUtf8(bytes));
   } catch (err) {
-    if (err instanceof FileProblem) throw new Refusal(`it cannot be read: ${err.message}`);
+    if (err instanceof FileProblem) throw new Refusal(`it cannot be read (${err.detail})`);
     if (err instanceof PlanUnreadable) throw new Refusal(err.message);
     throw err;
   }

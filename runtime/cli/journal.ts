@@ -6,7 +6,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { z } from "zod";
 import type { DeleteCallOutcome } from "../engine/apply";
-import { FileProblem, fileReason } from "../shared/files";
+import { fileProblem } from "../shared/files";
 
 export const JOURNAL_FORMAT = "ecr-cleanup-journal";
 
@@ -35,7 +35,7 @@ export class Journal {
     try {
       return new Journal(openSync(path, "a"), clock);
     } catch (err) {
-      throw new FileProblem(fileReason(err));
+      throw fileProblem(err);
     }
   }
 

@@ -8,7 +8,20 @@ import { access, readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
 /** Why a named file cannot be used as asked; the caller names the file and the flag. */
-export class FileProblem extends Error {}
+export class FileProblem extends Error {
+  constructor(
+    message: string,
+    /** The system's error code where there is one (ENOENT, EISDIR, EACCES, ...). */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+
+  /** `ENOENT: no such file`, or the message alone. */
+  get detail(): string {
+    return this.code ? `${this.code}: ${this.message}` : this.message;
+  }
+}
 
 const REASONS: Record<string, string> = {
   ENOENT: "no such file",
@@ -27,13 +40,18 @@ export function fileReason(err: unknown): string {
   return (code && REASONS[code]) ?? (err as Error)?.message ?? String(err);
 }
 
+/** An fs error as a FileProblem with its code. */
+export function fileProblem(err: unknown, prefix = ""): FileProblem {
+  return new FileProblem(prefix + fileReason(err), (err as NodeJS.ErrnoException | undefined)?.code);
+}
+
 /** The file's bytes (throws FileProblem: missing, a directory, unreadable). */
 export async function readFileBytes(path: string): Promise<Buffer> {
   try {
-    if ((await stat(path)).isDirectory()) throw new FileProblem(REASONS.EISDIR);
+    if ((await stat(path)).isDirectory()) throw new FileProblem(REASONS.EISDIR, "EISDIR");
     return await readFile(path);
   } catch (err) {
-    throw err instanceof FileProblem ? err : new FileProblem(fileReason(err));
+    throw err instanceof FileProblem ? err : fileProblem(err);
   }
 }
 
@@ -72,15 +90,15 @@ export async function checkWritableFile(path: string, options: { replacedByRenam
   let exists = false;
   try {
     const found = await stat(path);
-    if (found.isDirectory()) throw new FileProblem(REASONS.EISDIR);
+    if (found.isDirectory()) throw new FileProblem(REASONS.EISDIR, "EISDIR");
     exists = true;
   } catch (err) {
     if (err instanceof FileProblem) throw err;
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new FileProblem(fileReason(err));
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw fileProblem(err);
   }
   if (exists) {
     await access(path, constants.W_OK).catch((err) => {
-      throw new FileProblem(`it cannot be written (${fileReason(err)})`);
+      throw fileProblem(err, "it cannot be written: ");
     });
     if (!options.replacedByRename) return;
   }
@@ -89,10 +107,10 @@ export async function checkWritableFile(path: string, options: { replacedByRenam
   try {
     isFolder = (await stat(folder)).isDirectory();
   } catch (err) {
-    throw new FileProblem((err as NodeJS.ErrnoException).code === "ENOENT" ? `its folder ${folder} does not exist` : `its folder ${folder}: ${fileReason(err)}`);
+    throw (err as NodeJS.ErrnoException).code === "ENOENT" ? new FileProblem(`its folder ${folder} does not exist`, "ENOENT") : fileProblem(err, `its folder ${folder}: `);
   }
-  if (!isFolder) throw new FileProblem(`${folder} is not a folder`);
+  if (!isFolder) throw new FileProblem(`${folder} is not a folder`, "ENOTDIR");
   await access(folder, constants.W_OK | constants.X_OK).catch((err) => {
-    throw new FileProblem(`its folder ${folder} cannot be written (${fileReason(err)})`);
+    throw fileProblem(err, `its folder ${folder} cannot be written: `);
   });
 }
