@@ -18,6 +18,7 @@ import { restoreCommand } from "./restore";
 import { Acting, startActing } from "./acting";
 import { watchSignals } from "./interrupt";
 import { checkWritableFile, FileProblem } from "../shared/files";
+import { iamPolicyCommand } from "./iam-policy";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
 import { NO_REGION, resolvedRegion } from "./region";
@@ -47,6 +48,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   };
   if (argv[0] === "apply") return applyCommand(argv.slice(1), io);
   if (argv[0] === "restore") return restoreCommand(argv.slice(1), io);
+  if (argv[0] === "iam-policy") return iamPolicyCommand(argv.slice(1), io);
   let args;
   try {
     args = parseCliArgs(argv);
