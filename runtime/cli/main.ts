@@ -19,6 +19,7 @@ import { Acting, startActing } from "./acting";
 import { watchSignals } from "./interrupt";
 import { checkWritableFile, FileProblem } from "../shared/files";
 import { iamPolicyCommand } from "./iam-policy";
+import { doctorCommand } from "./doctor";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
 import { NO_REGION, resolvedRegion } from "./region";
@@ -49,6 +50,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (argv[0] === "apply") return applyCommand(argv.slice(1), io);
   if (argv[0] === "restore") return restoreCommand(argv.slice(1), io);
   if (argv[0] === "iam-policy") return iamPolicyCommand(argv.slice(1), io);
+  if (argv[0] === "doctor") return doctorCommand(argv.slice(1), io);
   let args;
   try {
     args = parseCliArgs(argv);
