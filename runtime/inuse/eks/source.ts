@@ -6,6 +6,7 @@
  * says how to grant access or leave it out.
  */
 import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from "@aws-sdk/client-eks";
+import { trustedPages } from "../../shared/pages";
 import { mapConcurrent, Slots } from "../../shared/pool";
 import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
 import { eksToken, TOKEN_LIFETIME_MS } from "./token";
@@ -119,7 +120,8 @@ export async function readEksUses(targets: readonly EksTarget[], options: EksRea
 async function listClusterNames(target: EksTarget): Promise<string[]> {
   const names: string[] = [];
   try {
-    for await (const page of paginateListClusters({ client: target.eks, pageSize: LIST_CLUSTERS_PAGE }, {})) names.push(...(page.clusters ?? []));
+    const pages = paginateListClusters({ client: target.eks, pageSize: LIST_CLUSTERS_PAGE }, {});
+    for await (const page of trustedPages(pages, "EKS ListClusters", (p) => p.nextToken)) names.push(...(page.clusters ?? []));
   } catch (err) {
     throw awsFailure(target, "ListClusters", err);
   }
