@@ -69,6 +69,12 @@ interface Resolved {
 }
 
 const JSON_11 = "application/x-amz-json-1.1";
+
+/** The IAM principal a caller acts as: an assumed role's session is its role (as ECR's exclusion list names it). */
+function principalArn(callerArn: string): string {
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : callerArn;
+}
 /** The IAM prefix of each JSON-protocol service, by its X-Amz-Target prefix. */
 const JSON_SERVICE_PREFIXES: Record<string, string> = { [ECR_TARGET_PREFIX]: "ecr", [ECS_TARGET_PREFIX]: "ecs", [APP_RUNNER_TARGET_PREFIX]: "apprunner" };
 // "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1", or "...@sha256:..."
@@ -137,6 +143,7 @@ export class EcrEmulator {
         unanswered: (repo, digest) => this.faults.unanswered(repo, digest),
         recordRemoval: (record) => this.faults.recordRemoval(record),
         pullTimeExcluded: (key) => key !== undefined && this.pullTimeUpdateExclusions.has(key),
+        pullTimeExclusionArns: () => [...this.pullTimeUpdateExclusions].map((key) => principalArn(this.identityOf(key).arn)),
       }),
     );
     this.registerJsonService(ECS_TARGET_PREFIX, ecsOperations({ ecsFor: (region, key) => this.ecsFor(region, this.accountOf(key)) }));
