@@ -9,6 +9,7 @@
 import type { ClientRequest } from "node:http";
 import * as https from "node:https";
 import { attemptDeadlineMs, KUBERNETES_ATTEMPTS } from "../../shared/deadline";
+import { PageTrail } from "../../shared/pages";
 import { Slots } from "../../shared/pool";
 
 export interface KubernetesCluster {
@@ -85,7 +86,8 @@ export class KubernetesApiError extends Error {
 
 interface ListBody {
   items?: unknown[];
-  metadata?: { continue?: string };
+  /** Read as unknown: a server may send anything here, and only a usable string continues the list. */
+  metadata?: { continue?: unknown; remainingItemCount?: unknown };
 }
 
 interface Answer {
@@ -129,6 +131,8 @@ export class KubernetesClient {
   async list<R>(path: string, pick: (item: unknown) => R[], listKind?: string): Promise<R[]> {
     for (let restart = 0; ; restart++) {
       const picked: R[] = [];
+      // A page that promises more without a usable new token fails the list (and the source) closed.
+      const trail = new PageTrail(`cluster ${this.cluster.name}: GET ${path}`);
       let token: string | undefined;
       let expired = false;
       do {
@@ -157,13 +161,16 @@ export class KubernetesClient {
             );
           }
           for (const item of items) picked.push(...pick(item));
-          return { continue: page.metadata?.continue };
+          const metadata = obj(obj(page)?.metadata);
+          const remaining = metadata?.remainingItemCount;
+          return { continue: metadata?.continue, more: typeof remaining === "number" && remaining > 0 };
         }, continued);
         if ("expired" in next) {
           expired = true;
           break;
         }
-        token = typeof next.continue === "string" && next.continue !== "" ? next.continue : undefined;
+        // Kubernetes ends a list with an empty or absent `continue`; `remainingItemCount > 0` still says more follow.
+        token = trail.next(next.continue === "" && !next.more ? undefined : next.continue, next.more);
       } while (token);
       if (!expired) return picked;
       if (restart >= this.options.listRestarts) {
