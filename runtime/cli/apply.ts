@@ -27,7 +27,7 @@ import { renderTable } from "../report/table";
 import { regionAndConcurrency, UsageError } from "./args";
 import type { CliIo } from "./io";
 import { progress } from "./progress";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup, resolvedRegion } from "./region";
 
 export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
 
@@ -159,8 +159,9 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
 
   const clients = createClients({ region: args.region });
   try {
-    const region = await resolvedRegion(clients);
-    if (region === undefined) return fail(NO_REGION);
+    const missing = await missingSetup(clients);
+    if (missing) return fail(missing);
+    const region = (await resolvedRegion(clients))!;
     const wrongRegion = registryRefusal(plan, { region });
     if (wrongRegion) return refuse(wrongRegion);
 

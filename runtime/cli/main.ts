@@ -19,7 +19,7 @@ import { iamPolicyCommand } from "./iam-policy";
 import { doctorCommand } from "./doctor";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup } from "./region";
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -77,7 +77,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
 
   const clients = createClients({ region: args.region });
-  if ((await resolvedRegion(clients)) === undefined) return fail(NO_REGION);
+  const missing = await missingSetup(clients);
+  if (missing) return fail(missing);
 
   const options = {
     config,
@@ -102,7 +103,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (planned.planError) io.stderr(`ecr-cleanup: error: no plan was written to ${escapeControls(args.planOut!)}: ${escapeControls(planned.planError)}\n`);
   if (planned.written) {
     const { images, repositories } = planned.written;
-    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}); review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)}\n`);
+    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}); review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)} --config ${escapeControls(args.config)}\n`);
   }
   return planned.planError ? 1 : exitCodeOf(report);
 }

@@ -11,7 +11,7 @@ import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../eng
 import { escapeControls as shown } from "../report/escape";
 import { regionAndConcurrency, UsageError } from "./args";
 import type { CliIo } from "./io";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup } from "./region";
 
 export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]] [--output table|json] [--region R]
 
@@ -138,7 +138,8 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
     throw err;
   }
   const clients = createClients({ region: args.region });
-  if ((await resolvedRegion(clients)) === undefined) return fail(NO_REGION);
+  const missing = await missingSetup(clients);
+  if (missing) return fail(missing);
   const onProgress = io.stderrIsTty && args.wait ? (active: number, total: number) => io.stderr(`\r${active}/${total} images ACTIVE\x1b[K`) : undefined;
   const report = await restoreImages(clients.ecr, targets, {
     wait: args.wait,
