@@ -136,6 +136,19 @@ describe("ecr-cleanup doctor (CLI against the emulator)", function () {
     expect(checks[1].remedy).to.include("AWS_PROFILE");
   });
 
+  it("no region: the region check fails with how to set one, and nothing after it is tried", async () => {
+    const { AWS_REGION: _r, ...env } = awsEnv(emulator.endpoint);
+    const { code, checks } = await doctor(writePolicyFile(POLICY_TEXT()), { ...env, AWS_CONFIG_FILE: "/nonexistent" });
+    expect(code).to.equal(1);
+    expect(checks.map((c) => [c.status, c.check, c.remedy])).to.deep.equal([["fail", "region", "no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)"]]);
+  });
+
+  it("a glob that matches no repository is a warning, as in a run: exit 0", async () => {
+    const { code, ok, checks } = await doctor(writePolicyFile(POLICY_TEXT("ecs: false").replace("['media/*']", "['meida/*']")));
+    expect([code, ok]).to.deep.equal([0, true]);
+    expect(checks.filter((c) => c.status !== "ok").map((c) => [c.status, c.check, c.target, c.remedy])).to.deep.equal([["warn", "repository", "meida/*", "check the glob for a typo"]]);
+  });
+
   it("usage and configuration errors exit 2 with nothing on stdout", async () => {
     for (const args of [["doctor"], ["doctor", "--config", "x.yaml", "--output", "html"], ["doctor", "--config", writePolicyFile("policies:\n  - name: x\n")]]) {
       const result = await runCli(args, awsEnv(emulator.endpoint));
