@@ -1,8 +1,8 @@
 /** Reads a policy file (YAML) into a validated configuration. */
-import { readFile } from "node:fs/promises";
 import { parse, YAMLParseError } from "yaml";
 import { ConfigError } from "./errors";
 import { Config, prepareValidation, validateConfig } from "./schema";
+import { readTextFile } from "../shared/files";
 
 const BYTE_ORDER_MARK = /^\uFEFF/;
 
@@ -60,7 +60,7 @@ export async function loadConfigFile(path: string): Promise<Config> {
 export async function loadConfigDocument(path: string): Promise<{ document: unknown; config: Config }> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readTextFile(path);
   } catch (err) {
     throw new ConfigError(path, [{ message: `cannot be read: ${(err as Error).message}` }]);
   }
