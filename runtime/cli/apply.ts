@@ -30,7 +30,7 @@ import { decodeUtf8, FileProblem, readFileBytes } from "../shared/files";
 import { sameFile } from "./plan-out";
 import type { CliIo } from "./io";
 import { progress } from "./progress";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup, resolvedRegion } from "./region";
 
 export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--expect-sha256 HEX] [--max-age DURATION] [--config FILE] [--output table|json] [--journal FILE] [--region R] [--concurrency N]
 
@@ -191,8 +191,9 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const clients = createClients({ region: args.region });
   try {
-    const region = await resolvedRegion(clients);
-    if (region === undefined) return fail(NO_REGION);
+    const missing = await missingSetup(clients);
+    if (missing) return fail(missing);
+    const region = (await resolvedRegion(clients))!;
     const wrongRegion = registryRefusal(plan, { region });
     if (wrongRegion) return refuse(wrongRegion);
 

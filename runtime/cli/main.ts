@@ -22,7 +22,7 @@ import { iamPolicyCommand } from "./iam-policy";
 import { doctorCommand } from "./doctor";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup } from "./region";
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -111,10 +111,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const dryRunSignals = acting ? undefined : watchSignals(io, { dryRun: true, command: "ecr-cleanup" });
 
   const clients = createClients({ region: args.region });
-  if ((await resolvedRegion(clients)) === undefined) {
+  const missing = await missingSetup(clients);
+  if (missing) {
     dryRunSignals?.dispose();
     acting?.close();
-    return fail(NO_REGION);
+    return fail(missing);
   }
 
   const options = {
@@ -144,7 +145,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (planned.planError) io.stderr(`ecr-cleanup: error: no plan was written to ${escapeControls(args.planOut!)}: ${escapeControls(planned.planError)}\n`);
   if (planned.written) {
     const { images, repositories, sha256 } = planned.written;
-    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}), sha256 ${sha256}; review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)} --expect-sha256 ${sha256}\n`);
+    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}), sha256 ${sha256}; review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)} --expect-sha256 ${sha256} --config ${escapeControls(args.config)}\n`);
   }
   return signalExit ?? (planned.planError ? 1 : exitCodeOf(report));
 }

@@ -13,7 +13,7 @@ import { watchSignals, SIGNAL_EXIT } from "./interrupt";
 import { readReportSource } from "./report-source";
 import { FileProblem, readTextFile } from "../shared/files";
 import type { CliIo } from "./io";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup } from "./region";
 
 export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]] [--output table|json] [--region R]
 
@@ -138,7 +138,8 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
     io.stderr(`ecr-cleanup restore: ${shown(args.fromReport)} names no archived image: nothing to restore\n`);
   }
   const clients = createClients({ region: args.region });
-  if ((await resolvedRegion(clients)) === undefined) return fail(NO_REGION);
+  const missing = await missingSetup(clients);
+  if (missing) return fail(missing);
   const onProgress = io.stderrIsTty && args.wait ? (active: number, total: number) => io.stderr(`\r${active}/${total} images ACTIVE\x1b[K`) : undefined;
   let restoring = 0;
   const interruption = watchSignals(io, { dryRun: false, command: "ecr-cleanup restore", calls: "restore call", soFar: () => `${restoring} restore ${restoring === 1 ? "call" : "calls"} made so far` });

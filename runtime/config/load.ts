@@ -15,6 +15,20 @@ function exactIntegers(_key: unknown, value: unknown): unknown {
   return safe ? Number(value) : value;
 }
 
+/**
+ * The parser's message, pointing at the right line. An unclosed `[`, `{` or quote is found only at the end of the
+ * input, which the parser reports as the line after the last (a line the file does not have, shown empty): such an
+ * error points at the end of the last line that holds anything instead, where the construct was left open.
+ */
+function yamlErrorText(err: YAMLParseError, text: string): string {
+  const at = /^([\s\S]*?) at line \d+, column \d+:/.exec(err.message);
+  if (!at || text.slice(err.pos[0]).trim() !== "") return err.message;
+  const lines = text.trimEnd().split("\n");
+  const last = lines[lines.length - 1];
+  const column = last.length;
+  return `${at[1]} at line ${lines.length}, column ${column}:\n\n${last}\n${" ".repeat(Math.max(0, column - 1))}^\n`;
+}
+
 /** Parses YAML text; `source` names the file in every error. A leading byte order mark is not part of the YAML. */
 export function parseConfig(text: string, source: string): Config {
   return parseConfigDocument(text, source).config;
@@ -30,10 +44,11 @@ export function parseConfigDocument(text: string, source: string): { document: u
 }
 
 function parseYamlDocument(text: string, source: string): unknown {
+  const yaml = text.replace(BYTE_ORDER_MARK, "");
   try {
-    return parse(text.replace(BYTE_ORDER_MARK, ""), exactIntegers, { uniqueKeys: true, intAsBigInt: true });
+    return parse(yaml, exactIntegers, { uniqueKeys: true, intAsBigInt: true });
   } catch (err) {
-    const message = err instanceof YAMLParseError ? err.message : String(err);
+    const message = err instanceof YAMLParseError ? yamlErrorText(err, yaml) : String(err);
     throw new ConfigError(source, [{ message: `not valid YAML: ${message}` }]);
   }
 }
