@@ -89,7 +89,7 @@ function parse(argv: string[]): RestoreArgs | "help" {
 }
 
 /** The images an --apply run's JSON report or journal says it archived. */
-async function targetsFromFile(path: string): Promise<RestoreTarget[]> {
+async function targetsFromFile(path: string, io: CliIo): Promise<RestoreTarget[]> {
   let text: string;
   try {
     text = await readTextFile(path);
@@ -97,7 +97,9 @@ async function targetsFromFile(path: string): Promise<RestoreTarget[]> {
     if (err instanceof FileProblem) throw new UsageError(`--from-report ${path}: ${err.message}`);
     throw err;
   }
-  return readReportSource(text, path);
+  return readReportSource(text, path, (line) =>
+    io.stderr(`ecr-cleanup restore: warning: ${shown(path)} line ${line} is a record cut off while it was written (a full disk or a crash): skipped; the images of that call are not restored by this command (the run's report lists them)\n`),
+  );
 }
 
 const OUTCOME_TEXT: Record<RestoreLine["outcome"], string> = {
@@ -129,7 +131,7 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
       io.stdout(`${RESTORE_USAGE}\n`);
       return 0;
     }
-    targets = args.targets ?? (await targetsFromFile(args.fromReport!));
+    targets = args.targets ?? (await targetsFromFile(args.fromReport!, io));
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message);
     throw err;
