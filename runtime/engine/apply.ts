@@ -7,8 +7,9 @@
  */
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { deleteByDigest } from "../ecr/delete";
-import { updateStorageClass } from "../ecr/storageClass";
-import { describeByDigest, MAX_IDS_PER_CALL, recheck, RepositorySize } from "../ecr/recheck";
+import { restoreImage, updateStorageClass } from "../ecr/storageClass";
+import { describeAnyStatus, MAX_IDS_PER_CALL } from "../ecr/describe";
+import { recheck, RepositorySize } from "../ecr/recheck";
 import { planNoLongerHolds } from "../planner/channels";
 import { deletions, overrideToKeep } from "../planner/plan";
 import type { ImageDecision, Policy, RepositoryPlan } from "../planner/types";
@@ -180,7 +181,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
     for (const d of toArchive) if (d.action === "keep" && d.reason === "changed-since-plan") visit(d.image.digest, d.image.digest);
     for (const [digest, holder] of under) {
       try {
-        await updateStorageClass(client, repository, digest, "STANDARD");
+        await restoreImage(client, repository, digest);
         result.errors.push({
           kind: "archive-failed",
           repository,
@@ -363,11 +364,14 @@ function isThrottling(err: unknown): boolean {
 const SETTLE_ROUNDS = 3;
 const SETTLE_PAUSE_MS = 250;
 
-/** What is still there, asked again after a pause when the SDK's retries ran out (throttling, a network blip). */
+/**
+ * What is still there (whatever its status: absence from a description by digest is confirmed by a listing), asked
+ * again after a pause when the SDK's retries ran out (throttling, a network blip).
+ */
 async function describeAgain(client: ECRClient, repository: string, digests: readonly string[]): Promise<Map<string, ImageDecision["image"]>> {
   for (let round = 1; ; round++) {
     try {
-      return await describeByDigest(client, repository, digests);
+      return await describeAnyStatus(client, repository, digests);
     } catch (err) {
       if (round >= SETTLE_ROUNDS) throw err;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS * round));
