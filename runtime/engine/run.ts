@@ -213,8 +213,10 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
     for (const decision of plan.decisions) if (removes(decision)) overrideToKeep(decision, "in-use-unknown");
   }
   for (const image of images) {
-    if (image.status === "ARCHIVED" && inUse.has(image.digest)) {
-      warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
+    const mark = image.status === "ARCHIVED" ? inUse.get(image.digest) : undefined;
+    if (mark) {
+      const workloads = mark.workloads.length ? mark.workloads.join(", ") : mark.reason;
+      warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${workloads}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
     }
   }
   // A unit archived or restored in part (a restore by digest, a run that stopped between a unit's calls): the index pulls fail.
