@@ -17,7 +17,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import * as z from "zod/mini";
 import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
 import { prepareRun } from "../engine/run";
-import { configFromEnvironment, FANOUT_BUCKET_ENV } from "../lambda/config";
+import { FANOUT_BUCKET_ENV, loadConfigFromEnvironment } from "../lambda/config";
 import { runTimeOf } from "../lambda/event";
 import type { HandlerResult, LambdaContext } from "../lambda/handler";
 import { once } from "../lambda/once";
@@ -98,7 +98,7 @@ async function prepare(deps: FanOutDeps, event: unknown): Promise<PrepareResult>
   const parsed = parseEvent(PREPARE_EVENT, event, PREPARE);
   const run = checkRunId(parsed.run);
   const lifetimeMs = runTimeLimitMs(deps.env()) + LAMBDA_MAX_MS;
-  const { config, dryRun, concurrency } = configFromEnvironment(deps.env());
+  const { config, dryRun, concurrency } = await loadConfigFromEnvironment(deps.env());
   const lock = await takeLock(lockPlaceOf(deps), run, lifetimeMs, () => deps.clock());
   if (!lock.taken) {
     writeLine(JSON.stringify({ type: "run-skipped", dryRun, run, reason: lock.reason }));

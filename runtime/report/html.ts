@@ -15,7 +15,7 @@ import { errorText } from "./error-text";
 import { escapeControls } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
 import { PAGE_SCRIPT, PAGE_STYLE } from "./html-assets";
-import { numberedPolicies } from "./why";
+import { groupLabel, GROUPS_SHOWN, numberedPolicies } from "./why";
 
 /** Columns of the time axis: an image's bucket is its column and its state. */
 export const AXIS_COLUMNS = 1000;
@@ -220,6 +220,15 @@ function modeText(repo: RepositoryReport, numbers: Map<string, number>): string[
       const unmatched = mode.unmatchedTags?.length ? `; no image carries ${mode.unmatchedTags.map(escapeHtml).join(", ")}` : "";
       return `${name} anchor mode: anchor ${escapeHtml(shortDigest(mode.anchor.digest))} (${mode.anchor.tags.map(escapeHtml).join(", ")}) pushed ${formatDate(mode.anchor.pushedAt)}, window from ${formatDate(mode.anchor.protectedFrom)}; channels: ${channels || "none"}${unmatched}`;
     }
+    if (mode.mode === "grouped") {
+      const groups = mode.groups ?? [];
+      const shownGroups = groups.slice(0, GROUPS_SHOWN).map((g) => {
+        const how = g.anchor ? `anchor ${escapeHtml(shortDigest(g.anchor.digest))} (${g.anchor.tags.map(escapeHtml).join(", ")})` : "count mode";
+        return `${escapeHtml(groupLabel(g.group))}: ${how}, kept ${g.kept}, deleted ${g.deleted}`;
+      });
+      const more = groups.length > GROUPS_SHOWN ? `; ${groups.length - GROUPS_SHOWN} more in the JSON report` : "";
+      return `${name} grouped (group_by): ${groups.length} ${groups.length === 1 ? "group" : "groups"}${shownGroups.length ? `: ${shownGroups.join("; ")}` : ""}${more}`;
+    }
     const why = mode.noSignificantTag ? " (no image carries a significant tag: check the policy's significant_tags for a typo)" : "";
     return `${name} untagged mode${why}`;
   });
@@ -316,9 +325,10 @@ export function renderHtml(report: RunReport): string {
   const images: PageData["images"] = [];
   const addImage = (line: ImageLine, pushed: number | undefined): number => {
     const verdicts: number[] = [];
-    // 0 keep, 1 delete, 2 archive (a policy's vote out, as the image goes).
+    // 0 keep, 1 delete, 2 archive (a policy's vote out, as the image goes); a grouped policy's verdict names its
+    // group beside the reason: `#2 keep (count, group api)`.
     const out = line.action === "archive" ? 2 : 1;
-    for (const p of line.policies) verdicts.push(policies.of(p.policy), p.verdict === "delete" ? out : 0, reasons.of(p.reason));
+    for (const p of line.policies) verdicts.push(policies.of(p.policy), p.verdict === "delete" ? out : 0, reasons.of(p.group === undefined ? p.reason : `${p.reason}, group ${escapeControls(groupLabel(p.group))}`));
     const outcome = line.outcome ? (line.failure ? `${line.outcome}: ${line.failure.code} ${line.failure.reason}` : line.outcome) : "";
     images.push([
       escapeControls(line.digest),

@@ -2,12 +2,13 @@
  * One repository's section of the table: its policies by number with their full names (the legend), each one's mode
  * and anchor and what it alone would do; the images, shortened in a dry run when there are many; the result.
  */
-import type { ImageLine, RepositoryReport } from "../engine/report";
+import type { ImageLine, ReportMode, RepositoryReport } from "../engine/report";
 import { errorText } from "./error-text";
 import { escapeControls as shown } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
-import { Cell, Column, paragraph, shorten, table } from "./layout";
-import { PolicyNumber, why } from "./why";
+import { Cell, Column, Note, paragraph, shorten, table } from "./layout";
+import { groupLabel, GROUPS_SHOWN, PolicyNumber, why } from "./why";
+import { workloadLabel } from "./workload";
 
 /** Which images the table lists: by default deletions and safety keeps; `kept` every kept image too; `all` everything, never shortened. */
 export type Show = "default" | "kept" | "all";
@@ -44,12 +45,33 @@ function legend(repo: RepositoryReport, options: SectionOptions): string[] {
       const { digest, tags, pushedAt, protectedFrom } = mode.anchor;
       how = `anchor mode: anchor ${shown(shortDigest(digest))} [${tags.map((t) => shorten(shown(t), LONGEST_TAG)).join(",")}] pushed ${formatDate(pushedAt)}, protects back to ${formatDate(protectedFrom)}`;
       if (mode.unmatchedTags?.length) how += `; no image carries: ${mode.unmatchedTags.map(shown).join(", ")}`;
+    } else if (mode.mode === "grouped") {
+      return [...name, ...groupLines(mode.groups ?? [], options, under), ...paragraph(`alone it would ${verdictsOf(mode).join("; ") || "decide nothing"}`, options.width, under)];
     } else {
       how = `untagged mode${mode.noSignificantTag ? " (WARNING: no image carries any of its significant tags: check them for typos)" : ""}`;
     }
-    const verdicts = [sum(mode.keep) ? `keep ${counts(mode.keep)}` : "", sum(mode.delete) ? `delete ${counts(mode.delete)}` : ""].filter(Boolean);
-    return [...name, ...paragraph(how, options.width, under), ...paragraph(`alone it would ${verdicts.join("; ") || "decide nothing"}`, options.width, under)];
+    return [...name, ...paragraph(how, options.width, under), ...paragraph(`alone it would ${verdictsOf(mode).join("; ") || "decide nothing"}`, options.width, under)];
   });
+}
+
+const verdictsOf = (mode: ReportMode) => [sum(mode.keep) ? `keep ${counts(mode.keep)}` : "", sum(mode.delete) ? `delete ${counts(mode.delete)}` : ""].filter(Boolean);
+
+/** A grouped policy's groups: how many, in which mode, and what each kept and deleted. */
+function groupLines(groups: NonNullable<ReportMode["groups"]>, options: SectionOptions, under: string): string[] {
+  const anchored = groups.filter((g) => g.mode === "anchor").length;
+  const out = paragraph(
+    `grouped (group_by): ${groups.length} group${groups.length === 1 ? "" : "s"}, ${anchored} in anchor mode, ${groups.length - anchored} in count mode`,
+    options.width,
+    under,
+  );
+  for (const group of groups.slice(0, GROUPS_SHOWN)) {
+    const how = group.anchor
+      ? `anchor ${shown(shortDigest(group.anchor.digest))} [${group.anchor.tags.map((t) => shorten(shown(t), LONGEST_TAG)).join(",")}] pushed ${formatDate(group.anchor.pushedAt)}`
+      : "count mode";
+    out.push(...paragraph(`${groupLabel(group.group)}: ${how}; kept ${group.kept}, deleted ${group.deleted}`, options.width, `${under}  `));
+  }
+  if (groups.length > GROUPS_SHOWN) out.push(...paragraph(`… ${groups.length - GROUPS_SHOWN} more groups (--output json lists every group)`, options.width, `${under}  `));
+  return out;
 }
 
 function decisionText(line: ImageLine, apply: boolean): string {
@@ -80,10 +102,18 @@ const COLUMNS: Column[] = [
   { header: "TAGS", give: { kind: "list", preferred: 16, min: 8 } },
   { header: "PUSHED (UTC)", give: { kind: "narrow", header: "PUSHED", cell: (wide) => wide.slice(0, 10) } },
   { header: "SIZE", give: { kind: "fixed" } },
-  { header: "ACTION", give: { kind: "fixed" } },
-  { header: "REASON", give: { kind: "wrap", min: 6 } },
-  { header: "POLICY", give: { kind: "wrap", min: 6 } },
+  // `NOT REACHED` may wrap at its space; a reason code only after its hyphens and colons, never inside a word. At 12,
+  // every in-use code takes 2 lines at most (`in-use:ecs-` / `revision`), so with its note an in-use row takes 3.
+  { header: "ACTION", give: { kind: "wrap", min: 6, words: true } },
+  { header: "REASON", give: { kind: "wrap", min: 12, words: true } },
+  { header: "POLICY", give: { kind: "wrap", min: 6 }, below: "POLICY" },
 ];
+
+/** The workloads that keep an in-use image, under its row by their identifying part (the JSON has them whole). */
+function workloadNote(line: ImageLine): Note | undefined {
+  if (!line.reason.startsWith("in-use:") || !line.workloads?.length) return undefined;
+  return { items: line.workloads.map((w) => workloadLabel(shown(w))), more: line.moreWorkloads ?? 0 };
+}
 
 function row(line: ImageLine, repo: RepositoryReport, options: SectionOptions): Cell[] {
   const tags = line.tags.map((tag) => shorten(shown(tag), LONGEST_TAG));
@@ -165,7 +195,10 @@ export function renderRepository(repo: RepositoryReport, options: SectionOptions
   for (const error of repo.errors) out.push(...paragraph(`ERROR ${errorText(error)}`, options.width, "  ", 6));
   for (const note of repo.notes ?? []) out.push(...paragraph(`STOPPED ${shown(note)}`, options.width, "  ", 8));
   const { lines, left } = shownLines(repo, options);
-  if (lines.length) for (const line of table(COLUMNS, lines.map((line) => row(line, repo, options)), options.width)) out.push(line);
+  if (lines.length) {
+    const rows = lines.map((line) => row(line, repo, options));
+    for (const text of table(COLUMNS, rows, options.width, "  ", lines.map(workloadNote))) out.push(text);
+  }
   if (left.delete || left.archive || left.keep) {
     const what = [left.delete ? `${left.delete} more to delete` : "", left.archive ? `${left.archive} more to archive` : "", left.keep ? `${left.keep} more kept` : ""]
       .filter(Boolean)

@@ -42,8 +42,10 @@ export function renderSummary(report: RunReport, width: number): string[] {
   if (report.notGoverned.length) {
     out.push(...field("not governed", `${report.notGoverned.map(shown).join(", ")} (no policy governs ${report.notGoverned.length === 1 ? "it" : "them"}: never touched)`, width));
   }
+  if (report.interrupted) out.push(...field("interrupted", "stopped by a signal: nothing was deleted or archived after it (what was not acted on is kept as interrupted)", width));
   if (report.notReached.length) {
-    out.push(...field("not reached", `${report.notReached.length} (out of time; the next run starts at ${shown(report.cursor ?? "")})`, width));
+    const why = report.interrupted ? "interrupted" : "out of time";
+    out.push(...field("not reached", `${report.notReached.length} (${why}; the next run starts at ${shown(report.cursor ?? "")})`, width));
   }
   out.push(
     ...field("images scanned", `${s.imagesScanned}`, width),

@@ -26,17 +26,15 @@ export function policyNumbers(fileOrder: readonly string[] | undefined, reposito
 
 const byNumber = (number: PolicyNumber) => (a: string, b: string) => Number(number(a).slice(1)) - Number(number(b).slice(1));
 
-/** Workloads named in a keep row's POLICY cell; the rest are counted (`and N more`). */
-export const TABLE_WORKLOADS = 3;
+/** Groups the table's legend and the HTML page name one by one; the JSON report lists every group. */
+export const GROUPS_SHOWN = 10;
 
-/** What a safety rule's keep rests on, for the POLICY column. */
+/** A group as the table names it: `""` for the empty group (a capturing group that took no part in the match). */
+export const groupLabel = (group: string) => (group === "" ? '""' : shown(group));
+
+/** What a safety rule's keep rests on, for the POLICY column (an in-use row's workloads go under it: workloadNote). */
 function keptBy(line: ImageLine, repo: RepositoryReport): string {
-  if (line.reason.startsWith("in-use:")) {
-    if (!line.workloads?.length) return "a workload";
-    // The table names a few (a POLICY cell of twenty ARNs would fill the screen); the JSON names up to 20.
-    const more = line.workloads.length - TABLE_WORKLOADS + (line.moreWorkloads ?? 0);
-    return line.workloads.slice(0, TABLE_WORKLOADS).map(shown).join(", ") + (more > 0 ? ` and ${more.toLocaleString("en")} more` : "");
-  }
+  if (line.reason.startsWith("in-use:")) return line.workloads?.length ? "" : "a workload";
   switch (line.reason) {
     case "member-of-kept":
       return line.unitOf ? "" : "held by a kept image";
@@ -74,5 +72,7 @@ export function why(line: ImageLine, repo: RepositoryReport, number: PolicyNumbe
   const verdict = line.action === "archive" ? "delete" : line.action;
   const deciding = line.policies.filter((p) => p.verdict === verdict).sort((a, b) => byNumber(number)(a.policy, b.policy));
   if (!deciding.length) return [line.reason, ""];
-  return [[...new Set(deciding.map((p) => p.reason))].join(", "), deciding.map((p) => number(p.policy)).join(",")];
+  // A grouped policy's number is followed by the group that decided (`#2 api`; `#2 ""` for the empty group).
+  const label = (p: ImageLine["policies"][number]) => (p.group === undefined ? number(p.policy) : `${number(p.policy)} ${groupLabel(p.group)}`);
+  return [[...new Set(deciding.map((p) => p.reason))].join(", "), deciding.map(label).join(",")];
 }

@@ -8,7 +8,7 @@ import { overrideToKeep } from "../../planner/plan";
 import type { ImageDecision, ImageRecord } from "../../planner/types";
 import { mapConcurrent } from "../../shared/pool";
 import { describeAgain, settledArchive } from "./settle";
-import { ARCHIVE_CONCURRENCY, type ApplyRun, type DeleteCallOutcome } from "./types";
+import { ARCHIVE_CONCURRENCY, interrupted, type ApplyRun, type DeleteCallOutcome } from "./types";
 
 export async function archiveBatch(run: ApplyRun, batch: ImageDecision[]): Promise<void> {
   const { input, repository } = run;
@@ -19,8 +19,11 @@ export async function archiveBatch(run: ApplyRun, batch: ImageDecision[]): Promi
   };
   const unsure: { digest: string; err: unknown }[] = [];
   let fatal: unknown;
-  await mapConcurrent(batch, input.archiveConcurrency ?? ARCHIVE_CONCURRENCY, async ({ image }) => {
+  await mapConcurrent(batch, input.archiveConcurrency ?? ARCHIVE_CONCURRENCY, async (decision) => {
+    const { image } = decision;
     if (fatal !== undefined) return;
+    // One call an image: told to stop, the calls in flight finish and no other starts.
+    if (interrupted(run)) return overrideToKeep(decision, "interrupted");
     try {
       const status = await updateStorageClass(input.client, repository, image.digest, "ARCHIVE");
       if (status === "ARCHIVED") archived(image.digest);

@@ -23,12 +23,19 @@ export interface ApplyInput {
   client: ECRClient;
   plan: RepositoryPlan;
   policies: readonly Policy[];
+  /** The plan's `now` (epoch ms): grouped policies decide again with it before each call. */
+  now: number;
   size: RepositorySize;
   /** Whether a newer pull time of this image counts as a change since the plan. */
   watchPulls: (digest: string) => boolean;
   onDeleteCall?: DeleteCallListener;
   /** In a time-limited run: whether to stop before the next batch (the next run continues with this repository). */
   outOfTime?: () => boolean;
+  /**
+   * Told to stop (SIGINT or SIGTERM in the CLI): no delete or archive call starts after it, the calls in flight finish,
+   * and what was not acted on is kept as `interrupted`.
+   */
+  signal?: AbortSignal;
   /** UpdateImageStorageClass calls in flight at once in this repository. Defaults to ARCHIVE_CONCURRENCY. */
   archiveConcurrency?: number;
 }
@@ -47,7 +54,7 @@ export interface ApplyResult {
 }
 
 /** Why nothing more is deleted or archived in the repository in this run (each remaining decision is kept with it). */
-export type StopReason = "changed-since-plan" | "out-of-time";
+export type StopReason = "changed-since-plan" | "out-of-time" | "interrupted";
 
 /** One repository's apply as its steps share it: the input, the result filled in as calls return, and whether it stopped. */
 export interface ApplyRun {
@@ -63,3 +70,13 @@ export interface ApplyRun {
 export const deletedByThisRun = (run: ApplyRun, digest: string) => run.result.outcomes.get(digest)?.outcome === "deleted";
 /** Whether this run archived the image (its outcome so far). */
 export const archivedByThisRun = (run: ApplyRun, digest: string) => run.result.outcomes.get(digest)?.outcome === "archived";
+
+/** True once the run was told to stop (input.signal): from then on nothing more is deleted or archived here. */
+export function interrupted(run: ApplyRun): boolean {
+  if (!run.input.signal?.aborted) return false;
+  if (!run.stopped) {
+    run.stopped = "interrupted";
+    run.result.notes.push("the run was interrupted: nothing more is deleted or archived in this repository (interrupted)");
+  }
+  return true;
+}

@@ -9,7 +9,7 @@ import { planNoLongerHolds } from "../../planner/channels";
 import { overrideToKeep } from "../../planner/plan";
 import type { ImageDecision } from "../../planner/types";
 import { checkBatches, type NotReady } from "./order";
-import { archivedByThisRun, deletedByThisRun, type ApplyRun } from "./types";
+import { archivedByThisRun, deletedByThisRun, interrupted, type ApplyRun } from "./types";
 
 export interface WaveStep {
   /** Carries out one re-checked batch (a delete call, or archive calls). */
@@ -34,12 +34,14 @@ export async function applyWave(run: ApplyRun, wave: readonly ImageDecision[], s
       run.result.outOfTime = true;
       run.result.notes.push("the run's time ran out: the next run continues with this repository (out-of-time)");
     }
-    if (run.stopped) {
-      for (const decision of batch) overrideToKeep(decision, run.stopped);
+    if (run.stopped || interrupted(run)) {
+      for (const decision of batch) overrideToKeep(decision, run.stopped!);
       continue;
     }
     const ready = await recheckBatch(run, batch, step.alsoCheck);
-    if (ready.length) await step.act(run, ready);
+    // Told to stop during the re-check: this batch's call does not start either.
+    if (interrupted(run)) for (const decision of ready) overrideToKeep(decision, "interrupted");
+    else if (ready.length) await step.act(run, ready);
   }
 }
 
@@ -59,7 +61,7 @@ async function recheckBatch(run: ApplyRun, batch: readonly ImageDecision[], also
   const unchanged = checked.unchanged.filter((image) => batch.some((d) => d.image.digest === image.digest && d.action !== "keep"));
   // Deleted or archived by this run (an archived tagged member leaves the tagged listing): not a change by others.
   const gone = (digest: string) => deletedByThisRun(run, digest) || archivedByThisRun(run, digest) || (checked.present !== undefined && !checked.present.has(digest));
-  const widened = planNoLongerHolds(input.plan, input.policies, checked.tagged, gone);
+  const widened = planNoLongerHolds(input.plan, input.policies, checked.tagged, gone, { decisions: input.plan.decisions, now: input.now });
   if (widened) {
     run.stopped = "changed-since-plan";
     run.result.notes.push(`${widened}: nothing more is deleted or archived in this repository in this run (changed-since-plan)`);

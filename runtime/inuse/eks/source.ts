@@ -116,7 +116,7 @@ export async function readEksUses(targets: readonly EksTarget[], options: EksRea
   return { uses: perCluster.flat(), requests };
 }
 
-async function listClusterNames(target: EksTarget): Promise<string[]> {
+export async function listClusterNames(target: EksTarget): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const page of paginateListClusters({ client: target.eks, pageSize: LIST_CLUSTERS_PAGE }, {})) names.push(...(page.clusters ?? []));
@@ -146,7 +146,7 @@ function awsFailure(target: EksTarget, call: string, err: unknown): EksSourceErr
   return new EksSourceError(code, `EKS in ${target.account}/${target.region}: ${call}: ${code}: ${message ?? String(err)}: ${advice}`);
 }
 
-async function readCluster(target: EksTarget, name: string, options: EksReadOptions): Promise<{ uses: KubernetesImageUse[]; requestCount: number }> {
+export async function readCluster(target: EksTarget, name: string, options: EksReadOptions): Promise<{ uses: KubernetesImageUse[]; requestCount: number }> {
   const cluster = await describe(target, name);
   // A cluster being created has no API server yet, so no pods; any other state is read (or fails the source).
   if (cluster.status === "CREATING" && !cluster.endpoint) return { uses: [], requestCount: 0 };
