@@ -21,6 +21,7 @@ import { SdkConfig, Target, targetsOf } from "../../inuse/targets";
 import { governs } from "../../planner/scope";
 import { globMatches, isGlob } from "../../planner/glob";
 import { errorCode } from "../../shared/errors";
+import { PageTrail } from "../../shared/pages";
 import { mapConcurrent } from "../../shared/pool";
 import type { Caller } from "../caller";
 
@@ -148,14 +149,14 @@ export async function pullTimeCheck(ctx: DoctorContext): Promise<Check[]> {
   const where = `${ctx.caller.accountId}/${ctx.caller.region}`;
   const excluded: string[] = [];
   try {
+    // At most 100 exclusions per account: 1000 per page means one page, a few at most; a list that cannot be trusted fails the check.
+    const trail = new PageTrail("ECR ListPullTimeUpdateExclusions", 10);
     let nextToken: string | undefined;
-    // At most 100 exclusions per account: 1000 per page means one page, a few at most.
-    for (let page = 0; page < 10; page++) {
+    do {
       const out = await ctx.ecr.send(new ListPullTimeUpdateExclusionsCommand({ maxResults: 1000, nextToken }));
       excluded.push(...(out.pullTimeUpdateExclusions ?? []));
-      nextToken = out.nextToken;
-      if (!nextToken) break;
-    }
+      nextToken = trail.next(out.nextToken);
+    } while (nextToken);
   } catch (err) {
     const denied = DENIED.has(errorCode(err));
     return [fail("pull-time-exclusion", where, `ecr:ListPullTimeUpdateExclusions: ${failure(err)}`, denied ? grant("ecr:ListPullTimeUpdateExclusions", "*", principal) : "run doctor again")];

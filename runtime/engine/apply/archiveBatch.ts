@@ -8,14 +8,16 @@ import { overrideToKeep } from "../../planner/plan";
 import type { ImageDecision, ImageRecord } from "../../planner/types";
 import { mapConcurrent } from "../../shared/pool";
 import { describeAgain, settledArchive } from "./settle";
-import { ARCHIVE_CONCURRENCY, interrupted, type ApplyRun, type DeleteCallOutcome } from "./types";
+import { ARCHIVE_CONCURRENCY, interrupted, type ApplyRun } from "./types";
 
 export async function archiveBatch(run: ApplyRun, batch: ImageDecision[]): Promise<void> {
   const { input, repository } = run;
-  const call: DeleteCallOutcome = { repository, deleted: [], failed: [], archived: [] };
+  const archivedHere: string[] = [];
+  // Reported call by call, as each is known: a run cut off in the middle of a batch still tells.
   const archived = (digest: string) => {
     run.result.outcomes.set(digest, { outcome: "archived" });
-    call.archived!.push(digest);
+    archivedHere.push(digest);
+    input.onDeleteCall?.({ repository, deleted: [], failed: [], archived: [digest] });
   };
   const unsure: { digest: string; err: unknown }[] = [];
   let fatal: unknown;
@@ -49,13 +51,12 @@ export async function archiveBatch(run: ApplyRun, batch: ImageDecision[]): Promi
       else if (verdict === "vanished") overrideToKeep(batch.find((d) => d.image.digest === digest)!, "changed-since-plan");
       else {
         run.result.outcomes.set(digest, verdict.outcome);
-        call.failed.push({ digest, code: verdict.error!.code });
+        input.onDeleteCall?.({ repository, deleted: [], failed: [{ digest, code: verdict.error!.code }], archived: [] });
         run.result.errors.push({ kind: "archive-failed", repository, digest, ...verdict.error! });
       }
     }
   }
-  input.size.tagged -= call.archived!.filter((digest) => run.taggedDigests.has(digest)).length;
-  input.onDeleteCall?.(call);
+  input.size.tagged -= archivedHere.filter((digest) => run.taggedDigests.has(digest)).length;
   if (fatal !== undefined) throw fatal;
 }
 

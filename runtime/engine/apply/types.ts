@@ -4,14 +4,17 @@ import type { RepositorySize } from "../../ecr/recheck";
 import type { Policy, RepositoryPlan } from "../../planner/types";
 import type { ImageLine, RunError } from "../report";
 
-/** One delete call's outcome, reported as soon as it is known (the Lambda logs it, so a run cut off still tells). */
+/**
+ * One delete or archive call's outcome, reported as soon as it is known (the Lambda logs it and `--journal` writes it,
+ * so a run cut off still tells). An archive call is one image's UpdateImageStorageClass.
+ */
 export interface DeleteCallOutcome {
   repository: string;
   /** Digests this call deleted. */
   deleted: string[];
   /** Digests this call did not delete, with ECR's failure code (or the error that ended the call). */
   failed: { digest: string; code: string }[];
-  /** For a batch of archive calls (UpdateImageStorageClass, one image each): the digests archived. */
+  /** Set for an archive call (UpdateImageStorageClass, one image): the digest archived, or none when it failed. */
   archived?: string[];
 }
 
