@@ -14,6 +14,7 @@ import { deletions, overrideToKeep } from "../planner/plan";
 import type { ImageDecision, Policy, RepositoryPlan } from "../planner/types";
 import { chunks } from "../shared/chunks";
 import { mapConcurrent } from "../shared/pool";
+import { isDeadlineExpiry } from "../shared/deadline";
 import { errorCode, errorMessage } from "../shared/errors";
 import type { ImageLine, RunError } from "./report";
 
@@ -395,7 +396,8 @@ async function describeAgain(client: ECRClient, repository: string, digests: rea
     try {
       return await describeByDigest(client, repository, digests);
     } catch (err) {
-      if (round >= SETTLE_ROUNDS) throw err;
+      // Rounds are for throttling and blips: an endpoint that let every attempt expire is not asked again.
+      if (round >= SETTLE_ROUNDS || isDeadlineExpiry(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS * round));
     }
   }
