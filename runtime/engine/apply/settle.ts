@@ -6,6 +6,7 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { describeAnyStatus } from "../../ecr/describe";
 import type { ImageRecord } from "../../planner/types";
+import { isDeadlineExpiry } from "../../shared/deadline";
 import { errorCode, errorMessage } from "../../shared/errors";
 import type { Outcome } from "./types";
 
@@ -26,7 +27,8 @@ export async function describeAgain(client: ECRClient, repository: string, diges
     try {
       return await describeAnyStatus(client, repository, digests);
     } catch (err) {
-      if (round >= SETTLE_ROUNDS) throw err;
+      // Rounds are for throttling and blips: an endpoint that let every attempt expire is not asked again.
+      if (round >= SETTLE_ROUNDS || isDeadlineExpiry(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS * round));
     }
   }
