@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
 import { ECS_ACTIONS } from "../runtime/inuse/sources";
 import { LOCK_PREFIX } from "../runtime/lock/lockKey";
+import { REPORTS_PREFIX } from "../runtime/lambda/runReports";
 import { policySize, ROLE_INLINE_POLICIES_LIMIT } from "./iamLimits";
 import type { AccountScope, Grant, GrantContext, Statement } from "./grant";
 import { appRunnerInUseGrant, assumeInUseRolesGrant, batchInUseGrant, ecsReadActions, eksInUseGrant, inUseRegionsOf } from "./inUse";
@@ -87,11 +88,19 @@ export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
 export const runLockGrant: Grant = ({ lockBucketArn }) =>
   lockBucketArn ? [{ Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${lockBucketArn}/${LOCK_PREFIX}/*` }] : [];
 
+/** Writes the runs' reports, under `reports/` of their bucket only; never reads or lists them. */
+export const runReportsGrant: Grant = ({ reportsBucketArn }) =>
+  reportsBucketArn ? [{ Sid: "WriteRunReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${reportsBucketArn}/${REPORTS_PREFIX}/*` }] : [];
+
+/** Publishes the runs' summaries, to its own topic only. */
+export const notificationGrant: Grant = ({ notificationTopicArn }) =>
+  notificationTopicArn ? [{ Sid: "PublishRunNotifications", Effect: "Allow", Action: "sns:Publish", Resource: notificationTopicArn }] : [];
+
 /** One resource as a string, several as a list (as the documents have always been written). */
 const single = (resources: string[]): string | string[] => (resources.length === 1 ? resources[0] : resources);
 
 export const CLEANER_GRANTS: readonly Grant[] = [
-  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, eksInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant, runLockGrant,
+  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, eksInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant, runLockGrant, runReportsGrant, notificationGrant,
 ];
 
 export interface StateMachineGrantContext {

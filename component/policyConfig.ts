@@ -44,6 +44,12 @@ export type InUseArgsSettings = Record<string, unknown>;
 export interface ArgsSettings {
   inUse?: InUseArgsSettings;
   archive?: ArchiveArgsSettings;
+  /** settings.report: the `reportPricePerGbMonth` arg. */
+  report?: ReportArgsSettings;
+}
+
+export interface ReportArgsSettings {
+  pricePerGbMonth?: number;
 }
 
 /**
@@ -52,8 +58,9 @@ export interface ArgsSettings {
  */
 export function validatePolicies(policies: unknown, source: string, settings: ArgsSettings = {}): Config {
   const archive = settings.archive ? { archive: settings.archive } : {};
+  const report = settings.report?.pricePerGbMonth !== undefined ? { report: settings.report } : {};
   try {
-    return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive } }, source, "camel", { inUseArgs: true });
+    return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive, ...report } }, source, "camel", { inUseArgs: true });
   } catch (err) {
     throw err instanceof ConfigError ? new ConfigError(err.source, err.issues.map(namedByArg)) : err;
   }
@@ -64,13 +71,17 @@ export function validatePolicies(policies: unknown, source: string, settings: Ar
  * `settings.in_use` with only the settings that differ from the defaults (so the usual value stays as short as the
  * policies allow), and `settings.archive` with the durations the args give, as written.
  */
-export function configJson(policies: ResolvedPolicy[], inUse: InUseSettings = defaultInUse(), archive?: ArchiveArgsSettings): string {
+export function configJson(policies: ResolvedPolicy[], inUse: InUseSettings = defaultInUse(), archive?: ArchiveArgsSettings, report?: ReportArgsSettings): string {
   const snake = policies.map((policy) =>
     Object.fromEntries(SNAKE_FIELDS.filter(([camel]) => policy[camel] !== undefined).map(([camel, field]) => [field, policy[camel]])),
   );
   const changed = inUseYaml(inUse);
   const archived = archiveYaml(archive);
-  const settings = { ...(changed ? { in_use: changed } : {}), ...(archived ? { archive: archived } : {}) };
+  const settings = {
+    ...(changed ? { in_use: changed } : {}),
+    ...(archived ? { archive: archived } : {}),
+    ...(report?.pricePerGbMonth !== undefined ? { report: { price_per_gb_month: report.pricePerGbMonth } } : {}),
+  };
   return JSON.stringify({ policies: snake, ...(Object.keys(settings).length ? { settings } : {}) });
 }
 
@@ -80,8 +91,9 @@ export function environmentVariables(
   more: Record<string, string> = {},
   inUse: InUseSettings = defaultInUse(),
   archive?: ArchiveArgsSettings,
+  report?: ReportArgsSettings,
 ): Record<string, string> {
-  return { [CONFIG_ENV]: configJson(policies, inUse, archive), [DRY_RUN_ENV]: String(dryRun), ...more };
+  return { [CONFIG_ENV]: configJson(policies, inUse, archive, report), [DRY_RUN_ENV]: String(dryRun), ...more };
 }
 
 /**
@@ -183,7 +195,7 @@ export function policyConfig(
     }
   };
   const checkSize = (resolved: ResolvedPolicy[], others: Record<string, string>): Record<string, string> => {
-    const variables = environmentVariables(resolved, dryRun, others, settings, argsSettings.archive);
+    const variables = environmentVariables(resolved, dryRun, others, settings, argsSettings.archive, argsSettings.report);
     const problem = environmentSizeProblem(variables);
     return problem ? fail(`${source}: ${problem}`) : variables;
   };

@@ -1,6 +1,7 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
 import type { PlanMiss } from "../plan-file/narrow";
 import type { Action, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
+import type { StorageValue } from "./storageValue";
 
 export type RunErrorKind = "api-error" | "delete-failed" | "archive-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
 
@@ -133,6 +134,8 @@ export interface Summary {
   failures: number;
   repositoriesSkipped: number;
   repositoriesNotReached: number;
+  /** The monthly value of the deleted bytes (runtime/engine/storageValue.ts); absent where the region is not known. */
+  storageValue?: StorageValue;
 }
 
 export interface RunReport {

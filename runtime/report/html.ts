@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ImageLine, RepositoryReport, RunReport } from "../engine/report";
+import { storageValueText } from "../engine/storageValue";
 import { errorText } from "./error-text";
 import { escapeControls } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
@@ -226,6 +227,8 @@ function summaryHtml(report: RunReport, numbers: Map<string, number>): string {
     [report.apply ? "planned" : "to delete", `<span id="summary-to-delete">${s.toDelete}</span>, ${formatBytes(s.bytesToFree)} to free`],
   ];
   if (report.apply) rows.push(["deleted", `<span id="summary-deleted">${s.deleted}</span>, ${formatBytes(s.bytesFreed)} freed`]);
+  if (s.storageValue) rows.push([report.apply ? "freed, a month" : "to free, a month", escapeHtml(storageValueText(s.storageValue))]);
+  if (report.apply && s.archived) rows.push(["archived", `${s.archived}, ${formatBytes(s.bytesArchived ?? 0)}: still billed, not counted as savings`]);
   const safety = Object.entries(s.keptBySafety).sort(([a], [b]) => (a < b ? -1 : 1));
   rows.push(["kept by safety rules", safety.length ? safety.map(([reason, n]) => `${escapeHtml(reason)} ${n}`).join(", ") : "none"]);
   rows.push(["failures", String(s.failures)]);

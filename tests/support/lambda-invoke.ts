@@ -44,7 +44,7 @@ export async function deployedFunction(name: string, args: EcrCleanupPolicyArgs)
     functionArn: fn.state.arn,
     ...(parameters.length ? { cursorParameter: { name: parameters[0].state.name, value: parameters[0].inputs.insecureValue } } : {}),
     ...(machines.length
-      ? { fanOut: { stateMachineArn: machines[0].state.arn, definition: JSON.parse(machines[0].inputs.definition), bucket: rec.one("aws:s3/bucket:Bucket").state.bucket } }
+      ? { fanOut: { stateMachineArn: machines[0].state.arn, definition: JSON.parse(machines[0].inputs.definition), bucket: rec.ofType("aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-runs"))!.state.bucket } }
       : {}),
   };
 }
