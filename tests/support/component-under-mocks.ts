@@ -45,7 +45,8 @@ export async function deploy(name: string, args: Partial<EcrCleanupPolicyArgs> =
   await rec.install();
   const component = new EcrCleanupPolicy(name, { policies: [RELEASES], ...args });
   const c = component;
-  const outputs = [c.functionName, c.functionArn, c.roleArn, c.logGroupName, c.scheduleArn, c.alarmArns, c.cursorParameterName, c.stateMachineArn, c.runsBucketName];
+  const outputs = [c.functionName, c.functionArn, c.roleArn, c.logGroupName, c.scheduleArn, c.alarmArns, c.cursorParameterName, c.stateMachineArn, c.runsBucketName,
+    c.reportsBucketName, c.reportsConsoleUrl, c.notificationTopicArn];
   await Promise.all(outputs.map((o) => valueOf(o as pulumi.Output<unknown>)));
   return { rec, component };
 }
