@@ -18,7 +18,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import * as z from "zod/mini";
 import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
 import { prepareRun } from "../engine/run";
-import { configFromEnvironment, FANOUT_BUCKET_ENV } from "../lambda/config";
+import { configFromEnvironment, FANOUT_BUCKET_ENV, REPORTS_BUCKET_ENV } from "../lambda/config";
+import type { RepositoryReport } from "../engine/report";
 import { runTimeOf } from "../lambda/event";
 import type { HandlerResult, LambdaContext } from "../lambda/handler";
 import { defaultReportOutlets, deliverReport, reportUrls } from "../lambda/runReports";
@@ -134,7 +135,9 @@ async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContex
   const stored = await readStoredRun(store, keys.stored, run);
   // From now on a batch of this run is a replay: workers refuse it (runtime/fanout/worker.ts).
   await store.put(keys.aggregated, { aggregatedAt: deps.clock().toISOString() });
-  const report = aggregateRun(stored, await readOutcomes(store, run, parsed.results, withoutDeletionLines));
+  // The report written to S3 lists every image the run deleted; without one, the log's lines already do.
+  const keep = deps.env()[REPORTS_BUCKET_ENV] ? (report: RepositoryReport) => report : withoutDeletionLines;
+  const report = aggregateRun(stored, await readOutcomes(store, run, parsed.results, keep));
   const lockProblem = await releaseRunLock(deps, run);
   if (lockProblem) report.warnings.push(lockProblem);
   // The run's dry-run switch is the one its prepare step read, even if a deployment changed it since.

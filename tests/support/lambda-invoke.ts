@@ -22,6 +22,8 @@ export interface Deployment {
   functionArn: string;
   /** Single-function mode: the cursor parameter as the component creates it. */
   cursorParameter?: { name: string; value: string };
+  /** The reports bucket (the component's) and the notification topic's name (absent with notify: "never"). */
+  reports?: { bucket: string; topicName?: string };
   /** Fan-out mode: the state machine (its definition parsed) and the runs bucket. */
   fanOut?: { stateMachineArn: string; definition: any; bucket: string };
 }
@@ -35,6 +37,8 @@ export async function deployedFunction(name: string, args: EcrCleanupPolicyArgs)
   const fn = rec.one("aws:lambda/function:Function");
   const parameters = rec.ofType("aws:ssm/parameter:Parameter");
   const machines = rec.ofType("aws:sfn/stateMachine:StateMachine");
+  const reportsBucket = rec.ofType("aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-reports"));
+  const topics = rec.ofType("aws:sns/topic:Topic");
   return {
     files: await archiveFiles(fn.inputs.code),
     handler: fn.inputs.handler,
@@ -42,6 +46,7 @@ export async function deployedFunction(name: string, args: EcrCleanupPolicyArgs)
     timeout: fn.inputs.timeout,
     scheduleInput: rec.one("aws:scheduler/schedule:Schedule").inputs.target.input,
     functionArn: fn.state.arn,
+    ...(reportsBucket ? { reports: { bucket: reportsBucket.state.bucket, ...(topics.length ? { topicName: topics[0].state.name } : {}) } } : {}),
     ...(parameters.length ? { cursorParameter: { name: parameters[0].state.name, value: parameters[0].inputs.insecureValue } } : {}),
     ...(machines.length
       ? { fanOut: { stateMachineArn: machines[0].state.arn, definition: JSON.parse(machines[0].inputs.definition), bucket: rec.ofType("aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-runs"))!.state.bucket } }
