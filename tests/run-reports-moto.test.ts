@@ -7,7 +7,8 @@
  */
 import { expect } from "chai";
 import { CreateRepositoryCommand } from "@aws-sdk/client-ecr";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { runCli } from "./support/cli";
 import type { EcrCleanupPolicyArgs, RetentionPolicyArgs } from "../component";
 import { listImages } from "../runtime/ecr/listing";
 import { s3Store } from "../runtime/fanout/storage";
@@ -141,6 +142,29 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
       expect(messages[0].message).to.include("1 failure.").and.to.include("Error: cannot write the run's report").and.to.not.include("Report: s3://");
     } finally {
       reports.destroy();
+    }
+  });
+
+  it("restore --from-report s3://BUCKET/KEY reads the report from S3; an object that is not a report is a usage error", async () => {
+    const s3 = s3ClientFor(aws.moto.endpoint);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: "restore-reports" }));
+      const report = { formatVersion: 1, apply: true, repositories: [{ repository: "restore-gone", images: [{ digest: `sha256:${"a".repeat(64)}`, outcome: "archived" }] }] };
+      await s3.send(new PutObjectCommand({ Bucket: "restore-reports", Key: "reports/2030/01/10/r.json", Body: JSON.stringify(report) }));
+      await s3.send(new PutObjectCommand({ Bucket: "restore-reports", Key: "reports/2030/01/10/r.html", Body: "<!DOCTYPE html>" }));
+      const ok = await runCli(["restore", "--from-report", "s3://restore-reports/reports/2030/01/10/r.json", "--output", "json"], awsEnv(aws.moto.endpoint));
+      // The report's archived image is the one restored: its repository is gone here, so ECR refuses it.
+      expect(ok.code, ok.stderr).to.equal(1);
+      expect(JSON.parse(ok.stdout).images.map((l: any) => [l.repository, l.digest, l.outcome])).to.deep.equal([["restore-gone", `sha256:${"a".repeat(64)}`, "failed"]]);
+      expect(ok.stderr).to.include("RepositoryNotFoundException");
+      const bad = await runCli(["restore", "--from-report", "s3://restore-reports/reports/2030/01/10/r.html"], awsEnv(aws.moto.endpoint));
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.include("--from-report s3://restore-reports/reports/2030/01/10/r.html: cannot read it as JSON");
+      const missing = await runCli(["restore", "--from-report", "s3://restore-reports/nothing.json"], awsEnv(aws.moto.endpoint));
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.match(/--from-report s3:\/\/restore-reports\/nothing.json: cannot read it \(/);
+    } finally {
+      s3.destroy();
     }
   });
 

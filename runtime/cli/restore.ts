@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parsePolicyDuration } from "../config/duration";
-import { createClients, destroyClients } from "../ecr/client";
+import { clientConfig, createClients, destroyClients } from "../ecr/client";
+import { errorMessage } from "../shared/errors";
 import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../engine/restore";
 import { escapeControls as shown } from "../report/escape";
 import { regionAndConcurrency, UsageError } from "./args";
@@ -18,7 +19,8 @@ export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--dige
   --repository R     the repository of the image to restore
   --digest D         the image's digest, or
   --tag T            one of its tags
-  --from-report FILE every image that the JSON report of an --apply run archived (images since deleted are listed and skipped)
+  --from-report FILE every image that the JSON report of an --apply run archived (images since deleted are listed and skipped);
+                     FILE may be s3://BUCKET/KEY, a report the component's function wrote
   --wait             wait until the images are ACTIVE (restores take up to 20 minutes), with progress on a terminal
   --timeout D        how long --wait waits (default 30m)
 
@@ -84,14 +86,38 @@ function parse(argv: string[]): RestoreArgs | "help" {
   return args;
 }
 
-/** The images an --apply run's JSON report says it archived. */
-function targetsFromReport(path: string): RestoreTarget[] {
-  let report: { apply?: unknown; repositories?: { repository?: unknown; images?: { digest?: unknown; outcome?: unknown }[] }[] };
+/** `s3://BUCKET/KEY`: a report the component's function wrote to S3. */
+const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;
+
+/** The report's text, from a file or from S3 (the S3 client loads only then). */
+async function reportText(source: string, region: string | undefined): Promise<string> {
+  const s3 = S3_URL.exec(source);
+  if (!s3) return readFileSync(source, "utf8");
+  const { S3Client, GetObjectCommand } = await import("@aws-sdk/client-s3");
+  const client = new S3Client(clientConfig({ region }));
   try {
-    report = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new UsageError(`--from-report ${path}: cannot read it as JSON (${(err as Error).message})`);
+    const object = await client.send(new GetObjectCommand({ Bucket: s3[1], Key: s3[2] }));
+    return await object.Body!.transformToString("utf8");
+  } finally {
+    client.destroy();
   }
+}
+
+/** The images an --apply run's JSON report says it archived. */
+async function targetsFromReport(source: string, region: string | undefined): Promise<RestoreTarget[]> {
+  let report: { apply?: unknown; repositories?: { repository?: unknown; images?: { digest?: unknown; outcome?: unknown }[] }[] };
+  let text: string;
+  try {
+    text = await reportText(source, region);
+  } catch (err) {
+    throw new UsageError(`--from-report ${source}: cannot read it (${errorMessage(err)})`);
+  }
+  try {
+    report = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--from-report ${source}: cannot read it as JSON (${(err as Error).message})`);
+  }
+  const path = source;
   if (!report || report.apply !== true || !Array.isArray(report.repositories)) {
     throw new UsageError(`--from-report ${path}: not the JSON report of an --apply run (ecr-cleanup --apply --output json)`);
   }
@@ -132,7 +158,7 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
       io.stdout(`${RESTORE_USAGE}\n`);
       return 0;
     }
-    targets = args.targets ?? targetsFromReport(args.fromReport!);
+    targets = args.targets ?? (await targetsFromReport(args.fromReport!, args.region));
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message);
     throw err;

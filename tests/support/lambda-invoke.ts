@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { EcrCleanupPolicy, EcrCleanupPolicyArgs } from "../../component";
+import { NOTIFY_ENV, NOTIFY_TOPIC_ENV, REPORTS_BUCKET_ENV } from "../../runtime/lambda/config";
 import { archiveFiles, Recorder, valueOf } from "./pulumi-mocks";
 
 const RUNNER = resolve(__dirname, "lambda-runner.js");
@@ -93,4 +94,14 @@ export async function invoke(deployment: Deployment, event: unknown, env: NodeJS
   if (code !== 0) throw new Error(`the runner exited with ${code}: ${stderr}`);
   const outcome = JSON.parse(readFileSync(resultFile, "utf8"));
   return { ...outcome, logLines: stdout.split("\n").filter(Boolean), stderr };
+}
+
+/**
+ * The deployment without its run reports' bucket and topic: for in-process suites about something else (fan-out,
+ * the cursor), whose handlers have no S3 or SNS to send them to. tests/run-reports-moto.test.ts runs them.
+ */
+export function withoutReports(deployment: Deployment): Deployment {
+  const environment = { ...deployment.environment };
+  for (const name of [REPORTS_BUCKET_ENV, NOTIFY_TOPIC_ENV, NOTIFY_ENV]) delete environment[name];
+  return { ...deployment, environment };
 }
