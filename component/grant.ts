@@ -1,21 +1,9 @@
 /** An IAM grant: a small function from what the component knows (the account, the policies, its resources) to IAM statements. */
 import type { Settings } from "../runtime/config/schema";
+import type { AccountScope, Statement } from "../runtime/iam/statement";
 import type { Policy } from "../runtime/planner/types";
 
-export interface Statement {
-  Sid: string;
-  Effect: "Allow" | "Deny";
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
-}
-
-/** Where the function runs: the parts of an ARN. */
-export interface AccountScope {
-  partition: string;
-  region: string;
-  accountId: string;
-}
+export type { AccountScope, Statement };
 
 /** What the grants are built from. */
 export interface GrantContext {

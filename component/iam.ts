@@ -1,34 +1,21 @@
 /**
  * Least-privilege IAM for the cleaner (spec section 7). The function's inline policy is a list of grants, each a
  * small function from what the component knows to IAM statements: logs, listing the repositories, and the read-only
- * calls of in-use detection (spec section 4), each of those only while its source is on in the settings. Its image
- * grants, one ARN per governed repository, are managed policies of their own (component/repositoryPolicies.ts). Every
+ * calls of in-use detection (spec section 4; built in runtime/iam/inUse.ts, which the CLI's `iam-policy` shares),
+ * each of those only while its source is on in the settings. Its image grants, one ARN per governed repository, are
+ * managed policies of their own (component/repositoryPolicies.ts, from runtime/iam/repositories.ts). Every
  * action granted here is one the runtime calls (tests/iam-calls.test.ts compares the two).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RESULTS_PREFIX, RUNS_PREFIX } from "../runtime/fanout/keys";
-import { ECS_ACTIONS } from "../runtime/inuse/sources";
+import { IN_USE_GRANTS } from "../runtime/iam/inUse";
+import { listRepositoriesStatement } from "../runtime/iam/repositories";
+import { policyDocument } from "../runtime/iam/statement";
 import { LOCK_PREFIX } from "../runtime/lock/lockKey";
 import { REPORTS_PREFIX } from "../runtime/lambda/runReports";
 import { policySize, ROLE_INLINE_POLICIES_LIMIT } from "./iamLimits";
 import type { AccountScope, Grant, GrantContext, Statement } from "./grant";
-import { appRunnerInUseGrant, assumeInUseRolesGrant, batchInUseGrant, ecsReadActions, eksInUseGrant, inUseRegionsOf } from "./inUse";
-
-/** What the function does in every governed repository: describe images, read index manifests. */
-export const READ_IMAGE_ACTIONS = ["ecr:BatchGetImage", "ecr:DescribeImages"];
-/** Deletes images: where a delete policy governs, or settings.archive.delete_after expires archived images. */
-export const DELETE_IMAGE_ACTION = "ecr:BatchDeleteImage";
-/** Archives images (and restores members whose holder changed): where an archive policy governs. */
-export const ARCHIVE_IMAGE_ACTION = "ecr:UpdateImageStorageClass";
-
-/**
- * The repository ARN for a name or glob: the policy globs (`*` any run of characters, `/` included; `?` one
- * character) mean what IAM's ARN wildcards mean, so they carry over unchanged.
- */
-export function repositoryArn(scope: AccountScope, nameOrGlob: string): string {
-  return `arn:${scope.partition}:ecr:${scope.region}:${scope.accountId}:repository/${nameOrGlob}`;
-}
 
 /** Writes its own log streams, in its own log group only. */
 export const logsGrant: Grant = ({ logGroupArn }) => [
@@ -36,30 +23,7 @@ export const logsGrant: Grant = ({ logGroupArn }) => [
 ];
 
 /** Lists every repository (to match names and globs); the image grants are in the repository policies. */
-export const ecrGrant: Grant = () => [
-  { Sid: "ListRepositories", Effect: "Allow", Action: "ecr:DescribeRepositories", Resource: "*" },
-];
-
-/** In use by ECS: clusters, services (and their revisions), tasks and task definitions, read only. */
-export const ECS_READ_ACTIONS = [...ECS_ACTIONS];
-
-/** ListClusters and DescribeTaskDefinition take no resource ARN, so the ECS reads are granted on `*`. */
-export const ecsInUseGrant: Grant = ({ settings }) =>
-  settings.inUse.ecs ? [{ Sid: "ReadEcsWorkloads", Effect: "Allow", Action: ecsReadActions(settings.inUse.ecsRevisions), Resource: "*" }] : [];
-
-/** In use by Lambda: functions packaged as images, every version. ListFunctions takes no resource ARN. */
-export const lambdaInUseGrant: Grant = ({ scope, settings }) =>
-  settings.inUse.lambda
-    ? [
-      { Sid: "ListLambdaFunctions", Effect: "Allow", Action: "lambda:ListFunctions", Resource: "*" },
-      {
-        Sid: "ReadLambdaFunctions",
-        Effect: "Allow",
-        Action: "lambda:GetFunction",
-        Resource: single(inUseRegionsOf(scope.region, settings.inUse.regions).map((region) => `arn:${scope.partition}:lambda:${region}:${scope.accountId}:function:*`)),
-      },
-    ]
-    : [];
+export const ecrGrant: Grant = () => [listRepositoriesStatement()];
 
 /** Single-function mode: reads and writes its own cursor parameter, and no other. */
 export const cursorGrant: Grant = ({ cursorParameterArn }) =>
@@ -96,12 +60,7 @@ export const runReportsGrant: Grant = ({ reportsBucketArn }) =>
 export const notificationGrant: Grant = ({ notificationTopicArn }) =>
   notificationTopicArn ? [{ Sid: "PublishRunNotifications", Effect: "Allow", Action: "sns:Publish", Resource: notificationTopicArn }] : [];
 
-/** One resource as a string, several as a list (as the documents have always been written). */
-const single = (resources: string[]): string | string[] => (resources.length === 1 ? resources[0] : resources);
-
-export const CLEANER_GRANTS: readonly Grant[] = [
-  logsGrant, ecrGrant, ecsInUseGrant, lambdaInUseGrant, eksInUseGrant, appRunnerInUseGrant, batchInUseGrant, assumeInUseRolesGrant, cursorGrant, fanOutBucketGrant, runLockGrant, runReportsGrant, notificationGrant,
-];
+export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ...IN_USE_GRANTS, cursorGrant, fanOutBucketGrant, runLockGrant, runReportsGrant, notificationGrant];
 
 export interface StateMachineGrantContext {
   scope: AccountScope;
@@ -131,10 +90,6 @@ export function stateMachinePolicyDocument(ctx: StateMachineGrantContext): strin
       Resource: `${ctx.bucketArn}/${RESULTS_OBJECTS}`,
     },
   ]);
-}
-
-export function policyDocument(statements: Statement[]): string {
-  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
 export function cleanerPolicyDocument(ctx: GrantContext, grants: readonly Grant[] = CLEANER_GRANTS): string {

@@ -1,7 +1,7 @@
 /**
  * The function's image grants on the repositories the policies govern, as managed policies attached to its role: a
  * role's inline policies share 10,240 characters, so a long list of repositories would not fit there. Each action
- * only where the engine may call it (repositoryGrants). How many managed policies, and which repositories each holds,
+ * only where the engine may call it (runtime/iam/repositories.ts, which the CLI's `iam-policy` shares). How many managed policies, and which repositories each holds,
  * is decided when the component is constructed, so that `pulumi preview` shows every one and fails when they cannot fit:
  * - names and globs known then are reduced to the fewest entries that grant the same (repositoryPatterns.ts) and
  *   counted at their length;
@@ -13,10 +13,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { RetentionPolicyArgs } from "./args";
-import type { AccountScope, Statement } from "./grant";
-import { ARCHIVE_IMAGE_ACTION, DELETE_IMAGE_ACTION, policyDocument, READ_IMAGE_ACTIONS, repositoryArn } from "./iam";
+import {
+  ARCHIVE_IMAGE_ACTION, DELETE_IMAGE_ACTION, knownRepositoryStatement, RepositoryGrant as ImageGrant, repositoryArn, repositoryGrants as imageGrants, repositoryStatement,
+} from "../runtime/iam/repositories";
+import { AccountScope, policyDocument } from "../runtime/iam/statement";
 import { MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_LIMIT, policySize } from "./iamLimits";
-import { minimalPatterns } from "./repositoryPatterns";
 
 /** ECR's limit on a repository name. */
 export const MAX_REPOSITORY_NAME_LENGTH = 256;
@@ -25,52 +26,12 @@ const LONGEST_SCOPE: AccountScope = { partition: "p".repeat(12), region: "r".rep
 
 export type RepositoryEntry = pulumi.Input<string>;
 
-/** The repositories the policies govern: every one as soon as a policy governs all but its protected ones, or all. */
-export function governedEntries(policies: readonly Pick<RetentionPolicyArgs, "repositories">[]): RepositoryEntry[] {
-  if (policies.some((p) => !p.repositories)) return ["*"];
-  const entries = policies.flatMap((p) => p.repositories ?? []);
-  const known = entries.filter((e): e is string => typeof e === "string");
-  return [...minimalPatterns(known), ...entries.filter((e) => typeof e !== "string")];
-}
+/** One statement of image grants whose entries may be names not known yet. */
+export type RepositoryGrant = ImageGrant<RepositoryEntry>;
 
-/** One statement of image grants: its actions on the entries of the policies that need them. */
-export interface RepositoryGrant {
-  sid: string;
-  actions: string[];
-  entries: RepositoryEntry[];
-}
-
-const sameEntries = (a: readonly RepositoryEntry[], b: readonly RepositoryEntry[]) => a.length === b.length && a.every((e, i) => e === b[i]);
-
-/**
- * The image grants, each action only where the engine may call it: the reads on every governed repository;
- * BatchDeleteImage on the repositories of delete policies, or on every governed one when `deleteAfter` is set
- * (settings.archive.delete_after expires archived images wherever it finds them, whoever archived them);
- * UpdateImageStorageClass on the repositories of archive policies (their archives, and the restores of members whose
- * holder changed). A grant on the same entries as the reads joins their statement, so that a component of delete
- * policies only has the one statement it always had.
- */
+/** The image grants for the component's policy args (runtime/iam/repositories.ts decides which action goes where). */
 export function repositoryGrants(policies: readonly Pick<RetentionPolicyArgs, "repositories" | "action">[], deleteAfter: boolean): RepositoryGrant[] {
-  const archives = (p: Pick<RetentionPolicyArgs, "action">) => p.action === "archive";
-  const read = governedEntries(policies);
-  const reads: RepositoryGrant = { sid: "ReadGovernedRepositories", actions: [...READ_IMAGE_ACTIONS], entries: read };
-  const grants = [reads];
-  const others: [string, string, RepositoryEntry[]][] = [
-    ["DeleteInDeletingRepositories", DELETE_IMAGE_ACTION, deleteAfter ? read : governedEntries(policies.filter((p) => !archives(p)))],
-    ["ArchiveInArchivingRepositories", ARCHIVE_IMAGE_ACTION, governedEntries(policies.filter(archives))],
-  ];
-  for (const [sid, action, entries] of others) {
-    if (!entries.length) continue;
-    if (sameEntries(entries, read)) reads.actions.push(action);
-    else grants.push({ sid, actions: [action], entries });
-  }
-  reads.actions.sort();
-  if (reads.actions.length > READ_IMAGE_ACTIONS.length) reads.sid = "CleanGovernedRepositories";
-  return grants;
-}
-
-export function repositoryStatement(grant: Pick<RepositoryGrant, "sid" | "actions">, arns: string[]): Statement {
-  return { Sid: grant.sid, Effect: "Allow", Action: [...grant.actions], Resource: arns };
+  return imageGrants<RepositoryEntry>(policies, deleteAfter);
 }
 
 /** The most an entry can add to a document: its ARN, quotes and comma. */
@@ -127,7 +88,7 @@ export type KnownGrant = Omit<RepositoryGrant, "entries"> & { names: string[] };
 
 /** One managed policy's document once its names are known; throws when IAM would refuse it. */
 export function repositoryPolicyDocument(scope: AccountScope, parts: readonly KnownGrant[]): string {
-  const document = policyDocument(parts.map((part) => repositoryStatement(part, [...new Set(part.names)].sort().map((name) => repositoryArn(scope, name)))));
+  const document = policyDocument(parts.map((part) => knownRepositoryStatement(scope, part, part.names)));
   const size = policySize(document);
   if (size > MANAGED_POLICY_LIMIT) throw new Error(`a repository policy takes ${size} characters, more than IAM's ${MANAGED_POLICY_LIMIT} for a managed policy`);
   return document;

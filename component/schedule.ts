@@ -7,7 +7,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SCHEDULE_INPUT } from "../runtime/lambda/event";
-import { policyDocument, serviceRole } from "./iam";
+import { policyDocument } from "../runtime/iam/statement";
+import { serviceRole } from "./iam";
 
 export type ParsedSchedule =
   | { kind: "rate"; intervalSeconds: number }

@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Statement } from "./grant";
-import { policyDocument } from "./iam";
+import { policyDocument } from "../runtime/iam/statement";
 
 /** What Lambda needs to create, describe and delete the function's network interfaces (Lambda developer guide). */
 export const VPC_NETWORK_INTERFACE_ACTIONS = [

@@ -41,7 +41,7 @@ describe("archive mode: configuration", () => {
     ]);
     expect(messages({ policies: [base], settings: { archive: { delete_after: "2159h" } } })).to.have.length(1);
     expect(messages({ policies: [base], settings: { archive: { delete_after: "2160h" } } })).to.deep.equal([]);
-    expect(messages({ policies: [base], settings: { archive: { deleteAfter: "90d" } } })).to.deep.equal(["settings.archive.deleteAfter: unknown field"]);
+    expect(messages({ policies: [base], settings: { archive: { deleteAfter: "90d" } } })).to.deep.equal(["settings.archive.deleteAfter: unknown field; did you mean delete_after?"]);
     expect(messages({ policies: [base], settings: { archive: "90d" } })).to.deep.equal(["settings.archive: must be a mapping with keep_restored_for: and delete_after: (durations)"]);
   });
 

@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { EcrCleanupPolicy, EcrCleanupPolicyArgs } from "../component";
-import { clustersToGrant, createEksAccess, EKS_VIEW_POLICY_ARN, eksReadStatements } from "../component/eksAccess";
+import { createEksAccess, EKS_VIEW_POLICY_ARN } from "../component/eksAccess";
+import { clustersToGrant, eksReadStatements } from "../runtime/iam/inUse";
 import { deploy, RELEASES, statements, T } from "./support/component-under-mocks";
 import { ACCOUNT_ID, Recorder, valueOf } from "./support/pulumi-mocks";
 

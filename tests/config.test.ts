@@ -1,6 +1,6 @@
 /**
  * Table-driven tests of the policy validator against spec section 2 (and the settings of section 4):
- * the original tool's example file parses unchanged, and every bad input names the file, the policy
+ * the example file (examples/policies.yaml) parses unchanged, and every bad input names the file, the policy
  * (`policy #N "name"`) and the field, in exact message lines.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -207,9 +207,9 @@ describe("config: errors name the file, the policy and the field", () => {
       {
         title: "a misspelt field is unknown, and the field it meant is missing",
         text: one({ significant_tag: ["prod"] }, ["significant_tags"]),
-        lines: [`${P1}, field significant_tags: is required`, `${P1}, field significant_tag: unknown field`],
+        lines: [`${P1}, field significant_tags: is required`, `${P1}, field significant_tag: unknown field; did you mean significant_tags?`],
       },
-      { title: "the camelCase spelling is unknown in the file", text: one({ maxDeletions: 5 }), lines: [`${P1}, field maxDeletions: unknown field`] },
+      { title: "the camelCase spelling is unknown in the file", text: one({ maxDeletions: 5 }), lines: [`${P1}, field maxDeletions: unknown field; did you mean max_deletions?`] },
       { title: "missing name", text: one({}, ["name"]), lines: [`${FILE}: policy #1, field name: is required`] },
       { title: "missing significant_tags", text: one({}, ["significant_tags"]), lines: [`${P1}, field significant_tags: is required`] },
       { title: "missing protected_period", text: one({}, ["protected_period"]), lines: [`${P1}, field protected_period: is required`] },
@@ -408,13 +408,13 @@ describe("config: errors name the file, the policy and the field", () => {
       {
         title: "both repositories and protected_repositories",
         text: one({ repositories: ["a"], protected_repositories: ["b"] }),
-        lines: [`${P1}, field repositories: cannot be combined with protected_repositories (as in the original tool): use one or the other`],
+        lines: [`${P1}, field repositories: cannot be combined with protected_repositories: use one or the other`],
       },
       {
         title: "both lists are reported together with the policy's other problems",
         text: one({ repositories: ["a"], protected_repositories: ["b"], protected_period: "7x", bogus: 1 }),
         lines: [
-          `${P1}, field repositories: cannot be combined with protected_repositories (as in the original tool): use one or the other`,
+          `${P1}, field repositories: cannot be combined with protected_repositories: use one or the other`,
           `${P1}, field protected_period: ${DURATION_HELP}; got "7x"`,
           `${P1}, field bogus: unknown field`,
         ],
@@ -485,7 +485,7 @@ describe("config: errors name the file, the policy and the field", () => {
         text: wrap("  in_use: false\n"),
         lines: [`${FILE}: field settings.in_use: must be a mapping of some of ecs, lambda, eks, app_runner, batch, eks_clusters, ecs_revisions, regions, accounts`],
       },
-      { title: "an unknown setting", text: wrap("  inuse:\n    ecs: false\n"), lines: [`${FILE}: field settings.inuse: unknown field`] },
+      { title: "an unknown setting", text: wrap("  inuse:\n    ecs: false\n"), lines: [`${FILE}: field settings.inuse: unknown field; did you mean in_use?`] },
       { title: "settings is not a mapping", text: wrap("  - in_use\n"), lines: [`${FILE}: field settings: must be a mapping (with in_use:)`] },
     ]);
   });
@@ -520,7 +520,7 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
     {
       title: "repositories with protectedRepositories",
       raw: [{ ...CAMEL, repositories: ["a"], protectedRepositories: ["b"] }],
-      lines: [`${C1}, field repositories: cannot be combined with protectedRepositories (as in the original tool): use one or the other`],
+      lines: [`${C1}, field repositories: cannot be combined with protectedRepositories: use one or the other`],
     },
     {
       title: "protectedRepositories is not a list",
@@ -530,7 +530,7 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
     {
       title: "a snake_case field is unknown, and the camelCase one missing",
       raw: [{ name: "p", protectedPeriod: "7d", protected_count: 7, significantTags: ["*"] }],
-      lines: [`${C1}, field protectedCount: is required`, `${C1}, field protected_count: unknown field`],
+      lines: [`${C1}, field protectedCount: is required`, `${C1}, field protected_count: unknown field; did you mean protectedCount?`],
     },
     { title: "missing significantTags", raw: [{ name: "p", protectedPeriod: "7d", protectedCount: 7 }], lines: [`${C1}, field significantTags: is required`] },
     {
@@ -543,7 +543,7 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
       raw: { policies: [CAMEL], settings: { inUse: { ecs: "no" } } },
       lines: [`${SOURCE}: field settings.inUse.ecs: must be true or false; got "no"`],
     },
-    { title: "settings.in_use is unknown in camelCase", raw: { policies: [CAMEL], settings: { in_use: {} } }, lines: [`${SOURCE}: field settings.in_use: unknown field`] },
+    { title: "settings.in_use is unknown in camelCase", raw: { policies: [CAMEL], settings: { in_use: {} } }, lines: [`${SOURCE}: field settings.in_use: unknown field; did you mean inUse?`] },
     {
       title: "protectedPeriod longer than 100 years",
       raw: [{ ...CAMEL, protectedPeriod: "36501d" }],

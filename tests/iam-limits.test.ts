@@ -8,11 +8,13 @@ import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultInUse } from "../runtime/config/inUseSettings";
 import { EcrCleanupPolicy } from "../component";
-import { ARCHIVE_IMAGE_ACTION, cleanerPolicyDocument, DELETE_IMAGE_ACTION, inlinePolicySizeProblem, policyDocument, READ_IMAGE_ACTIONS, repositoryArn } from "../component/iam";
+import { cleanerPolicyDocument, inlinePolicySizeProblem } from "../component/iam";
 import { MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_LIMIT, policySize, ROLE_INLINE_POLICIES_LIMIT } from "../component/iamLimits";
-import { globCovers, minimalPatterns } from "../component/repositoryPatterns";
+import { ARCHIVE_IMAGE_ACTION, DELETE_IMAGE_ACTION, READ_IMAGE_ACTIONS, repositoryArn, repositoryStatement } from "../runtime/iam/repositories";
+import { globCovers, minimalPatterns } from "../runtime/iam/repositoryPatterns";
+import { policyDocument } from "../runtime/iam/statement";
 import {
-  KnownGrant, MAX_REPOSITORY_NAME_LENGTH, RepositoryGrant, repositoryGrants, repositoryLayout, repositoryPolicyDocument, repositoryStatement,
+  KnownGrant, MAX_REPOSITORY_NAME_LENGTH, RepositoryGrant, repositoryGrants, repositoryLayout, repositoryPolicyDocument,
 } from "../component/repositoryPolicies";
 import { validateConfig } from "../runtime/config/schema";
 import { globMatches } from "../runtime/planner/glob";

@@ -50,7 +50,7 @@ describe("settings.in_use", () => {
 
   const rejected: { title: string; yaml: string; lines: string[] }[] = [
     { title: "an unknown key", yaml: "ec2: false", lines: [`${FILE}: field settings.in_use.ec2: unknown field`] },
-    { title: "a camelCase key in the YAML", yaml: "appRunner: false", lines: [`${FILE}: field settings.in_use.appRunner: unknown field`] },
+    { title: "a camelCase key in the YAML", yaml: "appRunner: false", lines: [`${FILE}: field settings.in_use.appRunner: unknown field; did you mean app_runner?`] },
     { title: "a flag that is not a boolean", yaml: "batch: yes", lines: [`${FILE}: field settings.in_use.batch: must be true or false; got "yes"`] },
     { title: "eks_clusters that is not a list", yaml: "eks_clusters: prod", lines: [`${FILE}: field settings.in_use.eks_clusters: must be a list of EKS cluster names or ARNs; got "prod"`] },
     { title: "an impossible cluster name", yaml: "eks_clusters: [-prod]", lines: [`${FILE}: field settings.in_use.eks_clusters: each entry must be an EKS cluster name or ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME); got "-prod"`] },
@@ -93,8 +93,8 @@ describe("settings.in_use", () => {
     expect(() => validateConfig({ policies, settings: { inUse: { app_runner: false, accounts: [{ role_arn: ROLE }] } } }, "EcrCleanupPolicy c", "camel"))
       .to.throw(ConfigError)
       .with.property("message", [
-        "EcrCleanupPolicy c: field settings.inUse.app_runner: unknown field",
-        "EcrCleanupPolicy c: field settings.inUse.accounts[0].role_arn: unknown field",
+        "EcrCleanupPolicy c: field settings.inUse.app_runner: unknown field; did you mean appRunner?",
+        "EcrCleanupPolicy c: field settings.inUse.accounts[0].role_arn: unknown field; did you mean roleArn?",
         "EcrCleanupPolicy c: field settings.inUse.accounts[0].roleArn: is required",
       ].join("\n"));
   });

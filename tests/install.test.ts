@@ -1,17 +1,22 @@
 /**
- * The install paths docs/pulumi.md gives, until the package is published: from a git tag (`git+file://` of a clone
- * here, as `git+https://` would be for a user) and from a tarball made with `npm pack`. Each goes into a fresh
- * Pulumi program with the peer dependencies, and the program runs under Pulumi's mocks: the component deploys the
- * bundle the package shipped, and nothing bundles at run time (esbuild is not even installed there). Packages come
- * from npm's cache where it has them (`--prefer-offline`).
+ * The install paths docs/pulumi.md gives, until the package is published: from a tarball made with `npm pack`, and
+ * from a git URL at a commit (`git+file://` of a clone here, as `git+https://` of their own copy would be for a
+ * user). Each goes into a fresh Pulumi program with the peer dependencies: the installed CLI runs (`npx ecr-cleanup
+ * --version`, and a dry run against the emulator that reports what this checkout's CLI reports), and the program runs
+ * under Pulumi's mocks: the component deploys the bundle the package shipped, and nothing bundles at run time
+ * (esbuild is not even installed there). Packages come from npm's cache where it has them (`--prefer-offline`).
  */
 import { expect } from "chai";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BundleFiles, readHandlerBundle } from "../component/bundle";
+import { seedDemoRegistry } from "../examples/demo/registry";
+import { startEcrEmulator } from "./emulator/server";
+import { awsEnv } from "./support/aws-env";
 import { sameFiles } from "./support/bundle-files";
+import { BIN } from "./support/cli";
 import { ROOT } from "./support/packed-package";
 
 const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -44,13 +49,26 @@ pulumi.runtime.setMocks({
 });
 `;
 
-function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...env, npm_config_update_notifier: "false" } });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed in ${cwd} (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
 /** A fresh program folder with the package installed from `spec`; returns its folder. */
+/** As run(), without blocking: the emulator it talks to answers from this process. */
+function runAsync(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd, env: { ...env, npm_config_update_notifier: "false" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", fail);
+    child.on("close", (code) => (code === 0 ? done(stdout) : fail(new Error(`${command} ${args.join(" ")} failed in ${cwd} (${code}):\n${stdout}\n${stderr}`))));
+  });
+}
+
 function freshProgram(spec: string): string {
   const dir = mkdtempSync(join(tmpdir(), "ecr-cleanup-program-"));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "program", version: "1.0.0", private: true, main: "index.js" }, null, 2));
@@ -82,22 +100,41 @@ describe("installing the package into a fresh Pulumi program", function () {
     expect(sameFiles(result.bundle, readHandlerBundle("single", installed)), "the shipped bundle").to.equal(true);
   }
 
-  it("from a tarball made with npm pack", () => {
+  /** The installed CLI, as a user runs it in their project: its version, and a dry run of the demo registry. */
+  async function checkCli(dir: string): Promise<void> {
+    expect(run("npx", ["--no-install", "ecr-cleanup", "--version"], dir).trim()).to.equal(`ecr-cleanup ${PKG.version}`);
+    const emulator = await startEcrEmulator();
+    try {
+      seedDemoRegistry(emulator, new Date("2026-12-01T00:00:00Z"));
+      const env = { ...awsEnv(emulator.endpoint), PATH: process.env.PATH, HOME: process.env.HOME };
+      const args = ["--config", join(ROOT, "examples/policies.yaml"), "--now", "2026-12-01T00:00:00Z", "--output", "json"];
+      const installed = JSON.parse(await runAsync("npx", ["--no-install", "ecr-cleanup", ...args], dir, env));
+      const here = JSON.parse(await runAsync(process.execPath, [BIN, ...args], dir, env));
+      expect(installed.summary.toDelete).to.be.greaterThan(0);
+      expect(installed.summary).to.deep.equal(here.summary);
+    } finally {
+      await emulator.stop();
+    }
+  }
+
+  it("from a tarball made with npm pack", async () => {
     const out = mkdtempSync(join(tmpdir(), "ecr-cleanup-pack-"));
     // The suite has just built dist/; `npm pack` would run `prepare` (the build) again.
     const name = JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", out], ROOT))[0].filename;
     const dir = freshProgram(join(out, name));
     checkInstalled(dir);
+    await checkCli(dir);
     // The bytes the package shipped are the bytes this checkout built.
     expect(sameFiles(runProgram(dir).bundle, readHandlerBundle("single")), "this build's bundle").to.equal(true);
   });
 
-  it("from a git tag (git+file:// of a clone; `prepare` builds the package there)", () => {
+  it("from a git URL at a commit (git+file:// of a clone; `prepare` builds the package there)", async () => {
     const clone = mkdtempSync(join(tmpdir(), "ecr-cleanup-clone-"));
     execFileSync("git", ["clone", "--quiet", "--no-hardlinks", ROOT, clone]);
-    execFileSync("git", ["-C", clone, "-c", "user.name=test", "-c", "user.email=test@example.com", "tag", "-a", `v${PKG.version}`, "-m", "release"]);
-    const dir = freshProgram(`git+file://${clone}#v${PKG.version}`);
+    const commit = execFileSync("git", ["-C", clone, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+    const dir = freshProgram(`git+file://${clone}#${commit}`);
     checkInstalled(dir);
+    await checkCli(dir);
     // Built there from the same sources: the same bytes as this checkout's build.
     expect(sameFiles(runProgram(dir).bundle, readHandlerBundle("single")), "the same bundle however installed").to.equal(true);
   });

@@ -137,6 +137,15 @@ describe("previewImpact (Pulumi mocks in preview mode, the emulator as the live 
     ]);
   });
 
+  it("a glob in repositories that matches nothing: a warning, as the function's log would say", async () => {
+    const run = await preview("typo", { policies: [flush(10, ["hello_world", "legacy-*"])] });
+    expect(run.failure).to.equal(undefined);
+    expect(run.info).to.deep.equal(["hello_world: 30 images (new)"]);
+    expect(run.warnings).to.deep.equal([
+      'EcrCleanupPolicy "typo" previewImpact: policy "flush to 10" names repositories legacy-*, a glob that matches no repository (a typo would leave the repositories it meant to the other policies)',
+    ]);
+  });
+
   it("a registry it cannot read: a warning, no numbers", async () => {
     emulator.failNext("DescribeRepositories", 100, "server-error");
     const run = await preview("unreadable", {});

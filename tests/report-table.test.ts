@@ -303,9 +303,11 @@ describe("the table: long lists", () => {
     expect(table).to.include("  … 30 more kept not shown");
   });
 
-  it("a safety keep names the workload that kept it, in the POLICY column", () => {
-    const [first] = rowsOf(renderTable(runReport([bigRepository(1, 1, false)], false), { width: 100 }));
-    expect(first).to.match(/ keep +in-use:lambda +lambda fn-0:1$/);
+  it("a safety keep names the workload that kept it, under its row", () => {
+    const lines = renderTable(runReport([bigRepository(1, 1, false)], false), { width: 100 }).split("\n");
+    const row = lines.findIndex((line) => /^  0{12} /.test(line));
+    expect(lines[row]).to.match(/ keep +in-use:lambda$/);
+    expect(lines[row + 1]).to.equal(`${" ".repeat(16)}lambda fn-0:1`);
   });
 });
 

@@ -11,7 +11,18 @@ import { seedDemoRegistry } from "./registry";
 const ROOT = resolve(__dirname, "../../..");
 const POLICIES = "examples/policies.yaml";
 
+/** The commands that need a registry that outlives one run (a plan to apply, an archive to restore). */
+const STATEFUL_COMMANDS = ["apply", "restore", "doctor", "iam-policy"];
+
 async function main(): Promise<number> {
+  const command = process.argv[2];
+  if (STATEFUL_COMMANDS.includes(command)) {
+    process.stderr.write(
+      `npm run demo runs the dry run (or --apply) on a fresh registry each time, with examples/policies.yaml: ${command} needs one that stays.\n` +
+        "Start it with `npm run emulator` (it prints the environment to export), then run `npx ecr-cleanup " + command + " ...` in another shell.\n",
+    );
+    return 2;
+  }
   const emulator = await startEcrEmulator();
   try {
     seedDemoRegistry(emulator, new Date());

@@ -4,6 +4,7 @@
  * snake_case in the YAML and camelCase in the component.
  */
 import type { ConfigIssue } from "./errors";
+import { unknownFieldMessage } from "./suggestion";
 
 export interface InUseAccount {
   /** `arn:aws:iam::ACCOUNT:role/NAME`: assumed to read that account's workloads. */
@@ -30,6 +31,11 @@ export interface InUseSettings {
 /** The sources that can be turned off, by their settings key. */
 export const SOURCE_FLAGS = ["ecs", "lambda", "eks", "appRunner", "batch"] as const;
 export type SourceFlag = (typeof SOURCE_FLAGS)[number];
+
+/** Every key of `settings.in_use`, by its name in InUseSettings. */
+export const IN_USE_KEYS = [...SOURCE_FLAGS, "eksClusters", "ecsRevisions", "regions", "accounts"] as const;
+/** Every key of an `accounts` entry. */
+export const ACCOUNT_KEYS = ["roleArn", "externalId"] as const;
 
 export const DEFAULT_ECS_REVISIONS = 2;
 /** Each revision is one DescribeTaskDefinition call per family: a bound keeps a typo from costing thousands of calls. */
@@ -84,11 +90,11 @@ export function validateInUse(raw: unknown, naming: Naming, field: string): { in
   const issues: ConfigIssue[] = [];
   const issue = (key: string, message: string) => issues.push({ field: field ? `${field}.${key}` : key, message });
   if (!isMapping(raw)) {
-    const keys = [...SOURCE_FLAGS, "eksClusters", "ecsRevisions", "regions", "accounts"].map((key) => k(key as keyof InUseSettings));
+    const keys = IN_USE_KEYS.map(k);
     return { issues: [{ field, message: `must be a mapping of some of ${keys.join(", ")}` }] };
   }
-  const known = new Set<string>([...SOURCE_FLAGS, "eksClusters", "ecsRevisions", "regions", "accounts"].map((key) => k(key as keyof InUseSettings)));
-  for (const key of Object.keys(raw)) if (!known.has(key)) issue(key, "unknown field");
+  const known = IN_USE_KEYS.map(k);
+  for (const key of Object.keys(raw)) if (!known.includes(key)) issue(key, unknownFieldMessage(key, known, Object.keys(raw)));
 
   for (const flag of SOURCE_FLAGS) {
     const value = raw[k(flag)];
@@ -128,7 +134,8 @@ export function validateInUse(raw: unknown, naming: Naming, field: string): { in
       accounts.forEach((entry, i) => {
         const at = `${k("accounts")}[${i}]`;
         if (!isMapping(entry)) return issue(at, `must be a mapping with ${k("roleArn")}: (and an optional ${k("externalId")}:); got ${shown(entry)}`);
-        for (const key of Object.keys(entry)) if (key !== k("roleArn") && key !== k("externalId")) issue(`${at}.${key}`, "unknown field");
+        const accountKeys = [k("roleArn"), k("externalId")];
+        for (const key of Object.keys(entry)) if (!accountKeys.includes(key)) issue(`${at}.${key}`, unknownFieldMessage(key, accountKeys, Object.keys(entry)));
         const roleArn = entry[k("roleArn")];
         const externalId = entry[k("externalId")];
         let ok = true;

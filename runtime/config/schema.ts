@@ -9,6 +9,7 @@ import type { Policy } from "../planner/types";
 import { DAY_MS, MAX_POLICY_DURATION_MS, parsePolicyDuration } from "./duration";
 import { ConfigError, ConfigIssue } from "./errors";
 import { defaultInUse, InUseSettings, validateInUse } from "./inUseSettings";
+import { unknownFieldMessage } from "./suggestion";
 
 export type FieldNaming = "snake" | "camel";
 
@@ -150,7 +151,8 @@ const action = field((value, ctx): "delete" | "archive" => {
   return problem(ctx, `must be delete or archive; got ${shown(value)}`);
 });
 
-function policySchema(naming: FieldNaming) {
+/** A policy's fields as zod checks them; exported so that a test holds docs/policy-file.md to every field. */
+export function policySchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   return z.strictObject({
     // A missing name is reported as "is required" by describeZodIssue; this message is for a wrong type.
@@ -167,7 +169,8 @@ function policySchema(naming: FieldNaming) {
   });
 }
 
-function settingsSchema(naming: FieldNaming) {
+/** `settings:` as zod checks it (`in_use` is checked by validateInUse, IN_USE_KEYS); exported for the docs test too. */
+export function settingsSchema(naming: FieldNaming) {
   const f = FIELDS[naming];
   // Explicit messages: zod's defaults ("Invalid input: expected object...") do not read as a config error.
   return z.strictObject(
@@ -196,18 +199,33 @@ function settingsSchema(naming: FieldNaming) {
 const REPORT_INPUT = { reportInput: true } as const;
 
 function describeZodIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return "unknown field";
   if (issue.code === "invalid_type" && issue.input === undefined) return "is required";
   return issue.message;
 }
 
-/** Unknown keys are reported one issue per key, so each names its field. */
-function toIssues(error: z.core.$ZodError, base: Omit<ConfigIssue, "message" | "field">, prefix = ""): ConfigIssue[] {
+/**
+ * The keys the schema accepts in the mapping at `path` (through optional and pipe wrappers): an unknown key's
+ * suggestions come from the schema itself, so a field added to it is suggested with no more code.
+ */
+function keysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const def = schema._zod.def as z.core.$ZodTypeDef & { shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+  const inner = def.innerType ?? def.in;
+  if (inner) return keysAt(inner, path);
+  if (!def.shape) return [];
+  if (!path.length) return Object.keys(def.shape);
+  const next = def.shape[String(path[0])];
+  return next ? keysAt(next, path.slice(1)) : [];
+}
+
+/** Unknown keys are reported one issue per key, so each names its field (and the known key it most probably means). */
+function toIssues(error: z.core.$ZodError, schema: z.core.$ZodType, base: Omit<ConfigIssue, "message" | "field">, prefix = ""): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
     const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
+    const present = issue.input && typeof issue.input === "object" ? Object.keys(issue.input) : [];
     return keys.map((key) => {
       const field = [prefix, ...issue.path.map(String), key].filter(Boolean).join(".") || undefined;
-      return { ...base, field, message: describeZodIssue(issue) };
+      const message = key === undefined ? describeZodIssue(issue) : unknownFieldMessage(key, keysAt(schema, issue.path), present);
+      return { ...base, field, message };
     });
   });
 }
@@ -231,10 +249,11 @@ function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { pol
   const fields = raw as Record<string, unknown>;
   // Checked on the raw mapping, so it is reported together with every other problem of the policy.
   if (fields[f.repositories] !== undefined && fields[f.protectedRepositories] !== undefined) {
-    issues.push({ ...base, field: f.repositories, message: `cannot be combined with ${f.protectedRepositories} (as in the original tool): use one or the other` });
+    issues.push({ ...base, field: f.repositories, message: `cannot be combined with ${f.protectedRepositories}: use one or the other` });
   }
-  const parsed = policySchema(naming).safeParse(raw, REPORT_INPUT);
-  if (!parsed.success) issues.push(...toIssues(parsed.error, base));
+  const schema = policySchema(naming);
+  const parsed = schema.safeParse(raw, REPORT_INPUT);
+  if (!parsed.success) issues.push(...toIssues(parsed.error, schema, base));
   if (!parsed.success || issues.length) return { issues };
   const v = parsed.data as Record<string, any>;
   const policy: Policy = {
@@ -270,8 +289,9 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
   if (raw && typeof raw === "object" && !Array.isArray(raw)) {
     // Both optional here: spec section 2 makes settings: optional (zod 4 requires a z.unknown() key to be present),
     // and a missing policies: is reported once, below.
-    const top = z.strictObject({ policies: z.optional(z.unknown()), settings: z.optional(z.unknown()) }).safeParse(raw, REPORT_INPUT);
-    if (!top.success) issues.push(...toIssues(top.error, {}));
+    const topSchema = z.strictObject({ policies: z.optional(z.unknown()), settings: z.optional(z.unknown()) });
+    const top = topSchema.safeParse(raw, REPORT_INPUT);
+    if (!top.success) issues.push(...toIssues(top.error, topSchema, {}));
     rawPolicies = (raw as Record<string, unknown>).policies;
     rawSettings = (raw as Record<string, unknown>).settings;
   }
@@ -304,9 +324,10 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
 
   const settings: Settings = { inUse: defaultInUse() };
   if (rawSettings !== undefined) {
-    const parsed = settingsSchema(naming).safeParse(rawSettings, REPORT_INPUT);
+    const schema = settingsSchema(naming);
+    const parsed = schema.safeParse(rawSettings, REPORT_INPUT);
     if (!parsed.success) {
-      issues.push(...toIssues(parsed.error, {}, "settings"));
+      issues.push(...toIssues(parsed.error, schema, {}, "settings"));
     } else {
       const rawInUse = (parsed.data as Record<string, unknown>)[f.inUse];
       const inUse = options.inUseArgs ? validateInUse(rawInUse, "arg", "") : validateInUse(rawInUse, naming, `settings.${f.inUse}`);

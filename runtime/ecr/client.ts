@@ -1,21 +1,19 @@
-/** The AWS clients the engine shares: the SDK's standard chain, adaptive retry, bounded timeouts. */
+/** The AWS clients the engine shares: the SDK's standard chain, adaptive retry, request deadlines. */
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { AdaptiveRetryStrategy, DefaultRateLimiter } from "@smithy/core/retry";
 import type { SdkConfig } from "../inuse/targets";
+import { awsAttempts, CLIENT_SETTINGS } from "../shared/deadline";
 
 export interface ClientOptions {
   /** Overrides the SDK's region chain (AWS_REGION, profile). */
   region?: string;
 }
 
-/** Adaptive retry makes throttling slow the whole run down instead of failing it; the SDK does the backoff. */
-export const RETRY_SETTINGS = {
-  retryMode: "adaptive",
-  // AWS_MAX_ATTEMPTS, when set, is honoured by the SDK itself.
-  ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: 8 }),
-  // A call that hangs must not stall the run; it fails and is retried like a dropped connection.
-  requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
-} as const;
+/**
+ * What every AWS client of the tool is made with: adaptive retry and the request deadlines (runtime/shared/deadline.ts
+ * holds the numbers and why). Spread it into a client's settings; the name stays for the clients made elsewhere.
+ */
+export const RETRY_SETTINGS = CLIENT_SETTINGS;
 
 /** Throttled answers that come back within this long of a cut belong to the throttling event that cut. */
 export const THROTTLE_EVENT_MS = 1_000;
@@ -52,15 +50,10 @@ export class OneCutPerThrottle implements RateLimiter {
   }
 }
 
-/** Attempts per call: AWS_MAX_ATTEMPTS when set (a custom strategy is not given the SDK's own setting), else 8. */
-function maxAttempts(): number {
-  const fromEnv = Number.parseInt(process.env.AWS_MAX_ATTEMPTS ?? "", 10);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 8;
-}
-
 /** The ECR client's retry: the SDK's adaptive strategy with a rate limiter of its own, cut once per throttling event. */
 export function ecrRetryStrategy(): AdaptiveRetryStrategy {
-  const attempts = maxAttempts();
+  // A custom strategy is not given the SDK's own AWS_MAX_ATTEMPTS setting: awsAttempts() reads it.
+  const attempts = awsAttempts();
   return new AdaptiveRetryStrategy(attempts, { maxAttempts: attempts, rateLimiter: new OneCutPerThrottle() });
 }
 

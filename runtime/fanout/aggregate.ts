@@ -6,7 +6,7 @@
  */
 import type { RepositoryReport, RunError, RunReport } from "../engine/report";
 import { emptyInventory } from "../inuse/inventory";
-import { assembleReport } from "../engine/run";
+import { assembleReport } from "../engine/reportAssembly";
 import { emptyReport, readEarlierDeletions, withEarlierDeletions } from "./earlierAttempts";
 import type { FanOutItem } from "./items";
 import { isAttemptId, RESULTS_PREFIX, runKeys } from "./keys";

@@ -27,3 +27,13 @@ export function missingProtectedRepositories(policies: readonly Policy[], existi
   const names = [...existing];
   return unmatched(policies, (p) => p.protectedRepositories, (pattern) => !names.some((name) => globMatches(pattern, name)));
 }
+
+/**
+ * Globs in `repositories` that match no repository: a warning, since a typo there (`payment/*` for `payments/*`)
+ * leaves the repositories it meant to the other policies: beside a broad delete policy, an archive policy's images
+ * are deleted instead. Exact names that do not exist are missingRepositories' errors.
+ */
+export function unmatchedRepositoryGlobs(policies: readonly Policy[], existing: ReadonlySet<string>): Named[] {
+  const names = [...existing];
+  return unmatched(policies, (p) => p.repositories, (pattern) => isGlob(pattern) && !names.some((name) => globMatches(pattern, name)));
+}

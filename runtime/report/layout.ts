@@ -58,8 +58,11 @@ export function shorten(text: string, width: number): string {
 export type Give =
   /** Never narrower than its widest cell. */
   | { kind: "fixed" }
-  /** Wraps its cells onto more lines, down to `min` columns. */
-  | { kind: "wrap"; min: number }
+  /**
+   * Wraps its cells onto more lines, down to `min` columns; with `words`, never narrower than its longest word (split
+   * only after a space, comma, hyphen, slash, colon or dot), so that no word (a reason code's part) is cut.
+   */
+  | { kind: "wrap"; min: number; words?: boolean }
   /** A list (tags): wraps between items, and items longer than the column are shortened with an ellipsis, first down to `preferred`. */
   | { kind: "list"; preferred: number; min: number }
   /** Switches to its narrow form (a date without its time) when the table does not fit. */
@@ -68,12 +71,66 @@ export type Give =
 export interface Column {
   header: string;
   give: Give;
+  /**
+   * When the table cannot fit even at every column's floor, this column leaves it: each row's cell is written under
+   * the row, after this label (`policy #1,#2`).
+   */
+  below?: string;
 }
+
+/** Written under a row, from the second column to the edge: a list (the workloads that keep an image) and how many more. */
+export interface Note {
+  items: string[];
+  /** Beyond `items`: counted, not named. */
+  more: number;
+}
+
+/** A row takes at most this many lines with its note, unless its own cells need more. */
+export const ROW_LINES = 3;
 
 /** A cell: text, or for a `list` column its items. */
 export type Cell = string | string[];
 
 const GAP = "  ";
+
+/** The longest run a `wrap` column cannot break: its words, split after `-`, `/`, `:` and `.` as wrap() may. */
+function longestWord(cell: Cell): number {
+  let longest = 0;
+  for (const word of cellText(cell).split(/[ ,]+/)) for (const part of word.split(/(?<=[-/:.])/)) longest = Math.max(longest, part.length);
+  return longest;
+}
+
+/**
+ * A column's floor: how narrow it may get. A list keeps every item of up to `preferred` characters whole (longer ones
+ * are shortened, down to `min`); a `words` column keeps its words whole.
+ */
+function floorOf(column: Column, natural: number, cells: Cell[]): number {
+  const give = column.give;
+  if (give.kind === "list") {
+    let whole = 0;
+    for (const cell of cells) for (const item of typeof cell === "string" ? [cell] : cell) if (item.length <= give.preferred) whole = Math.max(whole, item.length);
+    return Math.min(natural, Math.max(give.min, whole, column.header.length));
+  }
+  if (give.kind !== "wrap") return natural;
+  const words = give.words ? cells.reduce((w, cell) => Math.max(w, longestWord(cell)), 0) : 0;
+  return Math.min(natural, Math.max(give.min, words, column.header.length));
+}
+
+/** The note's lines within `width`, at most `lines`: as many items as fit, the rest counted (`and 2 more`). */
+function noteLines(note: Note, width: number, lines: number): string[] {
+  const text = (k: number) => {
+    const more = note.items.length - k + note.more;
+    return note.items.slice(0, k).join(", ") + (more > 0 ? `${k ? " and " : ""}${more.toLocaleString("en")} more` : "");
+  };
+  for (let k = note.items.length; k > 0; k--) {
+    const out = wrap(text(k), width);
+    if (out.length <= lines) return out;
+  }
+  // Not even one item fits: the first, shortened to one line, and the rest counted.
+  const rest = note.items.length - 1 + note.more;
+  const suffix = rest > 0 ? ` and ${rest.toLocaleString("en")} more` : "";
+  return note.items.length ? [shorten(note.items[0], Math.max(1, width - suffix.length)) + suffix] : wrap(text(0), width);
+}
 
 function cellText(cell: Cell): string {
   return typeof cell === "string" ? cell : cell.join(",");
@@ -151,7 +208,9 @@ function bestSplit(cells: Cell[][], columns: Column[], floors: number[], natural
  * turn until it fits: `list` columns give way to `preferred` (their items shortened), `narrow` columns switch to
  * their narrow form, and the `wrap` and `list` columns share what is left the way that adds the fewest lines.
  */
-export function table(columns: Column[], rows: Cell[][], width: number, indent = "  "): string[] {
+export function table(allColumns: Column[], allRows: Cell[][], width: number, indent = "  ", notes: (Note | undefined)[] = []): string[] {
+  let columns = allColumns;
+  let rows = allRows;
   let narrow = false;
   const displayed = (cell: Cell, column: Column): Cell => (narrow && column.give.kind === "narrow" ? column.give.cell(cellText(cell)) : cell);
   const headerOf = (column: Column) => (narrow && column.give.kind === "narrow" ? column.give.header : column.header);
@@ -167,9 +226,19 @@ export function table(columns: Column[], rows: Cell[][], width: number, indent =
     widths = natural();
     capLists();
   }
+  const floorsFit = () => total(columns.map((column, i) => floorOf(column, widths[i], rows.map((row) => displayed(row[i], column))))) <= width;
+  // Columns that can go under their rows leave, from the right, while even the floors do not fit.
+  const below: { label: string; cells: Cell[] }[] = [];
+  while (total(widths) > width && !floorsFit() && columns.some((c) => c.below !== undefined)) {
+    const i = columns.map((c) => c.below !== undefined).lastIndexOf(true);
+    below.unshift({ label: columns[i].below!, cells: rows.map((row) => row[i]) });
+    columns = columns.filter((_, k) => k !== i);
+    rows = rows.map((row) => row.filter((_, k) => k !== i));
+    widths = widths.filter((_, k) => k !== i);
+  }
   if (total(widths) > width) {
     const flexible = columns.flatMap((column, i) => (column.give.kind === "wrap" || column.give.kind === "list" ? [i] : []));
-    const floors = flexible.map((i) => Math.min(widths[i], Math.max((columns[i].give as { min: number }).min, columns[i].header.length)));
+    const floors = flexible.map((i) => floorOf(columns[i], widths[i], rows.map((row) => displayed(row[i], columns[i]))));
     const spare = width - total(widths) + flexible.reduce((n, i) => n + widths[i], 0);
     const cells = flexible.map((i) => rows.map((row) => displayed(row[i], columns[i])));
     const chosen = bestSplit(cells, flexible.map((i) => columns[i]), floors, flexible.map((i) => widths[i]), spare);
@@ -178,12 +247,24 @@ export function table(columns: Column[], rows: Cell[][], width: number, indent =
 
   const out: string[] = [];
   const header = columns.map(headerOf);
+  // Notes start under the second column, as a unit's members (`└ `) start under the first.
+  const noteIndent = indent + " ".repeat((widths[0] ?? 0) + GAP.length);
   for (let r = -1; r < rows.length; r++) {
     const row = r < 0 ? header : rows[r];
     const cells = columns.map((column, i) => (r < 0 ? [header[i]] : cellLines(displayed(row[i], column), column, widths[i])));
     const height = Math.max(...cells.map((c) => c.length));
     for (let line = 0; line < height; line++) {
       out.push((indent + cells.map((c, i) => (c[line] ?? "").padEnd(i === cells.length - 1 ? 0 : widths[i])).join(GAP)).trimEnd());
+    }
+    if (r < 0) continue;
+    const room = width - noteIndent.length;
+    for (const { label, cells: moved } of below) {
+      const text = cellText(moved[r]);
+      if (text) out.push(...wrap(`${label} ${text}`, room).map((line) => noteIndent + line));
+    }
+    const note = notes[r];
+    if (note && (note.items.length || note.more)) {
+      out.push(...noteLines(note, room, Math.max(1, ROW_LINES - height)).map((line) => noteIndent + line));
     }
   }
   return out;

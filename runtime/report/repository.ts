@@ -6,8 +6,9 @@ import type { ImageLine, RepositoryReport } from "../engine/report";
 import { errorText } from "./error-text";
 import { escapeControls as shown } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
-import { Cell, Column, paragraph, shorten, table } from "./layout";
+import { Cell, Column, Note, paragraph, shorten, table } from "./layout";
 import { PolicyNumber, why } from "./why";
+import { workloadLabel } from "./workload";
 
 /** Which images the table lists: by default deletions and safety keeps; `kept` every kept image too; `all` everything, never shortened. */
 export type Show = "default" | "kept" | "all";
@@ -80,10 +81,18 @@ const COLUMNS: Column[] = [
   { header: "TAGS", give: { kind: "list", preferred: 16, min: 8 } },
   { header: "PUSHED (UTC)", give: { kind: "narrow", header: "PUSHED", cell: (wide) => wide.slice(0, 10) } },
   { header: "SIZE", give: { kind: "fixed" } },
-  { header: "ACTION", give: { kind: "fixed" } },
-  { header: "REASON", give: { kind: "wrap", min: 6 } },
-  { header: "POLICY", give: { kind: "wrap", min: 6 } },
+  // `NOT REACHED` may wrap at its space; a reason code only after its hyphens and colons, never inside a word. At 12,
+  // every in-use code takes 2 lines at most (`in-use:ecs-` / `revision`), so with its note an in-use row takes 3.
+  { header: "ACTION", give: { kind: "wrap", min: 6, words: true } },
+  { header: "REASON", give: { kind: "wrap", min: 12, words: true } },
+  { header: "POLICY", give: { kind: "wrap", min: 6 }, below: "POLICY" },
 ];
+
+/** The workloads that keep an in-use image, under its row by their identifying part (the JSON has them whole). */
+function workloadNote(line: ImageLine): Note | undefined {
+  if (!line.reason.startsWith("in-use:") || !line.workloads?.length) return undefined;
+  return { items: line.workloads.map((w) => workloadLabel(shown(w))), more: line.moreWorkloads ?? 0 };
+}
 
 function row(line: ImageLine, repo: RepositoryReport, options: SectionOptions): Cell[] {
   const tags = line.tags.map((tag) => shorten(shown(tag), LONGEST_TAG));
@@ -165,7 +174,10 @@ export function renderRepository(repo: RepositoryReport, options: SectionOptions
   for (const error of repo.errors) out.push(...paragraph(`ERROR ${errorText(error)}`, options.width, "  ", 6));
   for (const note of repo.notes ?? []) out.push(...paragraph(`STOPPED ${shown(note)}`, options.width, "  ", 8));
   const { lines, left } = shownLines(repo, options);
-  if (lines.length) for (const line of table(COLUMNS, lines.map((line) => row(line, repo, options)), options.width)) out.push(line);
+  if (lines.length) {
+    const rows = lines.map((line) => row(line, repo, options));
+    for (const text of table(COLUMNS, rows, options.width, "  ", lines.map(workloadNote))) out.push(text);
+  }
   if (left.delete || left.archive || left.keep) {
     const what = [left.delete ? `${left.delete} more to delete` : "", left.archive ? `${left.archive} more to archive` : "", left.keep ? `${left.keep} more kept` : ""]
       .filter(Boolean)

@@ -18,17 +18,9 @@ export function policyNumbers(fileOrder: readonly string[] | undefined, reposito
 
 const byNumber = (number: PolicyNumber) => (a: string, b: string) => Number(number(a).slice(1)) - Number(number(b).slice(1));
 
-/** Workloads named in a keep row's POLICY cell; the rest are counted (`and N more`). */
-export const TABLE_WORKLOADS = 3;
-
-/** What a safety rule's keep rests on, for the POLICY column. */
+/** What a safety rule's keep rests on, for the POLICY column (an in-use row's workloads go under it: workloadNote). */
 function keptBy(line: ImageLine, repo: RepositoryReport): string {
-  if (line.reason.startsWith("in-use:")) {
-    if (!line.workloads?.length) return "a workload";
-    // The table names a few (a POLICY cell of twenty ARNs would fill the screen); the JSON names up to 20.
-    const more = line.workloads.length - TABLE_WORKLOADS + (line.moreWorkloads ?? 0);
-    return line.workloads.slice(0, TABLE_WORKLOADS).map(shown).join(", ") + (more > 0 ? ` and ${more.toLocaleString("en")} more` : "");
-  }
+  if (line.reason.startsWith("in-use:")) return line.workloads?.length ? "" : "a workload";
   switch (line.reason) {
     case "member-of-kept":
       return line.unitOf ? "" : "held by a kept image";

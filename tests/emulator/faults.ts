@@ -35,6 +35,10 @@ export interface HookContext {
   readonly operation: string;
   readonly input: Json;
   readonly region: string;
+  /** The service's IAM prefix: `ecr`, `ecs`, `lambda`, `eks`, `apprunner`, `batch`, `sts`. */
+  readonly service: string;
+  /** The account the caller's access key belongs to (an assumed role's session: that role's account). */
+  readonly account: string;
 }
 
 /** May change state (e.g. move a tag), or throw an AwsError to fail the call with it. */

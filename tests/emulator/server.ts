@@ -50,10 +50,14 @@ export interface RestRoute {
   handle(req: { params: Record<string, string>; query: URLSearchParams; body: Json }, ctx: RequestContext): unknown;
   /** The service's own throttling and server errors (injected faults, emulator bugs); JSON 1.1's by default. */
   errors?: ProtocolErrors;
+  /** The service's IAM prefix, for hooks (set when the emulator registers its own routes). */
+  service?: string;
 }
 
 interface Resolved {
   operation: string;
+  /** The service's IAM prefix. */
+  service: string;
   run: (body: Json, ctx: RequestContext) => unknown;
   contentType: string;
   /** REST-JSON: errors are sent as their `details.body` (or `{message}`), not as `{__type, message}`. */
@@ -64,6 +68,8 @@ interface Resolved {
 }
 
 const JSON_11 = "application/x-amz-json-1.1";
+/** The IAM prefix of each JSON-protocol service, by its X-Amz-Target prefix. */
+const JSON_SERVICE_PREFIXES: Record<string, string> = { [ECR_TARGET_PREFIX]: "ecr", [ECS_TARGET_PREFIX]: "ecs", [APP_RUNNER_TARGET_PREFIX]: "apprunner" };
 // "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1", or "...@sha256:..."
 const ECR_IMAGE_URI =
   /^(?<host>(?<account>\d{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)\/(?<repo>[^:@]+)(?::(?<tag>[^@]+))?(?:@(?<digest>.+))?$/;
@@ -133,12 +139,12 @@ export class EcrEmulator {
       }),
     );
     this.registerJsonService(ECS_TARGET_PREFIX, ecsOperations({ ecsFor: (region, key) => this.ecsFor(region, this.accountOf(key)) }));
-    for (const route of lambdaRoutes({ lambdaFor: (region, key) => this.lambdaFor(region, this.accountOf(key)) })) this.registerRestRoute(route);
+    for (const route of lambdaRoutes({ lambdaFor: (region, key) => this.lambdaFor(region, this.accountOf(key)) })) this.registerRestRoute({ ...route, service: "lambda" });
     this.registerJsonService(APP_RUNNER_TARGET_PREFIX, appRunnerOperations({ appRunnerFor: (ctx) => this.appRunnerFor(ctx.region, this.accountOf(ctx.accessKeyId)) }));
     this.jsonErrors.set(APP_RUNNER_TARGET_PREFIX, APP_RUNNER_ERRORS);
-    for (const route of batchRoutes({ batchFor: (ctx) => this.batchFor(ctx.region, this.accountOf(ctx.accessKeyId)) })) this.registerRestRoute(route);
+    for (const route of batchRoutes({ batchFor: (ctx) => this.batchFor(ctx.region, this.accountOf(ctx.accessKeyId)) })) this.registerRestRoute({ ...route, service: "batch" });
     const eksOf = (ctx: RequestContext) => this.eksFor(ctx.region, this.accountOf(ctx.accessKeyId));
-    for (const route of eksRoutes({ eksFor: eksOf })) this.registerRestRoute(route);
+    for (const route of eksRoutes({ eksFor: eksOf })) this.registerRestRoute({ ...route, service: "eks" });
   }
 
   /** The default region's registry: seed and inspect state here. */
@@ -317,7 +323,7 @@ export class EcrEmulator {
         this.faults.record(operation, input, fault);
         return inject(fault, req, res, resolved);
       }
-      await this.faults.runHooks({ operation, input, region: ctx.region });
+      await this.faults.runHooks({ operation, input, region: ctx.region, service: resolved.service, account: this.accountOf(ctx.accessKeyId) });
       const output = await resolved.run(parsed, ctx);
       if (fault) return dropAfterActing(req, () => this.faults.record(operation, input, fault!));
       this.faults.record(operation, input, "ok");
@@ -355,7 +361,7 @@ export class EcrEmulator {
       return reply(error.status, queryError(error, requestId));
     }
     try {
-      await this.faults.runHooks({ operation, input, region: who.region });
+      await this.faults.runHooks({ operation, input, region: who.region, service: "sts", account: this.accountOf(who.accessKeyId) });
       const inner = this.sts.handle(operation, params, who.accessKeyId);
       this.faults.record(operation, input, "ok");
       reply(200, queryResponse(operation, inner, requestId));
@@ -373,7 +379,8 @@ export class EcrEmulator {
       const operation = target.slice(dot + 1);
       const run = this.jsonServices.get(target.slice(0, dot))?.[operation];
       const errors = this.jsonErrors.get(target.slice(0, dot)) ?? JSON_PROTOCOL_ERRORS;
-      return req.method === "POST" && run ? { operation, run, contentType: JSON_11, rest: false, input: (body) => body, errors } : undefined;
+      const service = JSON_SERVICE_PREFIXES[target.slice(0, dot)] ?? target.slice(0, dot);
+      return req.method === "POST" && run ? { operation, service, run, contentType: JSON_11, rest: false, input: (body) => body, errors } : undefined;
     }
     for (const route of this.restRoutes) {
       const match = req.method === route.method ? route.path.exec(url.pathname) : null;
@@ -381,6 +388,7 @@ export class EcrEmulator {
         const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, percentDecoded(v)]));
         return {
           operation: route.operation,
+          service: route.service ?? "unknown",
           run: (body, ctx) => route.handle({ params, query: url.searchParams, body }, ctx),
           contentType: "application/json",
           rest: true,

@@ -7,6 +7,7 @@
  * snapshots. A full client (@kubernetes/client-node) does not fit the Lambda bundle's budget.
  */
 import * as https from "node:https";
+import { attemptDeadlineMs, KUBERNETES_ATTEMPTS } from "../../shared/deadline";
 import { Slots } from "../../shared/pool";
 
 export interface KubernetesCluster {
@@ -23,9 +24,9 @@ export interface KubernetesCluster {
 export interface KubernetesClientOptions {
   /** Items per page (`limit`). Defaults to 500, kubectl's chunk size. */
   pageSize?: number;
-  /** Deadline of one request, connection to last byte, in ms. Defaults to 30 000. */
+  /** Deadline of one request, connection to last byte, in ms. Defaults to the tool's request deadline (15 000). */
   requestTimeoutMs?: number;
-  /** Attempts per request, the first included. Defaults to 4. */
+  /** Attempts per request, the first included. Defaults to 4 (KUBERNETES_ATTEMPTS). */
   maxAttempts?: number;
   /** First backoff in ms (doubled each retry, with full jitter, at most maxBackoffMs). Defaults to 250. */
   baseBackoffMs?: number;
@@ -43,10 +44,9 @@ export interface KubernetesClientOptions {
 /** Pages in flight for a client not given shared slots. */
 const PAGES_PER_CLIENT = 4;
 
-const DEFAULTS: Required<Omit<KubernetesClientOptions, "pages">> = {
+const DEFAULTS: Required<Omit<KubernetesClientOptions, "pages" | "requestTimeoutMs">> = {
   pageSize: 500,
-  requestTimeoutMs: 30_000,
-  maxAttempts: 4,
+  maxAttempts: KUBERNETES_ATTEMPTS,
   baseBackoffMs: 250,
   maxBackoffMs: 10_000,
   listRestarts: 2,
@@ -101,7 +101,8 @@ export class KubernetesClient {
     options: KubernetesClientOptions = {},
   ) {
     const { pages, ...rest } = options;
-    this.options = { ...DEFAULTS, ...rest };
+    // The deadline is read when the client is made, so that ECR_CLEANUP_REQUEST_DEADLINE_MS shortens it as it does the AWS clients'.
+    this.options = { ...DEFAULTS, requestTimeoutMs: attemptDeadlineMs(), ...rest };
     this.pages = pages ?? new Slots(PAGES_PER_CLIENT);
     this.base = new URL(cluster.endpoint);
     if (this.base.protocol !== "https:") throw new KubernetesApiError(`cluster ${cluster.name}: endpoint ${cluster.endpoint} is not https`, cluster.name, "");

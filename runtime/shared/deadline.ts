@@ -1,0 +1,169 @@
+/**
+ * The deadline of every network request the tool makes, AWS and Kubernetes alike, and the one place its numbers
+ * live. A request that has not answered in full (connection to last byte) within ATTEMPT_DEADLINE_MS is abandoned
+ * and fails with a TimeoutError naming the endpoint; the SDK then retries it like any other network failure.
+ *
+ * The SDK's own `requestTimeout` only warns unless `throwOnRequestTimeout` is set, and ends only the wait for the
+ * response's headers, not a body that stalls or trickles; `socketTimeout` ends only a silence. Both are set as a
+ * backstop, and the whole exchange is bounded here as well.
+ *
+ * The worst case of one AWS call against an endpoint that accepts connections and never answers:
+ *   AWS_ATTEMPTS × ATTEMPT_DEADLINE_MS + the SDK's backoff between attempts (at most 100 ms × 2^i for retry i,
+ *   so 0.2 + 0.4 + … + 12.8 s = 25.4 s for 7 retries) = 8 × 15 s + 25.4 s = 145.4 s.
+ * A Kubernetes request: KUBERNETES_ATTEMPTS × ATTEMPT_DEADLINE_MS + its backoff (0.25 + 0.5 + 1 s) = 61.75 s.
+ * A run stops at the first read that fails, so its worst case is one such call after the calls that answered, and
+ * two in a row (a failed read, then a final write such as the Lambda's lock release) still end within 5 minutes.
+ * docs/cli.md ("Time limits") repeats these numbers; tests/deadline.test.ts checks they are what it says.
+ */
+import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/core/protocols";
+import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
+import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
+import type { IncomingMessage } from "node:http";
+
+/** One request, from connecting to the last byte of the answer. */
+export const ATTEMPT_DEADLINE_MS = 15_000;
+/** Connecting alone (a TCP handshake that gets no answer at all). */
+export const CONNECT_DEADLINE_MS = 5_000;
+/** Attempts of one AWS call, the first included (AWS_MAX_ATTEMPTS overrides it, and the bound above with it). */
+export const AWS_ATTEMPTS = 8;
+/** Attempts of one Kubernetes request, the first included. */
+export const KUBERNETES_ATTEMPTS = 4;
+
+/**
+ * Tests (and a user on a link they know to be fast) may shorten the deadline with this variable, in ms. It can
+ * only shorten it: a value that is not a whole number from 1 to ATTEMPT_DEADLINE_MS is ignored.
+ */
+export const DEADLINE_ENV = "ECR_CLEANUP_REQUEST_DEADLINE_MS";
+
+/** The deadline of one request now: ATTEMPT_DEADLINE_MS, or shorter when DEADLINE_ENV says so. */
+export function attemptDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[DEADLINE_ENV];
+  const ms = raw !== undefined && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  return Number.isInteger(ms) && ms >= 1 && ms <= ATTEMPT_DEADLINE_MS ? ms : ATTEMPT_DEADLINE_MS;
+}
+
+/** Attempts per AWS call: AWS_MAX_ATTEMPTS when it is a whole number above 0, else AWS_ATTEMPTS. */
+export function awsAttempts(env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number.parseInt(env.AWS_MAX_ATTEMPTS ?? "", 10);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : AWS_ATTEMPTS;
+}
+
+/** `scheme://host:port` of a request: what an error about it names. */
+export function endpointOf(request: Pick<HttpRequest, "protocol" | "hostname" | "port">): string {
+  const port = request.port ? `:${request.port}` : "";
+  return `${request.protocol.replace(/:?$/, ":")}//${request.hostname}${port}`;
+}
+
+/** The error of a request abandoned at its deadline: retried by the SDK (a TimeoutError is transient). */
+export function deadlineError(endpoint: string, ms: number, what = "request"): Error {
+  return Object.assign(new Error(`${endpoint} did not answer the ${what} within ${ms} ms (connection to last byte); abandoned`), {
+    name: "TimeoutError",
+    code: "ETIMEDOUT",
+  });
+}
+
+/** The operation a request calls, when its protocol says (`X-Amz-Target` of the JSON protocols). */
+function operationOf(request: HttpRequest): string | undefined {
+  const target = request.headers["x-amz-target"] ?? request.headers["X-Amz-Target"];
+  return target?.split(".").pop();
+}
+
+/**
+ * Wraps the SDK's handler so that each request has one deadline for the whole exchange: before the headers, the
+ * request is aborted; after them, the body is destroyed, so that the SDK's reading of it fails. Any network failure
+ * is named with its endpoint.
+ */
+export class DeadlineHandler implements HttpHandler {
+  constructor(
+    private readonly inner: HttpHandler,
+    private readonly deadlineMs: number,
+  ) {}
+
+  get metadata() {
+    return this.inner.metadata;
+  }
+
+  destroy(): void {
+    this.inner.destroy?.();
+  }
+
+  updateHttpClientConfig(key: never, value: never): void {
+    this.inner.updateHttpClientConfig(key, value);
+  }
+
+  httpHandlerConfigs(): object {
+    return this.inner.httpHandlerConfigs();
+  }
+
+  async handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<RequestHandlerOutput<HttpResponse>> {
+    const endpoint = endpointOf(request);
+    const operation = operationOf(request);
+    const expired = deadlineError(endpoint, this.deadlineMs, operation ? `${operation} request` : "request");
+    const abort = new AbortController();
+    const caller = options.abortSignal as AbortSignal | undefined;
+    const forward = () => abort.abort();
+    if (caller?.aborted) abort.abort();
+    else caller?.addEventListener?.("abort", forward, { once: true });
+    let body: IncomingMessage | undefined;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (body) body.destroy(expired);
+      else abort.abort();
+    }, this.deadlineMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      caller?.removeEventListener?.("abort", forward);
+    };
+    try {
+      const output = await this.inner.handle(request, { ...options, abortSignal: abort.signal });
+      body = output.response.body as IncomingMessage | undefined;
+      if (body && typeof body.once === "function" && !body.readableEnded && !body.destroyed) {
+        body.once("close", done);
+        body.once("end", done);
+      } else {
+        done();
+      }
+      return output;
+    } catch (err) {
+      done();
+      if (timedOut) throw expired;
+      throw namedEndpoint(err, endpoint);
+    }
+  }
+}
+
+/** A network failure's message with the endpoint it happened at, unless it names it already. */
+function namedEndpoint(err: unknown, endpoint: string): unknown {
+  if (err instanceof Error && !err.message.includes(endpoint) && !("$metadata" in err)) {
+    err.message = `${endpoint}: ${err.message}`;
+  }
+  return err;
+}
+
+/** A client extension: every client made with CLIENT_SETTINGS has its handler wrapped in a DeadlineHandler. */
+export const deadlineExtension = {
+  configure(config: HttpHandlerExtensionConfiguration): void {
+    config.setHttpHandler(new DeadlineHandler(config.httpHandler(), attemptDeadlineMs()));
+  },
+};
+
+/**
+ * The settings every AWS client of the tool is made with (spread them, then add region or credentials): adaptive
+ * retry, which makes throttling slow a run down instead of failing it, and the deadlines above.
+ */
+export const CLIENT_SETTINGS = {
+  retryMode: "adaptive",
+  // Read when a client is made (or the settings spread), not when this module loads.
+  get maxAttempts(): number {
+    return awsAttempts();
+  },
+  requestHandler: {
+    connectionTimeout: CONNECT_DEADLINE_MS,
+    requestTimeout: ATTEMPT_DEADLINE_MS,
+    socketTimeout: ATTEMPT_DEADLINE_MS,
+    throwOnRequestTimeout: true,
+  },
+  extensions: [deadlineExtension],
+};

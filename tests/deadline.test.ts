@@ -1,0 +1,358 @@
+/**
+ * Every network request has a deadline: against an endpoint that accepts connections and never answers (or answers
+ * its headers and then stalls or trickles the body), the CLI and the Lambda handler end with an error naming the
+ * endpoint, having deleted nothing. The deadline is shortened for these runs with ECR_CLEANUP_REQUEST_DEADLINE_MS;
+ * the production numbers are checked against what docs/cli.md says.
+ */
+import { expect } from "chai";
+import { ECRClient, DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { EKSClient } from "@aws-sdk/client-eks";
+import { AppRunnerClient } from "@aws-sdk/client-apprunner";
+import { BatchClient } from "@aws-sdk/client-batch";
+import { STSClient } from "@aws-sdk/client-sts";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { SNSClient } from "@aws-sdk/client-sns";
+import * as http from "node:http";
+import * as https from "node:https";
+import * as net from "node:net";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { createClients, destroyClients, RETRY_SETTINGS } from "../runtime/ecr/client";
+import {
+  ATTEMPT_DEADLINE_MS,
+  attemptDeadlineMs,
+  AWS_ATTEMPTS,
+  CONNECT_DEADLINE_MS,
+  DEADLINE_ENV,
+  DeadlineHandler,
+  KUBERNETES_ATTEMPTS,
+} from "../runtime/shared/deadline";
+import { KubernetesClient } from "../runtime/inuse/eks/kubernetes";
+import { CONFIG_ENV, CURSOR_PARAMETER_ENV, DRY_RUN_ENV } from "../runtime/lambda/config";
+import { createHandler } from "../runtime/lambda/handler";
+import { captureLog, lambdaContext } from "./support/in-process";
+import { sharedServerCertificates } from "./emulator/certificates";
+import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import { awsEnv } from "./support/aws-env";
+import { runCli, writePolicyFile } from "./support/cli";
+
+const DAY = 86_400_000;
+const NOW = "2026-01-01T00:00:00.000Z";
+/** Short enough for a fast test, long enough for the emulator's answers on a busy machine. */
+const TEST_DEADLINE_MS = 400;
+
+interface Closable {
+  endpoint: string;
+  /** Connections accepted: every attempt of every request that reached it. */
+  connections: number;
+  close(): Promise<void>;
+}
+
+/** A TCP server that accepts connections and never says a word (no HTTP answer, no TLS handshake). */
+async function silentServer(): Promise<Closable> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    state.connections++;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  const state: Closable = { endpoint: "", connections: 0, close: () => closeServer(server, sockets) };
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  state.endpoint = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return state;
+}
+
+/** An HTTP(S) server that answers 200 with its headers and the start of a body, then stalls or trickles forever. */
+async function stallingServer(how: "stall" | "trickle", tls?: { key: string; cert: string }): Promise<Closable> {
+  const sockets = new Set<net.Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    state.connections++;
+    res.writeHead(200, { "content-type": "application/json", "content-length": "100000" });
+    res.write('{"items": [');
+    if (how === "trickle") {
+      const timer = setInterval(() => res.write(" "), 50);
+      timers.add(timer);
+      res.on("close", () => clearInterval(timer));
+    }
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  const state: Closable = {
+    endpoint: "",
+    connections: 0,
+    close: () => {
+      for (const t of timers) clearInterval(t);
+      return closeServer(server, sockets);
+    },
+  };
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  state.endpoint = `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return state;
+}
+
+function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
+  for (const s of sockets) s.destroy();
+  return new Promise((done) => server.close(() => done()));
+}
+
+describe("request deadlines", function () {
+  this.timeout(120_000);
+
+  describe("the numbers", () => {
+    it("the production defaults: 15 s a request, 5 s to connect, 8 AWS attempts, 4 Kubernetes attempts", () => {
+      expect([ATTEMPT_DEADLINE_MS, CONNECT_DEADLINE_MS, AWS_ATTEMPTS, KUBERNETES_ATTEMPTS]).to.deep.equal([15_000, 5_000, 8, 4]);
+      expect(attemptDeadlineMs({})).to.equal(15_000);
+    });
+
+    it("the worst case of one call that never gets an answer is what docs/cli.md says, and within 5 minutes twice over", () => {
+      // The SDK's backoff before retry i is at most 100 ms × 2^i (DefaultRetryBackoffStrategy, capped at 20 s).
+      const awsBackoff = Array.from({ length: AWS_ATTEMPTS - 1 }, (_, i) => Math.min(20_000, 100 * 2 ** (i + 1))).reduce((a, b) => a + b, 0);
+      const awsWorst = AWS_ATTEMPTS * ATTEMPT_DEADLINE_MS + awsBackoff;
+      // The Kubernetes client's backoff before retry i is at most 250 ms × 2^(i-1).
+      const k8sBackoff = Array.from({ length: KUBERNETES_ATTEMPTS - 1 }, (_, i) => 250 * 2 ** i).reduce((a, b) => a + b, 0);
+      const k8sWorst = KUBERNETES_ATTEMPTS * ATTEMPT_DEADLINE_MS + k8sBackoff;
+      expect([awsWorst, k8sWorst]).to.deep.equal([145_400, 61_750]);
+      expect(2 * awsWorst).to.be.below(5 * 60_000);
+      const docs = readFileSync(resolve(__dirname, "../../docs/cli.md"), "utf8");
+      for (const text of ["15 s", "5 s", "8 attempts", "25.4 s", "145.4 s", "4 attempts", "61.75 s", DEADLINE_ENV]) expect(docs).to.include(text);
+    });
+
+    const table: [string | undefined, number][] = [
+      [undefined, 15_000],
+      ["250", 250],
+      [" 1000 ", 1000],
+      ["15000", 15_000],
+      ["15001", 15_000],
+      ["0", 15_000],
+      ["-5", 15_000],
+      ["1.5", 15_000],
+      ["2s", 15_000],
+      ["", 15_000],
+    ];
+    for (const [value, ms] of table) {
+      it(`${DEADLINE_ENV}=${JSON.stringify(value)} gives ${ms} ms (it can only shorten the deadline)`, () => {
+        expect(attemptDeadlineMs(value === undefined ? {} : { [DEADLINE_ENV]: value })).to.equal(ms);
+      });
+    }
+
+    it("every kind of AWS client the tool makes from its settings gets the deadline and throwOnRequestTimeout", async () => {
+      const saved = process.env[DEADLINE_ENV];
+      delete process.env[DEADLINE_ENV];
+      const settings = { ...RETRY_SETTINGS, region: "us-east-1" };
+      const made = createClients({ region: "us-east-1" });
+      const clients = [
+        made.ecr,
+        new ECSClient(made.sdkConfig),
+        new LambdaClient(made.sdkConfig),
+        new EKSClient(made.sdkConfig),
+        new AppRunnerClient(made.sdkConfig),
+        new BatchClient(made.sdkConfig),
+        new STSClient(made.sdkConfig),
+        new S3Client(settings),
+        new SSMClient(settings),
+        new SNSClient(settings),
+      ];
+      try {
+        for (const client of clients) {
+          const handler = client.config.requestHandler as unknown as DeadlineHandler;
+          expect(handler, client.constructor.name).to.be.instanceOf(DeadlineHandler);
+          expect((handler as unknown as { deadlineMs: number }).deadlineMs, client.constructor.name).to.equal(15_000);
+          const inner = await (handler as unknown as { inner: { configProvider: Promise<Record<string, unknown>> } }).inner.configProvider;
+          expect(inner, client.constructor.name).to.include({ throwOnRequestTimeout: true, requestTimeout: 15_000, connectionTimeout: 5_000, socketTimeout: 15_000 });
+          expect(await client.config.maxAttempts(), client.constructor.name).to.equal(process.env.AWS_MAX_ATTEMPTS ? Number(process.env.AWS_MAX_ATTEMPTS) : 8);
+        }
+      } finally {
+        for (const client of clients) client.destroy();
+        destroyClients(made);
+        if (saved !== undefined) process.env[DEADLINE_ENV] = saved;
+      }
+    });
+  });
+
+  describe("a single request", () => {
+    const servers: Closable[] = [];
+    afterEach(async () => {
+      await Promise.all(servers.splice(0).map((s) => s.close()));
+    });
+
+    for (const kind of ["silent", "stall", "trickle"] as const) {
+      it(`an AWS call to an endpoint that ${kind === "silent" ? "never answers" : `${kind}s its body`} fails with a TimeoutError naming the endpoint, after every attempt`, async () => {
+        const server = kind === "silent" ? await silentServer() : await stallingServer(kind);
+        servers.push(server);
+        const saved = process.env[DEADLINE_ENV];
+        process.env[DEADLINE_ENV] = String(TEST_DEADLINE_MS);
+        const client = new ECRClient({ ...RETRY_SETTINGS, maxAttempts: 2, region: "us-east-1", endpoint: server.endpoint, credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+        try {
+          const err = (await client.send(new DescribeRepositoriesCommand({})).then(
+            () => expect.fail("answered"),
+            (e: unknown) => e,
+          )) as Error & { $metadata?: { attempts?: number } };
+          expect(err.name).to.equal("TimeoutError");
+          expect(err.message).to.include(server.endpoint);
+          expect(err.message).to.include("DescribeRepositories");
+          expect(server.connections).to.equal(2);
+        } finally {
+          client.destroy();
+          if (saved === undefined) delete process.env[DEADLINE_ENV];
+          else process.env[DEADLINE_ENV] = saved;
+        }
+      });
+    }
+
+    for (const kind of ["silent", "stall", "trickle"] as const) {
+      it(`a Kubernetes list against an API server that ${kind === "silent" ? "never answers" : `${kind}s its body`} fails naming the endpoint, after every attempt`, async () => {
+        const certificates = sharedServerCertificates();
+        const server = kind === "silent" ? await silentServer() : await stallingServer(kind, { key: certificates.keyPem, cert: certificates.certPem });
+        servers.push(server);
+        const endpoint = server.endpoint.replace(/^http:/, "https:");
+        const client = new KubernetesClient(
+          { name: "prod", endpoint, certificateAuthority: certificates.caPem, token: async () => "token" },
+          { requestTimeoutMs: TEST_DEADLINE_MS, maxAttempts: 2, baseBackoffMs: 1, maxBackoffMs: 2 },
+        );
+        try {
+          const err = (await client.list("/api/v1/pods", () => []).then(
+            () => expect.fail("answered"),
+            (e: unknown) => e,
+          )) as Error;
+          expect(err.message).to.include(endpoint);
+          expect(err.message).to.match(/no answer within 400 ms|ETIMEDOUT/);
+          expect(server.connections).to.equal(2);
+        } finally {
+          client.close();
+        }
+      });
+    }
+  });
+
+  describe("a whole run", () => {
+    let emulator: EcrEmulator;
+    let silent: Closable;
+    let config: string;
+    let digests: string[];
+
+    beforeEach(async () => {
+      emulator = await startEcrEmulator();
+      silent = await silentServer();
+      emulator.registry.createRepository("app");
+      digests = [];
+      for (let age = 40; age >= 1; age--) digests.push(emulator.registry.putImage("app", { pushedAt: new Date(Date.parse(NOW) - age * DAY) }).digest);
+      config = writePolicyFile(`
+- name: untagged
+  protected_period: 1
+  protected_count: 1
+  significant_tags: '*'
+`);
+    });
+    afterEach(async () => {
+      await silent.close();
+      await emulator.stop();
+    });
+
+    const env = (extra: NodeJS.ProcessEnv) => ({ ...awsEnv(emulator.endpoint), AWS_MAX_ATTEMPTS: "2", [DEADLINE_ENV]: String(TEST_DEADLINE_MS), ...extra });
+    const survivors = () => emulator.registry.images("app").map((i) => i.digest).sort();
+
+    it("the emulator run deletes without a silent endpoint (the runs below would delete)", async () => {
+      const run = await runCli(["--config", config, "--now", NOW, "--apply"], env({}));
+      expect(run.code, run.stderr).to.equal(0);
+      expect(survivors().length).to.be.below(digests.length);
+    });
+
+    for (const service of ["ECR", "ECS", "LAMBDA", "EKS", "APPRUNNER", "BATCH"]) {
+      it(`--apply with the ${service} endpoint silent ends with exit 1 naming it, and deletes nothing`, async () => {
+        if (service === "EKS") await emulator.eks.createCluster({ name: "prod" });
+        const run = await runCli(["--config", config, "--now", NOW, "--apply"], env({ [`AWS_ENDPOINT_URL_${service}`]: silent.endpoint }));
+        expect(run.code, run.stderr).to.equal(1);
+        expect(run.stderr).to.include(silent.endpoint);
+        expect(silent.connections).to.be.at.least(2);
+        expect(survivors()).to.deep.equal([...digests].sort());
+        expect(emulator.faults.removals).to.deep.equal([]);
+      });
+    }
+
+    it("--apply with another account's STS endpoint silent ends with exit 1 naming it, and deletes nothing", async () => {
+      const withAccount = writePolicyFile(`
+settings:
+  in_use:
+    accounts:
+      - role_arn: arn:aws:iam::210987654321:role/reader
+policies:
+  - name: untagged
+    protected_period: 1
+    protected_count: 1
+    significant_tags: '*'
+`);
+      const run = await runCli(["--config", withAccount, "--now", NOW, "--apply"], env({ AWS_ENDPOINT_URL_STS: silent.endpoint }));
+      expect(run.code, run.stderr).to.equal(1);
+      expect(run.stderr).to.include(silent.endpoint);
+      expect(survivors()).to.deep.equal([...digests].sort());
+    });
+
+    it("--apply with an EKS cluster's API server silent ends with exit 1 naming it, and deletes nothing", async () => {
+      const cluster = await emulator.eks.createCluster({ name: "prod" });
+      cluster.describedEndpoint = silent.endpoint.replace(/^http:/, "https:");
+      const run = await runCli(["--config", config, "--now", NOW, "--apply"], env({}));
+      expect(run.code, run.stderr).to.equal(1);
+      expect(run.stderr).to.include(cluster.describedEndpoint);
+      expect(survivors()).to.deep.equal([...digests].sort());
+    });
+
+    for (const how of ["stall", "trickle"] as const) {
+      it(`a run against an ECR endpoint that ${how}s its answers' bodies ends with exit 1 naming it`, async () => {
+        const stalling = await stallingServer(how);
+        try {
+          const run = await runCli(["--config", config, "--now", NOW, "--apply"], env({ AWS_ENDPOINT_URL_ECR: stalling.endpoint }));
+          expect(run.code, run.stderr).to.equal(1);
+          expect(run.stderr).to.include(stalling.endpoint);
+        } finally {
+          await stalling.close();
+        }
+      });
+    }
+
+    describe("the Lambda handler, made as the deployed one is", () => {
+      const saved = { ...process.env };
+      afterEach(() => {
+        process.env = { ...saved };
+      });
+      // The deployed handler's dependencies (runtime/lambda/handler.ts), made per test rather than once per process.
+      const deployedHandler = () =>
+        createHandler({ env: () => process.env, clients: () => createClients(), ssm: () => new SSMClient(RETRY_SETTINGS), clock: () => new Date(NOW) });
+      const lambdaEnv = (extra: NodeJS.ProcessEnv) => {
+        Object.assign(process.env, env(extra), {
+          [CONFIG_ENV]: JSON.stringify({ policies: [{ name: "untagged", protected_period: 1, protected_count: 1, significant_tags: "*" }] }),
+          [DRY_RUN_ENV]: "false",
+        });
+      };
+
+      it("with the ECR endpoint silent, ends with the error naming it and deletes nothing", async () => {
+        lambdaEnv({ AWS_ENDPOINT_URL_ECR: silent.endpoint });
+        const { result } = await captureLog(() => deployedHandler()({}, lambdaContext()));
+        expect(JSON.stringify(result.errors)).to.include(silent.endpoint);
+        expect(result.summary.deleted).to.equal(0);
+        expect(survivors()).to.deep.equal([...digests].sort());
+      });
+
+      it("with the ECS endpoint silent, ends with the error naming it and deletes nothing", async () => {
+        lambdaEnv({ AWS_ENDPOINT_URL_ECS: silent.endpoint });
+        const { result } = await captureLog(() => deployedHandler()({}, lambdaContext()));
+        expect(JSON.stringify(result.errors)).to.include(silent.endpoint);
+        expect(survivors()).to.deep.equal([...digests].sort());
+      });
+
+      it("with the SSM endpoint of its cursor silent, ends, its warnings naming it (the cursor is not a source: the run goes on)", async () => {
+        lambdaEnv({ AWS_ENDPOINT_URL_SSM: silent.endpoint, [CURSOR_PARAMETER_ENV]: "/ecr-cleanup/cursor" });
+        const { result } = await captureLog(() => deployedHandler()({}, lambdaContext()));
+        expect(JSON.stringify(result.warnings)).to.include(silent.endpoint);
+        expect(silent.connections).to.be.at.least(2);
+      });
+    });
+  });
+});
