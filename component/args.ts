@@ -40,6 +40,13 @@ export interface RetentionPolicy {
    * docs/archive.md). Defaults to `"delete"`.
    */
   action?: string;
+  /**
+   * A regular expression (RE2 syntax) with exactly one capturing group, matched against whole tags: the policy
+   * applies its rule to each group of images separately (the group is the text the capturing group matched), such
+   * as `"(.+)-[0-9a-f]{7,40}"` to keep the newest protectedCount builds of every branch. Images with no matching tag
+   * are not this policy's business. Defaults to no groups: the rule applies to the whole repository.
+   */
+  groupBy?: string;
 }
 
 /** Another account whose workloads are read (`settings.in_use.accounts`): a role the function's role may assume there. */

@@ -5,6 +5,8 @@
  * checked once known; so is Lambda's 4 KB limit on the environment.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { MatcherInput, RE2JS } from "re2js";
+import { installRegexEngine } from "../runtime/planner/groupPattern";
 import { ConfigError } from "../runtime/config/errors";
 import { defaultInUse, inUseYaml, type InUseSettings } from "../runtime/config/inUseSettings";
 import { Config, validateConfig } from "../runtime/config/schema";
@@ -28,6 +30,7 @@ const SNAKE_FIELDS: [keyof RetentionPolicyArgs, string][] = [
   ["keepPulledWithin", "keep_pulled_within"],
   ["maxDeletions", "max_deletions"],
   ["action", "action"],
+  ["groupBy", "group_by"],
 ];
 
 /** Stands in for a repository name that is not known yet, so that every other field is checked at construction. */
@@ -57,6 +60,8 @@ export interface ReportArgsSettings {
  * settings.archive name the args that set them.
  */
 export function validatePolicies(policies: unknown, source: string, settings: ArgsSettings = {}): Config {
+  // The constructor cannot wait for import(): the component (never bundled) loads group_by's engine statically.
+  installRegexEngine(RE2JS, MatcherInput);
   const archive = settings.archive ? { archive: settings.archive } : {};
   const report = settings.report?.pricePerGbMonth !== undefined ? { report: settings.report } : {};
   try {

@@ -13,7 +13,7 @@ import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-l
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../runtime/config/errors";
-import { Config, validateConfig } from "../runtime/config/schema";
+import { Config, prepareValidation, validateConfig } from "../runtime/config/schema";
 import { RETRY_SETTINGS } from "../runtime/ecr/client";
 import { errorCode, errorMessage } from "../runtime/shared/errors";
 import { CONFIG_ENV, CONFIG_SOURCE } from "../runtime/lambda/config";
@@ -85,7 +85,9 @@ async function deployedConfig(lambda: LambdaClient, functionName: string | undef
     return undefined;
   }
   try {
-    return validateConfig(JSON.parse(raw), CONFIG_SOURCE, "snake");
+    const document: unknown = JSON.parse(raw);
+    await prepareValidation(document);
+    return validateConfig(document, CONFIG_SOURCE, "snake");
   } catch (err) {
     const why = err instanceof ConfigError || err instanceof SyntaxError ? err.message : errorMessage(err);
     warnings.push(`${source} previewImpact: the deployed function's policies cannot be read (${why}): every repository is shown as new`);

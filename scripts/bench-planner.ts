@@ -1,17 +1,27 @@
 /**
  * Benchmark part 2: the pure planner over 1,000,000 synthetic images in 1,000 repositories, one
- * repository's listing in memory at a time (as the engine holds one per concurrent slot).
+ * repository's listing in memory at a time (as the engine holds one per concurrent slot); and the same with a
+ * grouped policy (group_by, 100 groups per repository: every image also carries a build tag `svcNN-<7 hex>`).
+ * `node dist/scripts/bench-planner.js` runs this part alone, each run in a fresh process (so RSS is its own).
  */
+import { spawnSync } from "node:child_process";
+import { loadRegexEngine } from "../runtime/planner/groupPattern";
 import { planRepository } from "../runtime/planner/plan";
 import type { ImageRecord, Policy } from "../runtime/planner/types";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-01-01T00:00:00Z");
 
-function listing(repository: number, images: number): ImageRecord[] {
+/** Groups per repository in the grouped run. */
+export const GROUPS = 100;
+/** The grouped run's pattern: a service name, then a 7-hex-digit commit. */
+export const GROUP_BY = "([a-z0-9]+)-[0-9a-f]{7}";
+
+function listing(repository: number, images: number, grouped: boolean): ImageRecord[] {
   const out: ImageRecord[] = new Array(images);
   for (let i = 0; i < images; i++) {
     const tags = i === 400 ? ["prod", `v${i}`] : i === 20 ? ["rc"] : i === 3 ? ["dev"] : i % 10 === 0 ? [`v${i}`] : [];
+    if (grouped) tags.push(`svc${i % GROUPS}-${((repository * images + i) & 0xfffffff).toString(16).padStart(7, "0")}`);
     out[i] = {
       digest: `sha256:${repository.toString(16).padStart(8, "0")}${i.toString(16).padStart(56, "0")}`,
       tags,
@@ -30,15 +40,26 @@ export interface PlannerBenchResult {
   peakRssBytes: number;
 }
 
-export function benchPlanner(repositories = 1000, imagesPerRepository = 1000): PlannerBenchResult {
+/**
+ * `plain`: the listing and policies above; `tagged`: every image also carries a build tag (the grouped run's
+ * listing, planned without group_by: what the tags alone cost); `grouped`: that listing with a grouped policy too.
+ */
+export type PlannerBenchMode = "plain" | "tagged" | "grouped";
+
+export async function benchPlanner(repositories = 1000, imagesPerRepository = 1000, mode: PlannerBenchMode = "plain"): Promise<PlannerBenchResult> {
+  const grouped = mode === "grouped";
   const policies: Policy[] = [
     { index: 0, name: "releases", significantTags: ["dev", "rc", "prod"], protectedPeriodMs: 90 * DAY, protectedCount: 13 },
     { index: 1, name: "untagged", significantTags: "*", protectedPeriodMs: 7 * DAY, protectedCount: 7 },
   ];
+  if (grouped) {
+    await loadRegexEngine();
+    policies.push({ index: 2, name: "per service", significantTags: "*", protectedPeriodMs: 7 * DAY, protectedCount: 3, groupBy: GROUP_BY });
+  }
   let planMs = 0;
   let deletions = 0;
   for (let r = 0; r < repositories; r++) {
-    const images = listing(r, imagesPerRepository);
+    const images = listing(r, imagesPerRepository, mode !== "plain");
     const started = performance.now();
     const plan = planRepository({ repository: `repo-${r}`, images, policies, now: NOW });
     planMs += performance.now() - started;
@@ -46,4 +67,33 @@ export function benchPlanner(repositories = 1000, imagesPerRepository = 1000): P
   }
   // maxRSS is the process's true peak (kilobytes), not a sample.
   return { images: repositories * imagesPerRepository, repositories, planMs, deletions, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+/** benchPlanner in a fresh Node process, so that its peak RSS is its own. */
+export function benchPlannerInFreshProcess(mode: PlannerBenchMode = "plain"): PlannerBenchResult {
+  const script = `require(${JSON.stringify(__filename)}).benchPlanner(1000, 1000, ${JSON.stringify(mode)}).then((r) => process.stdout.write(JSON.stringify(r)))`;
+  const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (run.status !== 0) throw new Error("the planner benchmark failed");
+  return JSON.parse(run.stdout);
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Section 2 of the benchmark's table: the ungrouped run, the same with build tags, and the grouped run against them. */
+export function plannerRows(plain: PlannerBenchResult, tagged: PlannerBenchResult, grouped: PlannerBenchResult): string[] {
+  return [
+    `2. Planner: ${plain.images.toLocaleString("en")} images in ${plain.repositories} repositories: ` +
+      `${seconds(plain.planMs)} planning, peak RSS ${mib(plain.peakRssBytes)}, ${plain.deletions.toLocaleString("en")} deletions planned`,
+    `   with a grouped policy (group_by '${GROUP_BY}', ${GROUPS} groups per repository): ${seconds(grouped.planMs)} planning ` +
+      `(target 2 s), peak RSS ${mib(grouped.peakRssBytes)} (${(grouped.peakRssBytes / plain.peakRssBytes).toFixed(2)}x the ungrouped run; target 1.5x), ` +
+      `${grouped.deletions.toLocaleString("en")} deletions planned`,
+    `   the grouped run's listing without group_by (every image carrying a build tag): ${seconds(tagged.planMs)} planning, peak RSS ${mib(tagged.peakRssBytes)}: ` +
+      `group_by itself costs ${seconds(grouped.planMs - tagged.planMs)}`,
+  ];
+}
+
+if (require.main === module) {
+  const [plain, tagged, grouped] = (["plain", "tagged", "grouped"] as const).map((mode) => benchPlannerInFreshProcess(mode));
+  process.stdout.write(plannerRows(plain, tagged, grouped).join("\n") + "\n");
 }

@@ -2,19 +2,19 @@
  * `npm run bench`: the benchmark (a script, not a test: these machines are shared and noisy). Prints one table:
  * 1. a registry run against the emulator with injected latency and a per-operation throttle, at concurrency 1
  *    and at the default: wall time against the throttle's bound, API calls against the minimum, throttles seen;
- * 2. the planner over 1,000,000 synthetic images: time and peak RSS (in a fresh process, so RSS is its own);
+ * 2. the planner over 1,000,000 synthetic images, without and with a grouped policy: time and peak RSS (each in a
+ *    fresh process, so RSS is its own; `node dist/scripts/bench-planner.js` runs this part alone);
  * 3. the Lambda bundle: bytes raw and gzipped, and cold module-load time;
  * 4. the HTML report at 100,000 images: size, render time, and Chromium's load time (scripts/bench-html.ts).
  * `--quick` shrinks the registry run (for a smoke check).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { benchRegistry, DEFAULT_CONCURRENCY, RegistryBenchOptions, RegistryBenchResult } from "./bench-registry";
 import { measureBundle } from "./bundle-size";
 import { benchHtml, htmlRows } from "./bench-html";
 import { benchInUse, InUseBenchOptions, inUseRows } from "./bench-inuse";
-import type { PlannerBenchResult } from "./bench-planner";
+import { benchPlannerInFreshProcess, plannerRows } from "./bench-planner";
 import { archiveRows } from "./bench-archive-rows";
 import { callRows, seconds as s } from "./bench-rows";
 
@@ -44,7 +44,6 @@ const IN_USE: InUseBenchOptions = {
   latencyMs: 25,
 };
 
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 function registryRows(result: RegistryBenchResult): string[] {
   return [
@@ -52,15 +51,6 @@ function registryRows(result: RegistryBenchResult): string[] {
       `${result.deleted} deleted, ${result.throttles} throttled calls (retried by the SDK)`,
     ...callRows(result.calls, result.minimum, 22),
   ];
-}
-
-function plannerInFreshProcess(): PlannerBenchResult {
-  const run = spawnSync(process.execPath, ["-e", `process.stdout.write(JSON.stringify(require(${JSON.stringify(require.resolve("./bench-planner"))}).benchPlanner()))`], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  if (run.status !== 0) throw new Error("the planner benchmark failed");
-  return JSON.parse(run.stdout);
 }
 
 async function main(): Promise<void> {
@@ -72,12 +62,7 @@ async function main(): Promise<void> {
   for (const concurrency of [1, DEFAULT_CONCURRENCY]) {
     out.push(...registryRows(await benchRegistry(REGISTRY, concurrency)));
   }
-  const planner = plannerInFreshProcess();
-  out.push(
-    "",
-    `2. Planner: ${planner.images.toLocaleString("en")} images in ${planner.repositories} repositories: ` +
-      `${s(planner.planMs)} planning, peak RSS ${mib(planner.peakRssBytes)}, ${planner.deletions.toLocaleString("en")} deletions planned`,
-  );
+  out.push("", ...plannerRows(benchPlannerInFreshProcess("plain"), benchPlannerInFreshProcess("tagged"), benchPlannerInFreshProcess("grouped")));
   const bundle = await measureBundle();
   out.push(
     "",

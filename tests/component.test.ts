@@ -136,6 +136,18 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       expect(fn.inputs.architectures).to.deep.equal(["x86_64"]);
     });
 
+    it("groupBy reaches the function's policies as group_by, which the function's validator reads back", async () => {
+      const { rec } = await deploy("grouped", { policies: [{ ...RELEASES, groupBy: "(.+)-[0-9a-f]{7,40}" }] });
+      const config = JSON.parse(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_CONFIG);
+      expect(config.policies[0].group_by).to.equal("(.+)-[0-9a-f]{7,40}");
+      expect(validateConfig(config, "env", "snake").policies[0].groupBy).to.equal("(.+)-[0-9a-f]{7,40}");
+      // Without groupBy the policy carries no group_by at all.
+      const { rec: plain } = await deploy("plain");
+      expect(JSON.parse(plain.one(T.fn).inputs.environment.variables.ECR_CLEANUP_CONFIG).policies[0]).to.not.have.property("group_by");
+      // groupBy changes the function's configuration only: the same resources, as many of each type.
+      expect(rec.counts()).to.deep.equal(plain.counts());
+    });
+
     it("repository names that are Outputs (aws.ecr.Repository names) end up in the environment once known", async () => {
       const { rec } = await deploy("outputs", {
         policies: [{ ...RELEASES, repositories: [pulumi.output("from-output"), "plain"] }],
@@ -425,6 +437,8 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         [[{ ...RELEASES, protectedRepositories: ["x"] }], /field repositories: cannot be combined with protectedRepositories/],
         [[RELEASES, RELEASES], /policy #2 "releases", field name: duplicates the name of policy #1/],
         [[{ ...RELEASES, keepPulledWithin: "12h" }], /field keepPulledWithin: must be at least 1d/],
+        [[{ ...RELEASES, groupBy: "[a-z]+-[0-9a-f]{7}" }], /policy #1 "releases", field groupBy: has no capturing group/],
+        [[{ ...RELEASES, groupBy: "(a)(?=b)" }], /field groupBy: is not a regular expression RE2 accepts/],
         [[], /field policies: must hold at least one policy/],
       ];
       for (const [policies, pattern] of cases) {
@@ -506,7 +520,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       const source = readFileSync(join(packageRoot(), "component/args.ts"), "utf8");
       const all = [...properties(source, "RetentionPolicy"), ...properties(source, "InUseAccount"), ...properties(source, "EcrCleanupPolicyArgs")];
       expect(all.map((p) => p.prop)).to.deep.equal([
-        "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions", "action",
+        "name", "significantTags", "protectedPeriod", "protectedCount", "repositories", "protectedRepositories", "keepPulledWithin", "maxDeletions", "action", "groupBy",
         "roleArn", "externalId",
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "reservedConcurrency", "inUseEcs", "inUseLambda",

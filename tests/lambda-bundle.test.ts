@@ -148,6 +148,41 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
     }
   });
 
+  it("a policy with groupBy: the bundle loads group_by's engine on demand and deletes exactly what the CLI plans", async () => {
+    const now = await seed("grp");
+    const grouped: RetentionPolicyArgs[] = [
+      { name: "versions", repositories: ["grp-app"], significantTags: ["*"], protectedPeriod: "0s", protectedCount: 1, groupBy: "(v)[0-9]+" },
+      policies("grp")[1],
+    ];
+    const deployment = await deploy("grp", { policies: grouped, dryRun: false });
+    const before = await registry("grp");
+    const plan = await cliPlan(deployment, now);
+    // The older of the group "v" (moto stamps pushes to the second: a tie goes by digest) is the only image of grp-app
+    // the grouped policy deletes: untagged images are not its business.
+    const versions = (await listImages(aws.ecr, "grp-app")).filter((i) => i.tags.includes("v1") || i.tags.includes("v2")).map((i) => i.digest);
+    expect(plan["grp-app"]).to.have.length(1);
+    expect(versions).to.include(plan["grp-app"][0]);
+    const v1 = plan["grp-app"][0];
+
+    const run = await invoke(deployment, scheduledEvent(deployment.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(run.error, run.stderr).to.equal(undefined);
+    expect(run.result.summary.failures, JSON.stringify(run.result.errors)).to.equal(0);
+    const logged = run.logLines.map((l) => JSON.parse(l)).filter((l) => l.type === "repository" && l.repository === "grp-app");
+    expect(logged[0].images.find((i: { digest: string }) => i.digest === v1).policies).to.deep.equal([{ policy: "versions", verdict: "delete", reason: "group-expired", group: "v" }]);
+    const after = await registry("grp");
+    for (const repository of Object.keys(before)) {
+      expect(after[repository], repository).to.deep.equal(before[repository].filter((d) => !plan[repository].includes(d)));
+    }
+
+    // A pattern RE2 refuses, in the function's own configuration: the validator's message, nothing done.
+    const broken: Deployment = {
+      ...deployment,
+      environment: { ...deployment.environment, ECR_CLEANUP_CONFIG: '{"policies":[{"name":"bad","significant_tags":"*","protected_period":0,"protected_count":1,"group_by":"(a)\\\\1"}]}' },
+    };
+    const refused = await invoke(broken, scheduledEvent(deployment.scheduleInput, now), awsEnv(aws.moto.endpoint));
+    expect(refused.error?.message).to.match(/^environment variable ECR_CLEANUP_CONFIG: policy #1 "bad", field group_by: is not a regular expression RE2 accepts/);
+  });
+
   it("a configuration error fails the invocation with the validator's message", async () => {
     const deployment = await deploy("broken");
     const broken: Deployment = {

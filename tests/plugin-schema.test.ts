@@ -100,6 +100,7 @@ const EXPECTED_POLICY_FIELDS: Table = {
   keepPulledWithin: ["string", true],
   maxDeletions: ["number", true],
   action: ["string", true],
+  groupBy: ["string", true],
 };
 
 /** Outputs are Output<T> in every language: the schema marks them neither plain nor Input. */

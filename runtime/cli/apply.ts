@@ -11,7 +11,7 @@ import { ConfigError, issueLines } from "../config/errors";
 import { parsePolicyDuration } from "../config/duration";
 import { configFingerprint } from "../config/fingerprint";
 import { loadConfigFile } from "../config/load";
-import { Config, validateConfig } from "../config/schema";
+import { Config, prepareValidation, validateConfig } from "../config/schema";
 import { createClients, destroyClients } from "../ecr/client";
 import { AppliedPlan, exitCodeOf, RepositoryReport, RunReport } from "../engine/report";
 import { cleanRepositories, prepareRun, RunOptions } from "../engine/run";
@@ -105,6 +105,7 @@ async function readPlanFile(path: string): Promise<{ plan: PlanFile; config: Con
   }
   let config: Config;
   try {
+    await prepareValidation(plan.config.document);
     config = validateConfig(plan.config.document, `${path} (the policies of ${plan.config.source})`, "snake");
   } catch (err) {
     if (err instanceof ConfigError) throw new Refusal(`its policies do not validate:\n${issueLines(err.source, err.issues)}`);

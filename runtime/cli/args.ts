@@ -22,6 +22,7 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table
                    [--show kept|all]
        ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
        ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]]
+       ecr-cleanup doctor --config FILE [--output table|json] [--region R]
        ecr-cleanup iam-policy --config FILE [--apply-only] [--region R]
        ecr-cleanup --version
 

@@ -16,6 +16,7 @@ import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
 import { iamPolicyCommand } from "./iam-policy";
+import { doctorCommand } from "./doctor";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
 import { NO_REGION, resolvedRegion } from "./region";
@@ -36,6 +37,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (argv[0] === "apply") return applyCommand(argv.slice(1), io);
   if (argv[0] === "restore") return restoreCommand(argv.slice(1), io);
   if (argv[0] === "iam-policy") return iamPolicyCommand(argv.slice(1), io);
+  if (argv[0] === "doctor") return doctorCommand(argv.slice(1), io);
   let args;
   try {
     args = parseCliArgs(argv);

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { parse, YAMLParseError } from "yaml";
 import { ConfigError } from "./errors";
-import { Config, validateConfig } from "./schema";
+import { Config, prepareValidation, validateConfig } from "./schema";
 
 const BYTE_ORDER_MARK = /^\uFEFF/;
 
@@ -20,16 +20,22 @@ export function parseConfig(text: string, source: string): Config {
   return parseConfigDocument(text, source).config;
 }
 
-/** The document as written (a plan file carries it, to validate again when it is applied) and its validated form. */
+/**
+ * The document as written (a plan file carries it, to validate again when it is applied) and its validated form.
+ * A policy with group_by needs the regular expression engine loaded first (loadConfigDocument does).
+ */
 export function parseConfigDocument(text: string, source: string): { document: unknown; config: Config } {
-  let raw: unknown;
+  const raw = parseYamlDocument(text, source);
+  return { document: raw, config: validateConfig(raw, source, "snake") };
+}
+
+function parseYamlDocument(text: string, source: string): unknown {
   try {
-    raw = parse(text.replace(BYTE_ORDER_MARK, ""), exactIntegers, { uniqueKeys: true, intAsBigInt: true });
+    return parse(text.replace(BYTE_ORDER_MARK, ""), exactIntegers, { uniqueKeys: true, intAsBigInt: true });
   } catch (err) {
     const message = err instanceof YAMLParseError ? err.message : String(err);
     throw new ConfigError(source, [{ message: `not valid YAML: ${message}` }]);
   }
-  return { document: raw, config: validateConfig(raw, source, "snake") };
 }
 
 export async function loadConfigFile(path: string): Promise<Config> {
@@ -43,5 +49,7 @@ export async function loadConfigDocument(path: string): Promise<{ document: unkn
   } catch (err) {
     throw new ConfigError(path, [{ message: `cannot be read: ${(err as Error).message}` }]);
   }
-  return parseConfigDocument(text, path);
+  const raw = parseYamlDocument(text, path);
+  await prepareValidation(raw);
+  return { document: raw, config: validateConfig(raw, path, "snake") };
 }

@@ -5,6 +5,7 @@
  * the classic build (with every locale) would be half of the bundle.
  */
 import * as z from "zod/mini";
+import { compileGroupPattern, GroupPatternError, loadRegexEngine } from "../planner/groupPattern";
 import type { Policy } from "../planner/types";
 import { DAY_MS, MAX_POLICY_DURATION_MS, parsePolicyDuration } from "./duration";
 import { ConfigError, ConfigIssue } from "./errors";
@@ -55,6 +56,7 @@ const FIELDS = {
     keepPulledWithin: "keep_pulled_within",
     maxDeletions: "max_deletions",
     action: "action",
+    groupBy: "group_by",
     inUse: "in_use",
     archive: "archive",
     keepRestoredFor: "keep_restored_for",
@@ -72,6 +74,7 @@ const FIELDS = {
     keepPulledWithin: "keepPulledWithin",
     maxDeletions: "maxDeletions",
     action: "action",
+    groupBy: "groupBy",
     inUse: "inUse",
     archive: "archive",
     keepRestoredFor: "keepRestoredFor",
@@ -151,6 +154,18 @@ const action = field((value, ctx): "delete" | "archive" => {
   return problem(ctx, `must be delete or archive; got ${shown(value)}`);
 });
 
+/** RE2 syntax with exactly one capturing group (planner/groupPattern.ts says why RE2). */
+const groupBy = field((value, ctx): string => {
+  if (typeof value !== "string" || value === "") return problem(ctx, `must be a regular expression (RE2 syntax) with one capturing group, as a string; got ${shown(value)}`);
+  try {
+    compileGroupPattern(value);
+  } catch (err) {
+    if (err instanceof GroupPatternError) return problem(ctx, `${err.message}; got ${shown(value)}`);
+    throw err;
+  }
+  return value;
+});
+
 /** A policy's fields as zod checks them; exported so that a test holds docs/policy-file.md to every field. */
 export function policySchema(naming: FieldNaming) {
   const f = FIELDS[naming];
@@ -166,6 +181,7 @@ export function policySchema(naming: FieldNaming) {
     [f.keepPulledWithin]: z.optional(duration(DAY_MS, "1d (ECR records pulls at most once a day)")),
     [f.maxDeletions]: z.optional(wholeNumber),
     [f.action]: z.optional(action),
+    [f.groupBy]: z.optional(groupBy),
   });
 }
 
@@ -268,7 +284,19 @@ function validatePolicy(raw: unknown, index: number, naming: FieldNaming): { pol
   if (v[f.keepPulledWithin] !== undefined) policy.keepPulledWithinMs = v[f.keepPulledWithin];
   if (v[f.maxDeletions] !== undefined) policy.maxDeletions = v[f.maxDeletions];
   if (v[f.action] === "archive") policy.action = "archive";
+  if (v[f.groupBy] !== undefined) policy.groupBy = v[f.groupBy];
   return { policy, issues: [] };
+}
+
+/**
+ * Loads what validating `raw` needs beyond this file: the regular expression engine, when a policy has group_by
+ * (groupBy), so that a configuration without it never loads the engine (the Lambda bundle keeps it in a chunk).
+ */
+export async function prepareValidation(raw: unknown): Promise<void> {
+  const list = raw && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>).policies : raw;
+  if (!Array.isArray(list)) return;
+  const grouped = list.some((policy) => policy && typeof policy === "object" && (FIELDS.snake.groupBy in policy || FIELDS.camel.groupBy in policy));
+  if (grouped) await loadRegexEngine();
 }
 
 /**

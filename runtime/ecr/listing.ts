@@ -1,6 +1,7 @@
 /** Reads repositories and their images from ECR, at the API's maximum page size. */
 import { DescribeImagesFilter, ECRClient, ImageDetail, paginateDescribeImages, paginateDescribeRepositories } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
+import { trustedPages } from "../shared/pages";
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -12,7 +13,8 @@ export interface RepositoryInfo {
 
 export async function listRepositories(client: ECRClient): Promise<RepositoryInfo[]> {
   const repositories: RepositoryInfo[] = [];
-  for await (const page of paginateDescribeRepositories({ client, pageSize: MAX_PAGE_SIZE }, {})) {
+  const pages = paginateDescribeRepositories({ client, pageSize: MAX_PAGE_SIZE }, {});
+  for await (const page of trustedPages(pages, "ECR DescribeRepositories", (p) => p.nextToken)) {
     for (const repo of page.repositories ?? []) {
       repositories.push({ name: repo.repositoryName!, arn: repo.repositoryArn ?? "", uri: repo.repositoryUri ?? "" });
     }
@@ -49,7 +51,8 @@ export function toImageRecord(detail: ImageDetail): ImageRecord {
 
 async function describeAll(client: ECRClient, repositoryName: string, filter: DescribeImagesFilter): Promise<ImageRecord[]> {
   const images: ImageRecord[] = [];
-  for await (const page of paginateDescribeImages({ client, pageSize: MAX_PAGE_SIZE }, { repositoryName, filter })) {
+  const pages = paginateDescribeImages({ client, pageSize: MAX_PAGE_SIZE }, { repositoryName, filter });
+  for await (const page of trustedPages(pages, `ECR DescribeImages of repository ${repositoryName}`, (p) => p.nextToken)) {
     for (const detail of page.imageDetails ?? []) if (detail.imageDigest) images.push(toImageRecord(detail));
   }
   return images;

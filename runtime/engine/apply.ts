@@ -36,6 +36,8 @@ export interface ApplyInput {
   client: ECRClient;
   plan: RepositoryPlan;
   policies: readonly Policy[];
+  /** The plan's `now` (epoch ms): grouped policies decide again with it before each call. */
+  now: number;
   size: RepositorySize;
   /** Whether a newer pull time of this image counts as a change since the plan. */
   watchPulls: (digest: string) => boolean;
@@ -167,7 +169,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
       checked.unchanged = checked.unchanged.filter((image) => batch.some((d) => d.image.digest === image.digest && d.action !== "keep"));
       // Deleted or archived by this run (an archived tagged member leaves the tagged listing): not a change by others.
       const gone = (digest: string) => deletedByThisRun(digest) || archivedByThisRun(digest) || (checked.present !== undefined && !checked.present.has(digest));
-      const widened = planNoLongerHolds(plan, input.policies, checked.tagged, gone);
+      const widened = planNoLongerHolds(plan, input.policies, checked.tagged, gone, { decisions: plan.decisions, now: input.now });
       if (widened) {
         stopped = true;
         result.notes.push(`${widened}: nothing more is deleted or archived in this repository in this run (changed-since-plan)`);

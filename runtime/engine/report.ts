@@ -1,6 +1,6 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
 import type { PlanMiss } from "../plan-file/narrow";
-import type { Action, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
+import type { Action, GroupMode, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
 import type { StorageValue } from "./storageValue";
 
 export type RunErrorKind = "api-error" | "delete-failed" | "archive-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
@@ -43,8 +43,17 @@ export interface ImageLine {
   failure?: { code: string; reason: string };
 }
 
+/** One group of a grouped policy as the report shows it. */
+export interface ReportGroup extends Omit<GroupMode, "anchor"> {
+  anchor?: { digest: string; tags: string[]; pushedAt: string; protectedFrom: string };
+  /** Count mode: the group's images pushed since then are kept by the period (now less protected_period). */
+  protectedFrom?: string;
+}
+
 /** A policy's mode as the report shows it (times as ISO-8601, like every time in the report). */
-export interface ReportMode extends Omit<PolicyMode, "anchor"> {
+export interface ReportMode extends Omit<PolicyMode, "anchor" | "groups"> {
+  /** Grouped mode: every group of the repository, by name. */
+  groups?: ReportGroup[];
   /** `protectedFrom`: images pushed since then are kept by the period (the anchor's push time less protected_period). */
   anchor?: { digest: string; tags: string[]; pushedAt: string; protectedFrom: string };
   /** Anchor mode: where each release channel (an entry of significant_tags) stands; entries no image matches are in `unmatchedTags`. */

@@ -9,7 +9,7 @@ import { removes } from "../planner/plan";
 import type { ImageDecision, ImageRecord, Policy, ReasonCode, RepositoryPlan } from "../planner/types";
 import { errorCode, errorMessage } from "../shared/errors";
 import type { ApplyResult, Outcome } from "./apply";
-import { ImageLine, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
+import { ImageLine, ReportGroup, ReportMode, RepositoryReport, RunError, RunReport, summarize } from "./report";
 
 /** Bytes an image's deletion frees, as far as ECR reports: an index's size repeats its platform manifests'. */
 function storageBytes(image: ImageRecord): number {
@@ -65,7 +65,7 @@ function keptCounts(plan: RepositoryPlan): Record<string, number> {
 }
 
 export function reportModes(plan: RepositoryPlan, policies: readonly Policy[], now: Date): ReportMode[] {
-  return plan.modes.map(({ anchor, ...mode }) => {
+  return plan.modes.map(({ anchor, groups, ...mode }) => {
     const counts: Pick<ReportMode, "keep" | "delete"> = { keep: {}, delete: {} };
     for (const d of plan.decisions) {
       const verdict = d.verdicts.find((v) => v.policy === mode.policy);
@@ -78,6 +78,11 @@ export function reportModes(plan: RepositoryPlan, policies: readonly Policy[], n
       shown.channels = plan.channels
         .filter((c) => c.policy === mode.policy && c.at)
         .map((c) => ({ entry: c.entry, digest: c.at!.digest, pushedAt: isoTime(c.at!.pushedAt) }));
+    } else if (groups) {
+      const countFrom = isoTime(now.getTime() - period);
+      shown.groups = groups.map(({ anchor: at, ...group }): ReportGroup =>
+        at ? { ...group, anchor: { ...at, pushedAt: isoTime(at.pushedAt), protectedFrom: isoTime(at.pushedAt - period) } } : { ...group, protectedFrom: countFrom },
+      );
     } else {
       shown.protectedFrom = isoTime(now.getTime() - period);
     }

@@ -136,6 +136,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
       client: options.ecr,
       plan,
       policies,
+      now: options.now.getTime(),
       size,
       // The cleaner's own manifest reads refresh the indexes' pull times; only someone else's pull is a change.
       watchPulls: (digest) => watchesPulls && !indexesRead.has(digest),

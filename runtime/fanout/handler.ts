@@ -18,7 +18,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import * as z from "zod/mini";
 import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
 import { prepareRun } from "../engine/run";
-import { configFromEnvironment, FANOUT_BUCKET_ENV, REPORTS_BUCKET_ENV } from "../lambda/config";
+import { FANOUT_BUCKET_ENV, loadConfigFromEnvironment, REPORTS_BUCKET_ENV } from "../lambda/config";
 import type { RepositoryReport } from "../engine/report";
 import { runTimeOf } from "../lambda/event";
 import type { HandlerResult, LambdaContext } from "../lambda/handler";
@@ -102,7 +102,7 @@ async function prepare(deps: FanOutDeps, event: unknown): Promise<PrepareResult>
   const parsed = parseEvent(PREPARE_EVENT, event, PREPARE);
   const run = checkRunId(parsed.run);
   const lifetimeMs = runTimeLimitMs(deps.env()) + LAMBDA_MAX_MS;
-  const { config, dryRun, concurrency } = configFromEnvironment(deps.env());
+  const { config, dryRun, concurrency } = await loadConfigFromEnvironment(deps.env());
   const lock = await takeLock(lockPlaceOf(deps), run, lifetimeMs, () => deps.clock());
   if (!lock.taken) {
     writeLine(JSON.stringify({ type: "run-skipped", dryRun, run, reason: lock.reason }));
@@ -143,7 +143,7 @@ async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContex
   // The run's dry-run switch is the one its prepare step read, even if a deployment changed it since.
   const ctx = { dryRun: !stored.apply, now: stored.now };
   const env = deps.env();
-  withStorageValue(report, env.AWS_REGION, configFromEnvironment(env).config.settings.report?.pricePerGbMonth);
+  withStorageValue(report, env.AWS_REGION, (await loadConfigFromEnvironment(env)).config.settings.report?.pricePerGbMonth);
   const functionName = functionNameOf(context);
   const delivered = await deliverReport(report, { id: run, functionName }, env, deps.reportOutlets ?? defaultReportOutlets);
   publishRun(report, ctx, functionName);

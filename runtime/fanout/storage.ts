@@ -1,5 +1,6 @@
 /** Fan-out mode's objects as JSON in the component's bucket (keys in runtime/fanout/keys.ts). */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PageTrail } from "../shared/pages";
 
 export interface JsonStore {
   readonly bucket: string;
@@ -22,11 +23,13 @@ export function s3Store(s3: S3Client, bucket: string): JsonStore {
     },
     async list(prefix: string): Promise<string[]> {
       const keys: string[] = [];
+      const trail = new PageTrail(`S3 ListObjectsV2 of s3://${bucket}/${prefix}`);
       let token: string | undefined;
       do {
         const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
         for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+        // A page not truncated is the last, whatever token it carries; a truncated one must give a usable token.
+        token = trail.next(out.IsTruncated ? out.NextContinuationToken : undefined, out.IsTruncated === true);
       } while (token);
       return keys;
     },

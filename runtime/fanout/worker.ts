@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { cleanRepositories, RunOptions } from "../engine/run";
-import { configFromEnvironment } from "../lambda/config";
+import { loadConfigFromEnvironment } from "../lambda/config";
 import type { LambdaContext } from "../lambda/handler";
 import { deleteCallLine, repositoryLines } from "../lambda/log";
 import { writeLine } from "../lambda/publish";
@@ -33,7 +33,7 @@ async function refuseIfAggregated(store: JsonStore, run: string): Promise<void> 
 export async function cleanBatch(deps: FanOutDeps, store: JsonStore, event: unknown, context: LambdaContext): Promise<BatchResult> {
   const batch = parseBatchEvent(event);
   const env = deps.env();
-  const { config, dryRun, concurrency } = configFromEnvironment(env);
+  const { config, dryRun, concurrency } = await loadConfigFromEnvironment(env);
   const timeLimitMs = runTimeLimitMs(env);
   const keys = runKeys(batch.run);
   const stored = await readStoredRun(store, keys.stored, batch.run);

@@ -6,6 +6,7 @@
  */
 import { AppRunnerClient, DescribeServiceCommand, paginateListServices } from "@aws-sdk/client-apprunner";
 import type { InUseSettings } from "../config/inUseSettings";
+import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
@@ -18,7 +19,8 @@ export async function readAppRunnerUses(target: Target, _settings: InUseSettings
   const client = new AppRunnerClient(target.config);
   try {
     const services: { arn: string; name: string }[] = [];
-    for await (const page of paginateListServices({ client, pageSize: PAGE_SIZE }, {})) {
+    const pages = paginateListServices({ client, pageSize: PAGE_SIZE }, {});
+    for await (const page of trustedPages(pages, "App Runner ListServices", (p) => p.NextToken)) {
       for (const summary of page.ServiceSummaryList ?? []) {
         // A deleted service runs nothing; every other status (running, paused, failing, in an operation) may run or resume.
         if (summary.ServiceArn && summary.Status !== "DELETED") services.push({ arn: summary.ServiceArn, name: summary.ServiceName ?? summary.ServiceArn });

@@ -6,6 +6,7 @@
  */
 import { BatchClient, type EcsProperties, type EksProperties, type JobDefinition, paginateDescribeJobDefinitions } from "@aws-sdk/client-batch";
 import type { InUseSettings } from "../config/inUseSettings";
+import { trustedPages } from "../shared/pages";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
 
@@ -35,7 +36,8 @@ export async function readBatchUses(target: Target, _settings: InUseSettings): P
   const client = new BatchClient(target.config);
   try {
     const uses: ImageUse[] = [];
-    for await (const page of paginateDescribeJobDefinitions({ client, pageSize: PAGE_SIZE }, { status: "ACTIVE" })) {
+    const pages = paginateDescribeJobDefinitions({ client, pageSize: PAGE_SIZE }, { status: "ACTIVE" });
+    for await (const page of trustedPages(pages, "Batch DescribeJobDefinitions", (p) => p.nextToken)) {
       for (const definition of page.jobDefinitions ?? []) {
         // The filter is the API's; a definition it lets through in another status protects nothing.
         if (definition.status !== undefined && definition.status !== "ACTIVE") continue;

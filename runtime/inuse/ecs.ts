@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import type { InUseSettings } from "../config/inUseSettings";
 import { chunks } from "../shared/chunks";
+import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import { revisionUses } from "./ecsRevisions";
 import type { Target } from "./targets";
@@ -32,14 +33,15 @@ const CLUSTERS_AT_ONCE = 8;
 /** The last part of an ARN (`…:cluster/prod` is `prod`; `…:service/prod/web` is `web`). */
 const lastPart = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
 
-async function collect<P>(pages: AsyncIterable<P>, pick: (page: P) => string[] | undefined): Promise<string[]> {
+/** Every ARN a listing's pages name; `list` says what errors call it. */
+async function collect<P extends { nextToken?: unknown }>(pages: AsyncIterable<P>, list: string, pick: (page: P) => string[] | undefined): Promise<string[]> {
   const out: string[] = [];
-  for await (const page of pages) out.push(...(pick(page) ?? []));
+  for await (const page of trustedPages(pages, list, (p) => p.nextToken)) out.push(...(pick(page) ?? []));
   return out;
 }
 
 async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]> {
-  const arns = await collect(paginateListTasks({ client, pageSize: LIST_PAGE_SIZE }, { cluster, desiredStatus: "RUNNING" }), (p) => p.taskArns);
+  const arns = await collect(paginateListTasks({ client, pageSize: LIST_PAGE_SIZE }, { cluster, desiredStatus: "RUNNING" }), `ECS ListTasks of cluster ${cluster}`, (p) => p.taskArns);
   const uses: ImageUse[] = [];
   for (const batch of chunks(arns, DESCRIBE_TASKS_MAX)) {
     const out = await client.send(new DescribeTasksCommand({ cluster, tasks: batch }));
@@ -70,7 +72,7 @@ function taskDefinitionImages(client: ECSClient): ImagesOf {
 }
 
 async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesOf): Promise<ImageUse[]> {
-  const arns = await collect(paginateListServices({ client, pageSize: LIST_PAGE_SIZE }, { cluster }), (p) => p.serviceArns);
+  const arns = await collect(paginateListServices({ client, pageSize: LIST_PAGE_SIZE }, { cluster }), `ECS ListServices of cluster ${cluster}`, (p) => p.serviceArns);
   const uses: ImageUse[] = [];
   // Task definition ARN, and service revision ARN, to the services that use it.
   const definitionUsers = new Map<string, Set<string>>();
@@ -109,7 +111,7 @@ export async function readEcsUses(target: Target, settings: InUseSettings): Prom
   const client = new ECSClient(target.config);
   try {
     const imagesOf = taskDefinitionImages(client);
-    const clusters = collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), (p) => p.clusterArns);
+    const clusters = collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), "ECS ListClusters", (p) => p.clusterArns);
     const [perCluster, revisions] = await Promise.all([
       clusters.then((arns) => mapConcurrent(arns, CLUSTERS_AT_ONCE, async (cluster) => [...(await taskUses(client, cluster)), ...(await serviceUses(client, cluster, imagesOf))])),
       revisionUses(client, settings.ecsRevisions, imagesOf),

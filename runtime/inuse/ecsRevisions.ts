@@ -6,6 +6,7 @@
  * (sort DESC, maxResults the depth); their images from DescribeTaskDefinition, shared with the services' reads.
  */
 import { ECSClient, ListTaskDefinitionsCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
+import { PageTrail, trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { ImageUse } from "./types";
 
@@ -22,6 +23,7 @@ export function familyRevisionOf(arn: string): { family: string; revision: numbe
 /** The ARNs of `family`'s newest `depth` ACTIVE revisions, newest first. */
 async function newestRevisions(client: ECSClient, family: string, depth: number): Promise<string[]> {
   const found: { arn: string; revision: number }[] = [];
+  const trail = new PageTrail(`ECS ListTaskDefinitions of family ${family}`);
   let nextToken: string | undefined;
   // The reference calls familyPrefix "the full family name"; should a page still hold another family (a prefix
   // match), those are skipped and the listing goes on until `depth` revisions of this family are found.
@@ -31,7 +33,7 @@ async function newestRevisions(client: ECSClient, family: string, depth: number)
       const parsed = familyRevisionOf(arn);
       if (parsed?.family === family) found.push({ arn, revision: parsed.revision });
     }
-    nextToken = out.nextToken;
+    nextToken = trail.next(out.nextToken);
   } while (nextToken && found.length < depth);
   return found.sort((a, b) => b.revision - a.revision).slice(0, depth).map((r) => r.arn);
 }
@@ -39,7 +41,8 @@ async function newestRevisions(client: ECSClient, family: string, depth: number)
 export async function revisionUses(client: ECSClient, depth: number, imagesOf: (arn: string) => Promise<string[]>): Promise<ImageUse[]> {
   if (depth <= 0) return [];
   const families: string[] = [];
-  for await (const page of paginateListTaskDefinitionFamilies({ client, pageSize: FAMILIES_PAGE_SIZE }, { status: "ACTIVE" })) families.push(...(page.families ?? []));
+  const pages = paginateListTaskDefinitionFamilies({ client, pageSize: FAMILIES_PAGE_SIZE }, { status: "ACTIVE" });
+  for await (const page of trustedPages(pages, "ECS ListTaskDefinitionFamilies", (p) => p.nextToken)) families.push(...(page.families ?? []));
   const perFamily = await mapConcurrent(families, FAMILIES_AT_ONCE, async (family) => {
     const uses: ImageUse[] = [];
     for (const arn of await newestRevisions(client, family, depth)) {

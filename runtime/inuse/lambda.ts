@@ -4,6 +4,7 @@
  */
 import { GetFunctionCommand, LambdaClient, paginateListFunctions } from "@aws-sdk/client-lambda";
 import type { InUseSettings } from "../config/inUseSettings";
+import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
@@ -22,7 +23,8 @@ export async function readLambdaUses(target: Target, _settings: InUseSettings): 
 
 async function functionUses(client: LambdaClient): Promise<ImageUse[]> {
   const versions: { FunctionName: string; Qualifier: string }[] = [];
-  for await (const page of paginateListFunctions({ client, pageSize: LIST_PAGE_SIZE }, { FunctionVersion: "ALL" })) {
+  const pages = paginateListFunctions({ client, pageSize: LIST_PAGE_SIZE }, { FunctionVersion: "ALL" });
+  for await (const page of trustedPages(pages, "Lambda ListFunctions", (p) => p.NextMarker)) {
     for (const fn of page.Functions ?? []) {
       if (fn.PackageType === "Image" && fn.FunctionName && fn.Version) versions.push({ FunctionName: fn.FunctionName, Qualifier: fn.Version });
     }

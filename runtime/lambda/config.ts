@@ -3,7 +3,7 @@
  * policies as JSON in the YAML's snake_case shape, the dry-run switch, and how many repositories run at once.
  */
 import { ConfigError } from "../config/errors";
-import { Config, validateConfig } from "../config/schema";
+import { Config, prepareValidation, validateConfig } from "../config/schema";
 import { DEFAULT_CONCURRENCY } from "../engine/run";
 
 export const CONFIG_ENV = "ECR_CLEANUP_CONFIG";
@@ -45,6 +45,17 @@ function concurrencyOf(text: string | undefined): number {
     throw new ConfigError(`environment variable ${CONCURRENCY_ENV}`, [{ message: `must be a whole number from 1 to ${MAX_CONCURRENCY}; got ${JSON.stringify(text)}` }]);
   }
   return n;
+}
+
+/** configFromEnvironment, once what validating the policies needs is loaded (the engine of group_by, when a policy has it). */
+export async function loadConfigFromEnvironment(env: NodeJS.ProcessEnv): Promise<LambdaConfig> {
+  try {
+    await prepareValidation(JSON.parse(env[CONFIG_ENV] ?? ""));
+  } catch (err) {
+    // Not JSON: configFromEnvironment says so, naming the variable.
+    if (!(err instanceof SyntaxError)) throw err;
+  }
+  return configFromEnvironment(env);
 }
 
 /** Throws a ConfigError (naming the variable, the policy and the field) when the policies are missing or invalid. */

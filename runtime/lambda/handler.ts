@@ -23,7 +23,7 @@ import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
 import { RunError, RunReport, Summary, summarize } from "../engine/report";
 import { runCleanup } from "../engine/run";
 import type { HeldLock, TakeResult } from "../lock/lockTypes";
-import { configFromEnvironment, CURSOR_PARAMETER_ENV, LOCK_BUCKET_ENV } from "./config";
+import { configFromEnvironment, CURSOR_PARAMETER_ENV, loadConfigFromEnvironment, LOCK_BUCKET_ENV } from "./config";
 import { readCursor, StoredCursor, writeCursor } from "./cursor";
 import { runTimeOf } from "./event";
 import { deleteCallLine, repositoryLines } from "./log";
@@ -106,7 +106,7 @@ function skippedResult(ctx: { dryRun: boolean; now: string }, reason: string): H
 
 export function createHandler(deps: HandlerDeps): (event: unknown, context: LambdaContext) => Promise<HandlerResult> {
   return async (event, context) => {
-    const { config, dryRun, concurrency } = configFromEnvironment(deps.env());
+    const { config, dryRun, concurrency } = await loadConfigFromEnvironment(deps.env());
     const time = runTimeOf(event, deps.clock());
     const ctx = { dryRun, now: time.now.toISOString() };
     const lockBucket = deps.env()[LOCK_BUCKET_ENV];

@@ -23,6 +23,8 @@ export interface PlanImage {
 /** Where one entry of a policy's significant_tags stood when the plan was made (`at` absent: no image carried it). */
 export interface PlanChannel {
   policy: string;
+  /** A grouped policy's channels stand per group. */
+  group?: string;
   entry: string;
   at?: { digest: string; pushedAt: string };
 }
@@ -73,7 +75,7 @@ const PLAN_SHAPE = z.strictObject({
   repositories: z.array(
     z.strictObject({
       repository: nonEmpty,
-      channels: z.array(z.strictObject({ policy: text, entry: text, at: z.optional(z.strictObject({ digest, pushedAt: isoTime })) })),
+      channels: z.array(z.strictObject({ policy: text, group: z.optional(z.string()), entry: text, at: z.optional(z.strictObject({ digest, pushedAt: isoTime })) })),
       taggedMembers: z.array(digest),
       images: z.array(z.strictObject({ digest, tags: z.array(text), pushedAt: z.optional(isoTime), action: nonEmpty })),
     }),

@@ -36,7 +36,23 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
 const pushedMs = (image: PlanImage) => (image.pushedAt === undefined ? undefined : Date.parse(image.pushedAt));
 
 const asPositions = (file: PlanRepository): ChannelPosition[] =>
-  file.channels.map(({ policy, entry, at }) => (at ? { policy, entry, at: { digest: at.digest, pushedAt: Date.parse(at.pushedAt) } } : { policy, entry }));
+  file.channels.map(({ policy, group, entry, at }) => ({
+    policy,
+    ...(group === undefined ? {} : { group }),
+    entry,
+    ...(at ? { at: { digest: at.digest, pushedAt: Date.parse(at.pushedAt) } } : {}),
+  }));
+
+/** A grouped policy's anchor in each group, by group: the oldest of the group's channel positions. */
+function groupAnchors(positions: readonly ChannelPosition[], policy: string): Map<string, { digest: string; pushedAt: number }> {
+  const groups = new Set(positions.filter((c) => c.policy === policy).map((c) => c.group ?? ""));
+  const anchors = new Map<string, { digest: string; pushedAt: number }>();
+  for (const group of groups) {
+    const anchor = findAnchorAt(positions.filter((c) => c.policy === policy && (c.group ?? "") === group));
+    if (anchor) anchors.set(group, anchor);
+  }
+  return anchors;
+}
 
 /** Why the fresh plan's window differs from the file's, or undefined when it is the same. */
 export function windowChange(file: PlanRepository, fresh: RepositoryPlan, policies: readonly Policy[]): string | undefined {
@@ -51,6 +67,18 @@ export function windowChange(file: PlanRepository, fresh: RepositoryPlan, polici
   if (widened) return widened;
   for (const policy of policies) {
     if (policy.significantTags === "*") continue;
+    if (policy.groupBy !== undefined) {
+      const was = groupAnchors(assumed, policy.name);
+      const is = groupAnchors(fresh.channels, policy.name);
+      for (const group of new Set([...was.keys(), ...is.keys()])) {
+        const [a, b] = [was.get(group), is.get(group)];
+        if (!a || !b || a.digest !== b.digest || a.pushedAt !== b.pushedAt) {
+          const show = (at: { digest: string } | undefined) => (at ? at.digest : "none (count mode)");
+          return `the anchor of group "${group}" of policy "${policy.name}" is now ${show(b)}, the plan assumed ${show(a)}`;
+        }
+      }
+      continue;
+    }
     const was = findAnchorAt(assumed.filter((c) => c.policy === policy.name));
     const is = fresh.modes.find((m) => m.policy === policy.name)?.anchor;
     if (!was && !is) continue;

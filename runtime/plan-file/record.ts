@@ -7,7 +7,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function recordRepository(plan: RepositoryPlan): PlanRepository {
   return {
     repository: plan.repository,
-    channels: plan.channels.map(({ policy, entry, at }) => (at ? { policy, entry, at: { digest: at.digest, pushedAt: iso(at.pushedAt) } } : { policy, entry })),
+    channels: plan.channels.map(({ policy, group, entry, at }) => ({
+      policy,
+      ...(group === undefined ? {} : { group }),
+      entry,
+      ...(at ? { at: { digest: at.digest, pushedAt: iso(at.pushedAt) } } : {}),
+    })),
     taggedMembers: [...plan.taggedMembers],
     images: plan.decisions
       .filter((d) => d.action !== "keep")

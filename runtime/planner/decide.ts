@@ -41,10 +41,11 @@ export function findAnchor(
   return { index, unmatched: [...unfound], positions };
 }
 
-function toChannels(policy: Policy, entries: readonly string[], sorted: readonly DatedImage[], positions: Map<string, number>): ChannelPosition[] {
+export function toChannels(policy: Policy, entries: readonly string[], sorted: readonly DatedImage[], positions: Map<string, number>, group?: string): ChannelPosition[] {
+  const base = group === undefined ? { policy: policy.name } : { policy: policy.name, group };
   return entries.map((entry) => {
     const i = positions.get(entry);
-    return i === undefined ? { policy: policy.name, entry } : { policy: policy.name, entry, at: { digest: sorted[i].digest, pushedAt: sorted[i].pushedAt } };
+    return i === undefined ? { ...base, entry } : { ...base, entry, at: { digest: sorted[i].digest, pushedAt: sorted[i].pushedAt } };
   });
 }
 
@@ -59,30 +60,43 @@ export function channelPositions(policy: Policy, sorted: readonly DatedImage[]):
   return toChannels(policy, policy.significantTags, sorted, findAnchor(policy.significantTags, sorted).positions);
 }
 
+/** Whether the policy's keep_pulled_within keeps an image (ECR's pull time lags the real last pull by up to a day). */
+export function pulledCheck(policy: Policy, now: number): (image: ImageRecord) => boolean {
+  if (policy.keepPulledWithinMs === undefined) return () => false;
+  const pulledSince = now - policy.keepPulledWithinMs - PULL_TIME_LAG_MS;
+  return (image) => image.lastPulledAt !== undefined && image.lastPulledAt >= pulledSince;
+}
+
+type Vote = (i: number, verdict: PolicyVerdict["verdict"], reason: PolicyVerdict["reason"]) => void;
+
+/** Anchor mode over `sorted` (a repository, or one group of it) whose anchor is `sorted[anchorIndex]`: every image gets a vote. */
+export function voteByAnchor(policy: Policy, sorted: readonly DatedImage[], anchorIndex: number, pulled: (image: ImageRecord) => boolean, vote: Vote): void {
+  const periodStart = sorted[anchorIndex].pushedAt - policy.protectedPeriodMs;
+  for (let i = 0; i < sorted.length; i++) {
+    const image = sorted[i];
+    if (i === anchorIndex) vote(i, "keep", "anchor");
+    else if (i < anchorIndex) vote(i, "keep", "newer-than-anchor");
+    else if (image.pushedAt >= periodStart) vote(i, "keep", "period");
+    else if (i - anchorIndex <= policy.protectedCount) vote(i, "keep", "count");
+    else if (pulled(image)) vote(i, "keep", "pulled");
+    else vote(i, "delete", "beyond-window");
+  }
+}
+
+export const anchorOf = (image: DatedImage) => ({ digest: image.digest, tags: image.tags, pushedAt: image.pushedAt });
+
 /** `sorted` holds the repository's top-level images in the planner's order (see order.ts). */
 export function decide(policy: Policy, sorted: readonly DatedImage[], now: number): PolicyDecision {
   const verdicts = new Array<PolicyVerdict | undefined>(sorted.length);
-  const keep = (i: number, reason: PolicyVerdict["reason"]) => (verdicts[i] = { policy: policy.name, verdict: "keep", reason });
-  const remove = (i: number, reason: PolicyVerdict["reason"]) => (verdicts[i] = { policy: policy.name, verdict: "delete", reason });
-  const pulledSince = policy.keepPulledWithinMs === undefined ? undefined : now - policy.keepPulledWithinMs - PULL_TIME_LAG_MS;
-  const recentlyPulled = (image: ImageRecord) =>
-    pulledSince !== undefined && image.lastPulledAt !== undefined && image.lastPulledAt >= pulledSince;
+  const vote: Vote = (i, verdict, reason) => (verdicts[i] = { policy: policy.name, verdict, reason });
+  const recentlyPulled = pulledCheck(policy, now);
 
   const channels = policy.significantTags === "*" ? { index: -1, unmatched: [], positions: new Map<string, number>() } : findAnchor(policy.significantTags, sorted);
   const anchorIndex = channels.index;
   const positions = policy.significantTags === "*" ? [] : toChannels(policy, policy.significantTags, sorted, channels.positions);
   if (anchorIndex >= 0) {
-    const anchor = sorted[anchorIndex];
-    const periodStart = anchor.pushedAt - policy.protectedPeriodMs;
-    sorted.forEach((image, i) => {
-      if (i === anchorIndex) keep(i, "anchor");
-      else if (i < anchorIndex) keep(i, "newer-than-anchor");
-      else if (image.pushedAt >= periodStart) keep(i, "period");
-      else if (i - anchorIndex <= policy.protectedCount) keep(i, "count");
-      else if (recentlyPulled(image)) keep(i, "pulled");
-      else remove(i, "beyond-window");
-    });
-    const mode: PolicyMode = { policy: policy.name, mode: "anchor", anchor: { digest: anchor.digest, tags: anchor.tags, pushedAt: anchor.pushedAt } };
+    voteByAnchor(policy, sorted, anchorIndex, recentlyPulled, vote);
+    const mode: PolicyMode = { policy: policy.name, mode: "anchor", anchor: anchorOf(sorted[anchorIndex]) };
     if (channels.unmatched.length) mode.unmatchedTags = channels.unmatched;
     return { mode, verdicts, channels: positions };
   }
@@ -90,10 +104,10 @@ export function decide(policy: Policy, sorted: readonly DatedImage[], now: numbe
   const periodStart = now - policy.protectedPeriodMs;
   sorted.forEach((image, i) => {
     const untagged = image.tags.length === 0;
-    if (i < policy.protectedCount) keep(i, "count");
-    else if (untagged && image.pushedAt >= periodStart) keep(i, "period");
-    else if (recentlyPulled(image)) keep(i, "pulled");
-    else if (untagged) remove(i, "untagged-expired");
+    if (i < policy.protectedCount) vote(i, "keep", "count");
+    else if (untagged && image.pushedAt >= periodStart) vote(i, "keep", "period");
+    else if (recentlyPulled(image)) vote(i, "keep", "pulled");
+    else if (untagged) vote(i, "delete", "untagged-expired");
   });
   const mode: PolicyMode = { policy: policy.name, mode: "untagged" };
   if (policy.significantTags !== "*") mode.noSignificantTag = true;

@@ -6,6 +6,7 @@
  */
 import { decide, significantTagOf } from "./decide";
 import { distinctImages } from "./distinct";
+import { decideGrouped } from "./groups";
 import { compareImages, hasPushTime } from "./order";
 import { buildUnits, isReferrerTag, Units } from "./units";
 import type { Action, DatedImage, ImageDecision, ImageRecord, InUseMark, Policy, PolicyVerdict, RepositoryPlan, SafetyKeepReason } from "./types";
@@ -81,7 +82,7 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   const sorted = decided.filter(hasPushTime).sort(compareImages);
   const undated = decided.filter((image) => !hasPushTime(image));
 
-  const policyDecisions = policies.map((policy) => decide(policy, sorted, now));
+  const policyDecisions = policies.map((policy) => (policy.groupBy === undefined ? decide(policy, sorted, now) : decideGrouped(policy, sorted, now)));
   const ownDecisions: ImageDecision[] = sorted.map((image, i) => {
     const verdicts: PolicyVerdict[] = [];
     for (const d of policyDecisions) {

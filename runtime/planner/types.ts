@@ -44,6 +44,8 @@ export interface Policy {
   maxDeletions?: number;
   /** What the policy does with what it votes out: `archive` moves it to ECR's archive storage class. Absent: delete. */
   action?: "archive";
+  /** `group_by`: a pattern (RE2 syntax) with one capturing group; the rule applies to each group of images separately. */
+  groupBy?: string;
 }
 
 /** What keeps an image in use: the most immediate kind of use, and every workload that uses it (sorted, unique). */
@@ -54,7 +56,8 @@ export interface InUseMark {
 
 /** Reasons a policy (or a safety rule) gives for its decision; the report shows them verbatim. */
 export type PolicyKeepReason = "anchor" | "newer-than-anchor" | "period" | "count" | "pulled";
-export type PolicyDeleteReason = "untagged-expired" | "beyond-window";
+/** `group-expired`: a grouped policy in count mode deletes the group's images beyond its count and period. */
+export type PolicyDeleteReason = "untagged-expired" | "beyond-window" | "group-expired";
 export type SafetyKeepReason =
   | "in-use:ecs-task"
   | "in-use:ecs-service"
@@ -91,18 +94,34 @@ export interface PolicyVerdict {
   policy: string;
   verdict: Verdict;
   reason: PolicyKeepReason | PolicyDeleteReason;
+  /** A grouped policy's group that decided: for an image in several groups, the first (by name) that keeps it, else the first. */
+  group?: string;
 }
 
 /** How one policy read one repository. */
 export interface PolicyMode {
   policy: string;
-  mode: "anchor" | "untagged";
+  /** `grouped`: a policy with group_by, which reads each group on its own (`groups`). */
+  mode: "anchor" | "untagged" | "grouped";
   /** Anchor mode: the anchor image. */
   anchor?: { digest: string; tags: string[]; pushedAt: number };
   /** Untagged mode because no image carried a significant tag (a typo such as `prd` lands here). */
   noSignificantTag?: boolean;
   /** Anchor mode: significant entries no image matches (their channel has no position here). */
   unmatchedTags?: string[];
+  /** Grouped: every group of the repository, by name, with its own mode and what the policy kept and deleted in it. */
+  groups?: GroupMode[];
+}
+
+/** How a grouped policy read one group of a repository. */
+export interface GroupMode {
+  group: string;
+  mode: "anchor" | "count";
+  /** Anchor mode: the group's anchor. */
+  anchor?: { digest: string; tags: string[]; pushedAt: number };
+  /** The group's images the policy keeps and deletes (an image in several groups counts in each). */
+  kept: number;
+  deleted: number;
 }
 
 /** The final decision about one image of a repository. */
@@ -147,6 +166,8 @@ export interface RepositoryPlan {
 /** One entry of a policy's significant_tags and the image it stands at (none: no image carries a matching tag). */
 export interface ChannelPosition {
   policy: string;
+  /** A grouped policy's channels stand per group (anchor-mode groups only). */
+  group?: string;
   entry: string;
   at?: { digest: string; pushedAt: number };
 }

@@ -16,6 +16,7 @@ import { errorText } from "./error-text";
 import { escapeControls } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
 import { PAGE_SCRIPT, PAGE_STYLE } from "./html-assets";
+import { groupLabel, GROUPS_SHOWN } from "./why";
 
 /** Columns of the time axis: an image's bucket is its column and its state. */
 export const AXIS_COLUMNS = 1000;
@@ -213,6 +214,15 @@ function modeText(repo: RepositoryReport, numbers: Map<string, number>): string[
       const unmatched = mode.unmatchedTags?.length ? `; no image carries ${mode.unmatchedTags.map(escapeHtml).join(", ")}` : "";
       return `${name} anchor mode: anchor ${escapeHtml(shortDigest(mode.anchor.digest))} (${mode.anchor.tags.map(escapeHtml).join(", ")}) pushed ${formatDate(mode.anchor.pushedAt)}, window from ${formatDate(mode.anchor.protectedFrom)}; channels: ${channels || "none"}${unmatched}`;
     }
+    if (mode.mode === "grouped") {
+      const groups = mode.groups ?? [];
+      const shownGroups = groups.slice(0, GROUPS_SHOWN).map((g) => {
+        const how = g.anchor ? `anchor ${escapeHtml(shortDigest(g.anchor.digest))} (${g.anchor.tags.map(escapeHtml).join(", ")})` : "count mode";
+        return `${escapeHtml(groupLabel(g.group))}: ${how}, kept ${g.kept}, deleted ${g.deleted}`;
+      });
+      const more = groups.length > GROUPS_SHOWN ? `; ${groups.length - GROUPS_SHOWN} more in the JSON report` : "";
+      return `${name} grouped (group_by): ${groups.length} ${groups.length === 1 ? "group" : "groups"}${shownGroups.length ? `: ${shownGroups.join("; ")}` : ""}${more}`;
+    }
     const why = mode.noSignificantTag ? " (no image carries a significant tag: check the policy's significant_tags for a typo)" : "";
     return `${name} untagged mode${why}`;
   });
@@ -309,7 +319,8 @@ export function renderHtml(report: RunReport): string {
   const images: PageData["images"] = [];
   const addImage = (line: ImageLine, pushed: number | undefined): number => {
     const verdicts: number[] = [];
-    for (const p of line.policies) verdicts.push(policies.of(p.policy), p.verdict === "delete" ? 1 : 0, reasons.of(p.reason));
+    // A grouped policy's verdict names its group beside the reason: `#2 keep (count, group api)`.
+    for (const p of line.policies) verdicts.push(policies.of(p.policy), p.verdict === "delete" ? 1 : 0, reasons.of(p.group === undefined ? p.reason : `${p.reason}, group ${escapeControls(groupLabel(p.group))}`));
     const outcome = line.outcome ? (line.failure ? `${line.outcome}: ${line.failure.code} ${line.failure.reason}` : line.outcome) : "";
     images.push([
       escapeControls(line.digest),

@@ -16,7 +16,7 @@ const counts = z.record(z.string(), count).describe("a count per reason code");
 const reason = z
   .string()
   .describe(
-    "a reason code: anchor, newer-than-anchor, period, count, pulled (a policy keeps); untagged-expired, beyond-window (a policy deletes); " +
+    "a reason code: anchor, newer-than-anchor, period, count, pulled (a policy keeps); untagged-expired, beyond-window, group-expired (a policy deletes); " +
       "in-use:<source>, in-use-unknown, member-of-kept, changed-since-plan, cap-exceeded, unknown-push-time, window-unknown, unit-activating, " +
       "holder-unreadable, out-of-time, interrupted (a safety rule keeps); member-of-deleted; untouched (no policy's business). New codes may be added.",
   );
@@ -30,7 +30,15 @@ const runError = z.object({
   message: z.string(),
 });
 
-const policyVerdict = z.object({ policy: z.string(), verdict: z.enum(["keep", "delete"]), reason });
+const policyVerdict = z.object({
+  policy: z.string(),
+  verdict: z.enum(["keep", "delete"]),
+  reason,
+  group: z
+    .string()
+    .optional()
+    .describe("a policy with group_by: the group that decided (for an image in several groups, the first by name that keeps it, else the first)"),
+});
 
 const imageLine = z.object({
   digest: z.string(),
@@ -52,9 +60,26 @@ const imageLine = z.object({
   failure: z.object({ code: z.string(), reason: z.string() }).optional(),
 });
 
+const anchorShown = z.object({
+  digest: z.string(),
+  tags: z.array(z.string()),
+  pushedAt: time,
+  protectedFrom: time.describe("images pushed since then are kept by the period"),
+});
+
+const group = z.object({
+  group: z.string().describe("the text the capturing group of group_by matched"),
+  mode: z.enum(["anchor", "count"]),
+  anchor: anchorShown.optional().describe("anchor mode: the group's anchor"),
+  protectedFrom: time.optional().describe("count mode: the group's images pushed since then are kept by the period (now less protected_period)"),
+  kept: count.describe("the group's images the policy keeps"),
+  deleted: count.describe("the group's images the policy deletes"),
+});
+
 const mode = z.object({
   policy: z.string(),
-  mode: z.enum(["anchor", "untagged"]),
+  mode: z.enum(["anchor", "untagged", "grouped"]).describe("grouped: a policy with group_by, which decides each group on its own (groups)"),
+  groups: z.array(group).optional().describe("grouped mode: every group of the repository, by name"),
   anchor: z
     .object({
       digest: z.string(),

@@ -2,12 +2,12 @@
  * One repository's section of the table: its policies by number with their full names (the legend), each one's mode
  * and anchor and what it alone would do; the images, shortened in a dry run when there are many; the result.
  */
-import type { ImageLine, RepositoryReport } from "../engine/report";
+import type { ImageLine, ReportMode, RepositoryReport } from "../engine/report";
 import { errorText } from "./error-text";
 import { escapeControls as shown } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
 import { Cell, Column, Note, paragraph, shorten, table } from "./layout";
-import { PolicyNumber, why } from "./why";
+import { groupLabel, GROUPS_SHOWN, PolicyNumber, why } from "./why";
 import { workloadLabel } from "./workload";
 
 /** Which images the table lists: by default deletions and safety keeps; `kept` every kept image too; `all` everything, never shortened. */
@@ -45,12 +45,33 @@ function legend(repo: RepositoryReport, options: SectionOptions): string[] {
       const { digest, tags, pushedAt, protectedFrom } = mode.anchor;
       how = `anchor mode: anchor ${shown(shortDigest(digest))} [${tags.map((t) => shorten(shown(t), LONGEST_TAG)).join(",")}] pushed ${formatDate(pushedAt)}, protects back to ${formatDate(protectedFrom)}`;
       if (mode.unmatchedTags?.length) how += `; no image carries: ${mode.unmatchedTags.map(shown).join(", ")}`;
+    } else if (mode.mode === "grouped") {
+      return [...name, ...groupLines(mode.groups ?? [], options, under), ...paragraph(`alone it would ${verdictsOf(mode).join("; ") || "decide nothing"}`, options.width, under)];
     } else {
       how = `untagged mode${mode.noSignificantTag ? " (WARNING: no image carries any of its significant tags: check them for typos)" : ""}`;
     }
-    const verdicts = [sum(mode.keep) ? `keep ${counts(mode.keep)}` : "", sum(mode.delete) ? `delete ${counts(mode.delete)}` : ""].filter(Boolean);
-    return [...name, ...paragraph(how, options.width, under), ...paragraph(`alone it would ${verdicts.join("; ") || "decide nothing"}`, options.width, under)];
+    return [...name, ...paragraph(how, options.width, under), ...paragraph(`alone it would ${verdictsOf(mode).join("; ") || "decide nothing"}`, options.width, under)];
   });
+}
+
+const verdictsOf = (mode: ReportMode) => [sum(mode.keep) ? `keep ${counts(mode.keep)}` : "", sum(mode.delete) ? `delete ${counts(mode.delete)}` : ""].filter(Boolean);
+
+/** A grouped policy's groups: how many, in which mode, and what each kept and deleted. */
+function groupLines(groups: NonNullable<ReportMode["groups"]>, options: SectionOptions, under: string): string[] {
+  const anchored = groups.filter((g) => g.mode === "anchor").length;
+  const out = paragraph(
+    `grouped (group_by): ${groups.length} group${groups.length === 1 ? "" : "s"}, ${anchored} in anchor mode, ${groups.length - anchored} in count mode`,
+    options.width,
+    under,
+  );
+  for (const group of groups.slice(0, GROUPS_SHOWN)) {
+    const how = group.anchor
+      ? `anchor ${shown(shortDigest(group.anchor.digest))} [${group.anchor.tags.map((t) => shorten(shown(t), LONGEST_TAG)).join(",")}] pushed ${formatDate(group.anchor.pushedAt)}`
+      : "count mode";
+    out.push(...paragraph(`${groupLabel(group.group)}: ${how}; kept ${group.kept}, deleted ${group.deleted}`, options.width, `${under}  `));
+  }
+  if (groups.length > GROUPS_SHOWN) out.push(...paragraph(`… ${groups.length - GROUPS_SHOWN} more groups (--output json lists every group)`, options.width, `${under}  `));
+  return out;
 }
 
 function decisionText(line: ImageLine, apply: boolean): string {

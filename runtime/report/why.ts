@@ -18,6 +18,12 @@ export function policyNumbers(fileOrder: readonly string[] | undefined, reposito
 
 const byNumber = (number: PolicyNumber) => (a: string, b: string) => Number(number(a).slice(1)) - Number(number(b).slice(1));
 
+/** Groups the table's legend and the HTML page name one by one; the JSON report lists every group. */
+export const GROUPS_SHOWN = 10;
+
+/** A group as the table names it: `""` for the empty group (a capturing group that took no part in the match). */
+export const groupLabel = (group: string) => (group === "" ? '""' : shown(group));
+
 /** What a safety rule's keep rests on, for the POLICY column (an in-use row's workloads go under it: workloadNote). */
 function keptBy(line: ImageLine, repo: RepositoryReport): string {
   if (line.reason.startsWith("in-use:")) return line.workloads?.length ? "" : "a workload";
@@ -58,5 +64,7 @@ export function why(line: ImageLine, repo: RepositoryReport, number: PolicyNumbe
   const verdict = line.action === "archive" ? "delete" : line.action;
   const deciding = line.policies.filter((p) => p.verdict === verdict).sort((a, b) => byNumber(number)(a.policy, b.policy));
   if (!deciding.length) return [line.reason, ""];
-  return [[...new Set(deciding.map((p) => p.reason))].join(", "), deciding.map((p) => number(p.policy)).join(",")];
+  // A grouped policy's number is followed by the group that decided (`#2 api`; `#2 ""` for the empty group).
+  const label = (p: ImageLine["policies"][number]) => (p.group === undefined ? number(p.policy) : `${number(p.policy)} ${groupLabel(p.group)}`);
+  return [[...new Set(deciding.map((p) => p.reason))].join(", "), deciding.map(label).join(",")];
 }

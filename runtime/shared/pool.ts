@@ -1,11 +1,20 @@
-/** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
+/**
+ * Runs `work` over `items` with at most `limit` in flight; results keep the items' order. Once one fails, no other
+ * starts: the answer is that failure, and work started after it would only hold the process (and its requests) open.
+ */
 export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const index = next++;
-      results[index] = await work(items[index], index);
+      try {
+        results[index] = await work(items[index], index);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

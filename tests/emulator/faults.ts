@@ -3,6 +3,7 @@
  * partial batch-delete failures, batch-delete entries left out of the response, and hooks run before an operation
  * is served. Keyed by operation name, or '*' for all.
  */
+import type { OddPages } from "./odd-pages";
 import type { Json } from "./protocol";
 
 /**
@@ -99,6 +100,16 @@ export class Faults {
   private readonly digestFailures = new Map<string, Map<string, DigestFailure>>();
   private readonly unansweredDigests = new Map<string, Map<string, Unanswered>>();
   private hooks: { op: string; hook: OperationHook; once: boolean }[] = [];
+  private readonly oddLists = new Map<string, OddPages>();
+
+  /** The list `service/operation` (a key of PAGED_OPERATIONS) serves pages that cannot be trusted, as `odd` says. */
+  oddPages(list: string, odd: OddPages): void {
+    this.oddLists.set(list, odd);
+  }
+
+  oddPagesOf(list: string): OddPages | undefined {
+    return this.oddLists.get(list);
+  }
 
   /** Delay before every call, or before calls of one operation (which then wins over the global delay). */
   setLatency(ms: number): void;
@@ -182,6 +193,7 @@ export class Faults {
     this.buckets.clear();
     this.pending.clear();
     this.digestFailures.clear();
+    this.oddLists.clear();
     this.hooks = [];
   }
 

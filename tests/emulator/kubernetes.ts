@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ServerCertificates } from "./certificates";
 import { checkEksToken, type KnownCredentials } from "./eks-token";
+import { getPath, type OddPages, setPath } from "./odd-pages";
 
 export type ResourceKind = "pods" | "deployments" | "statefulsets" | "daemonsets" | "replicasets" | "replicationcontrollers" | "jobs" | "cronjobs" | "controllerrevisions";
 
@@ -92,6 +93,8 @@ export class KubernetesApiServer {
   /** Access keys the authenticator maps to an identity; undefined: every key the emulator knows. */
   authorizedAccessKeys?: Set<string>;
   latencyMs = 0;
+  /** Every list serves pages that cannot be trusted, as this says (tests/emulator/odd-pages.ts). */
+  oddPages?: OddPages;
   /**
    * A continue token older than this (ms since its list's first page) is expired, as etcd compaction expires the
    * real server's (every 5 minutes by default); undefined: never by age.
@@ -295,7 +298,20 @@ export class KubernetesApiServer {
         details: { kind: resource.kind, ...(group ? { group } : {}) },
       });
     }
-    return this.list(url, resource);
+    if (!this.oddPages) return this.list(url, resource);
+    const odd = this.oddPages;
+    if (odd.overCap()) return status(500, "InternalError", "Internal error occurred: the emulator's odd list was asked for too many pages");
+    const asked = url.searchParams.get("continue") ?? undefined;
+    const real = odd.incoming(asked);
+    if (real === undefined) url.searchParams.delete("continue");
+    else url.searchParams.set("continue", real);
+    const limit = url.searchParams.get("limit");
+    url.searchParams.set("limit", String(odd.size(limit === null ? undefined : Number(limit))));
+    const answer = this.list(url, resource);
+    if (answer.code !== 200) return answer;
+    const next = getPath(answer.body, "metadata.continue");
+    setPath(answer.body as Record<string, unknown>, "metadata.continue", odd.outgoing(asked, typeof next === "string" && next !== "" ? next : undefined));
+    return answer;
   }
 
   private list(url: URL, resource: (typeof RESOURCES)[string]): { code: number; body: unknown } {

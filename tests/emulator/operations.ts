@@ -21,6 +21,8 @@ export interface EcrEnvironment {
   recordRemoval(record: { region: string; repository: string; requested: string[]; removed: string[] }): void;
   /** Pull-time update exclusion: reads by this caller do not refresh lastRecordedPullTime. */
   pullTimeExcluded(accessKeyId: string | undefined): boolean;
+  /** The IAM principal ARNs excluded from pull-time updates (ListPullTimeUpdateExclusions), in the order registered. */
+  pullTimeExclusionArns(): string[];
 }
 
 // Patterns from the API reference (RepositoryName, RegistryId; digest as quoted in InvalidImageDigest reasons).
@@ -74,6 +76,14 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
       }
       const repo = registry.createRepository(name, { imageTagMutability: mutability, tagMutabilityExclusions: filters });
       return { repository: repositoryShape(repo) };
+    },
+
+    ListPullTimeUpdateExclusions(input) {
+      // "This value can be between 1 and 1000 ... returns up to 100 results and a nextToken value".
+      const maxResults = int(input, "maxResults", 1, 1000);
+      const arns = env.pullTimeExclusionArns().map((arn, i) => ({ arn, seq: i + 1 }));
+      const page = paginate(() => arns, (e) => [e.seq, ""], { scope: "ListPullTimeUpdateExclusions", maxResults, nextToken: str(input, "nextToken") });
+      return { pullTimeUpdateExclusions: page.items.map((e) => e.arn), nextToken: page.nextToken };
     },
 
     DescribeRepositories(input, ctx) {

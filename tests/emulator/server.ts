@@ -16,6 +16,7 @@ import { eksRoutes } from "./eks-operations";
 import type { KnownCredentials } from "./eks-token";
 import { ECS_TARGET_PREFIX, ecsOperations } from "./ecs-operations";
 import { Faults, type FaultKind, type OperationHook, type Unanswered } from "./faults";
+import { getPath, PAGED_OPERATIONS, setPath } from "./odd-pages";
 import { LambdaState } from "./lambda";
 import { lambdaRoutes } from "./lambda-operations";
 import { ECR_TARGET_PREFIX, ecrOperations } from "./operations";
@@ -68,6 +69,12 @@ interface Resolved {
 }
 
 const JSON_11 = "application/x-amz-json-1.1";
+
+/** The IAM principal a caller acts as: an assumed role's session is its role (as ECR's exclusion list names it). */
+function principalArn(callerArn: string): string {
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : callerArn;
+}
 /** The IAM prefix of each JSON-protocol service, by its X-Amz-Target prefix. */
 const JSON_SERVICE_PREFIXES: Record<string, string> = { [ECR_TARGET_PREFIX]: "ecr", [ECS_TARGET_PREFIX]: "ecs", [APP_RUNNER_TARGET_PREFIX]: "apprunner" };
 // "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:v1", or "...@sha256:..."
@@ -136,6 +143,7 @@ export class EcrEmulator {
         unanswered: (repo, digest) => this.faults.unanswered(repo, digest),
         recordRemoval: (record) => this.faults.recordRemoval(record),
         pullTimeExcluded: (key) => key !== undefined && this.pullTimeUpdateExclusions.has(key),
+        pullTimeExclusionArns: () => [...this.pullTimeUpdateExclusions].map((key) => principalArn(this.identityOf(key).arn)),
       }),
     );
     this.registerJsonService(ECS_TARGET_PREFIX, ecsOperations({ ecsFor: (region, key) => this.ecsFor(region, this.accountOf(key)) }));
@@ -324,7 +332,9 @@ export class EcrEmulator {
         return inject(fault, req, res, resolved);
       }
       await this.faults.runHooks({ operation, input, region: ctx.region, service: resolved.service, account: this.accountOf(ctx.accessKeyId) });
-      const output = await resolved.run(parsed, ctx);
+      const odd = this.oddPaging(resolved, url, parsed);
+      if (odd?.overCap()) throw resolved.errors.server("The emulator's odd list was asked for too many pages");
+      const output = odd ? odd.serve(await resolved.run(parsed, ctx)) : await resolved.run(parsed, ctx);
       if (fault) return dropAfterActing(req, () => this.faults.record(operation, input, fault!));
       this.faults.record(operation, input, "ok");
       send(res, resolved, output ?? {});
@@ -335,6 +345,41 @@ export class EcrEmulator {
       this.faults.record(operation, input, error.code);
       send(res, resolved, error);
     }
+  }
+
+  /**
+   * When a test made this list odd (Faults.oddPages): the request's token and page size rewritten for it, and what
+   * turns the answer's token odd.
+   */
+  private oddPaging(resolved: Resolved, url: URL, body: Json): { overCap(): boolean; serve(output: unknown): unknown } | undefined {
+    // REST routes name their operation with the IAM prefix (`eks:ListClusters`).
+    const list = `${resolved.service}/${resolved.operation.replace(/^[a-z0-9-]+:/, "")}`;
+    const odd = this.faults.oddPagesOf(list);
+    const fields = PAGED_OPERATIONS[list];
+    if (!odd || !fields) return undefined;
+    const read = (name: string) => (fields.location === "query" ? (url.searchParams.get(name) ?? undefined) : (body as Record<string, unknown>)[name]);
+    const write = (name: string, value: string | number | undefined) => {
+      if (fields.location === "query") {
+        if (value === undefined) url.searchParams.delete(name);
+        else url.searchParams.set(name, String(value));
+      } else {
+        (body as Record<string, unknown>)[name] = value;
+      }
+    };
+    const asked = read(fields.request);
+    const askedToken = typeof asked === "string" ? asked : undefined;
+    write(fields.request, odd.incoming(askedToken));
+    const size = read(fields.size);
+    write(fields.size, odd.size(size === undefined ? undefined : Number(size)));
+    return {
+      overCap: () => odd.overCap(),
+      serve: (output) => {
+        const answer = (output ?? {}) as Record<string, unknown>;
+        const next = getPath(answer, fields.response);
+        setPath(answer, fields.response, odd.outgoing(askedToken, typeof next === "string" && next !== "" ? next : undefined));
+        return answer;
+      },
+    };
   }
 
   /** STS's Query protocol: `Action` names the operation; answers and errors in XML. Faults apply as to the others. */

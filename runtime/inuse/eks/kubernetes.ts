@@ -6,8 +6,10 @@
  * (410 Gone, reason Expired) restarts the list from the start: the list then is consistent, never a splice of two
  * snapshots. A full client (@kubernetes/client-node) does not fit the Lambda bundle's budget.
  */
+import type { ClientRequest } from "node:http";
 import * as https from "node:https";
 import { attemptDeadlineMs, KUBERNETES_ATTEMPTS } from "../../shared/deadline";
+import { PageTrail } from "../../shared/pages";
 import { Slots } from "../../shared/pool";
 
 export interface KubernetesCluster {
@@ -39,12 +41,17 @@ export interface KubernetesClientOptions {
    * MB, and 5 clusters × 4 lists in flight would not fit a 512 MB function. Defaults to 4 per client.
    */
   pages?: Slots;
+  /**
+   * Aborted when the read this client belongs to has failed elsewhere (another list, another cluster): the client
+   * closes, its requests in flight end at once and nothing is retried or sent after it.
+   */
+  signal?: AbortSignal;
 }
 
 /** Pages in flight for a client not given shared slots. */
 const PAGES_PER_CLIENT = 4;
 
-const DEFAULTS: Required<Omit<KubernetesClientOptions, "pages" | "requestTimeoutMs">> = {
+const DEFAULTS: Required<Omit<KubernetesClientOptions, "pages" | "requestTimeoutMs" | "signal">> = {
   pageSize: 500,
   maxAttempts: KUBERNETES_ATTEMPTS,
   baseBackoffMs: 250,
@@ -79,7 +86,8 @@ export class KubernetesApiError extends Error {
 
 interface ListBody {
   items?: unknown[];
-  metadata?: { continue?: string };
+  /** Read as unknown: a server may send anything here, and only a usable string continues the list. */
+  metadata?: { continue?: unknown; remainingItemCount?: unknown };
 }
 
 interface Answer {
@@ -89,10 +97,13 @@ interface Answer {
 }
 
 export class KubernetesClient {
-  private readonly options: Required<Omit<KubernetesClientOptions, "pages">>;
+  private readonly options: Required<Omit<KubernetesClientOptions, "pages" | "signal">>;
   private readonly pages: Slots;
   private readonly agent: https.Agent;
   private readonly base: URL;
+  /** Requests in flight, ended by close(). */
+  private readonly inFlight = new Set<ClientRequest>();
+  private closed = false;
   /** Requests sent, retries included: what the benchmark counts. */
   requests = 0;
 
@@ -100,7 +111,7 @@ export class KubernetesClient {
     readonly cluster: KubernetesCluster,
     options: KubernetesClientOptions = {},
   ) {
-    const { pages, ...rest } = options;
+    const { pages, signal, ...rest } = options;
     // The deadline is read when the client is made, so that ECR_CLEANUP_REQUEST_DEADLINE_MS shortens it as it does the AWS clients'.
     this.options = { ...DEFAULTS, requestTimeoutMs: attemptDeadlineMs(), ...rest };
     this.pages = pages ?? new Slots(PAGES_PER_CLIENT);
@@ -108,6 +119,8 @@ export class KubernetesClient {
     if (this.base.protocol !== "https:") throw new KubernetesApiError(`cluster ${cluster.name}: endpoint ${cluster.endpoint} is not https`, cluster.name, "");
     // The cluster's CA only: a server with any other certificate is refused. keepAlive reuses the connection across pages.
     this.agent = new https.Agent({ ca: cluster.certificateAuthority, keepAlive: true, maxSockets: 4 });
+    if (signal?.aborted) this.close();
+    else signal?.addEventListener("abort", () => this.close(), { once: true });
   }
 
   /**
@@ -118,6 +131,8 @@ export class KubernetesClient {
   async list<R>(path: string, pick: (item: unknown) => R[], listKind?: string): Promise<R[]> {
     for (let restart = 0; ; restart++) {
       const picked: R[] = [];
+      // A page that promises more without a usable new token fails the list (and the source) closed.
+      const trail = new PageTrail(`cluster ${this.cluster.name}: GET ${path}`);
       let token: string | undefined;
       let expired = false;
       do {
@@ -146,13 +161,16 @@ export class KubernetesClient {
             );
           }
           for (const item of items) picked.push(...pick(item));
-          return { continue: page.metadata?.continue };
+          const metadata = obj(obj(page)?.metadata);
+          const remaining = metadata?.remainingItemCount;
+          return { continue: metadata?.continue, more: typeof remaining === "number" && remaining > 0 };
         }, continued);
         if ("expired" in next) {
           expired = true;
           break;
         }
-        token = typeof next.continue === "string" && next.continue !== "" ? next.continue : undefined;
+        // Kubernetes ends a list with an empty or absent `continue`; `remainingItemCount > 0` still says more follow.
+        token = trail.next(next.continue === "" && !next.more ? undefined : next.continue, next.more);
       } while (token);
       if (!expired) return picked;
       if (restart >= this.options.listRestarts) {
@@ -167,8 +185,10 @@ export class KubernetesClient {
     }
   }
 
-  /** Closes the connections kept alive. */
+  /** Closes the connections kept alive and ends the requests in flight; no request is sent or retried after it. */
   close(): void {
+    this.closed = true;
+    for (const req of this.inFlight) req.destroy(closedError());
     this.agent.destroy();
   }
 
@@ -180,8 +200,8 @@ export class KubernetesClient {
       } catch (err) {
         const failure = err as NodeJS.ErrnoException;
         const code = failure.code ?? "Error";
-        // A certificate that does not chain to the cluster's CA never gets better by retrying.
-        if (attempt >= this.options.maxAttempts || isTlsFailure(code)) {
+        // A certificate that does not chain to the cluster's CA never gets better by retrying; a closed client stops.
+        if (attempt >= this.options.maxAttempts || isTlsFailure(code) || this.closed) {
           throw new KubernetesApiError(
             `cluster ${this.cluster.name}: GET ${path} at ${this.base.origin}: ${failure.message} (${code})`,
             this.cluster.name,
@@ -202,7 +222,7 @@ export class KubernetesClient {
         }
       }
       const retryable = answer.status === 429 || answer.status >= 500;
-      if (retryable && attempt < this.options.maxAttempts) {
+      if (retryable && attempt < this.options.maxAttempts && !this.closed) {
         await sleep(this.backoff(attempt, retryAfterMs(answer.headers["retry-after"])));
         continue;
       }
@@ -225,7 +245,9 @@ export class KubernetesClient {
   }
 
   private async get(path: string, query: URLSearchParams): Promise<Answer> {
+    if (this.closed) throw closedError();
     const token = await this.cluster.token();
+    if (this.closed) throw closedError();
     this.requests++;
     const basePath = this.base.pathname.replace(/\/$/, "");
     return new Promise<Answer>((resolve, reject) => {
@@ -248,7 +270,11 @@ export class KubernetesClient {
       );
       // One deadline for the whole exchange, not an idle timeout: a server that trickles bytes is cut off too.
       const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${this.options.requestTimeoutMs} ms`), { code: "ETIMEDOUT" })), this.options.requestTimeoutMs);
-      req.on("close", () => clearTimeout(timer));
+      this.inFlight.add(req);
+      req.on("close", () => {
+        clearTimeout(timer);
+        this.inFlight.delete(req);
+      });
       req.on("error", reject);
       req.end();
     });
@@ -294,6 +320,11 @@ const TLS_CODES = /^(?:ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SEL
 
 export function isTlsFailure(code: string): boolean {
   return TLS_CODES.test(code);
+}
+
+/** What a request of a closed client fails with (the read it belonged to has failed already). */
+function closedError(): Error {
+  return Object.assign(new Error("the read was stopped: another request of it failed"), { code: "ECANCELED" });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -6,6 +6,7 @@
  * says how to grant access or leave it out.
  */
 import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from "@aws-sdk/client-eks";
+import { trustedPages } from "../../shared/pages";
 import { mapConcurrent, Slots } from "../../shared/pool";
 import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
 import { eksToken, TOKEN_LIFETIME_MS } from "./token";
@@ -105,21 +106,30 @@ export async function readEksUses(targets: readonly EksTarget[], options: EksRea
   }
   const clusters = listed.flat();
   const requests = new Map<string, number>();
+  // The first cluster that fails fails the read: every other cluster's requests stop then, rather than each wait out
+  // its own deadlines (behind the shared page slots, one cluster after another) while the run has moved on.
+  const stop = new AbortController();
   // One bound on parsed pages for the whole read, whatever the number of clusters and lists in flight.
-  const kubernetes = { ...options.kubernetes, pages: new Slots(options.pagesInFlight ?? 4) };
+  const kubernetes = { ...options.kubernetes, pages: new Slots(options.pagesInFlight ?? 4), signal: stop.signal };
   const perCluster = await mapConcurrent(clusters, options.clusterConcurrency ?? 5, async ({ target, name }) => {
-    const { uses, requestCount } = await readCluster(target, name, { ...options, kubernetes });
-    requests.set(`${target.label}${name}`, requestCount);
-    // Workloads elsewhere than the registry's own account and region are named with their `ACCOUNT/REGION `.
-    return target.label ? uses.map((use) => ({ ...use, workload: `${target.label}${use.workload}` })) : uses;
+    try {
+      const { uses, requestCount } = await readCluster(target, name, { ...options, kubernetes });
+      requests.set(`${target.label}${name}`, requestCount);
+      // Workloads elsewhere than the registry's own account and region are named with their `ACCOUNT/REGION `.
+      return target.label ? uses.map((use) => ({ ...use, workload: `${target.label}${use.workload}` })) : uses;
+    } catch (err) {
+      stop.abort();
+      throw err;
+    }
   });
   return { uses: perCluster.flat(), requests };
 }
 
-async function listClusterNames(target: EksTarget): Promise<string[]> {
+export async function listClusterNames(target: EksTarget): Promise<string[]> {
   const names: string[] = [];
   try {
-    for await (const page of paginateListClusters({ client: target.eks, pageSize: LIST_CLUSTERS_PAGE }, {})) names.push(...(page.clusters ?? []));
+    const pages = paginateListClusters({ client: target.eks, pageSize: LIST_CLUSTERS_PAGE }, {});
+    for await (const page of trustedPages(pages, "EKS ListClusters", (p) => p.nextToken)) names.push(...(page.clusters ?? []));
   } catch (err) {
     throw awsFailure(target, "ListClusters", err);
   }
@@ -146,7 +156,7 @@ function awsFailure(target: EksTarget, call: string, err: unknown): EksSourceErr
   return new EksSourceError(code, `EKS in ${target.account}/${target.region}: ${call}: ${code}: ${message ?? String(err)}: ${advice}`);
 }
 
-async function readCluster(target: EksTarget, name: string, options: EksReadOptions): Promise<{ uses: KubernetesImageUse[]; requestCount: number }> {
+export async function readCluster(target: EksTarget, name: string, options: EksReadOptions): Promise<{ uses: KubernetesImageUse[]; requestCount: number }> {
   const cluster = await describe(target, name);
   // A cluster being created has no API server yet, so no pods; any other state is read (or fails the source).
   if (cluster.status === "CREATING" && !cluster.endpoint) return { uses: [], requestCount: 0 };
