@@ -21,6 +21,7 @@ import type { AccountScope } from "./grant";
 import { compareImpact, ImpactDiagnostics, ImpactRun, valueLine } from "./impactReport";
 import { storageValueOf } from "../runtime/engine/storageValue";
 import { measureImpact } from "./impactRun";
+import { withoutNodeVersionNotice } from "./sdkNotice";
 
 /** What the component hands over; all of it is read, none of it is changed. */
 export interface PreviewImpactInputs {
@@ -56,9 +57,9 @@ async function knownValue<T>(output: pulumi.Output<T>): Promise<T | undefined> {
   return (await internal.isKnown) ? internal.promise() : undefined;
 }
 
-/** The region the environment names (AWS_REGION, AWS_DEFAULT_REGION, the profile), if any. */
-async function environmentRegion(): Promise<string | undefined> {
-  const probe = new STSClient({});
+/** The region the environment names (AWS_REGION, AWS_DEFAULT_REGION, the profile), if any. The preview's first client. */
+export async function environmentRegion(): Promise<string | undefined> {
+  const probe = withoutNodeVersionNotice(() => new STSClient({}));
   try {
     return await probe.config.region();
   } catch {
@@ -109,10 +110,9 @@ async function runPreview(inputs: PreviewImpactInputs, now: Date): Promise<Previ
     return result;
   }
   const settings = { ...PREVIEW_CLIENT_SETTINGS, region: scope.region };
-  const sts = new STSClient(settings);
-  const lambda = new LambdaClient(settings);
+  const [sts, lambda, ecr] = withoutNodeVersionNotice(() => [new STSClient(settings), new LambdaClient(settings), new ECRClient(settings)] as const);
   // The in-use sources make their own clients per account and region from these settings.
-  const clients = { ecr: new ECRClient(settings), sdkConfig: settings };
+  const clients = { ecr, sdkConfig: settings };
   try {
     let account: string | undefined;
     try {

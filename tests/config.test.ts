@@ -448,13 +448,18 @@ describe("config: errors name the file, the policy and the field", () => {
         title: "invalid YAML",
         text: "- name: p\n  protected_period: [7\n",
         lines: [
-          `${FILE}: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1:`,
+          // The `[` is left open on line 2: the parser finds out only at the end of the input (line 3, which is empty).
+          `${FILE}: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 22:`,
           "",
           "  protected_period: [7",
-          "",
-          "^",
+          "                     ^",
           "",
         ],
+      },
+      {
+        title: "an unclosed quote points at its line, not the empty one after it",
+        text: 'policies:\n  - name: "releases\n\n',
+        lines: [`${FILE}: not valid YAML: Missing closing "quote at line 2, column 19:`, "", '  - name: "releases', "                  ^", ""],
       },
       {
         title: "a key given twice is invalid YAML",

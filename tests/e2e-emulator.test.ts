@@ -3,6 +3,7 @@
  * set up (push dates, more than one page, partial failures, an image retagged between plan and delete).
  */
 import { expect } from "chai";
+import { dirname, join } from "node:path";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { runCli, writePolicyFile } from "./support/cli";
 import { awsEnv } from "./support/aws-env";
@@ -210,6 +211,28 @@ ${extra}`);
     expect(result.stdout).to.equal("");
     expect(Object.keys(emulator.calls)).to.deep.equal([]);
   });
+
+  for (const command of [[], ["apply", "plan.json"], ["restore", "--repository", "hello_world", "--tag", "v1"]]) {
+    it(`${command[0] ?? "a dry run"}: exits 2 with what to set when no credentials can be found, calling nothing`, async () => {
+      const env = awsEnv(emulator.endpoint);
+      delete env.AWS_ACCESS_KEY_ID;
+      delete env.AWS_SECRET_ACCESS_KEY;
+      const policies = releasePolicy();
+      let args = command.length ? command : ["--config", policies];
+      if (command[0] === "apply") {
+        seedDaily("hello_world", 5);
+        const plan = join(dirname(policies), "plan.json");
+        expect((await runCli(["--config", policies, "--plan-out", plan], awsEnv(emulator.endpoint))).code).to.equal(0);
+        args = ["apply", plan];
+      }
+      const before = JSON.stringify(emulator.calls);
+      const result = await runCli(args, { ...env, AWS_CONFIG_FILE: "/nonexistent", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent" });
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stdout).to.equal("");
+      expect(result.stderr).to.match(/^ecr-cleanup( apply| restore)?: /).and.include("no AWS credentials: set AWS_PROFILE (after `aws sso login` for an SSO profile), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+      expect(JSON.stringify(emulator.calls)).to.equal(before);
+    });
+  }
 
   it("exits 2 when no region is configured", async () => {
     const env = awsEnv(emulator.endpoint);

@@ -66,6 +66,34 @@ const digestOf = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 const hoursBefore = (hours: number) => new Date(Date.parse(NOW) - hours * HOUR).toISOString();
 
 describe("the HTML report: rendering", () => {
+  it("names a grouped verdict's group in its hover text, and a grouped policy's groups under the repository", () => {
+    const images = [
+      line(digestOf(1), hoursBefore(10), { tags: ["api-1a2b3c4"], policies: [{ policy: "p", verdict: "keep", reason: "count", group: "api" }] }),
+      line(digestOf(2), hoursBefore(20), { tags: ["web-9f8e7d6"], action: "delete", reason: "group-expired", policies: [{ policy: "p", verdict: "delete", reason: "group-expired", group: "web" }] }),
+      line(digestOf(3), hoursBefore(30), { tags: ["build-7"], action: "delete", reason: "group-expired", policies: [{ policy: "p", verdict: "delete", reason: "group-expired", group: "" }] }),
+    ];
+    const modes = [
+      {
+        policy: "p",
+        mode: "grouped" as const,
+        keep: { count: 1 },
+        delete: { "group-expired": 2 },
+        groups: [
+          { group: "", mode: "count" as const, kept: 0, deleted: 1, protectedFrom: hoursBefore(0) },
+          { group: "api", mode: "anchor" as const, anchor: { digest: digestOf(1), tags: ["api-1a2b3c4", "api-prod"], pushedAt: hoursBefore(10), protectedFrom: hoursBefore(100) }, kept: 1, deleted: 0 },
+          { group: "web", mode: "count" as const, kept: 0, deleted: 1, protectedFrom: hoursBefore(0) },
+        ],
+      },
+    ];
+    const html = renderHtml(report([repo(images, { modes })]));
+    const data = pageData(html);
+    const hover = (i: number) => data.images[i][5].length === 3 ? data.reasons[data.images[i][5][2]] : "";
+    const shown = data.images.map((_, i) => hover(i)).sort();
+    expect(shown).to.deep.equal(["count, group api", 'group-expired, group ""', "group-expired, group web"]);
+    expect(html).to.include('#1 grouped (group_by): 3 groups: &#34;&#34;: count mode, kept 0, deleted 1; api: anchor');
+    expect(html).to.include("web: count mode, kept 0, deleted 1</li>");
+  });
+
   it("aggregates images that fall in one column and state into one bucket, with their count and reasons", () => {
     // 300 images within one minute: one column. 200 stay (period), 100 go (beyond-window), 1 kept by a safety rule.
     const images = [

@@ -50,4 +50,37 @@ describe("the Lambda logs every delete call as it happens", () => {
     expect(seenBeforeSecondCall.map((line) => JSON.parse(line).type)).to.deep.equal(["delete-call"]);
     expect(deleteLines[0]).to.include({ dryRun: false, now: CLOCK.toISOString() });
   });
+
+  it("one archive-call line per UpdateImageStorageClass (one image), written as ECR answers it, not once a batch", async () => {
+    const old = Array.from({ length: 40 }, (_, i) => emulator.registry.putImage("app", { pushedAt: new Date(CLOCK.getTime() - (30 + i) * 86_400_000) }).digest);
+    const clients = emulatorClients(emulator.endpoint);
+    const written: string[] = [];
+    let linesAtLastCall = -1;
+    let calls = 0;
+    emulator.beforeOperation("UpdateImageStorageClass", () => {
+      if (++calls === old.length) linesAtLastCall = written.filter((line) => JSON.parse(line).type === "archive-call").length;
+    });
+    const original = process.stdout.write;
+    (process.stdout as { write: unknown }).write = (chunk: string) => written.push(...String(chunk).split("\n").filter(Boolean)) > 0;
+    try {
+      const handler = createHandler({
+        env: () => ({ ECR_CLEANUP_CONFIG: JSON.stringify({ policies: [{ name: "cold", significant_tags: "*", protected_period: "7d", protected_count: 0, action: "archive" }] }), ECR_CLEANUP_DRY_RUN: "false" }),
+        clients: () => clients,
+        ssm: () => {
+          throw new Error("no cursor in this deployment");
+        },
+        clock: () => CLOCK,
+      });
+      await handler({ scheduledTime: CLOCK.toISOString() }, lambdaContext());
+    } finally {
+      process.stdout.write = original;
+      destroyAll(Object.values(clients));
+    }
+    const lines = written.map((line) => JSON.parse(line)).filter((l) => l.type === "archive-call");
+    expect(lines).to.have.length(old.length);
+    expect(lines.every((l) => l.archived.length === 1 && l.failed.length === 0 && l.repository === "app")).to.equal(true);
+    expect(lines.flatMap((l) => l.archived).sort()).to.deep.equal([...old].sort());
+    // The last call of the batch: the calls answered before it are logged already (at most the others in flight are not).
+    expect(linesAtLastCall).to.be.at.least(old.length - 10);
+  });
 });

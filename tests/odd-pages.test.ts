@@ -8,7 +8,9 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { validateConfig } from "../runtime/config/schema";
+import { s3Store } from "../runtime/fanout/storage";
 import { runCleanup } from "../runtime/engine/run";
 import { MAX_PAGES, maxPages, MAX_PAGES_ENV, PageTrail, UntrustedListError } from "../runtime/shared/pages";
 import { ODD_PAGE_KINDS, OddPages, type OddPageKind } from "./emulator/odd-pages";
@@ -198,6 +200,42 @@ describe("lists that cannot be trusted fail closed", function () {
       expect(MAX_PAGES).to.equal(10_000);
       expect([maxPages({}), maxPages({ [MAX_PAGES_ENV]: "20" }), maxPages({ [MAX_PAGES_ENV]: "10001" }), maxPages({ [MAX_PAGES_ENV]: "x" })]).to.deep.equal([10_000, 20, 10_000, 10_000]);
     });
+  });
+
+  describe("S3 listings (the fan-out's records)", () => {
+    /** An S3 client whose ListObjectsV2 answers these pages in turn, counting the calls. */
+    const s3 = (pages: Record<string, unknown>[] | ((call: number) => Record<string, unknown>)) => {
+      const client = {
+        calls: 0,
+        send: async () => {
+          // A client that loops would never yield to mocha's timeout: stop it here instead.
+          if (++client.calls > 1000) throw new Error("ListObjectsV2 called 1000 times: the listing loops");
+          return typeof pages === "function" ? pages(client.calls) : pages[Math.min(client.calls - 1, pages.length - 1)];
+        },
+      };
+      return client;
+    };
+    const page = (key: string, more: Record<string, unknown> = {}) => ({ Contents: [{ Key: key }], ...more });
+    it("reads every page of a truncated listing, and ends where it is not truncated", async () => {
+      const client = s3([page("a", { IsTruncated: true, NextContinuationToken: "t1" }), page("b", { IsTruncated: false, NextContinuationToken: "t9" })]);
+      expect(await s3Store(client as unknown as S3Client, "bucket").list("runs/")).to.deep.equal(["a", "b"]);
+      expect(client.calls).to.equal(2);
+    });
+    const bad: [string, Record<string, unknown>[] | ((call: number) => Record<string, unknown>)][] = [
+      ["truncated without a token", [page("a", { IsTruncated: true })]],
+      ["truncated with an empty token", [page("a", { IsTruncated: true, NextContinuationToken: "" })]],
+      ["the same token twice", [page("a", { IsTruncated: true, NextContinuationToken: "t1" }), page("b", { IsTruncated: true, NextContinuationToken: "t1" })]],
+      ["that goes round in a circle", [page("a", { IsTruncated: true, NextContinuationToken: "t1" }), page("b", { IsTruncated: true, NextContinuationToken: "t2" }), page("c", { IsTruncated: true, NextContinuationToken: "t1" })]],
+      ["truncated without end", (call: number) => page(`k${call}`, { IsTruncated: true, NextContinuationToken: `t${call}` })],
+    ];
+    for (const [what, pages] of bad) {
+      it(`fails on a listing ${what}, within the bound`, async () => {
+        const client = s3(pages);
+        const err = await s3Store(client as unknown as S3Client, "bucket").list("runs/").then(() => undefined, (e: unknown) => e);
+        expect(err).to.be.instanceOf(UntrustedListError);
+        expect(client.calls).to.be.at.most(TEST_MAX_PAGES);
+      });
+    }
   });
 
   const kubernetes = LISTS.find((l) => l.name === "kubernetes lists")!;

@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
+import { loadRegexEngine } from "../runtime/planner/groupPattern";
 import { planRepository } from "../runtime/planner/plan";
 import type { ImageRecord, Policy, RepositoryPlan, SafetyKeepReason } from "../runtime/planner/types";
 
@@ -99,6 +100,8 @@ const policyArb = fc.record({
   protectedCount: fc.integer({ min: 0, max: 6 }),
   keepPulledWithinMs: fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 20 }).map((d) => d * DAY)),
   maxDeletions: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 15 }) }),
+  // group_by: release trains, version lines, every tag its own group, and a capturing group that may take no part.
+  groupBy: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom("(release)-[0-9]", "(v[0-9]).*", "(.+)", "(?:(v)2)?.*") }),
 });
 
 const policiesArb: fc.Arbitrary<Policy[]> = fc.array(policyArb, { minLength: 1, maxLength: 3 }).map((specs) =>
@@ -106,6 +109,7 @@ const policiesArb: fc.Arbitrary<Policy[]> = fc.array(policyArb, { minLength: 1, 
     const p: Policy = { index, name: `p${index}`, significantTags: spec.significantTags, protectedPeriodMs: spec.protectedPeriodMs, protectedCount: spec.protectedCount };
     if (spec.keepPulledWithinMs !== undefined) p.keepPulledWithinMs = spec.keepPulledWithinMs;
     if (spec.maxDeletions !== undefined) p.maxDeletions = spec.maxDeletions;
+    if (spec.groupBy !== undefined) p.groupBy = spec.groupBy;
     return p;
   }),
 );
@@ -173,6 +177,8 @@ function unitOf(s: Scenario, top: string): Set<string> {
 const actions = (plan: RepositoryPlan) => new Map(plan.decisions.map((d) => [d.image.digest, d]));
 
 describe("planner properties", () => {
+  before(loadRegexEngine);
+
   it("decides every image exactly once", () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
@@ -190,6 +196,8 @@ describe("planner properties", () => {
         const decided = actions(plan);
         const order = ordered(s);
         for (const policy of s.policies) {
+          // These properties state the ungrouped rule; a grouped policy's own are in groups.test.ts.
+          if (policy.groupBy !== undefined) continue;
           if (policy.significantTags === "*") continue;
           const positions = channelPositions(policy.significantTags, order);
           if (!positions.length) continue;
@@ -215,6 +223,8 @@ describe("planner properties", () => {
         const decided = actions(planOf(s));
         const order = ordered(s);
         for (const policy of s.policies) {
+          // These properties state the ungrouped rule; a grouped policy's own are in groups.test.ts.
+          if (policy.groupBy !== undefined) continue;
           if (policy.significantTags === "*") continue;
           const positions = channelPositions(policy.significantTags, order);
           if (!positions.length) continue;
@@ -235,6 +245,8 @@ describe("planner properties", () => {
         const plan = planOf(s);
         const order = ordered(s);
         for (const policy of s.policies) {
+          // These properties state the ungrouped rule; a grouped policy's own are in groups.test.ts.
+          if (policy.groupBy !== undefined) continue;
           const untaggedMode = policy.significantTags === "*" || channelPositions(policy.significantTags, order).length === 0;
           if (!untaggedMode) continue;
           const mode = plan.modes.find((m) => m.policy === policy.name)!;
@@ -247,7 +259,7 @@ describe("planner properties", () => {
           }
         }
         // With untagged-mode policies alone, no tagged top-level image is ever deleted.
-        const allUntagged = s.policies.every((p) => p.significantTags === "*" || channelPositions(p.significantTags, order).length === 0);
+        const allUntagged = s.policies.every((p) => p.groupBy === undefined && (p.significantTags === "*" || channelPositions(p.significantTags, order).length === 0));
         if (allUntagged) {
           for (const d of plan.decisions) if (!d.unitOf && d.image.tags.length) expect(d.action).to.equal("keep");
         }
@@ -352,6 +364,8 @@ describe("planner properties", () => {
         const decided = actions(planOf(s));
         const order = ordered(s);
         for (const policy of s.policies) {
+          // These properties state the ungrouped rule; a grouped policy's own are in groups.test.ts.
+          if (policy.groupBy !== undefined) continue;
           if (policy.significantTags !== "*") continue;
           for (const image of order.slice(0, policy.protectedCount)) {
             const verdict = decided.get(image.digest)!.verdicts.find((v) => v.policy === policy.name);

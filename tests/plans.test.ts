@@ -111,7 +111,8 @@ describe("plans: --plan-out and ecr-cleanup apply", () => {
       const { path, io, code } = await makePlan(config);
       expect(code, io.err).to.equal(0);
       expect(deleteCalls()).to.equal(0);
-      expect(io.err).to.include(`plan written to ${path} (10 images in 1 repository)`);
+      // The hint names --config too: apply then refuses the plan if the policies changed since.
+      expect(io.err).to.match(new RegExp(`plan written to ${path} \\(10 images in 1 repository\\), sha256 [0-9a-f]{64}; review it, then: ecr-cleanup apply ${path} --expect-sha256 [0-9a-f]{64} --config ${config}\n`));
       const plan = readPlanJson(path);
       expect(Object.keys(plan)).to.deep.equal(["format", "version", "createdAt", "registry", "now", "config", "repositories", "checksum"]);
       expect(plan).to.include({ format: "ecr-cleanup-plan", version: 1, createdAt: MADE.toISOString(), now: NOW });

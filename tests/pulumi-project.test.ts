@@ -42,5 +42,5 @@ describe("Pulumi.yaml and the example program", function () {
     expect(result.types.filter((t: string) => t === "aws:ecr/repository:Repository")).to.have.length(2);
     expect(result.types).to.include("ecr-cleanup:index:EcrCleanupPolicy");
     expect(result.types).to.include("aws:lambda/function:Function");
-  });
+  }).timeout(180_000); // a guard against a hang, not a speed check: type-checking the program takes a while on a busy 2-core machine
 });

@@ -145,26 +145,32 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
     }
   });
 
-  it("restore --from-report s3://BUCKET/KEY reads the report from S3; an object that is not a report is a usage error", async () => {
-    const s3 = s3ClientFor(aws.moto.endpoint);
+  it("restore --from-report s3://BUCKET/KEY reads a run's report from S3; an object that is not a report is a usage error", async () => {
+    const now = await seed("rst");
+    const deployment = await deploy("rst", { dryRun: false, notify: "never" });
+    const reports = await reportsInMoto(aws.moto.endpoint, deployment);
     try {
-      await s3.send(new CreateBucketCommand({ Bucket: "restore-reports" }));
-      const report = { formatVersion: 1, apply: true, repositories: [{ repository: "restore-gone", images: [{ digest: `sha256:${"a".repeat(64)}`, outcome: "archived" }] }] };
-      await s3.send(new PutObjectCommand({ Bucket: "restore-reports", Key: "reports/2030/01/10/r.json", Body: JSON.stringify(report) }));
-      await s3.send(new PutObjectCommand({ Bucket: "restore-reports", Key: "reports/2030/01/10/r.html", Body: "<!DOCTYPE html>" }));
-      const ok = await runCli(["restore", "--from-report", "s3://restore-reports/reports/2030/01/10/r.json", "--output", "json"], awsEnv(aws.moto.endpoint));
-      // The report's archived image is the one restored: its repository is gone here, so ECR refuses it.
-      expect(ok.code, ok.stderr).to.equal(1);
-      expect(JSON.parse(ok.stdout).images.map((l: any) => [l.repository, l.digest, l.outcome])).to.deep.equal([["restore-gone", `sha256:${"a".repeat(64)}`, "failed"]]);
-      expect(ok.stderr).to.include("RepositoryNotFoundException");
-      const bad = await runCli(["restore", "--from-report", "s3://restore-reports/reports/2030/01/10/r.html"], awsEnv(aws.moto.endpoint));
-      expect(bad.code).to.equal(2);
-      expect(bad.stderr).to.include("--from-report s3://restore-reports/reports/2030/01/10/r.html: cannot read it as JSON");
-      const missing = await runCli(["restore", "--from-report", "s3://restore-reports/nothing.json"], awsEnv(aws.moto.endpoint));
+      const run = await invoke(deployment, scheduledEvent(deployment.scheduleInput, now), awsEnv(aws.moto.endpoint));
+      expect(run.error, run.stderr).to.equal(undefined);
+      const bucket = deployment.reports!.bucket;
+      const key = run.result.report.json.slice(`s3://${bucket}/`.length);
+      // The run's own report, with one of its deleted images marked archived (moto has no archive storage class).
+      const report = JSON.parse((await reports.objects())[key]);
+      const image = report.repositories[0].images.find((i: any) => i.outcome === "deleted");
+      image.outcome = "archived";
+      await reports.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "reports/edited.json", Body: JSON.stringify(report) }));
+      const restored = await runCli(["restore", "--from-report", `s3://${bucket}/reports/edited.json`, "--output", "json"], awsEnv(aws.moto.endpoint));
+      expect(restored.code, restored.stderr).to.equal(0);
+      // Deleted since: listed and skipped.
+      expect(JSON.parse(restored.stdout).images.map((l: any) => [l.repository, l.digest, l.outcome])).to.deep.equal([[report.repositories[0].repository, image.digest, "not-found"]]);
+      const page = await runCli(["restore", "--from-report", run.result.report.html], awsEnv(aws.moto.endpoint));
+      expect(page.code).to.equal(2);
+      expect(page.stderr).to.include(`--from-report ${run.result.report.html}: `);
+      const missing = await runCli(["restore", "--from-report", `s3://${bucket}/nothing.json`], awsEnv(aws.moto.endpoint));
       expect(missing.code).to.equal(2);
-      expect(missing.stderr).to.match(/--from-report s3:\/\/restore-reports\/nothing.json: cannot read it \(/);
+      expect(missing.stderr).to.include(`--from-report s3://${bucket}/nothing.json: cannot read it (`);
     } finally {
-      s3.destroy();
+      reports.destroy();
     }
   });
 

@@ -5,7 +5,7 @@
  * version with a matching checksum, one too old or from the future, one for another registry, and with --config one
  * made with other policies. The report says what the plan named that was not acted on, and why.
  */
-import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ConfigError, issueLines } from "../config/errors";
 import { parsePolicyDuration } from "../config/duration";
@@ -24,22 +24,28 @@ import { escapeControls, escapeControlsPerLine } from "../report/escape";
 import { renderJson } from "../report/json";
 import { renderPlanSection } from "../report/plan-misses";
 import { renderTable } from "../report/table";
-import { regionAndConcurrency, UsageError } from "./args";
+import { fileArgument, regionAndConcurrency, UsageError } from "./args";
+import { Acting, startActing } from "./acting";
+import { decodeUtf8, FileProblem, readFileBytes } from "../shared/files";
+import { sameFile } from "./plan-out";
 import type { CliIo } from "./io";
 import { progress } from "./progress";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup, resolvedRegion } from "./region";
 
-export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
+export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--expect-sha256 HEX] [--max-age DURATION] [--config FILE] [--output table|json] [--journal FILE] [--region R] [--concurrency N]
 
   PLAN               a plan written by \`ecr-cleanup --config FILE --plan-out PLAN\` (a dry run)
+  --expect-sha256 HEX  refuse PLAN unless the SHA-256 of its bytes is HEX (the hash --plan-out printed and a reviewer approved)
   --max-age D        refuse a plan made longer ago than D (such as 24h, 2d; default 24h)
   --config FILE      refuse the plan unless it was made with this policy file's policies and settings
   --output FORMAT    table (default) or json (one JSON document on stdout)
   --region R         AWS region (default: the SDK's chain); must be the plan's
   --concurrency N    repositories processed at once (default 8)
+  --journal FILE     append one JSON line per delete or archive call to FILE, on disk before the next call
 
 It plans again from a fresh listing with the plan's policies and now, and deletes only what both plans delete.
-Exit codes: 0 finished, 1 finished with failures, 2 refused or usage error (nothing deleted).`;
+SIGINT or SIGTERM stops before the next delete or archive call and prints what was done; a second one exits at once.
+Exit codes: 0 finished, 1 finished with failures, 2 refused or usage error (nothing deleted), 130 SIGINT, 143 SIGTERM.`;
 
 export interface ApplyArgs {
   plan: string;
@@ -49,6 +55,9 @@ export interface ApplyArgs {
   output: "table" | "json";
   region?: string;
   concurrency?: number;
+  /** The approved SHA-256 of the plan file's bytes (lower case). */
+  expectSha256?: string;
+  journal?: string;
 }
 
 export function parseApplyArgs(argv: string[]): ApplyArgs | "help" {
@@ -60,6 +69,8 @@ export function parseApplyArgs(argv: string[]): ApplyArgs | "help" {
       allowPositionals: true,
       options: {
         "max-age": { type: "string" },
+        "expect-sha256": { type: "string" },
+        journal: { type: "string" },
         config: { type: "string" },
         output: { type: "string", default: "table" },
         region: { type: "string" },
@@ -82,24 +93,33 @@ export function parseApplyArgs(argv: string[]): ApplyArgs | "help" {
     args.maxAgeText = values["max-age"];
   }
   if (values.config !== undefined) args.config = values.config;
+  const hash = values["expect-sha256"];
+  if (hash !== undefined) {
+    if (!/^[0-9a-fA-F]{64}$/.test(hash)) throw new UsageError(`--expect-sha256 must be a SHA-256 in hex (64 characters, as --plan-out prints it), not ${hash}`);
+    args.expectSha256 = hash.toLowerCase();
+  }
+  if (values.journal !== undefined) args.journal = fileArgument("--journal", values.journal);
   return Object.assign(args, regionAndConcurrency(values));
 }
 
 /** Why a plan is refused; the message names the file. */
 class Refusal extends Error {}
 
-/** The plan in the file, with its own policies validated again and matching its fingerprint. */
-async function readPlanFile(path: string): Promise<{ plan: PlanFile; config: Config }> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new Refusal(`it cannot be read (${(err as Error).message})`);
-  }
+/**
+ * The plan in the file, with its own policies validated again and matching its fingerprint. With `expectSha256`, the
+ * file's bytes must have that hash before anything in them is read.
+ */
+async function readPlanFile(path: string, expectSha256: string | undefined): Promise<{ plan: PlanFile; config: Config }> {
   let plan: PlanFile;
   try {
-    plan = readPlan(text);
+    const bytes = await readFileBytes(path);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    if (expectSha256 !== undefined && sha256 !== expectSha256) {
+      throw new Refusal(`its SHA-256 is ${sha256}, not ${expectSha256} (--expect-sha256): it is not the plan that was approved`);
+    }
+    plan = readPlan(decodeUtf8(bytes));
   } catch (err) {
+    if (err instanceof FileProblem) throw new Refusal(`it cannot be read (${err.detail})`);
     if (err instanceof PlanUnreadable) throw new Refusal(err.message);
     throw err;
   }
@@ -139,7 +159,7 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   let plan: PlanFile;
   let config: Config;
   try {
-    ({ plan, config } = await readPlanFile(file));
+    ({ plan, config } = await readPlanFile(file, args.expectSha256));
   } catch (err) {
     if (err instanceof Refusal) return refuse(err.message);
     throw err;
@@ -158,10 +178,22 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   const early = timeOrConfigRefusal(plan, admission);
   if (early) return refuse(early);
 
+  if (args.journal !== undefined) {
+    const other = sameFile(args.journal, file) ? "the plan" : args.config !== undefined && sameFile(args.journal, args.config) ? "the policy file" : undefined;
+    if (other) return fail(`--journal ${escapeControls(args.journal)} is ${other}: the journal would be appended to it; name another file`);
+  }
+  let acting: Acting;
+  try {
+    acting = startActing(io, "ecr-cleanup apply", args.journal);
+  } catch (err) {
+    if (err instanceof FileProblem) return fail(`--journal ${escapeControls(args.journal!)}: ${escapeControls(err.message)}; nothing was done`);
+    throw err;
+  }
   const clients = createClients({ region: args.region });
   try {
-    const region = await resolvedRegion(clients);
-    if (region === undefined) return fail(NO_REGION);
+    const missing = await missingSetup(clients);
+    if (missing) return fail(missing);
+    const region = (await resolvedRegion(clients))!;
     const wrongRegion = registryRefusal(plan, { region });
     if (wrongRegion) return refuse(wrongRegion);
 
@@ -175,6 +207,8 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       concurrency: args.concurrency,
       onPlanned: (fresh, policies) => narrowed.set(fresh.repository, narrowToPlan(fresh, approved.get(fresh.repository), policies)),
       onRepositoryDone: io.stderrIsTty ? progress(io.stderr, true) : undefined,
+      signal: acting.signal,
+      onDeleteCall: acting.onDeleteCall,
     };
     // Read-only: the repositories and the in-use inventory. The registry is checked before anything is deleted.
     const context = await prepareRun(options);
@@ -194,11 +228,13 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
       report.warnings.push(`the policies and settings of ${file} were not compared with a policy file: pass --config with the reviewed one, or an edited plan decides with its own`);
     }
 
+    const signalExit = acting.finish(report);
     for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
     for (const error of report.errors) io.stderr(`ecr-cleanup: error: ${errorText(error, true)}\n`);
     io.stdout(args.output === "json" ? renderJson(report) : renderTable(report, { width: io.tableWidth }) + "\n" + renderPlanSection(report, io.tableWidth));
-    return exitCodeOf(report);
+    return signalExit ?? exitCodeOf(report);
   } finally {
+    acting.close();
     destroyClients(clients);
   }
 }

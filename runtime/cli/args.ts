@@ -14,13 +14,15 @@ export interface CliArgs {
   show?: "kept" | "all";
   /** Also write the dry run's plan here, for `ecr-cleanup apply`. */
   planOut?: string;
+  /** With --apply: append one JSON line per delete or archive call here, flushed before the next call. */
+  journal?: string;
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table|json|html] [--now ISO-8601] [--region R] [--concurrency N] [--plan-out FILE]
-                   [--show kept|all]
-       ecr-cleanup apply PLAN [--max-age DURATION] [--config FILE] [--output table|json] [--region R] [--concurrency N]
+export const USAGE = `Usage: ecr-cleanup --config FILE [--apply [--journal FILE]] [--output table|json|html] [--now ISO-8601] [--region R] [--concurrency N]
+                   [--plan-out FILE] [--show kept|all]
+       ecr-cleanup apply PLAN [--expect-sha256 HEX] [--max-age DURATION] [--config FILE] [--output table|json] [--journal FILE] [--region R] [--concurrency N]
        ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]]
        ecr-cleanup doctor --config FILE [--output table|json] [--region R]
        ecr-cleanup iam-policy --config FILE [--apply-only] [--region R]
@@ -32,12 +34,14 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply] [--output table
   --now ISO-8601     the time the rules are evaluated at (default: the clock); with --apply, not later than the clock
   --region R         AWS region (default: the SDK's chain, e.g. AWS_REGION)
   --concurrency N    repositories processed at once (default 8)
-  --plan-out FILE    with a dry run: also write its plan to FILE, to review and then apply with \`ecr-cleanup apply FILE\`
+  --plan-out FILE    with a dry run: also write its plan to FILE (its SHA-256 is printed), to review and then apply with \`ecr-cleanup apply FILE\`
+  --journal FILE     with --apply: append one JSON line per delete or archive call to FILE, on disk before the next call
   --show kept        the table lists every kept image too, with its reason (and the JSON every image)
   --show all         the table lists every image and shortens nothing (a dry run's table shortens long lists)
   --version          print the version and exit
 
-Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted).`;
+SIGINT or SIGTERM during --apply stops before the next delete or archive call and prints what was done; a second one exits at once.
+Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted), 130 SIGINT, 143 SIGTERM.`;
 
 export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
   let values;
@@ -56,6 +60,7 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
         region: { type: "string" },
         concurrency: { type: "string" },
         "plan-out": { type: "string" },
+        journal: { type: "string" },
         show: { type: "string" },
         version: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -95,7 +100,17 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
     if (!planOut.trim()) throw new UsageError("--plan-out must name a file");
     args.planOut = planOut;
   }
+  if (values.journal !== undefined) {
+    if (!args.apply) throw new UsageError("--journal records the delete and archive calls of --apply: a dry run makes none");
+    args.journal = fileArgument("--journal", values.journal);
+  }
   return args;
+}
+
+/** A flag's file name: not empty. */
+export function fileArgument(flag: string, value: string): string {
+  if (!value.trim()) throw new UsageError(`${flag} must name a file`);
+  return value;
 }
 
 /** --region and --concurrency, shared with `ecr-cleanup apply`. */

@@ -15,11 +15,14 @@ import type { CliIo } from "./io";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
+import { Acting, startActing } from "./acting";
+import { watchSignals } from "./interrupt";
+import { checkWritableFile, FileProblem } from "../shared/files";
 import { iamPolicyCommand } from "./iam-policy";
 import { doctorCommand } from "./doctor";
 import { progress } from "./progress";
 import { packageVersion } from "./version";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup } from "./region";
 
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
@@ -27,6 +30,16 @@ const processIo: CliIo = {
   stderrIsTty: Boolean(process.stderr.isTTY),
   clock: () => new Date(),
   tableWidth: tableWidth(process.stdout.isTTY ? process.stdout.columns : undefined, process.env.COLUMNS),
+  onSignals: (handler) => {
+    const listener = (signal: NodeJS.Signals) => handler(signal as "SIGINT" | "SIGTERM");
+    process.on("SIGINT", listener);
+    process.on("SIGTERM", listener);
+    return () => {
+      process.off("SIGINT", listener);
+      process.off("SIGTERM", listener);
+    };
+  },
+  exit: (code) => process.exit(code),
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -64,6 +77,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (args.planOut && sameFile(args.planOut, args.config)) {
     return fail(`--plan-out ${escapeControls(args.planOut)} is the policy file that --config reads: the plan would replace it; write the plan to another file`);
   }
+  if (args.journal && sameFile(args.journal, args.config)) {
+    return fail(`--journal ${escapeControls(args.journal)} is the policy file that --config reads: the journal would be appended to it; name another file`);
+  }
 
   let config, document;
   try {
@@ -76,8 +92,31 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     throw err;
   }
 
+  if (args.planOut) {
+    try {
+      await checkWritableFile(args.planOut, { replacedByRename: true });
+    } catch (err) {
+      if (err instanceof FileProblem) return fail(`--plan-out ${escapeControls(args.planOut)}: ${escapeControls(err.message)}; nothing was done`);
+      throw err;
+    }
+  }
+  let acting: Acting | undefined;
+  try {
+    if (args.apply) acting = startActing(io, "ecr-cleanup", args.journal);
+  } catch (err) {
+    if (err instanceof FileProblem) return fail(`--journal ${escapeControls(args.journal!)}: ${escapeControls(err.message)}; nothing was done`);
+    throw err;
+  }
+  // A dry run has nothing to stop safely: a signal ends it at once.
+  const dryRunSignals = acting ? undefined : watchSignals(io, { dryRun: true, command: "ecr-cleanup" });
+
   const clients = createClients({ region: args.region });
-  if ((await resolvedRegion(clients)) === undefined) return fail(NO_REGION);
+  const missing = await missingSetup(clients);
+  if (missing) {
+    dryRunSignals?.dispose();
+    acting?.close();
+    return fail(missing);
+  }
 
   const options = {
     config,
@@ -88,12 +127,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     // The timeline draws every image, the ones the policies keep too; --show lists them in the table.
     listKept: args.output === "html" || args.show !== undefined,
     onRepositoryDone: io.stderrIsTty ? progress(io.stderr, args.apply) : undefined,
+    signal: acting?.signal,
+    onDeleteCall: acting?.onDeleteCall,
   };
   const planned: PlannedRun = args.planOut
     ? await dryRunWithPlan(options, { path: args.planOut, source: args.config, document, clock })
     : { report: await runCleanup(options) };
   const { report } = planned;
   destroyClients(clients);
+  dryRunSignals?.dispose();
+  const signalExit = acting?.finish(report);
 
   // Warnings and errors quote repository names, tags and AWS's messages: escaped, like the table.
   for (const warning of report.warnings) io.stderr(`ecr-cleanup: warning: ${escapeControls(warning)}\n`);
@@ -101,8 +144,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   io.stdout(args.output === "json" ? renderJson(report) : args.output === "html" ? renderHtml(report) : renderTable(report, { width: io.tableWidth, show: args.show }));
   if (planned.planError) io.stderr(`ecr-cleanup: error: no plan was written to ${escapeControls(args.planOut!)}: ${escapeControls(planned.planError)}\n`);
   if (planned.written) {
-    const { images, repositories } = planned.written;
-    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}); review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)}\n`);
+    const { images, repositories, sha256 } = planned.written;
+    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}), sha256 ${sha256}; review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)} --expect-sha256 ${sha256} --config ${escapeControls(args.config)}\n`);
   }
-  return planned.planError ? 1 : exitCodeOf(report);
+  return signalExit ?? (planned.planError ? 1 : exitCodeOf(report));
 }

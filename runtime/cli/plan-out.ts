@@ -1,4 +1,5 @@
 /** `--plan-out FILE`: a dry run that also writes its plan (runtime/plan-file/format.ts), for `ecr-cleanup apply`. */
+import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -23,8 +24,8 @@ export interface PlannedRun {
   report: RunReport;
   /** Why no plan was written (the run's report is still complete). */
   planError?: string;
-  /** What the written plan acts on. */
-  written?: { images: number; repositories: number };
+  /** What the written plan acts on, and the SHA-256 of the file's bytes (for `apply --expect-sha256`). */
+  written?: { images: number; repositories: number; sha256: string };
 }
 
 /** True when two paths name one file: the same path, or a symbolic or hard link to it. */
@@ -59,9 +60,10 @@ export async function dryRunWithPlan(options: RunOptions, out: PlanOut): Promise
     config: { source: out.source, fingerprint, document: out.document },
     repositories: recorded.sort((a, b) => (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0)),
   };
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = JSON.stringify(sealPlan(body), null, 2) + "\n";
+    const text = JSON.stringify(sealPlan(body), null, 2) + "\n";
+    bytes = Buffer.from(text, "utf8");
     // What apply will read: the document through JSON must validate to the very same policies and settings.
     const again = validateConfig(JSON.parse(text).config.document, out.source, "snake");
     if (configFingerprint(again) !== fingerprint) return { report, planError: "the policy file does not read the same once written as JSON" };
@@ -71,11 +73,14 @@ export async function dryRunWithPlan(options: RunOptions, out: PlanOut): Promise
   // Written whole or not at all: a plan cut short by a full disk must not be left where CI picks it up.
   const partial = `${out.path}.${process.pid}.partial`;
   try {
-    await writeFile(partial, text, { flag: "w" });
+    await writeFile(partial, bytes, { flag: "w" });
     await rename(partial, out.path);
   } catch (err) {
     await rm(partial, { force: true }).catch(() => undefined);
     return { report, planError: `cannot write ${out.path}: ${(err as Error).message}` };
   }
-  return { report, written: { images: recorded.reduce((n, r) => n + r.images.length, 0), repositories: recorded.filter((r) => r.images.length).length } };
+  // The hash of exactly the bytes written: what a reviewer approves and `apply --expect-sha256` compares.
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  report.planOut = { file: out.path, sha256 };
+  return { report, written: { images: recorded.reduce((n, r) => n + r.images.length, 0), repositories: recorded.filter((r) => r.images.length).length, sha256 } };
 }

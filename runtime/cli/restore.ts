@@ -3,29 +3,33 @@
  * run's JSON report archived. Units are restored whole. Exit 0 every image restored or on its way, 1 some failed
  * (or --wait timed out), 2 usage.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parsePolicyDuration } from "../config/duration";
 import { clientConfig, createClients, destroyClients } from "../ecr/client";
 import { errorMessage } from "../shared/errors";
 import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../engine/restore";
 import { escapeControls as shown } from "../report/escape";
-import { regionAndConcurrency, UsageError } from "./args";
+import { fileArgument, regionAndConcurrency, UsageError } from "./args";
+import { watchSignals, SIGNAL_EXIT } from "./interrupt";
+import { readReportSource } from "./report-source";
+import { FileProblem, readTextFile } from "../shared/files";
 import type { CliIo } from "./io";
-import { NO_REGION, resolvedRegion } from "./region";
+import { missingSetup } from "./region";
 
 export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]] [--output table|json] [--region R]
 
   --repository R     the repository of the image to restore
   --digest D         the image's digest, or
   --tag T            one of its tags
-  --from-report FILE every image that the JSON report of an --apply run archived (images since deleted are listed and skipped);
-                     FILE may be s3://BUCKET/KEY, a report the component's function wrote
+  --from-report FILE every image that the JSON report (--output json) or the --journal of an --apply run archived
+                     (images since deleted are listed and skipped); FILE may be s3://BUCKET/KEY, a report the
+                     component's function wrote
   --wait             wait until the images are ACTIVE (restores take up to 20 minutes), with progress on a terminal
   --timeout D        how long --wait waits (default 30m)
 
 Units are restored whole: an index with its platform manifests, an image with its signatures.
-Exit codes: 0 restored or restoring, 1 some image failed or --wait timed out, 2 usage error (nothing done).`;
+SIGINT or SIGTERM stops before the next restore call (and stops waiting) and prints what was done; a second one exits at once.
+Exit codes: 0 restored or restoring, 1 some image failed or --wait timed out, 2 usage error (nothing done), 130 SIGINT, 143 SIGTERM.`;
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 /** Status checks while waiting: every 15 s, or a twentieth of --timeout when that is shorter. */
@@ -76,7 +80,7 @@ function parse(argv: string[]): RestoreArgs | "help" {
     if (values.repository !== undefined || values.digest !== undefined || values.tag !== undefined) {
       throw new UsageError("--from-report restores what a report archived: leave out --repository, --digest and --tag");
     }
-    args.fromReport = fromReport;
+    args.fromReport = fileArgument("--from-report", fromReport);
     return args;
   }
   if (!values.repository) throw new UsageError("name what to restore: --repository R with --digest D or --tag T, or --from-report FILE");
@@ -89,45 +93,30 @@ function parse(argv: string[]): RestoreArgs | "help" {
 /** `s3://BUCKET/KEY`: a report the component's function wrote to S3. */
 const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;
 
-/** The report's text, from a file or from S3 (the S3 client loads only then). */
-async function reportText(source: string, region: string | undefined): Promise<string> {
-  const s3 = S3_URL.exec(source);
-  if (!s3) return readFileSync(source, "utf8");
+/** An object's text from S3 (the S3 client loads only then). */
+async function s3Text(bucket: string, key: string, region: string | undefined): Promise<string> {
   const { S3Client, GetObjectCommand } = await import("@aws-sdk/client-s3");
   const client = new S3Client(clientConfig({ region }));
   try {
-    const object = await client.send(new GetObjectCommand({ Bucket: s3[1], Key: s3[2] }));
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return await object.Body!.transformToString("utf8");
   } finally {
     client.destroy();
   }
 }
 
-/** The images an --apply run's JSON report says it archived. */
-async function targetsFromReport(source: string, region: string | undefined): Promise<RestoreTarget[]> {
-  let report: { apply?: unknown; repositories?: { repository?: unknown; images?: { digest?: unknown; outcome?: unknown }[] }[] };
+/** The images an --apply run's JSON report or journal says it archived: a file, or a report in S3. */
+async function targetsFromFile(path: string, region: string | undefined): Promise<RestoreTarget[]> {
+  const s3 = S3_URL.exec(path);
   let text: string;
   try {
-    text = await reportText(source, region);
+    text = s3 ? await s3Text(s3[1], s3[2], region) : await readTextFile(path);
   } catch (err) {
-    throw new UsageError(`--from-report ${source}: cannot read it (${errorMessage(err)})`);
+    if (err instanceof FileProblem) throw new UsageError(`--from-report ${path}: ${err.message}`);
+    if (s3) throw new UsageError(`--from-report ${path}: cannot read it (${errorMessage(err)})`);
+    throw err;
   }
-  try {
-    report = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--from-report ${source}: cannot read it as JSON (${(err as Error).message})`);
-  }
-  const path = source;
-  if (!report || report.apply !== true || !Array.isArray(report.repositories)) {
-    throw new UsageError(`--from-report ${path}: not the JSON report of an --apply run (ecr-cleanup --apply --output json)`);
-  }
-  const targets: RestoreTarget[] = [];
-  for (const repo of report.repositories) {
-    for (const image of repo.images ?? []) {
-      if (image.outcome === "archived" && typeof repo.repository === "string" && typeof image.digest === "string") targets.push({ repository: repo.repository, digest: image.digest });
-    }
-  }
-  return targets;
+  return readReportSource(text, path);
 }
 
 const OUTCOME_TEXT: Record<RestoreLine["outcome"], string> = {
@@ -138,6 +127,7 @@ const OUTCOME_TEXT: Record<RestoreLine["outcome"], string> = {
   "not-found": "NOT FOUND (skipped)",
   failed: "FAILED",
   "timed-out": "STILL ACTIVATING (--timeout reached)",
+  interrupted: "NOT RESTORED (interrupted)",
 };
 
 function renderTable(report: RestoreReport): string {
@@ -158,26 +148,36 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
       io.stdout(`${RESTORE_USAGE}\n`);
       return 0;
     }
-    targets = args.targets ?? (await targetsFromReport(args.fromReport!, args.region));
+    targets = args.targets ?? (await targetsFromFile(args.fromReport!, args.region));
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message);
     throw err;
   }
+  if (args.fromReport !== undefined && !targets.length) {
+    io.stderr(`ecr-cleanup restore: ${shown(args.fromReport)} names no archived image: nothing to restore\n`);
+  }
   const clients = createClients({ region: args.region });
-  if ((await resolvedRegion(clients)) === undefined) return fail(NO_REGION);
+  const missing = await missingSetup(clients);
+  if (missing) return fail(missing);
   const onProgress = io.stderrIsTty && args.wait ? (active: number, total: number) => io.stderr(`\r${active}/${total} images ACTIVE\x1b[K`) : undefined;
+  let restoring = 0;
+  const interruption = watchSignals(io, { dryRun: false, command: "ecr-cleanup restore", calls: "restore call", soFar: () => `${restoring} restore ${restoring === 1 ? "call" : "calls"} made so far` });
   const report = await restoreImages(clients.ecr, targets, {
     wait: args.wait,
     timeoutMs: args.timeoutMs,
     pollMs: Math.min(POLL_MS, args.timeoutMs / 20),
     onProgress,
+    signal: interruption.signal,
+    onRestoreCall: () => restoring++,
   });
+  interruption.dispose();
   destroyClients(clients);
   if (onProgress) io.stderr("\n");
   // From a report, an image since deleted is skipped and listed; named by hand, it is an error.
-  const failed = report.lines.filter((l) => l.outcome === "failed" || l.outcome === "timed-out" || (l.outcome === "not-found" && !args.fromReport));
+  const failed = report.lines.filter((l) => l.outcome === "failed" || l.outcome === "timed-out" || l.outcome === "interrupted" || (l.outcome === "not-found" && !args.fromReport));
   for (const note of report.notes) io.stderr(`ecr-cleanup restore: ${shown(note)}\n`);
   for (const line of failed) io.stderr(`ecr-cleanup restore: error: ${shown(line.repository)} ${shown(line.digest)}: ${OUTCOME_TEXT[line.outcome]}${line.failure ? ` (${shown(line.failure.code)}: ${shown(line.failure.message)})` : ""}\n`);
   io.stdout(args.output === "json" ? `${JSON.stringify({ images: report.lines, notes: report.notes }, null, 2)}\n` : renderTable(report));
-  return failed.length ? 1 : 0;
+  const signal = interruption.received();
+  return signal ? SIGNAL_EXIT[signal] : failed.length ? 1 : 0;
 }

@@ -1,8 +1,8 @@
 /** Reads a policy file (YAML) into a validated configuration. */
-import { readFile } from "node:fs/promises";
 import { parse, YAMLParseError } from "yaml";
 import { ConfigError } from "./errors";
 import { Config, prepareValidation, validateConfig } from "./schema";
+import { readTextFile } from "../shared/files";
 
 const BYTE_ORDER_MARK = /^\uFEFF/;
 
@@ -13,6 +13,20 @@ const BYTE_ORDER_MARK = /^\uFEFF/;
 function exactIntegers(_key: unknown, value: unknown): unknown {
   const safe = typeof value === "bigint" && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER);
   return safe ? Number(value) : value;
+}
+
+/**
+ * The parser's message, pointing at the right line. An unclosed `[`, `{` or quote is found only at the end of the
+ * input, which the parser reports as the line after the last (a line the file does not have, shown empty): such an
+ * error points at the end of the last line that holds anything instead, where the construct was left open.
+ */
+function yamlErrorText(err: YAMLParseError, text: string): string {
+  const at = /^([\s\S]*?) at line \d+, column \d+:/.exec(err.message);
+  if (!at || text.slice(err.pos[0]).trim() !== "") return err.message;
+  const lines = text.trimEnd().split("\n");
+  const last = lines[lines.length - 1];
+  const column = last.length;
+  return `${at[1]} at line ${lines.length}, column ${column}:\n\n${last}\n${" ".repeat(Math.max(0, column - 1))}^\n`;
 }
 
 /** Parses YAML text; `source` names the file in every error. A leading byte order mark is not part of the YAML. */
@@ -30,10 +44,11 @@ export function parseConfigDocument(text: string, source: string): { document: u
 }
 
 function parseYamlDocument(text: string, source: string): unknown {
+  const yaml = text.replace(BYTE_ORDER_MARK, "");
   try {
-    return parse(text.replace(BYTE_ORDER_MARK, ""), exactIntegers, { uniqueKeys: true, intAsBigInt: true });
+    return parse(yaml, exactIntegers, { uniqueKeys: true, intAsBigInt: true });
   } catch (err) {
-    const message = err instanceof YAMLParseError ? err.message : String(err);
+    const message = err instanceof YAMLParseError ? yamlErrorText(err, yaml) : String(err);
     throw new ConfigError(source, [{ message: `not valid YAML: ${message}` }]);
   }
 }
@@ -45,7 +60,7 @@ export async function loadConfigFile(path: string): Promise<Config> {
 export async function loadConfigDocument(path: string): Promise<{ document: unknown; config: Config }> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readTextFile(path);
   } catch (err) {
     throw new ConfigError(path, [{ message: `cannot be read: ${(err as Error).message}` }]);
   }

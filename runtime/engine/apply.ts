@@ -14,17 +14,21 @@ import { deletions, overrideToKeep } from "../planner/plan";
 import type { ImageDecision, Policy, RepositoryPlan } from "../planner/types";
 import { chunks } from "../shared/chunks";
 import { mapConcurrent } from "../shared/pool";
+import { isDeadlineExpiry } from "../shared/deadline";
 import { errorCode, errorMessage } from "../shared/errors";
 import type { ImageLine, RunError } from "./report";
 
-/** One delete call's outcome, reported as soon as it is known (the Lambda logs it, so a run cut off still tells). */
+/**
+ * One delete or archive call's outcome, reported as soon as it is known (the Lambda logs it and `--journal` writes it,
+ * so a run cut off still tells). An archive call is one image's UpdateImageStorageClass.
+ */
 export interface DeleteCallOutcome {
   repository: string;
   /** Digests this call deleted. */
   deleted: string[];
   /** Digests this call did not delete, with ECR's failure code (or the error that ended the call). */
   failed: { digest: string; code: string }[];
-  /** For a batch of archive calls (UpdateImageStorageClass, one image each): the digests archived. */
+  /** Set for an archive call (UpdateImageStorageClass, one image): the digest archived, or none when it failed. */
   archived?: string[];
 }
 
@@ -221,7 +225,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
 
   /** One UpdateImageStorageClass call per image, side by side; each image's outcome read back exactly. */
   async function archiveBatch(batch: ImageDecision[]): Promise<void> {
-    const call: DeleteCallOutcome = { repository, deleted: [], failed: [], archived: [] };
+    const archivedHere: string[] = [];
     const unsure: { digest: string; err: unknown }[] = [];
     let fatal: unknown;
     await mapConcurrent(batch, input.archiveConcurrency ?? ARCHIVE_CONCURRENCY, async (decision) => {
@@ -259,18 +263,19 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
           const code = err ? errorCode(err) : now ? "ArchiveUnconfirmed" : errorCode(describeErr);
           const why = err ? errorMessage(err) : `ECR answered status ${status ?? "unknown"}`;
           result.outcomes.set(digest, { outcome: now ? "failed" : "unconfirmed", failure: { code, reason: why } });
-          call.failed.push({ digest, code });
+          input.onDeleteCall?.({ repository, deleted: [], failed: [{ digest, code }], archived: [] });
           result.errors.push({ kind: "archive-failed", repository, digest, code, message: `ECR did not archive ${digest}: ${code} (${why})` });
         }
       }
     }
-    input.size.tagged -= call.archived!.filter((digest) => taggedDigests.has(digest)).length;
-    input.onDeleteCall?.(call);
+    input.size.tagged -= archivedHere.filter((digest) => taggedDigests.has(digest)).length;
     if (fatal !== undefined) throw fatal;
 
+    /** Reported call by call, as each is known: a run cut off in the middle of a batch still tells. */
     function archived(digest: string): void {
       result.outcomes.set(digest, { outcome: "archived" });
-      call.archived!.push(digest);
+      archivedHere.push(digest);
+      input.onDeleteCall?.({ repository, deleted: [], failed: [], archived: [digest] });
     }
   }
 
@@ -391,7 +396,8 @@ async function describeAgain(client: ECRClient, repository: string, digests: rea
     try {
       return await describeByDigest(client, repository, digests);
     } catch (err) {
-      if (round >= SETTLE_ROUNDS) throw err;
+      // Rounds are for throttling and blips: an endpoint that let every attempt expire is not asked again.
+      if (round >= SETTLE_ROUNDS || isDeadlineExpiry(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS * round));
     }
   }

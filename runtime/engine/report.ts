@@ -3,7 +3,8 @@ import type { PlanMiss } from "../plan-file/narrow";
 import type { Action, GroupMode, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
 import type { StorageValue } from "./storageValue";
 
-export type RunErrorKind = "api-error" | "delete-failed" | "archive-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time";
+/** `journal-failed`: the CLI's `--journal` could not be written, so the run stopped before its next call. */
+export type RunErrorKind = "api-error" | "delete-failed" | "archive-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time" | "journal-failed";
 
 export interface RunError {
   kind: RunErrorKind;
@@ -166,6 +167,8 @@ export interface RunReport {
   plan?: AppliedPlan;
   /** Told to stop (SIGINT or SIGTERM): nothing was deleted or archived after that; the rest is kept as `interrupted`. */
   interrupted?: boolean;
+  /** `--plan-out`: the plan file written and the SHA-256 of its bytes, to approve and pass to `apply --expect-sha256`. */
+  planOut?: { file: string; sha256: string };
 }
 
 /** Reasons that mean a safety rule overrode a policy's delete. */

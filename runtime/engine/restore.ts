@@ -20,7 +20,8 @@ export interface RestoreTarget {
   tag?: string;
 }
 
-export type RestoreOutcome = "restoring" | "restored" | "already-active" | "activating" | "not-found" | "failed" | "timed-out";
+/** `interrupted`: told to stop (SIGINT, SIGTERM) before its restore call. */
+export type RestoreOutcome = "restoring" | "restored" | "already-active" | "activating" | "not-found" | "failed" | "timed-out" | "interrupted";
 
 export interface RestoreLine {
   repository: string;
@@ -41,6 +42,10 @@ export interface RestoreOptions {
   onProgress?: (active: number, total: number) => void;
   sleep?: (ms: number) => Promise<void>;
   clock?: () => number;
+  /** Told to stop (SIGINT, SIGTERM in the CLI): no restore call starts after it, and waiting ends. */
+  signal?: AbortSignal;
+  /** After each restore call that ECR accepted (the CLI counts them for a second signal's line). */
+  onRestoreCall?: (repository: string, digest: string) => void;
 }
 
 export interface RestoreReport {
@@ -50,7 +55,17 @@ export interface RestoreReport {
 }
 
 const MAX_ROUNDS = 8;
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A pause that a signal cuts short. */
+const pause = (signal: AbortSignal | undefined) => (ms: number) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+  });
 
 export async function restoreImages(client: ECRClient, targets: readonly RestoreTarget[], options: RestoreOptions): Promise<RestoreReport> {
   const report: RestoreReport = { lines: [], notes: [] };
@@ -59,6 +74,10 @@ export async function restoreImages(client: ECRClient, targets: readonly Restore
   const byRepository = new Map<string, RestoreTarget[]>();
   for (const target of targets) byRepository.set(target.repository, [...(byRepository.get(target.repository) ?? []), target]);
   for (const [repository, wanted] of byRepository) {
+    if (options.signal?.aborted) {
+      for (const target of wanted) report.lines.push({ repository, digest: target.digest ?? target.tag ?? "", tags: [], asked: true, outcome: "interrupted" });
+      continue;
+    }
     try {
       await restoreRepository(client, repository, wanted, options, report, deadline, clock);
     } catch (err) {
@@ -81,7 +100,7 @@ async function restoreRepository(
 ): Promise<void> {
   const lines = new Map<string, RestoreLine>();
   const asked = new Set<string>();
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? pause(options.signal);
 
   // Rounds: restore what the units known now hold; an archived index read once ACTIVE may add its children.
   for (let round = 0; ; round++) {
@@ -108,10 +127,15 @@ async function restoreRepository(
       lines.set(digest, line);
       if (image.status === "ACTIVATING") line.outcome = "activating";
       if (image.status !== "ARCHIVED") continue;
+      if (options.signal?.aborted) {
+        line.outcome = "interrupted";
+        continue;
+      }
       try {
         await updateStorageClass(client, repository, digest, "STANDARD");
         line.outcome = "restoring";
         started++;
+        options.onRestoreCall?.(repository, digest);
       } catch (err) {
         line.outcome = "failed";
         line.failure = { code: errorCode(err), message: errorMessage(err) };
@@ -137,7 +161,7 @@ async function restoreRepository(
       }
       const total = [...lines.values()].filter((l) => l.outcome !== "failed" && l.outcome !== "already-active").length;
       options.onProgress?.([...lines.values()].filter((l) => l.outcome === "restored").length, total);
-      if (!waiting().length) break;
+      if (!waiting().length || options.signal?.aborted) break;
       if (clock() >= deadline) {
         for (const line of waiting()) line.outcome = "timed-out";
         break;
@@ -146,7 +170,7 @@ async function restoreRepository(
     }
     // Another round only when an index became readable in this one (its children may be archived); nested indexes
     // take one round a level, bounded.
-    if (!started || !unreadable.some((l) => l.outcome === "restored") || round >= MAX_ROUNDS) break;
+    if (!started || !unreadable.some((l) => l.outcome === "restored") || round >= MAX_ROUNDS || options.signal?.aborted) break;
   }
   report.lines.push(...lines.values());
 }

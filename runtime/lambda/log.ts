@@ -39,9 +39,9 @@ export function repositoryLines(report: RepositoryReport, ctx: LineContext): str
   return chunks.map((images, i) => JSON.stringify({ ...head, ...report, images, part: i + 1, parts: chunks.length }));
 }
 
-/** One delete call's outcome, logged as ECR answers it, so that a run cut off by its time limit still tells. */
+/** One delete or archive call's outcome, logged as ECR answers it, so that a run cut off by its time limit still tells. */
 export function deleteCallLine(outcome: DeleteCallOutcome, ctx: LineContext): string {
-  return JSON.stringify({ type: outcome.archived ? "archive-calls" : "delete-call", dryRun: ctx.dryRun, now: ctx.now, ...outcome });
+  return JSON.stringify({ type: outcome.archived ? "archive-call" : "delete-call", dryRun: ctx.dryRun, now: ctx.now, ...outcome });
 }
 
 /**

@@ -22,7 +22,7 @@ const reason = z
   );
 
 const runError = z.object({
-  kind: z.string().describe("api-error, delete-failed, cap-exceeded, missing-repository, in-use-unreadable, unknown-push-time, ..."),
+  kind: z.string().describe("api-error, delete-failed, archive-failed, cap-exceeded, missing-repository, in-use-unreadable, unknown-push-time, journal-failed, ..."),
   repository: z.string().optional(),
   policy: z.string().optional(),
   digest: z.string().optional(),
@@ -173,6 +173,10 @@ export const jsonReportSchema = z
       .object({ file: z.string(), createdAt: time, fingerprint: z.string(), repositoriesNotFound: z.array(z.string()) })
       .optional()
       .describe("ecr-cleanup apply: the plan file it applied"),
+    planOut: z
+      .object({ file: z.string(), sha256: z.string().describe("the SHA-256 of the plan file's bytes, hex") })
+      .optional()
+      .describe("--plan-out: the plan file written, and its hash for `ecr-cleanup apply --expect-sha256`"),
     interrupted: z
       .boolean()
       .optional()

@@ -43,6 +43,7 @@ export function renderSummary(report: RunReport, width: number): string[] {
   if (report.notGoverned.length) {
     out.push(...field("not governed", `${report.notGoverned.map(shown).join(", ")} (no policy governs ${report.notGoverned.length === 1 ? "it" : "them"}: never touched)`, width));
   }
+  if (report.planOut) out.push(...field("plan written", `${shown(report.planOut.file)}, sha256 ${report.planOut.sha256}`, width));
   if (report.interrupted) out.push(...field("interrupted", "stopped by a signal: nothing was deleted or archived after it (what was not acted on is kept as interrupted)", width));
   if (report.notReached.length) {
     const why = report.interrupted ? "interrupted" : "out of time";

@@ -62,6 +62,14 @@ export function deadlineError(endpoint: string, ms: number, what = "request"): E
   });
 }
 
+/**
+ * Whether a call failed because its endpoint did not answer in time, after all its attempts: asking it again at once
+ * would wait out the same deadlines (up to 145.4 s a call), so callers that try again in rounds stop instead.
+ */
+export function isDeadlineExpiry(err: unknown): boolean {
+  return (err as { name?: string } | undefined)?.name === "TimeoutError";
+}
+
 /** The operation a request calls, when its protocol says (`X-Amz-Target` of the JSON protocols). */
 function operationOf(request: HttpRequest): string | undefined {
   const target = request.headers["x-amz-target"] ?? request.headers["X-Amz-Target"];

@@ -4,7 +4,7 @@
  * call against the oracle as it is made, then check the report against what the server really removed, and that a
  * clean second run converges.
  */
-import { validateConfig, type Config } from "../../runtime/config/schema";
+import { prepareValidation, validateConfig, type Config } from "../../runtime/config/schema";
 import { destroyClients } from "../../runtime/ecr/client";
 import type { RunReport } from "../../runtime/engine/report";
 import { runCleanup } from "../../runtime/engine/run";
@@ -563,6 +563,7 @@ function removals(emulator: EcrEmulator): Map<string, Set<string>> {
 
 export async function runModel(scenario: Scenario): Promise<ModelResult> {
   const emulator = await startEcrEmulator();
+  await prepareValidation(scenario.policies);
   const config = validateConfig(scenario.settings ? { policies: scenario.policies, settings: scenario.settings } : scenario.policies, "model");
   const model = new ModelRun(scenario, emulator, config);
   const clients = [emulatorClients(emulator.endpoint, { maxAttempts: MAX_ATTEMPTS })];

@@ -220,6 +220,9 @@ const policyShape = fc.record({
   keepPulled: oneIn(3, fc.integer({ min: 1, max: 8 }).map((d) => `${d}d`)),
   cap: oneIn(5, fc.integer({ min: 0, max: 8 })),
   archives: fc.boolean(),
+  // group_by: version lines, every tag its own group, builds by name; a retag or untag by others moves an image
+  // between groups, which the re-check before each delete call must notice.
+  groupBy: oneIn(4, fc.constantFrom("(v)[0-9]", "(.+)", "([a-z]+)-[0-9]", "(?:(v)[0-9])?[a-z0-9-]*")),
 });
 
 const policiesOf = (features: Features): fc.Arbitrary<RawPolicy[]> => fc.array(policyShape, { minLength: 1, maxLength: 3 }).map((shapes) =>
@@ -231,6 +234,7 @@ const policiesOf = (features: Features): fc.Arbitrary<RawPolicy[]> => fc.array(p
     ...p.scope,
     ...(p.keepPulled ? { keep_pulled_within: p.keepPulled } : {}),
     ...(p.cap !== undefined ? { max_deletions: p.cap } : {}),
+    ...(p.groupBy !== undefined ? { group_by: p.groupBy } : {}),
     ...(features.archive || (features.mixedActions && p.archives) ? { action: "archive" } : {}),
   })),
 );

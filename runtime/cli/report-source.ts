@@ -1,0 +1,79 @@
+/**
+ * `restore --from-report`: what to restore, from the JSON report of an --apply run (`--output json`) or from a
+ * `--journal` of one: every image it says was archived. Anything else is refused (a usage error naming the source
+ * and what is wrong), never read as "nothing to restore". The text comes from a file here; any other source (such as
+ * an object in S3) passes its text and its name to `readReportSource`.
+ */
+import { z } from "zod";
+import type { RestoreTarget } from "../engine/restore";
+import { jsonReportSchema } from "../report/json-schema";
+import { UsageError } from "./args";
+import { JOURNAL_FORMAT, journalCallLine, journalSignalLine } from "./journal";
+
+/** At most this many problems are listed: the first ones say what the file is not. */
+const SHOWN_ISSUES = 3;
+
+/** The images `text` (named `name` in every error) says an --apply run archived. Throws UsageError otherwise. */
+export function readReportSource(text: string, name: string): RestoreTarget[] {
+  const refuse = (what: string) => new UsageError(`--from-report ${name}: ${what}`);
+  const whole = parseJson(text);
+  if (whole.ok && !isJournalLine(whole.value)) return fromReport(whole.value, refuse);
+  return fromJournal(text, refuse);
+}
+
+function fromReport(value: unknown, refuse: (what: string) => UsageError): RestoreTarget[] {
+  const parsed = jsonReportSchema.safeParse(value);
+  if (!parsed.success) throw refuse(`not a JSON report or journal of ecr-cleanup (${issues(parsed.error)})`);
+  if (!parsed.data.apply) throw refuse("the report of a dry run (apply: false), which archived nothing: restore from the report of the --apply run");
+  const targets: RestoreTarget[] = [];
+  for (const repo of parsed.data.repositories) {
+    for (const image of repo.images) if (image.outcome === "archived") targets.push({ repository: repo.repository, digest: image.digest });
+  }
+  return targets;
+}
+
+function fromJournal(text: string, refuse: (what: string) => UsageError): RestoreTarget[] {
+  const lines = text.split("\n");
+  const seen = new Set<string>();
+  const targets: RestoreTarget[] = [];
+  let records = 0;
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    const json = parseJson(line);
+    const call = json.ok ? journalCallLine.safeParse(json.value) : undefined;
+    if (!call?.success) {
+      if (json.ok && journalSignalLine.safeParse(json.value).success) continue;
+      const why = !json.ok ? `not JSON (${json.error})` : call ? issues(call.error) : "";
+      throw refuse(records === 0 ? `not a JSON report or journal of ecr-cleanup (line ${i + 1}: ${why})` : `line ${i + 1} is not a line of an ecr-cleanup journal (${why})`);
+    }
+    records++;
+    if (call.data.call !== "archive") continue;
+    for (const digest of call.data.done) {
+      const key = `${call.data.repository}\n${digest}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      targets.push({ repository: call.data.repository, digest });
+    }
+  }
+  if (records === 0) throw refuse("empty: neither a JSON report nor a journal of ecr-cleanup");
+  return targets;
+}
+
+function isJournalLine(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { format?: unknown }).format === JOURNAL_FORMAT;
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+/** The first few problems, each with where it is (`repositories.0.images`: expected array, received string). */
+function issues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, SHOWN_ISSUES).map((issue) => `${issue.path.length ? issue.path.join(".") : "the document"}: ${issue.message}`);
+  const more = error.issues.length - shown.length;
+  return shown.join("; ") + (more > 0 ? `; and ${more} more` : "");
+}

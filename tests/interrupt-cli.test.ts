@@ -1,0 +1,256 @@
+/**
+ * SIGINT and SIGTERM sent to the real `ecr-cleanup` (bin/ecr-cleanup.js) at each point of an --apply run against the
+ * emulator (with latency, so that calls are in flight): while listing, while reading in-use sources, while
+ * re-checking between a unit's waves, during a delete call. The run stops before its next delete call, lets the call
+ * in flight finish, prints the report of exactly what the emulator deleted (table or JSON) and exits 130 or 143. A
+ * second signal exits at once; a dry run exits at once.
+ */
+import { expect } from "chai";
+import type { ChildProcess } from "node:child_process";
+import fc from "fast-check";
+import type { EcrEmulator } from "./emulator/server";
+import { awsEnv } from "./support/aws-env";
+import { runCli, writePolicyFile } from "./support/cli";
+import { emulatorPerTest } from "./support/emulator-per-test";
+
+const NOW = new Date("2026-01-01T00:00:00Z");
+const DAY = 86_400_000;
+const REPOSITORIES = ["app-a", "app-b", "app-c"];
+const POLICY = `policies:
+  - name: p
+    significant_tags: "*"
+    protected_period: 7d
+    protected_count: 1
+settings:
+  in_use:
+    ecs: false
+    lambda: false
+`;
+const EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type Signal = keyof typeof EXIT;
+
+describe("signals during ecr-cleanup --apply (the real CLI)", function () {
+  this.timeout(300_000);
+  let emulator: EcrEmulator;
+  emulatorPerTest((e) => (emulator = e), ...REPOSITORIES);
+
+  /** Per repository: a kept image, 3 old images and an old index with 2 platform manifests (deleted a wave after it). */
+  function seed(): Map<string, string[]> {
+    const all = new Map<string, string[]>();
+    for (const repo of REPOSITORIES) {
+      const at = (days: number) => ({ pushedAt: new Date(NOW.getTime() - days * DAY) });
+      const digests = [1, 20, 21, 22].map((days) => emulator.registry.putImage(repo, at(days)).digest);
+      const amd = emulator.registry.putImage(repo, at(30)).digest;
+      const arm = emulator.registry.putImage(repo, at(30)).digest;
+      const index = emulator.registry.putImage(repo, { ...at(30), children: [amd, arm] }).digest;
+      all.set(repo, [...digests, amd, arm, index]);
+    }
+    return all;
+  }
+
+  const deletedFromEmulator = (seeded: Map<string, string[]>) =>
+    [...seeded].flatMap(([repo, digests]) => digests.filter((d) => !emulator.registry.images(repo).some((i) => i.digest === d))).sort();
+  const deleteCalls = () => emulator.faults.log.filter((r) => r.operation === "BatchDeleteImage").length;
+
+  interface Point {
+    operation: string;
+    n: number;
+  }
+
+  /** Runs --apply and sends `signal` when the n-th call of `operation` arrives at the emulator. */
+  async function interruptAt(point: Point, signal: Signal, output: "json" | "table", extra: string[] = []) {
+    const seeded = seed();
+    emulator.setLatency("*", 15);
+    let child: ChildProcess | undefined;
+    let seen = 0;
+    let served: number | undefined;
+    emulator.beforeOperation(point.operation, async () => {
+      if (++seen !== point.n) return;
+      served = deleteCalls();
+      // The call is held until the CLI has taken the signal in (its stderr line): from then on, no delete call starts.
+      await signalTakenIn(child!, signal);
+    });
+    const file = writePolicyFile(POLICY);
+    const result = await runCli(["--config", file, "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--output", output, ...extra], awsEnv(emulator.endpoint), (c) => (child = c));
+    return { result, seeded, served, signalled: served !== undefined };
+  }
+
+  /** Sends `signal` and resolves once the CLI says it is stopping. */
+  function signalTakenIn(child: ChildProcess, signal: Signal): Promise<void> {
+    return new Promise((resolve) => {
+      let text = "";
+      child.stderr!.on("data", (chunk) => {
+        text += chunk;
+        if (text.includes(`${signal}: stopping before`)) resolve();
+      });
+      child.kill(signal);
+    });
+  }
+
+  /** The digests the report says it deleted: JSON outcomes, or the table's DELETED lines (12-character digests). */
+  function reportedDeleted(stdout: string, output: "json" | "table", seeded: Map<string, string[]>): string[] {
+    if (output === "json") {
+      const report = JSON.parse(stdout);
+      return report.repositories.flatMap((r: { images: { digest: string; outcome?: string }[] }) => r.images.filter((l) => l.outcome === "deleted").map((l) => l.digest)).sort();
+    }
+    const short = stdout.split("\n").filter((line) => /\bDELETED\b/.test(line)).map((line) => line.replace("└", "").trim().split(/\s+/)[0]);
+    const all = [...seeded.values()].flat();
+    return short.map((s) => all.find((d) => d.slice("sha256:".length).startsWith(s)) ?? s).sort();
+  }
+
+  function check(run: Awaited<ReturnType<typeof interruptAt>>, point: Point, signal: Signal, output: "json" | "table") {
+    const { result, seeded, served, signalled } = run;
+    const deleted = deletedFromEmulator(seeded);
+    expect(reportedDeleted(result.stdout, output, seeded), "the report lists exactly what the emulator deleted").to.deep.equal(deleted);
+    if (!signalled) {
+      expect(result.code, result.stderr).to.equal(0);
+      return;
+    }
+    expect(result.code, result.stderr).to.equal(EXIT[signal]);
+    expect(result.stderr).to.include(`ecr-cleanup: ${signal}: stopping before the next delete or archive call`);
+    // After the signal: only the delete call in flight (the one the signal came during) was served.
+    const inFlight = point.operation === "BatchDeleteImage" ? 1 : 0;
+    expect(deleteCalls() - served!, "delete calls after the signal").to.equal(inFlight);
+    if (output === "json") expect(JSON.parse(result.stdout).interrupted).to.equal(true);
+    else expect(result.stdout).to.match(/interrupted:\s+stopped by a signal/);
+  }
+
+  const table: { point: Point; why: string }[] = [
+    { point: { operation: "DescribeRepositories", n: 1 }, why: "while listing the repositories" },
+    { point: { operation: "DescribeJobDefinitions", n: 1 }, why: "while reading the in-use sources" },
+    { point: { operation: "DescribeImages", n: 1 }, why: "while listing the first repository's images" },
+    // The first repository: listing, re-check of wave 1 (3 images and the index), its call, then the re-check of wave 2.
+    { point: { operation: "DescribeImages", n: 3 }, why: "while re-checking between a unit's waves (the index deleted, its platform manifests not)" },
+    { point: { operation: "BatchDeleteImage", n: 1 }, why: "during the first delete call" },
+    { point: { operation: "BatchDeleteImage", n: 3 }, why: "during a delete call in the second repository" },
+  ];
+  for (const { point, why } of table) {
+    it(`SIGINT ${why}: exit 130, the JSON report lists exactly what was deleted, nothing deleted after it`, async () => {
+      const run = await interruptAt(point, "SIGINT", "json");
+      expect(run.signalled).to.equal(true);
+      check(run, point, "SIGINT", "json");
+    });
+  }
+
+  it("between a unit's waves: the index is deleted, its platform manifests stay and are reported as interrupted", async () => {
+    const point = { operation: "DescribeImages", n: 3 };
+    const run = await interruptAt(point, "SIGTERM", "json");
+    check(run, point, "SIGTERM", "json");
+    const first = JSON.parse(run.result.stdout).repositories.find((r: { repository: string }) => r.repository === "app-a");
+    const [amd, arm, index] = run.seeded.get("app-a")!.slice(4);
+    const line = (d: string) => first.images.find((l: { digest: string }) => l.digest === d);
+    expect(line(index).outcome).to.equal("deleted");
+    expect([line(amd).reason, line(arm).reason]).to.deep.equal(["interrupted", "interrupted"]);
+    expect(emulator.registry.images("app-a").map((i) => i.digest)).to.include.members([amd, arm]);
+  });
+
+  it("any signal at any point, table or JSON (fast-check)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("DescribeRepositories", "DescribeImages", "BatchDeleteImage"),
+        fc.integer({ min: 1, max: 9 }),
+        fc.constantFrom<Signal>("SIGINT", "SIGTERM"),
+        fc.constantFrom<"json" | "table">("json", "table"),
+        async (operation, n, signal, output) => {
+          emulator.reset();
+          emulator.registry.clear();
+          for (const repo of REPOSITORIES) emulator.registry.createRepository(repo);
+          const point = { operation, n };
+          check(await interruptAt(point, signal, output), point, signal, output);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it("a second signal exits at once, after one line with the number of images deleted so far", async () => {
+    seed();
+    let child: ChildProcess | undefined;
+    let calls = 0;
+    emulator.beforeOperation("BatchDeleteImage", async () => {
+      if (++calls !== 2) return;
+      // The first repository's second call (its unit's platform manifests): 4 images deleted before it.
+      await signalTakenIn(child!, "SIGINT");
+      // The call in flight never ends: only the second signal ends the run.
+      child!.kill("SIGTERM");
+      await new Promise(() => undefined);
+    });
+    const result = await runCli(["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.code).to.equal(143);
+    expect(result.stdout).to.equal("");
+    const lines = result.stderr.trim().split("\n");
+    expect(lines.at(-1)).to.equal("ecr-cleanup: SIGTERM again: exiting at once, 4 images deleted so far");
+  });
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`a dry run exits ${EXIT[signal]} at once on ${signal}, saying nothing was deleted`, async () => {
+      seed();
+      let child: ChildProcess | undefined;
+      emulator.beforeOperation("DescribeImages", async () => {
+        child!.kill(signal);
+        await new Promise(() => undefined);
+      });
+      const result = await runCli(["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+      expect(result.code).to.equal(EXIT[signal]);
+      expect(result.stdout).to.equal("");
+      expect(result.stderr).to.equal(`ecr-cleanup: ${signal}: dry run stopped, nothing was deleted\n`);
+      expect(deleteCalls()).to.equal(0);
+    });
+  }
+});
+
+describe("signals during ecr-cleanup restore (the real CLI)", function () {
+  this.timeout(120_000);
+  let emulator: EcrEmulator;
+  emulatorPerTest((e) => (emulator = e), "app");
+
+  /** Archived images named in a journal, one line each. */
+  function archivedJournal(count: number): { path: string; digests: string[] } {
+    emulator.registry.activationDelayMs = 60 * 60_000;
+    const digests = Array.from({ length: count }, (_, i) =>
+      emulator.registry.putImage("app", { pushedAt: new Date(NOW.getTime() - (40 + i) * DAY), status: "ARCHIVED", lastArchivedAt: new Date(NOW.getTime() - DAY) }).digest,
+    );
+    const lines = digests.map((d) => JSON.stringify({ format: "ecr-cleanup-journal", version: 1, time: NOW.toISOString(), call: "archive", repository: "app", done: [d], failed: [] }));
+    return { path: writePolicyFile(lines.join("\n") + "\n", "journal.jsonl"), digests };
+  }
+  const restoreCalls = () => emulator.faults.log.filter((r) => r.operation === "UpdateImageStorageClass").length;
+
+  for (const k of [1, 3]) {
+    it(`SIGTERM during restore call ${k}: no restore call after it, exit 143, the report lists what was restored and what was not`, async () => {
+      const { path, digests } = archivedJournal(5);
+      let child: ChildProcess | undefined;
+      let calls = 0;
+      let served = -1;
+      emulator.beforeOperation("UpdateImageStorageClass", async () => {
+        if (++calls !== k) return;
+        served = restoreCalls();
+        await new Promise<void>((resolve) => {
+          child!.stderr!.on("data", (chunk) => String(chunk).includes("SIGTERM: stopping before the next restore call") && resolve());
+          child!.kill("SIGTERM");
+        });
+      });
+      const result = await runCli(["restore", "--from-report", path, "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+      expect(result.code, result.stderr).to.equal(143);
+      expect(restoreCalls() - served).to.equal(1);
+      const lines = JSON.parse(result.stdout).images as { digest: string; outcome: string }[];
+      const activating = digests.filter((d) => emulator.registry.image("app", d)!.status === "ACTIVATING");
+      expect(activating).to.have.length(k);
+      expect(lines.filter((l) => l.outcome === "restoring").map((l) => l.digest).sort()).to.deep.equal([...activating].sort());
+      expect(lines.filter((l) => l.outcome === "interrupted")).to.have.length(5 - k);
+    });
+  }
+
+  it("SIGINT while --wait waits: stops waiting at once, exit 130", async () => {
+    const { path } = archivedJournal(2);
+    let child: ChildProcess | undefined;
+    let describes = 0;
+    emulator.beforeOperation("DescribeImages", () => {
+      // The first status check of the wait (after the listing): the restores were made; now the signal.
+      if (++describes === 2) child!.kill("SIGINT");
+    });
+    const result = await runCli(["restore", "--from-report", path, "--wait", "--timeout", "30m", "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.code, result.stderr).to.equal(130);
+    const lines = JSON.parse(result.stdout).images as { outcome: string }[];
+    expect(lines.map((l) => l.outcome)).to.deep.equal(["restoring", "restoring"]);
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * A delete call whose answer never comes is settled by describing its images again, and an endpoint that has gone
+ * silent is not asked three more rounds of the SDK's full retries (each round up to 145.4 s with the production
+ * deadlines: the delete and its settling took up to 9.7 minutes, past the 5 the contract allows). Describing again
+ * after a deadline expiry takes one round; the images are reported unconfirmed, never deleted or failed.
+ */
+import { expect } from "chai";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { validateConfig } from "../runtime/config/schema";
+import { RETRY_SETTINGS } from "../runtime/ecr/client";
+import { runCleanup } from "../runtime/engine/run";
+import { DEADLINE_ENV } from "../runtime/shared/deadline";
+import type { EcrEmulator } from "./emulator/server";
+import { emulatorPerTest } from "./support/emulator-per-test";
+
+const DAY = 86_400_000;
+const NOW = new Date("2026-01-01T00:00:00Z");
+const ATTEMPTS = 2;
+/** The emulator's answers come this late once it goes silent: well past the test's deadline. */
+const SILENT_MS = 1_500;
+
+describe("a delete call whose answer times out", function () {
+  this.timeout(60_000);
+  let emulator: EcrEmulator;
+  emulatorPerTest((e) => (emulator = e), "app");
+
+  it("is described again once (the SDK's attempts), and its images are reported unconfirmed", async () => {
+    for (let i = 0; i < 6; i++) emulator.registry.putImage("app", { pushedAt: new Date(NOW.getTime() - (i + 10) * DAY) });
+    const config = validateConfig({ policies: [{ name: "p", significant_tags: "*", protected_period: "7d", protected_count: 2 }], settings: { in_use: { ecs: false, lambda: false, eks: false, app_runner: false, batch: false } } }, "t");
+    // The listing, then the re-check before the delete call, answer; from then on ECR answers nothing in time.
+    let listings = 0;
+    emulator.beforeOperation("DescribeImages", () => {
+      if (++listings === 2) emulator.setLatency(SILENT_MS);
+    });
+    const saved = process.env[DEADLINE_ENV];
+    process.env[DEADLINE_ENV] = "100";
+    const ecr = new ECRClient({ ...RETRY_SETTINGS, maxAttempts: ATTEMPTS, endpoint: emulator.endpoint, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+    if (saved === undefined) delete process.env[DEADLINE_ENV];
+    else process.env[DEADLINE_ENV] = saved;
+    // Every attempt the client sends, by operation, after the delete call went out.
+    const sent: string[] = [];
+    ecr.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === "BatchDeleteImageCommand" || sent.length) sent.push(context.commandName as string);
+      return next(args);
+    }, { step: "deserialize", name: "countAttempts" });
+    try {
+      const report = await runCleanup({ config, now: NOW, apply: true, ecr, sdkConfig: {} });
+      const repo = report.repositories[0];
+      const planned = repo.images.filter((l) => l.policies.length && l.reason !== "count" && l.reason !== "period");
+      expect(planned).to.have.length(4);
+      for (const line of planned) expect(line.outcome, line.digest).to.equal("unconfirmed");
+      expect(repo.deleted).to.equal(0);
+      expect(repo.errors.filter((e) => e.code === "DeleteUnconfirmed")).to.have.length(4);
+      expect(sent).to.deep.equal([...Array(ATTEMPTS).fill("BatchDeleteImageCommand"), ...Array(ATTEMPTS).fill("DescribeImagesCommand")]);
+    } finally {
+      ecr.destroy();
+    }
+  });
+});
