@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ImageLine, RepositoryReport, RunReport } from "../engine/report";
+import { storageValueText } from "../engine/storageValue";
 import { errorText } from "./error-text";
 import { escapeControls } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
@@ -243,6 +244,7 @@ function summaryHtml(report: RunReport, numbers: Map<string, number>): string {
     [report.apply ? "planned" : "to delete", `<span id="summary-to-delete">${s.toDelete}</span>, ${formatBytes(s.bytesToFree)} to free`],
   ];
   if (report.apply) rows.push(["deleted", `<span id="summary-deleted">${s.deleted}</span>, ${formatBytes(s.bytesFreed)} freed`]);
+  if (s.storageValue) rows.push([report.apply ? "freed, a month" : "to free, a month", escapeHtml(storageValueText(s.storageValue))]);
   if (s.toArchive) rows.push([report.apply ? "planned to archive" : "to archive", `<span id="summary-to-archive">${s.toArchive}</span>, ${formatBytes(s.bytesToArchive ?? 0)} out of standard storage`]);
   if (report.apply && s.toArchive) rows.push(["archived", `<span id="summary-archived">${s.archived ?? 0}</span>, ${formatBytes(s.bytesArchived ?? 0)} out of standard storage`]);
   const safety = Object.entries(s.keptBySafety).sort(([a], [b]) => (a < b ? -1 : 1));
