@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CONCURRENCY } from "../runtime/engine/run";
+import { DEFAULT_NOTIFY } from "../runtime/lambda/notification";
 
 /**
  * One retention policy: the camelCase mirror of a policy in the CLI's YAML file (spec section 2). Pulumi's schema
@@ -189,13 +190,35 @@ export interface EcrCleanupPolicyArgs {
   vpcSubnetIds?: pulumi.Input<string>[];
   /** The function's security groups in the VPC (with vpcSubnetIds); the clusters' must let them in on 443. Defaults to none. */
   vpcSecurityGroupIds?: pulumi.Input<string>[];
+  /**
+   * An existing S3 bucket (its name) for the runs' reports, instead of the one the component creates: each run writes
+   * `reports/<yyyy>/<mm>/<dd>/<run id>.json` and `.html` there, and the role may put objects under `reports/` only.
+   * Its encryption, access and expiry are the bucket owner's. Defaults to a bucket the component creates (encrypted,
+   * public access blocked, TLS only, expiring after reportRetentionDays).
+   */
+  reportBucket?: pulumi.Input<string>;
+  /** How long the bucket the component creates keeps each run's report, in days (1 to 36500); not used with reportBucket. Defaults to 90. */
+  reportRetentionDays?: number;
+  /**
+   * When a run publishes its summary to the component's SNS topic (notificationTopicArn): `"always"`, `"changes"`
+   * (when the run deleted or archived something, or failed), `"failures"`, or `"never"` (no topic is created, and the
+   * role may publish nothing). Defaults to `"changes"`.
+   */
+  notify?: string;
+  /**
+   * The storage price, in USD per GB-month, that the reports, notifications and preview value deleted bytes at
+   * (`settings.report.price_per_gb_month`): a number above 0, such as a negotiated rate. Defaults to the region's
+   * standard ECR storage price from the price list in the code (docs/component.md gives it with its date).
+   */
+  reportPricePerGbMonth?: number;
 }
 
 /** The arguments with their defaults applied. */
 type UndefaultedArgs =
   | "missedRunAfter" | "alarmActions" | "okActions" | "tags" | "vpcSubnetIds" | "vpcSecurityGroupIds" | "eksClusters" | "inUseRegions" | "roleName"
   // Left out of the function's configuration unless given: the validator applies settings.archive's defaults.
-  | "archiveKeepRestoredFor" | "archiveDeleteAfter";
+  | "archiveKeepRestoredFor" | "archiveDeleteAfter"
+  | "reportBucket" | "reportPricePerGbMonth";
 export type ResolvedArgs = Required<Omit<EcrCleanupPolicyArgs, UndefaultedArgs>> & Pick<EcrCleanupPolicyArgs, UndefaultedArgs>;
 
 export const DEFAULTS = {
@@ -220,6 +243,8 @@ export const DEFAULTS = {
   ecsRevisions: 2,
   inUseAccounts: [] as InUseAccount[],
   previewImpact: false,
+  reportRetentionDays: 90,
+  notify: DEFAULT_NOTIFY as string,
 } as const;
 
 export function withDefaults(args: EcrCleanupPolicyArgs): ResolvedArgs {

@@ -1,7 +1,8 @@
 /**
  * What the cleaner function may do, and what lets it in: its inline policy `${name}-policy` (component/iam.ts), its
  * image grants `${name}-repositories-<n>` with their `-attachment` (component/repositoryPolicies.ts), its pull-time
- * update exclusion `${name}-pull-time-exclusion`, the run lock bucket's policy in single-function mode, and its EKS
+ * update exclusion `${name}-pull-time-exclusion` (its inline policy also lets it write the runs' reports and publish
+ * their notifications: component/runReports.ts), the run lock bucket's policy in single-function mode, and its EKS
  * access entries. All of them must exist before the first run.
  */
 import * as aws from "@pulumi/aws";
@@ -15,6 +16,7 @@ import type { AccountScope } from "./grant";
 import { cleanerPolicyDocument, inlinePolicySizeProblem } from "./iam";
 import { configSource } from "./policyConfig";
 import { createRepositoryPolicies, RepositoryGrant } from "./repositoryPolicies";
+import type { RunReports } from "./runReports";
 import type { RunState } from "./runState";
 
 export interface CleanerPermissionsArgs {
@@ -23,6 +25,7 @@ export interface CleanerPermissionsArgs {
   cleaner: CleanerFunction;
   state: RunState;
   imageGrants: RepositoryGrant[];
+  reports: RunReports;
 }
 
 /** Creates the grants; returns every resource the first run needs. */
@@ -30,8 +33,8 @@ export function grantCleaner(name: string, a: ResolvedArgs, args: CleanerPermiss
   const { scope, cleaner: { role }, state: { runs } } = args;
   const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, {
     role: role.id,
-    policy: pulumi.all([scope, args.config, args.cleaner.logGroup.arn, args.state.cursor?.arn, runs?.bucket.arn]).apply(
-      ([s, config, logGroupArn, cursorParameterArn, bucketArn]) => {
+    policy: pulumi.all([scope, args.config, args.cleaner.logGroup.arn, args.state.cursor?.arn, runs?.bucket.arn, args.reports.bucketArn, args.reports.topic?.arn]).apply(
+      ([s, config, logGroupArn, cursorParameterArn, bucketArn, reportsBucketArn, notificationTopicArn]) => {
         const document = cleanerPolicyDocument({
           scope: s,
           policies: config.policies,
@@ -40,6 +43,8 @@ export function grantCleaner(name: string, a: ResolvedArgs, args: CleanerPermiss
           cursorParameterArn,
           fanOutBucketArn: a.fanOut ? bucketArn : undefined,
           lockBucketArn: bucketArn,
+          reportsBucketArn,
+          notificationTopicArn,
         });
         const problem = inlinePolicySizeProblem(document);
         if (problem) throw new pulumi.ResourceError(`${configSource(name)}: ${problem}`, parent);

@@ -7,10 +7,11 @@
  * Single-function mode adds the cursor parameter `${name}-cursor` (and without reserved concurrency the bucket
  * `${name}-runs`, with its settings and policy, for the run lock); fan-out mode adds the bucket `${name}-runs` (with
  * its settings), the state machine `${name}-state-machine` with its role and policy, and two execution alarms
- * (component/fanout.ts).
+ * (component/fanout.ts). Every mode adds the reports bucket `${name}-reports` with its settings and policy (unless
+ * reportBucket names one) and the topic `${name}-notifications` (unless notify is "never"): component/runReports.ts.
  *
  * The constructor reads as the table of contents: each group of children is made in a file of its own (runState.ts,
- * cleanerFunction.ts, cleanerPermissions.ts, fanout.ts, schedule.ts, alarms.ts).
+ * runReports.ts, cleanerFunction.ts, cleanerPermissions.ts, fanout.ts, schedule.ts, alarms.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -26,7 +27,9 @@ import { inUseArgsSettings } from "./inUse";
 import { configSource, policyConfig } from "./policyConfig";
 import { imageVerbs, repositoryGrants } from "./repositoryPolicies";
 import { startPreviewImpact } from "./previewImpact";
+import { createRunReports } from "./runReports";
 import { RunState, createRunState } from "./runState";
+import { s3ConsoleUrl } from "../runtime/lambda/notification";
 import { createSchedule, ScheduleTarget } from "./schedule";
 import { checkArgs } from "./validation";
 
@@ -57,6 +60,12 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
    * single-function mode with reserved concurrency.
    */
   public readonly runsBucketName: pulumi.Output<string | undefined>;
+  /** The bucket the runs' reports go to, `reports/<yyyy>/<mm>/<dd>/<run id>.json` and `.html`: the component's, or reportBucket. */
+  public readonly reportsBucketName: pulumi.Output<string>;
+  /** The S3 console's page of the runs' reports. */
+  public readonly reportsConsoleUrl: pulumi.Output<string>;
+  /** The SNS topic each run's summary is published to (by notify); undefined with notify: "never". */
+  public readonly notificationTopicArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: EcrCleanupPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ECR_CLEANUP_POLICY_TYPE, name, {}, opts);
@@ -66,14 +75,17 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     const scope = accountScope(this);
 
     const state = createRunState(name, a, this);
+    const reports = createRunReports(name, a, scope, this);
     const archive = archiveArgsSettings(a);
-    const policies = policyConfig(name, a.policies, a.dryRun, this, state.environment, { inUse: inUseArgsSettings(a), archive });
+    const report = a.reportPricePerGbMonth === undefined ? undefined : { pricePerGbMonth: a.reportPricePerGbMonth };
+    const environment = { ...state.environment, ...reports.environment };
+    const policies = policyConfig(name, a.policies, a.dryRun, this, environment, { inUse: inUseArgsSettings(a), archive, report });
     // Validated above: a delete_after that is given is a duration, and expires archived images in every governed repository.
     const imageGrants = repositoryGrants(a.policies, archive?.deleteAfter !== undefined);
     const cleaner = createCleanerFunction(name, a, { imageVerbs: imageVerbs(imageGrants), environment: policies.environment }, this);
     // Read-only, and read by nothing deployed: it only logs diagnostics on the component.
     if (a.previewImpact) startPreviewImpact(this, { source: configSource(name), config: policies.config, scope, functionName: cleaner.fn.name });
-    const permissions = grantCleaner(name, a, { scope, config: policies.config, cleaner, state, imageGrants }, this);
+    const permissions = grantCleaner(name, a, { scope, config: policies.config, cleaner, state, imageGrants, reports }, this);
     const trigger = createTrigger(name, a, scope, cleaner, state, this);
     const schedule = createSchedule(name, {
       expression: a.schedule,
@@ -81,7 +93,7 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       target: trigger.target,
       accountId: scope.accountId,
       tags: a.tags,
-      dependsOn: [...permissions, cleaner.logGroup, cleaner.invokeConfig, ...(state.cursor ? [state.cursor] : []), ...(state.runs?.settings ?? []), ...trigger.firstRunNeeds],
+      dependsOn: [...permissions, cleaner.logGroup, cleaner.invokeConfig, ...(state.cursor ? [state.cursor] : []), ...(state.runs?.settings ?? []), ...reports.firstRunNeeds, ...trigger.firstRunNeeds],
     }, this);
     const alarms = createAlarms(name, {
       functionName: cleaner.fn.name,
@@ -103,6 +115,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
     this.cursorParameterName = pulumi.output(state.cursor?.name);
     this.stateMachineArn = pulumi.output(trigger.stateMachine?.arn);
     this.runsBucketName = pulumi.output(state.runs?.bucket.bucket);
+    this.reportsBucketName = reports.bucketName;
+    this.reportsConsoleUrl = pulumi.all([reports.bucketName, scope]).apply(([bucket, s]) => s3ConsoleUrl(bucket, s.region, { prefix: "reports/" }));
+    this.notificationTopicArn = pulumi.output(reports.topic?.arn);
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,
@@ -113,6 +128,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
       cursorParameterName: this.cursorParameterName,
       stateMachineArn: this.stateMachineArn,
       runsBucketName: this.runsBucketName,
+      reportsBucketName: this.reportsBucketName,
+      reportsConsoleUrl: this.reportsConsoleUrl,
+      notificationTopicArn: this.notificationTopicArn,
     });
   }
 }

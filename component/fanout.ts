@@ -18,8 +18,8 @@ export const RUN_OBJECTS_EXPIRE_DAYS = 7;
 const BUCKET_PREFIX_MAX = 37;
 
 /** A bucket prefix from the component's name: S3 bucket names are lowercase letters, digits, dots and hyphens. */
-export function bucketPrefix(name: string): string {
-  const base = `${name}-runs`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "");
+export function bucketPrefix(name: string, suffix = "runs"): string {
+  const base = `${name}-${suffix}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "");
   return `${base.slice(0, BUCKET_PREFIX_MAX - 1).replace(/-+$/, "")}-`;
 }
 

@@ -17,6 +17,10 @@ export interface GrantContext {
   fanOutBucketArn?: string;
   /** The bucket of the run lock: fan-out mode's, or single-function mode's without reserved concurrency. */
   lockBucketArn?: string;
+  /** The bucket the runs' reports go to (the component's, or reportBucket). */
+  reportsBucketArn?: string;
+  /** The topic the runs' summaries go to; absent with notify: "never". */
+  notificationTopicArn?: string;
 }
 
 export type Grant = (ctx: GrantContext) => Statement[];

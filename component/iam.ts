@@ -13,6 +13,7 @@ import { IN_USE_GRANTS } from "../runtime/iam/inUse";
 import { listRepositoriesStatement } from "../runtime/iam/repositories";
 import { policyDocument } from "../runtime/iam/statement";
 import { LOCK_PREFIX } from "../runtime/lock/lockKey";
+import { REPORTS_PREFIX } from "../runtime/lambda/runReports";
 import { policySize, ROLE_INLINE_POLICIES_LIMIT } from "./iamLimits";
 import type { AccountScope, Grant, GrantContext, Statement } from "./grant";
 
@@ -51,7 +52,15 @@ export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
 export const runLockGrant: Grant = ({ lockBucketArn }) =>
   lockBucketArn ? [{ Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${lockBucketArn}/${LOCK_PREFIX}/*` }] : [];
 
-export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ...IN_USE_GRANTS, cursorGrant, fanOutBucketGrant, runLockGrant];
+/** Writes the runs' reports, under `reports/` of their bucket only; never reads or lists them. */
+export const runReportsGrant: Grant = ({ reportsBucketArn }) =>
+  reportsBucketArn ? [{ Sid: "WriteRunReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${reportsBucketArn}/${REPORTS_PREFIX}/*` }] : [];
+
+/** Publishes the runs' summaries, to its own topic only. */
+export const notificationGrant: Grant = ({ notificationTopicArn }) =>
+  notificationTopicArn ? [{ Sid: "PublishRunNotifications", Effect: "Allow", Action: "sns:Publish", Resource: notificationTopicArn }] : [];
+
+export const CLEANER_GRANTS: readonly Grant[] = [logsGrant, ecrGrant, ...IN_USE_GRANTS, cursorGrant, fanOutBucketGrant, runLockGrant, runReportsGrant, notificationGrant];
 
 export interface StateMachineGrantContext {
   scope: AccountScope;

@@ -1,8 +1,10 @@
 /**
  * What `previewImpact` says, from two read-only runs (the new policies and the deployed function's): one info line
  * per repository in the formats the spec fixes (`hello_world: 18 → 30 images (+12, 1.1 GiB)`, `(new)`,
- * `(unchanged)`), the repositories that leave the policies, the warnings, and the cap failures. Pure: no I/O.
+ * `(unchanged)`), the repositories that leave the policies, the warnings, and the cap failures; and what the new
+ * policies' deletions are worth a month. Pure: no I/O.
  */
+import { StorageValue, storageValueText } from "../runtime/engine/storageValue";
 
 /** What one read-only run found for one repository. */
 export interface RepositoryImpact {
@@ -10,6 +12,8 @@ export interface RepositoryImpact {
   images: number;
   /** Bytes those images take, as ECR reports them. */
   bytes: number;
+  /** The part of `bytes` the plan deletes (archived bytes are still billed). Absent: as `bytes`. */
+  deletedBytes?: number;
   /** The plan exceeds the smallest maxDeletions of the policies governing it: the function would skip it whole. */
   capExceeded?: { cap: number; planned: number };
   /** The repository's images could not be read: no numbers. */
@@ -114,4 +118,12 @@ export function compareImpact(component: string, after: ImpactRun, before: Impac
   }
   for (const warning of after.warnings) out.warnings.push(`${prefix}: ${warning}`);
   return out;
+}
+
+/** The info line of what the new policies' deletions are worth a month; undefined when they delete nothing. */
+export function valueLine(component: string, after: ImpactRun, value: (bytes: number) => StorageValue): string | undefined {
+  let bytes = 0;
+  for (const r of after.repositories.values()) if (!r.unreadable && !r.capExceeded) bytes += r.deletedBytes ?? r.bytes;
+  if (!bytes) return undefined;
+  return `${component} previewImpact: the new policies delete ${formatBytes(bytes)}, worth ${storageValueText(value(bytes))}`;
 }

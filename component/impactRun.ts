@@ -30,7 +30,7 @@ function impactOf(report: RepositoryReport, config: Config): RepositoryImpact {
     return { images: report.capExceeded.planned, bytes: capped.reduce((sum, line) => sum + line.sizeBytes, 0), capExceeded: report.capExceeded, decidedBy: decided };
   }
   // What the run would act on: deletions, and archives of `action: archive` policies.
-  return { images: report.toDelete + (report.toArchive ?? 0), bytes: report.bytesToFree + (report.bytesToArchive ?? 0), decidedBy: decided };
+  return { images: report.toDelete + (report.toArchive ?? 0), bytes: report.bytesToFree + (report.bytesToArchive ?? 0), deletedBytes: report.bytesToFree, decidedBy: decided };
 }
 
 export async function measureImpact(config: Config, clients: AwsClients, now: Date): Promise<ImpactRun> {

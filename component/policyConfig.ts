@@ -47,6 +47,12 @@ export type InUseArgsSettings = Record<string, unknown>;
 export interface ArgsSettings {
   inUse?: InUseArgsSettings;
   archive?: ArchiveArgsSettings;
+  /** settings.report: the `reportPricePerGbMonth` arg. */
+  report?: ReportArgsSettings;
+}
+
+export interface ReportArgsSettings {
+  pricePerGbMonth?: number;
 }
 
 /**
@@ -57,8 +63,9 @@ export function validatePolicies(policies: unknown, source: string, settings: Ar
   // The constructor cannot wait for import(): the component (never bundled) loads group_by's engine statically.
   installRegexEngine(RE2JS, MatcherInput);
   const archive = settings.archive ? { archive: settings.archive } : {};
+  const report = settings.report?.pricePerGbMonth !== undefined ? { report: settings.report } : {};
   try {
-    return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive } }, source, "camel", { inUseArgs: true });
+    return validateConfig({ policies, settings: { inUse: settings.inUse ?? {}, ...archive, ...report } }, source, "camel", { inUseArgs: true });
   } catch (err) {
     throw err instanceof ConfigError ? new ConfigError(err.source, err.issues.map(namedByArg)) : err;
   }
@@ -69,13 +76,17 @@ export function validatePolicies(policies: unknown, source: string, settings: Ar
  * `settings.in_use` with only the settings that differ from the defaults (so the usual value stays as short as the
  * policies allow), and `settings.archive` with the durations the args give, as written.
  */
-export function configJson(policies: ResolvedPolicy[], inUse: InUseSettings = defaultInUse(), archive?: ArchiveArgsSettings): string {
+export function configJson(policies: ResolvedPolicy[], inUse: InUseSettings = defaultInUse(), archive?: ArchiveArgsSettings, report?: ReportArgsSettings): string {
   const snake = policies.map((policy) =>
     Object.fromEntries(SNAKE_FIELDS.filter(([camel]) => policy[camel] !== undefined).map(([camel, field]) => [field, policy[camel]])),
   );
   const changed = inUseYaml(inUse);
   const archived = archiveYaml(archive);
-  const settings = { ...(changed ? { in_use: changed } : {}), ...(archived ? { archive: archived } : {}) };
+  const settings = {
+    ...(changed ? { in_use: changed } : {}),
+    ...(archived ? { archive: archived } : {}),
+    ...(report?.pricePerGbMonth !== undefined ? { report: { price_per_gb_month: report.pricePerGbMonth } } : {}),
+  };
   return JSON.stringify({ policies: snake, ...(Object.keys(settings).length ? { settings } : {}) });
 }
 
@@ -85,8 +96,9 @@ export function environmentVariables(
   more: Record<string, string> = {},
   inUse: InUseSettings = defaultInUse(),
   archive?: ArchiveArgsSettings,
+  report?: ReportArgsSettings,
 ): Record<string, string> {
-  return { [CONFIG_ENV]: configJson(policies, inUse, archive), [DRY_RUN_ENV]: String(dryRun), ...more };
+  return { [CONFIG_ENV]: configJson(policies, inUse, archive, report), [DRY_RUN_ENV]: String(dryRun), ...more };
 }
 
 /**
@@ -188,7 +200,7 @@ export function policyConfig(
     }
   };
   const checkSize = (resolved: ResolvedPolicy[], others: Record<string, string>): Record<string, string> => {
-    const variables = environmentVariables(resolved, dryRun, others, settings, argsSettings.archive);
+    const variables = environmentVariables(resolved, dryRun, others, settings, argsSettings.archive, argsSettings.report);
     const problem = environmentSizeProblem(variables);
     return problem ? fail(`${source}: ${problem}`) : variables;
   };

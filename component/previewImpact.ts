@@ -18,7 +18,8 @@ import { RETRY_SETTINGS } from "../runtime/ecr/client";
 import { errorCode, errorMessage } from "../runtime/shared/errors";
 import { CONFIG_ENV, CONFIG_SOURCE } from "../runtime/lambda/config";
 import type { AccountScope } from "./grant";
-import { compareImpact, ImpactDiagnostics, ImpactRun } from "./impactReport";
+import { compareImpact, ImpactDiagnostics, ImpactRun, valueLine } from "./impactReport";
+import { storageValueOf } from "../runtime/engine/storageValue";
 import { measureImpact } from "./impactRun";
 import { withoutNodeVersionNotice } from "./sdkNotice";
 
@@ -138,6 +139,8 @@ async function runPreview(inputs: PreviewImpactInputs, now: Date): Promise<Previ
     const before = deployed ? await measureImpact(deployed, clients, now) : undefined;
     const diagnostics = compareImpact(source, after, before);
     result.info.push(...diagnostics.info);
+    const value = valueLine(source, after, (bytes) => storageValueOf(bytes, scope.region, config.settings.report?.pricePerGbMonth));
+    if (value) result.info.push(value);
     result.warnings.push(...diagnostics.warnings);
     result.errors.push(...diagnostics.errors);
     result.measured = true;

@@ -18,6 +18,18 @@ export interface RunsBucketPolicyContext {
   stateMachineRoleArn?: string;
 }
 
+/** Refuses every request to the bucket that does not use TLS. */
+export function denyInsecureTransport(bucketArn: string) {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
 function denyWrites(sid: string, resource: string, allowed: string | string[]) {
   return {
     Sid: sid,
@@ -34,14 +46,7 @@ export function runsBucketPolicyDocument(ctx: RunsBucketPolicyContext): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport(bucketArn),
       denyWrites("DenyLockWritesButByTheFunction", `${bucketArn}/${LOCK_PREFIX}/*`, ctx.functionRoleArn),
       ...(ctx.stateMachineRoleArn
         ? [

@@ -5,6 +5,7 @@
 import { parseDuration } from "../runtime/config/duration";
 import { DEFAULT_SAFETY_MARGIN_MS } from "../runtime/engine/run";
 import { MAX_CONCURRENCY } from "../runtime/lambda/config";
+import { NOTIFY_MODES } from "../runtime/lambda/notification";
 import type { ResolvedArgs } from "./args";
 import { parseSchedule, ParsedSchedule } from "./schedule";
 
@@ -19,6 +20,21 @@ export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 export const UNRESERVED_MINIMUM = 100;
 /** The most a function may reserve on an account with the default quota. */
 export const MAX_RESERVED_CONCURRENCY = DEFAULT_ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM;
+
+/** The report args: the retention in days, the notify mode, the price. */
+function reportProblems(args: ResolvedArgs): string[] {
+  const problems: string[] = [];
+  if (!wholeNumberIn(args.reportRetentionDays, 1, 36_500)) problems.push(`reportRetentionDays must be a whole number of days from 1 to 36500; got ${JSON.stringify(args.reportRetentionDays)}`);
+  if (!(NOTIFY_MODES as readonly unknown[]).includes(args.notify)) problems.push(`notify must be one of ${NOTIFY_MODES.map((m) => JSON.stringify(m)).join(", ")}; got ${JSON.stringify(args.notify)}`);
+  const price = args.reportPricePerGbMonth;
+  if (price !== undefined && !(typeof price === "number" && Number.isFinite(price) && price > 0 && price < 1000)) {
+    problems.push(`reportPricePerGbMonth must be a price in USD per GB-month, a number above 0 and below 1000 (such as 0.1); got ${JSON.stringify(price)}`);
+  }
+  if (args.reportBucket !== undefined && typeof args.reportBucket === "string" && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(args.reportBucket)) {
+    problems.push(`reportBucket must be an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens); got ${JSON.stringify(args.reportBucket)}`);
+  }
+  return problems;
+}
 
 export interface CheckedArgs {
   schedule: ParsedSchedule;
@@ -84,5 +100,6 @@ export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[
   if (args.roleName !== undefined && (typeof args.roleName !== "string" || !/^[\w+=,.@-]{1,64}$/.test(args.roleName))) {
     problems.push(`roleName must be 1 to 64 letters, digits or any of _+=,.@- (an IAM role name); got ${JSON.stringify(args.roleName)}`);
   }
+  problems.push(...reportProblems(args));
   return problems.length || !schedule ? { problems } : { schedule, missedRunAfterSeconds };
 }

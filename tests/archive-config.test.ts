@@ -119,6 +119,8 @@ describe("archive mode: configuration", () => {
       const policies = Array.from({ length: 15 }, (_, i) => ({ ...archiving, name: `archive policy ${i}` }));
       const variables = (archive?: { deleteAfter: string }) => ({
         ECR_CLEANUP_CONFIG: configJson(policies as never, undefined, archive), ECR_CLEANUP_DRY_RUN: "true", ECR_CLEANUP_CONCURRENCY: "8", ECR_CLEANUP_CURSOR_PARAMETER: "",
+        // The reports' bucket and topic count as empty until their names are known.
+        ECR_CLEANUP_REPORTS_BUCKET: "", ECR_CLEANUP_NOTIFY_TOPIC: "", ECR_CLEANUP_NOTIFY: "changes",
       });
       const size = (archive?: { deleteAfter: string }) => Buffer.byteLength(JSON.stringify(variables(archive)));
       policies[0].name += "x".repeat(LAMBDA_ENVIRONMENT_LIMIT - 10 - size());

@@ -44,12 +44,20 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         [T.schedule]: 1,
         [T.alarm]: 5,
         [T.parameter]: 1,
+        // The runs' reports and notifications.
+        [T.bucket]: 1,
+        [T.encryption]: 1,
+        [T.publicAccess]: 1,
+        [T.lifecycle]: 1,
+        [T.bucketPolicy]: 1,
+        [T.topic]: 1,
       });
       const children = rec.resources.filter((r) => r.type !== T.component).map((r) => r.name).sort();
       expect(children).to.deep.equal([
         "ecr-retention-cursor", "ecr-retention-duration", "ecr-retention-errors", "ecr-retention-failures", "ecr-retention-function",
-        "ecr-retention-invoke-config", "ecr-retention-logs", "ecr-retention-missed-run", "ecr-retention-policy",
-        "ecr-retention-pull-time-exclusion", "ecr-retention-repositories-1", "ecr-retention-repositories-1-attachment",
+        "ecr-retention-invoke-config", "ecr-retention-logs", "ecr-retention-missed-run", "ecr-retention-notifications", "ecr-retention-policy",
+        "ecr-retention-pull-time-exclusion", "ecr-retention-reports", "ecr-retention-reports-encryption", "ecr-retention-reports-lifecycle",
+        "ecr-retention-reports-policy", "ecr-retention-reports-public-access", "ecr-retention-repositories-1", "ecr-retention-repositories-1-attachment",
         "ecr-retention-role", "ecr-retention-schedule", "ecr-retention-schedule-policy",
         "ecr-retention-schedule-role", "ecr-retention-throttles",
       ]);
@@ -77,9 +85,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("tags every child that takes tags", async () => {
       const tags = { team: "platform" };
       const { rec } = await deploy("tagged", { tags });
-      const taggable = [T.role, T.managedPolicy, T.fn, T.logGroup, T.alarm, T.parameter];
+      const taggable = [T.role, T.managedPolicy, T.fn, T.logGroup, T.alarm, T.parameter, T.bucket, T.topic];
       for (const r of rec.resources.filter((x) => taggable.includes(x.type))) expect(r.inputs.tags, r.name).to.deep.equal(tags);
-      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 1 + 5 + 1);
+      expect(rec.resources.filter((r) => r.inputs.tags).length).to.equal(2 + 1 + 1 + 1 + 5 + 1 + 1 + 1);
     });
   });
 
@@ -100,7 +108,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
     it("takes its policies from a snake_case JSON environment variable, dry run by default", async () => {
       const { rec } = await deploy("env");
       const variables = rec.one(T.fn).inputs.environment.variables;
-      expect(Object.keys(variables).sort()).to.deep.equal(["ECR_CLEANUP_CONCURRENCY", "ECR_CLEANUP_CONFIG", "ECR_CLEANUP_CURSOR_PARAMETER", "ECR_CLEANUP_DRY_RUN"]);
+      expect(Object.keys(variables).sort()).to.deep.equal([
+        "ECR_CLEANUP_CONCURRENCY", "ECR_CLEANUP_CONFIG", "ECR_CLEANUP_CURSOR_PARAMETER", "ECR_CLEANUP_DRY_RUN", "ECR_CLEANUP_NOTIFY", "ECR_CLEANUP_NOTIFY_TOPIC", "ECR_CLEANUP_REPORTS_BUCKET",
+      ]);
       expect(variables.ECR_CLEANUP_DRY_RUN).to.equal("true");
       expect(variables.ECR_CLEANUP_CONCURRENCY).to.equal(String(DEFAULT_CONCURRENCY));
       expect(variables.ECR_CLEANUP_CURSOR_PARAMETER).to.equal(rec.named("env-cursor").state.name);
@@ -179,9 +189,9 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       for (const other of rec.ofType(T.rolePolicy).filter((r) => r.name !== "cur-policy")) {
         expect(grants(other).filter(([action]) => action.startsWith("ssm:")), other.name).to.deep.equal([]);
       }
-      // No fan-out resources in single-function mode.
+      // No fan-out resources in single-function mode: S3 only to write the runs' reports.
       expect(await valueOf(component.stateMachineArn)).to.equal(undefined);
-      expect(grants(rec.named("cur-policy")).filter(([action]) => action.startsWith("s3:"))).to.deep.equal([]);
+      expect(grants(rec.named("cur-policy")).filter(([action]) => action.startsWith("s3:"))).to.deep.equal([["s3:PutObject", `${rec.named("cur-reports").state.arn}/reports/*`]]);
     });
 
     it("registers the role as a pull-time update exclusion unless told not to", async () => {
@@ -455,14 +465,17 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
 
     it("refuses policies that do not fit Lambda's 4 KB environment, giving the size and suggesting a split", async () => {
       const many = Array.from({ length: 40 }, (_, i) => ({ ...RELEASES, name: `policy number ${i} with a long and descriptive name` }));
-      // At construction the cursor parameter's name is not known yet: it counts as empty until it is.
-      const variables = { ECR_CLEANUP_CONFIG: configJson(many as ResolvedPolicy[]), ECR_CLEANUP_DRY_RUN: "true", ECR_CLEANUP_CONCURRENCY: "8", ECR_CLEANUP_CURSOR_PARAMETER: "" };
+      // At construction the names of the cursor parameter, the reports bucket and the topic are not known yet: they count as empty until they are.
+      const variables = {
+        ECR_CLEANUP_CONFIG: configJson(many as ResolvedPolicy[]), ECR_CLEANUP_DRY_RUN: "true", ECR_CLEANUP_CONCURRENCY: "8", ECR_CLEANUP_CURSOR_PARAMETER: "",
+        ECR_CLEANUP_REPORTS_BUCKET: "", ECR_CLEANUP_NOTIFY_TOPIC: "", ECR_CLEANUP_NOTIFY: "changes",
+      };
       const size = Buffer.byteLength(JSON.stringify(variables));
       expect(size).to.be.greaterThan(LAMBDA_ENVIRONMENT_LIMIT);
       const policiesBytes = JSON.stringify(JSON.stringify(JSON.parse(variables.ECR_CLEANUP_CONFIG).policies)).length - 2;
       expect(construct({ policies: many })).to.throw(pulumi.ResourceError,
         `the function's environment takes ${size} bytes as Lambda counts them (the JSON of every variable, quotes escaped), more than Lambda's limit of 4096 bytes (4 KB): ` +
-        `the 40 policies ${policiesBytes}, the variables' names, the other values (ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY and ECR_CLEANUP_CURSOR_PARAMETER) and the JSON around them ${size - policiesBytes}: ` +
+        `the 40 policies ${policiesBytes}, the variables' names, the other values (ECR_CLEANUP_DRY_RUN, ECR_CLEANUP_CONCURRENCY, ECR_CLEANUP_CURSOR_PARAMETER, ECR_CLEANUP_REPORTS_BUCKET, ECR_CLEANUP_NOTIFY_TOPIC and ECR_CLEANUP_NOTIFY) and the JSON around them ${size - policiesBytes}: ` +
         `split the policies over several EcrCleanupPolicy components`);
 
       // With repository names that are Outputs, the check waits for them.
@@ -512,7 +525,7 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
         "policies", "schedule", "scheduleTimezone", "missedRunAfter", "dryRun", "timeout", "memorySize", "architecture", "logRetentionDays",
         "alarmActions", "okActions", "tags", "excludeFromPullTime", "concurrency", "fanOut", "fanOutConcurrency", "fanOutBatchSize", "reservedConcurrency", "inUseEcs", "inUseLambda",
         "inUseEks", "inUseAppRunner", "inUseBatch", "eksClusters", "ecsRevisions", "inUseRegions", "inUseAccounts", "roleName", "archiveKeepRestoredFor", "archiveDeleteAfter", "previewImpact",
-        "vpcSubnetIds", "vpcSecurityGroupIds",
+        "vpcSubnetIds", "vpcSecurityGroupIds", "reportBucket", "reportRetentionDays", "notify", "reportPricePerGbMonth",
       ]);
       for (const { prop, doc, type } of all) {
         const sentences = doc.split(/(?<=\.)\s+(?=[A-Z])/);

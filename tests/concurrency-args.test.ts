@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { EcrCleanupPolicy } from "../component";
-import { RELEASES, deploy, grants, statements, T } from "./support/component-under-mocks";
+import { RELEASES, deploy, grants, statements, T, runsBucket } from "./support/component-under-mocks";
 import { Recorder } from "./support/pulumi-mocks";
 
 describe("reserved concurrency", function () {
@@ -15,7 +15,8 @@ describe("reserved concurrency", function () {
   it("reserves 1 in single-function mode and fanOutConcurrency in fan-out mode by default", async () => {
     const { rec } = await deploy("one");
     expect(rec.one(T.fn).inputs.reservedConcurrentExecutions).to.equal(1);
-    expect(rec.ofType(T.bucket)).to.have.length(0);
+    // No runs bucket: only the reports bucket.
+    expect(rec.ofType(T.bucket).map((b) => b.name)).to.deep.equal(["one-reports"]);
     expect(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_LOCK_BUCKET).to.equal(undefined);
     const { rec: fan } = await deploy("fan", { fanOut: true, fanOutConcurrency: 900 });
     expect(fan.one(T.fn).inputs.reservedConcurrentExecutions).to.equal(900);
@@ -25,12 +26,16 @@ describe("reserved concurrency", function () {
     const { rec } = await deploy("free", { reservedConcurrency: false });
     const fn = rec.one(T.fn);
     expect(fn.inputs.reservedConcurrentExecutions).to.equal(undefined);
-    const bucket = rec.one(T.bucket);
+    const bucket = runsBucket(rec);
     expect(bucket.name).to.equal("free-runs");
     expect(fn.inputs.environment.variables.ECR_CLEANUP_LOCK_BUCKET).to.equal(bucket.state.bucket);
     expect(fn.inputs.environment.variables.ECR_CLEANUP_FANOUT_BUCKET).to.equal(undefined);
     const s3Grants = grants(rec.named("free-policy")).filter(([action]) => action.startsWith("s3:"));
-    expect(s3Grants).to.deep.equal([["s3:GetObject", `${bucket.state.arn}/lock/*`], ["s3:PutObject", `${bucket.state.arn}/lock/*`]]);
+    expect(s3Grants).to.deep.equal([
+      ["s3:GetObject", `${bucket.state.arn}/lock/*`], ["s3:PutObject", `${bucket.state.arn}/lock/*`],
+      // The runs' reports, in their own bucket.
+      ["s3:PutObject", `${rec.named("free-reports").state.arn}/reports/*`],
+    ]);
     const policy = rec.named("free-runs-policy");
     const functionRole = rec.named("free-role").state.arn;
     expect(statements(policy).map((s) => [s.Sid, s.Resource, s.Condition])).to.deep.equal([

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { ECR_CLEANUP_POLICY_TYPE, EcrCleanupPolicyArgs } from "../component";
 import { bucketPrefix, RUN_OBJECTS_EXPIRE_DAYS } from "../component/fanout";
 import { LAMBDA_RETRY, RUN_TIMEOUT_SECONDS } from "../component/stateMachine";
-import { deploy as deployComponent, grants as documentGrants, statements, T } from "./support/component-under-mocks";
+import { deploy as deployComponent, grants as documentGrants, statements, T, runsBucket } from "./support/component-under-mocks";
 import { ACCOUNT_ID, archiveFiles, parentTypeOf, Recorder, RecordedResource, REGION, registeredUrns, valueOf } from "./support/pulumi-mocks";
 
 async function deploy(name: string, args: Partial<EcrCleanupPolicyArgs> = {}) {
@@ -44,17 +44,20 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         [T.exclusion]: 1,
         [T.schedule]: 1,
         [T.alarm]: 7,
-        [T.bucket]: 1,
-        [T.encryption]: 1,
-        [T.publicAccess]: 1,
-        [T.lifecycle]: 1,
-        [T.bucketPolicy]: 1,
+        // The runs bucket, and the reports bucket.
+        [T.bucket]: 2,
+        [T.encryption]: 2,
+        [T.publicAccess]: 2,
+        [T.lifecycle]: 2,
+        [T.bucketPolicy]: 2,
         [T.stateMachine]: 1,
+        [T.topic]: 1,
       });
       expect(rec.resources.filter((r) => r.type !== T.component).map((r) => r.name).sort()).to.deep.equal([
         "fan-duration", "fan-errors", "fan-executions-failed", "fan-executions-timed-out", "fan-failures", "fan-function",
-        "fan-invoke-config", "fan-logs", "fan-missed-run", "fan-policy", "fan-pull-time-exclusion", "fan-repositories-1",
-        "fan-repositories-1-attachment", "fan-role",
+        "fan-invoke-config", "fan-logs", "fan-missed-run", "fan-notifications", "fan-policy", "fan-pull-time-exclusion",
+        "fan-reports", "fan-reports-encryption", "fan-reports-lifecycle", "fan-reports-policy", "fan-reports-public-access",
+        "fan-repositories-1", "fan-repositories-1-attachment", "fan-role",
         "fan-runs", "fan-runs-encryption", "fan-runs-lifecycle", "fan-runs-policy", "fan-runs-public-access",
         "fan-schedule", "fan-schedule-policy", "fan-schedule-role", "fan-state-machine", "fan-state-machine-policy",
         "fan-state-machine-role", "fan-throttles",
@@ -68,12 +71,12 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       const tags = { team: "platform" };
       const { rec, component } = await deploy("outs", { tags });
       expect(await valueOf(component.stateMachineArn)).to.equal(rec.one(T.stateMachine).state.arn);
-      expect(await valueOf(component.runsBucketName)).to.equal(rec.one(T.bucket).state.bucket);
+      expect(await valueOf(component.runsBucketName)).to.equal(runsBucket(rec).state.bucket);
       expect(await valueOf(component.cursorParameterName)).to.equal(undefined);
       expect(Object.keys(await valueOf(component.alarmArns))).to.deep.equal([
         "errors", "throttles", "duration", "failures", "executionsFailed", "executionsTimedOut", "missedRun",
       ]);
-      for (const type of [T.role, T.fn, T.logGroup, T.alarm, T.bucket, T.stateMachine]) {
+      for (const type of [T.role, T.fn, T.logGroup, T.alarm, T.bucket, T.stateMachine, T.topic]) {
         for (const r of rec.ofType(type)) expect(r.inputs.tags, r.name).to.deep.equal(tags);
       }
     });
@@ -87,9 +90,10 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       expect(definitionOf(rec).States.Clean.MaxConcurrency).to.equal(7);
       const variables = fn.inputs.environment.variables;
       expect(Object.keys(variables).sort()).to.deep.equal([
-        "ECR_CLEANUP_CONCURRENCY", "ECR_CLEANUP_CONFIG", "ECR_CLEANUP_DRY_RUN", "ECR_CLEANUP_FANOUT_BUCKET", "ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS",
+        "ECR_CLEANUP_CONCURRENCY", "ECR_CLEANUP_CONFIG", "ECR_CLEANUP_DRY_RUN", "ECR_CLEANUP_FANOUT_BUCKET", "ECR_CLEANUP_NOTIFY", "ECR_CLEANUP_NOTIFY_TOPIC",
+        "ECR_CLEANUP_REPORTS_BUCKET", "ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS",
       ]);
-      expect(variables).to.include({ ECR_CLEANUP_CONCURRENCY: "4", ECR_CLEANUP_FANOUT_BUCKET: rec.one(T.bucket).state.bucket });
+      expect(variables).to.include({ ECR_CLEANUP_CONCURRENCY: "4", ECR_CLEANUP_FANOUT_BUCKET: runsBucket(rec).state.bucket });
       // The state machine's TimeoutSeconds: a worker refuses a stored run older than that.
       expect(variables.ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS).to.equal(String(definitionOf(rec).TimeoutSeconds));
       const code = Object.values(await archiveFiles(fn.inputs.code)).join("\n");
@@ -149,7 +153,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
 
     it("a Distributed Map: items from the bucket, batched, bounded concurrency, retries, results to the bucket", async () => {
       const { rec } = await deploy("map", { fanOutConcurrency: 12, fanOutBatchSize: 40 });
-      const bucket = rec.one(T.bucket).state.bucket;
+      const bucket = runsBucket(rec).state.bucket;
       const map = definitionOf(rec).States.Clean;
       expect(map.Type).to.equal("Map");
       expect(map.ItemProcessor.ProcessorConfig).to.deep.equal({ Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
@@ -204,7 +208,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT_ID } },
       }]);
       const machine = rec.one(T.stateMachine).state;
-      const bucketArn = rec.one(T.bucket).state.arn;
+      const bucketArn = runsBucket(rec).state.arn;
       const executions = `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${machine.name}`;
       const policy = rec.named("sm-state-machine-policy");
       expect(policy.inputs.role).to.equal(rec.named("sm-state-machine-role").state.name + "-id");
@@ -223,7 +227,8 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
 
     it("the function's role gets S3 only on its own bucket's objects, and a listing of its runs only, only in fan-out mode, and no cursor", async () => {
       const { rec } = await deploy("fnrole");
-      const bucketArn = rec.one(T.bucket).state.arn;
+      const bucketArn = runsBucket(rec).state.arn;
+      const reportsArn = rec.named("fnrole-reports").state.arn;
       const all = grants(rec.named("fnrole-policy"));
       expect(all.filter(([action]) => action.startsWith("s3:"))).to.deep.equal([
         ["s3:GetObject", `${bucketArn}/lock/*`],
@@ -232,12 +237,14 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         ["s3:ListBucket", bucketArn],
         ["s3:PutObject", `${bucketArn}/lock/*`],
         ["s3:PutObject", `${bucketArn}/runs/*`],
-      ]);
+        ["s3:PutObject", `${reportsArn}/reports/*`],
+      ].sort());
       expect(statements(rec.named("fnrole-policy")).filter((s) => [s.Action].flat().some((a: string) => a.startsWith("s3:")))).to.deep.equal([
         { Sid: "ReadWriteOwnRuns", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucketArn}/runs/*` },
         { Sid: "ListOwnRuns", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": "runs/*" } } },
         { Sid: "ReadOwnMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/results/*` },
         { Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucketArn}/lock/*` },
+        { Sid: "WriteRunReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${reportsArn}/reports/*` },
       ]);
       expect(all.filter(([action]) => action.startsWith("ssm:") || action.startsWith("states:"))).to.deep.equal([]);
     });
@@ -253,14 +260,14 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
   describe("the bucket", () => {
     it("named after the component, encrypted, private, its objects expiring after a few days", async () => {
       const { rec } = await deploy("Ecr_Retention");
-      const bucket = rec.one(T.bucket);
+      const bucket = runsBucket(rec);
       expect(bucket.inputs).to.deep.include({ bucketPrefix: "ecr-retention-runs-", forceDestroy: true });
       const id = bucket.state.name + "-id";
-      expect(rec.one(T.encryption).inputs).to.deep.equal({ bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] });
-      expect(rec.one(T.publicAccess).inputs).to.deep.equal({
+      expect(rec.named("Ecr_Retention-runs-encryption").inputs).to.deep.equal({ bucket: id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] });
+      expect(rec.named("Ecr_Retention-runs-public-access").inputs).to.deep.equal({
         bucket: id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
       });
-      expect(rec.one(T.lifecycle).inputs).to.deep.equal({
+      expect(rec.named("Ecr_Retention-runs-lifecycle").inputs).to.deep.equal({
         bucket: id,
         rules: [{ id: "expire-run-objects", status: "Enabled", filter: {}, expiration: { days: RUN_OBJECTS_EXPIRE_DAYS }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
       });
@@ -269,12 +276,11 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
 
     it("its policy: TLS only; the run lock and the runs written by the function's role only, results by the state machine's role only, nothing else by anyone", async () => {
       const { rec } = await deploy("pol");
-      const bucketArn = rec.one(T.bucket).state.arn;
+      const bucketArn = runsBucket(rec).state.arn;
       const functionRole = rec.named("pol-role").state.arn;
       const machineRole = rec.named("pol-state-machine-role").state.arn;
-      const policy = rec.one(T.bucketPolicy);
-      expect(policy.name).to.equal("pol-runs-policy");
-      expect(policy.inputs.bucket).to.equal(rec.one(T.bucket).state.name + "-id");
+      const policy = rec.named("pol-runs-policy");
+      expect(policy.inputs.bucket).to.equal(runsBucket(rec).state.name + "-id");
       const writes = ["s3:AbortMultipartUpload", "s3:Delete*", "s3:Put*", "s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags", "s3:RestoreObject"];
       const denyWrites = (Sid: string, Resource: string, allowed: string | string[]) =>
         ({ Sid, Effect: "Deny", Principal: "*", Action: writes, Resource, Condition: { ArnNotEquals: { "aws:PrincipalArn": allowed } } });

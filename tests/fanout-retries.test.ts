@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import type { ImageLine, RepositoryReport } from "../runtime/engine/report";
 import { DeletionRecorder } from "../runtime/fanout/deletionRecords";
-import { emptyReport, withEarlierDeletions } from "../runtime/fanout/earlierAttempts";
+import { emptyReport, readEarlierDeletions, withEarlierDeletions } from "../runtime/fanout/earlierAttempts";
 import type { JsonStore } from "../runtime/fanout/storage";
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
@@ -98,6 +98,31 @@ describe("fan-out mode: retried batches", () => {
       expect(merged).to.include({ deleted: 2, bytesFreed: 500 });
       expect(merged.images.map((l) => l.digest)).to.deep.equal([digest(5), digest(1)]);
       expect(warnings).to.deep.equal(["app: 1 image(s) deleted by an earlier attempt of its batch are counted in deleted; bytesFreed is a lower bound"]);
+    });
+
+    it("what an earlier attempt archived: counted in archived and toArchive (as deletions are), with its lines and bytes", () => {
+      const warnings: string[] = [];
+      const archivedLine = { ...line(3, "archived"), action: "archive" as const };
+      const earlier = { digests: new Set<string>(), archived: new Set([digest(3), digest(4)]), finished: [{ lines: [archivedLine], bytesFreed: 0, bytesArchived: 300 }] };
+      const merged = withEarlierDeletions(report([5]), earlier, warnings);
+      expect(merged).to.include({ deleted: 1, toDelete: 1, archived: 2, toArchive: 2, bytesArchived: 300, bytesToArchive: 300, bytesFreed: 500, imagesScanned: 12 });
+      expect(merged.images.map((l) => l.digest)).to.deep.equal([digest(5), digest(3)]);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/^app: 2 image\(s\) archived by an earlier attempt of its batch are counted in archived; 1 of them are known by digest only/);
+    });
+
+    it("a worker records its archive calls and the repository it archived in; the aggregate step reads them back", async () => {
+      const store = memoryStore();
+      const recorder = new DeletionRecorder(store, "run-1", ATTEMPT, new Map([["app", 0]]));
+      recorder.deleteCall({ repository: "app", deleted: [], failed: [], archived: [digest(7)] });
+      const archivedLine = { ...line(7, "archived"), action: "archive" as const };
+      recorder.repositoryDone({ ...emptyReport("app"), images: [archivedLine], toArchive: 1, archived: 1, bytesToArchive: 700, bytesArchived: 700 });
+      expect(await recorder.settled()).to.deep.equal([]);
+      const earlier = (await readEarlierDeletions(store, "run-1", new Set())).get("app")!;
+      expect([...earlier.digests]).to.deep.equal([]);
+      expect([...earlier.archived!]).to.deep.equal([digest(7)]);
+      expect(earlier.finished.map((f) => [f.lines.map((l) => l.digest), f.bytesArchived])).to.deep.equal([[[digest(7)], 700]]);
+      expect(withEarlierDeletions(emptyReport("app"), earlier, [])).to.include({ archived: 1, toArchive: 1, bytesArchived: 700 });
     });
 
     it("nothing new: the report unchanged", () => {

@@ -43,6 +43,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   "client-lambda": "lambda",
   "client-s3": "s3",
   "client-sfn": "states",
+  "client-sns": "sns",
   "client-ssm": "ssm",
   "client-sts": "sts",
 };

@@ -20,6 +20,7 @@ import { destroyAll, s3ClientFor, ssmClientFor } from "./support/in-process";
 import { deployedFunction, Deployment, invoke, scheduledEvent } from "./support/lambda-invoke";
 import { motoForSuite } from "./support/moto-suite";
 import { pushImage } from "./support/push";
+import { reportsInMoto } from "./support/moto-reports";
 
 type Plan = Record<string, string[]>;
 
@@ -82,6 +83,8 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
       await ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: "String", Overwrite: true }));
       ssm.destroy();
     }
+    // The reports' bucket and topic, as the deployment creates them (tests/run-reports-moto.test.ts reads them).
+    (await reportsInMoto(aws.moto.endpoint, deployment)).destroy();
     return deployment;
   }
 
@@ -236,7 +239,12 @@ describe("the deployed Lambda bundle, run as Lambda runs it, against moto", func
       }, { Execution: { Name: "run-1", Input: scheduledEvent(fanOut.scheduleInput, now) }, StateMachine: { Id: stateMachineArn } });
       const result = await simulator.run();
       expect(simulator.record.batches).to.have.length(2);
-      expect(result).to.deep.equal(expected.result);
+      // Each run writes its report under its own id: the single function's request id, the execution's name.
+      const { report: ownReport, ...rest } = result as any;
+      const { report: expectedReport, ...expectedRest } = expected.result;
+      expect(ownReport.json).to.match(/\/run-1\.json$/);
+      expect(expectedReport.json).to.match(/\/00000000-0000-4000-8000-000000000000\.json$/);
+      expect(rest).to.deep.equal(expectedRest);
       // The same lines in the log group: each repository's (from the batches; in completion order), then the run's.
       const lines = (all: string[]) => {
         const parsed = all.map((l) => JSON.parse(l)).filter((l) => !l._aws);

@@ -13,7 +13,7 @@ import { CURSOR_START } from "../runtime/lambda/cursor";
 import { createHandler, HandlerResult } from "../runtime/lambda/handler";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { captureLog, destroyAll, emulatorClients, lambdaContext, ssmClientFor, timeFor } from "./support/in-process";
-import { deployedFunction, Deployment, scheduledEvent } from "./support/lambda-invoke";
+import { deployedFunction, Deployment, scheduledEvent, withoutReports } from "./support/lambda-invoke";
 import { motoForSuite } from "./support/moto-suite";
 
 const CLOCK = new Date("2030-01-10T12:00:00Z");
@@ -50,7 +50,7 @@ describe("single-function mode: the time limit and the cursor (emulator, moto fo
 
   /** The component's function under mocks, its cursor parameter created in moto as a deployment creates it. */
   async function deploy(name: string, args: { dryRun?: boolean } = {}): Promise<Deployment> {
-    const deployment = await deployedFunction(name, { policies: POLICIES, concurrency: 1, ...args });
+    const deployment = withoutReports(await deployedFunction(name, { policies: POLICIES, concurrency: 1, ...args }));
     const { name: parameter, value } = deployment.cursorParameter!;
     await ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: "String" }));
     return deployment;

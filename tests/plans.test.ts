@@ -293,6 +293,19 @@ describe("plans: --plan-out and ecr-cleanup apply", () => {
   });
 
   describe("applying", () => {
+    it("an archive policy's plan: apply archives what both plans archive, and lists none of them as not acted on", async () => {
+      const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
+      const config = writePolicyFile(`${RELEASES}  action: archive\n`);
+      const { path, code } = await makePlan(config);
+      expect(code).to.equal(0);
+      const { report, code: applied, io } = await apply(path);
+      expect(applied, io.err).to.equal(0);
+      const old = digests.slice(30);
+      expect(old.map((d) => emulator.registry.image("hello_world", d)?.status)).to.deep.equal(old.map(() => "ARCHIVED"));
+      expect(repoOf(report, "hello_world")).to.include({ archived: 10 });
+      expect(whyNot(report, "hello_world")).to.deep.equal({});
+    });
+
     it("deletes exactly what both plans delete: an image retagged, newly in use or gone since the plan stays, and so does one only the fresh plan deletes", async () => {
       const digests = seedDaily("hello_world", 40, { 2: ["dev"], 20: ["prod"] });
       useImage(day(digests, 35), "old");

@@ -83,6 +83,10 @@ const EXPECTED_INPUTS: Table = {
   previewImpact: ["boolean", true],
   vpcSubnetIds: ["Input<string>[]", true],
   vpcSecurityGroupIds: ["Input<string>[]", true],
+  reportBucket: ["Input<string>", true],
+  reportRetentionDays: ["number", true],
+  notify: ["string", true],
+  reportPricePerGbMonth: ["number", true],
 };
 
 const EXPECTED_POLICY_FIELDS: Table = {
@@ -110,6 +114,9 @@ const EXPECTED_OUTPUTS: Record<string, [string, boolean]> = {
   cursorParameterName: ["string", true],
   stateMachineArn: ["string", true],
   runsBucketName: ["string", true],
+  reportsBucketName: ["string", false],
+  reportsConsoleUrl: ["string", false],
+  notificationTopicArn: ["string", true],
 };
 
 function outputTable(properties: Record<string, SchemaProperty>): Table {

@@ -58,6 +58,11 @@ describe("previewImpact (Pulumi mocks in preview mode, the emulator as the live 
     await emulator.stop();
   });
 
+  /** The line of what the new policies' deletions are worth a month (eu-west-1, the mocks' region, at the price list's $0.10). */
+  const worth = (name: string, size: string, usd: string) =>
+    `EcrCleanupPolicy "${name}" previewImpact: the new policies delete ${size}, worth $${usd} a month of standard storage at $0.1 per GB-month ` +
+    "(the eu-west-1 standard price); an upper bound: images share layers, which ECR bills once; archived images are still billed and not counted";
+
   /** The function a previous `pulumi up` deployed, holding these policies in its configuration. */
   function deployed(name: string, policies: RetentionPolicy[]): void {
     emulator.lambda.createFunction({ name: FUNCTION(name), packageType: "Zip", environment: { ECR_CLEANUP_CONFIG: configJson(policies as never), ECR_CLEANUP_DRY_RUN: "true" } });
@@ -89,27 +94,36 @@ describe("previewImpact (Pulumi mocks in preview mode, the emulator as the live 
     deployed("added", [flush(22, ["legacy"])]);
     const run = await preview("added", { policies: [flush(22, ["legacy"]), flush(10, ["hello_world"])] });
     expect(run.failure).to.equal(undefined);
-    expect(run.info).to.deep.equal(["hello_world: 30 images (new)", "legacy: 0 images (unchanged)"]);
+    expect(run.info).to.deep.equal(["hello_world: 30 images (new)", "legacy: 0 images (unchanged)", worth("added", "1.1 GiB", "0.11")]);
     expect(run.warnings).to.deep.equal([]);
   });
 
   it("before the first deployment, every repository is new", async () => {
     const run = await preview("first", { policies: [flush(10, ["hello_world", "legacy"])] });
-    expect(run.info).to.deep.equal(["hello_world: 30 images (new)", "legacy: 0 images (new)"]);
+    expect(run.info).to.deep.equal(["hello_world: 30 images (new)", "legacy: 0 images (new)", worth("first", "1.1 GiB", "0.11")]);
   });
 
   it("a changed count: before → after, the difference, and the size the new plan frees in binary units", async () => {
     deployed("changed", [flush(22, ["hello_world"])]);
     const run = await preview("changed", { policies: [flush(10, ["hello_world"])] });
-    expect(run.info).to.deep.equal(["hello_world: 18 → 30 images (+12, 1.1 GiB)"]);
+    expect(run.info).to.deep.equal(["hello_world: 18 → 30 images (+12, 1.1 GiB)", worth("changed", "1.1 GiB", "0.11")]);
     const back = await preview("changed", { policies: [flush(22, ["hello_world"])] });
-    expect(back.info).to.deep.equal(["hello_world: 18 images (unchanged)"]);
+    expect(back.info).to.deep.equal(["hello_world: 18 images (unchanged)", worth("changed", "675.0 MiB", "0.07")]);
+  });
+
+  it("reportPricePerGbMonth overrides the price the deletions are valued at", async () => {
+    const run = await preview("priced", { policies: [flush(10, ["hello_world"])], reportPricePerGbMonth: 0.2 });
+    expect(run.info).to.deep.equal([
+      "hello_world: 30 images (new)",
+      'EcrCleanupPolicy "priced" previewImpact: the new policies delete 1.1 GiB, worth $0.22 a month of standard storage at $0.2 per GB-month ' +
+        "(settings.report.price_per_gb_month); an upper bound: images share layers, which ECR bills once; archived images are still billed and not counted",
+    ]);
   });
 
   it("a removed repository: it leaves the policies, and says what the deployed ones would have deleted", async () => {
     deployed("removed", [flush(2, ["hello_world", "legacy"])]);
     const run = await preview("removed", { policies: [flush(2, ["hello_world"])] });
-    expect(run.info).to.deep.equal(["hello_world: 38 images (unchanged)", "legacy: 6 → 0 images (no longer governed)"]);
+    expect(run.info).to.deep.equal(["hello_world: 38 images (unchanged)", "legacy: 6 → 0 images (no longer governed)", worth("removed", "1.4 GiB", "0.14")]);
   });
 
   it("a policy change that takes a repository past its maxDeletions fails the preview, naming the repository", async () => {
@@ -140,7 +154,7 @@ describe("previewImpact (Pulumi mocks in preview mode, the emulator as the live 
   it("a glob in repositories that matches nothing: a warning, as the function's log would say", async () => {
     const run = await preview("typo", { policies: [flush(10, ["hello_world", "legacy-*"])] });
     expect(run.failure).to.equal(undefined);
-    expect(run.info).to.deep.equal(["hello_world: 30 images (new)"]);
+    expect(run.info).to.deep.equal(["hello_world: 30 images (new)", worth("typo", "1.1 GiB", "0.11")]);
     expect(run.warnings).to.deep.equal([
       'EcrCleanupPolicy "typo" previewImpact: policy "flush to 10" names repositories legacy-*, a glob that matches no repository (a typo would leave the repositories it meant to the other policies)',
     ]);
@@ -158,7 +172,7 @@ describe("previewImpact (Pulumi mocks in preview mode, the emulator as the live 
   it("an in-use source it cannot read: the numbers it shows are upper bounds, and the warning says so", async () => {
     emulator.failNext("ListClusters", 100, "server-error");
     const run = await preview("ecs-down", {});
-    expect(run.info).to.deep.equal(["hello_world: 30 images (new)"]);
+    expect(run.info).to.deep.equal(["hello_world: 30 images (new)", worth("ecs-down", "1.1 GiB", "0.11")]);
     expect(run.warnings).to.have.length(1);
     expect(run.warnings[0]).to.match(
       /^EcrCleanupPolicy "ecs-down" previewImpact: cannot read the images in use: ECS in account \d{12} in [a-z0-9-]+: .+\(component arg inUseEcs: false\): every number of the new policies is an upper bound \(an image in use would be kept\)$/,
@@ -196,7 +210,7 @@ describe("previewImpact (Pulumi mocks in preview mode, the emulator as the live 
     deployed("same", [flush(22, ["hello_world"])]);
     const on = await preview("same", { previewImpact: true });
     const off = await preview("same", { previewImpact: false });
-    expect(on.info).to.have.length(1);
+    expect(on.info).to.have.length(2);
     expect(off.info).to.deep.equal([]);
     // By name (registration may interleave differently); the function's code compared by its files' text.
     const shape = async (rec: Recorder) => {

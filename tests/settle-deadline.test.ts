@@ -19,6 +19,18 @@ const ATTEMPTS = 2;
 /** The emulator's answers come this late once it goes silent: well past the test's deadline. */
 const SILENT_MS = 1_500;
 
+/** An ECR client made as the tool makes its own, with a 100 ms deadline and ATTEMPTS attempts a call. */
+function clientWithShortDeadline(endpoint: string): ECRClient {
+  const saved = process.env[DEADLINE_ENV];
+  process.env[DEADLINE_ENV] = "100";
+  try {
+    return new ECRClient({ ...RETRY_SETTINGS, maxAttempts: ATTEMPTS, endpoint, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+  } finally {
+    if (saved === undefined) delete process.env[DEADLINE_ENV];
+    else process.env[DEADLINE_ENV] = saved;
+  }
+}
+
 describe("a delete call whose answer times out", function () {
   this.timeout(60_000);
   let emulator: EcrEmulator;
@@ -32,11 +44,7 @@ describe("a delete call whose answer times out", function () {
     emulator.beforeOperation("DescribeImages", () => {
       if (++listings === 2) emulator.setLatency(SILENT_MS);
     });
-    const saved = process.env[DEADLINE_ENV];
-    process.env[DEADLINE_ENV] = "100";
-    const ecr = new ECRClient({ ...RETRY_SETTINGS, maxAttempts: ATTEMPTS, endpoint: emulator.endpoint, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
-    if (saved === undefined) delete process.env[DEADLINE_ENV];
-    else process.env[DEADLINE_ENV] = saved;
+    const ecr = clientWithShortDeadline(emulator.endpoint);
     // Every attempt the client sends, by operation, after the delete call went out.
     const sent: string[] = [];
     ecr.middlewareStack.add((next, context) => async (args) => {
@@ -52,6 +60,38 @@ describe("a delete call whose answer times out", function () {
       expect(repo.deleted).to.equal(0);
       expect(repo.errors.filter((e) => e.code === "DeleteUnconfirmed")).to.have.length(4);
       expect(sent).to.deep.equal([...Array(ATTEMPTS).fill("BatchDeleteImageCommand"), ...Array(ATTEMPTS).fill("DescribeImagesCommand")]);
+    } finally {
+      ecr.destroy();
+    }
+  });
+});
+
+describe("an ECR endpoint that stops answering after the repositories are listed", function () {
+  this.timeout(60_000);
+  let emulator: EcrEmulator;
+  const names = ["r1", "r2", "r3", "r4", "r5", "r6"];
+  emulatorPerTest((e) => (emulator = e), ...names);
+
+  it("fails the repository it was reading, starts no other, and says why the rest were not reached", async () => {
+    const config = validateConfig({ policies: [{ name: "p", significant_tags: "*", protected_period: "7d", protected_count: 2 }], settings: { in_use: { ecs: false, lambda: false, eks: false, app_runner: false, batch: false } } }, "t");
+    emulator.setLatency("DescribeImages", SILENT_MS);
+    const ecr = clientWithShortDeadline(emulator.endpoint);
+    const sent: string[] = [];
+    ecr.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === "DescribeImagesCommand") sent.push(context.commandName);
+      return next(args);
+    }, { step: "deserialize", name: "countAttempts" });
+    try {
+      const report = await runCleanup({ config, now: NOW, apply: true, ecr, sdkConfig: {}, concurrency: 2 });
+      // The two started at once each used their attempts; before, every repository did, one after another.
+      expect(sent).to.have.length(2 * ATTEMPTS);
+      expect(report.repositories.map((r) => r.repository)).to.deep.equal(["r1", "r2"]);
+      for (const repo of report.repositories) expect(repo.errors.map((e) => e.code)).to.deep.equal(["TimeoutError"]);
+      expect(report.notReached).to.deep.equal(["r3", "r4", "r5", "r6"]);
+      // Whichever of the two failed first is named.
+      const why = report.errors.filter((e) => !e.repository).map((e) => e.message);
+      expect(why).to.have.length(1);
+      expect(why[0]).to.match(/^ECR did not answer in time in repository r[12] \(see its error\), so no other repository was started: 4 not reached$/);
     } finally {
       ecr.destroy();
     }

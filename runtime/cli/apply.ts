@@ -239,11 +239,12 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Why an image both plans acted on was still not deleted (a re-check just before the call, a refused delete). */
+/** Why an image both plans acted on was still not deleted or archived (a re-check just before the call, a refused call). */
 function afterRecheck(repo: RepositoryReport, digest: string): Pick<PlanMiss, "why" | "detail"> | undefined {
   const line = repo.images.find((l) => l.digest === digest);
-  if (line?.outcome === "deleted") return undefined;
-  if (line?.outcome === "failed" || line?.outcome === "unconfirmed") return { why: `delete-${line.outcome}`, detail: line.failure?.code };
+  // Archived is acted on, as deleted is.
+  if (line?.outcome === "deleted" || line?.outcome === "archived") return undefined;
+  if (line?.outcome === "failed" || line?.outcome === "unconfirmed") return { why: `${line.action === "archive" ? "archive" : "delete"}-${line.outcome}`, detail: line.failure?.code };
   if (line?.action === "keep") return { why: line.reason, detail: "kept by the re-check just before the delete call" };
   return { why: "not-reached", detail: "the repository stopped before its turn (see its errors)" };
 }

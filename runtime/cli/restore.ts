@@ -5,7 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { parsePolicyDuration } from "../config/duration";
-import { createClients, destroyClients } from "../ecr/client";
+import { clientConfig, createClients, destroyClients } from "../ecr/client";
+import { errorMessage } from "../shared/errors";
 import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../engine/restore";
 import { escapeControls as shown } from "../report/escape";
 import { fileArgument, regionAndConcurrency, UsageError } from "./args";
@@ -21,7 +22,8 @@ export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--dige
   --digest D         the image's digest, or
   --tag T            one of its tags
   --from-report FILE every image that the JSON report (--output json) or the --journal of an --apply run archived
-                     (images since deleted are listed and skipped)
+                     (images since deleted are listed and skipped); FILE may be s3://BUCKET/KEY, a report the
+                     component's function wrote
   --wait             wait until the images are ACTIVE (restores take up to 20 minutes), with progress on a terminal
   --timeout D        how long --wait waits (default 30m)
 
@@ -88,16 +90,35 @@ function parse(argv: string[]): RestoreArgs | "help" {
   return args;
 }
 
-/** The images an --apply run's JSON report or journal says it archived. */
-async function targetsFromFile(path: string): Promise<RestoreTarget[]> {
+/** `s3://BUCKET/KEY`: a report the component's function wrote to S3. */
+const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;
+
+/** An object's text from S3 (the S3 client loads only then). */
+async function s3Text(bucket: string, key: string, region: string | undefined): Promise<string> {
+  const { S3Client, GetObjectCommand } = await import("@aws-sdk/client-s3");
+  const client = new S3Client(clientConfig({ region }));
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await object.Body!.transformToString("utf8");
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The images an --apply run's JSON report or journal says it archived: a file, or a report in S3. */
+async function targetsFromFile(path: string, region: string | undefined, io: CliIo): Promise<RestoreTarget[]> {
+  const s3 = S3_URL.exec(path);
   let text: string;
   try {
-    text = await readTextFile(path);
+    text = s3 ? await s3Text(s3[1], s3[2], region) : await readTextFile(path);
   } catch (err) {
     if (err instanceof FileProblem) throw new UsageError(`--from-report ${path}: ${err.message}`);
+    if (s3) throw new UsageError(`--from-report ${path}: cannot read it (${errorMessage(err)})`);
     throw err;
   }
-  return readReportSource(text, path);
+  return readReportSource(text, path, (line) =>
+    io.stderr(`ecr-cleanup restore: warning: ${shown(path)} line ${line} is a record cut off while it was written (a full disk or a crash): skipped; the images of that call are not restored by this command (the run's report lists them)\n`),
+  );
 }
 
 const OUTCOME_TEXT: Record<RestoreLine["outcome"], string> = {
@@ -129,7 +150,7 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
       io.stdout(`${RESTORE_USAGE}\n`);
       return 0;
     }
-    targets = args.targets ?? (await targetsFromFile(args.fromReport!));
+    targets = args.targets ?? (await targetsFromFile(args.fromReport!, args.region, io));
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message);
     throw err;

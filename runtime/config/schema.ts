@@ -19,6 +19,13 @@ export interface Settings {
   inUse: InUseSettings;
   /** Archive mode (spec section 6): how long a restored image is kept, and when archived images are deleted. Defaults to DEFAULT_ARCHIVE_SETTINGS. */
   archive?: ArchiveSettings;
+  /** What reports show: the storage price deleted bytes are valued at (runtime/engine/storageValue.ts). */
+  report?: ReportSettings;
+}
+
+export interface ReportSettings {
+  /** Overrides the region's standard ECR storage price (USD per GB-month) that deleted bytes are valued at. */
+  pricePerGbMonth?: number;
 }
 
 export interface ArchiveSettings {
@@ -54,6 +61,8 @@ const FIELDS = {
     archive: "archive",
     keepRestoredFor: "keep_restored_for",
     deleteAfter: "delete_after",
+    report: "report",
+    pricePerGbMonth: "price_per_gb_month",
   },
   camel: {
     name: "name",
@@ -70,6 +79,8 @@ const FIELDS = {
     archive: "archive",
     keepRestoredFor: "keepRestoredFor",
     deleteAfter: "deleteAfter",
+    report: "report",
+    pricePerGbMonth: "pricePerGbMonth",
   },
 } as const;
 
@@ -132,6 +143,12 @@ const significantTags = field((value, ctx): "*" | string[] => {
   return problem(ctx, "'*' means every tag and cannot be combined with other entries; write '*' alone");
 });
 
+/** A price in USD: a finite number above 0 (a price of 0 would hide every saving). */
+const price = field((value, ctx) => {
+  if (typeof value === "number" && Number.isFinite(value) && value > 0 && value < 1000) return value;
+  return problem(ctx, `must be a price in USD per GB-month, a number above 0 and below 1000 (such as 0.1); got ${shown(value)}`);
+});
+
 const action = field((value, ctx): "delete" | "archive" => {
   if (value === "delete" || value === "archive") return value;
   return problem(ctx, `must be delete or archive; got ${shown(value)}`);
@@ -184,6 +201,9 @@ export function settingsSchema(naming: FieldNaming) {
           },
           { error: `must be a mapping with ${f.keepRestoredFor}: and ${f.deleteAfter}: (durations)` },
         ),
+      ),
+      [f.report]: z.optional(
+        z.strictObject({ [f.pricePerGbMonth]: z.optional(price) }, { error: `must be a mapping with ${f.pricePerGbMonth}: (a number)` }),
       ),
     },
     { error: `must be a mapping (with ${f.inUse}:)` },
@@ -347,6 +367,8 @@ export function validateConfig(raw: unknown, source: string, naming: FieldNaming
         if (archive[f.keepRestoredFor] !== undefined) settings.archive.keepRestoredForMs = archive[f.keepRestoredFor]!;
         if (archive[f.deleteAfter] !== undefined) settings.archive.deleteAfterMs = archive[f.deleteAfter]!;
       }
+      const report = (parsed.data as Record<string, Record<string, number | undefined> | undefined>)[f.report];
+      if (report?.[f.pricePerGbMonth] !== undefined) settings.report = { pricePerGbMonth: report[f.pricePerGbMonth] };
     }
   }
 

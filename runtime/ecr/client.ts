@@ -64,7 +64,7 @@ export interface AwsClients {
 }
 
 /** Endpoints come from the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, _ECS, _LAMBDA, _STS, ...). */
-function clientConfig(options: ClientOptions) {
+export function clientConfig(options: ClientOptions) {
   return { ...RETRY_SETTINGS, ...(options.region ? { region: options.region } : {}) };
 }
 

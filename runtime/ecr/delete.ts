@@ -1,6 +1,6 @@
 /** Deletes images by digest (never by tag), at most 100 per call, and reads back exactly what ECR did. */
 import { BatchDeleteImageCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { MAX_IDS_PER_CALL } from "./recheck";
+import { MAX_IDS_PER_CALL } from "./describe";
 
 export interface DeleteFailure {
   digest: string;

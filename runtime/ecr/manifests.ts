@@ -6,7 +6,7 @@
 import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { chunks } from "../shared/chunks";
 import type { ImageRecord } from "../planner/types";
-import { MAX_IDS_PER_CALL } from "./recheck";
+import { MAX_IDS_PER_CALL } from "./describe";
 
 export const INDEX_MEDIA_TYPES = [
   "application/vnd.oci.image.index.v1+json",

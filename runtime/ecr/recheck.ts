@@ -5,11 +5,10 @@
  * repository when that is at most as many pages as describing the candidates plus listing its tagged images.
  * Describing comes first and the tagged listing last, so a tag moved between the two is still seen.
  */
-import { DescribeImagesCommand, ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
+import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
-import { isActiveTagged, listImages, listTaggedImages, MAX_PAGE_SIZE, toImageRecord } from "./listing";
-
-export const MAX_IDS_PER_CALL = 100;
+import { describeAnyStatus, MAX_IDS_PER_CALL } from "./describe";
+import { isActiveTagged, listImages, listTaggedImages, MAX_PAGE_SIZE } from "./listing";
 
 export type ChangeReason = "vanished" | "tags-changed" | "re-pushed" | "pulled" | "status-changed";
 
@@ -35,33 +34,6 @@ const pages = (items: number) => Math.max(1, Math.ceil(items / MAX_PAGE_SIZE));
 /** Whether listing the whole repository takes no more calls than describing the candidates and listing its tagged images. */
 const relistIsCheaper = (size: RepositorySize) => pages(size.images) <= 1 + pages(size.tagged);
 
-function isNotFound(err: unknown): boolean {
-  return (err as { name?: string })?.name === "ImageNotFoundException";
-}
-
-/**
- * DescribeImages with imageIds fails the whole call when one digest is gone, so on ImageNotFoundException
- * the batch is halved until the missing digests are isolated; the rest of the batch is still described.
- */
-export async function describeByDigest(client: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, ImageRecord>> {
-  const found = new Map<string, ImageRecord>();
-  if (digests.length === 0) return found;
-  try {
-    const out = await client.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }));
-    for (const detail of out.imageDetails ?? []) if (detail.imageDigest) found.set(detail.imageDigest, toImageRecord(detail as ImageDetail));
-    return found;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    if (digests.length === 1) return found;
-    const half = Math.ceil(digests.length / 2);
-    const [first, second] = await Promise.all([
-      describeByDigest(client, repositoryName, digests.slice(0, half)),
-      describeByDigest(client, repositoryName, digests.slice(half)),
-    ]);
-    return new Map([...first, ...second]);
-  }
-}
-
 const sameTags = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((tag, i) => tag === b[i]);
 
 /**
@@ -85,7 +57,8 @@ export async function recheck(
     present = new Set(current.keys());
     tagged = all.filter(isActiveTagged);
   } else {
-    current = await describeByDigest(client, repositoryName, planned.map((image) => image.digest));
+    // A candidate the description leaves out is looked for in a listing of every status before it counts as vanished.
+    current = await describeAnyStatus(client, repositoryName, planned.map((image) => image.digest));
     tagged = await listTaggedImages(client, repositoryName);
     // The later reading wins: a candidate tagged (or untagged) between the two calls shows in the tagged listing.
     const taggedNow = new Map(tagged.map((image) => [image.digest, image]));

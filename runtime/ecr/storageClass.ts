@@ -4,6 +4,7 @@
  */
 import { ECRClient, UpdateImageStorageClassCommand } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
+import { describeAnyStatus } from "./describe";
 
 export type StorageClass = "ARCHIVE" | "STANDARD";
 export type ImageStatus = NonNullable<ImageRecord["status"]>;
@@ -16,3 +17,23 @@ export async function updateStorageClass(client: ECRClient, repositoryName: stri
 
 /** The error ECR answers an update it does not support with (already archived, not archived, ...). */
 export const NOT_SUPPORTED = "ImageStorageClassUpdateNotSupportedException";
+
+/**
+ * Restores one archived image: its status after the call (ACTIVATING, or ACTIVE once done). A call whose answer was
+ * lost, or whose retry ECR refused because the lost attempt had already started the restore, is followed by describing
+ * the image again, as a delete's is: one activating or active now is being restored. Otherwise the call's error stands.
+ */
+export async function restoreImage(client: ECRClient, repositoryName: string, imageDigest: string): Promise<ImageStatus> {
+  try {
+    return await updateStorageClass(client, repositoryName, imageDigest, "STANDARD");
+  } catch (err) {
+    let now: ImageRecord | undefined;
+    try {
+      now = (await describeAnyStatus(client, repositoryName, [imageDigest])).get(imageDigest);
+    } catch {
+      throw err;
+    }
+    if (now && now.status !== "ARCHIVED") return now.status ?? "ACTIVE";
+    throw err;
+  }
+}

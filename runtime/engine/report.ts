@@ -1,6 +1,7 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
 import type { PlanMiss } from "../plan-file/narrow";
 import type { Action, GroupMode, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
+import type { StorageValue } from "./storageValue";
 
 /** `journal-failed`: the CLI's `--journal` could not be written, so the run stopped before its next call. */
 export type RunErrorKind = "api-error" | "delete-failed" | "archive-failed" | "cap-exceeded" | "missing-repository" | "in-use-unreadable" | "unknown-push-time" | "journal-failed";
@@ -143,6 +144,8 @@ export interface Summary {
   failures: number;
   repositoriesSkipped: number;
   repositoriesNotReached: number;
+  /** The monthly value of the deleted bytes (runtime/engine/storageValue.ts); absent where the region is not known. */
+  storageValue?: StorageValue;
 }
 
 export interface RunReport {

@@ -7,8 +7,8 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { listImages } from "../ecr/listing";
 import { isIndex, readIndexChildren } from "../ecr/manifests";
-import { describeByDigest } from "../ecr/recheck";
-import { updateStorageClass } from "../ecr/storageClass";
+import { describeAnyStatus } from "../ecr/describe";
+import { restoreImage } from "../ecr/storageClass";
 import { buildUnits } from "../planner/units";
 import type { ImageRecord } from "../planner/types";
 import { errorCode, errorMessage } from "../shared/errors";
@@ -132,8 +132,8 @@ async function restoreRepository(
         continue;
       }
       try {
-        await updateStorageClass(client, repository, digest, "STANDARD");
-        line.outcome = "restoring";
+        // A lost answer is described again (restoreImage): an image activating now is being restored.
+        line.outcome = (await restoreImage(client, repository, digest)) === "ACTIVE" ? "restored" : "restoring";
         started++;
         options.onRestoreCall?.(repository, digest);
       } catch (err) {
@@ -150,7 +150,8 @@ async function restoreRepository(
     }
     const waiting = () => [...lines.values()].filter((l) => l.outcome === "restoring" || l.outcome === "activating");
     while (waiting().length) {
-      const now = await describeByDigest(client, repository, waiting().map((l) => l.digest));
+      // Activating images may be left out of a description by digest: absence counts once a listing confirms it.
+      const now = await describeAnyStatus(client, repository, waiting().map((l) => l.digest));
       for (const line of waiting()) {
         const status = now.get(line.digest)?.status;
         if (status === undefined && now.has(line.digest)) line.outcome = "restored";

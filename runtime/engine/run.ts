@@ -15,6 +15,7 @@ import type { SdkConfig } from "../inuse/targets";
 import { deletions, overrideToKeep, planRepository, removes } from "../planner/plan";
 import { governs, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
+import { DEADLINE_ERROR } from "../shared/deadline";
 import { errorCode, errorMessage } from "../shared/errors";
 import { mapConcurrent } from "../shared/pool";
 import { applyPlan, DeleteCallListener } from "./apply";
@@ -230,7 +231,9 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
 
 /**
  * Cleans `names` (in that order) with at most `concurrency` at once. Out of time (a Lambda), no new repository
- * starts; the ones in flight finish their batches, and the rest are returned as not reached.
+ * starts; the ones in flight finish their batches, and the rest are returned as not reached. Likewise once ECR let
+ * a call expire after all its attempts: each repository started after it would wait out the same deadlines (up to
+ * 145.4 s a call), and a silent endpoint would hold the run for hours; the error says why the rest were not reached.
  */
 export async function cleanRepositories(
   options: RunOptions,
@@ -240,12 +243,15 @@ export async function cleanRepositories(
   const notReached: string[] = [];
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   let done = 0;
+  /** The first repository in which ECR did not answer in time. */
+  let unanswered: string | undefined;
   const reports = await mapConcurrent(names, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
-    if (notReached.length || options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
+    if (notReached.length || unanswered || options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
       notReached.push(name);
       return undefined;
     }
     const report = await cleanRepository(options, name, context.inventory, context.warnings);
+    if (!unanswered && report.errors.some((e) => e.code === DEADLINE_ERROR)) unanswered = name;
     // Stopped mid-repository by the time limit (an archive run has many calls): the next run starts with it.
     if (report.outOfTime) notReached.push(name);
     options.onRepositoryDone?.(report, ++done, names.length);
@@ -253,6 +259,13 @@ export async function cleanRepositories(
   });
   const order = new Map(names.map((name, i) => [name, i]));
   notReached.sort((a, b) => order.get(a)! - order.get(b)!);
+  if (unanswered && notReached.length) {
+    context.errors.push({
+      kind: "api-error",
+      code: DEADLINE_ERROR,
+      message: `ECR did not answer in time in repository ${unanswered} (see its error), so no other repository was started: ${notReached.length} not reached`,
+    });
+  }
   return { repositories: reports.filter((r): r is RepositoryReport => r !== undefined), notReached };
 }
 

@@ -47,8 +47,10 @@ export function indexReadWarning(repository: string, indexesRead: number): strin
 export function unpullableWarnings(repository: string, images: readonly ImageRecord[], inUse: ReadonlyMap<string, InUseMark>): string[] {
   const warnings: string[] = [];
   for (const image of images) {
-    if (image.status === "ARCHIVED" && inUse.has(image.digest)) {
-      warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${inUse.get(image.digest)}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
+    const mark = image.status === "ARCHIVED" ? inUse.get(image.digest) : undefined;
+    if (mark) {
+      const workloads = mark.workloads.length ? mark.workloads.join(", ") : mark.reason;
+      warnings.push(`${repository}: archived image ${image.digest} is named by a workload (${workloads}), which cannot pull it: restore it with ecr-cleanup restore --repository ${repository} --digest ${image.digest}`);
     }
   }
   const archivedDigests = new Set(images.filter((image) => image.status === "ARCHIVED").map((image) => image.digest));

@@ -128,7 +128,9 @@ export async function readOutcomes(
   }
   const warnings: string[] = [];
   const unfinished = [...earlier.keys()].sort().map((repository) => {
-    warnings.push(`${repository}: an attempt of its batch deleted images before it stopped; the repository was not cleaned to the end (it is listed as not reached)`);
+    const { digests, archived } = earlier.get(repository)!;
+    const did = digests.size && archived?.size ? "deleted and archived" : archived?.size && !digests.size ? "archived" : "deleted";
+    warnings.push(`${repository}: an attempt of its batch ${did} images before it stopped; the repository was not cleaned to the end (it is listed as not reached)`);
     return merge(emptyReport(repository), warnings);
   });
   if (unfinished.length) outcomes.push({ report: { repositories: unfinished, notReached: [], warnings } });

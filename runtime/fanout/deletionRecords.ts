@@ -3,8 +3,10 @@
  * run deleted). A batch can run more than once (Step Functions' Lambda retry, a redriven Map Run, a response lost
  * after the function ran), and each attempt writes its own report; without these records the aggregate step would
  * see only the last attempt's report, and lose what an earlier one deleted. An attempt records:
- * - after each delete call, its outcome (`call-<n>.json`), digests only: that is all the engine says then;
- * - after each repository it deleted in, the repository's deleted lines and bytes freed (`repository-<n>.json`).
+ * - after each delete call (or batch of archive calls), its outcome (`call-<n>.json`), digests only: that is all the
+ *   engine says then;
+ * - after each repository it deleted or archived in, the repository's deleted and archived lines, the bytes freed and
+ *   the bytes archived (`repository-<n>.json`).
  * The engine's hooks are synchronous, so the writes are collected and awaited before the worker returns or throws;
  * a write that fails is an error of the repository (so of the run), never silent.
  */
@@ -21,9 +23,10 @@ export interface DeleteCallRecord extends DeleteCallOutcome {
 export interface RepositoryDeletionsRecord {
   attempt: string;
   repository: string;
-  /** The report's lines of the images this attempt deleted, and what deleting them freed. */
+  /** The report's lines of the images this attempt deleted or archived, what deleting them freed, and what archiving them moved. */
   lines: ImageLine[];
   bytesFreed: number;
+  bytesArchived: number;
 }
 
 export class DeletionRecorder {
@@ -44,12 +47,13 @@ export class DeletionRecorder {
   }
 
   repositoryDone(report: RepositoryReport): void {
-    if (!report.deleted) return;
+    if (!report.deleted && !report.archived) return;
     const record: RepositoryDeletionsRecord = {
       attempt: this.attempt,
       repository: report.repository,
-      lines: report.images.filter((line) => line.outcome === "deleted"),
+      lines: report.images.filter((line) => line.outcome === "deleted" || line.outcome === "archived"),
       bytesFreed: report.bytesFreed,
+      bytesArchived: report.bytesArchived ?? 0,
     };
     this.write(runKeys(this.run).repositoryDeletions(this.attempt, this.positions.get(report.repository) ?? -1), report.repository, record);
   }

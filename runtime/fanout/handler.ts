@@ -9,7 +9,8 @@
  * - clean, once per batch of items (runtime/fanout/worker.ts): decides only from the stored run and the function's
  *   own configuration, and refuses any batch that is not one the prepare step wrote for a fresh run;
  * - aggregate: reads the ResultWriter's manifest, assembles the run's report (every attempt's deletions counted),
- *   logs the same run lines and EMF metrics as a single-function run, and releases the run lock;
+ *   writes it to the reports bucket and publishes its notification (one for the whole run, as a single-function run
+ *   does), logs the same run lines and EMF metrics as a single-function run, and releases the run lock;
  * - release: the state machine's failure path, releases the run lock if this run holds it.
  * The policies come from the function's environment in every phase, never from the event.
  */
@@ -17,9 +18,12 @@ import { S3Client } from "@aws-sdk/client-s3";
 import * as z from "zod/mini";
 import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
 import { prepareRun } from "../engine/run";
-import { FANOUT_BUCKET_ENV, loadConfigFromEnvironment } from "../lambda/config";
+import { FANOUT_BUCKET_ENV, loadConfigFromEnvironment, REPORTS_BUCKET_ENV } from "../lambda/config";
+import type { RepositoryReport } from "../engine/report";
 import { runTimeOf } from "../lambda/event";
 import type { HandlerResult, LambdaContext } from "../lambda/handler";
+import { defaultReportOutlets, deliverReport, reportUrls } from "../lambda/runReports";
+import { withStorageValue } from "../engine/storageValue";
 import { once } from "../lambda/once";
 import { functionNameOf, publishRun } from "../lambda/publish";
 import type { FanOutDeps } from "./deps";
@@ -131,13 +135,21 @@ async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContex
   const stored = await readStoredRun(store, keys.stored, run);
   // From now on a batch of this run is a replay: workers refuse it (runtime/fanout/worker.ts).
   await store.put(keys.aggregated, { aggregatedAt: deps.clock().toISOString() });
-  const report = aggregateRun(stored, await readOutcomes(store, run, parsed.results, withoutDeletionLines));
+  // The report written to S3 lists every image the run deleted; without one, the log's lines already do.
+  const keep = deps.env()[REPORTS_BUCKET_ENV] ? (report: RepositoryReport) => report : withoutDeletionLines;
+  const report = aggregateRun(stored, await readOutcomes(store, run, parsed.results, keep));
   const lockProblem = await releaseRunLock(deps, run);
   if (lockProblem) report.warnings.push(lockProblem);
   // The run's dry-run switch is the one its prepare step read, even if a deployment changed it since.
   const ctx = { dryRun: !stored.apply, now: stored.now };
-  publishRun(report, ctx, functionNameOf(context));
-  return { ...ctx, summary: report.summary, errors: report.errors, warnings: report.warnings, notReached: report.notReached };
+  const env = deps.env();
+  withStorageValue(report, env.AWS_REGION, (await loadConfigFromEnvironment(env)).config.settings.report?.pricePerGbMonth);
+  const functionName = functionNameOf(context);
+  const delivered = await deliverReport(report, { id: run, functionName }, env, deps.reportOutlets ?? defaultReportOutlets);
+  publishRun(report, ctx, functionName);
+  const result: HandlerResult = { ...ctx, summary: report.summary, errors: report.errors, warnings: report.warnings, notReached: report.notReached };
+  if (delivered.place && !delivered.place.problem) result.report = reportUrls(delivered.place);
+  return result;
 }
 
 export function createFanOutHandler(deps: FanOutDeps): (event: unknown, context: LambdaContext) => Promise<unknown> {

@@ -20,6 +20,12 @@ export const LOCK_BUCKET_ENV = "ECR_CLEANUP_LOCK_BUCKET";
 export const FANOUT_BUCKET_ENV = "ECR_CLEANUP_FANOUT_BUCKET";
 /** Fan-out mode: the state machine's TimeoutSeconds; a worker refuses a stored run older than that. */
 export const RUN_TIME_LIMIT_ENV = "ECR_CLEANUP_RUN_TIME_LIMIT_SECONDS";
+/** The bucket each run writes its JSON report and HTML page to (runtime/lambda/runReports.ts); unset: none written. */
+export const REPORTS_BUCKET_ENV = "ECR_CLEANUP_REPORTS_BUCKET";
+/** The SNS topic each run's summary is published to; unset: none published. */
+export const NOTIFY_TOPIC_ENV = "ECR_CLEANUP_NOTIFY_TOPIC";
+/** When to publish: always, changes (the default), failures or never (runtime/lambda/notification.ts). */
+export const NOTIFY_ENV = "ECR_CLEANUP_NOTIFY";
 export const CONFIG_SOURCE = `environment variable ${CONFIG_ENV}`;
 /** The CLI's bounds for --concurrency. */
 export const MAX_CONCURRENCY = 256;

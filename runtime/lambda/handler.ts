@@ -12,6 +12,10 @@
  * for as long as it can last, and releases it at the end; a run that cannot take it does nothing else, logs why
  * (`run-skipped`) and returns `skipped`. The lock's S3 client is in its own bundle (runtime/lambda/lockedHandler.ts),
  * so that the usual deployment, kept apart by reserved concurrency, does without it.
+ *
+ * With ECR_CLEANUP_REPORTS_BUCKET (and ECR_CLEANUP_NOTIFY_TOPIC) set, the run's report and page go to S3 and its
+ * summary to SNS (runtime/lambda/runReports.ts) before its log lines and metrics, so that a report that cannot be
+ * written counts in the run's failures.
  */
 import { randomUUID } from "node:crypto";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -25,6 +29,9 @@ import { runTimeOf } from "./event";
 import { deleteCallLine, repositoryLines } from "./log";
 import { once } from "./once";
 import { functionNameOf, publishRun, writeLine } from "./publish";
+import { defaultReportOutlets, deliverReport, reportUrls } from "./runReports";
+import type { ReportOutlets } from "./reportOutlets";
+import { withStorageValue } from "../engine/storageValue";
 import { errorCode, errorMessage } from "../shared/errors";
 
 /** The part of Lambda's context object the handler reads. */
@@ -47,6 +54,8 @@ export interface HandlerResult {
   cursor?: string;
   /** Why this run did nothing: another run holds the run lock. */
   skipped?: string;
+  /** Where the run's report and page were written (s3:// URLs); absent when none was. */
+  report?: { json: string; html: string };
 }
 
 /** The run lock, as the handler uses it (runtime/lock/runLock.ts on S3). */
@@ -66,6 +75,8 @@ export interface HandlerDeps {
   ssm(): SSMClient;
   /** Only with the run lock (ECR_CLEANUP_LOCK_BUCKET): takes and releases it in that bucket. */
   runLock?(bucket: string): RunLock;
+  /** Where the run's report and notification go; loaded on first use. Defaults to the S3 and SNS clients. */
+  reportOutlets?(): Promise<ReportOutlets>;
   clock(): Date;
 }
 
@@ -149,11 +160,16 @@ async function cleanUp(deps: HandlerDeps, context: LambdaContext, { config, dryR
   });
   if (cursorName && cursor) await storeCursor(deps.ssm(), cursorName, cursor, report);
   report.warnings.unshift(...warnings);
-  publishRun(report, ctx, functionNameOf(context));
+  const env = deps.env();
+  withStorageValue(report, env.AWS_REGION, config.settings.report?.pricePerGbMonth);
+  const functionName = functionNameOf(context);
+  const delivered = await deliverReport(report, { id: context.awsRequestId ?? randomUUID(), functionName }, env, deps.reportOutlets ?? defaultReportOutlets);
+  publishRun(report, ctx, functionName);
   const result: HandlerResult = {
     dryRun, now: ctx.now, summary: report.summary, errors: report.errors, warnings: report.warnings, notReached: report.notReached,
   };
   if (report.cursor) result.cursor = report.cursor;
+  if (delivered.place && !delivered.place.problem) result.report = reportUrls(delivered.place);
   return result;
 }
 

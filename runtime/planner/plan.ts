@@ -235,8 +235,8 @@ function withMembers(
       const holders = index ? [] : unreadableHolders(decision.image, unreadable);
       if (index) overrideToKeep(decision, "holder-unreadable");
       else if (holders.length) {
-        // Deleted only while every index that may hold it was deleted by this run (apply's rule for members).
-        decision.wave = Math.max(decision.wave, 1);
+        // Deleted only while every index that may hold it was deleted by this run (apply's rule for members); its
+        // wave follows (assignWaves), and so do the waves of what it holds.
         decision.heldBy = [...new Set([...(decision.heldBy ?? []), ...holders])].sort();
       }
     }
@@ -273,6 +273,7 @@ function withMembers(
     if (!mine && expiring && isActive(image) && removes(decision)) decision = { image, action: "keep", reason: "untouched", verdicts: [], heldBy, wave: depthOf(image) };
     final.set(image.digest, pin(decision));
   }
+  assignWaves(final, units);
 
   // The listing: units in the planner's order, each member under the first kept unit that holds it.
   const tops = [...sorted, ...undated].filter((image) => !units.holders.has(image.digest));
@@ -299,4 +300,29 @@ function withMembers(
   // (listed under a holder), and images in reference cycles.
   for (const decision of final.values()) place(decision, decision.heldBy?.[0]);
   return listed;
+}
+
+/**
+ * Waves follow depth: every image goes in a later wave than each image that holds it (the indexes that list it, the
+ * subjects it refers to, and the unreadable indexes this plan deletes that may hold it), so that an index always goes
+ * in an earlier call than its children, and a unit that an unreadable index may hold keeps its own order after it.
+ * Without unreadable holders this is the unit's depth (units.ts).
+ */
+function assignWaves(final: Map<string, ImageDecision>, units: Units): void {
+  const waves = new Map<string, number>();
+  const visiting = new Set<string>();
+  const waveOf = (digest: string): number => {
+    const known = waves.get(digest);
+    if (known !== undefined) return known;
+    // A reference cycle (orphans, which are kept): no order to keep.
+    if (visiting.has(digest)) return 0;
+    visiting.add(digest);
+    const decided = final.get(digest);
+    const holders = decided ? (decided.heldBy ?? []) : (units.holders.get(digest) ?? []);
+    const wave = holders.length ? 1 + Math.max(...holders.map(waveOf)) : 0;
+    visiting.delete(digest);
+    waves.set(digest, wave);
+    return wave;
+  };
+  for (const [digest, decision] of final) decision.wave = waveOf(digest);
 }

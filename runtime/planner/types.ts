@@ -136,7 +136,8 @@ export interface ImageDecision {
   /** For a member: every image of the repository that holds it (an index listing it, the subject it refers to). It is deleted only after all of them. */
   heldBy?: string[];
   /**
-   * Delete wave: 0 for top-level images, then members by depth, so an index always goes before its children.
+   * Delete wave: 0 for top-level images, then one more than the deepest image that holds it (an unreadable index this
+   * plan deletes that may hold it counts as a holder), so an index always goes before its children.
    * Archives go the other way (deepest first: a unit's members before the images that hold them).
    */
   wave: number;

@@ -144,7 +144,7 @@ function imageNode(i) {
   box.append(el("div", "", "reason: " + data.reasons[reason] + (outcome ? " · " + outcome : "")));
   const policies = [];
   for (let k = 0; k < verdicts.length; k += 3) {
-    policies.push("#" + (verdicts[k] + 1) + " " + (verdicts[k + 1] ? "delete" : "keep") + " (" + data.reasons[verdicts[k + 2]] + ")");
+    policies.push("#" + (verdicts[k] + 1) + " " + (["keep", "delete", "archive"][verdicts[k + 1]]) + " (" + data.reasons[verdicts[k + 2]] + ")");
   }
   if (policies.length) box.append(el("div", "muted", "policies: " + policies.join("; ")));
   if (unitOf) box.append(el("div", "muted", "member of the unit of " + unitOf.replace(/^sha256:/, "").slice(0, 12)));

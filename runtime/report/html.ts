@@ -11,11 +11,12 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { ImageLine, RepositoryReport, RunReport } from "../engine/report";
+import { storageValueText } from "../engine/storageValue";
 import { errorText } from "./error-text";
 import { escapeControls } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
 import { PAGE_SCRIPT, PAGE_STYLE } from "./html-assets";
-import { groupLabel, GROUPS_SHOWN } from "./why";
+import { groupLabel, GROUPS_SHOWN, numberedPolicies } from "./why";
 
 /** Columns of the time axis: an image's bucket is its column and its state. */
 export const AXIS_COLUMNS = 1000;
@@ -26,8 +27,9 @@ export const DETAILS_PER_BUCKET = 5;
 export const STATES = ["stays", "safety", "goes"] as const;
 export type DrawState = (typeof STATES)[number];
 
+/** Deleted and archived images both go (out of standard storage; the hover says which): the goes lane. */
 export function drawState(line: ImageLine): DrawState {
-  if (line.action === "delete") return "goes";
+  if (line.action !== "keep") return "goes";
   return line.keptBySafety ? "safety" : "stays";
 }
 
@@ -61,7 +63,7 @@ export interface TimelineData {
 export interface PageData {
   reasons: string[];
   policies: string[];
-  /** [digest, tags, pushed minute or -1, size, reason index, [policy index, 1 = delete, reason index]..., unit of, outcome] */
+  /** [digest, tags, pushed minute or -1, size, reason index, [policy index, 0 = keep / 1 = delete / 2 = archive, reason index]..., unit of, outcome] */
   images: [string, string[], number, number, number, number[], string, string][];
   timelines: TimelineData[];
 }
@@ -81,10 +83,9 @@ function interner() {
   return { of, list };
 }
 
-/** Policies by number, as the table shows them: in name order across the run, `#1` first. */
+/** Policies by number, as the table numbers them (runtime/report/why.ts): `#1` means the same policy on both. */
 export function policyNumbers(report: RunReport): Map<string, number> {
-  const names = [...new Set(report.repositories.flatMap((r) => r.policies))].sort();
-  return new Map(names.map((name, i) => [name, i + 1]));
+  return new Map(numberedPolicies(report.policies, report.repositories).map((name, i) => [name, i + 1]));
 }
 
 const parseTime = (iso: string): number | undefined => {
@@ -202,7 +203,14 @@ function timeline(repo: RepositoryReport, marks: Mark[], windows: Window[], addI
 
 function countsText(repo: RepositoryReport): { stays: number; safety: number; goes: number } {
   const safety = repo.images.filter((line) => line.keptBySafety).length;
-  return { goes: repo.toDelete, safety, stays: Math.max(0, repo.imagesScanned - repo.toDelete - safety) };
+  const goes = repo.toDelete + (repo.toArchive ?? 0);
+  return { goes, safety, stays: Math.max(0, repo.imagesScanned - goes - safety) };
+}
+
+/** What the images that go free or move: deleted bytes, and archived ones apart (archive is not a saving). */
+function goesBytes(repo: RepositoryReport): string {
+  if (!repo.toArchive) return formatBytes(repo.bytesToFree);
+  return `${repo.toDelete} to delete, ${formatBytes(repo.bytesToFree)}; ${repo.toArchive} to archive, ${formatBytes(repo.bytesToArchive ?? 0)} out of standard storage`;
 }
 
 function modeText(repo: RepositoryReport, numbers: Map<string, number>): string[] {
@@ -236,6 +244,9 @@ function summaryHtml(report: RunReport, numbers: Map<string, number>): string {
     [report.apply ? "planned" : "to delete", `<span id="summary-to-delete">${s.toDelete}</span>, ${formatBytes(s.bytesToFree)} to free`],
   ];
   if (report.apply) rows.push(["deleted", `<span id="summary-deleted">${s.deleted}</span>, ${formatBytes(s.bytesFreed)} freed`]);
+  if (s.storageValue) rows.push([report.apply ? "freed, a month" : "to free, a month", escapeHtml(storageValueText(s.storageValue))]);
+  if (s.toArchive) rows.push([report.apply ? "planned to archive" : "to archive", `<span id="summary-to-archive">${s.toArchive}</span>, ${formatBytes(s.bytesToArchive ?? 0)} out of standard storage`]);
+  if (report.apply && s.toArchive) rows.push(["archived", `<span id="summary-archived">${s.archived ?? 0}</span>, ${formatBytes(s.bytesArchived ?? 0)} out of standard storage`]);
   const safety = Object.entries(s.keptBySafety).sort(([a], [b]) => (a < b ? -1 : 1));
   rows.push(["kept by safety rules", safety.length ? safety.map(([reason, n]) => `${escapeHtml(reason)} ${n}`).join(", ") : "none"]);
   rows.push(["failures", String(s.failures)]);
@@ -275,7 +286,7 @@ function ticks(min: number, max: number): string {
 function repositoryHtml(repo: RepositoryReport, index: number, tl: ReturnType<typeof timeline>, marks: Mark[], windows: Window[], numbers: Map<string, number>): string {
   const { min, max } = tl;
   const c = countsText(repo);
-  const bytes = formatBytes(repo.bytesToFree);
+  const bytes = goesBytes(repo);
   const errors = repo.errors.map((e) => `<li>${escapeHtml(errorText(e, false))}</li>`).join("");
   const notes = (repo.notes ?? []).map((n) => `<li>${escapeHtml(n)}</li>`).join("");
   const cap = repo.capExceeded ? `<p class="error">skipped whole: the plan deletes ${repo.capExceeded.planned} images, more than max_deletions ${repo.capExceeded.cap}</p>` : "";
@@ -316,8 +327,10 @@ export function renderHtml(report: RunReport): string {
   const images: PageData["images"] = [];
   const addImage = (line: ImageLine, pushed: number | undefined): number => {
     const verdicts: number[] = [];
-    // A grouped policy's verdict names its group beside the reason: `#2 keep (count, group api)`.
-    for (const p of line.policies) verdicts.push(policies.of(p.policy), p.verdict === "delete" ? 1 : 0, reasons.of(p.group === undefined ? p.reason : `${p.reason}, group ${escapeControls(groupLabel(p.group))}`));
+    // 0 keep, 1 delete, 2 archive (a policy's vote out, as the image goes); a grouped policy's verdict names its
+    // group beside the reason: `#2 keep (count, group api)`.
+    const out = line.action === "archive" ? 2 : 1;
+    for (const p of line.policies) verdicts.push(policies.of(p.policy), p.verdict === "delete" ? out : 0, reasons.of(p.group === undefined ? p.reason : `${p.reason}, group ${escapeControls(groupLabel(p.group))}`));
     const outcome = line.outcome ? (line.failure ? `${line.outcome}: ${line.failure.code} ${line.failure.reason}` : line.outcome) : "";
     images.push([
       escapeControls(line.digest),

@@ -144,6 +144,16 @@ const summary = z.object({
   failures: count,
   repositoriesSkipped: count,
   repositoriesNotReached: count,
+  storageValue: z
+    .object({
+      usdPerMonth: z.number().describe("USD a month, to the cent: an upper bound, since images share layers that ECR bills once"),
+      bytes: bytes.describe("the bytes valued: bytesFreed with --apply, bytesToFree in a dry run; archived bytes never count"),
+      pricePerGbMonth: z.number().describe("USD per GB-month of standard storage"),
+      region: z.string(),
+      priceFrom: z.enum(["price-list", "setting", "default"]).describe("the price list in the code (with its source and date), settings.report.price_per_gb_month, or the usual price for a region the list lacks"),
+    })
+    .optional()
+    .describe("what the deleted bytes are worth a month at the region's standard ECR storage price"),
 });
 
 export const jsonReportSchema = z

@@ -4,6 +4,7 @@
  * stderr as well: here they stay with the report).
  */
 import type { RunReport } from "../engine/report";
+import { storageValueText } from "../engine/storageValue";
 import { errorText } from "./error-text";
 import { escapeControls as shown } from "./escape";
 import { formatBytes } from "./format";
@@ -56,6 +57,7 @@ export function renderSummary(report: RunReport, width: number): string[] {
       ? field("deleted", `${s.deleted} of ${s.toDelete}, ${formatBytes(s.bytesFreed)} freed${outcomes(report)}`, width)
       : field("to delete", `${s.toDelete}, ${formatBytes(s.bytesToFree)} to free`, width)),
   );
+  if (s.storageValue) out.push(...field(report.apply ? "freed, a month" : "to free, a month", storageValueText(s.storageValue), width));
   if (s.toArchive) {
     out.push(
       ...(report.apply

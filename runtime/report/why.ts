@@ -8,11 +8,19 @@ import { escapeControls as shown } from "./escape";
 /** `#1`, `#2`: a policy's number in the file (see policyNumbers). */
 export type PolicyNumber = (policy: string) => string;
 
-/** Policies are numbered by their place in the file; a report that does not know the file numbers them as they appear. */
-export function policyNumbers(fileOrder: readonly string[] | undefined, repositories: readonly RepositoryReport[]): PolicyNumber {
+/**
+ * The policies in number order: by their place in the file; a report that does not know the file numbers them as they
+ * appear. The one numbering of every renderer (the table and the HTML page), so `#1` means one policy everywhere.
+ */
+export function numberedPolicies(fileOrder: readonly string[] | undefined, repositories: readonly RepositoryReport[]): string[] {
   const order = [...(fileOrder ?? [])];
   for (const repo of repositories) for (const name of repo.policies) if (!order.includes(name)) order.push(name);
-  const numbers = new Map(order.map((name, i) => [name, `#${i + 1}`]));
+  return order;
+}
+
+/** A policy's number (`#1`), from numberedPolicies. */
+export function policyNumbers(fileOrder: readonly string[] | undefined, repositories: readonly RepositoryReport[]): PolicyNumber {
+  const numbers = new Map(numberedPolicies(fileOrder, repositories).map((name, i) => [name, `#${i + 1}`]));
   return (policy) => numbers.get(policy) ?? "#?";
 }
 

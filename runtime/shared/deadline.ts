@@ -54,10 +54,13 @@ export function endpointOf(request: Pick<HttpRequest, "protocol" | "hostname" | 
   return `${request.protocol.replace(/:?$/, ":")}//${request.hostname}${port}`;
 }
 
+/** The name (and so the report's code) of a request abandoned at its deadline, the SDK's own timeouts included. */
+export const DEADLINE_ERROR = "TimeoutError";
+
 /** The error of a request abandoned at its deadline: retried by the SDK (a TimeoutError is transient). */
 export function deadlineError(endpoint: string, ms: number, what = "request"): Error {
   return Object.assign(new Error(`${endpoint} did not answer the ${what} within ${ms} ms (connection to last byte); abandoned`), {
-    name: "TimeoutError",
+    name: DEADLINE_ERROR,
     code: "ETIMEDOUT",
   });
 }
@@ -67,7 +70,7 @@ export function deadlineError(endpoint: string, ms: number, what = "request"): E
  * would wait out the same deadlines (up to 145.4 s a call), so callers that try again in rounds stop instead.
  */
 export function isDeadlineExpiry(err: unknown): boolean {
-  return (err as { name?: string } | undefined)?.name === "TimeoutError";
+  return (err as { name?: string } | undefined)?.name === DEADLINE_ERROR;
 }
 
 /** The operation a request calls, when its protocol says (`X-Amz-Target` of the JSON protocols). */

@@ -132,10 +132,10 @@ export function ecrOperations(env: EcrEnvironment): Record<string, JsonOperation
         const found = new Map<string, StoredImage>();
         for (const id of ids) {
           const image = lookup(repo, id);
-          if (!image) throw imageNotFound(id, repo);
+          if (!image || (registry.byDigestAnswer === "active-only" && image.status !== "ACTIVE")) throw imageNotFound(id, repo);
           found.set(image.digest, image);
         }
-        // A lookup by id finds archived images too; filters apply only when the caller sets them (not documented).
+        // A lookup by id finds archived images too unless `byDigestAnswer` says otherwise (not documented); filters apply only when the caller sets them.
         const images = [...found.values()].filter((i) => matchesTagStatus(i, tagStatus ?? "ANY") && matchesStatus(i, imageStatus ?? "ANY"));
         return { imageDetails: images.map((i) => imageDetail(repo, i)) };
       }

@@ -65,6 +65,14 @@ export type ImageView = Readonly<Omit<StoredImage, "tags" | "children">> & {
  */
 export type ArchiveOrder = "any" | "children-first" | "index-first";
 
+/**
+ * What DescribeImages with `imageIds` answers for an archived or activating image. ECR's documentation does not say
+ * (see docs/archive.md), so tests run the cleaner against both: `every-status` (the default) describes it like any
+ * image; `active-only` leaves it out, failing the call with ImageNotFoundException as for an image that is not there
+ * (the shape the real API gives a missing image). Listings with a filter are unchanged.
+ */
+export type ByDigestAnswer = "every-status" | "active-only";
+
 export interface SeedImage {
   /** Defaults to the sha256 of the manifest. */
   digest?: string;
@@ -97,6 +105,8 @@ export class Registry {
   activationDelayMs = 0;
   /** See ArchiveOrder. */
   archiveOrder: ArchiveOrder = "any";
+  /** See ByDigestAnswer. */
+  byDigestAnswer: ByDigestAnswer = "every-status";
   private readonly activating = new Set<StoredImage>();
 
   constructor(

@@ -28,6 +28,7 @@ export const T = {
   lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
   stateMachine: "aws:sfn/stateMachine:StateMachine",
+  topic: "aws:sns/topic:Topic",
 };
 
 export const RELEASES: RetentionPolicyArgs = {
@@ -44,7 +45,8 @@ export async function deploy(name: string, args: Partial<EcrCleanupPolicyArgs> =
   await rec.install();
   const component = new EcrCleanupPolicy(name, { policies: [RELEASES], ...args });
   const c = component;
-  const outputs = [c.functionName, c.functionArn, c.roleArn, c.logGroupName, c.scheduleArn, c.alarmArns, c.cursorParameterName, c.stateMachineArn, c.runsBucketName];
+  const outputs = [c.functionName, c.functionArn, c.roleArn, c.logGroupName, c.scheduleArn, c.alarmArns, c.cursorParameterName, c.stateMachineArn, c.runsBucketName,
+    c.reportsBucketName, c.reportsConsoleUrl, c.notificationTopicArn];
   await Promise.all(outputs.map((o) => valueOf(o as pulumi.Output<unknown>)));
   return { rec, component };
 }
@@ -63,4 +65,11 @@ export function statement(resource: RecordedResource, sid: string): any {
 export function grants(resource: RecordedResource): [string, string][] {
   return statements(resource).flatMap((s) =>
     [s.Action].flat().flatMap((action: string) => [s.Resource].flat().map((res: string) => [action, res] as [string, string])));
+}
+
+/** The runs bucket (`${name}-runs`): the run lock's, and fan-out mode's runs'; the reports bucket is another. */
+export function runsBucket(rec: Recorder) {
+  const buckets = rec.ofType(T.bucket).filter((b) => b.name.endsWith("-runs"));
+  if (buckets.length !== 1) throw new Error(`expected one runs bucket, found ${buckets.length}`);
+  return buckets[0];
 }

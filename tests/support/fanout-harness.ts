@@ -20,7 +20,7 @@ import { createHandler, HandlerResult, LambdaContext } from "../../runtime/lambd
 import { EcrEmulator, startEcrEmulator } from "../emulator/server";
 import { AslSimulator } from "./asl";
 import { captureLog, destroyAll, emulatorClients, lambdaContext, s3ClientFor } from "./in-process";
-import { deployedFunction, Deployment, scheduledEvent } from "./lambda-invoke";
+import { deployedFunction, Deployment, scheduledEvent, withoutReports } from "./lambda-invoke";
 import { motoForSuite } from "./moto-suite";
 import { takeLock } from "../../runtime/lock/runLock";
 
@@ -126,7 +126,7 @@ export function fanOutHarness() {
   async function fanOutRun(clients: AwsClients, args: Partial<EcrCleanupPolicyArgs>, options: FanOutOptions = {}): Promise<FanOutRun> {
     const name = `fan${++runs}`;
     const run = `run-${runs}`;
-    const deployment = await deployedFunction(name, { policies: POLICIES, fanOut: true, fanOutBatchSize: 2, ...args });
+    const deployment = withoutReports(await deployedFunction(name, { policies: POLICIES, fanOut: true, fanOutBatchSize: 2, ...args }));
     const { bucket, definition, stateMachineArn } = deployment.fanOut!;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const store = s3Store(s3, bucket);
@@ -164,7 +164,7 @@ export function fanOutHarness() {
 
   /** The single-function handler on the same policies (without the cursor, which only orders the repositories). */
   async function singleRun(clients: AwsClients, args: Partial<EcrCleanupPolicyArgs>): Promise<{ result: HandlerResult; lines: any[] }> {
-    const deployment = await deployedFunction(`single${++runs}`, { policies: POLICIES, ...args });
+    const deployment = withoutReports(await deployedFunction(`single${++runs}`, { policies: POLICIES, ...args }));
     const env = { ...deployment.environment };
     delete env[CURSOR_PARAMETER_ENV];
     const handler = createHandler({ env: () => env, clients: () => clients, ssm: () => { throw new Error("no cursor here"); }, clock: () => CLOCK });

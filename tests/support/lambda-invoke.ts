@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { EcrCleanupPolicy, EcrCleanupPolicyArgs } from "../../component";
+import { NOTIFY_ENV, NOTIFY_TOPIC_ENV, REPORTS_BUCKET_ENV } from "../../runtime/lambda/config";
 import { archiveFiles, Recorder, valueOf } from "./pulumi-mocks";
 
 const RUNNER = resolve(__dirname, "lambda-runner.js");
@@ -22,6 +23,8 @@ export interface Deployment {
   functionArn: string;
   /** Single-function mode: the cursor parameter as the component creates it. */
   cursorParameter?: { name: string; value: string };
+  /** The reports bucket (the component's) and the notification topic's name (absent with notify: "never"). */
+  reports?: { bucket: string; topicName?: string };
   /** Fan-out mode: the state machine (its definition parsed) and the runs bucket. */
   fanOut?: { stateMachineArn: string; definition: any; bucket: string };
 }
@@ -35,6 +38,8 @@ export async function deployedFunction(name: string, args: EcrCleanupPolicyArgs)
   const fn = rec.one("aws:lambda/function:Function");
   const parameters = rec.ofType("aws:ssm/parameter:Parameter");
   const machines = rec.ofType("aws:sfn/stateMachine:StateMachine");
+  const reportsBucket = rec.ofType("aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-reports"));
+  const topics = rec.ofType("aws:sns/topic:Topic");
   return {
     files: await archiveFiles(fn.inputs.code),
     handler: fn.inputs.handler,
@@ -42,9 +47,10 @@ export async function deployedFunction(name: string, args: EcrCleanupPolicyArgs)
     timeout: fn.inputs.timeout,
     scheduleInput: rec.one("aws:scheduler/schedule:Schedule").inputs.target.input,
     functionArn: fn.state.arn,
+    ...(reportsBucket ? { reports: { bucket: reportsBucket.state.bucket, ...(topics.length ? { topicName: topics[0].state.name } : {}) } } : {}),
     ...(parameters.length ? { cursorParameter: { name: parameters[0].state.name, value: parameters[0].inputs.insecureValue } } : {}),
     ...(machines.length
-      ? { fanOut: { stateMachineArn: machines[0].state.arn, definition: JSON.parse(machines[0].inputs.definition), bucket: rec.one("aws:s3/bucket:Bucket").state.bucket } }
+      ? { fanOut: { stateMachineArn: machines[0].state.arn, definition: JSON.parse(machines[0].inputs.definition), bucket: rec.ofType("aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-runs"))!.state.bucket } }
       : {}),
   };
 }
@@ -88,4 +94,14 @@ export async function invoke(deployment: Deployment, event: unknown, env: NodeJS
   if (code !== 0) throw new Error(`the runner exited with ${code}: ${stderr}`);
   const outcome = JSON.parse(readFileSync(resultFile, "utf8"));
   return { ...outcome, logLines: stdout.split("\n").filter(Boolean), stderr };
+}
+
+/**
+ * The deployment without its run reports' bucket and topic: for in-process suites about something else (fan-out,
+ * the cursor), whose handlers have no S3 or SNS to send them to. tests/run-reports-moto.test.ts runs them.
+ */
+export function withoutReports(deployment: Deployment): Deployment {
+  const environment = { ...deployment.environment };
+  for (const name of [REPORTS_BUCKET_ENV, NOTIFY_TOPIC_ENV, NOTIFY_ENV]) delete environment[name];
+  return { ...deployment, environment };
 }

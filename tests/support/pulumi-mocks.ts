@@ -31,6 +31,7 @@ const ARN_PREFIX: Record<string, (name: string, inputs: Record<string, any>) => 
   "aws:ssm/parameter:Parameter": (name) => `arn:aws:ssm:${REGION}:${ACCOUNT_ID}:parameter/${name}`,
   "aws:s3/bucket:Bucket": (_name, inputs) => `arn:aws:s3:::${bucketName(inputs)}`,
   "aws:sfn/stateMachine:StateMachine": (name) => `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${name}`,
+  "aws:sns/topic:Topic": (name) => `arn:aws:sns:${REGION}:${ACCOUNT_ID}:${name}`,
 };
 
 /** The bucket name a provider would pick for a bucketPrefix. */
