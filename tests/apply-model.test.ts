@@ -6,7 +6,10 @@
  * moment would keep or archive (tests/model/oracle.ts), nothing archived or activating unless expired
  * (settings.archive.delete_after), no member while a holder is there; every archive call likewise (nothing a plan
  * would keep or delete). Scenarios mix archive and delete policies, with and without delete_after.
- * After the run: the report lists exactly what the server removed, and a clean second run converges (two with delete_after: an expiring holder's active members are the next run's).
+ * Faults at the edges too: archive calls and restores whose answers are lost (drop-after-acting on
+ * UpdateImageStorageClass), and an emulator that leaves archived and activating images out of DescribeImages by digest
+ * (each scenario draws the answer). After the run: the report lists exactly what the server removed, archived and
+ * restored, and a clean second run converges (two with delete_after: an expiring holder's active members are the next run's).
  *
  * ECR_CLEANUP_MODEL_RUNS sets the number of runs of the full property (default 100, and half as many for the smaller
  * one: when both pass, this file takes about 20 s on a 2-core machine); ECR_CLEANUP_MODEL_SEED replays a seed;

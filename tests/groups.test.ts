@@ -421,7 +421,7 @@ describe("group_by: property over generated repositories", () => {
     return keep;
   }
 
-  it("no image is deleted that some group of some grouped policy keeps, and every grouped verdict names a group the image is in", () => {
+  it("no image is deleted that some group of some grouped policy keeps, each grouped verdict is the model's, and names a group the image is in", () => {
     fc.assert(
       fc.property(fc.array(imageArb, { maxLength: 25 }), fc.array(policyArb, { minLength: 1, maxLength: 3 }), (specs, specPolicies) => {
         // ECR keeps a tag on one image only: the first image to claim a tag keeps it.
@@ -445,6 +445,8 @@ describe("group_by: property over generated repositories", () => {
         const p = planRepository({ repository: "r", images, policies, now: NOW });
         const order = [...images].sort((a, b) => b.pushedAt! - a.pushedAt! || (a.digest < b.digest ? -1 : 1));
         const keptBySomeGroup = new Set<string>();
+        /** Per grouped policy and image: whether one of the image's groups keeps it (the model's verdict). */
+        const keptByPolicy = new Map<string, boolean>();
         const groupsOfImage = new Map<string, Set<string>>();
         for (const policy of policies.filter((q) => q.groupBy !== undefined)) {
           const re = RE2JS.compile(policy.groupBy!);
@@ -460,12 +462,22 @@ describe("group_by: property over generated repositories", () => {
               groupsOfImage.set(`${policy.name} ${image.digest}`, (groupsOfImage.get(`${policy.name} ${image.digest}`) ?? new Set()).add(group));
             }
           }
-          for (const members of groups.values()) for (const digest of groupKeeps(policy, members)) keptBySomeGroup.add(digest);
+          for (const members of groups.values()) {
+            const keeps = groupKeeps(policy, members);
+            for (const image of members) {
+              const key = `${policy.name} ${image.digest}`;
+              keptByPolicy.set(key, keptByPolicy.get(key) === true || keeps.has(image.digest));
+            }
+            for (const digest of keeps) keptBySomeGroup.add(digest);
+          }
         }
         for (const d of p.decisions) {
           if (d.action !== "keep") expect(keptBySomeGroup.has(d.image.digest), `${d.image.digest} [${d.image.tags}] deleted but a group keeps it`).to.equal(false);
           for (const v of d.verdicts.filter((verdict) => verdict.group !== undefined)) {
             expect([...(groupsOfImage.get(`${v.policy} ${d.image.digest}`) ?? [])]).to.include(v.group);
+            // Both ways: the policy keeps exactly what one of the image's groups keeps, and deletes the rest of its groups' images.
+            const expected = keptByPolicy.get(`${v.policy} ${d.image.digest}`) ? "keep" : "delete";
+            expect(v.verdict, `${v.policy} on [${d.image.tags}] in group ${v.group}`).to.equal(expected);
           }
           // An image no policy decides stays; a grouped policy has an opinion about exactly its groups' images.
           if (d.verdicts.length === 0) expect(d.action).to.equal("keep");

@@ -19,6 +19,18 @@ const ATTEMPTS = 2;
 /** The emulator's answers come this late once it goes silent: well past the test's deadline. */
 const SILENT_MS = 1_500;
 
+/** An ECR client made as the tool makes its own, with a 100 ms deadline and ATTEMPTS attempts a call. */
+function clientWithShortDeadline(endpoint: string): ECRClient {
+  const saved = process.env[DEADLINE_ENV];
+  process.env[DEADLINE_ENV] = "100";
+  try {
+    return new ECRClient({ ...RETRY_SETTINGS, maxAttempts: ATTEMPTS, endpoint, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+  } finally {
+    if (saved === undefined) delete process.env[DEADLINE_ENV];
+    else process.env[DEADLINE_ENV] = saved;
+  }
+}
+
 describe("a delete call whose answer times out", function () {
   this.timeout(60_000);
   let emulator: EcrEmulator;
@@ -32,11 +44,7 @@ describe("a delete call whose answer times out", function () {
     emulator.beforeOperation("DescribeImages", () => {
       if (++listings === 2) emulator.setLatency(SILENT_MS);
     });
-    const saved = process.env[DEADLINE_ENV];
-    process.env[DEADLINE_ENV] = "100";
-    const ecr = new ECRClient({ ...RETRY_SETTINGS, maxAttempts: ATTEMPTS, endpoint: emulator.endpoint, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
-    if (saved === undefined) delete process.env[DEADLINE_ENV];
-    else process.env[DEADLINE_ENV] = saved;
+    const ecr = clientWithShortDeadline(emulator.endpoint);
     // Every attempt the client sends, by operation, after the delete call went out.
     const sent: string[] = [];
     ecr.middlewareStack.add((next, context) => async (args) => {
@@ -67,11 +75,7 @@ describe("an ECR endpoint that stops answering after the repositories are listed
   it("fails the repository it was reading, starts no other, and says why the rest were not reached", async () => {
     const config = validateConfig({ policies: [{ name: "p", significant_tags: "*", protected_period: "7d", protected_count: 2 }], settings: { in_use: { ecs: false, lambda: false, eks: false, app_runner: false, batch: false } } }, "t");
     emulator.setLatency("DescribeImages", SILENT_MS);
-    const saved = process.env[DEADLINE_ENV];
-    process.env[DEADLINE_ENV] = "100";
-    const ecr = new ECRClient({ ...RETRY_SETTINGS, maxAttempts: ATTEMPTS, endpoint: emulator.endpoint, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
-    if (saved === undefined) delete process.env[DEADLINE_ENV];
-    else process.env[DEADLINE_ENV] = saved;
+    const ecr = clientWithShortDeadline(emulator.endpoint);
     const sent: string[] = [];
     ecr.middlewareStack.add((next, context) => async (args) => {
       if (context.commandName === "DescribeImagesCommand") sent.push(context.commandName);

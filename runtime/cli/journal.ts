@@ -3,7 +3,7 @@
  * call's outcome is known. The engine's listener is synchronous, so the line is on disk before the next call starts:
  * even a run killed with SIGKILL leaves the record of every call that completed. `restore --from-report` reads it.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { z } from "zod";
 import type { DeleteCallOutcome } from "../engine/apply";
 import { fileProblem } from "../shared/files";
@@ -24,6 +24,23 @@ export const journalCallLine = z.object({
 export const journalSignalLine = z.object({ format: z.literal(JOURNAL_FORMAT), version: z.literal(1), time: z.string(), signal: z.string() });
 export type JournalCallLine = z.infer<typeof journalCallLine>;
 
+/** Whether FILE is a regular file whose last byte is not a line break (a record cut off). Unreadable: it cannot tell, so no. */
+function endsCutOff(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, stat.size - 1);
+    return last[0] !== 0x0a;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export class Journal {
   private constructor(
     private readonly fd: number,
@@ -33,7 +50,11 @@ export class Journal {
   /** Opens FILE for appending (created if missing); throws FileProblem before any AWS call when it cannot be. */
   static open(path: string, clock: () => Date): Journal {
     try {
-      return new Journal(openSync(path, "a"), clock);
+      const cut = endsCutOff(path);
+      const journal = new Journal(openSync(path, "a"), clock);
+      // A journal whose last record was cut off while written (a full disk, a crash): the next one starts on its own line.
+      if (cut) journal.write(Buffer.from("\n"));
+      return journal;
     } catch (err) {
       throw fileProblem(err);
     }
@@ -63,7 +84,10 @@ export class Journal {
   }
 
   private append(line: object): void {
-    const bytes = Buffer.from(JSON.stringify(line) + "\n");
+    this.write(Buffer.from(JSON.stringify(line) + "\n"));
+  }
+
+  private write(bytes: Buffer): void {
     for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
     try {
       fsyncSync(this.fd);

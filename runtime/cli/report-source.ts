@@ -13,12 +13,29 @@ import { JOURNAL_FORMAT, journalCallLine, journalSignalLine } from "./journal";
 /** At most this many problems are listed: the first ones say what the file is not. */
 const SHOWN_ISSUES = 3;
 
-/** The images `text` (named `name` in every error) says an --apply run archived. Throws UsageError otherwise. */
-export function readReportSource(text: string, name: string): RestoreTarget[] {
+/**
+ * The images `text` (named `name` in every error) says an --apply run archived. Throws UsageError otherwise.
+ * `onTorn`: told the number of each journal line that is the start of a record cut off while it was written.
+ */
+export function readReportSource(text: string, name: string, onTorn?: (line: number) => void): RestoreTarget[] {
   const refuse = (what: string) => new UsageError(`--from-report ${name}: ${what}`);
   const whole = parseJson(text);
   if (whole.ok && !isJournalLine(whole.value)) return fromReport(whole.value, refuse);
-  return fromJournal(text, refuse);
+  return fromJournal(text, refuse, onTorn ?? (() => undefined));
+}
+
+/** How every journal line starts (JSON.stringify keeps the order the journal writes its keys in). */
+const RECORD_START = `{"format":"${JOURNAL_FORMAT}"`;
+
+/**
+ * A line that is not JSON because a record was cut off while it was written (a full disk, a crash): what is left of
+ * the record, then perhaps the next run's first record appended to it. The whole record after the cut is read.
+ */
+function untorn(line: string, afterRecords: boolean): { torn: boolean; rest?: string } {
+  const at = line.lastIndexOf(RECORD_START);
+  if (at > 0 && parseJson(line.slice(at)).ok) return { torn: true, rest: line.slice(at) };
+  // Cut before the format was written: only after a record is it read as a journal's.
+  return { torn: line.startsWith(RECORD_START) || (afterRecords && RECORD_START.startsWith(line)) };
 }
 
 function fromReport(value: unknown, refuse: (what: string) => UsageError): RestoreTarget[] {
@@ -32,14 +49,27 @@ function fromReport(value: unknown, refuse: (what: string) => UsageError): Resto
   return targets;
 }
 
-function fromJournal(text: string, refuse: (what: string) => UsageError): RestoreTarget[] {
+function fromJournal(text: string, refuse: (what: string) => UsageError, onTorn: (line: number) => void): RestoreTarget[] {
   const lines = text.split("\n");
   const seen = new Set<string>();
   const targets: RestoreTarget[] = [];
   let records = 0;
-  for (const [i, line] of lines.entries()) {
-    if (!line.trim()) continue;
-    const json = parseJson(line);
+  let torn = 0;
+  for (const [i, whole] of lines.entries()) {
+    if (!whole.trim()) continue;
+    let line = whole;
+    let json = parseJson(line);
+    if (!json.ok) {
+      // A record cut off while it was written is skipped (the caller says so), not the whole file refused.
+      const cut = untorn(line, records > 0);
+      if (cut.torn) {
+        torn++;
+        onTorn(i + 1);
+        if (cut.rest === undefined) continue;
+        line = cut.rest;
+        json = parseJson(line);
+      }
+    }
     const call = json.ok ? journalCallLine.safeParse(json.value) : undefined;
     if (!call?.success) {
       if (json.ok && journalSignalLine.safeParse(json.value).success) continue;
@@ -55,7 +85,7 @@ function fromJournal(text: string, refuse: (what: string) => UsageError): Restor
       targets.push({ repository: call.data.repository, digest });
     }
   }
-  if (records === 0) throw refuse("empty: neither a JSON report nor a journal of ecr-cleanup");
+  if (records === 0) throw refuse(torn ? "a journal whose only record was cut off while it was written: it names no image" : "empty: neither a JSON report nor a journal of ecr-cleanup");
   return targets;
 }
 

@@ -106,7 +106,7 @@ async function s3Text(bucket: string, key: string, region: string | undefined): 
 }
 
 /** The images an --apply run's JSON report or journal says it archived: a file, or a report in S3. */
-async function targetsFromFile(path: string, region: string | undefined): Promise<RestoreTarget[]> {
+async function targetsFromFile(path: string, region: string | undefined, io: CliIo): Promise<RestoreTarget[]> {
   const s3 = S3_URL.exec(path);
   let text: string;
   try {
@@ -116,7 +116,9 @@ async function targetsFromFile(path: string, region: string | undefined): Promis
     if (s3) throw new UsageError(`--from-report ${path}: cannot read it (${errorMessage(err)})`);
     throw err;
   }
-  return readReportSource(text, path);
+  return readReportSource(text, path, (line) =>
+    io.stderr(`ecr-cleanup restore: warning: ${shown(path)} line ${line} is a record cut off while it was written (a full disk or a crash): skipped; the images of that call are not restored by this command (the run's report lists them)\n`),
+  );
 }
 
 const OUTCOME_TEXT: Record<RestoreLine["outcome"], string> = {
@@ -148,7 +150,7 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
       io.stdout(`${RESTORE_USAGE}\n`);
       return 0;
     }
-    targets = args.targets ?? (await targetsFromFile(args.fromReport!, args.region));
+    targets = args.targets ?? (await targetsFromFile(args.fromReport!, args.region, io));
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message);
     throw err;

@@ -23,10 +23,11 @@ export function listRepositoriesStatement(): Statement {
 
 /**
  * The repository ARN for a name or glob: the policy globs (`*` any run of characters, `/` included; `?` one
- * character) mean what IAM's ARN wildcards mean, so they carry over unchanged.
+ * character) mean what IAM's ARN wildcards mean, so they carry over unchanged. `$` is written `${$}`: in IAM it starts
+ * a policy variable (`${aws:username}`), which would grant on repositories the planner never governs.
  */
 export function repositoryArn(scope: AccountScope, nameOrGlob: string): string {
-  return `arn:${scope.partition}:ecr:${scope.region}:${scope.accountId}:repository/${nameOrGlob}`;
+  return `arn:${scope.partition}:ecr:${scope.region}:${scope.accountId}:repository/${nameOrGlob.replace(/\$/g, () => "${$}")}`;
 }
 
 /** What the grants read of a policy (the CLI's policies and the component's args both have these). */

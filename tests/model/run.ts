@@ -57,15 +57,32 @@ export class RecheckTracker {
   private readonly started = new Set<string>();
   /** The digests of the repository's last delete call, until its next re-check starts. */
   private readonly afterDelete = new Map<string, ReadonlySet<string>>();
+  /** Repositories whose settling description left an image out: a listing of every status confirms it (settling too). */
+  private readonly confirming = new Set<string>();
 
   /** A served read of `repository`: true when it starts a re-check. `retried`: the SDK repeating a call whose answer was dropped. */
-  read(repository: string, operation: string, input: Record<string, unknown>, retried = false): boolean {
+  read(repository: string, operation: string, input: Record<string, unknown>, retried = false, leavesOut: () => boolean = () => false): boolean {
     if (retried) return false;
     const ids = input.imageIds as { imageDigest?: string }[] | undefined;
     const lastCall = this.afterDelete.get(repository);
     if (lastCall) {
       const settling = operation === "DescribeImages" && ids !== undefined && ids.every((id) => id.imageDigest !== undefined && lastCall.has(id.imageDigest));
-      if (settling) return false;
+      if (settling) {
+        // An image the description leaves out counts as gone only once a listing of every status confirms it.
+        if (leavesOut()) this.confirming.add(repository);
+        return false;
+      }
+      const filter = (input.filter ?? {}) as { imageStatus?: string };
+      if (this.confirming.has(repository) && operation === "DescribeImages" && ids === undefined && filter.imageStatus === "ANY") {
+        // The confirming listing: its first page, then the pages with a nextToken; another first page is a re-check's.
+        if (input.nextToken !== undefined) return false;
+        if (!this.confirmed.has(repository)) {
+          this.confirmed.add(repository);
+          return false;
+        }
+      }
+      this.confirming.delete(repository);
+      this.confirmed.delete(repository);
       this.afterDelete.delete(repository);
       return true;
     }
@@ -79,8 +96,13 @@ export class RecheckTracker {
     return true;
   }
 
+  /** Repositories whose confirming listing started (its later pages carry a nextToken). */
+  private readonly confirmed = new Set<string>();
+
   /** A served BatchDeleteImage of `repository` (answered or not) that named `digests`. */
   deleted(repository: string, digests: readonly string[] = []): void {
+    this.confirming.delete(repository);
+    this.confirmed.delete(repository);
     this.started.add(repository);
     this.afterDelete.set(repository, new Set([...(this.afterDelete.get(repository) ?? []), ...digests]));
   }
@@ -100,6 +122,9 @@ class ModelRun {
   private readonly sent = new Set<string>();
   /** Digests the cleaner has sent an archive call for, per repository. */
   private readonly archiveCalls = new Map<string, Set<string>>();
+  /** Digests the cleaner's archive calls archived (active when the call was served), and those its restores restored. */
+  private readonly archivedByCleaner = new Set<string>();
+  private readonly restoredByCleaner = new Set<string>();
   private readonly tracker = new RecheckTracker();
   private readonly deleteCalls = new Map<string, number>();
   private readonly rechecks = new Map<string, number>();
@@ -125,6 +150,7 @@ class ModelRun {
 
   seed(): void {
     const { registry, ecs } = this.emulator;
+    registry.byDigestAnswer = this.scenario.byDigestAnswer;
     const host = `${this.emulator.account}.dkr.ecr.${this.emulator.region}.amazonaws.com`;
     for (const repo of this.scenario.repos) {
       registry.createRepository(repo.name);
@@ -205,9 +231,17 @@ class ModelRun {
     const digest = (ctx.input.imageId as { imageDigest?: string } | undefined)?.imageDigest;
     const where = `${repository}'s archive call for ${digest ? this.name(digest) : "(no digest)"}`;
     this.log.push(where);
+    // The SDK repeating a call whose answer was lost after it acted: the first attempt was checked.
+    const same = JSON.stringify(ctx.input);
+    const previous = [...this.emulator.faults.log].reverse().find((r) => r.operation === ctx.operation && JSON.stringify(r.input) === same);
+    if (previous?.outcome === "drop-after-acting") {
+      this.log.push(`${where}: the SDK's retry of a call whose answer was lost`);
+      return;
+    }
     // A restore (STANDARD) undoes this run's archive of a member whose holder then changed: it removes nothing.
     if (ctx.input.targetStorageClass === "STANDARD" && digest) {
       this.log.push(`${where} restores it`);
+      if (this.emulator.registry.image(repository, digest)?.status === "ARCHIVED") this.restoredByCleaner.add(digest);
       this.tracker.deleted(repository, [digest]);
       return;
     }
@@ -228,6 +262,8 @@ class ModelRun {
     const images = new Map(this.emulator.registry.images(repository).map((i) => [i.digest, i]));
     const image = images.get(digest);
     if (image && image.status !== "ACTIVE") this.violations.push({ kind: "not-active", repository, digest, message: `${where}, whose status is ${image.status}` });
+    // The emulator archives an active image whatever the order (archiveOrder "any"), answer lost or not.
+    if (image?.status === "ACTIVE") this.archivedByCleaner.add(digest);
     const keptHolders = image ? [...images.values()].filter((h) => h.digest !== digest && holds(h, image) && oracle?.decisions.get(h.digest)?.action === "keep") : [];
     if (keptHolders.length) {
       this.violations.push({ kind: "holder-kept", repository, digest, message: `${where} while ${keptHolders.map((h) => this.name(h.digest)).join(", ")}, which hold(s) it, stay(s)` });
@@ -251,7 +287,16 @@ class ModelRun {
     // The emulator logs a request after its hooks: the last entry is the previous call, dropped after it acted or not.
     const previous = [...this.emulator.faults.log].reverse().find((r) => (r.input as { repositoryName?: string }).repositoryName === repository);
     const retried = previous?.outcome === "drop-after-acting" && previous.operation === ctx.operation && JSON.stringify(previous.input) === JSON.stringify(ctx.input);
-    if (!this.tracker.read(repository, ctx.operation, ctx.input, retried)) return;
+    const leavesOut = () => {
+      const repo = this.emulator.registry.repository(repository);
+      const ids = (ctx.input.imageIds ?? []) as { imageDigest?: string }[];
+      const activeOnly = this.emulator.registry.byDigestAnswer === "active-only";
+      return ids.some((id) => {
+        const image = id.imageDigest === undefined ? undefined : repo?.images.get(id.imageDigest);
+        return !image || (activeOnly && image.status !== "ACTIVE");
+      });
+    };
+    if (!this.tracker.read(repository, ctx.operation, ctx.input, retried, leavesOut)) return;
     const recheck = (this.rechecks.get(repository) ?? 0) + 1;
     this.rechecks.set(repository, recheck);
     const step = this.scenario.steps[this.nextStep];
@@ -423,7 +468,9 @@ class ModelRun {
       case "archive": {
         // Archives of delete candidates: archiving a kept image changes the active set as a deletion does, and the
         // contract does not ask the cleaner to plan again after deletions by others.
-        const target = pick(this.candidates(repository).filter((i) => !touched.has(i.digest)), m.pick);
+        // Not one the cleaner has sent an archive call for: describing it again would read others' archive as its own.
+        const sentToArchive = this.archiveCalls.get(repository) ?? new Set<string>();
+        const target = pick(this.candidates(repository).filter((i) => !touched.has(i.digest) && !sentToArchive.has(i.digest)), m.pick);
         if (!target) return undefined;
         registry.archive(repository, target.digest);
         touched.add(target.digest);
@@ -518,6 +565,32 @@ class ModelRun {
     }
   }
 
+  /**
+   * Archives and restores, as the report says them: every image the cleaner's archive calls archived (a lost answer
+   * included) is reported archived, and only those; every member it restored under a holder that changed (a lost
+   * answer included) is said restored, and none it restored is said to have failed.
+   */
+  checkArchives(report: RunReport): void {
+    const reported = new Set(report.repositories.flatMap((r) => r.images.filter((l) => l.outcome === "archived").map((l) => l.digest)));
+    for (const digest of this.archivedByCleaner) {
+      if (!reported.has(digest)) this.violations.push({ kind: "report-misses-archive", digest, message: `the cleaner's archive call archived ${this.name(digest)}, but the report does not say archived` });
+    }
+    for (const digest of reported) {
+      if (!this.archivedByCleaner.has(digest)) this.violations.push({ kind: "report-claims-archive", digest, message: `the report says ${this.name(digest)} was archived, but no archive call archived it` });
+    }
+    const errors = report.repositories.flatMap((r) => r.errors).filter((e) => e.kind === "archive-failed" && e.digest !== undefined);
+    const saidRestored = new Set(errors.filter((e) => e.code === "HolderChanged").map((e) => e.digest!));
+    const saidRestoreFailed = new Set(errors.filter((e) => e.code !== "HolderChanged" && e.message.includes("restoring")).map((e) => e.digest!));
+    for (const digest of this.restoredByCleaner) {
+      if (!saidRestored.has(digest)) {
+        this.violations.push({ kind: "report-misses-restore", digest, message: `the cleaner restored ${this.name(digest)} under a holder that changed, but the report ${saidRestoreFailed.has(digest) ? "says restoring it failed" : "does not say so"}` });
+      }
+    }
+    for (const digest of saidRestored) {
+      if (!this.restoredByCleaner.has(digest)) this.violations.push({ kind: "report-claims-restore", digest, message: `the report says ${this.name(digest)} was restored, but no restore call restored it` });
+    }
+  }
+
   checkConvergence(clean: RunReport[], third: RunReport): void {
     // Failed by design: a repository over its cap, a policy naming a repository the scenario does not have.
     for (const error of clean.flatMap((run) => run.errors).filter((e) => e.kind !== "cap-exceeded" && e.kind !== "missing-repository")) {
@@ -583,6 +656,7 @@ export async function runModel(scenario: Scenario): Promise<ModelResult> {
     model.log.push(`the cleaner's delete calls removed: ${[...removed].map(([r, ds]) => `${r}: ${[...ds].map(model.name).join(", ") || "-"}`).join("; ") || "nothing"}`);
     if (report) {
       model.checkReport(report, removed);
+      model.checkArchives(report);
       model.log.push(`the faulty run's errors: ${report.errors.map((e) => `${e.repository ?? ""} ${e.kind} ${e.code}`).join("; ") || "none"}`);
     }
     model.checkCaps(planned, model.removedOrArchived(removed));

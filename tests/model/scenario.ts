@@ -55,7 +55,7 @@ export type Mutation =
   | { kind: "archive"; pick: number };
 
 export type StepFault =
-  | { kind: "next"; op: "BatchDeleteImage" | "DescribeImages"; fault: FaultKind; count: number }
+  | { kind: "next"; op: "BatchDeleteImage" | "DescribeImages" | "UpdateImageStorageClass"; fault: FaultKind; count: number }
   | { kind: "refuse"; pick: number }
   | { kind: "unanswered"; pick: number; deletes: boolean };
 
@@ -72,6 +72,11 @@ export interface InitialFault {
 
 export interface Scenario {
   repos: RepoSpec[];
+  /**
+   * How the emulator answers DescribeImages by digest for archived and activating images (ECR does not document it):
+   * described like any image, or left out as not found. Drawn at random, so every property runs both ways.
+   */
+  byDigestAnswer: "every-status" | "active-only";
   policies: RawPolicy[];
   /** The YAML's `settings:` (settings.archive.delete_after), when the scenario has any. */
   settings?: Record<string, unknown>;
@@ -255,7 +260,9 @@ const stepFault: fc.Arbitrary<StepFault> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant("next" as const),
-      op: fc.constantFrom("BatchDeleteImage" as const, "BatchDeleteImage" as const, "DescribeImages" as const),
+      // UpdateImageStorageClass: archive calls, and the restores of members under a holder that changed; a
+      // drop-after-acting fault loses the answer of a call that took effect.
+      op: fc.constantFrom("BatchDeleteImage" as const, "BatchDeleteImage" as const, "DescribeImages" as const, "UpdateImageStorageClass" as const),
       fault: faultKind,
       count: fc.integer({ min: 1, max: 3 }),
     }),
@@ -265,7 +272,7 @@ const stepFault: fc.Arbitrary<StepFault> = fc.oneof(
 );
 
 const initialFault: fc.Arbitrary<InitialFault> = fc.record({
-  op: fc.constantFrom("DescribeRepositories", "DescribeImages", "BatchGetImage", "ListTasks", "BatchDeleteImage"),
+  op: fc.constantFrom("DescribeRepositories", "DescribeImages", "BatchGetImage", "ListTasks", "BatchDeleteImage", "UpdateImageStorageClass"),
   fault: faultKind,
   count: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 2 }) }, { weight: 1, arbitrary: fc.constant(3) }),
 });
@@ -283,14 +290,15 @@ export function scenarioArb(features: Features): fc.Arbitrary<Scenario> {
       inUse: fc.array(fc.record({ repo: fc.nat(), image: fc.nat(), via: fc.constantFrom("task" as const, "service" as const) }), { maxLength: 2 }),
       initialFaults: features.faults ? fc.array(initialFault, { maxLength: 2 }) : fc.constant<InitialFault[]>([]),
       steps: features.mutations || features.faults ? fc.array(step, { maxLength: 4 }) : fc.constant<Step[]>([]),
+      byDigestAnswer: fc.constantFrom("every-status" as const, "active-only" as const),
     })
-    .map(({ names, shapes, policies, inUse, initialFaults, steps }) => {
+    .map(({ names, shapes, policies, inUse, initialFaults, steps, byDigestAnswer }) => {
       const repos = names.sort().map((name, i) => buildRepo(name, shapes[i], features));
       const used = inUse.flatMap(({ repo, image, via }) => {
         const images = repos[repo % repos.length].images;
         return images.length ? [{ repository: repos[repo % repos.length].name, digest: images[image % images.length].digest, via }] : [];
       });
-      const scenario: Scenario = { repos, policies, inUse: used, initialFaults, steps: steps.filter((s) => s.mutations.length || s.faults.length) };
+      const scenario: Scenario = { repos, byDigestAnswer, policies, inUse: used, initialFaults, steps: steps.filter((s) => s.mutations.length || s.faults.length) };
       if (features.deleteAfter) scenario.settings = { archive: { delete_after: `${DELETE_AFTER_DAYS}d` } };
       return Object.assign(scenario, { [fc.toStringMethod]: () => describeScenario(scenario) });
     });
@@ -324,7 +332,7 @@ export function describeImage(i: ImageSpec, name: (d: string) => string): string
 export function describeScenario(s: Scenario): string {
   const names = labels(s);
   const name = (d: string) => names.get(d) ?? d;
-  const lines = [`now ${new Date(NOW).toISOString()}`, "registry:"];
+  const lines = [`now ${new Date(NOW).toISOString()}`, `DescribeImages by digest answers ${s.byDigestAnswer === "every-status" ? "every status" : "active images only"}`, "registry:"];
   for (const repo of s.repos) {
     lines.push(`  ${repo.name}:${repo.images.length ? "" : " (empty)"}`);
     for (const image of repo.images) lines.push(`    ${describeImage(image, name)}`);
