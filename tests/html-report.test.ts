@@ -285,7 +285,7 @@ describe("the HTML report in headless Chromium", function () {
       const page = await open(scheme);
       expect(await page.evaluate("document.body.dataset.drawn")).to.equal(String(demoJson.repositories.length));
       expect(await section(page, "hello_world", `[...s.querySelectorAll(".mark.anchor .label")].map((l) => l.textContent)`)).to.deep.equal(["#2 anchor (prod)"]);
-      expect(await section(page, "hello_world", `[...s.querySelectorAll(".mark.channel .label")].map((l) => l.textContent).sort()`)).to.deep.equal(["#2 dev", "#2 rc"]);
+      expect(await section(page, "hello_world", `[...s.querySelectorAll(".mark.channel .label")].map((l) => l.textContent).sort()`)).to.deep.equal(["#2 dev", "#2 latest", "#2 rc"]);
       const hello = demoJson.repositories.find((r) => r.repository === "hello_world")!;
       expect(await section(page, "hello_world", `s.querySelector(".counts .goes").textContent`)).to.equal(`${hello.toDelete} go`);
       expect(await page.evaluate(`document.getElementById("summary-to-delete").textContent`)).to.equal(String(demoJson.summary.toDelete));

@@ -40,7 +40,7 @@ const HELLO_WORLD: Record<number, string[]> = {
     "  #2  Protect images created for a year since the last significant tag, leave no",
     "      less than 13 images",
     "      anchor mode: anchor 3e73da49d07e [prod,v2.6.0] pushed 2026-06-04 10:00,",
-    "        protects back to 2025-06-04 10:00; no image carries: latest",
+    "        protects back to 2025-06-04 10:00",
     "      alone it would keep newer-than-anchor 20, anchor 1, period 36; delete",
     "        beyond-window 18",
     "  DIGEST        TAGS    PUSHED      SIZE       ACTION  REASON             POLICY",
@@ -86,7 +86,7 @@ const HELLO_WORLD: Record<number, string[]> = {
     "      alone it would keep count 7; delete untagged-expired 45",
     "  #2  Protect images created for a year since the last significant tag, leave no less than 13 images",
     "      anchor mode: anchor 3e73da49d07e [prod,v2.6.0] pushed 2026-06-04 10:00, protects back to",
-    "        2025-06-04 10:00; no image carries: latest",
+    "        2025-06-04 10:00",
     "      alone it would keep newer-than-anchor 20, anchor 1, period 36; delete beyond-window 18",
     "  DIGEST        TAGS    PUSHED (UTC)      SIZE       ACTION  REASON                           POLICY",
     "  89161d52e864  -       2025-05-30 16:00  89.0 MiB   DELETE  untagged-expired, beyond-window  #1,#2",
@@ -118,7 +118,7 @@ const HELLO_WORLD: Record<number, string[]> = {
     "      untagged mode",
     "      alone it would keep count 7; delete untagged-expired 45",
     "  #2  Protect images created for a year since the last significant tag, leave no less than 13 images",
-    "      anchor mode: anchor 3e73da49d07e [prod,v2.6.0] pushed 2026-06-04 10:00, protects back to 2025-06-04 10:00; no image carries: latest",
+    "      anchor mode: anchor 3e73da49d07e [prod,v2.6.0] pushed 2026-06-04 10:00, protects back to 2025-06-04 10:00",
     "      alone it would keep newer-than-anchor 20, anchor 1, period 36; delete beyond-window 18",
     "  DIGEST        TAGS    PUSHED (UTC)      SIZE       ACTION  REASON                           POLICY",
     "  89161d52e864  -       2025-05-30 16:00  89.0 MiB   DELETE  untagged-expired, beyond-window  #1,#2",
@@ -156,10 +156,6 @@ const SUMMARY_80 = [
   "  to delete:        49, 4.3 GiB to free",
   "  kept by safety:   in-use:ecs-task 1, in-use:lambda 1, member-of-kept 17",
   "  failures:         0",
-  "  WARNING hello_world: no image carries significant tag latest of policy",
-  "          \"Protect images created for a year since the last significant tag,",
-  "          leave no less than 13 images\", so that channel has no position here",
-  "          and the anchor is the oldest of the others (check for typos)",
   "",
   "Dry run: nothing was deleted. Run again with --apply to delete the images marked",
   "  DELETE.",
@@ -201,6 +197,18 @@ describe("the table: the demo's release history", () => {
 
   it("the summary at 80 columns: planned, withheld and to delete, every safety keep, and the warnings", () => {
     expect(summaryOf(renderTable(report, { width: 80 }))).to.deep.equal(SUMMARY_80);
+  });
+
+  it("a warning in the summary wraps at 80 columns under its own first word", () => {
+    const warning =
+      'hello_world: no image carries significant tag latest of policy "Protect images created for a year since the last significant tag, leave no less than 13 images", so that channel has no position here and the anchor is the oldest of the others (check for typos)';
+    const lines = summaryOf(renderTable({ ...report, warnings: [warning] }, { width: 80 }));
+    expect(lines.slice(lines.indexOf("  failures:         0") + 1, -4)).to.deep.equal([
+      "  WARNING hello_world: no image carries significant tag latest of policy",
+      "          \"Protect images created for a year since the last significant tag,",
+      "          leave no less than 13 images\", so that channel has no position here",
+      "          and the anchor is the oldest of the others (check for typos)",
+    ]);
   });
 
   it("a 160-column table uses its width: hello_world's rows stand on one line each, with the time of the push", () => {

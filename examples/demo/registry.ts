@@ -1,6 +1,7 @@
 /**
  * The demo registry: `hello_world` laid out like a real release history (two years of monthly releases,
- * `prod` on an older one, `rc` and `dev` on newer ones, untagged CI builds in between); `payments-api`,
+ * `prod` on an older one, `rc` and `dev` on newer ones, `latest` on the newest as `docker push` leaves it,
+ * untagged CI builds in between); `payments-api`,
  * with multi-arch builds, a signed release, and old images that ECS and Lambda still run; and a few other
  * repositories. Dates are relative to `now`, so the demo always looks current.
  */
@@ -38,10 +39,11 @@ function seedHelloWorld(registry: Registry, now: Date): void {
     push(`${version}-ci-1`, days - 10, [], 14);
     push(`${version}-ci-2`, days - 20, [], 16);
   }
-  // The development channel moves ahead of the release candidate.
+  // The development channel moves ahead of the release candidate; the newest push carries `latest`, as
+  // `docker push` without a tag leaves it.
   push("ci-recent-1", 6, [], 9);
   push("ci-recent-2", 3, ["dev"], 11);
-  push("ci-recent-3", 1, [], 15);
+  push("ci-recent-3", 1, ["latest"], 15);
 }
 
 function seedWebFrontend(registry: Registry, now: Date): void {
