@@ -118,6 +118,22 @@ describe("the table at 80 columns", () => {
   });
 });
 
+describe("the table at 80 columns: a grouped policy's group beside its number", () => {
+  it("a group as long as the tag it comes from is shortened as a tag is: its row takes 4 lines, not one per 8 characters", () => {
+    const group = `feature-${"x".repeat(230)}-end`;
+    const lines = tableLines([
+      image(1, { tags: [`${group}-abcdef0`], reason: "group-expired", policies: [{ policy: "releases", verdict: "delete", reason: "group-expired", group }] }),
+    ]);
+    expect(lines).to.deep.equal([
+      "  DIGEST        TAGS        PUSHED      SIZE      ACTION  REASON        POLICY",
+      "  000000000001  featur…ef0  2026-10-31  69.0 MiB  DELETE  group-        #2",
+      "                                                          expired       feature-",
+      "                                                                        xxxxxxxx",
+      "                                                                        …xxx-end",
+    ]);
+  });
+});
+
 describe("the table at 80 columns, any rows (property)", () => {
   const REASONS: ReasonCode[] = ["beyond-window", "untagged-expired", "member-of-kept", "holder-unreadable", "unit-activating", "in-use:ecs-revision", "in-use:app-runner", "changed-since-plan", "count", "period"];
   const tag = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,39}$/);

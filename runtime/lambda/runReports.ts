@@ -6,8 +6,6 @@
  * only when a run uses them (runtime/lambda/reportClients.ts, by import()).
  */
 import type { RunError, RunReport } from "../engine/report";
-import { renderHtml } from "../report/html";
-import { renderJson } from "../report/json";
 import { errorCode, errorMessage } from "../shared/errors";
 import { NOTIFY_ENV, NOTIFY_TOPIC_ENV, REPORTS_BUCKET_ENV } from "./config";
 import { once } from "./once";
@@ -51,6 +49,8 @@ function countFailure(report: RunReport, error: RunError): void {
 
 async function writeReport(report: RunReport, place: ReportPlace, outlets: () => Promise<ReportOutlets>): Promise<void> {
   try {
+    // The renderers load with the clients, after the run: a cold start does without them.
+    const [{ renderHtml }, { renderJson }] = await Promise.all([import("../report/html"), import("../report/json")]);
     const out = await outlets();
     await out.put(place.bucket, place.jsonKey, renderJson(report), "application/json");
     await out.put(place.bucket, place.htmlKey, renderHtml(report), "text/html; charset=utf-8");

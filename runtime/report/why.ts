@@ -4,6 +4,7 @@
  */
 import { ImageLine, isSafetyKeep, RepositoryReport } from "../engine/report";
 import { escapeControls as shown } from "./escape";
+import { shorten } from "./layout";
 
 /** `#1`, `#2`: a policy's number in the file (see policyNumbers). */
 export type PolicyNumber = (policy: string) => string;
@@ -28,6 +29,9 @@ const byNumber = (number: PolicyNumber) => (a: string, b: string) => Number(numb
 
 /** Groups the table's legend and the HTML page name one by one; the JSON report lists every group. */
 export const GROUPS_SHOWN = 10;
+
+/** The most of a group's name that the table's POLICY column shows (as a tag's, the middle gives way). */
+const LONGEST_GROUP = 24;
 
 /** A group as the table names it: `""` for the empty group (a capturing group that took no part in the match). */
 export const groupLabel = (group: string) => (group === "" ? '""' : shown(group));
@@ -72,7 +76,8 @@ export function why(line: ImageLine, repo: RepositoryReport, number: PolicyNumbe
   const verdict = line.action === "archive" ? "delete" : line.action;
   const deciding = line.policies.filter((p) => p.verdict === verdict).sort((a, b) => byNumber(number)(a.policy, b.policy));
   if (!deciding.length) return [line.reason, ""];
-  // A grouped policy's number is followed by the group that decided (`#2 api`; `#2 ""` for the empty group).
-  const label = (p: ImageLine["policies"][number]) => (p.group === undefined ? number(p.policy) : `${number(p.policy)} ${groupLabel(p.group)}`);
+  // A grouped policy's number is followed by the group that decided (`#2 api`; `#2 ""` for the empty group), shortened
+  // as a tag is: a group is as long as the tag it comes from (up to 300 characters); the legend and the JSON name it whole.
+  const label = (p: ImageLine["policies"][number]) => (p.group === undefined ? number(p.policy) : `${number(p.policy)} ${shorten(groupLabel(p.group), LONGEST_GROUP)}`);
   return [[...new Set(deciding.map((p) => p.reason))].join(", "), deciding.map(label).join(",")];
 }
