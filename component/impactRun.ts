@@ -38,7 +38,7 @@ export async function measureImpact(config: Config, clients: AwsClients, now: Da
   const context = await prepareRun(options);
   const listing = context.errors.find((e) => e.kind === "api-error" && !e.repository);
   if (listing) return { repositories: new Map(), upperBound: [], registryError: listing.message, warnings: [] };
-  const upperBound = context.errors.filter((e) => e.kind === "in-use-unreadable").map((e) => e.message.replace(/[:;] nothing is deleted in this run$/, ""));
+  const upperBound = context.errors.filter((e) => e.kind === "in-use-unreadable").map((e) => e.message.replace(/[:;] nothing is deleted in this run( \(ecr-cleanup doctor [^)]*\))?$/, ""));
   // Plan with what could be read: the engine would keep everything, the preview shows the policies' upper bound.
   const readable = { ...context, inventory: { ...context.inventory, failures: [] } };
   const { repositories } = await cleanRepositories(options, readable, context.governed);

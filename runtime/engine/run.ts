@@ -170,6 +170,12 @@ function registryOf(repositories: readonly RepositoryInfo[]): RegistryId | undef
   return same ? first : undefined;
 }
 
+/**
+ * Where a run stopped by an unreadable source sends its user: doctor checks every permission and access at once,
+ * where each failing run finds only the first one missing.
+ */
+const DOCTOR_POINTER = "(ecr-cleanup doctor --config FILE checks every permission and access a run needs)";
+
 /** Lists the repositories and takes the in-use inventory, once; reports missing and mistyped names. */
 export async function prepareRun(options: RunOptions): Promise<RunContext> {
   const context: RunContext = {
@@ -209,7 +215,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
       code: failure.code,
       message: failure.source === "registry"
         ? `cannot match any workload's images (${failure.message}): nothing is deleted in this run`
-        : `cannot read the images in use: ${failure.message}; nothing is deleted in this run`,
+        : `cannot read the images in use: ${failure.message}; nothing is deleted in this run ${DOCTOR_POINTER}`,
     });
   }
   const existing = new Set(names);
