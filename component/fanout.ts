@@ -9,20 +9,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccountScope } from "./grant";
 import { serviceRole, stateMachinePolicyDocument } from "./iam";
+import { createPrivateBucket } from "./privateBucket";
 import { runsBucketPolicyDocument } from "./runsBucketPolicy";
 import { stateMachineDefinition } from "./stateMachine";
 
 /** A run's objects are needed for minutes; a few days leave time to look at a failed run. */
 export const RUN_OBJECTS_EXPIRE_DAYS = 7;
-/** S3's limit on a bucket prefix (the provider adds a unique suffix). */
-const BUCKET_PREFIX_MAX = 37;
-
-/** A bucket prefix from the component's name: S3 bucket names are lowercase letters, digits, dots and hyphens. */
-export function bucketPrefix(name: string, suffix = "runs"): string {
-  const base = `${name}-${suffix}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z0-9]+/, "");
-  return `${base.slice(0, BUCKET_PREFIX_MAX - 1).replace(/-+$/, "")}-`;
-}
-
 export interface FanOutArgs {
   scope: pulumi.Output<AccountScope>;
   functionArn: pulumi.Output<string>;
@@ -34,31 +26,15 @@ export interface FanOutArgs {
 }
 
 export function createRunsBucket(name: string, tags: FanOutArgs["tags"], parent: pulumi.Resource): RunsBucket {
-  const opts = { parent };
   // forceDestroy: the objects are transient, and must not block `pulumi destroy`.
-  const bucket = new aws.s3.Bucket(`${name}-runs`, { bucketPrefix: bucketPrefix(name), forceDestroy: true, tags }, opts);
-  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-runs-encryption`, {
-    bucket: bucket.id,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-  }, opts);
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-runs-public-access`, {
-    bucket: bucket.id,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  }, opts);
-  const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${name}-runs-lifecycle`, {
-    bucket: bucket.id,
-    rules: [{
-      id: "expire-run-objects",
-      status: "Enabled",
-      filter: {},
-      expiration: { days: RUN_OBJECTS_EXPIRE_DAYS },
-      // The ResultWriter uploads in parts; a part left by a stopped run is removed too.
-      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-    }],
-  }, opts);
+  const { bucket, encryption, publicAccess, lifecycle } = createPrivateBucket(name, "runs", tags, {
+    id: "expire-run-objects",
+    status: "Enabled",
+    filter: {},
+    expiration: { days: RUN_OBJECTS_EXPIRE_DAYS },
+    // The ResultWriter uploads in parts; a part left by a stopped run is removed too.
+    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+  }, parent);
   return { bucket, publicAccess, settings: [encryption, publicAccess, lifecycle] };
 }
 

@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { NOTIFY_ENV, NOTIFY_TOPIC_ENV, REPORTS_BUCKET_ENV } from "../runtime/lambda/config";
 import { REPORTS_PREFIX } from "../runtime/lambda/runReports";
 import type { ResolvedArgs } from "./args";
-import { bucketPrefix } from "./fanout";
 import type { AccountScope } from "./grant";
+import { createPrivateBucket } from "./privateBucket";
 import { denyInsecureTransport } from "./runsBucketPolicy";
 
 export interface RunReports {
@@ -43,29 +43,13 @@ function givenBucket(bucketName: pulumi.Input<string>, scope: pulumi.Output<Acco
 }
 
 function createReportsBucket(name: string, a: ResolvedArgs, parent: pulumi.Resource) {
-  const opts = { parent };
   // forceDestroy: `pulumi destroy` removes the reports with the function and its log group; keep them with reportBucket.
-  const bucket = new aws.s3.Bucket(`${name}-reports`, { bucketPrefix: bucketPrefix(name, "reports"), forceDestroy: true, tags: a.tags }, opts);
-  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-reports-encryption`, {
-    bucket: bucket.id,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-  }, opts);
-  const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-reports-public-access`, {
-    bucket: bucket.id,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  }, opts);
-  const lifecycle = new aws.s3.BucketLifecycleConfiguration(`${name}-reports-lifecycle`, {
-    bucket: bucket.id,
-    rules: [{
-      id: "expire-run-reports",
-      status: "Enabled",
-      filter: { prefix: `${REPORTS_PREFIX}/` },
-      expiration: { days: a.reportRetentionDays },
-    }],
-  }, opts);
+  const { bucket, encryption, publicAccess, lifecycle } = createPrivateBucket(name, "reports", a.tags, {
+    id: "expire-run-reports",
+    status: "Enabled",
+    filter: { prefix: `${REPORTS_PREFIX}/` },
+    expiration: { days: a.reportRetentionDays },
+  }, parent);
   const policy = new aws.s3.BucketPolicy(`${name}-reports-policy`, {
     bucket: bucket.id,
     policy: bucket.arn.apply(tlsOnlyPolicyDocument),

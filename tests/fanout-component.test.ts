@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import { ECR_CLEANUP_POLICY_TYPE, EcrCleanupPolicyArgs } from "../component";
-import { bucketPrefix, RUN_OBJECTS_EXPIRE_DAYS } from "../component/fanout";
+import { RUN_OBJECTS_EXPIRE_DAYS } from "../component/fanout";
+import { bucketPrefix } from "../component/privateBucket";
 import { LAMBDA_RETRY, RUN_TIMEOUT_SECONDS } from "../component/stateMachine";
 import { deploy as deployComponent, grants as documentGrants, statements, T, runsBucket } from "./support/component-under-mocks";
 import { ACCOUNT_ID, archiveFiles, parentTypeOf, Recorder, RecordedResource, REGION, registeredUrns, valueOf } from "./support/pulumi-mocks";
