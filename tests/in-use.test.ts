@@ -105,9 +105,9 @@ describe("in-use images, end to end against the emulator", () => {
     expect(table.code, table.stderr).to.equal(0);
     const rowOf = (digest: string) => table.stdout.split("\n").filter((line) => line.includes(digest.slice(7, 19)));
     expect(rowOf(digests[6])).to.have.length(1);
-    expect(rowOf(digests[6])[0]).to.match(/ latest +\S.* keep +in-use:ecs-service /);
-    expect(rowOf(digests[7])[0]).to.match(/ v3 +\S.* keep +in-use:ecs-service /);
-    expect(rowOf(digests[8])[0]).to.match(/ keep +in-use:ecs-task /);
+    expect(rowOf(digests[6])[0]).to.match(/ latest +\S.* keep +in-use:ecs-service$/);
+    expect(rowOf(digests[7])[0]).to.match(/ v3 +\S.* keep +in-use:ecs-service$/);
+    expect(rowOf(digests[8])[0]).to.match(/ keep +in-use:ecs-task$/);
     expect(rowOf(digests[9])[0]).to.match(/ v2 +\S.* DELETE +beyond-window /);
 
     const { code, report, stderr } = await run(config);
