@@ -3,10 +3,10 @@
  * one line per check with what to do when it fails, as a table or one JSON document. Exit 0 every check passed
  * (warnings included), 1 some check failed, 2 usage or configuration error (nothing checked).
  */
-import { parseArgs } from "node:util";
 import { createClients, destroyClients } from "../ecr/client";
 import { escapeControls } from "../report/escape";
 import { regionAndConcurrency, UsageError } from "./args";
+import { parseSubcommandFlags } from "./subcommandFlags";
 import { callerIn, NO_CREDENTIALS_HINT } from "./caller";
 import { readConfig } from "./config-file";
 import { Check, inUseChecks, pullTimeCheck, repositoryChecks } from "./doctor/checks";
@@ -36,23 +36,12 @@ interface DoctorArgs {
 }
 
 function parse(argv: string[]): DoctorArgs | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: "string" },
-        output: { type: "string", default: "table" },
-        region: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return "help";
+  const values = parseSubcommandFlags(argv, {
+    config: { type: "string" },
+    output: { type: "string", default: "table" },
+    region: { type: "string" },
+  });
+  if (values === "help") return "help";
   if (!values.config) throw new UsageError("--config FILE is required: the policy file whose run to check");
   if (values.output !== "table" && values.output !== "json") throw new UsageError(`--output must be table or json, not ${values.output}`);
   return { config: values.config, output: values.output, ...regionAndConcurrency({ region: values.region }) };

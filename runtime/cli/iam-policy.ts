@@ -4,12 +4,12 @@
  * GetCallerIdentity, which needs no permission) and the region: IAM has no placeholder for an account, so a document
  * with one could not be used as it is. Exit 0 printed, 2 usage, configuration, region or credentials (nothing printed).
  */
-import { parseArgs } from "node:util";
 import { cliPolicy } from "../iam/cliPolicy";
 import { createClients, destroyClients } from "../ecr/client";
 import { errorMessage } from "../shared/errors";
 import { escapeControls } from "../report/escape";
 import { regionAndConcurrency, UsageError } from "./args";
+import { parseSubcommandFlags } from "./subcommandFlags";
 import { callerIn, NO_CREDENTIALS_HINT } from "./caller";
 import { readConfig } from "./config-file";
 import type { CliIo } from "./io";
@@ -31,23 +31,12 @@ interface IamPolicyArgs {
 }
 
 function parse(argv: string[]): IamPolicyArgs | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: "string" },
-        "apply-only": { type: "boolean", default: false },
-        region: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return "help";
+  const values = parseSubcommandFlags(argv, {
+    config: { type: "string" },
+    "apply-only": { type: "boolean", default: false },
+    region: { type: "string" },
+  });
+  if (values === "help") return "help";
   if (!values.config) throw new UsageError("--config FILE is required: the policy file whose permissions to print");
   return { config: values.config, applyOnly: values["apply-only"] ?? false, ...regionAndConcurrency({ region: values.region }) };
 }

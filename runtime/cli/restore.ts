@@ -3,13 +3,13 @@
  * run's JSON report archived. Units are restored whole. Exit 0 every image restored or on its way, 1 some failed
  * (or --wait timed out), 2 usage.
  */
-import { parseArgs } from "node:util";
 import { parsePolicyDuration } from "../config/duration";
 import { clientConfig, createClients, destroyClients } from "../ecr/client";
 import { errorMessage } from "../shared/errors";
 import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../engine/restore";
 import { escapeControls as shown } from "../report/escape";
 import { fileArgument, regionAndConcurrency, UsageError } from "./args";
+import { parseSubcommandFlags } from "./subcommandFlags";
 import { watchSignals, SIGNAL_EXIT } from "./interrupt";
 import { readReportSource } from "./report-source";
 import { FileProblem, readTextFile } from "../shared/files";
@@ -45,28 +45,17 @@ interface RestoreArgs {
 }
 
 function parse(argv: string[]): RestoreArgs | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        repository: { type: "string" },
-        digest: { type: "string" },
-        tag: { type: "string" },
-        "from-report": { type: "string" },
-        wait: { type: "boolean", default: false },
-        timeout: { type: "string" },
-        output: { type: "string", default: "table" },
-        region: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) return "help";
+  const values = parseSubcommandFlags(argv, {
+    repository: { type: "string" },
+    digest: { type: "string" },
+    tag: { type: "string" },
+    "from-report": { type: "string" },
+    wait: { type: "boolean", default: false },
+    timeout: { type: "string" },
+    output: { type: "string", default: "table" },
+    region: { type: "string" },
+  });
+  if (values === "help") return "help";
   if (values.output !== "table" && values.output !== "json") throw new UsageError(`--output must be table or json, not ${values.output}`);
   const args: RestoreArgs = { wait: values.wait ?? false, timeoutMs: DEFAULT_TIMEOUT_MS, output: values.output, ...regionAndConcurrency({ region: values.region }) };
   if (values.timeout !== undefined) {
