@@ -152,7 +152,7 @@ function awsFailure(target: EksTarget, call: string, err: unknown): EksSourceErr
   const denied = code === "AccessDeniedException" || code === "UnauthorizedException" || code === "AccessDenied";
   const advice = denied
     ? "the cleaner's role needs eks:ListClusters and eks:DescribeCluster (the component grants them while EKS is on); or turn the EKS source off (settings.in_use.eks: false)"
-    : "nothing is deleted in this run; it reads EKS again next run";
+    : "it reads EKS again next run";
   return new EksSourceError(code, `EKS in ${target.account}/${target.region}: ${call}: ${code}: ${message ?? String(err)}: ${advice}`);
 }
 
