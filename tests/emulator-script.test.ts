@@ -81,6 +81,20 @@ describe("npm run emulator: the demo registry, left running for a session by han
   });
 });
 
+describe("npm run emulator's options", () => {
+  for (const [args, message] of [
+    [["--latency", "fast"], "--latency (milliseconds) must be a whole number from 0 to 60000, not fast"],
+    [["--port", "70000"], "the port must be a whole number from 0 to 65535, not 70000"],
+  ] as const) {
+    it(`${args.join(" ")}: refused with what it takes, nothing started`, () => {
+      const run = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: "utf8", timeout: 30_000 });
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include(message);
+      expect(run.stdout).to.equal("");
+    });
+  }
+});
+
 describe("npm run demo with a command that needs a registry that stays", () => {
   for (const command of ["apply", "restore"]) {
     it(`${command}: exits 2 and points at npm run emulator`, () => {

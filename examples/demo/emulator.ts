@@ -2,6 +2,7 @@
  * `npm run emulator`: the demo registry (the same one `npm run demo` uses) on a fixed local port, left running, so
  * that plan, apply, restore and your own policy files can be tried by hand against it. Prints the environment to
  * export; Ctrl-C stops it. The port: `--port N` or ECR_CLEANUP_EMULATOR_PORT (0 picks a free one), default 4577.
+ * `--latency MS` delays every answer (default 0), to watch a run or interrupt one.
  */
 import { parseArgs } from "node:util";
 import { startEcrEmulator } from "../../tests/emulator/server";
@@ -10,16 +11,25 @@ import { seedDemoRegistry } from "./registry";
 export const DEFAULT_PORT = 4577;
 const REGION = "us-east-1";
 
-function port(): number {
-  const { values } = parseArgs({ options: { port: { type: "string" } }, strict: true });
-  const text = values.port ?? process.env.ECR_CLEANUP_EMULATOR_PORT ?? String(DEFAULT_PORT);
+function wholeNumber(text: string, what: string, most: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`the port must be a whole number from 0 to 65535, not ${text}`);
+  if (!Number.isInteger(n) || n < 0 || n > most) throw new Error(`${what} must be a whole number from 0 to ${most}, not ${text}`);
   return n;
 }
 
+function options(): { port: number; latencyMs: number } {
+  const { values } = parseArgs({ options: { port: { type: "string" }, latency: { type: "string" } }, strict: true });
+  return {
+    port: wholeNumber(values.port ?? process.env.ECR_CLEANUP_EMULATOR_PORT ?? String(DEFAULT_PORT), "the port", 65535),
+    // A delay before every answer, so that a run is slow enough to watch, or to press Ctrl-C in the middle of.
+    latencyMs: wholeNumber(values.latency ?? "0", "--latency (milliseconds)", 60_000),
+  };
+}
+
 async function main(): Promise<void> {
-  const emulator = await startEcrEmulator({ port: port(), region: REGION });
+  const { port, latencyMs } = options();
+  const emulator = await startEcrEmulator({ port, region: REGION });
+  emulator.faults.setLatency(latencyMs);
   seedDemoRegistry(emulator, new Date());
   process.stderr.write(
     `ECR emulator with the demo registry on ${emulator.endpoint} (127.0.0.1 only): hello_world, payments-api, web-frontend, some_ignored_repository.\n` +

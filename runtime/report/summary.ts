@@ -46,8 +46,9 @@ export function renderSummary(report: RunReport, width: number): string[] {
   if (report.planOut) out.push(...field("plan written", `${shown(report.planOut.file)}, sha256 ${report.planOut.sha256}`, width));
   if (report.interrupted) out.push(...field("interrupted", "stopped by a signal: nothing was deleted or archived after it (what was not acted on is kept as interrupted)", width));
   if (report.notReached.length) {
-    const why = report.interrupted ? "interrupted" : "out of time";
-    out.push(...field("not reached", `${report.notReached.length} (${why}; the next run starts at ${shown(report.cursor ?? "")})`, width));
+    // A signal stops a CLI run, which keeps no cursor: running it again is what finishes the job.
+    const what = report.interrupted ? "interrupted; run again to finish" : `out of time; the next run starts at ${shown(report.cursor ?? "")}`;
+    out.push(...field("not reached", `${report.notReached.length} (${what})`, width));
   }
   out.push(
     ...field("images scanned", `${s.imagesScanned}`, width),
