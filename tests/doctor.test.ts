@@ -149,6 +149,26 @@ describe("ecr-cleanup doctor (CLI against the emulator)", function () {
     expect(checks.filter((c) => c.status !== "ok").map((c) => [c.status, c.check, c.target, c.remedy])).to.deep.equal([["warn", "repository", "meida/*", "check the glob for a typo"]]);
   });
 
+  it("significant tags no image carries and a group_by that matches no tag are warnings, one per repository and policy: exit 0", async () => {
+    const text = POLICY_TEXT("ecs: false")
+      .replace("significant_tags: ['*']", "significant_tags: [release-*]")
+      .replace("repositories: ['media/*']", "repositories: ['media/*']\n    group_by: '(web)-[0-9]+'");
+    const { code, ok, checks } = await doctor(writePolicyFile(text));
+    expect([code, ok]).to.deep.equal([0, true]);
+    expect(checks.filter((c) => c.status !== "ok").map((c) => [c.status, c.check, c.target, c.detail, c.remedy])).to.deep.equal([
+      ["warn", "group-by", "media/web", "policy 2 (media): group_by matches no tag in media/web, so the policy decides nothing there", "check the pattern"],
+      ["warn", "significant-tags", "shop", "policy 1 (shop): no image carries any significant tag (release-*), so the policy runs in untagged mode here", "check significant_tags for typos"],
+    ]);
+    // The tags that are there pass.
+    emulator.registry.putImage("shop", { tags: ["release-2"] });
+    emulator.registry.putImage("media/web", { tags: ["web-2"] });
+    const again = await doctor(writePolicyFile(text));
+    expect(again.checks.filter((c) => c.check === "significant-tags" || c.check === "group-by").map((c) => `${c.status} ${c.check} ${c.target}`)).to.deep.equal([
+      "ok group-by media/web",
+      "ok significant-tags shop",
+    ]);
+  });
+
   it("usage and configuration errors exit 2 with nothing on stdout", async () => {
     for (const args of [["doctor"], ["doctor", "--config", "x.yaml", "--output", "html"], ["doctor", "--config", writePolicyFile("policies:\n  - name: x\n")]]) {
       const result = await runCli(args, awsEnv(emulator.endpoint));

@@ -97,6 +97,18 @@ describe("group_by end to end against the emulator", () => {
     expect(survivingTags("mono")).to.deep.equal(["api-1aaaaaa", "api-2aaaaaa", "api-3aaaaaa", "api-4aaaaaa", "api-5aaaaaa", "api-prod", "web-1bbbbbb", "web-2bbbbbb"]);
   });
 
+  it("a group_by that matches no tag of the repository is a warning on stderr and in the report, and deletes nothing", async () => {
+    seedMono();
+    const config = writePolicyFile(PER_SERVICE.replace("(?:prod|[0-9a-f]{7})", "(?:prd|[0-9]{7})"));
+    const dry = await run(["--config", config, "--now", NOW, "--output", "json"]);
+    expect(dry.code, dry.stderr).to.equal(0);
+    const warning = 'policy "per service": group_by matches no tag in mono, so the policy decides nothing there (check the pattern)';
+    expect(dry.stderr.split("\n")).to.include(`ecr-cleanup: warning: ${warning}`);
+    const report = JSON.parse(dry.stdout);
+    expect(report.warnings).to.deep.equal([warning]);
+    expect(report.summary).to.deep.include({ deleted: 0 });
+  });
+
   it("a tag moved off a kept image between the plan and the delete call (its group now keeps more): nothing more is deleted there", async () => {
     seedMono();
     // The first DescribeImages is the listing the plan is made from; the second is the re-check before the delete call.

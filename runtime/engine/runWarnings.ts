@@ -63,9 +63,15 @@ export function unpullableWarnings(repository: string, images: readonly ImageRec
   return warnings;
 }
 
-/** Significant tags no image carries: a typo (`prd`) moves the anchor, or turns the policy to untagged mode. */
+/**
+ * Significant tags no image carries: a typo (`prd`) moves the anchor, or turns the policy to untagged mode. A group_by
+ * that matches no tag: the policy decides nothing in the repository.
+ */
 export function modeWarnings(repository: string, plan: RepositoryPlan): string[] {
   return plan.modes.flatMap((mode) => {
+    if (mode.mode === "grouped" && !mode.groups?.length) {
+      return [`policy "${mode.policy}": group_by matches no tag in ${repository}, so the policy decides nothing there (check the pattern)`];
+    }
     if (mode.noSignificantTag) {
       return [`${repository}: no image carries any significant tag of policy "${mode.policy}", so it runs in untagged mode (check the tags for typos)`];
     }

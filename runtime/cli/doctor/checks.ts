@@ -24,6 +24,7 @@ import { errorCode } from "../../shared/errors";
 import { PageTrail } from "../../shared/pages";
 import { mapConcurrent } from "../../shared/pool";
 import type { Caller } from "../caller";
+import { tagChecks } from "./tags";
 
 /** One line of the doctor's answer. */
 export interface Check {
@@ -96,7 +97,12 @@ export async function repositoryChecks(ctx: DoctorContext): Promise<Check[]> {
     const policies = config.policies.filter((p) => governs(p, repo.name));
     const deletes = deleteAfter || policies.some((p) => p.action !== "archive");
     const archives = policies.some((p) => p.action === "archive");
-    return [await readProbe(ctx, repo.name, principal), ...(deletes ? [await deleteProbe(ctx, repo.name, principal)] : []), ...(archives ? [await archiveProbe(ctx, repo.name, principal)] : [])];
+    return [
+      await readProbe(ctx, repo.name, principal),
+      ...(deletes ? [await deleteProbe(ctx, repo.name, principal)] : []),
+      ...(archives ? [await archiveProbe(ctx, repo.name, principal)] : []),
+      ...(await tagChecks(ctx.ecr, repo.name, policies)),
+    ];
   });
   return [...checks, ...perRepository.flat()];
 }
