@@ -136,6 +136,29 @@ describe("files named on the command line: usage errors naming the file, nothing
       });
     }
 
+    it("a plan (--plan-out), doctor's output or an IAM policy: exit 2, named for what it is, and no AWS call", async () => {
+      const plan = join(dir, "plan.json");
+      const dry = await runCli(["--config", config, "--plan-out", plan], awsEnv(emulator.endpoint));
+      expect(dry.code, dry.stderr).to.equal(0);
+      emulator.faults.log.length = 0;
+      const doctorOutput = file("doctor.json", JSON.stringify({ format: 1, ok: true, checks: [] }));
+      const iamPolicy = file("iam.json", JSON.stringify({ Version: "2012-10-17", Statement: [] }));
+      for (const [path, what] of [[plan, "a plan"], [doctorOutput, "the output of ecr-cleanup doctor"], [iamPolicy, "an IAM policy"]]) {
+        const result = await runCli(["restore", "--from-report", path], awsEnv(emulator.endpoint));
+        expect([result.code, result.stdout]).to.deep.equal([2, ""]);
+        expect(result.stderr.split("\n")[0]).to.equal(`ecr-cleanup restore: --from-report ${path} is ${what}, not a report or journal: restore reads the JSON report or the journal of an --apply run`);
+      }
+      expect(emulator.faults.log.map((r) => r.operation), "AWS calls").to.deep.equal([]);
+    });
+
+    it("another JSON document: at most its first 3 problems", async () => {
+      const path = file("other.json", JSON.stringify({ hello: "world" }));
+      const result = await runCli(["restore", "--from-report", path], awsEnv(emulator.endpoint));
+      expect(result.code).to.equal(2);
+      const problems = /not a JSON report or journal of ecr-cleanup \((.*)\)$/m.exec(result.stderr)![1];
+      expect(problems.split("; ").filter((p) => !p.startsWith("and ")).length).to.equal(3);
+    });
+
     it("a report that archived nothing restores nothing and says so (exit 0, no restore call)", async () => {
       const path = file("report.json", JSON.stringify(report([{ digest: "sha256:" + "a".repeat(64), tags: [], pushedAt: "unknown", sizeBytes: 0, action: "delete", reason: "beyond-window", policies: [], outcome: "deleted" }])));
       const result = await runCli(["restore", "--from-report", path], awsEnv(emulator.endpoint));

@@ -9,6 +9,8 @@ import type { RestoreTarget } from "../engine/restore";
 import { jsonReportSchema } from "../report/json-schema";
 import { UsageError } from "./args";
 import { JOURNAL_FORMAT, journalCallLine, journalSignalLine } from "./journal";
+import { PLAN_FORMAT } from "../plan-file/format";
+import { DOCTOR_FORMAT } from "./doctor";
 
 /** At most this many problems are listed: the first ones say what the file is not. */
 const SHOWN_ISSUES = 3;
@@ -20,6 +22,8 @@ const SHOWN_ISSUES = 3;
 export function readReportSource(text: string, name: string, onTorn?: (line: number) => void): RestoreTarget[] {
   const refuse = (what: string) => new UsageError(`--from-report ${name}: ${what}`);
   const whole = parseJson(text);
+  const other = whole.ok ? otherFileOf(whole.value) : undefined;
+  if (other) throw new UsageError(`--from-report ${name} is ${other}, not a report or journal: restore reads the JSON report or the journal of an --apply run`);
   if (whole.ok && !isJournalLine(whole.value)) return fromReport(whole.value, refuse);
   return fromJournal(text, refuse, onTorn ?? (() => undefined));
 }
@@ -87,6 +91,16 @@ function fromJournal(text: string, refuse: (what: string) => UsageError, onTorn:
   }
   if (records === 0) throw refuse(torn ? "a journal whose only record was cut off while it was written: it names no image" : "empty: neither a JSON report nor a journal of ecr-cleanup");
   return targets;
+}
+
+/** The other JSON documents of this tool a user may pass by mistake (a plan is the likeliest), by what they are. */
+function otherFileOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const document = value as { format?: unknown; checks?: unknown; Version?: unknown; Statement?: unknown };
+  if (document.format === PLAN_FORMAT) return "a plan";
+  if (document.format === DOCTOR_FORMAT && Array.isArray(document.checks)) return "the output of ecr-cleanup doctor";
+  if (typeof document.Version === "string" && document.Statement !== undefined) return "an IAM policy";
+  return undefined;
 }
 
 function isJournalLine(value: unknown): boolean {
