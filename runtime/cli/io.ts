@@ -15,3 +15,21 @@ export interface CliIo {
   /** Ends the process at once with this code (a second signal). */
   exit?: (code: number) => void;
 }
+
+/**
+ * A writer to the process's stdout or stderr that a reader closing its end (`ecr-cleanup … | head`) does not crash:
+ * the rest of the output is dropped and the command ends as it would have, with its own exit code (its work, an
+ * --apply's deletes and journal included, does not depend on anyone reading the output).
+ */
+export function processWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let watching = false;
+  return (text) => {
+    if (!watching) {
+      stream.on("error", (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EPIPE") throw err;
+      });
+      watching = true;
+    }
+    if (!stream.destroyed) stream.write(text);
+  };
+}

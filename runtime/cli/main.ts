@@ -11,7 +11,7 @@ import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
-import type { CliIo } from "./io";
+import { CliIo, processWriter } from "./io";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
@@ -25,8 +25,8 @@ import { packageVersion } from "./version";
 import { missingSetup } from "./region";
 
 const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: processWriter(process.stdout),
+  stderr: processWriter(process.stderr),
   stderrIsTty: Boolean(process.stderr.isTTY),
   clock: () => new Date(),
   tableWidth: tableWidth(process.stdout.isTTY ? process.stdout.columns : undefined, process.env.COLUMNS),
