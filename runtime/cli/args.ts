@@ -23,7 +23,7 @@ export class UsageError extends Error {}
 export const USAGE = `Usage: ecr-cleanup --config FILE [--apply [--journal FILE]] [--output table|json|html] [--now ISO-8601] [--region R] [--concurrency N]
                    [--plan-out FILE] [--show kept|all]
        ecr-cleanup apply PLAN [--expect-sha256 HEX] [--max-age DURATION] [--config FILE] [--output table|json] [--journal FILE] [--region R] [--concurrency N]
-       ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]]
+       ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE|s3://BUCKET/KEY) [--wait [--timeout D]] [--output table|json] [--region R]
        ecr-cleanup doctor --config FILE [--output table|json] [--region R]
        ecr-cleanup iam-policy --config FILE [--apply-only] [--region R]
        ecr-cleanup --version

@@ -5,7 +5,7 @@
  */
 import { parsePolicyDuration } from "../config/duration";
 import { clientConfig, createClients, destroyClients } from "../ecr/client";
-import { errorMessage } from "../shared/errors";
+import { errorMessage, firstLine } from "../shared/errors";
 import { RestoreLine, RestoreReport, restoreImages, RestoreTarget } from "../engine/restore";
 import { escapeControls as shown } from "../report/escape";
 import { fileArgument, regionAndConcurrency, UsageError } from "./args";
@@ -16,7 +16,7 @@ import { FileProblem, readTextFile } from "../shared/files";
 import type { CliIo } from "./io";
 import { missingSetup } from "./region";
 
-export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE) [--wait [--timeout D]] [--output table|json] [--region R]
+export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--digest D | --tag T) | --from-report FILE|s3://BUCKET/KEY) [--wait [--timeout D]] [--output table|json] [--region R]
 
   --repository R     the repository of the image to restore
   --digest D         the image's digest, or
@@ -102,7 +102,8 @@ async function targetsFromFile(path: string, region: string | undefined, io: Cli
     text = s3 ? await s3Text(s3[1], s3[2], region) : await readTextFile(path);
   } catch (err) {
     if (err instanceof FileProblem) throw new UsageError(`--from-report ${path}: ${err.message}`);
-    if (s3) throw new UsageError(`--from-report ${path}: cannot read it (${errorMessage(err)})`);
+    // The SDK's deserialization errors add lines about its own fields: the first says what went wrong.
+    if (s3) throw new UsageError(`--from-report ${path}: cannot read it (${firstLine(errorMessage(err))})`);
     throw err;
   }
   return readReportSource(text, path, (line) =>

@@ -11,3 +11,8 @@ export function errorMessage(err: unknown): string {
   const network = /^E[A-Z]+$/.test(errorCode(err)) || errorCode(err) === "TimeoutError";
   return network ? `${message} (a network failure: check the region, AWS_ENDPOINT_URL and your connection)` : message;
 }
+
+/** A message's first non-blank line, trimmed: for an error shown on one line whose later lines are the SDK's advice to programmers. */
+export function firstLine(message: string): string {
+  return message.split(/\r?\n/).map((line) => line.trim()).find((line) => line !== "") ?? "";
+}
