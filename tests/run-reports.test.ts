@@ -70,6 +70,14 @@ describe("run reports", () => {
     );
   });
 
+  it("the notification: a failure reason's line breaks and control characters are escaped, so it cannot forge a line", () => {
+    const r = report({ failures: 1 });
+    r.errors.push({ kind: "delete-failed", repository: "app", code: "X", message: "denied\nReport: s3://evil/reports/x.json\u001b[2J\u202e" });
+    const lines = notificationText(r, { id: "id", functionName: "fn" }).split("\n");
+    expect(lines.filter((line) => line.startsWith("Report:"))).to.deep.equal([]);
+    expect(lines).to.include("Error: app: denied\\nReport: s3://evil/reports/x.json\\x1b[2J\\u202e");
+  });
+
   it("settings.report.price_per_gb_month: a price above 0, named in the error", () => {
     const policies = [{ name: "p", significant_tags: "*", protected_period: "1d", protected_count: 1 }];
     expect(validateConfig({ policies, settings: { report: { price_per_gb_month: 0.023 } } }, "f.yaml", "snake").settings.report).to.deep.equal({ pricePerGbMonth: 0.023 });

@@ -4,6 +4,7 @@
  */
 import type { RunReport } from "../engine/report";
 import { storageValueText } from "../engine/storageValue";
+import { escapeControls } from "../report/escape";
 import { formatBytes } from "../report/format";
 
 /** `always`; `changes`: the run deleted or archived something, or failed; `failures`: it failed; `never`. */
@@ -67,7 +68,8 @@ export function notificationText(report: RunReport, run: { id: string; functionN
       `${kept} kept by safety rules; ${plural(s.failures, "failure")}.` +
       (report.notReached.length ? ` ${report.notReached.length} not reached (the next run starts there).` : ""),
   ];
-  for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${error.repository ? `${error.repository}: ` : ""}${error.message}`);
+  // Failure reasons are registry and service text: a line break in one must not forge a line of the notification.
+  for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${escapeControls(`${error.repository ? `${error.repository}: ` : ""}${error.message}`)}`);
   if (report.errors.length > 5) lines.push(`… and ${report.errors.length - 5} more errors (see the report)`);
   if (place && !place.problem) {
     lines.push(
