@@ -8,7 +8,7 @@ import { validateConfig } from "../runtime/config/schema";
 import type { RunReport } from "../runtime/engine/report";
 import { summarize } from "../runtime/engine/report";
 import { storageValueOf, withStorageValue } from "../runtime/engine/storageValue";
-import { notificationSubject, notificationText, NotifyMode, notifyModeOf, shouldNotify } from "../runtime/lambda/notification";
+import { ERROR_LINE_MAX, notificationSubject, notificationText, NotifyMode, notifyModeOf, shouldNotify } from "../runtime/lambda/notification";
 import { reportKeys } from "../runtime/lambda/runReports";
 
 const GIB = 1024 ** 3;
@@ -76,6 +76,18 @@ describe("run reports", () => {
     const lines = notificationText(r, { id: "id", functionName: "fn" }).split("\n");
     expect(lines.filter((line) => line.startsWith("Report:"))).to.deep.equal([]);
     expect(lines).to.include("Error: app: denied\\nReport: s3://evil/reports/x.json\\x1b[2J\\u202e");
+  });
+
+  it("the notification: within SNS's 256 KB however long the failure reasons (failed fan-out batches name every repository)", () => {
+    const r = report({ failures: 6 });
+    const names = Array.from({ length: 1000 }, (_, i) => `team-${i}/${"service".repeat(20)}`).join(", ");
+    for (let i = 0; i < 6; i++) r.errors.push({ kind: "api-error", code: "States.TaskFailed", message: `a batch of 1000 repositories failed and was not cleaned (${names}): ${"x".repeat(32_000)}` });
+    const text = notificationText(r, { id: "id", functionName: "fn" });
+    expect(Buffer.byteLength(text, "utf8")).to.be.below(16 * 1024);
+    const errorLines = text.split("\n").filter((line) => line.startsWith("Error: "));
+    expect(errorLines).to.have.length(5);
+    for (const line of errorLines) expect(line).to.have.length("Error: ".length + ERROR_LINE_MAX).and.match(/^Error: a batch of 1000 repositories failed and was not cleaned \(team-0\/.*…$/);
+    expect(text).to.include("… and 1 more errors (see the report)");
   });
 
   it("settings.report.price_per_gb_month: a price above 0, named in the error", () => {

@@ -54,6 +54,16 @@ export function notificationSubject(report: RunReport, functionName: string): st
   return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 100);
 }
 
+/**
+ * An error line's most: a failed fan-out batch's error names all its repositories and Step Functions' cause (up to
+ * 32 KB), and SNS refuses a message over 256 KB, which would lose the notification of exactly the runs that failed.
+ */
+export const ERROR_LINE_MAX = 1000;
+
+function shortened(text: string): string {
+  return text.length <= ERROR_LINE_MAX ? text : `${text.slice(0, ERROR_LINE_MAX - 1)}…`;
+}
+
 export function notificationText(report: RunReport, run: { id: string; functionName: string }, place?: ReportPlace): string {
   const s = report.summary;
   const kept = Object.values(s.keptBySafety).reduce((a, b) => a + b, 0);
@@ -69,7 +79,7 @@ export function notificationText(report: RunReport, run: { id: string; functionN
       (report.notReached.length ? ` ${report.notReached.length} not reached (the next run starts there).` : ""),
   ];
   // Failure reasons are registry and service text: a line break in one must not forge a line of the notification.
-  for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${escapeControls(`${error.repository ? `${error.repository}: ` : ""}${error.message}`)}`);
+  for (const error of report.errors.slice(0, 5)) lines.push(`Error: ${shortened(escapeControls(`${error.repository ? `${error.repository}: ` : ""}${error.message}`))}`);
   if (report.errors.length > 5) lines.push(`… and ${report.errors.length - 5} more errors (see the report)`);
   if (place && !place.problem) {
     lines.push(
