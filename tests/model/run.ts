@@ -10,7 +10,7 @@ import type { RunReport } from "../../runtime/engine/report";
 import { runCleanup } from "../../runtime/engine/run";
 import { governs } from "../../runtime/planner/scope";
 import type { SafetyKeepReason } from "../../runtime/planner/types";
-import type { HookContext } from "../emulator/faults";
+import type { HookContext, RequestRecord } from "../emulator/faults";
 import { isIndexMediaType } from "../emulator/manifests";
 import type { ImageView } from "../emulator/registry";
 import { startEcrEmulator, type EcrEmulator } from "../emulator/server";
@@ -52,6 +52,25 @@ const isReferrerTag = (tag: string) => COSIGN_TAG.test(tag);
  * server serves (a call failed by an injected fault before acting does not count). With concurrency 1,
  * repositories are cleaned one after the other, so these per-repository states never interleave within a repository.
  */
+
+/** Outcomes of attempts that never reached the service: the emulator ran neither the operation nor its hooks. */
+const NOT_REACHED = new Set<string>(["throttle", "server-error", "drop-connection"]);
+
+/**
+ * Whether a served call is the SDK's retry of one whose answer was lost after it acted, perhaps after attempts that
+ * never reached the service (a throttle between the two). `among` picks the log entries that may stand between.
+ */
+function repeatsLostAnswer(log: readonly RequestRecord[], operation: string, input: unknown, among: (r: RequestRecord) => boolean): boolean {
+  const same = JSON.stringify(input);
+  for (let i = log.length - 1; i >= 0; i--) {
+    const r = log[i];
+    if (!among(r)) continue;
+    const sameCall = r.operation === operation && JSON.stringify(r.input) === same;
+    if (sameCall && NOT_REACHED.has(r.outcome)) continue;
+    return sameCall && r.outcome === "drop-after-acting";
+  }
+  return false;
+}
 export class RecheckTracker {
   private readonly listed = new Set<string>();
   private readonly started = new Set<string>();
@@ -233,8 +252,7 @@ class ModelRun {
     this.log.push(where);
     // The SDK repeating a call whose answer was lost after it acted: the first attempt was checked.
     const same = JSON.stringify(ctx.input);
-    const previous = [...this.emulator.faults.log].reverse().find((r) => r.operation === ctx.operation && JSON.stringify(r.input) === same);
-    if (previous?.outcome === "drop-after-acting") {
+    if (repeatsLostAnswer(this.emulator.faults.log, ctx.operation, ctx.input, (r) => r.operation === ctx.operation && JSON.stringify(r.input) === same)) {
       this.log.push(`${where}: the SDK's retry of a call whose answer was lost`);
       return;
     }
@@ -284,9 +302,8 @@ class ModelRun {
 
   private onRead(ctx: HookContext): void {
     const repository = ctx.input.repositoryName as string;
-    // The emulator logs a request after its hooks: the last entry is the previous call, dropped after it acted or not.
-    const previous = [...this.emulator.faults.log].reverse().find((r) => (r.input as { repositoryName?: string }).repositoryName === repository);
-    const retried = previous?.outcome === "drop-after-acting" && previous.operation === ctx.operation && JSON.stringify(previous.input) === JSON.stringify(ctx.input);
+    // The emulator logs a request after its hooks: the repository's last entries are the previous call's attempts.
+    const retried = repeatsLostAnswer(this.emulator.faults.log, ctx.operation, ctx.input, (r) => (r.input as { repositoryName?: string }).repositoryName === repository);
     const leavesOut = () => {
       const repo = this.emulator.registry.repository(repository);
       const ids = (ctx.input.imageIds ?? []) as { imageDigest?: string }[];
