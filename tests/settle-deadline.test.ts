@@ -9,7 +9,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { validateConfig } from "../runtime/config/schema";
 import { RETRY_SETTINGS } from "../runtime/ecr/client";
 import { runCleanup } from "../runtime/engine/run";
-import { DEADLINE_ENV } from "../runtime/shared/deadline";
+import { deadlineError, DEADLINE_ENV, isDeadlineExpiry } from "../runtime/shared/deadline";
 import type { EcrEmulator } from "./emulator/server";
 import { emulatorPerTest } from "./support/emulator-per-test";
 
@@ -64,6 +64,21 @@ describe("a delete call whose answer times out", function () {
       ecr.destroy();
     }
   });
+});
+
+describe("isDeadlineExpiry: what ends the rounds of describing again", () => {
+  const timeout = (message: string, code?: string) => Object.assign(new Error(message), { name: "TimeoutError", ...(code ? { code } : {}) });
+  const cases: [string, unknown, boolean][] = [
+    ["the tool's own deadline", deadlineError("http://127.0.0.1:1", 100), true],
+    ["the SDK's requestTimeout", timeout("a request has exceeded the configured 15000 ms requestTimeout", "ETIMEDOUT"), true],
+    ["the SDK's connection timeout", timeout("the request socket did not establish a connection"), true],
+    // The SDK renames these TimeoutError so that it retries them; the endpoint is alive, and a moment later answers.
+    ["a connection reset (socket hang up)", timeout("socket hang up", "ECONNRESET"), false],
+    ["a broken pipe", timeout("write EPIPE", "EPIPE"), false],
+    ["throttling", Object.assign(new Error("slow down"), { name: "ThrottlingException" }), false],
+    ["nothing", undefined, false],
+  ];
+  for (const [what, err, expiry] of cases) it(`${what}: ${expiry}`, () => expect(isDeadlineExpiry(err)).to.equal(expiry));
 });
 
 describe("an ECR endpoint that stops answering after the repositories are listed", function () {

@@ -70,8 +70,15 @@ export function deadlineError(endpoint: string, ms: number, what = "request"): E
  * would wait out the same deadlines (up to 145.4 s a call), so callers that try again in rounds stop instead.
  */
 export function isDeadlineExpiry(err: unknown): boolean {
-  return (err as { name?: string } | undefined)?.name === DEADLINE_ERROR;
+  const { name, code } = (err ?? {}) as { name?: string; code?: string };
+  return name === DEADLINE_ERROR && !CONNECTION_RESET_CODES.has(code ?? "");
 }
+
+/**
+ * Network failures the SDK also names TimeoutError, so that it retries them: a connection reset or a broken pipe is
+ * a blip on a live endpoint, not one that let its deadline pass, and asking again in a moment is what settles it.
+ */
+const CONNECTION_RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
 /** The operation a request calls, when its protocol says (`X-Amz-Target` of the JSON protocols). */
 function operationOf(request: HttpRequest): string | undefined {
