@@ -385,6 +385,49 @@ describe("group_by: linear-time matching", function () {
   });
 });
 
+describe("group_by: the matcher the planner runs answers as RE2's public Matcher does", () => {
+  // The planner matches with RE2's own entry point on the pattern anchored at both ends (so that RE2 can take its
+  // one-pass matcher); the model is re2js's public API on the pattern as written: the whole tag matches, then group 1.
+  const atom = fc.constantFrom("a", "b", "-", "1", ".", "[a-b]", "[^a]", "\\d", "\\w", "(?:a|b-)", "(?i:a)", "^", "$", "\\b", "\\B", "(?m:^)", "(?m:$)");
+  const quantifier = fc.constantFrom("", "", "*", "+", "?", "{1,2}", "*?", "+?", "??");
+  const piece = fc.tuple(atom, quantifier).map(([a, q]) => (["^", "$", "\\b", "\\B", "(?m:^)", "(?m:$)"].includes(a) ? a : a + q));
+  const run = fc.array(piece, { maxLength: 4 }).map((pieces) => pieces.join(""));
+  const flags = fc.constantFrom("", "(?i)", "(?m)", "(?s)", "(?U)", "(?ms)");
+  const patternArb = fc
+    .tuple(flags, run, run, fc.constantFrom("", "?", "*", "+"), run, fc.constantFrom("", "|b", "|(?:a)"))
+    .map(([f, before, inside, q, after, alternative]) => `${f}${before}(${inside})${q}${after}${alternative}`);
+  const tagArb = fc.array(fc.constantFrom("a", "b", "A", "-", "1", "\n", "é"), { maxLength: 8 }).map((chars) => chars.join(""));
+
+  it("the same group, or no match, for every generated pattern and tag", () => {
+    fc.assert(
+      fc.property(patternArb, fc.array(tagArb, { minLength: 1, maxLength: 6 }), (source, tags) => {
+        let re: RE2JS;
+        try {
+          re = RE2JS.compile(source);
+        } catch {
+          return; // a pattern RE2 refuses is the validator's (see above)
+        }
+        fc.pre(re.groupCount() === 1);
+        const pattern = compileGroupPattern(source);
+        for (const tag of tags) {
+          const m = re.matcher(tag);
+          const expected = m.matches() ? (m.group(1) ?? "") : undefined;
+          expect(pattern.groupOf(tag), `${source} on ${JSON.stringify(tag)}`).to.equal(expected);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("the anchors added around a pattern change nothing about what it accepts: an unbalanced pattern stays an error", () => {
+    // `a)(b` would compile once wrapped as \A(?:a)(b)\z; the source is checked alone first.
+    expect(() => compileGroupPattern("a)(b")).to.throw(/is not a regular expression RE2 accepts/);
+    expect(() => compileGroupPattern("(a)\\")).to.throw(/is not a regular expression RE2 accepts/);
+    expect(compileGroupPattern("(?m)(a)$").groupOf("a\nb")).to.equal(undefined);
+    expect(compileGroupPattern("(?m)(a)$").groupOf("a")).to.equal("a");
+  });
+});
+
 describe("group_by: property over generated repositories", () => {
   const GROUP_PATTERNS = ["(.+)-[0-9a-f]{3}", "([a-z]+)-.*", "(?:(rc)-)?[a-z]+-[0-9a-f]{3}", "(.*)"];
   const TAG_PARTS = ["api", "web", "rc-api", "rc-web", "main"];

@@ -79,7 +79,9 @@ export function compileGroupPattern(source: string): GroupPattern {
         : `has ${groups} capturing groups; it needs exactly one (write the others as (?:...))`,
     );
   }
-  const pattern: GroupPattern = { source, groupOf: wholeMatchGroup(re) };
+  // Anchored in the pattern itself as well (the source alone was checked above): RE2 then runs its one-pass matcher
+  // on a pattern where one character at a time decides the way (such as ([a-z0-9]+)-[0-9a-f]{7}), not its backtracker.
+  const pattern: GroupPattern = { source, groupOf: wholeMatchGroup(engine.compile(`\\A(?:${source})\\z`)) };
   compiled.set(source, pattern);
   return pattern;
 }
