@@ -41,11 +41,13 @@ export function overrideToKeep(decision: ImageDecision, reason: SafetyKeepReason
   decision.overridden = true;
 }
 
-const byPolicyName = (a: PolicyVerdict, b: PolicyVerdict) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0);
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-/** Keep when any policy keeps; otherwise archive when an archive policy votes it out (archive wins), else delete. */
+/**
+ * Keep when any policy keeps; otherwise archive when an archive policy votes it out (archive wins), else delete.
+ * `verdicts` come in policy-name order, so the result does not depend on the order of the policies.
+ */
 function combine(image: ImageRecord, verdicts: PolicyVerdict[], archivers: ReadonlySet<string>): ImageDecision {
-  verdicts.sort(byPolicyName);
   const keep = verdicts.find((v) => v.verdict === "keep");
   if (keep) return { image, action: "keep", reason: keep.reason, verdicts, wave: 0 };
   const archiving = archivers.size ? verdicts.find((v) => archivers.has(v.policy)) : undefined;
@@ -82,7 +84,8 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   const sorted = decided.filter(hasPushTime).sort(compareImages);
   const undated = decided.filter((image) => !hasPushTime(image));
 
-  const policyDecisions = policies.map((policy) => (policy.groupBy === undefined ? decide(policy, sorted, now) : decideGrouped(policy, sorted, now)));
+  // Decided in name order (once per repository rather than sorting each image's verdicts).
+  const policyDecisions = [...policies].sort(byName).map((policy) => (policy.groupBy === undefined ? decide(policy, sorted, now) : decideGrouped(policy, sorted, now)));
   const ownDecisions: ImageDecision[] = sorted.map((image, i) => {
     const verdicts: PolicyVerdict[] = [];
     for (const d of policyDecisions) {
@@ -134,10 +137,10 @@ export function planRepository(input: PlanInput): RepositoryPlan {
   const plan: RepositoryPlan = {
     repository,
     policies: policies.map((p) => p.name).sort(),
-    modes: policyDecisions.map((d) => d.mode).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
+    modes: policyDecisions.map((d) => d.mode),
     decisions: all,
     // By policy name, so that the plan does not depend on the order of the policies.
-    channels: policyDecisions.flatMap((d) => d.channels).sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0)),
+    channels: policyDecisions.flatMap((d) => d.channels),
     taggedMembers: decided.filter((image) => units.holders.has(image.digest)).map((image) => image.digest).sort(),
   };
   if (failure) plan.failure = failure;
