@@ -14,8 +14,10 @@ const NOW = Date.parse("2026-01-01T00:00:00Z");
 
 /** Groups per repository in the grouped run. */
 export const GROUPS = 100;
-/** The grouped run's pattern: a service name, then a 7-hex-digit commit. */
+/** The grouped run's pattern: a service name, then a 7-hex-digit commit. One character decides the way (RE2's one-pass matcher). */
 export const GROUP_BY = "([a-z0-9]+)-[0-9a-f]{7}";
+/** The README's per-branch pattern, on the same tags: `.+` may take the dash, so RE2 runs its backtracker instead. */
+export const BRANCH_GROUP_BY = "(.+)-[0-9a-f]{7,40}";
 
 function listing(repository: number, images: number, grouped: boolean): ImageRecord[] {
   const out: ImageRecord[] = new Array(images);
@@ -42,19 +44,20 @@ export interface PlannerBenchResult {
 
 /**
  * `plain`: the listing and policies above; `tagged`: every image also carries a build tag (the grouped run's
- * listing, planned without group_by: what the tags alone cost); `grouped`: that listing with a grouped policy too.
+ * listing, planned without group_by: what the tags alone cost); `grouped`: that listing with a grouped policy too;
+ * `branch`: the same with the README's per-branch pattern.
  */
-export type PlannerBenchMode = "plain" | "tagged" | "grouped";
+export type PlannerBenchMode = "plain" | "tagged" | "grouped" | "branch";
 
 export async function benchPlanner(repositories = 1000, imagesPerRepository = 1000, mode: PlannerBenchMode = "plain"): Promise<PlannerBenchResult> {
-  const grouped = mode === "grouped";
+  const grouped = mode === "grouped" || mode === "branch";
   const policies: Policy[] = [
     { index: 0, name: "releases", significantTags: ["dev", "rc", "prod"], protectedPeriodMs: 90 * DAY, protectedCount: 13 },
     { index: 1, name: "untagged", significantTags: "*", protectedPeriodMs: 7 * DAY, protectedCount: 7 },
   ];
   if (grouped) {
     await loadRegexEngine();
-    policies.push({ index: 2, name: "per service", significantTags: "*", protectedPeriodMs: 7 * DAY, protectedCount: 3, groupBy: GROUP_BY });
+    policies.push({ index: 2, name: "per service", significantTags: "*", protectedPeriodMs: 7 * DAY, protectedCount: 3, groupBy: mode === "branch" ? BRANCH_GROUP_BY : GROUP_BY });
   }
   let planMs = 0;
   let deletions = 0;
@@ -80,8 +83,8 @@ export function benchPlannerInFreshProcess(mode: PlannerBenchMode = "plain"): Pl
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Section 2 of the benchmark's table: the ungrouped run, the same with build tags, and the grouped run against them. */
-export function plannerRows(plain: PlannerBenchResult, tagged: PlannerBenchResult, grouped: PlannerBenchResult): string[] {
+/** Section 2 of the benchmark's table: the ungrouped run, the same with build tags, and the grouped runs against them. */
+export function plannerRows(plain: PlannerBenchResult, tagged: PlannerBenchResult, grouped: PlannerBenchResult, branch: PlannerBenchResult): string[] {
   return [
     `2. Planner: ${plain.images.toLocaleString("en")} images in ${plain.repositories} repositories: ` +
       `${seconds(plain.planMs)} planning, peak RSS ${mib(plain.peakRssBytes)}, ${plain.deletions.toLocaleString("en")} deletions planned`,
@@ -90,10 +93,12 @@ export function plannerRows(plain: PlannerBenchResult, tagged: PlannerBenchResul
       `${grouped.deletions.toLocaleString("en")} deletions planned`,
     `   the grouped run's listing without group_by (every image carrying a build tag): ${seconds(tagged.planMs)} planning, peak RSS ${mib(tagged.peakRssBytes)}: ` +
       `group_by itself costs ${seconds(grouped.planMs - tagged.planMs)}`,
+    `   the grouped run with the README's per-branch pattern '${BRANCH_GROUP_BY}' (RE2's backtracker, not its one-pass matcher): ` +
+      `${seconds(branch.planMs)} planning, peak RSS ${mib(branch.peakRssBytes)}, ${branch.deletions.toLocaleString("en")} deletions planned`,
   ];
 }
 
 if (require.main === module) {
-  const [plain, tagged, grouped] = (["plain", "tagged", "grouped"] as const).map((mode) => benchPlannerInFreshProcess(mode));
-  process.stdout.write(plannerRows(plain, tagged, grouped).join("\n") + "\n");
+  const [plain, tagged, grouped, branch] = (["plain", "tagged", "grouped", "branch"] as const).map((mode) => benchPlannerInFreshProcess(mode));
+  process.stdout.write(plannerRows(plain, tagged, grouped, branch).join("\n") + "\n");
 }

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   for (const concurrency of [1, DEFAULT_CONCURRENCY]) {
     out.push(...registryRows(await benchRegistry(REGISTRY, concurrency)));
   }
-  out.push("", ...plannerRows(benchPlannerInFreshProcess("plain"), benchPlannerInFreshProcess("tagged"), benchPlannerInFreshProcess("grouped")));
+  out.push("", ...plannerRows(benchPlannerInFreshProcess("plain"), benchPlannerInFreshProcess("tagged"), benchPlannerInFreshProcess("grouped"), benchPlannerInFreshProcess("branch")));
   const bundle = await measureBundle();
   out.push(
     "",
