@@ -52,6 +52,24 @@ describe("run reports", () => {
     expect(withStorageValue(report(), undefined).summary.storageValue).to.equal(undefined);
   });
 
+  it("the subject: under SNS's limit of less than 100 characters, whatever the function's name (Lambda allows 64)", () => {
+    const r = report({ deleted: 6 });
+    const cases: [string, string][] = [
+      ["fn", "ecr-cleanup fn: 6 deleted, 0 archived, 0 failures"],
+      // 99 characters: whole.
+      ["f".repeat(52), `ecr-cleanup ${"f".repeat(52)}: 6 deleted, 0 archived, 0 failures`],
+      // 100 and more: cut to 99.
+      ["f".repeat(53), `ecr-cleanup ${"f".repeat(53)}: 6 deleted, 0 archived, 0 failure`],
+      ["f".repeat(64), `ecr-cleanup ${"f".repeat(64)}: 6 deleted, 0 archived`],
+      // Control and non-ASCII characters would make SNS refuse the subject.
+      ["fn\né", "ecr-cleanup fn??: 6 deleted, 0 archived, 0 failures"],
+    ];
+    for (const [functionName, subject] of cases) {
+      expect(notificationSubject(r, functionName), functionName).to.equal(subject);
+      expect(subject.length, functionName).to.be.below(100);
+    }
+  });
+
   it("the notification: counts, bytes and their value as an upper bound, archives not savings, where the report is", () => {
     const r = withStorageValue(report({ deleted: 12, bytesFreed: 3 * GIB, archived: 2, bytesArchived: GIB, keptBySafety: { "in-use:ecs-task": 2, "member-of-kept": 1 } }), "us-east-1");
     r.errors.push({ kind: "delete-failed", repository: "app", code: "Throttling", message: "rate exceeded" });

@@ -1,5 +1,5 @@
 /**
- * `--journal FILE`: one JSON line per delete or archive call, appended and flushed to disk (fsync) as soon as the
+ * `--journal FILE`: one JSON line per delete, archive or restore call, appended and flushed to disk (fsync) as soon as the
  * call's outcome is known. The engine's listener is synchronous, so the line is on disk before the next call starts:
  * even a run killed with SIGKILL leaves the record of every call that completed. `restore --from-report` reads it.
  */
@@ -10,12 +10,15 @@ import { fileProblem } from "../shared/files";
 
 export const JOURNAL_FORMAT = "ecr-cleanup-journal";
 
-/** A call's line: `done` holds the digests it deleted (call `delete`) or archived (call `archive`). */
+/**
+ * A call's line: `done` holds the digests it deleted (call `delete`), archived (call `archive`) or restored (call
+ * `restore`: a member the run archived under a holder that then changed, brought back).
+ */
 export const journalCallLine = z.object({
   format: z.literal(JOURNAL_FORMAT),
   version: z.literal(1),
   time: z.string(),
-  call: z.enum(["delete", "archive"]),
+  call: z.enum(["delete", "archive", "restore"]),
   repository: z.string(),
   done: z.array(z.string()),
   failed: z.array(z.object({ digest: z.string(), code: z.string() })),
@@ -62,14 +65,13 @@ export class Journal {
 
   /** Appends the call's line and waits until it is on disk (throws on a write that fails). */
   recordCall(outcome: DeleteCallOutcome): void {
-    const archive = outcome.archived !== undefined;
     const line: JournalCallLine = {
       format: JOURNAL_FORMAT,
       version: 1,
       time: this.clock().toISOString(),
-      call: archive ? "archive" : "delete",
+      call: outcome.restored ? "restore" : outcome.archived ? "archive" : "delete",
       repository: outcome.repository,
-      done: archive ? outcome.archived! : outcome.deleted,
+      done: outcome.restored ?? outcome.archived ?? outcome.deleted,
       failed: outcome.failed,
     };
     this.append(line);

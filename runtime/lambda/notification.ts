@@ -46,12 +46,14 @@ export function s3ConsoleUrl(bucket: string, region: string, place: { prefix: st
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** SNS takes a subject of at most 100 printable ASCII characters. */
+/** SNS's Publish takes a Subject "less than 100 characters long", without line breaks or control characters. */
+export const SUBJECT_MAX = 99;
+
 export function notificationSubject(report: RunReport, functionName: string): string {
   const s = report.summary;
   const what = report.apply ? `${s.deleted} deleted, ${s.archived ?? 0} archived` : `dry run, ${s.toDelete} to delete`;
   const text = `ecr-cleanup ${functionName}: ${what}, ${plural(s.failures, "failure")}`;
-  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 100);
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, SUBJECT_MAX);
 }
 
 /**

@@ -10,7 +10,8 @@ const COSIGN_TAG = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
 
 /** A tag that names another image (a cosign signature, attestation or SBOM); never significant. */
 export function isReferrerTag(tag: string): boolean {
-  return COSIGN_TAG.test(tag);
+  // The prefix first: nearly every tag is not one, and a regular expression a tag costs a million-image plan 0.1 s.
+  return tag.startsWith("sha256-") && COSIGN_TAG.test(tag);
 }
 
 /** The digests an image says it belongs to, in this repository or not. */
@@ -18,7 +19,7 @@ function ownerDigests(image: ImageRecord): string[] {
   const owners: string[] = [];
   if (image.subjectDigest) owners.push(image.subjectDigest);
   for (const tag of image.tags) {
-    const match = COSIGN_TAG.exec(tag);
+    const match = tag.startsWith("sha256-") ? COSIGN_TAG.exec(tag) : null;
     if (match) owners.push(`sha256:${match[1]}`);
   }
   return owners;
