@@ -1,21 +1,25 @@
 /**
- * `--journal FILE`: one JSON line per delete or archive call, appended and flushed to disk (fsync) as soon as the
+ * `--journal FILE`: one JSON line per delete, archive or restore call, appended and flushed to disk (fsync) as soon as the
  * call's outcome is known. The engine's listener is synchronous, so the line is on disk before the next call starts:
  * even a run killed with SIGKILL leaves the record of every call that completed. `restore --from-report` reads it.
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import type { DeleteCallOutcome } from "../engine/apply";
 import { fileProblem } from "../shared/files";
 
 export const JOURNAL_FORMAT = "ecr-cleanup-journal";
 
-/** A call's line: `done` holds the digests it deleted (call `delete`) or archived (call `archive`). */
+/**
+ * A call's line: `done` holds the digests it deleted (call `delete`), archived (call `archive`) or restored (call
+ * `restore`: a member the run archived under a holder that then changed, brought back).
+ */
 export const journalCallLine = z.object({
   format: z.literal(JOURNAL_FORMAT),
   version: z.literal(1),
   time: z.string(),
-  call: z.enum(["delete", "archive"]),
+  call: z.enum(["delete", "archive", "restore"]),
   repository: z.string(),
   done: z.array(z.string()),
   failed: z.array(z.object({ digest: z.string(), code: z.string() })),
@@ -41,6 +45,36 @@ function endsCutOff(path: string): boolean {
   }
 }
 
+/** FILE opened for appending, and whether this call created it (so its directory entry is new). */
+function openForAppend(path: string): { fd: number; created: boolean } {
+  try {
+    return { fd: openSync(path, "ax"), created: true };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return { fd: openSync(path, "a"), created: false };
+  }
+}
+
+/**
+ * What fsync of a directory answers where the platform or file system cannot do it (Windows cannot open a directory,
+ * some file systems refuse fsync on one) or the directory cannot be opened to read (write and search permission only):
+ * nothing more can be flushed that way. Any other error (EIO) is a journal that may not survive a crash.
+ */
+const NO_DIRECTORY_SYNC = new Set(["EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP"]);
+
+/** Flushes the directory that holds FILE, so that a file just created there is still there after a crash. */
+function syncDirectoryOf(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dirname(resolve(path)), "r");
+    fsyncSync(fd);
+  } catch (err) {
+    if (!NO_DIRECTORY_SYNC.has((err as NodeJS.ErrnoException).code ?? "")) throw err;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export class Journal {
   private constructor(
     private readonly fd: number,
@@ -49,27 +83,32 @@ export class Journal {
 
   /** Opens FILE for appending (created if missing); throws FileProblem before any AWS call when it cannot be. */
   static open(path: string, clock: () => Date): Journal {
+    let opened: { fd: number; created: boolean } | undefined;
     try {
       const cut = endsCutOff(path);
-      const journal = new Journal(openSync(path, "a"), clock);
+      opened = openForAppend(path);
+      // Fsyncing the file flushes its bytes, not its name: a file just created is flushed into its directory once,
+      // or a crash right after could leave no journal at all.
+      if (opened.created) syncDirectoryOf(path);
+      const journal = new Journal(opened.fd, clock);
       // A journal whose last record was cut off while written (a full disk, a crash): the next one starts on its own line.
       if (cut) journal.write(Buffer.from("\n"));
       return journal;
     } catch (err) {
+      if (opened) closeSync(opened.fd);
       throw fileProblem(err);
     }
   }
 
   /** Appends the call's line and waits until it is on disk (throws on a write that fails). */
   recordCall(outcome: DeleteCallOutcome): void {
-    const archive = outcome.archived !== undefined;
     const line: JournalCallLine = {
       format: JOURNAL_FORMAT,
       version: 1,
       time: this.clock().toISOString(),
-      call: archive ? "archive" : "delete",
+      call: outcome.restored ? "restore" : outcome.archived ? "archive" : "delete",
       repository: outcome.repository,
-      done: archive ? outcome.archived! : outcome.deleted,
+      done: outcome.restored ?? outcome.archived ?? outcome.deleted,
       failed: outcome.failed,
     };
     this.append(line);

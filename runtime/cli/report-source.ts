@@ -55,8 +55,9 @@ function fromReport(value: unknown, refuse: (what: string) => UsageError): Resto
 
 function fromJournal(text: string, refuse: (what: string) => UsageError, onTorn: (line: number) => void): RestoreTarget[] {
   const lines = text.split("\n");
-  const seen = new Set<string>();
-  const targets: RestoreTarget[] = [];
+  // Still archived as the journal reads, in the order archived: a later restore line (a member the run brought back
+  // under a holder that changed) takes the image out, a later archive line puts it back.
+  const archived = new Map<string, RestoreTarget>();
   let records = 0;
   let torn = 0;
   for (const [i, whole] of lines.entries()) {
@@ -81,16 +82,15 @@ function fromJournal(text: string, refuse: (what: string) => UsageError, onTorn:
       throw refuse(records === 0 ? `not a JSON report or journal of ecr-cleanup (line ${i + 1}: ${why})` : `line ${i + 1} is not a line of an ecr-cleanup journal (${why})`);
     }
     records++;
-    if (call.data.call !== "archive") continue;
-    for (const digest of call.data.done) {
-      const key = `${call.data.repository}\n${digest}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      targets.push({ repository: call.data.repository, digest });
+    const { call: kind, repository, done } = call.data;
+    for (const digest of done) {
+      const key = `${repository}\n${digest}`;
+      if (kind === "archive" && !archived.has(key)) archived.set(key, { repository, digest });
+      if (kind === "restore") archived.delete(key);
     }
   }
   if (records === 0) throw refuse(torn ? "a journal whose only record was cut off while it was written: it names no image" : "empty: neither a JSON report nor a journal of ecr-cleanup");
-  return targets;
+  return [...archived.values()];
 }
 
 /** The other JSON documents of this tool a user may pass by mistake (a plan is the likeliest), by what they are. */

@@ -39,9 +39,10 @@ export function repositoryLines(report: RepositoryReport, ctx: LineContext): str
   return chunks.map((images, i) => JSON.stringify({ ...head, ...report, images, part: i + 1, parts: chunks.length }));
 }
 
-/** One delete or archive call's outcome, logged as ECR answers it, so that a run cut off by its time limit still tells. */
+/** One delete, archive or restore call's outcome, logged as ECR answers it, so that a run cut off by its time limit still tells. */
 export function deleteCallLine(outcome: DeleteCallOutcome, ctx: LineContext): string {
-  return JSON.stringify({ type: outcome.archived ? "archive-call" : "delete-call", dryRun: ctx.dryRun, now: ctx.now, ...outcome });
+  const type = outcome.restored ? "restore-call" : outcome.archived ? "archive-call" : "delete-call";
+  return JSON.stringify({ type, dryRun: ctx.dryRun, now: ctx.now, ...outcome });
 }
 
 /**

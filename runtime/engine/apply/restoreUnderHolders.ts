@@ -34,6 +34,8 @@ export async function restoreUnderChangedHolders(run: ApplyRun, under: ReadonlyM
   for (const [digest, holder] of under) {
     try {
       await restoreImage(input.client, repository, digest);
+      // Told as it happens, like an archive call: a journal that listed the member archived must say it is back.
+      input.onDeleteCall?.({ repository, deleted: [], failed: [], restored: [digest] });
       run.result.errors.push({
         kind: "archive-failed",
         repository,
@@ -42,6 +44,7 @@ export async function restoreUnderChangedHolders(run: ApplyRun, under: ReadonlyM
         message: `${holder} changed after this run archived its member ${digest}, so it stayed active: ${digest} was restored (ACTIVATING, typically up to 20 minutes)`,
       });
     } catch (err) {
+      input.onDeleteCall?.({ repository, deleted: [], failed: [{ digest, code: errorCode(err) }], restored: [] });
       run.result.errors.push({
         kind: "archive-failed",
         repository,

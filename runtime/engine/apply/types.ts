@@ -5,8 +5,8 @@ import type { Policy, RepositoryPlan } from "../../planner/types";
 import type { ImageLine, RunError } from "../report";
 
 /**
- * One delete or archive call's outcome, reported as soon as it is known (the Lambda logs it and `--journal` writes it,
- * so a run cut off still tells). An archive call is one image's UpdateImageStorageClass.
+ * One delete, archive or restore call's outcome, reported as soon as it is known (the Lambda logs it and `--journal`
+ * writes it, so a run cut off still tells). An archive or restore call is one image's UpdateImageStorageClass.
  */
 export interface DeleteCallOutcome {
   repository: string;
@@ -16,6 +16,11 @@ export interface DeleteCallOutcome {
   failed: { digest: string; code: string }[];
   /** Set for an archive call (UpdateImageStorageClass, one image): the digest archived, or none when it failed. */
   archived?: string[];
+  /**
+   * Set for a restore call (UpdateImageStorageClass to STANDARD, one image): a member this run archived under a holder
+   * that then changed, restored (ACTIVATING or ACTIVE), or none when the restore failed.
+   */
+  restored?: string[];
 }
 
 export type DeleteCallListener = (outcome: DeleteCallOutcome) => void;
