@@ -35,6 +35,7 @@ import { CONFIG_ENV, CURSOR_PARAMETER_ENV, DRY_RUN_ENV } from "../runtime/lambda
 import { createHandler } from "../runtime/lambda/handler";
 import { captureLog, lambdaContext } from "./support/in-process";
 import { sharedServerCertificates } from "./emulator/certificates";
+import { DropConnection } from "./emulator/faults";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
@@ -230,6 +231,56 @@ describe("request deadlines", function () {
         }
       });
     }
+  });
+
+  describe("a repository whose ECR connections are reset on every attempt", () => {
+    let emulator: EcrEmulator;
+    /** Per repository, oldest first: the newest survives the policy below, the rest are deleted. */
+    const seeded = new Map<string, string[]>();
+    const names = ["a-flaky", "bravo", "charlie"];
+
+    beforeEach(async () => {
+      emulator = await startEcrEmulator();
+      seeded.clear();
+      for (const name of names) {
+        emulator.registry.createRepository(name);
+        seeded.set(name, [10, 9, 8, 7, 6].map((age) => emulator.registry.putImage(name, { pushedAt: new Date(Date.parse(NOW) - age * DAY) }).digest));
+      }
+      // Every ECR call about a-flaky, every attempt: the connection is reset before ECR answers (a flaky link or
+      // proxy, not a silent endpoint: each attempt fails at once).
+      emulator.beforeOperation("*", ({ service, input }) => {
+        if (service === "ecr" && (input as { repositoryName?: string }).repositoryName === "a-flaky") throw new DropConnection();
+      });
+    });
+    afterEach(async () => {
+      await emulator.stop();
+    });
+
+    it("fails that repository alone: the ones after it are cleaned and their deletions reported, exit 1", async () => {
+      const config = writePolicyFile("- name: untagged\n  protected_period: 1\n  protected_count: 1\n  significant_tags: '*'\n");
+      // One repository at a time, a-flaky first: every other repository starts after its failure.
+      const run = await runCli(["--config", config, "--now", NOW, "--apply", "--output", "json", "--concurrency", "1"], { ...awsEnv(emulator.endpoint), AWS_MAX_ATTEMPTS: "3" });
+      expect(run.code, run.stderr).to.equal(1);
+      const report = JSON.parse(run.stdout) as {
+        notReached: string[];
+        errors: { repository?: string; code: string; message: string }[];
+        repositories: { repository: string; deleted: number; images: { digest: string; outcome?: string }[] }[];
+      };
+      expect(report.notReached).to.deep.equal([]);
+      expect(report.repositories.map((r) => [r.repository, r.deleted])).to.deep.equal([["a-flaky", 0], ["bravo", 4], ["charlie", 4]]);
+      for (const name of ["bravo", "charlie"]) {
+        const deleted = report.repositories.find((r) => r.repository === name)!.images.filter((l) => l.outcome === "deleted").map((l) => l.digest);
+        expect(deleted.sort(), name).to.deep.equal(seeded.get(name)!.slice(0, 4).sort());
+      }
+      // The one error is a-flaky's, and says what happened: a reset, not an endpoint that let its deadline pass.
+      expect(report.errors.map((e) => [e.repository, e.code])).to.deep.equal([["a-flaky", "ECONNRESET"]]);
+      expect(report.errors[0].message).to.include(emulator.endpoint).and.to.include("the connection was reset");
+      expect(report.errors[0].message).not.to.match(/did not answer/);
+      expect(emulator.faults.injectedCount("drop-connection", "DescribeImages")).to.equal(3);
+      // Nothing else deleted: a-flaky untouched, the newest image of the others kept.
+      expect(emulator.registry.images("a-flaky").map((i) => i.digest).sort()).to.deep.equal([...seeded.get("a-flaky")!].sort());
+      for (const name of ["bravo", "charlie"]) expect(emulator.registry.images(name).map((i) => i.digest), name).to.deep.equal(seeded.get(name)!.slice(4));
+    });
   });
 
   describe("a whole run", () => {

@@ -13,6 +13,7 @@ import {
   type ImageIdentifier,
 } from "@aws-sdk/client-ecr";
 import { expect } from "chai";
+import { DropConnection } from "./emulator/faults";
 import { MediaTypes, sha256Digest } from "./emulator/manifests";
 import { startEcrEmulator, type EcrEmulator } from "./emulator/server";
 
@@ -461,6 +462,24 @@ describe("ECR emulator", function () {
       expect(em.calls.BatchDeleteImage).to.equal(undefined);
       await ecr.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: [{ imageTag: "x" }] }));
       expect(em.calls.BatchDeleteImage).to.equal(1);
+    });
+
+    it("a hook that throws DropConnection resets only the calls it picks (one repository's), before acting", async () => {
+      em.registry.createRepository("other");
+      const [a] = seed("app", 1);
+      const [b] = seed("other", 1);
+      em.beforeOperation("BatchDeleteImage", ({ input }) => {
+        if ((input as { repositoryName?: string }).repositoryName === "app") throw new DropConnection();
+      });
+      const retrying = client({ maxAttempts: 2 });
+      const err = await rejection(retrying.send(new BatchDeleteImageCommand({ repositoryName: "app", imageIds: [{ imageDigest: a }] })));
+      // The SDK names a reset TimeoutError so that it retries it: both attempts were reset.
+      expect([err.name, err.code]).to.deep.equal(["TimeoutError", "ECONNRESET"]);
+      await retrying.send(new BatchDeleteImageCommand({ repositoryName: "other", imageIds: [{ imageDigest: b }] }));
+      expect(em.faults.log.map((r) => r.outcome)).to.deep.equal(["drop-connection", "drop-connection", "ok"]);
+      expect(em.faults.injectedCount("drop-connection", "BatchDeleteImage")).to.equal(2);
+      expect(em.registry.images("app").map((i) => i.digest)).to.deep.equal([a]);
+      expect(em.registry.images("other")).to.deep.equal([]);
     });
 
     it("drops the connection after acting: the delete took effect, and the SDK's retry answers ImageNotFound", async () => {

@@ -7,6 +7,7 @@ import { errorCode, errorMessage } from "../runtime/shared/errors";
 import { deadlineError } from "../runtime/shared/deadline";
 
 const HINT = " (a network failure: check the region, AWS_ENDPOINT_URL and your connection)";
+const RESET = " (the connection was reset: a network failure; check the region, AWS_ENDPOINT_URL and your connection)";
 
 /** A Node system error as fs, net and dns throw it: name Error, the code beside it. */
 const system = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -17,11 +18,11 @@ describe("errorMessage", () => {
   const cases: [string, unknown, string, string][] = [
     // Network failures: the hint.
     ["a refused connection", system("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1"), "ECONNREFUSED", `connect ECONNREFUSED 127.0.0.1:1${HINT}`],
-    ["a reset", system("ECONNRESET", "read ECONNRESET"), "ECONNRESET", `read ECONNRESET${HINT}`],
+    ["a reset", system("ECONNRESET", "read ECONNRESET"), "ECONNRESET", `read ECONNRESET${RESET}`],
     ["an unknown host", system("ENOTFOUND", "getaddrinfo ENOTFOUND ecr.nowhere-1.amazonaws.com"), "ENOTFOUND", `getaddrinfo ENOTFOUND ecr.nowhere-1.amazonaws.com${HINT}`],
     ["a DNS that did not answer", system("EAI_AGAIN", "getaddrinfo EAI_AGAIN ecr.us-east-1.amazonaws.com"), "EAI_AGAIN", `getaddrinfo EAI_AGAIN ecr.us-east-1.amazonaws.com${HINT}`],
     ["a connect timeout", system("ETIMEDOUT", "connect ETIMEDOUT 10.0.0.1:443"), "ETIMEDOUT", `connect ETIMEDOUT 10.0.0.1:443${HINT}`],
-    ["a broken pipe", system("EPIPE", "write EPIPE"), "EPIPE", `write EPIPE${HINT}`],
+    ["a broken pipe", system("EPIPE", "write EPIPE"), "EPIPE", `write EPIPE${RESET}`],
     ["no route to the host", system("EHOSTUNREACH", "connect EHOSTUNREACH 10.0.0.1:443"), "EHOSTUNREACH", `connect EHOSTUNREACH 10.0.0.1:443${HINT}`],
     ["no route to the network", system("ENETUNREACH", "connect ENETUNREACH 10.0.0.1:443"), "ENETUNREACH", `connect ENETUNREACH 10.0.0.1:443${HINT}`],
     [
@@ -49,7 +50,7 @@ describe("errorMessage", () => {
       "a network failure on several lines",
       system("ECONNRESET", "socket hang up\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object."),
       "ECONNRESET",
-      `socket hang up${HINT}`,
+      `socket hang up${RESET}`,
     ],
     ["not an Error", "plain text", "Error", "plain text"],
   ];

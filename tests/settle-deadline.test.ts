@@ -10,6 +10,7 @@ import { validateConfig } from "../runtime/config/schema";
 import { RETRY_SETTINGS } from "../runtime/ecr/client";
 import { runCleanup } from "../runtime/engine/run";
 import { deadlineError, DEADLINE_ENV, isDeadlineExpiry } from "../runtime/shared/deadline";
+import { errorCode, errorMessage } from "../runtime/shared/errors";
 import type { EcrEmulator } from "./emulator/server";
 import { emulatorPerTest } from "./support/emulator-per-test";
 
@@ -66,19 +67,43 @@ describe("a delete call whose answer times out", function () {
   });
 });
 
-describe("isDeadlineExpiry: what ends the rounds of describing again", () => {
+describe("one classification of a deadline expiry: the report's code, the settling rounds, the run's stop", () => {
   const timeout = (message: string, code?: string) => Object.assign(new Error(message), { name: "TimeoutError", ...(code ? { code } : {}) });
-  const cases: [string, unknown, boolean][] = [
-    ["the tool's own deadline", deadlineError("http://127.0.0.1:1", 100), true],
-    ["the SDK's requestTimeout", timeout("a request has exceeded the configured 15000 ms requestTimeout", "ETIMEDOUT"), true],
-    ["the SDK's connection timeout", timeout("the request socket did not establish a connection"), true],
+  const system = (message: string, code: string) => Object.assign(new Error(message), { code });
+  // [what, the error, the report's code (errorCode), isDeadlineExpiry]
+  const cases: [string, unknown, string, boolean][] = [
+    ["the tool's own deadline", deadlineError("http://127.0.0.1:1", 100), "TimeoutError", true],
+    ["the SDK's requestTimeout", timeout("a request has exceeded the configured 15000 ms requestTimeout", "ETIMEDOUT"), "TimeoutError", true],
+    ["the SDK's connection timeout", timeout("the request socket did not establish a connection"), "TimeoutError", true],
+    ["the SDK's socket timeout", timeout("the request socket timed out after 15000 ms of inactivity"), "TimeoutError", true],
+    ["the system's ETIMEDOUT, which the SDK names TimeoutError", timeout("connect ETIMEDOUT 10.0.0.1:443", "ETIMEDOUT"), "TimeoutError", true],
     // The SDK renames these TimeoutError so that it retries them; the endpoint is alive, and a moment later answers.
-    ["a connection reset (socket hang up)", timeout("socket hang up", "ECONNRESET"), false],
-    ["a broken pipe", timeout("write EPIPE", "EPIPE"), false],
-    ["throttling", Object.assign(new Error("slow down"), { name: "ThrottlingException" }), false],
-    ["nothing", undefined, false],
+    ["a connection reset (socket hang up)", timeout("socket hang up", "ECONNRESET"), "ECONNRESET", false],
+    ["a connection reset (read ECONNRESET)", timeout("read ECONNRESET", "ECONNRESET"), "ECONNRESET", false],
+    ["a broken pipe", timeout("write EPIPE", "EPIPE"), "EPIPE", false],
+    ["a reset while the body was read (not renamed)", system("aborted", "ECONNRESET"), "ECONNRESET", false],
+    ["a refused connection", system("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"), "ECONNREFUSED", false],
+    ["throttling", Object.assign(new Error("slow down"), { name: "ThrottlingException" }), "ThrottlingException", false],
+    ["nothing", undefined, "Error", false],
+    // What run.ts reads: a repository report's errors, whose code is errorCode of the failure.
+    ["a report error of an expiry", { kind: "api-error", repository: "r", code: "TimeoutError", message: "…" }, "TimeoutError", true],
+    ["a report error of a reset", { kind: "api-error", repository: "r", code: "ECONNRESET", message: "…" }, "ECONNRESET", false],
+    ["a report error of a broken pipe", { kind: "api-error", repository: "r", code: "EPIPE", message: "…" }, "EPIPE", false],
   ];
-  for (const [what, err, expiry] of cases) it(`${what}: ${expiry}`, () => expect(isDeadlineExpiry(err)).to.equal(expiry));
+  for (const [what, err, code, expiry] of cases) {
+    it(`${what}: ${code}, ${expiry ? "an expiry" : "not an expiry"}`, () => {
+      expect([errorCode(err), isDeadlineExpiry(err)]).to.deep.equal([code, expiry]);
+    });
+  }
+
+  const advice = "check the region, AWS_ENDPOINT_URL and your connection";
+  const messages: [string, unknown, string][] = [
+    ["an expiry", deadlineError("http://127.0.0.1:1", 100, "DescribeImages request"), `http://127.0.0.1:1 did not answer the DescribeImages request within 100 ms (connection to last byte); abandoned (a network failure: ${advice})`],
+    ["a reset", timeout("http://127.0.0.1:1: socket hang up", "ECONNRESET"), `http://127.0.0.1:1: socket hang up (the connection was reset: a network failure; ${advice})`],
+    ["a broken pipe", timeout("http://127.0.0.1:1: write EPIPE", "EPIPE"), `http://127.0.0.1:1: write EPIPE (the connection was reset: a network failure; ${advice})`],
+    ["throttling", Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }), "Rate exceeded"],
+  ];
+  for (const [what, err, message] of messages) it(`the report says what happened: ${what}`, () => expect(errorMessage(err)).to.equal(message));
 });
 
 describe("an ECR endpoint that stops answering after the repositories are listed", function () {

@@ -15,7 +15,7 @@ import type { SdkConfig } from "../inuse/targets";
 import { deletions, overrideToKeep, planRepository, removes } from "../planner/plan";
 import { governs, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
-import { DEADLINE_ERROR } from "../shared/deadline";
+import { DEADLINE_ERROR, isDeadlineExpiry } from "../shared/deadline";
 import { errorCode, errorMessage } from "../shared/errors";
 import { mapConcurrent } from "../shared/pool";
 import { applyPlan, DeleteCallListener } from "./apply";
@@ -42,7 +42,7 @@ export interface RunOptions {
   /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
   startAt?: string;
   /**
-   * Told to stop (SIGINT or SIGTERM in the CLI): no repository starts and no delete or archive call starts after it;
+   * Told to stop (SIGINT, SIGTERM or SIGHUP in the CLI): no repository starts and no delete or archive call starts after it;
    * the calls in flight finish, what was not acted on is kept as `interrupted`, and the report says the run was interrupted.
    */
   signal?: AbortSignal;
@@ -240,6 +240,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
  * starts; the ones in flight finish their batches, and the rest are returned as not reached. Likewise once ECR let
  * a call expire after all its attempts: each repository started after it would wait out the same deadlines (up to
  * 145.4 s a call), and a silent endpoint would hold the run for hours; the error says why the rest were not reached.
+ * A connection reset or broken pipe is not that (it fails fast): the other repositories go on.
  */
 export async function cleanRepositories(
   options: RunOptions,
@@ -257,7 +258,9 @@ export async function cleanRepositories(
       return undefined;
     }
     const report = await cleanRepository(options, name, context.inventory, context.warnings);
-    if (!unanswered && report.errors.some((e) => e.code === DEADLINE_ERROR)) unanswered = name;
+    // A report error's code is the failure's errorCode, so this is the classification the settling of a delete uses:
+    // a connection reset fails fast and is this repository's failure only.
+    if (!unanswered && report.errors.some(isDeadlineExpiry)) unanswered = name;
     // Stopped mid-repository by the time limit (an archive run has many calls): the next run starts with it.
     if (report.outOfTime) notReached.push(name);
     options.onRepositoryDone?.(report, ++done, names.length);

@@ -19,6 +19,7 @@ import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/cor
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import type { IncomingMessage } from "node:http";
+import { errorCode } from "./errors";
 
 /** One request, from connecting to the last byte of the answer. */
 export const ATTEMPT_DEADLINE_MS = 15_000;
@@ -67,18 +68,14 @@ export function deadlineError(endpoint: string, ms: number, what = "request"): E
 
 /**
  * Whether a call failed because its endpoint did not answer in time, after all its attempts: asking it again at once
- * would wait out the same deadlines (up to 145.4 s a call), so callers that try again in rounds stop instead.
+ * would wait out the same deadlines (up to 145.4 s a call), so callers that try again in rounds stop instead, and a
+ * run starts no other repository. It is what the report names DEADLINE_ERROR, and only that: a connection reset or a
+ * broken pipe, which the SDK names TimeoutError too, is named by its system code (errorCode). So this answers the
+ * same of a report's error (its code is errorCode of the failure) as of the failure itself.
  */
 export function isDeadlineExpiry(err: unknown): boolean {
-  const { name, code } = (err ?? {}) as { name?: string; code?: string };
-  return name === DEADLINE_ERROR && !CONNECTION_RESET_CODES.has(code ?? "");
+  return errorCode(err) === DEADLINE_ERROR;
 }
-
-/**
- * Network failures the SDK also names TimeoutError, so that it retries them: a connection reset or a broken pipe is
- * a blip on a live endpoint, not one that let its deadline pass, and asking again in a moment is what settles it.
- */
-const CONNECTION_RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
 /** The operation a request calls, when its protocol says (`X-Amz-Target` of the JSON protocols). */
 function operationOf(request: HttpRequest): string | undefined {

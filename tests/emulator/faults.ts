@@ -42,8 +42,18 @@ export interface HookContext {
   readonly account: string;
 }
 
-/** May change state (e.g. move a tag), or throw an AwsError to fail the call with it. */
+/** May change state (e.g. move a tag), throw an AwsError to fail the call with it, or throw a DropConnection. */
 export type OperationHook = (ctx: HookContext) => void | Promise<void>;
+
+/**
+ * Thrown by an OperationHook: the connection is reset before the service acts, as with `drop-connection`, but only
+ * for the calls the hook picks (one repository's, say). Counted and logged as an injected `drop-connection`.
+ */
+export class DropConnection extends Error {
+  constructor() {
+    super("the emulator resets this connection");
+  }
+}
 
 export interface DigestFailure {
   failureCode: string;
@@ -210,6 +220,12 @@ export class Faults {
 
   latencyFor(op: string): number {
     return this.latency.get(op) ?? this.latency.get("*") ?? 0;
+  }
+
+  /** A hook threw DropConnection: counted and logged as an injected `drop-connection`. */
+  recordDrop(operation: string, input: Json): void {
+    this.injected["drop-connection"][operation] = (this.injected["drop-connection"][operation] ?? 0) + 1;
+    this.record(operation, input, "drop-connection");
   }
 
   /** The fault to inject into this call, if any, counted as injected. */

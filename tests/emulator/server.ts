@@ -15,7 +15,7 @@ import { EksState } from "./eks";
 import { eksRoutes } from "./eks-operations";
 import type { KnownCredentials } from "./eks-token";
 import { ECS_TARGET_PREFIX, ecsOperations } from "./ecs-operations";
-import { Faults, type FaultKind, type OperationHook, type Unanswered } from "./faults";
+import { DropConnection, Faults, type FaultKind, type OperationHook, type Unanswered } from "./faults";
 import { getPath, PAGED_OPERATIONS, setPath } from "./odd-pages";
 import { LambdaState } from "./lambda";
 import { lambdaRoutes } from "./lambda-operations";
@@ -339,6 +339,11 @@ export class EcrEmulator {
       this.faults.record(operation, input, "ok");
       send(res, resolved, output ?? {});
     } catch (err) {
+      if (err instanceof DropConnection) {
+        this.faults.recordDrop(operation, input);
+        req.socket.destroy();
+        return;
+      }
       const error = err instanceof AwsError ? err : internalError(err, resolved.errors);
       // The error response is lost too.
       if (fault) return dropAfterActing(req, () => this.faults.record(operation, input, fault!));
@@ -411,6 +416,11 @@ export class EcrEmulator {
       this.faults.record(operation, input, "ok");
       reply(200, queryResponse(operation, inner, requestId));
     } catch (err) {
+      if (err instanceof DropConnection) {
+        this.faults.recordDrop(operation, input);
+        req.socket.destroy();
+        return;
+      }
       const error = err instanceof AwsError ? err : new AwsError("InternalFailure", `Emulator error: ${(err as Error).message}`, 500);
       this.faults.record(operation, input, error.code);
       reply(error.status, queryError(error, requestId));
