@@ -42,7 +42,7 @@ export interface RunOptions {
   /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
   startAt?: string;
   /**
-   * Told to stop (SIGINT or SIGTERM in the CLI): no repository starts and no delete or archive call starts after it;
+   * Told to stop (SIGINT, SIGTERM or SIGHUP in the CLI): no repository starts and no delete or archive call starts after it;
    * the calls in flight finish, what was not acted on is kept as `interrupted`, and the report says the run was interrupted.
    */
   signal?: AbortSignal;

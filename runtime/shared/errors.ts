@@ -31,3 +31,17 @@ export function errorMessage(err: unknown): string {
 export function firstLine(message: string): string {
   return message.split(/\r?\n/).map((line) => line.trim()).find((line) => line !== "") ?? "";
 }
+
+/** The HTTP status of an SDK error's response, when it had one. */
+export function httpStatusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/**
+ * S3 refused a conditional write: its condition did not hold (412 PreconditionFailed: with `If-None-Match: *`, an
+ * object is at the key already) or another write to the key was under way (409 ConditionalRequestConflict).
+ */
+export function conditionalWriteRefused(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === "PreconditionFailed" || code === "ConditionalRequestConflict" || httpStatusOf(err) === 412 || httpStatusOf(err) === 409;
+}
