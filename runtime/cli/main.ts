@@ -11,7 +11,7 @@ import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
-import { CliIo, processWriter } from "./io";
+import { CliIo, processWriter, SignalName, WATCHED_SIGNALS } from "./io";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
@@ -31,12 +31,10 @@ const processIo: CliIo = {
   clock: () => new Date(),
   tableWidth: tableWidth(process.stdout.isTTY ? process.stdout.columns : undefined, process.env.COLUMNS),
   onSignals: (handler) => {
-    const listener = (signal: NodeJS.Signals) => handler(signal as "SIGINT" | "SIGTERM");
-    process.on("SIGINT", listener);
-    process.on("SIGTERM", listener);
+    const listener = (signal: NodeJS.Signals) => handler(signal as SignalName);
+    for (const signal of WATCHED_SIGNALS) process.on(signal, listener);
     return () => {
-      process.off("SIGINT", listener);
-      process.off("SIGTERM", listener);
+      for (const signal of WATCHED_SIGNALS) process.off(signal, listener);
     };
   },
   exit: (code) => process.exit(code),

@@ -24,7 +24,7 @@ import { errorCode } from "../../shared/errors";
 import { PageTrail } from "../../shared/pages";
 import { mapConcurrent } from "../../shared/pool";
 import type { Caller } from "../caller";
-import { tagChecks } from "./tags";
+import { RepositoryTags, significantEntryChecks, tagChecks } from "./tags";
 
 /** One line of the doctor's answer. */
 export interface Check {
@@ -93,18 +93,22 @@ export async function repositoryChecks(ctx: DoctorContext): Promise<Check[]> {
   });
   const deleteAfter = config.settings.archive?.deleteAfterMs !== undefined;
   const governed = repositories.filter((r) => config.policies.some((p) => governs(p, r.name)));
+  const tagsOf = new Map<string, RepositoryTags>();
   const perRepository = await mapConcurrent(governed, AT_ONCE, async (repo) => {
     const policies = config.policies.filter((p) => governs(p, repo.name));
     const deletes = deleteAfter || policies.some((p) => p.action !== "archive");
     const archives = policies.some((p) => p.action === "archive");
-    return [
+    const probes = [
       await readProbe(ctx, repo.name, principal),
       ...(deletes ? [await deleteProbe(ctx, repo.name, principal)] : []),
       ...(archives ? [await archiveProbe(ctx, repo.name, principal)] : []),
-      ...(await tagChecks(ctx.ecr, repo.name, policies)),
     ];
+    const tags = await tagChecks(ctx.ecr, repo.name, policies);
+    tagsOf.set(repo.name, tags);
+    return [...probes, ...tags.checks];
   });
-  return [...checks, ...perRepository.flat()];
+  const entries = significantEntryChecks(config.policies, tagsOf, governs);
+  return [...checks, ...perRepository.flat(), ...entries];
 }
 
 /** DescribeImages (one page of one image) and BatchGetImage of a digest that cannot exist (nothing is pulled). */
