@@ -4,6 +4,4 @@
 // README says so once, and a user who wants the notice can set the variable to false.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // Built by `npm run build` (run automatically by `npm ci` through the `prepare` script).
-require("../dist/runtime/cli/main.js").main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+require("../dist/runtime/cli/main.js").runProcess(process.argv.slice(2));

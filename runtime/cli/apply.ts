@@ -44,8 +44,8 @@ export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--expect-sha256 HEX] 
   --journal FILE     append one JSON line per delete, archive or restore call to FILE, on disk before the next call
 
 It plans again from a fresh listing with the plan's policies and now, and deletes only what both plans delete.
-SIGINT or SIGTERM stops before the next delete or archive call and prints what was done; a second one exits at once.
-Exit codes: 0 finished, 1 finished with failures, 2 refused or usage error (nothing deleted), 130 SIGINT, 143 SIGTERM.`;
+SIGINT, SIGTERM or SIGHUP stops before the next delete or archive call and prints what was done; a second one exits at once.
+Exit codes: 0 finished, 1 finished with failures, 2 refused or usage error (nothing deleted), 130 SIGINT, 143 SIGTERM, 129 SIGHUP.`;
 
 export interface ApplyArgs {
   plan: string;

@@ -40,8 +40,8 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply [--journal FILE]
   --show all         the table lists every image and shortens nothing (a dry run's table shortens long lists)
   --version          print the version and exit
 
-SIGINT or SIGTERM during --apply stops before the next delete or archive call and prints what was done; a second one exits at once.
-Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted), 130 SIGINT, 143 SIGTERM.`;
+SIGINT, SIGTERM or SIGHUP during --apply stops before the next delete or archive call and prints what was done; a second one exits at once.
+Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted), 130 SIGINT, 143 SIGTERM, 129 SIGHUP.`;
 
 export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
   let values;

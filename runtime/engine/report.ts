@@ -180,7 +180,7 @@ export interface RunReport {
   warnings: string[];
   summary: Summary;
   plan?: AppliedPlan;
-  /** Told to stop (SIGINT or SIGTERM): nothing was deleted or archived after that; the rest is kept as `interrupted`. */
+  /** Told to stop (SIGINT, SIGTERM or SIGHUP): nothing was deleted or archived after that; the rest is kept as `interrupted`. */
   interrupted?: boolean;
   /** `--plan-out`: the plan file written and the SHA-256 of its bytes, to approve and pass to `apply --expect-sha256`. */
   planOut?: { file: string; sha256: string };

@@ -20,7 +20,7 @@ export interface RestoreTarget {
   tag?: string;
 }
 
-/** `interrupted`: told to stop (SIGINT, SIGTERM) before its restore call. */
+/** `interrupted`: told to stop (SIGINT, SIGTERM, SIGHUP) before its restore call. */
 export type RestoreOutcome = "restoring" | "restored" | "already-active" | "activating" | "not-found" | "failed" | "timed-out" | "interrupted";
 
 export interface RestoreLine {
@@ -42,7 +42,7 @@ export interface RestoreOptions {
   onProgress?: (active: number, total: number) => void;
   sleep?: (ms: number) => Promise<void>;
   clock?: () => number;
-  /** Told to stop (SIGINT, SIGTERM in the CLI): no restore call starts after it, and waiting ends. */
+  /** Told to stop (SIGINT, SIGTERM, SIGHUP in the CLI): no restore call starts after it, and waiting ends. */
   signal?: AbortSignal;
   /** After each restore call that ECR accepted (the CLI counts them for a second signal's line). */
   onRestoreCall?: (repository: string, digest: string) => void;

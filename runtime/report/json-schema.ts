@@ -184,7 +184,7 @@ export const jsonReportSchema = z
     interrupted: z
       .boolean()
       .optional()
-      .describe("the run was stopped by SIGINT or SIGTERM: nothing was deleted or archived after that; what was not acted on is kept as interrupted"),
+      .describe("the run was stopped by SIGINT, SIGTERM or SIGHUP: nothing was deleted or archived after that; what was not acted on is kept as interrupted"),
   })
   .describe("ecr-cleanup's JSON report (--output json)");
 

@@ -40,7 +40,7 @@ export interface ApplyInput {
   /** In a time-limited run: whether to stop before the next batch (the next run continues with this repository). */
   outOfTime?: () => boolean;
   /**
-   * Told to stop (SIGINT or SIGTERM in the CLI): no delete or archive call starts after it, the calls in flight finish,
+   * Told to stop (SIGINT, SIGTERM or SIGHUP in the CLI): no delete or archive call starts after it, the calls in flight finish,
    * and what was not acted on is kept as `interrupted`.
    */
   signal?: AbortSignal;
