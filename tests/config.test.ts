@@ -247,13 +247,18 @@ describe("config: errors name the file, the policy and the field", () => {
         text: one({ significant_tags: [] }),
         lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs (must list at least one name or glob)`],
       },
-      { title: "repositories is a string", text: one({ repositories: "hello_world" }), lines: [`${P1}, field repositories: must be a list of names or globs`] },
+      {
+        title: "repositories is a string",
+        text: one({ repositories: "hello_world" }),
+        lines: [`${P1}, field repositories: must be a list of names or globs: write [hello_world]; got "hello_world"`],
+      },
+      { title: "repositories is a number", text: one({ repositories: 5 }), lines: [`${P1}, field repositories: must be a list of names or globs`] },
       { title: "repositories holds a number", text: one({ repositories: [5] }), lines: [`${P1}, field repositories.0: each entry must be a string`] },
       { title: "repositories is empty", text: one({ repositories: [] }), lines: [`${P1}, field repositories: must list at least one name or glob`] },
       {
         title: "protected_repositories is a string",
         text: one({ protected_repositories: "x" }),
-        lines: [`${P1}, field protected_repositories: must be a list of names or globs`],
+        lines: [`${P1}, field protected_repositories: must be a list of names or globs: write [x]; got "x"`],
       },
       {
         title: "protected_repositories holds an empty name",
@@ -545,7 +550,7 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
     {
       title: "protectedRepositories is not a list",
       raw: [{ ...CAMEL, protectedRepositories: "b" }],
-      lines: [`${C1}, field protectedRepositories: must be a list of names or globs`],
+      lines: [`${C1}, field protectedRepositories: must be a list of names or globs: write [b]; got "b"`],
     },
     {
       title: "a snake_case field is unknown, and the camelCase one missing",

@@ -7,6 +7,7 @@ import type { FanOutItem } from "../runtime/fanout/items";
 import { runKeys } from "../runtime/fanout/keys";
 import type { StoredRun } from "../runtime/fanout/storedRun";
 import { captureLog, lambdaContext } from "./support/in-process";
+import { scheduledEvent } from "./support/lambda-invoke";
 import { BatchInvoker, CLOCK, fanOutHarness, fullReport, GOVERNED, repositoryLines, survivors } from "./support/fanout-harness";
 import { memoryOutlets } from "./support/memory-outlets";
 
@@ -294,6 +295,21 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
       expect(report.repositories.find((r: any) => r.repository === "app-c").deleted).to.be.greaterThan(0).and.equal(10 - a.emulator.registry.images("app-c").length);
       expect(report.warnings).to.include("app-c: an attempt of its batch deleted images before it stopped; the repository was not cleaned to the end (it is listed as not reached)");
       expect(report.errors.map((e: any) => e.code)).to.include("Lambda.Unknown");
+      expect(reports.messages).to.have.length(1);
+    });
+
+    it("a failed run whose stored run cannot be read: reported all the same, at the execution's scheduled time, the unreadable object named", async () => {
+      const { clients } = await registry();
+      const reports = memoryOutlets();
+      const { handler, deployment } = await fanOutRun(clients, {}, { reports });
+      reports.messages.length = 0;
+      const input = scheduledEvent(deployment.scheduleInput, "2030-01-09T03:00:00Z");
+      const { result }: any = await captureLog(() => handler({ phase: "failed", run: "run-gone", input, error: { Error: "States.ItemReaderFailed", Cause: "NoSuchKey" } }, lambdaContext()));
+      expect(result.now).to.equal("2030-01-09T03:00:00.000Z");
+      expect(result.errors.map((e: any) => e.code)).to.deep.equal(["States.ItemReaderFailed", "StoredRunUnreadable"]);
+      expect(result.errors[1].message).to.match(new RegExp(`^the run's stored run cannot be used, so this report cannot name the repositories no batch reached \\(refused, nothing deleted: cannot read the stored run s3://${deployment.fanOut!.bucket}/runs/run-gone/run\\.json \\(NoSuchKey: `));
+      expect(result.summary).to.include({ deleted: 0, failures: 2 });
+      expect(result.report.json).to.match(/\/reports\/2030\/01\/09\/run-gone\.json$/);
       expect(reports.messages).to.have.length(1);
     });
 

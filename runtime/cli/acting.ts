@@ -25,6 +25,7 @@ export interface Acting {
 /** Throws FileProblem when the journal cannot be opened (the caller names the file). */
 export function startActing(io: CliIo, command: string, journalPath: string | undefined): Acting {
   const journal = journalPath === undefined ? undefined : Journal.open(journalPath, io.clock);
+  if (journalPath !== undefined) io.journalOpened?.(journalPath);
   let deleted = 0;
   let archived = 0;
   let journalError: string | undefined;

@@ -12,6 +12,7 @@ import { readConfig } from "./config-file";
 import { Check, inUseChecks, pullTimeCheck, repositoryChecks } from "./doctor/checks";
 import type { CliIo } from "./io";
 import { NO_REGION, resolvedRegion } from "./region";
+import { errorMessage } from "../shared/errors";
 
 export const DOCTOR_USAGE = `Usage: ecr-cleanup doctor --config FILE [--output table|json] [--region R]
 
@@ -99,7 +100,7 @@ async function runChecks(config: Parameters<typeof repositoryChecks>[0]["config"
     try {
       caller = await callerIn(sdkConfig, region);
     } catch (err) {
-      return [...checks, { check: "credentials", target: "-", status: "fail", detail: `STS GetCallerIdentity: ${(err as Error).message}`, remedy: NO_CREDENTIALS_HINT }];
+      return [...checks, { check: "credentials", target: "-", status: "fail", detail: `STS GetCallerIdentity: ${errorMessage(err)}`, remedy: NO_CREDENTIALS_HINT }];
     }
     checks.push({ check: "credentials", target: caller.arn, status: "ok", detail: `account ${caller.accountId}` });
     const ctx = { config, caller, ecr: clients.ecr, sdkConfig };

@@ -11,7 +11,7 @@ import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
-import { CliIo, processWriter, SignalName, WATCHED_SIGNALS } from "./io";
+import { CliIo, endProcess, processStreams, SignalName, WATCHED_SIGNALS } from "./io";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
@@ -25,8 +25,7 @@ import { packageVersion } from "./version";
 import { missingSetup } from "./region";
 
 const processIo: CliIo = {
-  stdout: processWriter(process.stdout),
-  stderr: processWriter(process.stderr),
+  ...processStreams(),
   stderrIsTty: Boolean(process.stderr.isTTY),
   clock: () => new Date(),
   tableWidth: tableWidth(process.stdout.isTTY ? process.stdout.columns : undefined, process.env.COLUMNS),
@@ -39,6 +38,11 @@ const processIo: CliIo = {
   },
   exit: (code) => process.exit(code),
 };
+
+/** The bin's entry: runs the command with the process's streams, then ends the process with its exit code. */
+export async function runProcess(argv: string[]): Promise<void> {
+  endProcess(await main(argv));
+}
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const fail = (message: string): number => {

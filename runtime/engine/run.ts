@@ -21,7 +21,7 @@ import { mapConcurrent } from "../shared/pool";
 import { applyPlan, DeleteCallListener } from "./apply";
 import type { RepositoryReport, RunError, RunReport } from "./report";
 import { assembleReport, emptyRepositoryWork, finishReport, RepositoryWork, reportModes } from "./reportAssembly";
-import { disabledSourceWarnings, indexReadWarning, modeWarnings, scopeWarnings, unpullableWarnings } from "./runWarnings";
+import { disabledSourceWarnings, indexReadWarning, modeWarnings, nearestRepository, scopeWarnings, unpullableWarnings } from "./runWarnings";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
@@ -225,7 +225,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
       repository: missing.repository,
       policy: missing.policy,
       code: "RepositoryNotFoundException",
-      message: `policy "${missing.policy}" names repository ${missing.repository}, which does not exist`,
+      message: `policy "${missing.policy}" names repository ${missing.repository}, which does not exist${nearestRepository(missing.repository, existing)}`,
     });
   }
   context.warnings.push(...scopeWarnings(options.config.policies, existing));

@@ -4,8 +4,10 @@
  * is printed on stderr, listed in the report and logged by the Lambda; none changes the exit code.
  */
 import { inUseKey } from "../config/inUseSettings";
+import { didYouMean } from "../config/suggestion";
 import type { InUseInventory } from "../inuse/inventory";
 import { SOURCES } from "../inuse/sources";
+import { isGlob } from "../planner/glob";
 import { missingProtectedRepositories, unmatchedRepositoryGlobs } from "../planner/scope";
 import type { ImageRecord, InUseMark, Policy, RepositoryPlan } from "../planner/types";
 
@@ -26,9 +28,17 @@ export function scopeWarnings(policies: readonly Policy[], existing: ReadonlySet
       ({ policy, repository }) => `policy "${policy}" names repositories ${repository}, a glob that matches no repository (a typo would leave the repositories it meant to the other policies)`,
     ),
     ...missingProtectedRepositories(policies, existing).map(
-      ({ policy, repository }) => `policy "${policy}" protects repository ${repository}, which does not exist (a typo would leave the real one governed)`,
+      ({ policy, repository }) => `policy "${policy}" protects repository ${repository}, which does not exist${nearestRepository(repository, existing)} (a typo would leave the real one governed)`,
     ),
   ];
+}
+
+/**
+ * `; did you mean hello_world?` for a repository name (not a glob) that does not exist when an existing one is a slip
+ * of it away (`hello-world`); empty when none is.
+ */
+export function nearestRepository(name: string, existing: ReadonlySet<string>): string {
+  return isGlob(name) ? "" : didYouMean(name, [...existing]);
 }
 
 /** Reading index manifests counts as a pull, which keep_pulled_within reads on the next run. */

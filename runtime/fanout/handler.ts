@@ -166,11 +166,12 @@ async function reportFailedRun(deps: FanOutDeps, event: unknown, context: Lambda
   const keys = runKeys(run);
   const env = deps.env();
   const problems: RunError[] = [];
-  const problem = (what: string) => (err: unknown) => {
-    problems.push({ kind: "api-error", code: errorCode(err), message: `${what} (${errorMessage(err)})` });
+  const problem = (what: string, code?: string) => (err: unknown) => {
+    problems.push({ kind: "api-error", code: code ?? errorCode(err), message: `${what} (${errorMessage(err)})` });
     return undefined;
   };
-  const stored = await readStoredRun(store, keys.stored, run).catch(problem(`cannot read the run's stored run s3://${store.bucket}/${keys.stored}`));
+  // Every batch reads the stored run too, and refuses without it: then none deleted.
+  const stored = await readStoredRun(store, keys.stored, run).catch(problem("the run's stored run cannot be used, so this report cannot name the repositories no batch reached", "StoredRunUnreadable"));
   await store.put(keys.aggregated, { aggregatedAt: deps.clock().toISOString() }).catch(problem(`cannot mark the run as aggregated in s3://${store.bucket}/${keys.aggregated}: its batches still stop when the run lock is released`));
   const config = await loadConfigFromEnvironment(env).catch(problem("cannot read the function's policies"));
   const keep = env[REPORTS_BUCKET_ENV] ? (report: RepositoryReport) => report : withoutDeletionLines;

@@ -20,7 +20,7 @@ import { SOURCES } from "../../inuse/sources";
 import { SdkConfig, Target, targetsOf } from "../../inuse/targets";
 import { governs } from "../../planner/scope";
 import { globMatches, isGlob } from "../../planner/glob";
-import { errorCode } from "../../shared/errors";
+import { errorCode, errorMessage, firstLine } from "../../shared/errors";
 import { PageTrail } from "../../shared/pages";
 import { mapConcurrent } from "../../shared/pool";
 import type { Caller } from "../caller";
@@ -46,7 +46,7 @@ const DENIED = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOp
 
 const ok = (check: string, target: string, detail: string): Check => ({ check, target, status: "ok", detail });
 const fail = (check: string, target: string, detail: string, remedy: string): Check => ({ check, target, status: "fail", detail, remedy });
-const failure = (err: unknown) => `${errorCode(err)}: ${(err as Error)?.message ?? String(err)}`;
+const failure = (err: unknown) => `${errorCode(err)}: ${errorMessage(err)}`;
 
 /** The IAM principal whose permissions the caller has: a user as is, an assumed role's session as its role. */
 export function principalOf(callerArn: string): string {
@@ -297,7 +297,7 @@ async function eksClusterChecks(targets: readonly Target[], ctx: DoctorContext):
           await readCluster(eksTarget, name, {});
           return ok("eks-cluster", cluster, "reached with an EKS token; pods and workloads listed");
         } catch (err) {
-          const message = (err as Error).message ?? String(err);
+          const message = firstLine((err as Error)?.message ?? String(err));
           const who = target.role ? target.role.roleArn : principal;
           return fail("eks-cluster", cluster, errorCode(err), message.replaceAll("ROLE_ARN", who));
         }

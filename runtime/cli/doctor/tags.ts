@@ -15,7 +15,7 @@ import { globMatches, isGlob } from "../../planner/glob";
 import { compileGroupPattern } from "../../planner/groupPattern";
 import { isReferrerTag } from "../../planner/units";
 import type { ImageRecord, Policy } from "../../planner/types";
-import { errorCode } from "../../shared/errors";
+import { errorCode, errorMessage } from "../../shared/errors";
 
 /** A line of doctor's answer (checks.ts's Check, which imports this file). */
 interface Check {
@@ -45,7 +45,7 @@ export async function tagChecks(ecr: ECRClient, repository: string, policies: re
   try {
     tagged = await listTaggedImages(ecr, repository);
   } catch (err) {
-    const detail = `could not list the tagged images: ${errorCode(err)}: ${(err as Error)?.message ?? String(err)}`;
+    const detail = `could not list the tagged images: ${errorCode(err)}: ${errorMessage(err)}`;
     return { checks: [{ check: "tags", target: repository, status: "warn", detail, remedy: "run doctor again; if it persists, check the repository" }] };
   }
   const checks = checked.flatMap((policy) => policyTagChecks(`policy ${policy.index + 1} (${policy.name})`, policy, repository, tagged));
