@@ -41,7 +41,7 @@ export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--expect-sha256 HEX] 
   --output FORMAT    table (default) or json (one JSON document on stdout)
   --region R         AWS region (default: the SDK's chain); must be the plan's
   --concurrency N    repositories processed at once (default 8)
-  --journal FILE     append one JSON line per delete or archive call to FILE, on disk before the next call
+  --journal FILE     append one JSON line per delete, archive or restore call to FILE, on disk before the next call
 
 It plans again from a fresh listing with the plan's policies and now, and deletes only what both plans delete.
 SIGINT, SIGTERM or SIGHUP stops before the next delete or archive call and prints what was done; a second one exits at once.
@@ -200,7 +200,10 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   const clients = createClients({ region: args.region });
   try {
     const missing = await missingSetup(clients);
-    if (missing) return fail(missing);
+    if (missing) {
+      fail(missing.message);
+      return missing.exitCode;
+    }
     const region = (await resolvedRegion(clients))!;
     const wrongRegion = registryRefusal(plan, { region });
     if (wrongRegion) return refuse(wrongRegion);

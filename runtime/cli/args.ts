@@ -15,7 +15,7 @@ export interface CliArgs {
   show?: "kept" | "all";
   /** Also write the dry run's plan here, for `ecr-cleanup apply`. */
   planOut?: string;
-  /** With --apply: append one JSON line per delete or archive call here, flushed before the next call. */
+  /** With --apply: append one JSON line per delete, archive or restore call here, flushed before the next call. */
   journal?: string;
 }
 
@@ -50,7 +50,7 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply [--journal FILE]
   --region R         AWS region (default: the SDK's chain, e.g. AWS_REGION)
   --concurrency N    repositories processed at once (default 8)
   --plan-out FILE    with a dry run: also write its plan to FILE (its SHA-256 is printed), to review and then apply with \`ecr-cleanup apply FILE\`
-  --journal FILE     with --apply: append one JSON line per delete or archive call to FILE, on disk before the next call
+  --journal FILE     with --apply: append one JSON line per delete, archive or restore call to FILE, on disk before the next call
   --show kept        the table lists every kept image too, with its reason (and the JSON every image)
   --show all         the table lists every image and shortens nothing (a dry run's table shortens long lists)
   --version          print the version and exit
