@@ -200,7 +200,10 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   const clients = createClients({ region: args.region });
   try {
     const missing = await missingSetup(clients);
-    if (missing) return fail(missing);
+    if (missing) {
+      fail(missing.message);
+      return missing.exitCode;
+    }
     const region = (await resolvedRegion(clients))!;
     const wrongRegion = registryRefusal(plan, { region });
     if (wrongRegion) return refuse(wrongRegion);
