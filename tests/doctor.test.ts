@@ -83,6 +83,20 @@ describe("ecr-cleanup doctor (CLI against the emulator)", function () {
     expect(emulator.faults.removals.flatMap((r) => r.removed)).to.deep.equal([]);
   });
 
+  it("ECS with a cluster, a service and a task: the describe probes are allowed (MISSING) and change nothing", async () => {
+    emulator.ecs.createCluster("prod");
+    const definition = emulator.ecs.registerTaskDefinition("web", [{ name: "web", image: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/shop:v1` }]);
+    emulator.ecs.createService("prod", { name: "web", taskDefinition: definition });
+    const { code, checks } = await doctor(POLICY());
+    expect(code).to.equal(0);
+    const ecs = checks.find((c) => c.check === "in-use:ecs" && c.target === `${ACCOUNT}/us-east-1`)!;
+    expect([ecs.status, ecs.detail]).to.deep.equal([
+      "ok",
+      "ecs:ListClusters, ecs:ListServices, ecs:ListTasks, ecs:DescribeServices, ecs:DescribeTasks, ecs:DescribeTaskDefinition, ecs:ListTaskDefinitionFamilies, ecs:ListTaskDefinitions: allowed",
+    ]);
+    expect(emulator.ecs.clusters().find((c) => c.name === "prod")?.services.size).to.equal(1);
+  });
+
   it("the table: one line per check, the remedy under a failed one, and a summary", async () => {
     deny("BatchDeleteImage");
     const result = await runCli(["doctor", "--config", POLICY("ecs: false")], awsEnv(emulator.endpoint));
@@ -104,6 +118,25 @@ describe("ecr-cleanup doctor (CLI against the emulator)", function () {
       ["in-use:lambda", `${ACCOUNT}/eu-west-1`, `allow lambda:ListFunctions on * to ${ME}`],
       ["in-use:lambda", `${OTHER_ACCOUNT}/eu-west-1`, `allow lambda:ListFunctions on * to ${ROLE}`],
     ]],
+    // The calls a run makes after the list calls: a run with them denied fails, so doctor must too.
+    ["ECS DescribeServices denied (a cluster to describe in)", () => {
+      emulator.ecs.createCluster("prod");
+      deny("DescribeServices");
+    }, POLICY_TEXT(), [["in-use:ecs", `${ACCOUNT}/us-east-1`, `allow ecs:DescribeServices on * to ${ME}`]]],
+    ["ECS DescribeTasks denied (a cluster to describe in)", () => {
+      emulator.ecs.createCluster("prod");
+      deny("DescribeTasks");
+    }, POLICY_TEXT(), [["in-use:ecs", `${ACCOUNT}/us-east-1`, `allow ecs:DescribeTasks on * to ${ME}`]]],
+    ["ECS ListServices denied (a cluster to list in)", () => {
+      emulator.ecs.createCluster("prod");
+      deny("ListServices", (input) => input.cluster !== undefined);
+    }, POLICY_TEXT(), [["in-use:ecs", `${ACCOUNT}/us-east-1`, `allow ecs:ListServices on * to ${ME}`]]],
+    ["ECS DescribeTaskDefinition denied", () => void deny("DescribeTaskDefinition"), POLICY_TEXT(),
+      [`${ACCOUNT}/us-east-1`, `${ACCOUNT}/eu-west-1`, `${OTHER_ACCOUNT}/us-east-1`, `${OTHER_ACCOUNT}/eu-west-1`].map((where) =>
+        ["in-use:ecs", where, `allow ecs:DescribeTaskDefinition on * to ${where.startsWith(ACCOUNT) ? ME : ROLE}`] as [string, string, string])],
+    ["Lambda GetFunction denied", () => void deny("GetFunction"), POLICY_TEXT(),
+      [`${ACCOUNT}/us-east-1`, `${ACCOUNT}/eu-west-1`, `${OTHER_ACCOUNT}/us-east-1`, `${OTHER_ACCOUNT}/eu-west-1`].map((where) =>
+        ["in-use:lambda", where, `allow lambda:GetFunction on * to ${where.startsWith(ACCOUNT) ? ME : ROLE}`] as [string, string, string])],
     ["a role that cannot be assumed", () => emulator.sts.clear(), POLICY_TEXT(), [["assume-role", ROLE, `allow sts:AssumeRole on ${ROLE} to ${ME}, and let the role's trust policy trust it`]]],
     ["a cluster without an access entry for the caller", async () => {
       const locked = await emulator.eks.createCluster({ name: "locked", authenticationMode: "API" });

@@ -171,10 +171,12 @@ function registryOf(repositories: readonly RepositoryInfo[]): RegistryId | undef
 }
 
 /**
- * Where a run stopped by an unreadable source sends its user: doctor checks every permission and access at once,
- * where each failing run finds only the first one missing.
+ * Where a run stopped by an unreadable source sends its user: doctor checks the permissions and access at once, where
+ * each failing run finds only the first one missing. The two calls doctor cannot probe without a real resource's ARN
+ * are named, so that a doctor that passes is not taken for one that checked them.
  */
-const DOCTOR_POINTER = "(ecr-cleanup doctor --config FILE checks every permission and access a run needs)";
+const DOCTOR_POINTER =
+  "(ecr-cleanup doctor --config FILE checks the permissions and access a run needs at once, all but ecs:DescribeServiceRevisions and apprunner:DescribeService)";
 
 /** Lists the repositories and takes the in-use inventory, once; reports missing and mistyped names. */
 export async function prepareRun(options: RunOptions): Promise<RunContext> {
