@@ -19,6 +19,7 @@ import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/cor
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import type { IncomingMessage } from "node:http";
+import { answerCheckExtension } from "./answers";
 import { errorCode } from "./errors";
 
 /** One request, from connecting to the last byte of the answer. */
@@ -166,7 +167,8 @@ export const deadlineExtension = {
 
 /**
  * The settings every AWS client of the tool is made with (spread them, then add region or credentials): adaptive
- * retry, which makes throttling slow a run down instead of failing it, and the deadlines above.
+ * retry, which makes throttling slow a run down instead of failing it, the deadlines above, and the check that a
+ * JSON answer that says success is not an error (answers.ts).
  */
 export const CLIENT_SETTINGS = {
   retryMode: "adaptive",
@@ -180,5 +182,6 @@ export const CLIENT_SETTINGS = {
     socketTimeout: ATTEMPT_DEADLINE_MS,
     throwOnRequestTimeout: true,
   },
-  extensions: [deadlineExtension],
+  // The answer check wraps the deadline's handler, so reading an answer whole stays within the deadline.
+  extensions: [deadlineExtension, answerCheckExtension],
 };
