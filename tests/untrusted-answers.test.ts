@@ -142,6 +142,35 @@ async function run(read: Read, answer: OddAnswer, at: number): Promise<Outcome> 
   }
 }
 
+/**
+ * A repository of 10 images from 100 days ago, then one tagged `prod` 60 days ago, 20 more and `latest`: with `prod`
+ * significant, it anchors its channel and keeps what came after it; a correct run deletes some of the 10 old ones only. DescribeImages answers 200 with an error body from call `at` on (pages of 5), or
+ * never. Returns the digests deleted and the run's errors.
+ */
+async function anchorRun(at: number | undefined): Promise<{ removed: string[]; errors: string }> {
+  const emulator = await startEcrEmulator();
+  const clients = toolClients(emulator.endpoint);
+  try {
+    const registry = emulator.registry;
+    registry.createRepository("app");
+    const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
+    for (let i = 0; i < 10; i++) registry.putImage("app", { pushedAt: new Date(daysAgo(100).getTime() + i * 1000) });
+    registry.putImage("app", { tags: ["prod"], pushedAt: daysAgo(60) });
+    for (let age = 59; age >= 2; age -= 3) registry.putImage("app", { pushedAt: daysAgo(age) });
+    registry.putImage("app", { tags: ["latest"], pushedAt: daysAgo(1) });
+    if (at !== undefined) emulator.faults.oddAnswers("ecr/DescribeImages", new OddAnswers({ kind: "error-body" }, at, 5));
+    const config = validateConfig(
+      { policies: [{ name: "releases", repositories: ["app"], protected_period: 7, protected_count: 1, significant_tags: ["prod", "latest"] }], settings: { in_use: { ecs: false, lambda: false, eks: false, app_runner: false, batch: false } } },
+      "test",
+    );
+    const report = await runCleanup({ config, now: NOW, apply: true, ...clients });
+    return { removed: emulator.faults.removals.flatMap((r) => r.removed).sort(), errors: JSON.stringify([report.errors, report.repositories.map((r) => r.errors)]) };
+  } finally {
+    clients.ecr.destroy();
+    await emulator.stop();
+  }
+}
+
 describe("answers that say success but are not an output", function () {
   this.timeout(600_000);
 
@@ -194,6 +223,19 @@ describe("answers that say success but are not an output", function () {
       const out = await run(READS.find((r) => r.operation === "ecr/DescribeImages")!, { kind: "error-body" }, 1);
       expect(out.removed).to.deep.equal([]);
       expect(out.errors).to.include("ECR DescribeImages of repository app").and.include("ServerException");
+    });
+
+    it("ECR DescribeImages answering 200 with an error body on any later page: never more deleted than a correct run, nothing once it is seen", async () => {
+      const clean = await anchorRun(undefined);
+      expect(clean.removed).to.not.be.empty;
+      expect(clean.errors).to.equal("[[],[[]]]");
+      // Pages of 5: calls 0 to 6 list the repository for the plan, calls 7 on re-check it before the delete call.
+      for (const at of [1, 3, 6, 7, 9]) {
+        const out = await anchorRun(at);
+        expect(out.removed.filter((d) => !clean.removed.includes(d)), `from call ${at} on: deleted but kept by a correct run`).to.deep.equal([]);
+        expect(out.removed, `from call ${at} on`).to.deep.equal([]);
+        expect(out.errors, `from call ${at} on`).to.include("ECR DescribeImages of repository app").and.include("ServerException");
+      }
     });
 
     it("ECS DescribeServices with failures other than MISSING: the service's image stays, nothing deleted, the failure named", async () => {
