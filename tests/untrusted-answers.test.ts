@@ -143,7 +143,7 @@ async function run(read: Read, answer: OddAnswer, at: number): Promise<Outcome> 
 }
 
 /**
- * A repository of 10 images from 100 days ago, then one tagged `prod` 60 days ago, 20 more and `latest`: with `prod`
+ * A repository of 10 images from 100 days ago, 20 more and `latest`, and one tagged `prod` 60 days ago (listed last): with `prod`
  * significant, it anchors its channel and keeps what came after it; a correct run deletes some of the 10 old ones only. DescribeImages answers 200 with an error body from call `at` on (pages of 5), or
  * never. Returns the digests deleted and the run's errors.
  */
@@ -155,9 +155,10 @@ async function anchorRun(at: number | undefined): Promise<{ removed: string[]; e
     registry.createRepository("app");
     const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
     for (let i = 0; i < 10; i++) registry.putImage("app", { pushedAt: new Date(daysAgo(100).getTime() + i * 1000) });
-    registry.putImage("app", { tags: ["prod"], pushedAt: daysAgo(60) });
     for (let age = 59; age >= 2; age -= 3) registry.putImage("app", { pushedAt: daysAgo(age) });
     registry.putImage("app", { tags: ["latest"], pushedAt: daysAgo(1) });
+    // Pushed before the others' push times but stored last: the emulator lists in the order stored, so on the last page.
+    registry.putImage("app", { tags: ["prod"], pushedAt: daysAgo(60) });
     if (at !== undefined) emulator.faults.oddAnswers("ecr/DescribeImages", new OddAnswers({ kind: "error-body" }, at, 5));
     const config = validateConfig(
       { policies: [{ name: "releases", repositories: ["app"], protected_period: 7, protected_count: 1, significant_tags: ["prod", "latest"] }], settings: { in_use: { ecs: false, lambda: false, eks: false, app_runner: false, batch: false } } },
