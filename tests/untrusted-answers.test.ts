@@ -143,7 +143,7 @@ async function run(read: Read, answer: OddAnswer, at: number): Promise<Outcome> 
 }
 
 /**
- * A repository of 10 images from 100 days ago, 20 more and `latest`, and one tagged `prod` 60 days ago (listed last): with `prod`
+ * A repository of 10 images from 100 days ago, `latest`, 20 more, and one tagged `prod` 60 days ago (listed last): with `prod`
  * significant, it anchors its channel and keeps what came after it; a correct run deletes some of the 10 old ones only. DescribeImages answers 200 with an error body from call `at` on (pages of 5), or
  * never. Returns the digests deleted and the run's errors.
  */
@@ -155,9 +155,9 @@ async function anchorRun(at: number | undefined): Promise<{ removed: string[]; e
     registry.createRepository("app");
     const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
     for (let i = 0; i < 10; i++) registry.putImage("app", { pushedAt: new Date(daysAgo(100).getTime() + i * 1000) });
-    for (let age = 59; age >= 2; age -= 3) registry.putImage("app", { pushedAt: daysAgo(age) });
     registry.putImage("app", { tags: ["latest"], pushedAt: daysAgo(1) });
-    // Pushed before the others' push times but stored last: the emulator lists in the order stored, so on the last page.
+    for (let age = 59; age >= 2; age -= 3) registry.putImage("app", { pushedAt: daysAgo(age) });
+    // Stored last: the emulator lists in the order stored, so `prod` is on the last page, with the newest untagged image.
     registry.putImage("app", { tags: ["prod"], pushedAt: daysAgo(60) });
     if (at !== undefined) emulator.faults.oddAnswers("ecr/DescribeImages", new OddAnswers({ kind: "error-body" }, at, 5));
     const config = validateConfig(
@@ -231,7 +231,7 @@ describe("answers that say success but are not an output", function () {
       expect(clean.removed).to.not.be.empty;
       expect(clean.errors).to.equal("[[],[[]]]");
       // Pages of 5: calls 0 to 6 list the repository for the plan, calls 7 on re-check it before the delete call.
-      // Call 6 is the page that lists `latest` and `prod`: without them the run has no anchor.
+      // Call 6 is the last page, which lists `prod`: without it, `latest` alone anchors and the images after `prod` look stale.
       const outs = new Map<number, { removed: string[]; errors: string }>();
       for (const at of [1, 3, 6, 7, 9]) outs.set(at, await anchorRun(at));
       for (const [at, out] of outs) expect(out.removed.filter((d) => !clean.removed.includes(d)), `from call ${at} on: deleted but kept by a correct run`).to.deep.equal([]);
