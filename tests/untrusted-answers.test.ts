@@ -144,10 +144,10 @@ async function run(read: Read, answer: OddAnswer, at: number): Promise<Outcome> 
 
 /**
  * A repository of 10 images from 100 days ago, `latest`, 20 more, and one tagged `prod` 60 days ago (listed last): with `prod`
- * significant, it anchors its channel and keeps what came after it; a correct run deletes some of the 10 old ones only. DescribeImages answers 200 with an error body from call `at` on (pages of 5), or
- * never. Returns the digests deleted and the run's errors.
+ * significant, it anchors its channel and keeps what came after it; a correct run deletes some of the 10 old ones only. DescribeImages answers 200 with an error body from call `at` on, or on every page
+ * after the first (pages of 5), or never. Returns the digests deleted and the run's errors.
  */
-async function anchorRun(at: number | undefined): Promise<{ removed: string[]; errors: string }> {
+async function anchorRun(at: number | "later-pages" | undefined): Promise<{ removed: string[]; errors: string }> {
   const emulator = await startEcrEmulator();
   const clients = toolClients(emulator.endpoint);
   try {
@@ -231,9 +231,10 @@ describe("answers that say success but are not an output", function () {
       expect(clean.removed).to.not.be.empty;
       expect(clean.errors).to.equal("[[],[[]]]");
       // Pages of 5: calls 0 to 6 list the repository for the plan, calls 7 on re-check it before the delete call.
-      // Call 6 is the last page, which lists `prod`: without it, `latest` alone anchors and the images after `prod` look stale.
-      const outs = new Map<number, { removed: string[]; errors: string }>();
-      for (const at of [1, 3, 6, 7, 9]) outs.set(at, await anchorRun(at));
+      // Call 6 is the last page, which lists `prod`: without it, `latest` alone anchors and the images after `prod` look
+      // stale. "later-pages": every page after the first, of the plan's listing and of the re-check's alike.
+      const outs = new Map<number | string, { removed: string[]; errors: string }>();
+      for (const at of ["later-pages", 1, 3, 6, 7, 9] as const) outs.set(at, await anchorRun(at));
       for (const [at, out] of outs) expect(out.removed.filter((d) => !clean.removed.includes(d)), `from call ${at} on: deleted but kept by a correct run`).to.deep.equal([]);
       for (const [at, out] of outs) {
         expect(out.removed, `from call ${at} on`).to.deep.equal([]);

@@ -3,7 +3,8 @@
  * operation's call `at` on (0 is the first), the body is an error (a JSON 1.1 `__type` body, Lambda's rate-exceeded
  * body), `{}`, `null` or nothing, as a proxy, a load balancer or a faulty service may answer. The operation still runs
  * (its state changes as usual); only its answer is replaced. `pageItems` makes a paged list's pages small, so that
- * `at` can name a later page. `failures` instead answers a Describe call of ECS with every item it was asked about
+ * `at` can name a later page, or (`"later-pages"`) every page after the first of every read: the same page of the
+ * listing before a plan and of the re-check before a delete. `failures` instead answers a Describe call of ECS with every item it was asked about
  * moved to the answer's per-item `failures`, with `reason` (`INTERNAL_ERROR`, or `MISSING`: the resource is gone).
  */
 
@@ -37,7 +38,8 @@ export class OddAnswers {
 
   constructor(
     readonly answer: OddAnswer,
-    readonly at = 0,
+    /** The first call answered oddly; or `"later-pages"`: every call that asks for a page after the first, of any read. */
+    readonly at: number | "later-pages" = 0,
     readonly pageItems = Number.POSITIVE_INFINITY,
   ) {}
 
@@ -51,8 +53,9 @@ export class OddAnswers {
    * The body to answer this call with instead of `output` (of the operation `list`, `service/Operation`), or
    * undefined to answer as usual.
    */
-  body(list: string, output: unknown): string | undefined {
-    if (this.requests++ < this.at) return undefined;
+  body(list: string, output: unknown, laterPage: boolean): string | undefined {
+    const call = this.requests++;
+    if (this.at === "later-pages" ? !laterPage : call < this.at) return undefined;
     if ("kind" in this.answer) {
       this.served++;
       return ODD_ANSWER_BODIES[this.answer.kind];

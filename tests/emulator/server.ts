@@ -367,8 +367,9 @@ export class EcrEmulator {
     const odd = this.faults.oddAnswersOf(operation);
     if (!odd) return undefined;
     const fields = PAGED_OPERATIONS[operation];
+    const params = fields?.location === "query" ? undefined : (body as Record<string, unknown>);
+    const token = fields ? (params ? params[fields.request] : url.searchParams.get(fields.request)) : undefined;
     if (fields) {
-      const params = fields.location === "query" ? undefined : (body as Record<string, unknown>);
       const asked = params ? params[fields.size] : url.searchParams.get(fields.size);
       const size = odd.size(asked === undefined || asked === null ? undefined : Number(asked));
       if (size !== undefined) {
@@ -376,7 +377,7 @@ export class EcrEmulator {
         else url.searchParams.set(fields.size, String(size));
       }
     }
-    return (output) => odd.body(operation, output);
+    return (output) => odd.body(operation, output, typeof token === "string" && token !== "");
   }
 
   /**
