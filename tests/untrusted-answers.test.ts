@@ -113,8 +113,8 @@ interface Outcome {
   served: number;
 }
 
-/** One run with `read` answering oddly from its call `at` on (pages of 2 items for a paged read). */
-async function run(read: Read, answer: OddAnswer, at: number): Promise<Outcome> {
+/** One run with `read` answering oddly from its call `at` on, or on every later page (pages of 2 items for a paged read). */
+async function run(read: Read, answer: OddAnswer, at: number | "later-pages"): Promise<Outcome> {
   const emulator = await startEcrEmulator();
   const clients = toolClients(emulator.endpoint);
   try {
@@ -265,10 +265,10 @@ describe("answers that say success but are not an output", function () {
     });
 
     it("generated: every read × every kind of odd answer × call position", async () => {
-      const cases = fc.record({ read: fc.constantFrom(...READS), kind: fc.constantFrom<OddAnswerKind>(...ODD_ANSWER_KINDS), at: fc.integer({ min: 0, max: 5 }) });
+      const cases = fc.record({ read: fc.constantFrom(...READS), kind: fc.constantFrom<OddAnswerKind>(...ODD_ANSWER_KINDS), at: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant("later-pages" as const)) });
       await fc.assert(
         fc.asyncProperty(cases, async ({ read, kind, at }) => {
-          const what = `${read.operation}, ${kind} from call ${at} on`;
+          const what = `${read.operation}, ${kind} ${at === "later-pages" ? "on every later page" : `from call ${at} on`}`;
           const out = await run(read, { kind }, at);
           const cleanDeletes = out.images.slice(1, 5);
           // Never an image a correct run keeps: images[0] (a workload names it) and images[5] (the newest).
