@@ -114,7 +114,7 @@ interface Outcome {
 }
 
 /** One run with `read` answering oddly from its call `at` on, or on every later page (pages of 2 items for a paged read). */
-async function run(read: Read, answer: OddAnswer, at: number | "later-pages"): Promise<Outcome> {
+async function run(read: Read, answer: OddAnswer, at: number | "later-pages", calls = Number.POSITIVE_INFINITY): Promise<Outcome> {
   const emulator = await startEcrEmulator();
   const clients = toolClients(emulator.endpoint);
   try {
@@ -123,7 +123,7 @@ async function run(read: Read, answer: OddAnswer, at: number | "later-pages"): P
     const images: string[] = [];
     for (let age = 6; age >= 1; age--) images.push(emulator.registry.putImage("app", { pushedAt: new Date(NOW.getTime() - age * DAY) }).digest);
     await read.seed(emulator, images);
-    const odd = new OddAnswers(answer, at, 2);
+    const odd = new OddAnswers(answer, at, 2, calls);
     emulator.faults.oddAnswers(read.operation, odd);
     const report = await runCleanup({ config: POLICY, now: NOW, apply: true, ...clients });
     const log = emulator.faults.log;
@@ -224,6 +224,13 @@ describe("answers that say success but are not an output", function () {
       const out = await run(READS.find((r) => r.operation === "ecr/DescribeImages")!, { kind: "error-body" }, 1);
       expect(out.removed).to.deep.equal([]);
       expect(out.errors).to.include("ECR DescribeImages of repository app").and.include("ServerException");
+    });
+
+    it("one 200 answer with an error body is retried like a server error: the next attempt's answer is used", async () => {
+      const out = await run(READS.find((r) => r.operation === "lambda/ListFunctions")!, { kind: "error-body" }, 0, 1);
+      expect(out.served).to.equal(1);
+      expect(out.errors).to.equal("[[],[[]]]");
+      expect(out.removed.sort()).to.deep.equal(out.images.slice(1, 5).sort());
     });
 
     it("ECR DescribeImages answering 200 with an error body on any later page: never more deleted than a correct run, nothing once it is seen", async () => {

@@ -12,6 +12,7 @@
 import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/core/protocols";
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
+import { endpointOf, operationOf } from "./endpoint";
 
 /** The name (and so the report's code) of an answer that cannot be used. */
 export const UNTRUSTED_ANSWER = "UntrustedAnswer";
@@ -72,10 +73,7 @@ export function isJsonOutput(request: HttpRequest, response: Pick<HttpResponse, 
 }
 
 /** The operation a request calls: `X-Amz-Target`'s operation, else its method and path (REST-JSON). */
-function callOf(request: HttpRequest): string {
-  const target = header(request.headers, "x-amz-target");
-  return target ? target.split(".").pop()! : `${request.method} ${request.path}`;
-}
+const callOf = (request: HttpRequest): string => operationOf(request) ?? `${request.method} ${request.path}`;
 
 async function readAll(body: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -111,9 +109,7 @@ export class AnswerCheckHandler implements HttpHandler {
     const errorType = header(response.headers, "x-amzn-errortype");
     const wrong = errorType ? `an error type header (${errorType})` : errorShapeOf(text.toString("utf8"));
     if (wrong) {
-      const port = request.port ? `:${request.port}` : "";
-      const endpoint = `${request.protocol.replace(/:?$/, ":")}//${request.hostname}${port}`;
-      throw new UntrustedAnswerError(`${endpoint} answered ${callOf(request)} with HTTP ${response.statusCode} and ${wrong}: not used as an answer`);
+      throw new UntrustedAnswerError(`${endpointOf(request)} answered ${callOf(request)} with HTTP ${response.statusCode} and ${wrong}: not used as an answer`);
     }
     response.body = text;
     return output;

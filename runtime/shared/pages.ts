@@ -3,7 +3,8 @@
  * closed, never reads as the last page and never loops. A token is usable when it is a non-empty string that no
  * earlier page of this read gave. A page promises more when it carries a token at all (anything but absent or
  * null), or when the protocol says so otherwise (Kubernetes' `remainingItemCount`, S3's `IsTruncated`). And a read
- * ends within MAX_PAGES pages, or fails.
+ * ends within MAX_PAGES pages, or fails. A page without its list (an error or an empty body the SDK read as an output,
+ * answers.ts) is no page of the list: it fails the read too.
  *
  * The SDK's paginators (createPaginator in @smithy/core) stop at a token that is missing or empty, may stop silently
  * at a repeated one (stopOnSameToken) and otherwise loop on it, and send whatever else the page gave; so every

@@ -41,6 +41,8 @@ export class OddAnswers {
     /** The first call answered oddly; or `"later-pages"`: every call that asks for a page after the first, of any read. */
     readonly at: number | "later-pages" = 0,
     readonly pageItems = Number.POSITIVE_INFINITY,
+    /** How many calls are answered oddly; the later ones as usual. */
+    readonly calls = Number.POSITIVE_INFINITY,
   ) {}
 
   /** The page size to serve a paged list with: at most `pageItems`. */
@@ -55,7 +57,7 @@ export class OddAnswers {
    */
   body(list: string, output: unknown, laterPage: boolean): string | undefined {
     const call = this.requests++;
-    if (this.at === "later-pages" ? !laterPage : call < this.at) return undefined;
+    if ((this.at === "later-pages" ? !laterPage : call < this.at) || this.served >= this.calls) return undefined;
     if ("kind" in this.answer) {
       this.served++;
       return ODD_ANSWER_BODIES[this.answer.kind];
