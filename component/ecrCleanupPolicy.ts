@@ -69,8 +69,9 @@ export class EcrCleanupPolicy extends pulumi.ComponentResource {
 
   constructor(name: string, args: EcrCleanupPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ECR_CLEANUP_POLICY_TYPE, name, {}, opts);
-    const a = withDefaults(args ?? ({} as EcrCleanupPolicyArgs));
-    const checked = checkArgs(a);
+    const given = args ?? ({} as EcrCleanupPolicyArgs);
+    const a = withDefaults(given);
+    const checked = checkArgs(a, given);
     if ("problems" in checked) throw new pulumi.ResourceError(`${configSource(name)}: ${checked.problems.join("; ")}`, this);
     const scope = accountScope(this);
 

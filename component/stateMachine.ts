@@ -9,11 +9,13 @@
  *    (ItemBatcher), at most MaxConcurrency at once, retrying Lambda's transient errors, and writes the batches' results
  *    to S3 (ResultWriter). A failed batch does not fail the Map: the aggregate step reports its repositories.
  * 4. Aggregate: the function assembles the run's report from the ResultWriter's manifest, logs it, and releases the
- *    lock. When Prepare, Clean or Aggregate fails, ReleaseRunLock releases it (if this run holds it) and the
- *    execution fails; a run that times out leaves it to expire (TimeoutSeconds plus Lambda's 15 minutes).
+ *    lock. When Clean or Aggregate fails, ReportFailedRun reports the run, failed, from what its batches recorded in
+ *    the bucket (runtime/fanout/failedRun.ts), so that a failed run that deleted is never silent. When Prepare fails
+ *    (nothing deleted yet), or after ReportFailedRun, ReleaseRunLock releases the lock (if this run holds it) and
+ *    the execution fails; a run that times out leaves it to expire (TimeoutSeconds plus Lambda's 15 minutes).
  * Payloads stay small (keys, counts): Step Functions caps a state's input and output at 256 KiB.
  */
-import { AGGREGATE, CLEAN, PREPARE, RELEASE, RESULTS_PREFIX } from "../runtime/fanout/keys";
+import { AGGREGATE, CLEAN, FAILED, PREPARE, RELEASE, RESULTS_PREFIX } from "../runtime/fanout/keys";
 
 /** A run that hangs must not block the next ones forever (they end at once while it is RUNNING). */
 export const RUN_TIMEOUT_SECONDS = 24 * 3600;
@@ -34,8 +36,12 @@ export const LAMBDA_RETRY = {
   BackoffRate: 2,
 };
 
-/** Every failure of a step after the lock may be taken: release it, keeping the error beside the input. */
+/** A failure of Prepare (nothing deleted yet): release the lock, keeping the error beside the input. */
 const RELEASE_ON_FAILURE = { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseRunLock" };
+/** A failure of Clean or Aggregate (batches may have deleted): report the run from their records, then release. */
+const REPORT_ON_FAILURE = { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReportFailedRun" };
+/** A failure of the failure report itself: release the lock all the same. */
+const RELEASE_AFTER_REPORT_FAILURE = { ErrorEquals: ["States.ALL"], ResultPath: "$.reportError", Next: "ReleaseRunLock" };
 
 export interface DefinitionArgs {
   componentName: string;
@@ -97,14 +103,20 @@ export function stateMachineDefinition(a: DefinitionArgs): Record<string, unknow
         },
         ResultWriter: { Resource: integration("s3:putObject"), Parameters: { Bucket: a.bucket, Prefix: RESULTS_PREFIX } },
         ResultPath: "$.results",
-        Catch: [RELEASE_ON_FAILURE],
+        Catch: [REPORT_ON_FAILURE],
         Next: "Aggregate",
       },
       Aggregate: {
         ...invoke({ Payload: { phase: AGGREGATE, "run.$": "$.prepared.run", "results.$": "$.results.ResultWriterDetails" } }),
         OutputPath: "$.Payload",
-        Catch: [RELEASE_ON_FAILURE],
+        Catch: [REPORT_ON_FAILURE],
         End: true,
+      },
+      ReportFailedRun: {
+        ...invoke({ Payload: { phase: FAILED, "run.$": "$$.Execution.Name", "input.$": "$$.Execution.Input", "error.$": "$.error" } }),
+        ResultPath: "$.reported",
+        Catch: [RELEASE_AFTER_REPORT_FAILURE],
+        Next: "ReleaseRunLock",
       },
       ReleaseRunLock: {
         ...invoke({ Payload: { phase: RELEASE, "run.$": "$$.Execution.Name" } }),

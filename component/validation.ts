@@ -5,8 +5,9 @@
 import { parseDuration } from "../runtime/config/duration";
 import { DEFAULT_SAFETY_MARGIN_MS } from "../runtime/engine/run";
 import { MAX_CONCURRENCY } from "../runtime/lambda/config";
+import { didYouMean } from "../runtime/config/suggestion";
 import { NOTIFY_MODES } from "../runtime/lambda/notification";
-import type { ResolvedArgs } from "./args";
+import type { EcrCleanupPolicyArgs, ResolvedArgs } from "./args";
 import { parseSchedule, ParsedSchedule } from "./schedule";
 
 export const ARCHITECTURES = ["arm64", "x86_64"];
@@ -20,6 +21,31 @@ export const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 export const UNRESERVED_MINIMUM = 100;
 /** The most a function may reserve on an account with the default quota. */
 export const MAX_RESERVED_CONCURRENCY = DEFAULT_ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM;
+
+/**
+ * Every arg's name. The compiler holds this record to EcrCleanupPolicyArgs (a key missing or extra fails the build), so
+ * an arg added to args.ts is known here with no other change.
+ */
+const ARG_NAMES: Record<keyof EcrCleanupPolicyArgs, true> = {
+  policies: true, schedule: true, scheduleTimezone: true, missedRunAfter: true, dryRun: true, timeout: true, memorySize: true, architecture: true,
+  logRetentionDays: true, alarmActions: true, okActions: true, tags: true, excludeFromPullTime: true, concurrency: true, fanOut: true,
+  fanOutConcurrency: true, fanOutBatchSize: true, reservedConcurrency: true, inUseEcs: true, inUseLambda: true, inUseEks: true, inUseAppRunner: true,
+  inUseBatch: true, eksClusters: true, ecsRevisions: true, inUseRegions: true, inUseAccounts: true, roleName: true, archiveKeepRestoredFor: true,
+  archiveDeleteAfter: true, previewImpact: true, vpcSubnetIds: true, vpcSecurityGroupIds: true, reportBucket: true, reportRetentionDays: true, notify: true,
+  reportPricePerGbMonth: true,
+};
+export const ARG_KEYS: readonly string[] = Object.keys(ARG_NAMES);
+
+/**
+ * A key the args interface does not have, each with the arg it probably misspells: JavaScript (and every language
+ * without TypeScript's check) would otherwise ignore `dryrun: false` and keep the default dry run, or `previewimpact`.
+ */
+function unknownArgProblems(given: object): string[] {
+  // An arg the program sets is not what a typo beside it meant.
+  const set = Object.entries(given).filter(([, value]) => value !== undefined).map(([key]) => key);
+  const unset = ARG_KEYS.filter((known) => !set.includes(known));
+  return Object.keys(given).filter((key) => !ARG_KEYS.includes(key)).map((key) => `unknown argument ${key}${didYouMean(key, unset)}`);
+}
 
 /** The report args: the retention in days, the notify mode, the price. */
 function reportProblems(args: ResolvedArgs): string[] {
@@ -45,9 +71,12 @@ function wholeNumberIn(value: unknown, min: number, max: number): boolean {
   return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }
 
-/** Returns the parsed schedule, or the list of problems (each a sentence naming its argument). */
-export function checkArgs(args: ResolvedArgs): CheckedArgs | { problems: string[] } {
-  const problems: string[] = [];
+/**
+ * Returns the parsed schedule, or the list of problems (each a sentence naming its argument). `given` is the args as
+ * the program wrote them, before the defaults: its keys are checked against the args interface.
+ */
+export function checkArgs(args: ResolvedArgs, given: object): CheckedArgs | { problems: string[] } {
+  const problems: string[] = unknownArgProblems(given);
   let schedule: ParsedSchedule | undefined;
   try {
     schedule = parseSchedule(args.schedule);

@@ -488,6 +488,31 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       );
     });
 
+    it("refuses an argument the args interface lacks, suggesting the one it misspells (JavaScript has no type check)", () => {
+      const messageOf = (args: Record<string, unknown>): string => {
+        try {
+          construct(args as Partial<EcrCleanupPolicyArgs>, "x")();
+        } catch (err) {
+          expect(err).to.be.instanceOf(pulumi.ResourceError);
+          return (err as Error).message;
+        }
+        return expect.fail(`${JSON.stringify(args)} was accepted`);
+      };
+      expect(messageOf({ dryrun: false })).to.equal('EcrCleanupPolicy "x": unknown argument dryrun; did you mean dryRun?');
+      expect(messageOf({ previewimpact: true })).to.equal('EcrCleanupPolicy "x": unknown argument previewimpact; did you mean previewImpact?');
+      expect(messageOf({ preview_impact: true })).to.equal('EcrCleanupPolicy "x": unknown argument preview_impact; did you mean previewImpact?');
+      expect(messageOf({ colour: "blue" })).to.equal('EcrCleanupPolicy "x": unknown argument colour');
+      // The program sets dryRun: the key beside it is not a misspelling of it.
+      expect(messageOf({ dryRun: true, dryrun: false })).to.equal('EcrCleanupPolicy "x": unknown argument dryrun');
+      // Named before the problems of the args it does have.
+      expect(messageOf({ timeout: 901, dryrun: false })).to.match(/^EcrCleanupPolicy "x": unknown argument dryrun; did you mean dryRun\?; timeout must be /);
+    });
+
+    it("builds a program that sets its args by their names, undefined ones included", async () => {
+      const { rec } = await deploy("valid", { dryRun: false, previewImpact: false, roleName: undefined });
+      expect(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_DRY_RUN).to.equal("false");
+    });
+
     it("refuses bad component arguments, naming each", () => {
       expect(construct({ timeout: 901 })).to.throw(pulumi.ResourceError, /timeout must be a whole number of seconds from 120 to 900 .*; got 901/);
       // Shorter than twice the safety margin, the function would never start a repository.

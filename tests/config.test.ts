@@ -247,13 +247,18 @@ describe("config: errors name the file, the policy and the field", () => {
         text: one({ significant_tags: [] }),
         lines: [`${P1}, field significant_tags: must be '*' or a list of tag names or globs (must list at least one name or glob)`],
       },
-      { title: "repositories is a string", text: one({ repositories: "hello_world" }), lines: [`${P1}, field repositories: must be a list of names or globs`] },
+      {
+        title: "repositories is a string",
+        text: one({ repositories: "hello_world" }),
+        lines: [`${P1}, field repositories: must be a list of names or globs: write [hello_world]; got "hello_world"`],
+      },
+      { title: "repositories is a number", text: one({ repositories: 5 }), lines: [`${P1}, field repositories: must be a list of names or globs`] },
       { title: "repositories holds a number", text: one({ repositories: [5] }), lines: [`${P1}, field repositories.0: each entry must be a string`] },
       { title: "repositories is empty", text: one({ repositories: [] }), lines: [`${P1}, field repositories: must list at least one name or glob`] },
       {
         title: "protected_repositories is a string",
         text: one({ protected_repositories: "x" }),
-        lines: [`${P1}, field protected_repositories: must be a list of names or globs`],
+        lines: [`${P1}, field protected_repositories: must be a list of names or globs: write [x]; got "x"`],
       },
       {
         title: "protected_repositories holds an empty name",
@@ -467,6 +472,21 @@ describe("config: errors name the file, the policy and the field", () => {
         lines: [`${FILE}: not valid YAML: Map keys must be unique at line 2, column 3:`, "", "- name: p", "  name: q", "  ^", ""],
       },
       {
+        title: "significant_tags: * unquoted (YAML's alias mark) says to quote it",
+        text: "policies:\n  - significant_tags: *\n",
+        lines: [`${FILE}: not valid YAML: an unquoted * starts a YAML alias: quote it, '*' at line 2, column 23:`, "", "  - significant_tags: *", "                      ^", ""],
+      },
+      {
+        title: "significant_tags: [*] unquoted says to quote it",
+        text: "policies:\n  - name: p\n    significant_tags: [*]\n",
+        lines: [`${FILE}: not valid YAML: an unquoted * starts a YAML alias: quote it, '*' at line 3, column 24:`, "", "    significant_tags: [*]", "                       ^", ""],
+      },
+      {
+        title: "an unquoted glob that starts with * (an alias of an anchor the file does not set) says to quote it",
+        text: "policies:\n  - name: p\n    significant_tags: [dev, *-rc]\n",
+        lines: [`${FILE}: not valid YAML: an unquoted *-rc starts a YAML alias: quote it, '*-rc' at line 3, column 29:`, "", "    significant_tags: [dev, *-rc]", "                            ^", ""],
+      },
+      {
         title: "an empty file",
         text: "",
         lines: [`${FILE}: expected a list of policies, or a mapping with policies: (that list) and an optional settings:`],
@@ -530,7 +550,7 @@ describe("config: the component's camelCase naming reports camelCase fields", ()
     {
       title: "protectedRepositories is not a list",
       raw: [{ ...CAMEL, protectedRepositories: "b" }],
-      lines: [`${C1}, field protectedRepositories: must be a list of names or globs`],
+      lines: [`${C1}, field protectedRepositories: must be a list of names or globs: write [b]; got "b"`],
     },
     {
       title: "a snake_case field is unknown, and the camelCase one missing",

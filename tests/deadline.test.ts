@@ -24,6 +24,8 @@ import { createClients, destroyClients, RETRY_SETTINGS } from "../runtime/ecr/cl
 import {
   ATTEMPT_DEADLINE_MS,
   attemptDeadlineMs,
+  credentialsDeadlineMs,
+  CREDENTIALS_DEADLINE_MS,
   AWS_ATTEMPTS,
   CONNECT_DEADLINE_MS,
   DEADLINE_ENV,
@@ -125,6 +127,14 @@ describe("request deadlines", function () {
       expect(2 * awsWorst).to.be.below(5 * 60_000);
       const docs = readFileSync(resolve(__dirname, "../../docs/cli.md"), "utf8");
       for (const text of ["15 s", "5 s", "8 attempts", "25.4 s", "145.4 s", "4 attempts", "61.75 s", DEADLINE_ENV]) expect(docs).to.include(text);
+    });
+
+    it("credentials: 120 s to resolve them (what docs/cli.md says), shortened by the variable in proportion", () => {
+      expect(CREDENTIALS_DEADLINE_MS).to.equal(120_000);
+      const cases: [string | undefined, number][] = [[undefined, 120_000], ["15000", 120_000], ["150", 1_200], ["1", 8], ["abc", 120_000], ["20000", 120_000]];
+      for (const [raw, ms] of cases) expect(credentialsDeadlineMs(raw === undefined ? {} : { [DEADLINE_ENV]: raw }), String(raw)).to.equal(ms);
+      const docs = readFileSync(resolve(__dirname, "../../docs/cli.md"), "utf8");
+      expect(docs).to.include("| resolving the credentials, before the first call | **120 s** |");
     });
 
     const table: [string | undefined, number][] = [

@@ -149,15 +149,17 @@ describe("ecr-cleanup doctor (CLI against the emulator)", function () {
     expect(checks.filter((c) => c.status !== "ok").map((c) => [c.status, c.check, c.target, c.remedy])).to.deep.equal([["warn", "repository", "meida/*", "check the glob for a typo"]]);
   });
 
-  it("significant tags no image carries and a group_by that matches no tag are warnings, one per repository and policy: exit 0", async () => {
+  it("significant tags no image carries and a group_by that matches no tag are warnings, one per repository and policy; an entry carried nowhere fails: exit 1", async () => {
     const text = POLICY_TEXT("ecs: false")
       .replace("significant_tags: ['*']", "significant_tags: [release-*]")
       .replace("repositories: ['media/*']", "repositories: ['media/*']\n    group_by: '(web)-[0-9]+'");
     const { code, ok, checks } = await doctor(writePolicyFile(text));
-    expect([code, ok]).to.deep.equal([0, true]);
+    expect([code, ok]).to.deep.equal([1, false]);
     expect(checks.filter((c) => c.status !== "ok").map((c) => [c.status, c.check, c.target, c.detail, c.remedy])).to.deep.equal([
       ["warn", "group-by", "media/web", "policy 2 (media): group_by matches no tag in media/web, so the policy decides nothing there", "check the pattern"],
       ["warn", "significant-tags", "shop", "policy 1 (shop): no image carries any significant tag (release-*), so the policy runs in untagged mode here", "check significant_tags for typos"],
+      ["fail", "significant-tag", "release-*", "policy 1 (shop): no image in shop carries significant tag release-*",
+        "fix the typo, or remove the entry: as written, no entry is carried, so the policy runs in untagged mode"],
     ]);
     // The tags that are there pass.
     emulator.registry.putImage("shop", { tags: ["release-2"] });

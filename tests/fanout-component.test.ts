@@ -137,11 +137,25 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       });
     });
 
-    it("a failure of Prepare, Clean or Aggregate releases the run lock, then fails the execution", async () => {
+    it("a failure of Clean or Aggregate reports the run from its batches' records; any failure releases the run lock, then fails the execution", async () => {
       const { rec } = await deploy("fail");
       const states = definitionOf(rec).States;
-      const catcher = { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseRunLock" };
-      for (const name of ["Prepare", "Clean", "Aggregate"]) expect(states[name].Catch, name).to.deep.equal([catcher]);
+      // Prepare deletes nothing: its failure only releases the lock.
+      expect(states.Prepare.Catch).to.deep.equal([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReleaseRunLock" }]);
+      // Batches may have deleted before the Map or the aggregate step failed: the run is reported all the same.
+      for (const name of ["Clean", "Aggregate"]) expect(states[name].Catch, name).to.deep.equal([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "ReportFailedRun" }]);
+      expect(states.ReportFailedRun).to.deep.equal({
+        Type: "Task",
+        Resource: "arn:aws:states:::lambda:invoke",
+        Parameters: {
+          FunctionName: rec.one(T.fn).state.arn,
+          Payload: { phase: "failed", "run.$": "$$.Execution.Name", "input.$": "$$.Execution.Input", "error.$": "$.error" },
+        },
+        Retry: [LAMBDA_RETRY],
+        ResultPath: "$.reported",
+        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.reportError", Next: "ReleaseRunLock" }],
+        Next: "ReleaseRunLock",
+      });
       expect(states.ReleaseRunLock).to.deep.include({
         Type: "Task",
         Resource: "arn:aws:states:::lambda:invoke",
@@ -190,7 +204,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       expect(definition.States.Aggregate.Parameters.Payload).to.deep.equal({ phase: "aggregate", "run.$": "$.prepared.run", "results.$": "$.results.ResultWriterDetails" });
       expect(definition.States.Aggregate).to.deep.include({ OutputPath: "$.Payload", End: true });
       const invoked = tasks(definition.States).filter(([, s]) => s.Resource.endsWith(":lambda:invoke"));
-      expect(invoked.map(([name]) => name)).to.deep.equal(["Prepare", "CleanBatch", "Aggregate", "ReleaseRunLock"]);
+      expect(invoked.map(([name]) => name)).to.deep.equal(["Prepare", "CleanBatch", "Aggregate", "ReportFailedRun", "ReleaseRunLock"]);
       for (const [name, state] of invoked) {
         expect(state.Parameters.FunctionName, name).to.equal(rec.one(T.fn).state.arn);
         expect(state.Retry, name).to.deep.equal([LAMBDA_RETRY]);

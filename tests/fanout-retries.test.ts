@@ -1,11 +1,15 @@
 /**
  * Retried batches, without AWS: what a worker's attempt records of its deletions (and what it does when a record
- * cannot be written), and how the aggregate step adds earlier attempts' deletions to a repository's report.
+ * cannot be written), how the aggregate step adds earlier attempts' deletions to a repository's report, and how the
+ * failure path reports a run from those records alone when the Map's results are missing.
  */
 import { expect } from "chai";
 import type { ImageLine, RepositoryReport } from "../runtime/engine/report";
 import { DeletionRecorder } from "../runtime/fanout/deletionRecords";
 import { emptyReport, readEarlierDeletions, withEarlierDeletions } from "../runtime/fanout/earlierAttempts";
+import { aggregateRun, BatchReport } from "../runtime/fanout/aggregate";
+import { recordedOutcomes } from "../runtime/fanout/failedRun";
+import type { RunError } from "../runtime/engine/report";
 import type { JsonStore } from "../runtime/fanout/storage";
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
@@ -128,6 +132,68 @@ describe("fan-out mode: retried batches", () => {
     it("nothing new: the report unchanged", () => {
       const original = report([1, 2]);
       expect(withEarlierDeletions(original, { digests: new Set([digest(1)]), finished: [] }, [])).to.equal(original);
+    });
+  });
+
+  describe("the failure path: the run's outcomes from the batch records alone (no Map results)", () => {
+    const attempt = (batch: number, id: string) => `${batch}-${id}-e89b-12d3-a456-426614174000`;
+    const STORED = { now: "2030-01-10T03:00:00.000Z", apply: true, governed: ["app", "lib", "svc", "web"], notGoverned: [], errors: [], warnings: [] };
+    const batchReport = (repositories: RepositoryReport[], notReached: string[] = []): Omit<BatchReport, "attempt"> => ({ repositories, notReached, warnings: [] });
+
+    it("one report per batch, every other attempt's deletions added; what only a dead attempt reached listed and not reached; an unreadable record an error, the rest counted", async () => {
+      const store = memoryStore();
+      // Batch 0 ran twice: the attempt first in key order found app's images gone, the other had deleted them.
+      const first = attempt(0, "00000000"), second = attempt(0, "ffffffff");
+      await store.put(`runs/run-1/reports/${first}.json`, batchReport([{ ...emptyReport("app"), imagesScanned: 8 }]));
+      await store.put(`runs/run-1/reports/${second}.json`, batchReport([report([1, 2])]));
+      const deleter = new DeletionRecorder(store, "run-1", second, new Map([["app", 0]]));
+      deleter.deleteCall({ repository: "app", deleted: [digest(1), digest(2)], failed: [] });
+      deleter.repositoryDone(report([1, 2]));
+      // Batch 1's only attempt died in lib after one delete call: no report, a call record.
+      const dead = new DeletionRecorder(store, "run-1", attempt(1, "11111111"), new Map([["lib", 1]]));
+      dead.deleteCall({ repository: "lib", deleted: [digest(3)], failed: [] });
+      // Batch 2's only attempt left a record that is not one a worker writes, beside one that is.
+      await store.put(`runs/run-1/deletions/${attempt(2, "22222222")}/call-000009.json`, { nonsense: true });
+      const odd = new DeletionRecorder(store, "run-1", attempt(2, "22222222"), new Map([["svc", 2]]));
+      odd.deleteCall({ repository: "svc", deleted: [digest(4)], failed: [] });
+      // Not a batch report; and a key of another shape, ignored.
+      await store.put(`runs/run-1/reports/${attempt(3, "33333333")}.json`, { repositories: "web" });
+      await store.put("runs/run-1/reports/notes.txt", "not an attempt");
+      expect(await Promise.all([deleter.settled(), dead.settled(), odd.settled()])).to.deep.equal([[], [], []]);
+
+      const problems: RunError[] = [];
+      const run = aggregateRun({ ...STORED, errors: problems }, await recordedOutcomes(store, "run-1", STORED.governed, (r) => r, problems));
+      expect(run.repositories.map((r) => [r.repository, r.deleted, r.images.map((l) => l.digest)])).to.deep.equal([
+        ["app", 2, [digest(1), digest(2)]],
+        ["lib", 1, []],
+        ["svc", 1, []],
+      ]);
+      expect(run.summary).to.include({ deleted: 4, bytesFreed: 300, failures: 2 });
+      expect(run.notReached).to.deep.equal(["lib", "svc", "web"]);
+      expect(problems.map((p) => p.message)).to.deep.equal([
+        `s3://runs-bucket/runs/run-1/reports/${attempt(3, "33333333")}.json is not a batch report a worker writes`,
+        `s3://runs-bucket/runs/run-1/deletions/${attempt(2, "22222222")}/call-000009.json is not a delete-call record a worker writes: what it records is in the function's delete-call lines`,
+      ]);
+    });
+
+    it("no records at all (the Map failed before any batch ran): every governed repository not reached, nothing deleted", async () => {
+      const problems: RunError[] = [];
+      const run = aggregateRun(STORED, await recordedOutcomes(memoryStore(), "run-1", STORED.governed, (r) => r, problems));
+      expect(run.summary).to.include({ deleted: 0, repositories: 0 });
+      expect(run.notReached).to.deep.equal(STORED.governed);
+      expect(problems).to.deep.equal([]);
+    });
+
+    it("reports it cannot list are an error of the run, and the deletion records still count", async () => {
+      const store = memoryStore();
+      const recorder = new DeletionRecorder(store, "run-1", ATTEMPT, new Map([["app", 0]]));
+      recorder.deleteCall({ repository: "app", deleted: [digest(1)], failed: [] });
+      await recorder.settled();
+      const failing = { ...store, list: async (prefix: string) => (prefix.includes("/reports/") ? Promise.reject(Object.assign(new Error("Slow Down"), { name: "SlowDown" })) : store.list(prefix)) };
+      const problems: RunError[] = [];
+      const run = aggregateRun(STORED, await recordedOutcomes(failing, "run-1", STORED.governed, (r) => r, problems));
+      expect(run.summary.deleted).to.equal(1);
+      expect(problems).to.deep.equal([{ kind: "api-error", code: "SlowDown", message: "cannot list the batches' reports under s3://runs-bucket/runs/run-1/reports/ (Slow Down)" }]);
     });
   });
 });

@@ -6,13 +6,22 @@ import { expect } from "chai";
 import type { FanOutItem } from "../runtime/fanout/items";
 import { runKeys } from "../runtime/fanout/keys";
 import type { StoredRun } from "../runtime/fanout/storedRun";
+import { captureLog, lambdaContext } from "./support/in-process";
+import { scheduledEvent } from "./support/lambda-invoke";
 import { BatchInvoker, CLOCK, fanOutHarness, fullReport, GOVERNED, repositoryLines, survivors } from "./support/fanout-harness";
-import { lambdaContext } from "./support/in-process";
+import { memoryOutlets } from "./support/memory-outlets";
 
 const runLines = (lines: any[]) => lines.filter((l) => l.type !== "repository" && l.type !== "delete-call" && !l._aws);
 const metrics = (lines: any[]) => lines.filter((l) => l._aws).map(({ _aws, ...values }) => ({ ...values, metrics: _aws.CloudWatchMetrics }));
 const withoutLineFields = ({ type, dryRun, now, ...report }: any) => report;
 const imageCount = (emulator: { registry: { images(name: string): unknown[] } }) => GOVERNED.reduce((n, name) => n + emulator.registry.images(name).length, 0);
+/** The digests of the governed repositories that are no longer in the registry, sorted. */
+const goneSince = (before: Record<string, string[]>, emulator: Parameters<typeof survivors>[0]) => {
+  const after = survivors(emulator);
+  return GOVERNED.flatMap((name) => before[name].filter((digest) => !after[name].includes(digest))).sort();
+};
+const deletedIn = (report: { repositories: { images: { digest: string; outcome?: string }[] }[] }) =>
+  report.repositories.flatMap((r) => r.images.filter((line) => line.outcome === "deleted").map((line) => line.digest)).sort();
 
 describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)", function () {
   const { registry, fanOutRun, singleRun } = fanOutHarness();
@@ -210,6 +219,121 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
       const appA = (await fullReport(fanOut)).repositories.find((r) => r.repository === "app-a")!;
       expect(appA.deleted).to.be.greaterThan(0).and.equal(10 - a.emulator.registry.images("app-a").length);
       expect(appA.images.filter((line) => line.outcome === "deleted")).to.have.length(appA.deleted);
+    });
+  });
+
+  describe("a run whose Map or aggregate step fails: the failure path still reports what its batches deleted, once", () => {
+    const FAILED_RUN = ["Prepare", "AnotherRunIsGoing", "Clean", "ReportFailedRun", "ReleaseRunLock", "RunFailed"];
+    const emf = (lines: any[]) => lines.filter((l) => l._aws);
+
+    it("the Map fails (its ResultWriter cannot write) after every batch deleted: the report lists every deleted image, failed, and one notification says so", async () => {
+      const a = await registry();
+      const b = await registry();
+      const before = survivors(a.emulator);
+      const reports = memoryOutlets();
+      const fanOut = await fanOutRun(a.clients, { dryRun: false }, { resultsUnwritable: true, reports });
+      const single = await singleRun(b.clients, { dryRun: false });
+
+      expect(fanOut.simulator.record.states).to.deep.equal(FAILED_RUN);
+      expect(fanOut.failed?.error).to.equal("RunFailed");
+      const gone = goneSince(before, a.emulator);
+      expect(gone).to.have.length.greaterThan(20);
+      // What a single-function run deletes on the same registry, every image of it in the report.
+      expect(survivors(a.emulator)).to.deep.equal(survivors(b.emulator));
+      const [report] = reports.jsonReports();
+      expect(reports.jsonReports()).to.have.length(1);
+      expect(deletedIn(report)).to.deep.equal(gone);
+      expect(report.summary.deleted).to.equal(gone.length);
+      expect(report.summary.deleted).to.equal(single.result.summary.deleted);
+      expect(report.notReached).to.deep.equal([]);
+      const failure = report.errors.find((e: any) => e.code === "States.ResultWriterFailed");
+      expect(failure.message).to.match(new RegExp(`^the run failed \\(States\\.ResultWriterFailed: A Map state failed to write all results .*\\); this report is what its batches recorded in s3://${fanOut.deployment.fanOut!.bucket}/runs/${fanOut.run}/`));
+      expect(report.summary.failures).to.equal(single.result.summary.failures + 1);
+      // The failures alarm reads the Failures metric.
+      expect(emf(fanOut.lines).filter((l) => "Failures" in l).map((l) => [l.Failures, l.ImagesDeleted])).to.deep.equal([[report.summary.failures, gone.length]]);
+      expect(reports.messages).to.have.length(1);
+      expect(reports.messages[0].subject).to.equal(`ecr-cleanup ecr-cleanup-test-function: ${gone.length} deleted, 0 archived, ${report.summary.failures} failures`);
+      expect(reports.messages[0].message).to.include("Error: the run failed (States.ResultWriterFailed");
+      // Then the lock is released, and a batch replayed after the run refuses.
+      expect(await fanOut.store.get<any>("lock/run.json")).to.include({ owner: fanOut.run, released: true });
+      expect(await fanOut.store.list(runKeys(fanOut.run).aggregated)).to.deep.equal([runKeys(fanOut.run).aggregated]);
+    });
+
+    it("the aggregate step dies before delivering, after a retried batch and a batch that died mid-way deleted: every deleted image listed, those repositories not reached", async () => {
+      const a = await registry();
+      const before = survivors(a.emulator);
+      const reports = memoryOutlets();
+      const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
+      /** A context whose runtime dies at the first repository that starts after this attempt deleted something. */
+      const dyingAfterItsFirstDelete = () => {
+        const start = a.emulator.calls.BatchDeleteImage ?? 0;
+        return lambdaContext(() => {
+          if ((a.emulator.calls.BatchDeleteImage ?? 0) > start) throw lambdaError("Sandbox.Crashed", "the runtime exited");
+          return 900_000;
+        });
+      };
+      const fanOut = await fanOutRun(a.clients, { dryRun: false, concurrency: 1 }, {
+        reports,
+        invokeBatch: async (payload, batch, invoke) => {
+          if (batch === 1) return invoke(payload, dyingAfterItsFirstDelete());
+          if (batch !== 0) return invoke(payload);
+          // Step Functions retries the first batch after its first attempt died.
+          await invoke(payload, dyingAfterItsFirstDelete()).then(() => expect.fail("the first attempt must die"), () => undefined);
+          return invoke(payload);
+        },
+        invokeStep: (payload, invoke) => (payload.phase === "aggregate" ? Promise.reject(lambdaError("Lambda.Unknown", "Task timed out after 900.00 seconds")) : invoke(payload)),
+      });
+
+      expect(fanOut.simulator.record.states).to.deep.equal(["Prepare", "AnotherRunIsGoing", "Clean", "Aggregate", "ReportFailedRun", "ReleaseRunLock", "RunFailed"]);
+      const gone = goneSince(before, a.emulator);
+      expect(gone).to.have.length.greaterThan(20);
+      const [report] = reports.jsonReports();
+      expect(deletedIn(report)).to.deep.equal(gone);
+      expect(report.summary.deleted).to.equal(gone.length);
+      // The second batch's only attempt died in app-c: what it deleted there is listed, and both its repositories are not reached.
+      expect(report.notReached).to.deep.equal(["app-c", "cap-x"]);
+      expect(report.repositories.find((r: any) => r.repository === "app-c").deleted).to.be.greaterThan(0).and.equal(10 - a.emulator.registry.images("app-c").length);
+      expect(report.warnings).to.include("app-c: an attempt of its batch deleted images before it stopped; the repository was not cleaned to the end (it is listed as not reached)");
+      expect(report.errors.map((e: any) => e.code)).to.include("Lambda.Unknown");
+      expect(reports.messages).to.have.length(1);
+    });
+
+    it("a failed run whose stored run cannot be read: reported all the same, at the execution's scheduled time, the unreadable object named", async () => {
+      const { clients } = await registry();
+      const reports = memoryOutlets();
+      const { handler, deployment } = await fanOutRun(clients, {}, { reports });
+      reports.messages.length = 0;
+      const input = scheduledEvent(deployment.scheduleInput, "2030-01-09T03:00:00Z");
+      const { result }: any = await captureLog(() => handler({ phase: "failed", run: "run-gone", input, error: { Error: "States.ItemReaderFailed", Cause: "NoSuchKey" } }, lambdaContext()));
+      expect(result.now).to.equal("2030-01-09T03:00:00.000Z");
+      expect(result.errors.map((e: any) => e.code)).to.deep.equal(["States.ItemReaderFailed", "StoredRunUnreadable"]);
+      expect(result.errors[1].message).to.match(new RegExp(`^the run's stored run cannot be used, so this report cannot name the repositories no batch reached \\(refused, nothing deleted: cannot read the stored run s3://${deployment.fanOut!.bucket}/runs/run-gone/run\\.json \\(NoSuchKey: `));
+      expect(result.summary).to.include({ deleted: 0, failures: 2 });
+      expect(result.report.json).to.match(/\/reports\/2030\/01\/09\/run-gone\.json$/);
+      expect(reports.messages).to.have.length(1);
+    });
+
+    it("a step retried or re-run after it delivered publishes nothing more: one report, one notification per run", async () => {
+      const { clients } = await registry();
+      const reports = memoryOutlets();
+      const fanOut = await fanOutRun(clients, { dryRun: false }, { reports });
+      expect(fanOut.failed).to.equal(undefined);
+      expect(reports.messages).to.have.length(1);
+      const written = new Map(reports.objects);
+      expect(written.size).to.equal(2);
+      const key = [...written.keys()].find((k) => k.endsWith(".json"))!;
+
+      // Step Functions retries the Aggregate task (its response was lost), then the failure path runs (it failed after all).
+      const aggregate = fanOut.simulator.record.invocations.find((i) => i.payload.phase === "aggregate")!.payload;
+      const retried: any = await captureLog(() => fanOut.handler(aggregate, lambdaContext()));
+      const failed: any = await captureLog(() => fanOut.handler({ phase: "failed", run: fanOut.run, input: {}, error: { Error: "Lambda.Unknown", Cause: "lost" } }, lambdaContext()));
+      expect(reports.messages).to.have.length(1);
+      expect(reports.objects).to.deep.equal(written);
+      for (const again of [retried.result, failed.result]) {
+        expect(again.warnings).to.include(`the run's report s3://${key} was written by an earlier attempt of this run (a retried or re-run step): left as it is, and its notification not published again`);
+        expect(again.report).to.deep.equal({ json: `s3://${key}`, html: `s3://${key.replace(/\.json$/, ".html")}` });
+      }
+      expect(retried.result.summary).to.deep.equal(fanOut.result.summary);
     });
   });
 });

@@ -1,12 +1,15 @@
 /**
- * SIGINT and SIGTERM sent to the real `ecr-cleanup` (bin/ecr-cleanup.js) at each point of an --apply run against the
+ * SIGINT, SIGTERM and SIGHUP sent to the real `ecr-cleanup` (bin/ecr-cleanup.js) at each point of an --apply run against the
  * emulator (with latency, so that calls are in flight): while listing, while reading in-use sources, while
  * re-checking between a unit's waves, during a delete call. The run stops before its next delete call, lets the call
- * in flight finish, prints the report of exactly what the emulator deleted (table or JSON) and exits 130 or 143. A
- * second signal exits at once; a dry run exits at once.
+ * in flight finish, prints the report of exactly what the emulator deleted (table or JSON) and exits 130, 143 or 129.
+ * A second signal exits at once; a dry run exits at once. SIGHUP usually means the terminal is gone: with nobody
+ * reading stdout and stderr, the run still stops the same way and its journal records the signal and every call. An
+ * archive run stopped between a unit's calls names the unit it left half-archived, and the next run finishes it.
  */
 import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { EcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
@@ -26,7 +29,7 @@ settings:
     ecs: false
     lambda: false
 `;
-const EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 type Signal = keyof typeof EXIT;
 
 describe("signals during ecr-cleanup --apply (the real CLI)", function () {
@@ -144,12 +147,53 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     expect(emulator.registry.images("app-a").map((i) => i.digest)).to.include.members([amd, arm]);
   });
 
+  it("between a unit's archive calls: its index stays active, the report, stderr and journal name the half-archived unit, and running again finishes it", async () => {
+    const at = (days: number) => ({ pushedAt: new Date(NOW.getTime() - days * DAY) });
+    emulator.registry.putImage("app-a", at(1));
+    const amd = emulator.registry.putImage("app-a", at(30)).digest;
+    const arm = emulator.registry.putImage("app-a", at(30)).digest;
+    const index = emulator.registry.putImage("app-a", { ...at(30), children: [amd, arm] }).digest;
+    const status = (d: string) => emulator.registry.image("app-a", d)!.status;
+    emulator.setLatency("*", 15);
+    let child: ChildProcess | undefined;
+    let signalled = false;
+    emulator.beforeOperation("UpdateImageStorageClass", async () => {
+      if (signalled) return;
+      signalled = true;
+      await signalTakenIn(child!, "SIGINT");
+    });
+    const config = writePolicyFile(POLICY.replace("protected_count: 1", "protected_count: 1\n    action: archive"));
+    const journal = writePolicyFile("", "journal.jsonl");
+    const run = () => runCli(["--config", config, "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal, "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+
+    const first = await run();
+    expect(first.code, first.stderr).to.equal(130);
+    expect(status(index)).to.equal("ACTIVE");
+    const archived = [amd, arm].filter((d) => status(d) === "ARCHIVED").sort();
+    expect(archived.length).to.be.at.least(1);
+    const notArchived = [index, amd, arm].filter((d) => !archived.includes(d)).sort();
+    const reported = JSON.parse(first.stdout).repositories.find((r: { repository: string }) => r.repository === "app-a").halfArchived as { unit: string; archived: string[]; notArchived: string[] }[];
+    expect(reported.map((u) => [u.unit, [...u.archived].sort(), [...u.notArchived].sort()])).to.deep.equal([[index, archived, notArchived]]);
+    expect(first.stderr).to.include(`ecr-cleanup: warning: app-a: unit ${index} is half-archived: ${archived.length} of its images archived`);
+    expect(first.stderr).to.include(`running again finishes archiving it, or ecr-cleanup restore --repository app-a --digest ${index} brings it back whole`);
+    const lines = readFileSync(journal, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const half = lines.filter((l) => l.halfArchived !== undefined);
+    expect(half.map((l) => [l.repository, l.halfArchived, [...l.archived].sort(), [...l.notArchived].sort()])).to.deep.equal([["app-a", index, archived, notArchived]]);
+    expect(lines.findIndex((l) => l.signal === "SIGINT")).to.be.lessThan(lines.indexOf(half[0]));
+
+    const second = await run();
+    expect(second.code, second.stderr).to.equal(0);
+    expect([index, amd, arm].map(status)).to.deep.equal(["ARCHIVED", "ARCHIVED", "ARCHIVED"]);
+    expect(JSON.parse(second.stdout).repositories.find((r: { repository: string }) => r.repository === "app-a").halfArchived).to.equal(undefined);
+    expect(second.stderr).to.not.include("half-archived");
+  });
+
   it("any signal at any point, table or JSON (fast-check)", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom("DescribeRepositories", "DescribeImages", "BatchDeleteImage"),
         fc.integer({ min: 1, max: 9 }),
-        fc.constantFrom<Signal>("SIGINT", "SIGTERM"),
+        fc.constantFrom<Signal>("SIGINT", "SIGTERM", "SIGHUP"),
         fc.constantFrom<"json" | "table">("json", "table"),
         async (operation, n, signal, output) => {
           emulator.reset();
@@ -182,7 +226,42 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     expect(lines.at(-1)).to.equal("ecr-cleanup: SIGTERM again: exiting at once, 4 images deleted so far");
   });
 
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  it("SIGHUP with the terminal gone (nobody reads stdout or stderr): exit 129, the journal records the signal and exactly what was deleted", async () => {
+    const seeded = seed();
+    emulator.setLatency("*", 15);
+    const journal = writePolicyFile("", "journal.jsonl");
+    let child: ChildProcess | undefined;
+    let calls = 0;
+    let served = -1;
+    emulator.beforeOperation("BatchDeleteImage", async () => {
+      if (++calls !== 2) return;
+      served = deleteCalls();
+      // The terminal closes: the reading ends of stdout and stderr go away, then the hang-up arrives.
+      child!.stdout!.destroy();
+      child!.stderr!.destroy();
+      child!.kill("SIGHUP");
+      // Held until the CLI has taken the signal in: its journal says so.
+      const exited = () => child!.exitCode !== null || child!.signalCode !== null;
+      while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
+    });
+    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal];
+    const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.signal, "ended by the signal itself").to.equal(null);
+    expect(result.code).to.equal(129);
+    expect(deleteCalls() - served, "delete calls after the signal: the one in flight").to.equal(1);
+    const lines = journalLines(journal);
+    expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
+    const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
+    expect(journalled, "the journal lists exactly what the emulator deleted").to.deep.equal(deletedFromEmulator(seeded));
+    expect(journalled).to.have.length.above(0);
+  });
+
+  function journalLines(path: string): Record<string, unknown>[] {
+    if (!existsSync(path)) return [];
+    return readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+  }
+
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     it(`a dry run exits ${EXIT[signal]} at once on ${signal}, saying nothing was deleted`, async () => {
       seed();
       let child: ChildProcess | undefined;
@@ -240,17 +319,19 @@ describe("signals during ecr-cleanup restore (the real CLI)", function () {
     });
   }
 
-  it("SIGINT while --wait waits: stops waiting at once, exit 130", async () => {
-    const { path } = archivedJournal(2);
-    let child: ChildProcess | undefined;
-    let describes = 0;
-    emulator.beforeOperation("DescribeImages", () => {
-      // The first status check of the wait (after the listing): the restores were made; now the signal.
-      if (++describes === 2) child!.kill("SIGINT");
+  for (const [signal, code] of [["SIGINT", 130], ["SIGHUP", 129]] as const) {
+    it(`${signal} while --wait waits: stops waiting at once, exit ${code}`, async () => {
+      const { path } = archivedJournal(2);
+      let child: ChildProcess | undefined;
+      let describes = 0;
+      emulator.beforeOperation("DescribeImages", () => {
+        // The first status check of the wait (after the listing): the restores were made; now the signal.
+        if (++describes === 2) child!.kill(signal);
+      });
+      const result = await runCli(["restore", "--from-report", path, "--wait", "--timeout", "30m", "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+      expect(result.code, result.stderr).to.equal(code);
+      const lines = JSON.parse(result.stdout).images as { outcome: string }[];
+      expect(lines.map((l) => l.outcome)).to.deep.equal(["restoring", "restoring"]);
     });
-    const result = await runCli(["restore", "--from-report", path, "--wait", "--timeout", "30m", "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
-    expect(result.code, result.stderr).to.equal(130);
-    const lines = JSON.parse(result.stdout).images as { outcome: string }[];
-    expect(lines.map((l) => l.outcome)).to.deep.equal(["restoring", "restoring"]);
-  });
+  }
 });

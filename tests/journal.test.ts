@@ -157,6 +157,10 @@ describe("--journal FILE", function () {
     const report = JSON.parse(result.stdout);
     expect(report.errors.map((e: { kind: string }) => e.kind)).to.include("journal-failed");
     expect(result.stderr).to.match(/the journal \/dev\/full cannot be written .*: the run stopped before its next call/);
+    // A full disk is no network failure: the message says what failed, and no more.
+    expect(result.stderr.split("\n")).to.include(
+      "ecr-cleanup: error: JournalWriteFailed: the journal /dev/full cannot be written (ENOSPC: no space left on device, write): the run stopped before its next call",
+    );
     expect(report.repositories.flatMap((r: { images: { outcome?: string }[] }) => r.images.filter((l) => l.outcome === "deleted"))).to.have.length(2);
   });
 });

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ECR_CLEANUP_POLICY_TYPE } from "../component";
+import { ARG_KEYS } from "../component/validation";
 import { inferredSchema, InferredSchema, PLUGIN_NAME, SchemaProperty } from "./support/inferred-schema";
 import { packedFiles, ROOT } from "./support/packed-package";
 import { Recorder, valueOf } from "./support/pulumi-mocks";
@@ -154,6 +155,8 @@ describe("the component plugin and its inferred schema", function () {
     const resource = schema.resources[ECR_CLEANUP_POLICY_TYPE];
     expect(table(resource.inputProperties)).to.deep.equal(EXPECTED_INPUTS);
     expect(resource.requiredInputs).to.deep.equal(["policies"]);
+    // The names the component accepts at run time (it refuses any other key) are the schema's.
+    expect([...ARG_KEYS].sort()).to.deep.equal(Object.keys(resource.inputProperties).sort());
     const docs = docComments("component/args.ts", "export interface EcrCleanupPolicyArgs {");
     expect(Object.keys(docs)).to.deep.equal(Object.keys(EXPECTED_INPUTS));
     for (const [name, p] of Object.entries(resource.inputProperties)) {

@@ -338,6 +338,33 @@ describe("the table: withheld deletions", () => {
   });
 });
 
+describe("the table: a dry run's last lines say what to run next", () => {
+  const PLAN = { file: "plan.json", sha256: "ab".repeat(32) };
+  const COMMAND = `    ecr-cleanup apply plan.json --expect-sha256 ${"ab".repeat(32)}`;
+  // [title, deletions, archives, a plan written, the lines after "failures"]
+  const cases: [string, number, number, boolean, string[]][] = [
+    ["deletions, no plan: run again with --apply", 5, 0, false, ["", "Dry run: nothing was deleted. Run again with --apply to delete the images marked", "  DELETE.", ""]],
+    ["deletions, a plan written: the reviewed plan's command, on a line of its own", 5, 0, true,
+      ["", "Dry run: nothing was deleted. To delete the images marked DELETE, apply the", "  reviewed plan:", COMMAND, ""]],
+    ["archives, a plan written", 0, 2, true, ["", "Dry run: nothing was archived. To archive the images marked ARCHIVE, apply the", "  reviewed plan:", COMMAND, ""]],
+    ["both, a plan written: one command", 5, 2, true,
+      ["", "Dry run: nothing was deleted or archived. To delete and archive the images", "  marked DELETE and ARCHIVE, apply the reviewed plan:", COMMAND, ""]],
+    ["both, no plan: a line each", 5, 2, false, [
+      "", "Dry run: nothing was deleted. Run again with --apply to delete the images marked", "  DELETE.",
+      "", "Dry run: nothing was archived. Run again with --apply to archive the images", "  marked ARCHIVE.", "",
+    ]],
+    ["nothing to do, a plan written: no next step", 0, 0, true, [""]],
+  ];
+  for (const [title, deletions, archives, planned, expected] of cases) {
+    it(title, () => {
+      const report = runReport([bigRepository(deletions, 1, false)], false);
+      const acting = { ...report, summary: { ...report.summary, toArchive: archives }, ...(planned ? { planOut: PLAN } : {}) };
+      const lines = summaryOf(renderTable(acting, { width: 80 }));
+      expect(lines.slice(lines.indexOf("  failures:         0") + 1)).to.deep.equal(expected);
+    });
+  }
+});
+
 describe("tableWidth", () => {
   const cases: [number | undefined, string | undefined, number][] = [
     [120, undefined, 120],

@@ -55,6 +55,29 @@ for (const answer of BY_DIGEST_ANSWERS) {
       expect(statusOf(image)).to.equal("ACTIVATING");
     });
 
+    it("--wait with a status check that never answers: --timeout is kept (the check is abandoned then, not at its request deadline): exit 1, timed-out", async function () {
+      this.timeout(60_000);
+      emulator.registry.activationDelayMs = 60 * 60_000;
+      const image = archived(40);
+      let describes = 0;
+      let stalled = 0;
+      emulator.beforeOperation("DescribeImages", async () => {
+        // The listing answers; every status check of the wait gets no answer at all.
+        if (++describes === 1) return;
+        stalled++;
+        await new Promise(() => undefined);
+      });
+      const started = Date.now();
+      // One attempt a call: without the abandon, the check ends at its 15 s request deadline instead.
+      const result = await runCli(["restore", "--repository", "app", "--digest", image, "--wait", "--timeout", "2s", "--output", "json"], { ...awsEnv(emulator.endpoint), AWS_MAX_ATTEMPTS: "1" });
+      const took = Date.now() - started;
+      expect(result.code, result.stderr).to.equal(1);
+      expect(JSON.parse(result.stdout).images).to.deep.equal([{ repository: "app", digest: image, tags: [], asked: true, outcome: "timed-out" }]);
+      expect(result.stderr).to.include("--timeout reached");
+      expect(stalled, "status checks sent").to.equal(1);
+      expect(took, "ended well before the 15 s request deadline").to.be.below(12_000);
+    });
+
     it("a unit whole: an archived index, once ACTIVE, has its platform manifests and signature restored too (--wait)", async () => {
       emulator.registry.activationDelayMs = 1_000;
       const amd = emulator.registry.putImage("app", { pushedAt: new Date(Date.now() - 40 * DAY - 2) }).digest;

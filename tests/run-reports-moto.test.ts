@@ -110,7 +110,8 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
     const always = await deploy("calm", { notify: "always" });
     const again = await reportsInMoto(aws.moto.endpoint, always);
     try {
-      const run = await invoke(always, scheduledEvent(always.scheduleInput, now), awsEnv(aws.moto.endpoint));
+      // Another run, so another request id (its report would otherwise be the first run's, which it leaves alone).
+      const run = await invoke(always, scheduledEvent(always.scheduleInput, now), { ...awsEnv(aws.moto.endpoint), TEST_AWS_REQUEST_ID: "00000000-0000-4000-8000-000000000001" });
       expect(run.error, run.stderr).to.equal(undefined);
       const messages = await again.messages();
       expect(messages).to.have.length(1);
@@ -208,6 +209,86 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
       expect(messages[0].message).to.include("ecr-cleanup run run-7 of ecr-cleanup-test-function (applied").and.to.include(`Report: s3://${fanOut.reports!.bucket}/${base}.json`);
     } finally {
       s3.destroy();
+      reports.destroy();
+    }
+  });
+
+  /** Runs a fan-out deployment's state machine in the simulator, each step the deployed bundle invoked as Lambda invokes it. */
+  async function runFanOut(fanOut: Deployment, now: string, execution: string, options: { resultsUnwritable?: boolean } = {}) {
+    const { stateMachineArn, definition, bucket } = fanOut.fanOut!;
+    const s3 = s3ClientFor(aws.moto.endpoint);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const store = s3Store(s3, bucket);
+    const logs: string[] = [];
+    const invokeBundle = async (payload: unknown) => {
+      const run = await invoke(fanOut, payload, awsEnv(aws.moto.endpoint));
+      logs.push(...run.logLines);
+      if (run.error) throw Object.assign(new Error(run.error.message), { name: run.error.name });
+      return run.result;
+    };
+    const simulator = new AslSimulator(definition, {
+      store: {
+        ...store,
+        // The Map's ResultWriter cannot write (its role lost the grant, the bucket refuses): the Map fails.
+        put: async (key, value) => (options.resultsUnwritable && key.startsWith("results/") ? Promise.reject(new Error("Access Denied")) : store.put(key, value)),
+      },
+      running: () => [{ executionArn: "this one" }],
+      invoke: (_functionArn, payload) => invokeBundle(payload),
+    }, { Execution: { Name: execution, Input: scheduledEvent(fanOut.scheduleInput, now) }, StateMachine: { Id: stateMachineArn } });
+    const ended = await simulator.run().then((output) => ({ output, failed: undefined }), (failed: Error) => ({ output: undefined, failed }));
+    s3.destroy();
+    return { ...ended, simulator, logs, invokeBundle };
+  }
+
+  it("fan-out, the Map fails after its batches deleted: the failure path writes the run's report, failed, listing every deleted image, and one notification", async () => {
+    const now = await seed("mapfail");
+    const fanOut = await deploy("mapfail", { dryRun: false, fanOut: true, fanOutBatchSize: 1 });
+    const reports = await reportsInMoto(aws.moto.endpoint, fanOut);
+    try {
+      const { failed, simulator, logs, invokeBundle } = await runFanOut(fanOut, now, "run-9", { resultsUnwritable: true });
+      expect(failed?.message).to.match(/^execution failed: RunFailed/);
+      expect(simulator.record.states).to.deep.equal(["Prepare", "AnotherRunIsGoing", "Clean", "ReportFailedRun", "ReleaseRunLock", "RunFailed"]);
+      expect(await remaining("mapfail")).to.equal(4);
+      const base = `reports/${day(now)}/run-9`;
+      const objects = await reports.objects();
+      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`]);
+      const report = JSON.parse(objects[`${base}.json`]);
+      expect(deletedInReport(report)).to.deep.equal(deletedInLog(logs)).and.to.have.length(6);
+      expect(report.summary).to.include({ deleted: 6, failures: 1 });
+      expect(report.errors[0].code).to.equal("States.ResultWriterFailed");
+      const messages = await reports.messages();
+      expect(messages).to.have.length(1);
+      expect(messages[0].subject).to.equal("ecr-cleanup ecr-cleanup-test-function: 6 deleted, 0 archived, 1 failure");
+
+      // The same execution's failure path run again (a redrive): the report stays, and nothing more is published.
+      // moto (5.2) refuses a PutObject with If-None-Match: * on an existing key with 412 PreconditionFailed, as S3 does;
+      // S3's 409 ConditionalRequestConflict for two writes at once it does not produce (runtime/lambda/reportClients.ts
+      // takes both the same way).
+      const reportFailedRun = simulator.record.invocations.find((i) => i.payload.phase === "failed")!.payload;
+      const again = await invokeBundle(reportFailedRun);
+      expect(again.warnings).to.include(`the run's report s3://${fanOut.reports!.bucket}/${base}.json was written by an earlier attempt of this run (a retried or re-run step): left as it is, and its notification not published again`);
+      expect(await reports.objects()).to.deep.equal(objects);
+      expect(await reports.messages()).to.deep.equal([]);
+    } finally {
+      reports.destroy();
+    }
+  });
+
+  it("fan-out, the aggregate step retried after it delivered (its response lost): exactly one notification for the run", async () => {
+    const now = await seed("retry");
+    const fanOut = await deploy("retry", { dryRun: false, fanOut: true, fanOutBatchSize: 1 });
+    const reports = await reportsInMoto(aws.moto.endpoint, fanOut);
+    try {
+      const { output, simulator, invokeBundle } = await runFanOut(fanOut, now, "run-11");
+      expect(output.summary).to.include({ deleted: 6, failures: 0 });
+      const objects = await reports.objects();
+      const aggregate = simulator.record.invocations.find((i) => i.payload.phase === "aggregate")!.payload;
+      const retried = await invokeBundle(aggregate);
+      expect(retried.summary).to.deep.equal(output.summary);
+      expect(retried.report).to.deep.equal(output.report);
+      expect(await reports.objects()).to.deep.equal(objects);
+      expect(await reports.messages()).to.have.length(1);
+    } finally {
       reports.destroy();
     }
   });

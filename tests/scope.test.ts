@@ -12,6 +12,7 @@ import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
 import type { JsonLine } from "./support/report-lines";
 import { createHandler } from "../runtime/lambda/handler";
+import { nearestRepository } from "../runtime/engine/runWarnings";
 import { captureLog, destroyAll, emulatorClients, lambdaContext } from "./support/in-process";
 
 /** Only the lists matter to scope. */
@@ -58,6 +59,27 @@ describe("missingProtectedRepositories", () => {
   });
 });
 
+describe("nearestRepository: the existing repository a missing name probably meant", () => {
+  const REGISTRY = new Set(["hello_world", "legacy/api", "legacy/web", "tools", "api"]);
+  const cases: [string, string][] = [
+    ["hello-world", "; did you mean hello_world?"],
+    ["helo_world", "; did you mean hello_world?"],
+    ["legacy/apj", "; did you mean legacy/api?"],
+    ["legacy/ap", "; did you mean legacy/api?"],
+    // Equally close: both are named.
+    ["legacy/wap", "; did you mean legacy/api or legacy/web?"],
+    ["payments", ""],
+    // Too short for a slip to be told from another name.
+    ["app", ""],
+    // A glob is not a name: matching nothing is its own warning.
+    ["tools?", ""],
+    ["hello-*", ""],
+  ];
+  for (const [name, suggestion] of cases) {
+    it(`${name} → ${JSON.stringify(suggestion)}`, () => expect(nearestRepository(name, REGISTRY)).to.equal(suggestion));
+  }
+});
+
 describe("a protected glob that matches nothing, end to end", () => {
   let emulator: EcrEmulator;
   before(async () => {
@@ -82,6 +104,27 @@ describe("a protected glob that matches nothing, end to end", () => {
     expect(result.stderr.split("\n").filter(Boolean)).to.deep.equal([
       'ecr-cleanup: warning: policy "all but legacy" protects repository legacy-*, which does not exist (a typo would leave the real one governed)',
     ]);
+  });
+
+  it("a named repository that does not exist is an error that names the nearest one; a protected one, a warning that does", async () => {
+    const config = writePolicyFile(`
+- name: hello
+  protected_period: 0
+  protected_count: 0
+  significant_tags: '*'
+  repositories: [hello-world]
+- name: all but hello
+  protected_period: 0
+  protected_count: 0
+  significant_tags: '*'
+  protected_repositories: [helloworld]
+`);
+    const result = await runCli(["--config", config, "--now", "2026-01-01T00:00:00Z"], awsEnv(emulator.endpoint));
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stderr).to.include('policy "hello" names repository hello-world, which does not exist; did you mean hello_world?');
+    expect(result.stderr).to.include(
+      'ecr-cleanup: warning: policy "all but hello" protects repository helloworld, which does not exist; did you mean hello_world? (a typo would leave the real one governed)',
+    );
   });
 });
 

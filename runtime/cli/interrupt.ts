@@ -1,15 +1,15 @@
 /**
- * SIGINT and SIGTERM while a command runs. A dry run (nothing to stop safely) exits at once. A run that deletes,
- * archives or restores is told to stop before its next such call: the calls in flight finish and the command prints
- * the report of what was done, then exits 130 (SIGINT) or 143 (SIGTERM). A second signal exits at once, after one
- * line that says how much was done so far.
+ * SIGINT, SIGTERM and SIGHUP while a command runs. A dry run (nothing to stop safely) exits at once. A run that
+ * deletes, archives or restores is told to stop before its next such call: the calls in flight finish and the command
+ * prints the report of what was done, then exits 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP). A second signal exits
+ * at once, after one line that says how much was done so far.
  */
-import type { CliIo } from "./io";
+import type { CliIo, SignalName } from "./io";
 
-export type SignalName = "SIGINT" | "SIGTERM";
+export type { SignalName } from "./io";
 
 /** 128 + the signal's number, as a shell reports a process the signal ended. */
-export const SIGNAL_EXIT: Record<SignalName, number> = { SIGINT: 130, SIGTERM: 143 };
+export const SIGNAL_EXIT: Record<SignalName, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 export interface Interruption {
   /** Aborted by the first signal (or by `stopRun`, when the run must end for another reason). */

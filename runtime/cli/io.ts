@@ -1,3 +1,13 @@
+import { escapeControls } from "../report/escape";
+import { errorMessage, firstLine } from "../shared/errors";
+
+/**
+ * The signals a command watches: Ctrl-C, a cancelled CI job, and a closed terminal or ssh session (SIGHUP), which
+ * would otherwise end the process mid-run with no report and no record in the journal.
+ */
+export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
+export const WATCHED_SIGNALS: readonly SignalName[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** Where a CLI command writes and what it reads of its surroundings: the process in use, a recorder in tests. */
 export interface CliIo {
   stdout: (text: string) => void;
@@ -8,28 +18,78 @@ export interface CliIo {
   /** How wide the table may be (runtime/report/width.ts). Defaults to 100. */
   tableWidth?: number;
   /**
-   * Calls `handler` on each SIGINT and SIGTERM until the returned function is called (runtime/cli/interrupt.ts).
+   * Calls `handler` on each of the WATCHED_SIGNALS until the returned function is called (runtime/cli/interrupt.ts).
    * Absent (tests that run a command in process): signals are not watched.
    */
-  onSignals?: (handler: (signal: "SIGINT" | "SIGTERM") => void) => () => void;
+  onSignals?: (handler: (signal: SignalName) => void) => () => void;
   /** Ends the process at once with this code (a second signal). */
   exit?: (code: number) => void;
+  /** Told the journal a run that deletes keeps (--journal), so that a report that cannot be written can point to it. */
+  journalOpened?: (path: string) => void;
 }
 
+/** Whether some output the process wrote was lost (not a reader that closed its end): the command then exits 1. */
+let outputLost = false;
+
 /**
- * A writer to the process's stdout or stderr that a reader closing its end (`ecr-cleanup … | head`) does not crash:
- * the rest of the output is dropped and the command ends as it would have, with its own exit code (its work, an
- * --apply's deletes and journal included, does not depend on anyone reading the output).
+/** A reader that closed its end (`ecr-cleanup … | head`: EPIPE) or a terminal that is gone (a closed ssh session after SIGHUP: EIO). */
+const GONE_READER_CODES = new Set(["EPIPE", "EIO"]);
+
+/**
+ * The process's stdout and stderr for a CLI command. A reader that is gone does not crash it: the rest of the output
+ * is dropped and the command ends as it would have, with its own exit code (its work, an --apply's deletes and journal
+ * included, does not depend on anyone reading the output). Output that cannot be written for any other reason (a
+ * full disk: `> /dev/full`, ENOSPC) is lost too, but not silently: one line on stderr says so and why, names the
+ * journal when one keeps the record of the calls, and the command exits 1 (`endProcess`).
  */
-export function processWriter(stream: NodeJS.WriteStream): (text: string) => void {
+export function processStreams(): Pick<CliIo, "stdout" | "stderr" | "journalOpened"> {
+  let journal: string | undefined;
+  const stderr = processWriter(process.stderr, () => undefined);
+  const stdout = processWriter(process.stdout, (err) => {
+    const kept = journal === undefined ? "" : `; the journal ${escapeControls(journal)} has the record of every delete and archive call`;
+    stderr(`ecr-cleanup: error: the output could not be written to stdout (${escapeControls(firstLine(errorMessage(err)))}): it is lost${kept}\n`);
+  });
+  return { stdout, stderr, journalOpened: (path) => (journal = path) };
+}
+
+/** A writer to one of the process's streams; `onLost` is told the first failure that is not a reader that is gone. */
+function processWriter(stream: NodeJS.WriteStream, onLost: (err: NodeJS.ErrnoException) => void): (text: string) => void {
   let watching = false;
   return (text) => {
     if (!watching) {
       stream.on("error", (err: NodeJS.ErrnoException) => {
-        if (err.code !== "EPIPE") throw err;
+        if (GONE_READER_CODES.has(err.code ?? "") || outputLost) return;
+        outputLost = true;
+        onLost(err);
       });
       watching = true;
     }
     if (!stream.destroyed) stream.write(text);
   };
+}
+
+/** The exit code of a command that returned `code`: 1 instead of 0 when some of its output was lost. */
+export function processExitCode(code: number): number {
+  return outputLost && code === 0 ? 1 : code;
+}
+
+/**
+ * Ends the process with the command's exit code once its output has been written. Ending it explicitly matters when
+ * something the command gave up on still holds the process open: a credential_process that never answered
+ * (runtime/cli/region.ts) is a child process the SDK started and nothing can stop.
+ */
+export function endProcess(code: number): void {
+  const streams = [process.stdout, process.stderr];
+  let pending = streams.length;
+  // After the writes' callbacks, the streams' error events (emitted on the next tick) have been handled.
+  const written = () => {
+    if (--pending === 0) setImmediate(() => process.exit(processExitCode(code)));
+  };
+  for (const stream of streams) {
+    if (stream.destroyed || stream.writableEnded) written();
+    else {
+      stream.once("error", () => undefined);
+      stream.write("", () => written());
+    }
+  }
 }

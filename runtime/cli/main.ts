@@ -11,7 +11,7 @@ import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
-import { CliIo, processWriter } from "./io";
+import { CliIo, endProcess, processStreams, SignalName, WATCHED_SIGNALS } from "./io";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
@@ -25,22 +25,24 @@ import { packageVersion } from "./version";
 import { missingSetup } from "./region";
 
 const processIo: CliIo = {
-  stdout: processWriter(process.stdout),
-  stderr: processWriter(process.stderr),
+  ...processStreams(),
   stderrIsTty: Boolean(process.stderr.isTTY),
   clock: () => new Date(),
   tableWidth: tableWidth(process.stdout.isTTY ? process.stdout.columns : undefined, process.env.COLUMNS),
   onSignals: (handler) => {
-    const listener = (signal: NodeJS.Signals) => handler(signal as "SIGINT" | "SIGTERM");
-    process.on("SIGINT", listener);
-    process.on("SIGTERM", listener);
+    const listener = (signal: NodeJS.Signals) => handler(signal as SignalName);
+    for (const signal of WATCHED_SIGNALS) process.on(signal, listener);
     return () => {
-      process.off("SIGINT", listener);
-      process.off("SIGTERM", listener);
+      for (const signal of WATCHED_SIGNALS) process.off(signal, listener);
     };
   },
   exit: (code) => process.exit(code),
 };
+
+/** The bin's entry: runs the command with the process's streams, then ends the process with its exit code. */
+export async function runProcess(argv: string[]): Promise<void> {
+  endProcess(await main(argv));
+}
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const fail = (message: string): number => {
@@ -115,7 +117,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (missing) {
     dryRunSignals?.dispose();
     acting?.close();
-    return fail(missing);
+    fail(missing.message);
+    return missing.exitCode;
   }
 
   const options = {

@@ -28,8 +28,8 @@ export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--dige
   --timeout D        how long --wait waits (default 30m)
 
 Units are restored whole: an index with its platform manifests, an image with its signatures.
-SIGINT or SIGTERM stops before the next restore call (and stops waiting) and prints what was done; a second one exits at once.
-Exit codes: 0 restored or restoring, 1 some image failed or --wait timed out, 2 usage error (nothing done), 130 SIGINT, 143 SIGTERM.`;
+SIGINT, SIGTERM or SIGHUP stops before the next restore call (and stops waiting) and prints what was done; a second one exits at once.
+Exit codes: 0 restored or restoring, 1 some image failed or --wait timed out, 2 usage error (nothing done), 130 SIGINT, 143 SIGTERM, 129 SIGHUP.`;
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 /** Status checks while waiting: every 15 s, or a twentieth of --timeout when that is shorter. */
@@ -150,7 +150,11 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
   }
   const clients = createClients({ region: args.region });
   const missing = await missingSetup(clients);
-  if (missing) return fail(missing);
+  if (missing) {
+    if (missing.exitCode === 2) return fail(missing.message);
+    io.stderr(`ecr-cleanup restore: ${shown(missing.message)}\n`);
+    return missing.exitCode;
+  }
   const onProgress = io.stderrIsTty && args.wait ? (active: number, total: number) => io.stderr(`\r${active}/${total} images ACTIVE\x1b[K`) : undefined;
   let restoring = 0;
   const interruption = watchSignals(io, { dryRun: false, command: "ecr-cleanup restore", calls: "restore call", soFar: () => `${restoring} restore ${restoring === 1 ? "call" : "calls"} made so far` });

@@ -131,7 +131,10 @@ const wholeNumber = field((value, ctx) => {
 });
 
 const nameEntry = z.string({ error: "each entry must be a string" }).check(z.minLength(1, { error: "entries must not be empty" }));
-const nameList = z.array(nameEntry, { error: "must be a list of names or globs" }).check(z.minLength(1, { error: "must list at least one name or glob" }));
+/** A single name written where a list goes (`repositories: hello_world`) gets the fix spelled out, as significant_tags does. */
+const notANameList = (issue: { input?: unknown }) =>
+  typeof issue.input === "string" ? `must be a list of names or globs: write [${issue.input}]; got ${shown(issue.input)}` : "must be a list of names or globs";
+const nameList = z.array(nameEntry, { error: notANameList }).check(z.minLength(1, { error: "must list at least one name or glob" }));
 
 const significantTags = field((value, ctx): "*" | string[] => {
   if (value === "*") return "*";
@@ -177,7 +180,7 @@ export function policySchema(naming: FieldNaming) {
     [f.protectedCount]: wholeNumber,
     [f.repositories]: z.optional(nameList),
     // Same entry rules (and messages) as repositories; an empty list is allowed and protects nothing.
-    [f.protectedRepositories]: z.optional(z.array(nameEntry, { error: "must be a list of names or globs" })),
+    [f.protectedRepositories]: z.optional(z.array(nameEntry, { error: notANameList })),
     [f.keepPulledWithin]: z.optional(duration(DAY_MS, "1d (ECR records pulls at most once a day)")),
     [f.maxDeletions]: z.optional(wholeNumber),
     [f.action]: z.optional(action),

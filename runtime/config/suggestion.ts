@@ -52,8 +52,13 @@ export function closestKeys(key: string, known: readonly string[]): string[] {
  * (`present`) are not suggested: the typo is then not a misspelling of them.
  */
 export function unknownFieldMessage(key: string, known: readonly string[], present: readonly string[] = []): string {
-  const closest = closestKeys(key, known.filter((candidate) => !present.includes(candidate)));
-  if (!closest.length) return "unknown field";
+  return `unknown field${didYouMean(key, known.filter((candidate) => !present.includes(candidate)))}`;
+}
+
+/** `; did you mean X?` (or `X or Y`) when a name in `known` is close to `key`; empty when none is. */
+export function didYouMean(key: string, known: readonly string[]): string {
+  const closest = closestKeys(key, known);
+  if (!closest.length) return "";
   const listed = closest.length === 1 ? closest[0] : `${closest.slice(0, -1).join(", ")} or ${closest[closest.length - 1]}`;
-  return `unknown field; did you mean ${listed}?`;
+  return `; did you mean ${listed}?`;
 }

@@ -5,6 +5,7 @@
  * leaves out counts as gone only once a listing of every status (`imageStatus: ANY`) confirms it.
  */
 import { DescribeImagesCommand, ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
+import type { HttpHandlerOptions } from "@smithy/types";
 import type { ImageRecord } from "../planner/types";
 import { answerOf, listIn } from "../shared/answers";
 import { listImages, toImageRecord } from "./listing";
@@ -18,14 +19,15 @@ function isNotFound(err: unknown): boolean {
 
 /**
  * DescribeImages with imageIds fails the whole call when one digest is gone, so on ImageNotFoundException
- * the batch is halved until the missing digests are isolated; the rest of the batch is still described.
+ * the batch is halved until the missing digests are isolated; the rest of the batch is still described. `call`: the
+ * SDK's options of each call (an abortSignal that ends a wait).
  */
-export async function describeByDigest(client: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, ImageRecord>> {
+export async function describeByDigest(client: ECRClient, repositoryName: string, digests: readonly string[], call: HttpHandlerOptions = {}): Promise<Map<string, ImageRecord>> {
   const found = new Map<string, ImageRecord>();
   if (digests.length === 0) return found;
   try {
     const what = `ECR DescribeImages by digest in repository ${repositoryName}`;
-    const out = await answerOf(what, client.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) })));
+    const out = await answerOf(what, client.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }), call));
     for (const detail of listIn(out, "imageDetails", what)) if (detail.imageDigest) found.set(detail.imageDigest, toImageRecord(detail as ImageDetail));
     return found;
   } catch (err) {
@@ -33,8 +35,8 @@ export async function describeByDigest(client: ECRClient, repositoryName: string
     if (digests.length === 1) return found;
     const half = Math.ceil(digests.length / 2);
     const [first, second] = await Promise.all([
-      describeByDigest(client, repositoryName, digests.slice(0, half)),
-      describeByDigest(client, repositoryName, digests.slice(half)),
+      describeByDigest(client, repositoryName, digests.slice(0, half), call),
+      describeByDigest(client, repositoryName, digests.slice(half), call),
     ]);
     return new Map([...first, ...second]);
   }
@@ -44,10 +46,10 @@ export async function describeByDigest(client: ECRClient, repositoryName: string
  * What the repository holds now among `digests`, whatever their status: described by digest, and any digest the
  * answer leaves out looked for in a listing of every status (read only when something is missing).
  */
-export async function describeAnyStatus(client: ECRClient, repositoryName: string, digests: readonly string[]): Promise<Map<string, ImageRecord>> {
-  const found = await describeByDigest(client, repositoryName, digests);
+export async function describeAnyStatus(client: ECRClient, repositoryName: string, digests: readonly string[], call: HttpHandlerOptions = {}): Promise<Map<string, ImageRecord>> {
+  const found = await describeByDigest(client, repositoryName, digests, call);
   const missing = new Set(digests.filter((digest) => !found.has(digest)));
   if (!missing.size) return found;
-  for (const image of await listImages(client, repositoryName)) if (missing.has(image.digest)) found.set(image.digest, image);
+  for (const image of await listImages(client, repositoryName, call)) if (missing.has(image.digest)) found.set(image.digest, image);
   return found;
 }

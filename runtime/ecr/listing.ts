@@ -1,4 +1,5 @@
 /** Reads repositories and their images from ECR, at the API's maximum page size. */
+import type { HttpHandlerOptions } from "@smithy/types";
 import { DescribeImagesFilter, ECRClient, ImageDetail, paginateDescribeImages, paginateDescribeRepositories } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
 import { trustedPages } from "../shared/pages";
@@ -49,9 +50,10 @@ export function toImageRecord(detail: ImageDetail): ImageRecord {
   return record;
 }
 
-async function describeAll(client: ECRClient, repositoryName: string, filter: DescribeImagesFilter): Promise<ImageRecord[]> {
+/** `call`: the SDK's options of every page's call (an abortSignal that ends a wait). */
+async function describeAll(client: ECRClient, repositoryName: string, filter: DescribeImagesFilter, call: HttpHandlerOptions = {}): Promise<ImageRecord[]> {
   const images: ImageRecord[] = [];
-  const pages = paginateDescribeImages({ client, pageSize: MAX_PAGE_SIZE }, { repositoryName, filter });
+  const pages = paginateDescribeImages({ client, pageSize: MAX_PAGE_SIZE }, { repositoryName, filter }, call);
   for await (const page of trustedPages(pages, `ECR DescribeImages of repository ${repositoryName}`, { items: "imageDetails", token: "nextToken" })) {
     for (const detail of page.imageDetails ?? []) if (detail.imageDigest) images.push(toImageRecord(detail));
   }
@@ -62,8 +64,8 @@ async function describeAll(client: ECRClient, repositoryName: string, filter: De
  * Every image of the repository whatever its status (`imageStatus: ANY`): units are built across statuses, so that a
  * member whose holder is archived or being restored stays. Only active images are planned (the planner's rule).
  */
-export function listImages(client: ECRClient, repositoryName: string): Promise<ImageRecord[]> {
-  return describeAll(client, repositoryName, { tagStatus: "ANY", imageStatus: "ANY" });
+export function listImages(client: ECRClient, repositoryName: string, call: HttpHandlerOptions = {}): Promise<ImageRecord[]> {
+  return describeAll(client, repositoryName, { tagStatus: "ANY", imageStatus: "ANY" }, call);
 }
 
 /** An active image with at least one tag: what a listing with `tagStatus: TAGGED` returns (status undefined is ACTIVE). */

@@ -146,6 +146,7 @@ export function finishReport(work: RepositoryWork, listKept?: boolean): Reposito
   report.errors.push(...applied.errors);
   if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
   if (applied.outOfTime) report.outOfTime = true;
+  if (applied.halfArchived?.length) report.halfArchived = applied.halfArchived;
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;

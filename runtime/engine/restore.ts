@@ -20,7 +20,7 @@ export interface RestoreTarget {
   tag?: string;
 }
 
-/** `interrupted`: told to stop (SIGINT, SIGTERM) before its restore call. */
+/** `interrupted`: told to stop (SIGINT, SIGTERM, SIGHUP) before its restore call. */
 export type RestoreOutcome = "restoring" | "restored" | "already-active" | "activating" | "not-found" | "failed" | "timed-out" | "interrupted";
 
 export interface RestoreLine {
@@ -42,7 +42,7 @@ export interface RestoreOptions {
   onProgress?: (active: number, total: number) => void;
   sleep?: (ms: number) => Promise<void>;
   clock?: () => number;
-  /** Told to stop (SIGINT, SIGTERM in the CLI): no restore call starts after it, and waiting ends. */
+  /** Told to stop (SIGINT, SIGTERM, SIGHUP in the CLI): no restore call starts after it, and waiting ends. */
   signal?: AbortSignal;
   /** After each restore call that ECR accepted (the CLI counts them for a second signal's line). */
   onRestoreCall?: (repository: string, digest: string) => void;
@@ -55,6 +55,24 @@ export interface RestoreReport {
 }
 
 const MAX_ROUNDS = 8;
+/** A status check started at the timeout still gets this long to answer (the last look before `timed-out`). */
+const POLL_GRACE_MS = 1_000;
+
+/** Aborted `ms` from now, or when `stop` is: what a status check is sent with. `dispose` clears the timer. */
+function pollSignal(ms: number, stop: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, Math.max(0, ms));
+  if (stop?.aborted) abort();
+  else stop?.addEventListener("abort", abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      stop?.removeEventListener("abort", abort);
+    },
+  };
+}
 /** A pause that a signal cuts short. */
 const pause = (signal: AbortSignal | undefined) => (ms: number) =>
   new Promise<void>((resolve) => {
@@ -151,7 +169,18 @@ async function restoreRepository(
     const waiting = () => [...lines.values()].filter((l) => l.outcome === "restoring" || l.outcome === "activating");
     while (waiting().length) {
       // Activating images may be left out of a description by digest: absence counts once a listing confirms it.
-      const now = await describeAnyStatus(client, repository, waiting().map((l) => l.digest));
+      // A check that does not answer is abandoned at the timeout (or a signal): --timeout is kept, not 2 minutes late.
+      const check = pollSignal(deadline - clock() + POLL_GRACE_MS, options.signal);
+      let now;
+      try {
+        now = await describeAnyStatus(client, repository, waiting().map((l) => l.digest), { abortSignal: check.signal });
+      } catch (err) {
+        if (!check.signal.aborted) throw err;
+        if (!options.signal?.aborted) for (const line of waiting()) line.outcome = "timed-out";
+        break;
+      } finally {
+        check.dispose();
+      }
       for (const line of waiting()) {
         const status = now.get(line.digest)?.status;
         if (status === undefined && now.has(line.digest)) line.outcome = "restored";

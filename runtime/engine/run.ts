@@ -21,7 +21,7 @@ import { mapConcurrent } from "../shared/pool";
 import { applyPlan, DeleteCallListener } from "./apply";
 import type { RepositoryReport, RunError, RunReport } from "./report";
 import { assembleReport, emptyRepositoryWork, finishReport, RepositoryWork, reportModes } from "./reportAssembly";
-import { disabledSourceWarnings, indexReadWarning, modeWarnings, scopeWarnings, unpullableWarnings } from "./runWarnings";
+import { disabledSourceWarnings, groupedReleaseWarnings, indexReadWarning, modeWarnings, nearestRepository, scopeWarnings, unpullableWarnings } from "./runWarnings";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
@@ -42,7 +42,7 @@ export interface RunOptions {
   /** Start at this repository (the first one a previous run did not reach) and wrap around, so none is starved. */
   startAt?: string;
   /**
-   * Told to stop (SIGINT or SIGTERM in the CLI): no repository starts and no delete or archive call starts after it;
+   * Told to stop (SIGINT, SIGTERM or SIGHUP in the CLI): no repository starts and no delete or archive call starts after it;
    * the calls in flight finish, what was not acted on is kept as `interrupted`, and the report says the run was interrupted.
    */
   signal?: AbortSignal;
@@ -126,7 +126,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
   }
   warnings.push(...unpullableWarnings(repository, images, inUse));
   report.modes = reportModes(plan, policies, options.now);
-  warnings.push(...modeWarnings(repository, plan));
+  warnings.push(...modeWarnings(repository, plan), ...groupedReleaseWarnings(repository, plan, policies));
   reportPlanErrors(report, plan);
   options.onPlanned?.(plan, policies);
   if (!options.apply || deletions(plan).length === 0) return;
@@ -225,7 +225,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
       repository: missing.repository,
       policy: missing.policy,
       code: "RepositoryNotFoundException",
-      message: `policy "${missing.policy}" names repository ${missing.repository}, which does not exist`,
+      message: `policy "${missing.policy}" names repository ${missing.repository}, which does not exist${nearestRepository(missing.repository, existing)}`,
     });
   }
   context.warnings.push(...scopeWarnings(options.config.policies, existing));

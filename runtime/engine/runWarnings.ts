@@ -4,10 +4,15 @@
  * is printed on stderr, listed in the report and logged by the Lambda; none changes the exit code.
  */
 import { inUseKey } from "../config/inUseSettings";
+import { didYouMean } from "../config/suggestion";
 import type { InUseInventory } from "../inuse/inventory";
 import { SOURCES } from "../inuse/sources";
+import { isGlob } from "../planner/glob";
+import { compileGroupPattern } from "../planner/groupPattern";
+import { removes } from "../planner/plan";
 import { missingProtectedRepositories, unmatchedRepositoryGlobs } from "../planner/scope";
 import type { ImageRecord, InUseMark, Policy, RepositoryPlan } from "../planner/types";
+import { isReferrerTag } from "../planner/units";
 
 /** Sources the settings turned off: their workloads' images are not protected in this run. */
 export function disabledSourceWarnings(inventory: InUseInventory): string[] {
@@ -26,9 +31,17 @@ export function scopeWarnings(policies: readonly Policy[], existing: ReadonlySet
       ({ policy, repository }) => `policy "${policy}" names repositories ${repository}, a glob that matches no repository (a typo would leave the repositories it meant to the other policies)`,
     ),
     ...missingProtectedRepositories(policies, existing).map(
-      ({ policy, repository }) => `policy "${policy}" protects repository ${repository}, which does not exist (a typo would leave the real one governed)`,
+      ({ policy, repository }) => `policy "${policy}" protects repository ${repository}, which does not exist${nearestRepository(repository, existing)} (a typo would leave the real one governed)`,
     ),
   ];
+}
+
+/**
+ * `; did you mean hello_world?` for a repository name (not a glob) that does not exist when an existing one is a slip
+ * of it away (`hello-world`); empty when none is.
+ */
+export function nearestRepository(name: string, existing: ReadonlySet<string>): string {
+  return isGlob(name) ? "" : didYouMean(name, [...existing]);
 }
 
 /** Reading index manifests counts as a pull, which keep_pulled_within reads on the next run. */
@@ -81,4 +94,30 @@ export function modeWarnings(repository: string, plan: RepositoryPlan): string[]
     }
     return [];
   });
+}
+
+/** How many of the other tags a warning names before it says how many more there are. */
+const TAGS_NAMED = 5;
+
+/**
+ * Images a grouped policy removes that carry a tag its group_by does not match (`prod`, `v2.6.0` beside
+ * `main-1a2b3c4`): inside a group every image is the group's, tagged or not, the reverse of `'*'` without group_by,
+ * so a release image can go with its branch. The rule as written, but worth a line in the report.
+ */
+export function groupedReleaseWarnings(repository: string, plan: RepositoryPlan, policies: readonly Policy[]): string[] {
+  const warnings: string[] = [];
+  for (const policy of policies) {
+    if (policy.groupBy === undefined || !plan.policies.includes(policy.name)) continue;
+    const pattern = compileGroupPattern(policy.groupBy);
+    const outside = (tag: string) => !isReferrerTag(tag) && pattern.groupOf(tag) === undefined;
+    const removed = plan.decisions.filter((d) => removes(d) && d.verdicts.some((v) => v.policy === policy.name && v.verdict === "delete") && d.image.tags.some(outside));
+    if (!removed.length) continue;
+    const tags = [...new Set(removed.flatMap((d) => d.image.tags.filter(outside)))].sort();
+    const named = tags.length > TAGS_NAMED ? `${tags.slice(0, TAGS_NAMED).join(", ")} and ${tags.length - TAGS_NAMED} more` : tags.join(", ");
+    warnings.push(
+      `${repository}: policy "${policy.name}" ${policy.action === "archive" ? "archives" : "deletes"} ${removed.length} image(s) that also carry tags its group_by does not match (${named}): ` +
+        "inside a group every image is the group's, tagged or not; protect release images with another policy or a list of significant tags",
+    );
+  }
+  return warnings;
 }

@@ -110,21 +110,38 @@ export async function readOutcomes(
 ): Promise<BatchOutcome[]> {
   const executions = await readExecutions(store, details);
   const results = executions.filter((e) => e.status === "SUCCEEDED").map((e) => checkBatchResult(run, JSON.parse(e.execution.Output ?? "{}") as BatchResult));
-  const earlier = await readEarlierDeletions(store, run, new Set(results.map((result) => result.attempt)));
+  const reportKeys = new Map(results.map((result) => [result.attempt, result.report]));
+  const outcomes = await attemptOutcomes(store, run, [...reportKeys.keys()], (attempt) => store.get<BatchReport>(reportKeys.get(attempt)!), lean);
+  for (const { status, execution } of executions) {
+    if (status !== "SUCCEEDED") outcomes.push({ failed: { repositories: repositoriesOf(execution), error: execution.Error ?? status, cause: execution.Cause ?? "" } });
+  }
+  return outcomes;
+}
 
+/**
+ * The final attempts' reports, read one at a time (`reportOf`), each repository with what the run's other attempts
+ * deleted in it added, then a report for each repository that only other attempts reached. `unreadable`, when given,
+ * takes each deletion record that cannot be read instead of failing on it.
+ */
+export async function attemptOutcomes(
+  store: JsonStore,
+  run: string,
+  finalAttempts: readonly string[],
+  reportOf: (attempt: string) => Promise<Omit<BatchReport, "attempt">>,
+  lean: (report: RepositoryReport) => RepositoryReport,
+  unreadable?: (key: string, problem: string) => void,
+): Promise<BatchOutcome[]> {
+  const earlier = await readEarlierDeletions(store, run, new Set(finalAttempts), unreadable);
   const outcomes: BatchOutcome[] = [];
   const merge = (report: RepositoryReport, warnings: string[]) => {
     const deletions = earlier.get(report.repository);
     earlier.delete(report.repository);
     return lean(deletions ? withEarlierDeletions(report, deletions, warnings) : report);
   };
-  for (const result of results) {
-    const report = await store.get<BatchReport>(result.report);
+  for (const attempt of finalAttempts) {
+    const report = await reportOf(attempt);
     const warnings = [...report.warnings];
     outcomes.push({ report: { repositories: report.repositories.map((r) => merge(r, warnings)), notReached: report.notReached, warnings } });
-  }
-  for (const { status, execution } of executions) {
-    if (status !== "SUCCEEDED") outcomes.push({ failed: { repositories: repositoriesOf(execution), error: execution.Error ?? status, cause: execution.Cause ?? "" } });
   }
   const warnings: string[] = [];
   const unfinished = [...earlier.keys()].sort().map((repository) => {

@@ -6,6 +6,7 @@
  * union of every attempt's deleted digests, with their lines and bytes where an attempt finished the repository.
  */
 import * as z from "zod/mini";
+import { errorMessage } from "../shared/errors";
 import { mapConcurrent } from "../shared/pool";
 import type { ImageLine, RepositoryReport } from "../engine/report";
 import { attemptOfDeletionKey, runKeys } from "./keys";
@@ -33,29 +34,53 @@ const REPOSITORY_DELETIONS = z.looseObject({
   bytesArchived: z.optional(z.number()),
 });
 
-/** By repository, what attempts other than `finalAttempts` deleted. A record that is not one a worker writes throws. */
-export async function readEarlierDeletions(store: JsonStore, run: string, finalAttempts: ReadonlySet<string>): Promise<Map<string, EarlierDeletions>> {
+/**
+ * By repository, what attempts other than `finalAttempts` deleted. A record that cannot be read, or is not one a
+ * worker writes, throws; or, when `unreadable` is given (the failure path, which must report what it can), goes there.
+ */
+export async function readEarlierDeletions(
+  store: JsonStore,
+  run: string,
+  finalAttempts: ReadonlySet<string>,
+  unreadable?: (key: string, problem: string) => void,
+): Promise<Map<string, EarlierDeletions>> {
   const keys = (await store.list(runKeys(run).deletions)).filter((key) => {
     const attempt = attemptOfDeletionKey(run, key);
     return attempt !== undefined && !finalAttempts.has(attempt);
   });
-  const records = await mapConcurrent(keys, READ_CONCURRENCY, async (key) => ({ key, value: await store.get<unknown>(key) }));
+  const cannot = (key: string, problem: string) => {
+    if (!unreadable) throw new Error(`s3://${store.bucket}/${key} ${problem}`);
+    unreadable(key, problem);
+  };
+  const records = await mapConcurrent(keys, READ_CONCURRENCY, async (key) => {
+    if (!unreadable) return { key, value: await store.get<unknown>(key) };
+    return store.get<unknown>(key).then((value) => ({ key, value }), (err: unknown) => {
+      cannot(key, `cannot be read (${errorMessage(err)})`);
+      return undefined;
+    });
+  });
   const byRepository = new Map<string, EarlierDeletions>();
   const entry = (repository: string) => {
     let found = byRepository.get(repository);
     if (!found) byRepository.set(repository, (found = { digests: new Set(), finished: [] }));
     return found;
   };
-  for (const { key, value } of records) {
+  for (const { key, value } of records.filter((record) => record !== undefined)) {
     if (key.includes("/call-")) {
       const call = DELETE_CALL.safeParse(value);
-      if (!call.success) throw new Error(`s3://${store.bucket}/${key} is not a delete-call record a worker writes`);
+      if (!call.success) {
+        cannot(key, "is not a delete-call record a worker writes");
+        continue;
+      }
       const found = entry(call.data.repository);
       for (const digest of call.data.deleted) found.digests.add(digest);
       for (const digest of call.data.archived ?? []) (found.archived ??= new Set()).add(digest);
     } else {
       const finished = REPOSITORY_DELETIONS.safeParse(value);
-      if (!finished.success) throw new Error(`s3://${store.bucket}/${key} is not a repository's deletions record a worker writes`);
+      if (!finished.success) {
+        cannot(key, "is not a repository's deletions record a worker writes");
+        continue;
+      }
       entry(finished.data.repository).finished.push(finished.data as unknown as EarlierDeletions["finished"][number]);
     }
   }

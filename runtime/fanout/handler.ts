@@ -11,6 +11,8 @@
  * - aggregate: reads the ResultWriter's manifest, assembles the run's report (every attempt's deletions counted),
  *   writes it to the reports bucket and publishes its notification (one for the whole run, as a single-function run
  *   does), logs the same run lines and EMF metrics as a single-function run, and releases the run lock;
+ * - failed: the state machine's failure path after Clean or Aggregate failed: reports the run, failed, from what its
+ *   batches recorded in the bucket (runtime/fanout/failedRun.ts), and delivers that report and its notification;
  * - release: the state machine's failure path, releases the run lock if this run holds it.
  * The policies come from the function's environment in every phase, never from the event.
  */
@@ -19,18 +21,18 @@ import * as z from "zod/mini";
 import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
 import { prepareRun } from "../engine/run";
 import { FANOUT_BUCKET_ENV, loadConfigFromEnvironment, REPORTS_BUCKET_ENV } from "../lambda/config";
-import type { RepositoryReport } from "../engine/report";
+import type { RepositoryReport, RunError } from "../engine/report";
 import { runTimeOf } from "../lambda/event";
 import type { HandlerResult, LambdaContext } from "../lambda/handler";
-import { defaultReportOutlets, deliverReport, reportUrls } from "../lambda/runReports";
-import { withStorageValue } from "../engine/storageValue";
 import { once } from "../lambda/once";
-import { functionNameOf, publishRun } from "../lambda/publish";
+import { errorCode, errorMessage } from "../shared/errors";
+import { deliverRun } from "./delivery";
+import { recordedOutcomes } from "./failedRun";
 import type { FanOutDeps } from "./deps";
 import { aggregateRun, readOutcomes, withoutDeletionLines } from "./aggregate";
 import { configFingerprint } from "../config/fingerprint";
 import { itemsOf } from "./items";
-import { AGGREGATE, checkRunId, CLEAN, PREPARE, RELEASE, runKeys } from "./keys";
+import { AGGREGATE, checkRunId, CLEAN, FAILED, PREPARE, RELEASE, RUNS_PREFIX, runKeys } from "./keys";
 import { LockPlace, releaseOwnLock, takeLock } from "../lock/runLock";
 import { writeLine } from "../lambda/publish";
 import { runTimeLimitMs } from "./runTimeLimit";
@@ -60,6 +62,13 @@ export const LAMBDA_MAX_MS = 900_000;
 const PREPARE_EVENT = z.strictObject({ phase: z.literal(PREPARE), run: z.string(), input: z.optional(z.unknown()) });
 /** The Aggregate state's payload: the run, and where the ResultWriter put its manifest. */
 const RELEASE_EVENT = z.strictObject({ phase: z.literal(RELEASE), run: z.string() });
+/** The ReportFailedRun state's payload: the run, its input (for `now` when the stored run is gone), and the Catch's error. */
+const FAILED_EVENT = z.strictObject({
+  phase: z.literal(FAILED),
+  run: z.string(),
+  input: z.optional(z.unknown()),
+  error: z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }),
+});
 const AGGREGATE_EVENT = z.strictObject({
   phase: z.literal(AGGREGATE),
   run: z.string(),
@@ -140,16 +149,44 @@ async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContex
   const report = aggregateRun(stored, await readOutcomes(store, run, parsed.results, keep));
   const lockProblem = await releaseRunLock(deps, run);
   if (lockProblem) report.warnings.push(lockProblem);
-  // The run's dry-run switch is the one its prepare step read, even if a deployment changed it since.
-  const ctx = { dryRun: !stored.apply, now: stored.now };
+  const pricePerGbMonth = (await loadConfigFromEnvironment(deps.env())).config.settings.report?.pricePerGbMonth;
+  return deliverRun(deps, report, { run, apply: stored.apply, now: stored.now, pricePerGbMonth }, context);
+}
+
+/**
+ * The failure path (ReportFailedRun, after Clean or Aggregate failed): marks the run as aggregated, so that no batch
+ * starts after it, and reports the run from what its batches recorded (runtime/fanout/failedRun.ts), failed: the
+ * execution's error is an error of the run, so the failures alarm fires and `notify` publishes it. What it cannot
+ * read is an error too; it throws only on an event the state machine does not send. The lock is released after it.
+ */
+async function reportFailedRun(deps: FanOutDeps, event: unknown, context: LambdaContext): Promise<HandlerResult> {
+  const parsed = parseEvent(FAILED_EVENT, event, FAILED);
+  const run = checkRunId(parsed.run);
+  const store = storeOf(deps);
+  const keys = runKeys(run);
   const env = deps.env();
-  withStorageValue(report, env.AWS_REGION, (await loadConfigFromEnvironment(env)).config.settings.report?.pricePerGbMonth);
-  const functionName = functionNameOf(context);
-  const delivered = await deliverReport(report, { id: run, functionName }, env, deps.reportOutlets ?? defaultReportOutlets);
-  publishRun(report, ctx, functionName);
-  const result: HandlerResult = { ...ctx, summary: report.summary, errors: report.errors, warnings: report.warnings, notReached: report.notReached };
-  if (delivered.place && !delivered.place.problem) result.report = reportUrls(delivered.place);
-  return result;
+  const problems: RunError[] = [];
+  const problem = (what: string, code?: string) => (err: unknown) => {
+    problems.push({ kind: "api-error", code: code ?? errorCode(err), message: `${what} (${errorMessage(err)})` });
+    return undefined;
+  };
+  // Every batch reads the stored run too, and refuses without it: then none deleted.
+  const stored = await readStoredRun(store, keys.stored, run).catch(problem("the run's stored run cannot be used, so this report cannot name the repositories no batch reached", "StoredRunUnreadable"));
+  await store.put(keys.aggregated, { aggregatedAt: deps.clock().toISOString() }).catch(problem(`cannot mark the run as aggregated in s3://${store.bucket}/${keys.aggregated}: its batches still stop when the run lock is released`));
+  const config = await loadConfigFromEnvironment(env).catch(problem("cannot read the function's policies"));
+  const keep = env[REPORTS_BUCKET_ENV] ? (report: RepositoryReport) => report : withoutDeletionLines;
+  const outcomes = await recordedOutcomes(store, run, stored?.governed ?? [], keep, problems);
+  const { Error: code = "States.Runtime", Cause: cause = "" } = parsed.error;
+  const failure: RunError = {
+    kind: "api-error",
+    code,
+    message: `the run failed (${code}${cause ? `: ${cause}` : ""}); this report is what its batches recorded in s3://${store.bucket}/${RUNS_PREFIX}/${run}/, ` +
+      "and the repositories that no batch finished are listed as not reached",
+  };
+  // Without the stored run no batch ran (each reads it), but say "applied" rather than hide a deletion.
+  const base = stored ?? { now: runTimeOf(parsed.input, deps.clock()).now.toISOString(), apply: config ? !config.dryRun : true, governed: [], notGoverned: [], errors: [], warnings: [] };
+  const report = aggregateRun({ ...base, errors: [...base.errors, failure, ...problems] }, outcomes);
+  return deliverRun(deps, report, { run, apply: base.apply, now: base.now, pricePerGbMonth: config?.config.settings.report?.pricePerGbMonth }, context);
 }
 
 export function createFanOutHandler(deps: FanOutDeps): (event: unknown, context: LambdaContext) => Promise<unknown> {
@@ -163,6 +200,8 @@ export function createFanOutHandler(deps: FanOutDeps): (event: unknown, context:
         return aggregate(deps, event, context);
       case RELEASE:
         return release(deps, event);
+      case FAILED:
+        return reportFailedRun(deps, event, context);
       default:
         // Runs go through the state machine, which keeps them apart; a direct invocation would overlap one.
         throw new Error("this ecr-cleanup function runs in fan-out mode: start a run with its Step Functions state machine, not by invoking the function");

@@ -10,6 +10,8 @@ export const CLEAN = "clean";
 export const AGGREGATE = "aggregate";
 /** The state machine's failure path: releases the run lock, if this run holds it. */
 export const RELEASE = "release";
+/** The state machine's failure path after Clean or Aggregate failed: the run's report from what its batches recorded. */
+export const FAILED = "failed";
 
 export const RUNS_PREFIX = "runs";
 /** The ResultWriter's prefix: Step Functions adds `/<map run id>/manifest.json` and the result files. */
@@ -38,6 +40,8 @@ export const runKeys = (run: string) => {
     items: `${folder}/items.json`,
     /** Written when the aggregate step starts: a batch invoked after it is a replay, and is refused. */
     aggregated: `${folder}/aggregated.json`,
+    /** Every attempt's batch report, `<attempt>.json` under it. */
+    reports: `${folder}/reports/`,
     report: (attempt: string) => `${folder}/reports/${attempt}.json`,
     /** Every attempt's delete-call records, `<attempt>/...` under it. */
     deletions,

@@ -11,6 +11,7 @@ import type { InUseReason } from "../inuse/types";
 import { refuse } from "./refusal";
 import type { JsonStore } from "./storage";
 import { describeIssues } from "../config/zodIssues";
+import { firstLine } from "../shared/errors";
 
 export const STORED_RUN_VERSION = 2;
 
@@ -103,7 +104,7 @@ export async function readStoredRun(store: JsonStore, key: string, run: string):
   try {
     raw = await store.get<unknown>(key);
   } catch (err) {
-    return refuse(`cannot read the stored run s3://${store.bucket}/${key} (${(err as Error).name}: ${(err as Error).message})`);
+    return refuse(`cannot read the stored run s3://${store.bucket}/${key} (${(err as Error).name}: ${firstLine((err as Error).message)})`);
   }
   const parsed = STORED_RUN.safeParse(raw);
   if (!parsed.success) return refuse(`the stored run s3://${store.bucket}/${key} is not one the prepare step writes: ${describeIssues(parsed.error)}`);

@@ -2,7 +2,8 @@
  * After a run: its JSON report and HTML page to S3 (`reports/<yyyy>/<mm>/<dd>/<run id>.json` and `.html`, the date
  * of the run's `now` in UTC), then its notification to SNS. Neither can undo what the run did: a report or a
  * notification that cannot be sent is an error of the run (its failures count, so the failures alarm fires, and the
- * log's error line says why), and the deletions are still in the log's per-call lines. The S3 and SNS clients load
+ * log's error line says why), and the deletions are still in the log's per-call lines. A run delivers once: a step
+ * retried or re-run after its report was written (fan-out mode's aggregate step) leaves it and publishes nothing. The S3 and SNS clients load
  * only when a run uses them (runtime/lambda/reportClients.ts, by import()).
  */
 import type { RunError, RunReport } from "../engine/report";
@@ -40,6 +41,8 @@ export interface RunIdentity {
 export interface Delivered {
   place?: ReportPlace;
   notified: boolean;
+  /** An earlier attempt of the same run had written its report: left as it is, and nothing published again. */
+  alreadyDelivered?: boolean;
 }
 
 function countFailure(report: RunReport, error: RunError): void {
@@ -47,12 +50,16 @@ function countFailure(report: RunReport, error: RunError): void {
   report.summary.failures += 1;
 }
 
-async function writeReport(report: RunReport, place: ReportPlace, outlets: () => Promise<ReportOutlets>): Promise<void> {
+/**
+ * Writes the JSON report, only if no attempt of the run has (a retried or re-run step: Step Functions retries a task
+ * whose response was lost), then the page. False when an earlier attempt had written it: that attempt delivered.
+ */
+async function writeReport(report: RunReport, place: ReportPlace, outlets: () => Promise<ReportOutlets>): Promise<boolean> {
   try {
     // The renderers load with the clients, after the run: a cold start does without them.
     const [{ renderHtml }, { renderJson }] = await Promise.all([import("../report/html"), import("../report/json")]);
     const out = await outlets();
-    await out.put(place.bucket, place.jsonKey, renderJson(report), "application/json");
+    if (!(await out.create(place.bucket, place.jsonKey, renderJson(report), "application/json"))) return false;
     await out.put(place.bucket, place.htmlKey, renderHtml(report), "text/html; charset=utf-8");
   } catch (err) {
     place.problem = errorMessage(err);
@@ -62,6 +69,7 @@ async function writeReport(report: RunReport, place: ReportPlace, outlets: () =>
       message: `cannot write the run's report to s3://${place.bucket}/${place.jsonKey} (${place.problem}): what the run deleted is in this log's delete-call lines`,
     });
   }
+  return true;
 }
 
 /** Writes the report and publishes the notification as the function's environment says; failures are added to the report. */
@@ -72,7 +80,11 @@ export async function deliverReport(report: RunReport, run: RunIdentity, env: No
   if (bucket) {
     const keys = reportKeys(report.now, run.id);
     place = { bucket, jsonKey: keys.json, htmlKey: keys.html, region: env.AWS_REGION ?? "" };
-    await writeReport(report, place, outlets);
+    if (!(await writeReport(report, place, outlets))) {
+      // One report and one notification per run: the attempt that wrote the report published it.
+      report.warnings.push(`the run's report s3://${bucket}/${keys.json} was written by an earlier attempt of this run (a retried or re-run step): left as it is, and its notification not published again`);
+      return { place, notified: false, alreadyDelivered: true };
+    }
   }
   if (!topic || !shouldNotify(notifyModeOf(env[NOTIFY_ENV]), report)) return { place, notified: false };
   try {

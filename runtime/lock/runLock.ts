@@ -11,7 +11,7 @@
  * A run that cannot take the lock deletes nothing and says who holds it.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { errorCode, errorMessage } from "../shared/errors";
+import { conditionalWriteRefused, errorCode, errorMessage, httpStatusOf } from "../shared/errors";
 
 import { LOCK_KEY } from "./lockKey";
 import type { HeldLock, LockRecord, TakeResult } from "./lockTypes";
@@ -33,14 +33,9 @@ const CONFLICT_PAUSE_MS = 50;
 const keyOf = (place: LockPlace) => place.key ?? LOCK_KEY;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
-/** The conditional write lost (412) or collided with another (409): read again and decide again. */
+/** The conditional write lost (412) or collided with another (409), or the lock it replaced is gone: read again and decide again. */
 function lostTheRace(err: unknown): boolean {
-  const code = errorCode(err);
-  return code === "PreconditionFailed" || code === "ConditionalRequestConflict" || code === "NoSuchKey" || statusOf(err) === 412 || statusOf(err) === 409;
+  return conditionalWriteRefused(err) || errorCode(err) === "NoSuchKey";
 }
 
 interface Current {
@@ -55,7 +50,7 @@ async function readLock(place: LockPlace): Promise<Current | undefined> {
     if (!out.ETag) throw new Error(`s3://${place.bucket}/${keyOf(place)} has no ETag`);
     return { record: JSON.parse(text) as LockRecord, etag: out.ETag };
   } catch (err) {
-    if (errorCode(err) === "NoSuchKey" || statusOf(err) === 404) return undefined;
+    if (errorCode(err) === "NoSuchKey" || httpStatusOf(err) === 404) return undefined;
     throw err;
   }
 }
@@ -91,7 +86,7 @@ export async function takeLock(place: LockPlace, owner: string, lifetimeMs: numb
       return { taken: true, lock: { owner, etag: out.ETag, takenAt: record.takenAt, expiresAt: record.expiresAt } };
     } catch (err) {
       if (!lostTheRace(err)) throw err;
-      if (errorCode(err) === "ConditionalRequestConflict" || statusOf(err) === 409) await pause(CONFLICT_PAUSE_MS * (attempt + 1));
+      if (errorCode(err) === "ConditionalRequestConflict" || httpStatusOf(err) === 409) await pause(CONFLICT_PAUSE_MS * (attempt + 1));
     }
   }
   return { taken: false, reason: `the run lock kept changing under ${ATTEMPTS} attempts to take it: other runs are starting` };
@@ -125,7 +120,7 @@ export async function releaseLock(place: LockPlace, lock: HeldLock, clock: () =>
       await place.s3.send(new PutObjectCommand({ Bucket: place.bucket, Key: keyOf(place), Body: JSON.stringify(record), ContentType: "application/json", IfMatch: lock.etag }));
       return { released: true };
     } catch (err) {
-      if (errorCode(err) === "ConditionalRequestConflict" || statusOf(err) === 409) {
+      if (errorCode(err) === "ConditionalRequestConflict" || httpStatusOf(err) === 409) {
         await pause(CONFLICT_PAUSE_MS * (attempt + 1));
         continue;
       }

@@ -176,3 +176,28 @@ export const CLIENT_SETTINGS = {
   // The answer check wraps the deadline's handler, so reading an answer whole stays within the deadline.
   extensions: [deadlineExtension, answerCheckExtension],
 };
+
+/**
+ * Resolving the credentials before the first call (the SDK's chain: a profile's credential_process, SSO or source
+ * role, STS AssumeRoleWithWebIdentity, the container or instance role). A credential_process is a program the SDK
+ * waits for with no limit of its own; two minutes leave room for one that asks for an MFA code.
+ */
+export const CREDENTIALS_DEADLINE_MS = 120_000;
+
+/** The credentials' deadline now: shortened by DEADLINE_ENV in the same proportion as a request's. */
+export function credentialsDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
+  return Math.max(1, Math.round((CREDENTIALS_DEADLINE_MS * attemptDeadlineMs(env)) / ATTEMPT_DEADLINE_MS));
+}
+
+/**
+ * Settles as `work` does, or rejects with `expired()` after `ms`. The work itself is not stopped (nothing can stop a
+ * credential_process the SDK started): its answer is ignored.
+ */
+export function withinDeadline<T>(work: Promise<T>, ms: number, expired: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(expired()), ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

@@ -19,15 +19,59 @@ export function errorCode(err: unknown): string {
   return name && name !== "Error" ? name : code ?? name ?? "Error";
 }
 
-export function errorMessage(err: unknown): string {
-  const message = (err as { message?: string })?.message ?? String(err);
+/**
+ * The system codes of a call the network did not carry (the endpoint refused, reset or never answered; the name did
+ * not resolve; no route): the ones a wrong region, a wrong AWS_ENDPOINT_URL or a broken connection give. File-system
+ * codes (ENOSPC, EACCES, EROFS, ENOENT, …) are not among them: a journal on a full disk is no network failure.
+ */
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ENETRESET",
+  "EPROTO",
+]);
+
+/** Whether the error is a network failure: a deadline that passed, or one of NETWORK_CODES. */
+export function isNetworkFailure(err: unknown): boolean {
   const code = errorCode(err);
-  if (CONNECTION_RESET_CODES.has(code)) return `${message} (the connection was reset: a network failure; ${NETWORK_ADVICE})`;
-  const network = /^E[A-Z]+$/.test(code) || code === "TimeoutError";
-  return network ? `${message} (a network failure: ${NETWORK_ADVICE})` : message;
+  return code === "TimeoutError" || NETWORK_CODES.has(code);
+}
+
+/**
+ * The error's message as the tool shows it: its first line (the SDK adds lines of advice to programmers, such as
+ * "Deserialization error: to see the raw response, inspect the hidden field {error}.$response"), and for a network
+ * failure what to check.
+ */
+export function errorMessage(err: unknown): string {
+  const message = firstLine((err as { message?: string })?.message ?? String(err));
+  if (CONNECTION_RESET_CODES.has(errorCode(err))) return `${message} (the connection was reset: a network failure; ${NETWORK_ADVICE})`;
+  return isNetworkFailure(err) ? `${message} (a network failure: ${NETWORK_ADVICE})` : message;
 }
 
 /** A message's first non-blank line, trimmed: for an error shown on one line whose later lines are the SDK's advice to programmers. */
 export function firstLine(message: string): string {
   return message.split(/\r?\n/).map((line) => line.trim()).find((line) => line !== "") ?? "";
+}
+
+/** The HTTP status of an SDK error's response, when it had one. */
+export function httpStatusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/**
+ * S3 refused a conditional write: its condition did not hold (412 PreconditionFailed: with `If-None-Match: *`, an
+ * object is at the key already) or another write to the key was under way (409 ConditionalRequestConflict).
+ */
+export function conditionalWriteRefused(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === "PreconditionFailed" || code === "ConditionalRequestConflict" || httpStatusOf(err) === 412 || httpStatusOf(err) === 409;
 }

@@ -4,7 +4,7 @@
  * `aws-sdk:sfn:listExecutions` answered by the test), Choice (NumericGreaterThan, BooleanEquals), Succeed, Fail, Catch
  * (ErrorEquals with error names or `States.ALL`, ResultPath `$.name`), and a Distributed Map with
  * an S3 JSON ItemReader, an ItemBatcher and a ResultWriter that writes `manifest.json` and the result files as the
- * Step Functions developer guide describes them. Paths: `$`, `$.a.b`, `$$.Execution.Name|Input`, `$$.StateMachine.Id`,
+ * Step Functions developer guide describes them (a write that fails fails the Map with `States.ResultWriterFailed`). Paths: `$`, `$.a.b`, `$$.Execution.Name|Input`, `$$.StateMachine.Id`,
  * and the intrinsic `States.ArrayLength(path)`. Anything else throws, so a definition the simulator does not
  * understand fails the test instead of passing it unchecked. Batches run one after the other.
  */
@@ -188,15 +188,20 @@ export class AslSimulator {
     const mapRun = `map-run-${++this.mapRuns}`;
     const folder = `${params.Prefix}/${mapRun}`;
     const files: Record<string, { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
-    for (const [status, executions] of [["SUCCEEDED", succeeded], ["FAILED", failed]] as const) {
-      if (!executions.length) continue;
-      const key = `${folder}/${status}_0.json`;
-      await this.sim.store.put(key, executions);
-      files[status].push({ Key: key, Size: Buffer.byteLength(JSON.stringify(executions)) });
-    }
     const mapRunArn = `${this.ctx.StateMachine.Id.replace(":stateMachine:", ":mapRun:")}/Clean:${mapRun}`;
     const manifestKey = `${folder}/manifest.json`;
-    await this.sim.store.put(manifestKey, { DestinationBucket: params.Bucket, MapRunArn: mapRunArn, ResultFiles: files });
+    try {
+      for (const [status, executions] of [["SUCCEEDED", succeeded], ["FAILED", failed]] as const) {
+        if (!executions.length) continue;
+        const key = `${folder}/${status}_0.json`;
+        await this.sim.store.put(key, executions);
+        files[status].push({ Key: key, Size: Buffer.byteLength(JSON.stringify(executions)) });
+      }
+      await this.sim.store.put(manifestKey, { DestinationBucket: params.Bucket, MapRunArn: mapRunArn, ResultFiles: files });
+    } catch (err) {
+      // The Map state fails with the error the States Language names for it (a Catch can take it).
+      throw new TaskFailed("States.ResultWriterFailed", `A Map state failed to write all results as specified by the "ResultWriter" field. (${(err as Error).message})`);
+    }
     return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: params.Bucket, Key: manifestKey } };
   }
 }

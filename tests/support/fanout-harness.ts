@@ -12,13 +12,14 @@ import type { AwsClients } from "../../runtime/ecr/client";
 import type { RunReport } from "../../runtime/engine/report";
 import { aggregateRun, readOutcomes } from "../../runtime/fanout/aggregate";
 import { createFanOutHandler } from "../../runtime/fanout/handler";
-import { runKeys } from "../../runtime/fanout/keys";
+import { RESULTS_PREFIX, runKeys } from "../../runtime/fanout/keys";
 import { JsonStore, s3Store } from "../../runtime/fanout/storage";
 import type { StoredRun } from "../../runtime/fanout/storedRun";
 import { CURSOR_PARAMETER_ENV } from "../../runtime/lambda/config";
+import type { ReportOutlets } from "../../runtime/lambda/reportOutlets";
 import { createHandler, HandlerResult, LambdaContext } from "../../runtime/lambda/handler";
 import { EcrEmulator, startEcrEmulator } from "../emulator/server";
-import { AslSimulator } from "./asl";
+import { AslSimulator, ExecutionFailed } from "./asl";
 import { captureLog, destroyAll, emulatorClients, lambdaContext, s3ClientFor } from "./in-process";
 import { deployedFunction, Deployment, scheduledEvent, withoutReports } from "./lambda-invoke";
 import { motoForSuite } from "./moto-suite";
@@ -84,10 +85,19 @@ export interface FanOutOptions {
   workerClock?: Date;
   /** The environment the workers see, from the deployment's (a deployment changed mid-run). */
   workerEnv?: (env: Record<string, string>) => Record<string, string>;
+  /** Invokes the function for a step other than a batch (Prepare, Aggregate, ReportFailedRun, ReleaseRunLock); the default is one plain invocation. */
+  invokeStep?: (payload: any, invoke: (payload: any) => Promise<unknown>) => Promise<unknown>;
+  /** Every write under the Map's results prefix fails (its ResultWriter cannot write, so the Map fails). */
+  resultsUnwritable?: boolean;
+  /** The run's report and notification go here (the deployment's bucket and topic kept); without it, nowhere. */
+  reports?: ReportOutlets;
 }
 
 export interface FanOutRun {
+  /** The execution's output (undefined when it failed). */
   result: HandlerResult;
+  /** The execution's error, when it ended in a Fail state. */
+  failed?: ExecutionFailed;
   lines: any[];
   simulator: AslSimulator;
   store: JsonStore;
@@ -126,23 +136,28 @@ export function fanOutHarness() {
   async function fanOutRun(clients: AwsClients, args: Partial<EcrCleanupPolicyArgs>, options: FanOutOptions = {}): Promise<FanOutRun> {
     const name = `fan${++runs}`;
     const run = `run-${runs}`;
-    const deployment = withoutReports(await deployedFunction(name, { policies: POLICIES, fanOut: true, fanOutBatchSize: 2, ...args }));
+    const deployed = await deployedFunction(name, { policies: POLICIES, fanOut: true, fanOutBatchSize: 2, ...args });
+    const deployment = options.reports ? deployed : withoutReports(deployed);
     const { bucket, definition, stateMachineArn } = deployment.fanOut!;
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const store = s3Store(s3, bucket);
     let clock = CLOCK;
     let env = deployment.environment;
-    const handler = createFanOutHandler({ env: () => env, clients: () => clients, s3: () => s3, clock: () => clock });
+    const reportOutlets = options.reports ? async () => options.reports! : undefined;
+    const handler = createFanOutHandler({ env: () => env, clients: () => clients, s3: () => s3, clock: () => clock, reportOutlets });
+    const refuseResults = (key: string) => {
+      if (options.resultsUnwritable && key.startsWith(`${RESULTS_PREFIX}/`)) throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
+    };
     const invokeBatch: BatchInvoker = options.invokeBatch ?? ((payload, _batch, invoke) => invoke(payload));
     let batch = 0;
     const simulator = new AslSimulator(definition, {
-      store,
+      store: { ...store, put: async (key, value) => (refuseResults(key), store.put(key, value)) },
       running: () => {
         throw new Error("the state machine no longer lists executions: the run lock keeps runs apart");
       },
       invoke: async (functionArn, payload) => {
         expect(functionArn).to.equal(deployment.functionArn);
-        if (!payload.Items) return handler(payload, lambdaContext());
+        if (!payload.Items) return options.invokeStep ? options.invokeStep(payload, (p) => handler(p, lambdaContext())) : handler(payload, lambdaContext());
         await options.beforeBatch?.(store);
         clock = options.workerClock ?? CLOCK;
         env = options.workerEnv?.(deployment.environment) ?? deployment.environment;
@@ -158,8 +173,11 @@ export function fanOutHarness() {
       const held = await takeLock({ s3, bucket }, options.lockHeldBy, 3_600_000, () => CLOCK);
       expect(held.taken).to.equal(true);
     }
-    const { result, lines } = await captureLog(() => simulator.run());
-    return { result, lines, simulator, store, deployment, run, handler };
+    const { result: ended, lines } = await captureLog(() => simulator.run().then((output) => ({ output, failed: undefined }), (err: unknown) => {
+      if (err instanceof ExecutionFailed) return { output: undefined, failed: err };
+      throw err;
+    }));
+    return { result: ended.output, failed: ended.failed, lines, simulator, store, deployment, run, handler };
   }
 
   /** The single-function handler on the same policies (without the cursor, which only orders the repositories). */

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     functionVersion: "$LATEST",
     invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:123456789012:function:${functionName}`,
     memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? "512",
-    awsRequestId: "00000000-0000-4000-8000-000000000000",
+    // Lambda gives each invocation its own; a test that invokes twice as two runs names the second's.
+    awsRequestId: process.env.TEST_AWS_REQUEST_ID ?? "00000000-0000-4000-8000-000000000000",
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "2030/01/01/[$LATEST]0000",
     callbackWaitsForEmptyEventLoop: true,

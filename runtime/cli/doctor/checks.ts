@@ -20,11 +20,11 @@ import { SOURCES } from "../../inuse/sources";
 import { SdkConfig, Target, targetsOf } from "../../inuse/targets";
 import { governs } from "../../planner/scope";
 import { globMatches, isGlob } from "../../planner/glob";
-import { errorCode } from "../../shared/errors";
+import { errorCode, errorMessage, firstLine } from "../../shared/errors";
 import { PageTrail } from "../../shared/pages";
 import { mapConcurrent } from "../../shared/pool";
 import type { Caller } from "../caller";
-import { tagChecks } from "./tags";
+import { RepositoryTags, significantEntryChecks, tagChecks } from "./tags";
 
 /** One line of the doctor's answer. */
 export interface Check {
@@ -46,7 +46,7 @@ const DENIED = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOp
 
 const ok = (check: string, target: string, detail: string): Check => ({ check, target, status: "ok", detail });
 const fail = (check: string, target: string, detail: string, remedy: string): Check => ({ check, target, status: "fail", detail, remedy });
-const failure = (err: unknown) => `${errorCode(err)}: ${(err as Error)?.message ?? String(err)}`;
+const failure = (err: unknown) => `${errorCode(err)}: ${errorMessage(err)}`;
 
 /** The IAM principal whose permissions the caller has: a user as is, an assumed role's session as its role. */
 export function principalOf(callerArn: string): string {
@@ -93,18 +93,22 @@ export async function repositoryChecks(ctx: DoctorContext): Promise<Check[]> {
   });
   const deleteAfter = config.settings.archive?.deleteAfterMs !== undefined;
   const governed = repositories.filter((r) => config.policies.some((p) => governs(p, r.name)));
+  const tagsOf = new Map<string, RepositoryTags>();
   const perRepository = await mapConcurrent(governed, AT_ONCE, async (repo) => {
     const policies = config.policies.filter((p) => governs(p, repo.name));
     const deletes = deleteAfter || policies.some((p) => p.action !== "archive");
     const archives = policies.some((p) => p.action === "archive");
-    return [
+    const probes = [
       await readProbe(ctx, repo.name, principal),
       ...(deletes ? [await deleteProbe(ctx, repo.name, principal)] : []),
       ...(archives ? [await archiveProbe(ctx, repo.name, principal)] : []),
-      ...(await tagChecks(ctx.ecr, repo.name, policies)),
     ];
+    const tags = await tagChecks(ctx.ecr, repo.name, policies);
+    tagsOf.set(repo.name, tags);
+    return [...probes, ...tags.checks];
   });
-  return [...checks, ...perRepository.flat()];
+  const entries = significantEntryChecks(config.policies, tagsOf, governs);
+  return [...checks, ...perRepository.flat(), ...entries];
 }
 
 /** DescribeImages (one page of one image) and BatchGetImage of a digest that cannot exist (nothing is pulled). */
@@ -293,7 +297,7 @@ async function eksClusterChecks(targets: readonly Target[], ctx: DoctorContext):
           await readCluster(eksTarget, name, {});
           return ok("eks-cluster", cluster, "reached with an EKS token; pods and workloads listed");
         } catch (err) {
-          const message = (err as Error).message ?? String(err);
+          const message = firstLine((err as Error)?.message ?? String(err));
           const who = target.role ? target.role.roleArn : principal;
           return fail("eks-cluster", cluster, errorCode(err), message.replaceAll("ROLE_ARN", who));
         }
