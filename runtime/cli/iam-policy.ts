@@ -66,9 +66,12 @@ export async function iamPolicyCommand(argv: string[], io: CliIo): Promise<numbe
     try {
       await resolveCredentials(clients);
     } catch (err) {
+      // Absent credentials are STS's to name below (exit 2); a source that did not answer ends here (exit 1).
       const problem = credentialsProblem(err);
-      fail(`cannot tell which account the policy is for: ${escapeControls(problem.message)}`);
-      return problem.exitCode;
+      if (problem.exitCode === 1) {
+        fail(`cannot tell which account the policy is for: ${escapeControls(problem.message)}`);
+        return problem.exitCode;
+      }
     }
     let caller;
     try {
