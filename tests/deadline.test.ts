@@ -33,6 +33,7 @@ import {
   KUBERNETES_ATTEMPTS,
 } from "../runtime/shared/deadline";
 import { KubernetesClient } from "../runtime/inuse/eks/kubernetes";
+import { AnswerCheckHandler } from "../runtime/shared/answers";
 import { CONFIG_ENV, CURSOR_PARAMETER_ENV, DRY_RUN_ENV } from "../runtime/lambda/config";
 import { createHandler } from "../runtime/lambda/handler";
 import { captureLog, lambdaContext } from "./support/in-process";
@@ -154,7 +155,7 @@ describe("request deadlines", function () {
       });
     }
 
-    it("every kind of AWS client the tool makes from its settings gets the deadline and throwOnRequestTimeout", async () => {
+    it("every kind of AWS client the tool makes from its settings gets the answer check, the deadline and throwOnRequestTimeout", async () => {
       const saved = process.env[DEADLINE_ENV];
       delete process.env[DEADLINE_ENV];
       const settings = { ...RETRY_SETTINGS, region: "us-east-1" };
@@ -173,7 +174,10 @@ describe("request deadlines", function () {
       ];
       try {
         for (const client of clients) {
-          const handler = client.config.requestHandler as unknown as DeadlineHandler;
+          // The answer check (answers.ts) wraps the deadline, so that reading an answer whole stays within it.
+          const outer = client.config.requestHandler as unknown as AnswerCheckHandler;
+          expect(outer, client.constructor.name).to.be.instanceOf(AnswerCheckHandler);
+          const handler = (outer as unknown as { inner: DeadlineHandler }).inner;
           expect(handler, client.constructor.name).to.be.instanceOf(DeadlineHandler);
           expect((handler as unknown as { deadlineMs: number }).deadlineMs, client.constructor.name).to.equal(15_000);
           const inner = await (handler as unknown as { inner: { configProvider: Promise<Record<string, unknown>> } }).inner.configProvider;

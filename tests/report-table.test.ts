@@ -6,9 +6,10 @@
 import { expect } from "chai";
 import { resolve } from "node:path";
 import { seedDemoRegistry } from "../examples/demo/registry";
-import { loadConfigFile } from "../runtime/config/load";
+import { loadConfigFile, parseConfig } from "../runtime/config/load";
 import { ImageLine, RepositoryReport, RunReport, summarize } from "../runtime/engine/report";
 import { runCleanup } from "../runtime/engine/run";
+import { renderHtml } from "../runtime/report/html";
 import { renderTable } from "../runtime/report/table";
 import { tableWidth } from "../runtime/report/width";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
@@ -363,6 +364,44 @@ describe("the table: a dry run's last lines say what to run next", () => {
       expect(lines.slice(lines.indexOf("  failures:         0") + 1)).to.deep.equal(expected);
     });
   }
+});
+
+describe("the table: the policy legend in number order", () => {
+  it("#1 before #2 whatever their names: zeta (#1 in the file) before alpha (#2); the JSON's per-repository list stays by name", async () => {
+    const config = parseConfig(`
+policies:
+  - name: zeta untagged
+    protected_period: 7d
+    protected_count: 1
+    significant_tags: '*'
+  - name: alpha releases
+    protected_period: 30d
+    protected_count: 1
+    significant_tags: [prod]
+settings:
+  in_use: { ecs: false, lambda: false, eks: false, app_runner: false, batch: false }
+`, "policies.yaml");
+    const emulator = await startEcrEmulator();
+    let report: RunReport;
+    try {
+      emulator.registry.createRepository("app");
+      for (let day = 40; day >= 1; day -= 3) emulator.registry.putImage("app", { tags: day === 4 ? ["prod"] : [], pushedAt: new Date(NOW.getTime() - day * 86_400_000) });
+      const clients = emulatorClients(emulator.endpoint);
+      try {
+        report = await runCleanup({ config, now: NOW, apply: false, ...clients });
+      } finally {
+        destroyAll([clients.ecr]);
+      }
+    } finally {
+      await emulator.stop();
+    }
+    expect(report.policies).to.deep.equal(["zeta untagged", "alpha releases"]);
+    expect(report.repositories[0].policies).to.deep.equal(["alpha releases", "zeta untagged"]);
+    const legend = section(renderTable(report, { width: 100 }), "app").filter((line) => /^  #\d/.test(line));
+    expect(legend).to.deep.equal(["  #1  zeta untagged", "  #2  alpha releases"]);
+    const modes = /<ul class="modes">(.*?)<\/ul>/s.exec(renderHtml(report))![1].match(/<li>#\d/g);
+    expect(modes).to.deep.equal(["<li>#1", "<li>#2"]);
+  });
 });
 
 describe("tableWidth", () => {

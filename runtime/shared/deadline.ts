@@ -19,6 +19,8 @@ import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/cor
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import type { IncomingMessage } from "node:http";
+import { answerCheckExtension } from "./answers";
+import { endpointOf, operationOf } from "./endpoint";
 import { errorCode } from "./errors";
 
 /** One request, from connecting to the last byte of the answer. */
@@ -49,11 +51,6 @@ export function awsAttempts(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : AWS_ATTEMPTS;
 }
 
-/** `scheme://host:port` of a request: what an error about it names. */
-export function endpointOf(request: Pick<HttpRequest, "protocol" | "hostname" | "port">): string {
-  const port = request.port ? `:${request.port}` : "";
-  return `${request.protocol.replace(/:?$/, ":")}//${request.hostname}${port}`;
-}
 
 /** The name (and so the report's code) of a request abandoned at its deadline, the SDK's own timeouts included. */
 export const DEADLINE_ERROR = "TimeoutError";
@@ -77,11 +74,6 @@ export function isDeadlineExpiry(err: unknown): boolean {
   return errorCode(err) === DEADLINE_ERROR;
 }
 
-/** The operation a request calls, when its protocol says (`X-Amz-Target` of the JSON protocols). */
-function operationOf(request: HttpRequest): string | undefined {
-  const target = request.headers["x-amz-target"] ?? request.headers["X-Amz-Target"];
-  return target?.split(".").pop();
-}
 
 /**
  * Wraps the SDK's handler so that each request has one deadline for the whole exchange: before the headers, the
@@ -166,7 +158,8 @@ export const deadlineExtension = {
 
 /**
  * The settings every AWS client of the tool is made with (spread them, then add region or credentials): adaptive
- * retry, which makes throttling slow a run down instead of failing it, and the deadlines above.
+ * retry, which makes throttling slow a run down instead of failing it, the deadlines above, and the check that a
+ * JSON answer that says success is not an error (answers.ts).
  */
 export const CLIENT_SETTINGS = {
   retryMode: "adaptive",
@@ -180,7 +173,8 @@ export const CLIENT_SETTINGS = {
     socketTimeout: ATTEMPT_DEADLINE_MS,
     throwOnRequestTimeout: true,
   },
-  extensions: [deadlineExtension],
+  // The answer check wraps the deadline's handler, so reading an answer whole stays within the deadline.
+  extensions: [deadlineExtension, answerCheckExtension],
 };
 
 /**
