@@ -7,9 +7,9 @@
  * response's headers, not a body that stalls or trickles; `socketTimeout` ends only a silence. Both are set as a
  * backstop, and the whole exchange is bounded here as well.
  *
- * The worst case of one AWS call against an endpoint that accepts connections and never answers:
- *   AWS_ATTEMPTS × ATTEMPT_DEADLINE_MS + the SDK's backoff between attempts (at most 100 ms × 2^i for retry i,
- *   so 0.2 + 0.4 + … + 12.8 s = 25.4 s for 7 retries) = 8 × 15 s + 25.4 s = 145.4 s.
+ * The worst case of one AWS call, against an endpoint that never answers or one that throttles it:
+ *   AWS_ATTEMPTS × ATTEMPT_DEADLINE_MS + 7 waits between attempts of at most MAX_RETRY_DELAY_MS each (retry.ts:
+ *   throttling and retry-after headers included) = 8 × 15 s + 7 × 3 s = 141 s.
  * A Kubernetes request: KUBERNETES_ATTEMPTS × ATTEMPT_DEADLINE_MS + its backoff (0.25 + 0.5 + 1 s) = 61.75 s.
  * A run stops at the first read that fails, so its worst case is one such call after the calls that answered, and
  * two in a row (a failed read, then a final write such as the Lambda's lock release) still end within 5 minutes.
@@ -19,6 +19,7 @@ import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/cor
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import type { IncomingMessage } from "node:http";
+import { boundedRetryExtension } from "./retry";
 import { errorCode } from "./errors";
 
 /** One request, from connecting to the last byte of the answer. */
@@ -68,7 +69,7 @@ export function deadlineError(endpoint: string, ms: number, what = "request"): E
 
 /**
  * Whether a call failed because its endpoint did not answer in time, after all its attempts: asking it again at once
- * would wait out the same deadlines (up to 145.4 s a call), so callers that try again in rounds stop instead, and a
+ * would wait out the same deadlines (up to 141 s a call), so callers that try again in rounds stop instead, and a
  * run starts no other repository. It is what the report names DEADLINE_ERROR, and only that: a connection reset or a
  * broken pipe, which the SDK names TimeoutError too, is named by its system code (errorCode). So this answers the
  * same of a report's error (its code is errorCode of the failure) as of the failure itself.
@@ -166,7 +167,8 @@ export const deadlineExtension = {
 
 /**
  * The settings every AWS client of the tool is made with (spread them, then add region or credentials): adaptive
- * retry, which makes throttling slow a run down instead of failing it, and the deadlines above.
+ * retry, which makes throttling slow a run down instead of failing it, with its waits bounded (retry.ts), and the
+ * deadlines above.
  */
 export const CLIENT_SETTINGS = {
   retryMode: "adaptive",
@@ -180,5 +182,5 @@ export const CLIENT_SETTINGS = {
     socketTimeout: ATTEMPT_DEADLINE_MS,
     throwOnRequestTimeout: true,
   },
-  extensions: [deadlineExtension],
+  extensions: [deadlineExtension, boundedRetryExtension],
 };
