@@ -45,7 +45,7 @@ describe("the CLI's arguments and output streams", () => {
 
   const usageErrors: [string, string[], string][] = [
     ["no --config", [], "--config FILE is required"],
-    ["an unknown flag", ["--config", "p.yaml", "--force"], "Unknown option '--force'"],
+    ["an unknown flag", ["--config", "p.yaml", "--force"], "Unknown option --force"],
     ["a bad --output", ["--config", "p.yaml", "--output", "yaml"], "--output must be table, json or html, not yaml"],
     ["a --now without a zone", ["--config", "p.yaml", "--now", "2026-01-01T00:00:00"], "--now must be an ISO-8601 date or date-time with a zone"],
     ["a --now that is no date", ["--config", "p.yaml", "--now", "yesterday"], "--now must be an ISO-8601"],

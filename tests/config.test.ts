@@ -472,6 +472,21 @@ describe("config: errors name the file, the policy and the field", () => {
         lines: [`${FILE}: not valid YAML: Map keys must be unique at line 2, column 3:`, "", "- name: p", "  name: q", "  ^", ""],
       },
       {
+        title: "significant_tags: * unquoted (YAML's alias mark) says to quote it",
+        text: "policies:\n  - significant_tags: *\n",
+        lines: [`${FILE}: not valid YAML: an unquoted * starts a YAML alias: quote it, '*' at line 2, column 23:`, "", "  - significant_tags: *", "                      ^", ""],
+      },
+      {
+        title: "significant_tags: [*] unquoted says to quote it",
+        text: "policies:\n  - name: p\n    significant_tags: [*]\n",
+        lines: [`${FILE}: not valid YAML: an unquoted * starts a YAML alias: quote it, '*' at line 3, column 24:`, "", "    significant_tags: [*]", "                       ^", ""],
+      },
+      {
+        title: "an unquoted glob that starts with * (an alias of an anchor the file does not set) says to quote it",
+        text: "policies:\n  - name: p\n    significant_tags: [dev, *-rc]\n",
+        lines: [`${FILE}: not valid YAML: an unquoted *-rc starts a YAML alias: quote it, '*-rc' at line 3, column 29:`, "", "    significant_tags: [dev, *-rc]", "                            ^", ""],
+      },
+      {
         title: "an empty file",
         text: "",
         lines: [`${FILE}: expected a list of policies, or a mapping with policies: (that list) and an optional settings:`],

@@ -25,6 +25,8 @@ import { createClients, destroyClients, RETRY_SETTINGS } from "../runtime/ecr/cl
 import {
   ATTEMPT_DEADLINE_MS,
   attemptDeadlineMs,
+  credentialsDeadlineMs,
+  CREDENTIALS_DEADLINE_MS,
   AWS_ATTEMPTS,
   CONNECT_DEADLINE_MS,
   DEADLINE_ENV,
@@ -33,6 +35,7 @@ import {
 } from "../runtime/shared/deadline";
 import { KubernetesClient } from "../runtime/inuse/eks/kubernetes";
 import { MAX_RETRY_DELAY_MS } from "../runtime/shared/retry";
+import { AnswerCheckHandler } from "../runtime/shared/answers";
 import { CONFIG_ENV, CURSOR_PARAMETER_ENV, DRY_RUN_ENV } from "../runtime/lambda/config";
 import { createHandler } from "../runtime/lambda/handler";
 import { captureLog, lambdaContext } from "./support/in-process";
@@ -213,6 +216,14 @@ describe("request deadlines", function () {
       for (const text of ["15 s", "5 s", "8 attempts", "7 waits", "at most 3 s", "141 s", "282 s", "4 attempts", "61.75 s", DEADLINE_ENV]) expect(docs).to.include(text);
     });
 
+    it("credentials: 120 s to resolve them (what docs/cli.md says), shortened by the variable in proportion", () => {
+      expect(CREDENTIALS_DEADLINE_MS).to.equal(120_000);
+      const cases: [string | undefined, number][] = [[undefined, 120_000], ["15000", 120_000], ["150", 1_200], ["1", 8], ["abc", 120_000], ["20000", 120_000]];
+      for (const [raw, ms] of cases) expect(credentialsDeadlineMs(raw === undefined ? {} : { [DEADLINE_ENV]: raw }), String(raw)).to.equal(ms);
+      const docs = readFileSync(resolve(__dirname, "../../docs/cli.md"), "utf8");
+      expect(docs).to.include("| resolving the credentials, before the first call | **120 s** |");
+    });
+
     const table: [string | undefined, number][] = [
       [undefined, 15_000],
       ["250", 250],
@@ -231,7 +242,7 @@ describe("request deadlines", function () {
       });
     }
 
-    it("every kind of AWS client the tool makes from its settings gets the deadline and throwOnRequestTimeout", async () => {
+    it("every kind of AWS client the tool makes from its settings gets the answer check, the deadline and throwOnRequestTimeout", async () => {
       const saved = process.env[DEADLINE_ENV];
       delete process.env[DEADLINE_ENV];
       const settings = { ...RETRY_SETTINGS, region: "us-east-1" };
@@ -250,7 +261,10 @@ describe("request deadlines", function () {
       ];
       try {
         for (const client of clients) {
-          const handler = client.config.requestHandler as unknown as DeadlineHandler;
+          // The answer check (answers.ts) wraps the deadline, so that reading an answer whole stays within it.
+          const outer = client.config.requestHandler as unknown as AnswerCheckHandler;
+          expect(outer, client.constructor.name).to.be.instanceOf(AnswerCheckHandler);
+          const handler = (outer as unknown as { inner: DeadlineHandler }).inner;
           expect(handler, client.constructor.name).to.be.instanceOf(DeadlineHandler);
           expect((handler as unknown as { deadlineMs: number }).deadlineMs, client.constructor.name).to.equal(15_000);
           const inner = await (handler as unknown as { inner: { configProvider: Promise<Record<string, unknown>> } }).inner.configProvider;

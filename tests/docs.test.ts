@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ACCOUNT_KEYS, IN_USE_KEYS, inUseKey } from "../runtime/config/inUseSettings";
 import { policySchema, settingsSchema } from "../runtime/config/schema";
+import { SOURCES } from "../runtime/inuse/sources";
 import { inferredSchema } from "./support/inferred-schema";
 import { ROOT } from "./support/packed-package";
 
@@ -133,6 +134,27 @@ describe("the docs hold every arg, field, setting and flag, and one figure per m
       });
     }
     expect(found).to.deep.equal([]);
+  });
+
+  it("gives one minimum Node.js version, package.json's engines, which the AWS SDK it installs supports", () => {
+    const minimum = /^>=(\d+\.\d+)$/.exec(JSON.parse(read("package.json")).engines.node)?.[1];
+    expect(minimum, "package.json's engines.node").to.be.a("string");
+    const stated = DOC_PAGES.flatMap((page) => [...read(page).matchAll(/Node(?:\.js)?\*{0,2} (\d+(?:\.\d+)*)(?: or newer|\+)/g)].map((m) => `${page}: ${m[1]}`));
+    expect(stated.filter((s) => s.startsWith("README.md: "))).to.have.length.greaterThan(0);
+    expect(stated.filter((s) => !s.endsWith(`: ${minimum}`))).to.deep.equal([]);
+    const sdk = /^>=(\d+)\.(\d+)/.exec(JSON.parse(read("node_modules/@aws-sdk/client-ecr/package.json")).engines.node)!;
+    const [major, minor] = minimum!.split(".").map(Number);
+    expect(major > Number(sdk[1]) || (major === Number(sdk[1]) && minor >= Number(sdk[2])), `the AWS SDK needs Node ${sdk[0]}`).to.equal(true);
+  });
+
+  it("lists every in-use source wherever a page lists them: (ECS, Lambda, …) names all of them", () => {
+    const labels = Object.values(SOURCES).map((source) => source.label.replace(/^AWS /, ""));
+    expect(labels).to.include.members(["ECS", "Lambda", "EKS", "App Runner", "Batch"]);
+    const short: string[] = [];
+    for (const page of [...DOC_PAGES, "ARCHITECTURE.md"]) {
+      for (const [list] of prose(read(page)).matchAll(/\(ECS, Lambda\b[^)]*\)/g)) if (labels.some((label) => !list.includes(label))) short.push(`${page}: ${list}`);
+    }
+    expect(short).to.deep.equal([]);
   });
 
   it("names no install address or tag that does not exist: the package is not on npm and has no public home yet", () => {

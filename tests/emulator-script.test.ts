@@ -95,12 +95,24 @@ describe("npm run emulator's options", () => {
   }
 });
 
-describe("npm run demo with a command that needs a registry that stays", () => {
+describe("npm run demo with a command that needs a registry that stays, or a policy file of one's own", () => {
   for (const command of ["apply", "restore"]) {
     it(`${command}: exits 2 and points at npm run emulator`, () => {
       const run = spawnSync(process.execPath, [DEMO, command, "plan.json"], { encoding: "utf8" });
       expect(run.status).to.equal(2);
       expect(run.stderr).to.include("npm run emulator");
+      expect(run.stdout).to.equal("");
+    });
+  }
+
+  for (const args of [["--config", "my.yaml"], ["--config=my.yaml", "--output", "json"]]) {
+    it(`${args.join(" ")}: exits 2 and points at npm run emulator, rather than the CLI's "--config given twice"`, () => {
+      const run = spawnSync(process.execPath, [DEMO, ...args], { encoding: "utf8" });
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.equal(
+        "npm run demo runs the CLI with the demo's policy file, examples/policies.yaml, on the demo registry; to try a policy file of your own,\n" +
+          "start the same registry with `npm run emulator` (it prints the environment to export), then run `npx ecr-cleanup --config FILE` in another shell.\n",
+      );
       expect(run.stdout).to.equal("");
     });
   }

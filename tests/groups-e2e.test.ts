@@ -109,6 +109,28 @@ describe("group_by end to end against the emulator", () => {
     expect(report.summary).to.deep.include({ deleted: 0 });
   });
 
+  it("a grouped policy that deletes a release image (prod beside its branch tag) warns on stderr and in the report", async () => {
+    emulator.registry.createRepository("app");
+    emulator.registry.putImage("app", { tags: ["main-1a2b3c4", "prod", "v2.6.0"], pushedAt: daysBefore(3) });
+    emulator.registry.putImage("app", { tags: ["main-9f8e7d6"], pushedAt: daysBefore(1) });
+    const config = writePolicyFile(`
+- name: newest build per branch
+  group_by: '(.+)-[0-9a-f]{7,40}'
+  significant_tags: '*'
+  protected_period: 0
+  protected_count: 1
+`);
+    const dry = await run(["--config", config, "--now", NOW, "--output", "json"]);
+    expect(dry.code, dry.stderr).to.equal(0);
+    const warning =
+      'app: policy "newest build per branch" deletes 1 image(s) that also carry tags its group_by does not match (prod, v2.6.0): ' +
+      "inside a group every image is the group's, tagged or not; protect release images with another policy or a list of significant tags";
+    expect(dry.stderr.split("\n")).to.include(`ecr-cleanup: warning: ${warning}`);
+    const report = JSON.parse(dry.stdout);
+    expect(report.warnings).to.deep.equal([warning]);
+    expect(report.repositories[0]).to.deep.include({ toDelete: 1 });
+  });
+
   it("a tag moved off a kept image between the plan and the delete call (its group now keeps more): nothing more is deleted there", async () => {
     seedMono();
     // The first DescribeImages is the listing the plan is made from; the second is the re-check before the delete call.

@@ -10,6 +10,7 @@ import { RE2JS } from "re2js";
 import { ConfigError } from "../runtime/config/errors";
 import { parseConfig } from "../runtime/config/load";
 import { validateConfig } from "../runtime/config/schema";
+import { groupedReleaseWarnings } from "../runtime/engine/runWarnings";
 import { channelsWidened, planNoLongerHolds } from "../runtime/planner/channels";
 import { compileGroupPattern, loadRegexEngine } from "../runtime/planner/groupPattern";
 import { planRepository } from "../runtime/planner/plan";
@@ -534,5 +535,44 @@ describe("group_by: property over generated repositories", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("groupedReleaseWarnings: a grouped policy that removes an image with a tag its pattern does not match", () => {
+  const WARNING_TAIL = "inside a group every image is the group's, tagged or not; protect release images with another policy or a list of significant tags";
+  const builds = policy("builds", { groupBy: BRANCH, protectedCount: 1 });
+  /** main: a release build (also prod and v2.6.0) behind a newer build; feature-x: two builds. */
+  const IMAGES: Img[] = [
+    { name: "release", age: 3, tags: ["main-1a2b3c4", "prod", "v2.6.0"] },
+    { name: "main-new", age: 1, tags: ["main-9f8e7d6"] },
+    { name: "feature-old", age: 4, tags: ["feature-x-5e6f7a8", "feature-x-latest"] },
+    { name: "feature-new", age: 2, tags: ["feature-x-0a0b0c0"] },
+    { name: "untagged", age: 9 },
+  ];
+  const warnings = (images: Img[], policies: Policy[]) => groupedReleaseWarnings("repo", plan(images, policies), policies);
+
+  it("names the policy, the count and the other tags, sorted", () => {
+    expect(outcome(IMAGES, plan(IMAGES, [builds]))).to.deep.include({ release: "delete:group-expired builds=main", "feature-old": "delete:group-expired builds=feature-x" });
+    expect(warnings(IMAGES, [builds])).to.deep.equal([
+      `repo: policy "builds" deletes 2 image(s) that also carry tags its group_by does not match (feature-x-latest, prod, v2.6.0): ${WARNING_TAIL}`,
+    ]);
+  });
+
+  it("says nothing when every tag of a removed image is in the pattern, or when nothing it votes out is removed", () => {
+    const onlyBuilds = IMAGES.filter((img) => img.name !== "release" && img.name !== "feature-old");
+    expect(warnings([...onlyBuilds, { name: "main-old", age: 5, tags: ["main-1111111", "main-2222222"] }], [builds])).to.deep.equal([]);
+    // Another policy keeps the releases (keep wins): nothing with an outside tag is removed.
+    const releases = policy("releases", { significantTags: ["prod", "feature-x-latest"], protectedCount: 0 });
+    expect(outcome(IMAGES, plan(IMAGES, [builds, releases]))).to.deep.include({ release: "keep:newer-than-anchor builds=main", "feature-old": "keep:anchor builds=feature-x" });
+    expect(warnings(IMAGES, [builds, releases])).to.deep.equal([]);
+    // A policy without group_by is not this warning's business.
+    expect(warnings(IMAGES, [policy("untagged", { protectedCount: 0 })])).to.deep.equal([]);
+  });
+
+  it("says archives for an archive policy, and names five tags and how many more", () => {
+    const many: Img[] = [{ name: "old", age: 5, tags: ["main-1a2b3c4", "a", "b", "c", "d", "e", "f", "g"] }, { name: "new", age: 1, tags: ["main-9f8e7d6"] }];
+    expect(warnings(many, [{ ...builds, action: "archive" }])).to.deep.equal([
+      `repo: policy "builds" archives 1 image(s) that also carry tags its group_by does not match (a, b, c, d, e and 2 more): ${WARNING_TAIL}`,
+    ]);
   });
 });

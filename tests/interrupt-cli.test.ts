@@ -4,7 +4,8 @@
  * re-checking between a unit's waves, during a delete call. The run stops before its next delete call, lets the call
  * in flight finish, prints the report of exactly what the emulator deleted (table or JSON) and exits 130, 143 or 129.
  * A second signal exits at once; a dry run exits at once. SIGHUP usually means the terminal is gone: with nobody
- * reading stdout and stderr, the run still stops the same way and its journal records the signal and every call.
+ * reading stdout and stderr, the run still stops the same way and its journal records the signal and every call. An
+ * archive run stopped between a unit's calls names the unit it left half-archived, and the next run finishes it.
  */
 import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
@@ -144,6 +145,47 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     expect(line(index).outcome).to.equal("deleted");
     expect([line(amd).reason, line(arm).reason]).to.deep.equal(["interrupted", "interrupted"]);
     expect(emulator.registry.images("app-a").map((i) => i.digest)).to.include.members([amd, arm]);
+  });
+
+  it("between a unit's archive calls: its index stays active, the report, stderr and journal name the half-archived unit, and running again finishes it", async () => {
+    const at = (days: number) => ({ pushedAt: new Date(NOW.getTime() - days * DAY) });
+    emulator.registry.putImage("app-a", at(1));
+    const amd = emulator.registry.putImage("app-a", at(30)).digest;
+    const arm = emulator.registry.putImage("app-a", at(30)).digest;
+    const index = emulator.registry.putImage("app-a", { ...at(30), children: [amd, arm] }).digest;
+    const status = (d: string) => emulator.registry.image("app-a", d)!.status;
+    emulator.setLatency("*", 15);
+    let child: ChildProcess | undefined;
+    let signalled = false;
+    emulator.beforeOperation("UpdateImageStorageClass", async () => {
+      if (signalled) return;
+      signalled = true;
+      await signalTakenIn(child!, "SIGINT");
+    });
+    const config = writePolicyFile(POLICY.replace("protected_count: 1", "protected_count: 1\n    action: archive"));
+    const journal = writePolicyFile("", "journal.jsonl");
+    const run = () => runCli(["--config", config, "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal, "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+
+    const first = await run();
+    expect(first.code, first.stderr).to.equal(130);
+    expect(status(index)).to.equal("ACTIVE");
+    const archived = [amd, arm].filter((d) => status(d) === "ARCHIVED").sort();
+    expect(archived.length).to.be.at.least(1);
+    const notArchived = [index, amd, arm].filter((d) => !archived.includes(d)).sort();
+    const reported = JSON.parse(first.stdout).repositories.find((r: { repository: string }) => r.repository === "app-a").halfArchived as { unit: string; archived: string[]; notArchived: string[] }[];
+    expect(reported.map((u) => [u.unit, [...u.archived].sort(), [...u.notArchived].sort()])).to.deep.equal([[index, archived, notArchived]]);
+    expect(first.stderr).to.include(`ecr-cleanup: warning: app-a: unit ${index} is half-archived: ${archived.length} of its images archived`);
+    expect(first.stderr).to.include(`running again finishes archiving it, or ecr-cleanup restore --repository app-a --digest ${index} brings it back whole`);
+    const lines = readFileSync(journal, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const half = lines.filter((l) => l.halfArchived !== undefined);
+    expect(half.map((l) => [l.repository, l.halfArchived, [...l.archived].sort(), [...l.notArchived].sort()])).to.deep.equal([["app-a", index, archived, notArchived]]);
+    expect(lines.findIndex((l) => l.signal === "SIGINT")).to.be.lessThan(lines.indexOf(half[0]));
+
+    const second = await run();
+    expect(second.code, second.stderr).to.equal(0);
+    expect([index, amd, arm].map(status)).to.deep.equal(["ARCHIVED", "ARCHIVED", "ARCHIVED"]);
+    expect(JSON.parse(second.stdout).repositories.find((r: { repository: string }) => r.repository === "app-a").halfArchived).to.equal(undefined);
+    expect(second.stderr).to.not.include("half-archived");
   });
 
   it("any signal at any point, table or JSON (fast-check)", async () => {

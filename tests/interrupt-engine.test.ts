@@ -2,7 +2,8 @@
  * The engine told to stop (RunOptions.signal: SIGINT or SIGTERM in the CLI) at each point of an apply run: while
  * listing, while re-checking before a call, during a delete or archive call. No delete or archive call starts after
  * it, the calls in flight finish, the report lists exactly what the emulator removed or archived, and what was not
- * acted on is kept as `interrupted`.
+ * acted on is kept as `interrupted`. A unit stopped between its calls (members archived, its index not) is named in the
+ * report as half-archived.
  */
 import { expect } from "chai";
 import fc from "fast-check";
@@ -12,6 +13,7 @@ import { runCleanup } from "../runtime/engine/run";
 import type { EcrEmulator } from "./emulator/server";
 import { emulatorPerTest } from "./support/emulator-per-test";
 import { destroyAll, emulatorClients } from "./support/in-process";
+import { cosignTag } from "./support/report-lines";
 
 const DAY = 86_400_000;
 const NOW = new Date("2026-01-01T00:00:00Z");
@@ -104,6 +106,63 @@ describe("an apply run told to stop (RunOptions.signal)", function () {
       ),
       { numRuns: 25 },
     );
+  });
+
+  describe("stopped between a unit's archive calls (members first, then the image that holds them)", () => {
+    /** In `alpha`: 2 recent images, then `units` old units of an index, its 2 platform manifests and its signature. */
+    const seedUnits = (units: number) => {
+      for (const days of [1, 2]) emulator.registry.putImage("alpha", { pushedAt: new Date(NOW.getTime() - days * DAY) });
+      return Array.from({ length: units }, (_, i) => {
+        const at = (ms: number) => ({ pushedAt: new Date(NOW.getTime() - (40 + i) * DAY - ms) });
+        const amd = emulator.registry.putImage("alpha", at(3)).digest;
+        const arm = emulator.registry.putImage("alpha", at(2)).digest;
+        const index = emulator.registry.putImage("alpha", { ...at(0), children: [amd, arm] }).digest;
+        const signature = emulator.registry.putImage("alpha", { ...at(-1), tags: [cosignTag(index)] }).digest;
+        return { index, images: [index, amd, arm, signature] };
+      });
+    };
+    /** From the emulator: each unit with some images archived and some not, as the report must name it. */
+    const halfArchivedInRegistry = (units: ReturnType<typeof seedUnits>) =>
+      units
+        .map(({ index, images }) => {
+          const archived = images.filter((d) => emulator.registry.image("alpha", d)!.status === "ARCHIVED");
+          return { unit: index, archived: archived.sort(), notArchived: images.filter((d) => !archived.includes(d)).sort() };
+        })
+        .filter((u) => u.archived.length > 0 && u.notArchived.length > 0);
+    const halfArchivedInReport = (report: Awaited<ReturnType<typeof runCleanup>>) =>
+      (report.repositories.find((r) => r.repository === "alpha")!.halfArchived ?? []).map((u) => ({ unit: u.unit, archived: [...u.archived].sort(), notArchived: [...u.notArchived].sort() }));
+
+    it("during the members' calls: the unit is reported half-archived (which images, and the two ways out), its index active", async () => {
+      const [unit] = seedUnits(1);
+      const { report, aborted } = await runAbortingAt("archive", "UpdateImageStorageClass", 1);
+      expect(aborted).to.equal(true);
+      expect(emulator.registry.image("alpha", unit.index)!.status).to.equal("ACTIVE");
+      const expected = halfArchivedInRegistry([unit]);
+      expect(expected.map((u) => u.unit)).to.deep.equal([unit.index]);
+      expect(halfArchivedInReport(report)).to.deep.equal(expected);
+      const notes = report.repositories.find((r) => r.repository === "alpha")!.notes ?? [];
+      const note = notes.find((n) => n.includes(unit.index));
+      expect(note).to.match(new RegExp(`^unit ${unit.index} is half-archived: ${expected[0].archived.length} of its images archived .*running again finishes archiving it, or ecr-cleanup restore --repository alpha --digest ${unit.index} brings it back whole$`));
+    });
+
+    it("stopped at any archive call (fast-check): the report names exactly the units the emulator holds in part archived", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 18 }), async (count, n) => {
+          emulator.registry.clear();
+          for (const repo of REPOSITORIES) emulator.registry.createRepository(repo);
+          const units = seedUnits(count);
+          const { report } = await runAbortingAt("archive", "UpdateImageStorageClass", n);
+          expect(halfArchivedInReport(report)).to.deep.equal(halfArchivedInRegistry(units));
+          // Members first: no index is archived while one of its members is active.
+          for (const { index, images } of units) {
+            if (emulator.registry.image("alpha", index)!.status === "ARCHIVED") {
+              expect(images.map((d) => emulator.registry.image("alpha", d)!.status)).to.deep.equal(images.map(() => "ARCHIVED"));
+            }
+          }
+        }),
+        { numRuns: 20 },
+      );
+    });
   });
 
   /** What the report says was deleted or archived is what the emulator did; every other planned image says why not. */

@@ -1,7 +1,7 @@
 /**
  * An --apply run that restores the members it archived under a holder that then changed journals those restores
  * (`call: "restore"`), and `restore --from-report JOURNAL` reads them: a member the run brought back is not a restore
- * target, one whose restore failed still is.
+ * target, one whose restore failed still is. The line naming a unit a stopped run left half-archived is read too.
  */
 import { expect } from "chai";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -36,6 +36,12 @@ describe("restore lines in a journal", () => {
     ["deleted and restored lines never add a target", [line("delete", 1), line("restore", 2)], []],
   ];
   for (const [name, lines, expected] of table) it(name, () => expect(targets(...lines)).to.deep.equal(expected));
+
+  it("a half-archived unit's line (written as a stopped run ends) is read: its archived members stay targets, it adds none", () => {
+    const half = JSON.stringify({ format: "ecr-cleanup-journal", version: 1, time: "2026-12-07T03:00:01.000Z", repository: "app", halfArchived: digest(9), archived: [digest(1)], notArchived: [digest(9), digest(2)] });
+    const signal = JSON.stringify({ format: "ecr-cleanup-journal", version: 1, time: "2026-12-07T03:00:00.500Z", signal: "SIGINT" });
+    expect(targets(line("archive", 1), signal, half)).to.deep.equal([digest(1)]);
+  });
 });
 
 describe("--journal of a run that restores members under a holder that changed (the real CLI)", function () {

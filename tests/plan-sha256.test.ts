@@ -92,6 +92,8 @@ describe("plans: --plan-out's SHA-256 and apply --expect-sha256", () => {
     const result = await runCli(["--config", writePolicyFile(POLICY), "--now", NOW, "--plan-out", path], awsEnv(emulator.endpoint));
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(new RegExp(`plan written:\\s+${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}, sha256\\s+${sha256Of(path)}`));
+    // The last line is the reviewed plan's command (what a CI comment shows reviewers), not "run again with --apply".
+    expect(result.stdout.trimEnd().split("\n").at(-1)).to.equal(`    ecr-cleanup apply ${path} --expect-sha256 ${sha256Of(path)}`);
   });
 
   it("applies the approved file (the hash in either case)", async () => {

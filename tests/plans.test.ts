@@ -278,7 +278,7 @@ describe("plans: --plan-out and ecr-cleanup apply", () => {
       ["no plan file", [], "apply needs the plan file"],
       ["two plan files", ["a.json", "b.json"], "apply takes one plan file, not 2"],
       ["a bad --max-age", ["p.json", "--max-age", "soon"], "--max-age must be a duration such as 24h or 2d"],
-      ["--now (the plan's own now decides)", ["p.json", "--now", NOW], "Unknown option '--now'"],
+      ["--now (the plan's own now decides)", ["p.json", "--now", NOW], "Unknown option --now: apply uses the plan's own now"],
       ["--output html", ["p.json", "--output", "html"], "--output must be table or json, not html"],
     ];
     for (const [what, args, message] of usage) {

@@ -6,9 +6,10 @@
 import { expect } from "chai";
 import { resolve } from "node:path";
 import { seedDemoRegistry } from "../examples/demo/registry";
-import { loadConfigFile } from "../runtime/config/load";
+import { loadConfigFile, parseConfig } from "../runtime/config/load";
 import { ImageLine, RepositoryReport, RunReport, summarize } from "../runtime/engine/report";
 import { runCleanup } from "../runtime/engine/run";
+import { renderHtml } from "../runtime/report/html";
 import { renderTable } from "../runtime/report/table";
 import { tableWidth } from "../runtime/report/width";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
@@ -335,6 +336,71 @@ describe("the table: withheld deletions", () => {
       "  kept by safety:   cap-exceeded 12",
       "  failures:         0",
     ]);
+  });
+});
+
+describe("the table: a dry run's last lines say what to run next", () => {
+  const PLAN = { file: "plan.json", sha256: "ab".repeat(32) };
+  const COMMAND = `    ecr-cleanup apply plan.json --expect-sha256 ${"ab".repeat(32)}`;
+  // [title, deletions, archives, a plan written, the lines after "failures"]
+  const cases: [string, number, number, boolean, string[]][] = [
+    ["deletions, no plan: run again with --apply", 5, 0, false, ["", "Dry run: nothing was deleted. Run again with --apply to delete the images marked", "  DELETE.", ""]],
+    ["deletions, a plan written: the reviewed plan's command, on a line of its own", 5, 0, true,
+      ["", "Dry run: nothing was deleted. To delete the images marked DELETE, apply the", "  reviewed plan:", COMMAND, ""]],
+    ["archives, a plan written", 0, 2, true, ["", "Dry run: nothing was archived. To archive the images marked ARCHIVE, apply the", "  reviewed plan:", COMMAND, ""]],
+    ["both, a plan written: one command", 5, 2, true,
+      ["", "Dry run: nothing was deleted or archived. To delete and archive the images", "  marked DELETE and ARCHIVE, apply the reviewed plan:", COMMAND, ""]],
+    ["both, no plan: a line each", 5, 2, false, [
+      "", "Dry run: nothing was deleted. Run again with --apply to delete the images marked", "  DELETE.",
+      "", "Dry run: nothing was archived. Run again with --apply to archive the images", "  marked ARCHIVE.", "",
+    ]],
+    ["nothing to do, a plan written: no next step", 0, 0, true, [""]],
+  ];
+  for (const [title, deletions, archives, planned, expected] of cases) {
+    it(title, () => {
+      const report = runReport([bigRepository(deletions, 1, false)], false);
+      const acting = { ...report, summary: { ...report.summary, toArchive: archives }, ...(planned ? { planOut: PLAN } : {}) };
+      const lines = summaryOf(renderTable(acting, { width: 80 }));
+      expect(lines.slice(lines.indexOf("  failures:         0") + 1)).to.deep.equal(expected);
+    });
+  }
+});
+
+describe("the table: the policy legend in number order", () => {
+  it("#1 before #2 whatever their names: zeta (#1 in the file) before alpha (#2); the JSON's per-repository list stays by name", async () => {
+    const config = parseConfig(`
+policies:
+  - name: zeta untagged
+    protected_period: 7d
+    protected_count: 1
+    significant_tags: '*'
+  - name: alpha releases
+    protected_period: 30d
+    protected_count: 1
+    significant_tags: [prod]
+settings:
+  in_use: { ecs: false, lambda: false, eks: false, app_runner: false, batch: false }
+`, "policies.yaml");
+    const emulator = await startEcrEmulator();
+    let report: RunReport;
+    try {
+      emulator.registry.createRepository("app");
+      for (let day = 40; day >= 1; day -= 3) emulator.registry.putImage("app", { tags: day === 4 ? ["prod"] : [], pushedAt: new Date(NOW.getTime() - day * 86_400_000) });
+      const clients = emulatorClients(emulator.endpoint);
+      try {
+        report = await runCleanup({ config, now: NOW, apply: false, ...clients });
+      } finally {
+        destroyAll([clients.ecr]);
+      }
+    } finally {
+      await emulator.stop();
+    }
+    expect(report.policies).to.deep.equal(["zeta untagged", "alpha releases"]);
+    expect(report.repositories[0].policies).to.deep.equal(["alpha releases", "zeta untagged"]);
+    const legend = section(renderTable(report, { width: 100 }), "app").filter((line) => /^  #\d/.test(line));
+    expect(legend).to.deep.equal(["  #1  zeta untagged", "  #2  alpha releases"]);
+    const modes = /<ul class="modes">(.*?)<\/ul>/s.exec(renderHtml(report))![1].match(/<li>#\d/g);
+    expect(modes).to.deep.equal(["<li>#1", "<li>#2"]);
   });
 });
 

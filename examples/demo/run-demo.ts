@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: starts the local ECR emulator on 127.0.0.1 with the demo registry, runs the real
  * `ecr-cleanup` CLI against it with the example policy file (a dry run unless you pass --apply), and stops.
- * Extra arguments go to the CLI: `npm run demo -- --output json`.
+ * Extra arguments go to the CLI: `npm run demo -- --output json`. The policy file is the demo's: a file of one's own
+ * goes to `npm run emulator`'s registry.
  */
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
@@ -20,6 +21,13 @@ async function main(): Promise<number> {
     process.stderr.write(
       `npm run demo runs the dry run (or --apply) on a fresh registry each time, with examples/policies.yaml: ${command} needs one that stays.\n` +
         "Start it with `npm run emulator` (it prints the environment to export), then run `npx ecr-cleanup " + command + " ...` in another shell.\n",
+    );
+    return 2;
+  }
+  if (process.argv.slice(2).some((arg) => arg === "--config" || arg.startsWith("--config="))) {
+    process.stderr.write(
+      `npm run demo runs the CLI with the demo's policy file, ${POLICIES}, on the demo registry; to try a policy file of your own,\n` +
+        "start the same registry with `npm run emulator` (it prints the environment to export), then run `npx ecr-cleanup --config FILE` in another shell.\n",
     );
     return 2;
   }

@@ -3,7 +3,9 @@
  * the signals that stop it. Both are set up before any AWS call; `finish` says how the run ended.
  */
 import type { DeleteCallListener } from "../engine/apply";
+import { halfArchivedNote } from "../engine/apply/halfArchived";
 import type { RunReport } from "../engine/report";
+import { escapeControls } from "../report/escape";
 import { errorMessage } from "../shared/errors";
 import { SIGNAL_EXIT, watchSignals } from "./interrupt";
 import type { CliIo } from "./io";
@@ -14,8 +16,9 @@ export interface Acting {
   signal: AbortSignal;
   onDeleteCall: DeleteCallListener;
   /**
-   * Stops watching signals and closes the journal; a journal that could not be written is an error of the report.
-   * Returns the exit code a signal asks for (130, 143), if one came.
+   * Journals and warns of each unit the run left half-archived, stops watching signals and closes the journal; a
+   * journal that could not be written is an error of the report. Returns the exit code a signal asks for (130, 143),
+   * if one came.
    */
   finish(report: RunReport): number | undefined;
   /** Stops watching signals and closes the journal (once; `finish` does it too). */
@@ -67,6 +70,12 @@ export function startActing(io: CliIo, command: string, journalPath: string | un
     },
     close,
     finish(report) {
+      for (const repository of report.repositories) {
+        for (const unit of repository.halfArchived ?? []) {
+          write((j) => j.recordHalfArchived(repository.repository, unit));
+          io.stderr(`${command}: warning: ${escapeControls(repository.repository)}: ${escapeControls(halfArchivedNote(repository.repository, unit))}\n`);
+        }
+      }
       close();
       if (journalError) report.errors.push({ kind: "journal-failed", code: "JournalWriteFailed", message: journalError });
       const signal = interruption.received();

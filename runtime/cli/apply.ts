@@ -24,7 +24,7 @@ import { escapeControls, escapeControlsPerLine } from "../report/escape";
 import { renderJson } from "../report/json";
 import { renderPlanSection } from "../report/plan-misses";
 import { renderTable } from "../report/table";
-import { fileArgument, regionAndConcurrency, UsageError } from "./args";
+import { fileArgument, flagError, regionAndConcurrency, UsageError } from "./args";
 import { Acting, startActing } from "./acting";
 import { decodeUtf8, FileProblem, readFileBytes } from "../shared/files";
 import { sameFile } from "./plan-out";
@@ -41,7 +41,7 @@ export const APPLY_USAGE = `Usage: ecr-cleanup apply PLAN [--expect-sha256 HEX] 
   --output FORMAT    table (default) or json (one JSON document on stdout)
   --region R         AWS region (default: the SDK's chain); must be the plan's
   --concurrency N    repositories processed at once (default 8)
-  --journal FILE     append one JSON line per delete or archive call to FILE, on disk before the next call
+  --journal FILE     append one JSON line per delete, archive or restore call to FILE, on disk before the next call
 
 It plans again from a fresh listing with the plan's policies and now, and deletes only what both plans delete.
 SIGINT, SIGTERM or SIGHUP stops before the next delete or archive call and prints what was done; a second one exits at once.
@@ -60,6 +60,23 @@ export interface ApplyArgs {
   journal?: string;
 }
 
+/** `apply`'s flags. */
+const APPLY_FLAGS = {
+  "max-age": { type: "string" },
+  "expect-sha256": { type: "string" },
+  journal: { type: "string" },
+  config: { type: "string" },
+  output: { type: "string", default: "table" },
+  region: { type: "string" },
+  concurrency: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Flags of the dry run that apply does not take, with why. */
+const APPLY_HINTS = {
+  "--now": "apply uses the plan's own now (give --now to the dry run that writes the plan)",
+};
+
 export function parseApplyArgs(argv: string[]): ApplyArgs | "help" {
   let parsed;
   try {
@@ -67,19 +84,10 @@ export function parseApplyArgs(argv: string[]): ApplyArgs | "help" {
       args: argv,
       strict: true,
       allowPositionals: true,
-      options: {
-        "max-age": { type: "string" },
-        "expect-sha256": { type: "string" },
-        journal: { type: "string" },
-        config: { type: "string" },
-        output: { type: "string", default: "table" },
-        region: { type: "string" },
-        concurrency: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
+      options: APPLY_FLAGS,
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw flagError(err, APPLY_FLAGS, APPLY_HINTS);
   }
   const { values, positionals } = parsed;
   if (values.help) return "help";
@@ -192,7 +200,10 @@ export async function applyCommand(argv: string[], io: CliIo): Promise<number> {
   const clients = createClients({ region: args.region });
   try {
     const missing = await missingSetup(clients);
-    if (missing) return fail(missing);
+    if (missing) {
+      fail(missing.message);
+      return missing.exitCode;
+    }
     const region = (await resolvedRegion(clients))!;
     const wrongRegion = registryRefusal(plan, { region });
     if (wrongRegion) return refuse(wrongRegion);

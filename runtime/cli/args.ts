@@ -1,6 +1,7 @@
 /** The CLI's flags (spec section 5), parsed with node:util. Usage errors exit 2. */
 import { parseArgs } from "node:util";
 import { parseInstant } from "../config/instant";
+import { closestKeys } from "../config/suggestion";
 
 export interface CliArgs {
   config: string;
@@ -14,11 +15,25 @@ export interface CliArgs {
   show?: "kept" | "all";
   /** Also write the dry run's plan here, for `ecr-cleanup apply`. */
   planOut?: string;
-  /** With --apply: append one JSON line per delete or archive call here, flushed before the next call. */
+  /** With --apply: append one JSON line per delete, archive or restore call here, flushed before the next call. */
   journal?: string;
 }
 
 export class UsageError extends Error {}
+
+/**
+ * node:util's parseArgs error as a usage error, for every command alike. An unknown flag is named plainly, with the
+ * flag probably meant (`Unknown option --confg (did you mean --config?)`) or the command's own word on it (`hints`);
+ * node's text for it advises `--` for positional arguments, which is never what a misspelled flag needs.
+ */
+export function flagError(err: unknown, options: Readonly<Record<string, unknown>>, hints: Readonly<Record<string, string>> = {}): UsageError {
+  const message = (err as Error)?.message ?? String(err);
+  const flag = (err as { code?: string })?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /^Unknown option '([^']+)'/.exec(message)?.[1] : undefined;
+  if (flag === undefined) return new UsageError(message);
+  if (hints[flag]) return new UsageError(`Unknown option ${flag}: ${hints[flag]}`);
+  const closest = flag.startsWith("--") ? closestKeys(flag.slice(2), Object.keys(options)) : [];
+  return new UsageError(`Unknown option ${flag}${closest.length ? ` (did you mean ${closest.map((key) => `--${key}`).join(" or ")}?)` : ""}`);
+}
 
 export const USAGE = `Usage: ecr-cleanup --config FILE [--apply [--journal FILE]] [--output table|json|html] [--now ISO-8601] [--region R] [--concurrency N]
                    [--plan-out FILE] [--show kept|all]
@@ -35,13 +50,28 @@ export const USAGE = `Usage: ecr-cleanup --config FILE [--apply [--journal FILE]
   --region R         AWS region (default: the SDK's chain, e.g. AWS_REGION)
   --concurrency N    repositories processed at once (default 8)
   --plan-out FILE    with a dry run: also write its plan to FILE (its SHA-256 is printed), to review and then apply with \`ecr-cleanup apply FILE\`
-  --journal FILE     with --apply: append one JSON line per delete or archive call to FILE, on disk before the next call
+  --journal FILE     with --apply: append one JSON line per delete, archive or restore call to FILE, on disk before the next call
   --show kept        the table lists every kept image too, with its reason (and the JSON every image)
   --show all         the table lists every image and shortens nothing (a dry run's table shortens long lists)
   --version          print the version and exit
 
 SIGINT, SIGTERM or SIGHUP during --apply stops before the next delete or archive call and prints what was done; a second one exits at once.
 Exit codes: 0 finished, 1 finished with failures, 2 usage or configuration error (nothing deleted), 130 SIGINT, 143 SIGTERM, 129 SIGHUP.`;
+
+/** The top-level command's flags. */
+const TOP_LEVEL_FLAGS = {
+  config: { type: "string" },
+  apply: { type: "boolean", default: false },
+  output: { type: "string", default: "table" },
+  now: { type: "string" },
+  region: { type: "string" },
+  concurrency: { type: "string" },
+  "plan-out": { type: "string" },
+  journal: { type: "string" },
+  show: { type: "string" },
+  version: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
 
 export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
   let values;
@@ -52,19 +82,7 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
       strict: true,
       allowPositionals: false,
       tokens: true,
-      options: {
-        config: { type: "string" },
-        apply: { type: "boolean", default: false },
-        output: { type: "string", default: "table" },
-        now: { type: "string" },
-        region: { type: "string" },
-        concurrency: { type: "string" },
-        "plan-out": { type: "string" },
-        journal: { type: "string" },
-        show: { type: "string" },
-        version: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
+      options: TOP_LEVEL_FLAGS,
     }));
     // A flag given twice (two --config files) is a mistake to point out, not a choice to make silently.
     const seen = new Set<string>();
@@ -75,7 +93,7 @@ export function parseCliArgs(argv: string[]): CliArgs | "help" | "version" {
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError((err as Error).message);
+    throw flagError(err, TOP_LEVEL_FLAGS);
   }
   if (values.help) return "help";
   if (values.version) return "version";

@@ -11,7 +11,7 @@ import { callerIn, NO_CREDENTIALS_HINT } from "./caller";
 import { readConfig } from "./config-file";
 import { Check, inUseChecks, pullTimeCheck, repositoryChecks } from "./doctor/checks";
 import type { CliIo } from "./io";
-import { NO_REGION, resolvedRegion } from "./region";
+import { credentialsProblem, NO_REGION, resolveCredentials, resolvedRegion } from "./region";
 import { errorMessage } from "../shared/errors";
 
 export const DOCTOR_USAGE = `Usage: ecr-cleanup doctor --config FILE [--output table|json] [--region R]
@@ -91,11 +91,16 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
 /** Every check in order; a missing region or credentials stop there (nothing after them could be checked). */
 async function runChecks(config: Parameters<typeof repositoryChecks>[0]["config"], regionFlag: string | undefined): Promise<Check[]> {
   const clients = createClients({ region: regionFlag });
-  const sdkConfig = { ...clients.sdkConfig, maxAttempts: DOCTOR_ATTEMPTS };
   try {
     const region = await resolvedRegion(clients);
     if (region === undefined) return [{ check: "region", target: "-", status: "fail", detail: "no region", remedy: NO_REGION }];
     const checks: Check[] = [{ check: "region", target: region, status: "ok", detail: regionFlag ? "from --region" : "from the SDK's chain" }];
+    try {
+      await resolveCredentials(clients);
+    } catch (err) {
+      return [...checks, { check: "credentials", target: "-", status: "fail", detail: credentialsProblem(err).message, remedy: NO_CREDENTIALS_HINT }];
+    }
+    const sdkConfig = { ...clients.sdkConfig, maxAttempts: DOCTOR_ATTEMPTS };
     let caller;
     try {
       caller = await callerIn(sdkConfig, region);

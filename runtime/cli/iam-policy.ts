@@ -13,7 +13,7 @@ import { parseSubcommandFlags } from "./subcommandFlags";
 import { callerIn, NO_CREDENTIALS_HINT } from "./caller";
 import { readConfig } from "./config-file";
 import type { CliIo } from "./io";
-import { NO_REGION, resolvedRegion } from "./region";
+import { credentialsProblem, NO_REGION, resolveCredentials, resolvedRegion } from "./region";
 
 export const IAM_POLICY_USAGE = `Usage: ecr-cleanup iam-policy --config FILE [--apply-only] [--region R]
 
@@ -63,6 +63,16 @@ export async function iamPolicyCommand(argv: string[], io: CliIo): Promise<numbe
   try {
     const region = await resolvedRegion(clients);
     if (region === undefined) return fail(NO_REGION);
+    try {
+      await resolveCredentials(clients);
+    } catch (err) {
+      // Absent credentials are STS's to name below (exit 2); a source that did not answer ends here (exit 1).
+      const problem = credentialsProblem(err);
+      if (problem.exitCode === 1) {
+        fail(`cannot tell which account the policy is for: ${escapeControls(problem.message)}`);
+        return problem.exitCode;
+      }
+    }
     let caller;
     try {
       caller = await callerIn(clients.sdkConfig, region);

@@ -7,6 +7,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import type { DeleteCallOutcome } from "../engine/apply";
+import type { HalfArchivedUnit } from "../engine/report";
 import { fileProblem } from "../shared/files";
 
 export const JOURNAL_FORMAT = "ecr-cleanup-journal";
@@ -26,6 +27,19 @@ export const journalCallLine = z.object({
 });
 /** Written when a signal stops the run, so that the journal says why it ends there. */
 export const journalSignalLine = z.object({ format: z.literal(JOURNAL_FORMAT), version: z.literal(1), time: z.string(), signal: z.string() });
+/**
+ * Written as the run ends, for each unit a stop left archived in part (members archived, the image holding them
+ * active): `halfArchived` is the unit's top-level image. Its `archived` images are in the call lines as well.
+ */
+export const journalHalfArchivedLine = z.object({
+  format: z.literal(JOURNAL_FORMAT),
+  version: z.literal(1),
+  time: z.string(),
+  repository: z.string(),
+  halfArchived: z.string(),
+  archived: z.array(z.string()),
+  notArchived: z.array(z.string()),
+});
 export type JournalCallLine = z.infer<typeof journalCallLine>;
 
 /** Whether FILE is a regular file whose last byte is not a line break (a record cut off). Unreadable: it cannot tell, so no. */
@@ -112,6 +126,10 @@ export class Journal {
       failed: outcome.failed,
     };
     this.append(line);
+  }
+
+  recordHalfArchived(repository: string, { unit, archived, notArchived }: HalfArchivedUnit): void {
+    this.append({ format: JOURNAL_FORMAT, version: 1, time: this.clock().toISOString(), repository, halfArchived: unit, archived, notArchived });
   }
 
   recordSignal(signal: string): void {

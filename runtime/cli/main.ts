@@ -117,7 +117,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (missing) {
     dryRunSignals?.dispose();
     acting?.close();
-    return fail(missing);
+    fail(missing.message);
+    return missing.exitCode;
   }
 
   const options = {

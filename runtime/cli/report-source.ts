@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { RestoreTarget } from "../engine/restore";
 import { jsonReportSchema } from "../report/json-schema";
 import { UsageError } from "./args";
-import { JOURNAL_FORMAT, journalCallLine, journalSignalLine } from "./journal";
+import { JOURNAL_FORMAT, journalCallLine, journalHalfArchivedLine, journalSignalLine } from "./journal";
 import { PLAN_FORMAT } from "../plan-file/format";
 import { DOCTOR_FORMAT } from "./doctor";
 
@@ -77,7 +77,8 @@ function fromJournal(text: string, refuse: (what: string) => UsageError, onTorn:
     }
     const call = json.ok ? journalCallLine.safeParse(json.value) : undefined;
     if (!call?.success) {
-      if (json.ok && journalSignalLine.safeParse(json.value).success) continue;
+      // A signal, a unit left half-archived: what the call lines did, said again; they name no image to restore.
+      if (json.ok && (journalSignalLine.safeParse(json.value).success || journalHalfArchivedLine.safeParse(json.value).success)) continue;
       const why = !json.ok ? `not JSON (${json.error})` : call ? issues(call.error) : "";
       throw refuse(records === 0 ? `not a JSON report or journal of ecr-cleanup (line ${i + 1}: ${why})` : `line ${i + 1} is not a line of an ecr-cleanup journal (${why})`);
     }

@@ -150,7 +150,11 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
   }
   const clients = createClients({ region: args.region });
   const missing = await missingSetup(clients);
-  if (missing) return fail(missing);
+  if (missing) {
+    if (missing.exitCode === 2) return fail(missing.message);
+    io.stderr(`ecr-cleanup restore: ${shown(missing.message)}\n`);
+    return missing.exitCode;
+  }
   const onProgress = io.stderrIsTty && args.wait ? (active: number, total: number) => io.stderr(`\r${active}/${total} images ACTIVE\x1b[K`) : undefined;
   let restoring = 0;
   const interruption = watchSignals(io, { dryRun: false, command: "ecr-cleanup restore", calls: "restore call", soFar: () => `${restoring} restore ${restoring === 1 ? "call" : "calls"} made so far` });

@@ -3,7 +3,7 @@
  * positional arguments, `--help`/`-h` for every one, and any mistake a usage error (exit 2).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "./args";
+import { flagError } from "./args";
 
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
@@ -20,7 +20,7 @@ export function parseSubcommandFlags<T extends FlagOptions>(argv: string[], opti
   try {
     ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...options, ...HELP } }));
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw flagError(err, { ...options, ...HELP });
   }
   return (values as { help?: boolean }).help ? "help" : values;
 }

@@ -21,12 +21,32 @@ function exactIntegers(_key: unknown, value: unknown): unknown {
  * error points at the end of the last line that holds anything instead, where the construct was left open.
  */
 function yamlErrorText(err: YAMLParseError, text: string): string {
+  if (err.code === "BAD_ALIAS" && text[err.pos[0]] === "*") return err.message.replace(/^[^\n]*? at line/, `${unquotedStar("")} at line`);
   const at = /^([\s\S]*?) at line \d+, column \d+:/.exec(err.message);
   if (!at || text.slice(err.pos[0]).trim() !== "") return err.message;
   const lines = text.trimEnd().split("\n");
   const last = lines[lines.length - 1];
   const column = last.length;
   return `${at[1]} at line ${lines.length}, column ${column}:\n\n${last}\n${" ".repeat(Math.max(0, column - 1))}^\n`;
+}
+
+/**
+ * An unquoted `*` (`significant_tags: *`, `[*]`, `[*-rc]`) is YAML's alias mark, the most common slip in a policy
+ * file: the parser's own words ("Alias cannot be an empty string", "Unresolved alias") do not say what to type.
+ */
+const unquotedStar = (rest: string) => `an unquoted *${rest} starts a YAML alias: quote it, '*${rest}'`;
+
+/** An alias of an anchor the file does not set (`[*-rc]`), where it first appears, as the parser shows its errors. */
+function unresolvedAliasText(err: Error, text: string): string | undefined {
+  const name = /^Unresolved alias[^:]*: (.+)$/.exec(err.message)?.[1];
+  const index = name === undefined ? -1 : text.indexOf(`*${name}`);
+  if (index < 0) return undefined;
+  const lineStart = text.lastIndexOf("\n", index) + 1;
+  const lineEnd = text.indexOf("\n", index);
+  const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+  const lineNumber = text.slice(0, index).split("\n").length;
+  const column = index - lineStart + 1;
+  return `${unquotedStar(name!)} at line ${lineNumber}, column ${column}:\n\n${line}\n${" ".repeat(column - 1)}^\n`;
 }
 
 /** Parses YAML text; `source` names the file in every error. A leading byte order mark is not part of the YAML. */
@@ -48,7 +68,9 @@ function parseYamlDocument(text: string, source: string): unknown {
   try {
     return parse(yaml, exactIntegers, { uniqueKeys: true, intAsBigInt: true });
   } catch (err) {
-    const message = err instanceof YAMLParseError ? yamlErrorText(err, yaml) : String(err);
+    const message = err instanceof YAMLParseError
+      ? yamlErrorText(err, yaml)
+      : (err instanceof ReferenceError && unresolvedAliasText(err, yaml)) || String(err);
     throw new ConfigError(source, [{ message: `not valid YAML: ${message}` }]);
   }
 }

@@ -7,6 +7,7 @@
 import { DescribeImagesCommand, ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
 import type { HttpHandlerOptions } from "@smithy/types";
 import type { ImageRecord } from "../planner/types";
+import { answerOf, listIn } from "../shared/answers";
 import { listImages, toImageRecord } from "./listing";
 
 /** DescribeImages takes at most this many imageIds, and BatchDeleteImage as many. */
@@ -25,8 +26,9 @@ export async function describeByDigest(client: ECRClient, repositoryName: string
   const found = new Map<string, ImageRecord>();
   if (digests.length === 0) return found;
   try {
-    const out = await client.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }), call);
-    for (const detail of out.imageDetails ?? []) if (detail.imageDigest) found.set(detail.imageDigest, toImageRecord(detail as ImageDetail));
+    const what = `ECR DescribeImages by digest in repository ${repositoryName}`;
+    const out = await answerOf(what, client.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }), call));
+    for (const detail of listIn(out, "imageDetails", what)) if (detail.imageDigest) found.set(detail.imageDigest, toImageRecord(detail as ImageDetail));
     return found;
   } catch (err) {
     if (!isNotFound(err)) throw err;

@@ -15,7 +15,7 @@ export interface RepositoryInfo {
 export async function listRepositories(client: ECRClient): Promise<RepositoryInfo[]> {
   const repositories: RepositoryInfo[] = [];
   const pages = paginateDescribeRepositories({ client, pageSize: MAX_PAGE_SIZE }, {});
-  for await (const page of trustedPages(pages, "ECR DescribeRepositories", (p) => p.nextToken)) {
+  for await (const page of trustedPages(pages, "ECR DescribeRepositories", { items: "repositories", token: "nextToken" })) {
     for (const repo of page.repositories ?? []) {
       repositories.push({ name: repo.repositoryName!, arn: repo.repositoryArn ?? "", uri: repo.repositoryUri ?? "" });
     }
@@ -54,7 +54,7 @@ export function toImageRecord(detail: ImageDetail): ImageRecord {
 async function describeAll(client: ECRClient, repositoryName: string, filter: DescribeImagesFilter, call: HttpHandlerOptions = {}): Promise<ImageRecord[]> {
   const images: ImageRecord[] = [];
   const pages = paginateDescribeImages({ client, pageSize: MAX_PAGE_SIZE }, { repositoryName, filter }, call);
-  for await (const page of trustedPages(pages, `ECR DescribeImages of repository ${repositoryName}`, (p) => p.nextToken)) {
+  for await (const page of trustedPages(pages, `ECR DescribeImages of repository ${repositoryName}`, { items: "imageDetails", token: "nextToken" })) {
     for (const detail of page.imageDetails ?? []) if (detail.imageDigest) images.push(toImageRecord(detail));
   }
   return images;

@@ -4,6 +4,7 @@
  * refreshes the index's lastRecordedPullTime (unless the caller is excluded from pull-time updates).
  */
 import { BatchGetImageCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { answerOf, listIn } from "../shared/answers";
 import { chunks } from "../shared/chunks";
 import type { ImageRecord } from "../planner/types";
 import { MAX_IDS_PER_CALL } from "./describe";
@@ -31,19 +32,20 @@ export async function readIndexChildren(client: ECRClient, repositoryName: strin
   const indexes = images.filter(isIndex);
   const byDigest = new Map(indexes.map((image) => [image.digest, image]));
   for (const batch of chunks(indexes, MAX_IDS_PER_CALL)) {
-    const out = await client.send(
+    const what = `ECR BatchGetImage in repository ${repositoryName}`;
+    const out = await answerOf(what, client.send(
       new BatchGetImageCommand({
         repositoryName,
         imageIds: batch.map((image) => ({ imageDigest: image.digest })),
         acceptedMediaTypes: INDEX_MEDIA_TYPES,
       }),
-    );
+    ));
     const failure = out.failures?.[0];
     if (failure) {
       // Without an index's children its platform manifests would look top-level: fail closed for the repository.
       throw new ManifestReadError(failure.failureCode ?? "Unknown", `cannot read the manifest of ${failure.imageId?.imageDigest}: ${failure.failureReason ?? failure.failureCode}`);
     }
-    for (const image of out.images ?? []) {
+    for (const image of listIn(out, "images", what)) {
       const record = image.imageId?.imageDigest ? byDigest.get(image.imageId.imageDigest) : undefined;
       if (!record || !image.imageManifest) continue;
       const manifest = JSON.parse(image.imageManifest) as { manifests?: { digest?: string }[] };

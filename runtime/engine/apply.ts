@@ -7,12 +7,14 @@
  *
  * The steps live in runtime/engine/apply/: the order of the calls (order.ts), one wave and its re-checks (wave.ts),
  * the delete and archive calls (deleteBatch.ts, archiveBatch.ts), settling what a call's answer did not say
- * (settle.ts), and restoring what was archived under a holder that changed (restoreUnderHolders.ts).
+ * (settle.ts), restoring what was archived under a holder that changed (restoreUnderHolders.ts), and naming the
+ * units a stop left archived in part (halfArchived.ts).
  */
 import { deletions } from "../planner/plan";
 import { errorCode, errorMessage } from "../shared/errors";
 import { archiveBatch } from "./apply/archiveBatch";
 import { deleteBatch } from "./apply/deleteBatch";
+import { halfArchivedNote, halfArchivedUnits } from "./apply/halfArchived";
 import { archiveNotReady, deleteNotReady, membersByHolder, pendingHolders, wavesOf } from "./apply/order";
 import { membersToRestore, restoreUnderChangedHolders } from "./apply/restoreUnderHolders";
 import { archivedByThisRun, deletedByThisRun, type ApplyInput, type ApplyResult, type ApplyRun } from "./apply/types";
@@ -52,7 +54,14 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
         stopsWhenOutOfTime: true,
       });
     }
-    await restoreUnderChangedHolders(run, membersToRestore(toArchive, holds, archived));
+    const restoring = membersToRestore(toArchive, holds, archived);
+    await restoreUnderChangedHolders(run, restoring);
+    // Stopped between a unit's calls: the report (and the CLI's journal) says which units are half-archived.
+    const half = halfArchivedUnits(toArchive, (digest) => archived(digest) && !restoring.has(digest));
+    if (half.length) {
+      result.halfArchived = half;
+      result.notes.push(...half.map((unit) => halfArchivedNote(run.repository, unit)));
+    }
   } catch (err) {
     // An API error after the SDK's retries, or a bug: stop this repository; what was already done stays reported.
     result.errors.push({ kind: "api-error", repository: run.repository, code: errorCode(err), message: `deleting stopped: ${errorMessage(err)}` });

@@ -16,6 +16,19 @@ export interface RunError {
   message: string;
 }
 
+/**
+ * A unit this run archived in part before it stopped (a signal, the time limit): members archived, the images that
+ * hold them still active, so pulling the unit fails until a run finishes it or a restore brings it back.
+ */
+export interface HalfArchivedUnit {
+  /** The unit's top-level image (an index, or an image with signatures). */
+  unit: string;
+  /** The unit's images this run archived. */
+  archived: string[];
+  /** The unit's images planned for archive that it did not (the top-level image among them). */
+  notArchived: string[];
+}
+
 export interface ImageLine {
   digest: string;
   tags: string[];
@@ -104,6 +117,8 @@ export interface RepositoryReport {
   notes?: string[];
   /** The run's time ran out before this repository was done (it is also listed in `notReached`: the next run continues it). */
   outOfTime?: boolean;
+  /** Units the run archived in part before it stopped (a signal, the time limit): a run finishes them. Absent: none. */
+  halfArchived?: HalfArchivedUnit[];
   /** `ecr-cleanup apply`: the images the plan file named that this run did not act on, and why. */
   notActedOn?: PlanMiss[];
 }

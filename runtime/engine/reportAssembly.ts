@@ -104,8 +104,12 @@ export interface RepositoryWork {
  * thousands of pods, and a Lambda log line holds at most 256 KB.
  */
 export const NAMED_WORKLOADS = 20;
-/** Reasons for which the plan-time rules withhold a deletion the policies planned (spec section 4, rules 4 and 5). */
-const WITHHELD_AT_PLAN: ReadonlySet<ReasonCode> = new Set<ReasonCode>(["cap-exceeded", "in-use-unknown", "window-unknown"]);
+/**
+ * Reasons for which a deletion the policies planned is withheld before anything is set out: the plan-time rules (spec
+ * section 4, rules 4 and 5), and `ecr-cleanup apply`'s narrowing to the reviewed plan (an image changed since the
+ * plan, or one the plan did not name), so that `planned` is the fresh plan's and `withheld` says why it was not done.
+ */
+const WITHHELD_AT_PLAN: ReadonlySet<ReasonCode> = new Set<ReasonCode>(["cap-exceeded", "in-use-unknown", "window-unknown", "changed-since-plan", "not-in-plan"]);
 
 /** Planned deletions held back, by reason: by the plan-time rules, then by --apply's re-checks (what was set out but kept). */
 function withheldCounts(plan: RepositoryPlan, setOut: ReadonlySet<string> | undefined): Record<string, number> {
@@ -146,6 +150,7 @@ export function finishReport(work: RepositoryWork, listKept?: boolean): Reposito
   report.errors.push(...applied.errors);
   if (applied.notes.length) report.notes = [...(report.notes ?? []), ...applied.notes];
   if (applied.outOfTime) report.outOfTime = true;
+  if (applied.halfArchived?.length) report.halfArchived = applied.halfArchived;
   try {
     if (plan) {
       report.imagesScanned = plan.decisions.length;

@@ -21,7 +21,7 @@ import { mapConcurrent } from "../shared/pool";
 import { applyPlan, DeleteCallListener } from "./apply";
 import type { RepositoryReport, RunError, RunReport } from "./report";
 import { assembleReport, emptyRepositoryWork, finishReport, RepositoryWork, reportModes } from "./reportAssembly";
-import { disabledSourceWarnings, indexReadWarning, modeWarnings, nearestRepository, scopeWarnings, unpullableWarnings } from "./runWarnings";
+import { disabledSourceWarnings, groupedReleaseWarnings, indexReadWarning, modeWarnings, nearestRepository, scopeWarnings, unpullableWarnings } from "./runWarnings";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
@@ -126,7 +126,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
   }
   warnings.push(...unpullableWarnings(repository, images, inUse));
   report.modes = reportModes(plan, policies, options.now);
-  warnings.push(...modeWarnings(repository, plan));
+  warnings.push(...modeWarnings(repository, plan), ...groupedReleaseWarnings(repository, plan, policies));
   reportPlanErrors(report, plan);
   options.onPlanned?.(plan, policies);
   if (!options.apply || deletions(plan).length === 0) return;

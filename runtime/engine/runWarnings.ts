@@ -8,8 +8,11 @@ import { didYouMean } from "../config/suggestion";
 import type { InUseInventory } from "../inuse/inventory";
 import { SOURCES } from "../inuse/sources";
 import { isGlob } from "../planner/glob";
+import { compileGroupPattern } from "../planner/groupPattern";
+import { removes } from "../planner/plan";
 import { missingProtectedRepositories, unmatchedRepositoryGlobs } from "../planner/scope";
 import type { ImageRecord, InUseMark, Policy, RepositoryPlan } from "../planner/types";
+import { isReferrerTag } from "../planner/units";
 
 /** Sources the settings turned off: their workloads' images are not protected in this run. */
 export function disabledSourceWarnings(inventory: InUseInventory): string[] {
@@ -91,4 +94,30 @@ export function modeWarnings(repository: string, plan: RepositoryPlan): string[]
     }
     return [];
   });
+}
+
+/** How many of the other tags a warning names before it says how many more there are. */
+const TAGS_NAMED = 5;
+
+/**
+ * Images a grouped policy removes that carry a tag its group_by does not match (`prod`, `v2.6.0` beside
+ * `main-1a2b3c4`): inside a group every image is the group's, tagged or not, the reverse of `'*'` without group_by,
+ * so a release image can go with its branch. The rule as written, but worth a line in the report.
+ */
+export function groupedReleaseWarnings(repository: string, plan: RepositoryPlan, policies: readonly Policy[]): string[] {
+  const warnings: string[] = [];
+  for (const policy of policies) {
+    if (policy.groupBy === undefined || !plan.policies.includes(policy.name)) continue;
+    const pattern = compileGroupPattern(policy.groupBy);
+    const outside = (tag: string) => !isReferrerTag(tag) && pattern.groupOf(tag) === undefined;
+    const removed = plan.decisions.filter((d) => removes(d) && d.verdicts.some((v) => v.policy === policy.name && v.verdict === "delete") && d.image.tags.some(outside));
+    if (!removed.length) continue;
+    const tags = [...new Set(removed.flatMap((d) => d.image.tags.filter(outside)))].sort();
+    const named = tags.length > TAGS_NAMED ? `${tags.slice(0, TAGS_NAMED).join(", ")} and ${tags.length - TAGS_NAMED} more` : tags.join(", ");
+    warnings.push(
+      `${repository}: policy "${policy.name}" ${policy.action === "archive" ? "archives" : "deletes"} ${removed.length} image(s) that also carry tags its group_by does not match (${named}): ` +
+        "inside a group every image is the group's, tagged or not; protect release images with another policy or a list of significant tags",
+    );
+  }
+  return warnings;
 }

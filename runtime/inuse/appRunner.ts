@@ -6,6 +6,7 @@
  */
 import { AppRunnerClient, DescribeServiceCommand, paginateListServices } from "@aws-sdk/client-apprunner";
 import type { InUseSettings } from "../config/inUseSettings";
+import { answerOf, UntrustedAnswerError } from "../shared/answers";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
@@ -20,15 +21,17 @@ export async function readAppRunnerUses(target: Target, _settings: InUseSettings
   try {
     const services: { arn: string; name: string }[] = [];
     const pages = paginateListServices({ client, pageSize: PAGE_SIZE }, {});
-    for await (const page of trustedPages(pages, "App Runner ListServices", (p) => p.NextToken)) {
+    for await (const page of trustedPages(pages, "App Runner ListServices", { items: "ServiceSummaryList", token: "NextToken" })) {
       for (const summary of page.ServiceSummaryList ?? []) {
         // A deleted service runs nothing; every other status (running, paused, failing, in an operation) may run or resume.
         if (summary.ServiceArn && summary.Status !== "DELETED") services.push({ arn: summary.ServiceArn, name: summary.ServiceName ?? summary.ServiceArn });
       }
     }
     const uses = await mapConcurrent(services, DESCRIBES_AT_ONCE, async ({ arn, name }): Promise<ImageUse[]> => {
-      const out = await client.send(new DescribeServiceCommand({ ServiceArn: arn }));
-      const image = out.Service?.SourceConfiguration?.ImageRepository;
+      const what = `App Runner DescribeService of ${name}`;
+      const out = await answerOf(what, client.send(new DescribeServiceCommand({ ServiceArn: arn })));
+      if (!out.Service) throw new UntrustedAnswerError(`${what}: the answer has no Service, so it cannot be used`);
+      const image = out.Service.SourceConfiguration?.ImageRepository;
       // A code repository names no image. Any image reference counts: only this registry's will match.
       if (!image?.ImageIdentifier) return [];
       return [{ image: image.ImageIdentifier, reason: "in-use:app-runner", workload: `app-runner ${name}` }];

@@ -37,7 +37,7 @@ export async function readBatchUses(target: Target, _settings: InUseSettings): P
   try {
     const uses: ImageUse[] = [];
     const pages = paginateDescribeJobDefinitions({ client, pageSize: PAGE_SIZE }, { status: "ACTIVE" });
-    for await (const page of trustedPages(pages, "Batch DescribeJobDefinitions", (p) => p.nextToken)) {
+    for await (const page of trustedPages(pages, "Batch DescribeJobDefinitions", { items: "jobDefinitions", token: "nextToken" })) {
       for (const definition of page.jobDefinitions ?? []) {
         // The filter is the API's; a definition it lets through in another status protects nothing.
         if (definition.status !== undefined && definition.status !== "ACTIVE") continue;

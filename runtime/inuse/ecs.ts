@@ -6,6 +6,7 @@
  * (ecsRevisions.ts). Each list is read once per run at the API's maximum page size, clusters and families at once.
  */
 import {
+  type Failure,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -16,6 +17,7 @@ import {
   paginateListTasks,
 } from "@aws-sdk/client-ecs";
 import type { InUseSettings } from "../config/inUseSettings";
+import { answerOf, listIn } from "../shared/answers";
 import { chunks } from "../shared/chunks";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
@@ -33,19 +35,39 @@ const CLUSTERS_AT_ONCE = 8;
 /** The last part of an ARN (`…:cluster/prod` is `prod`; `…:service/prod/web` is `web`). */
 const lastPart = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
 
-/** Every ARN a listing's pages name; `list` says what errors call it. */
-async function collect<P extends { nextToken?: unknown }>(pages: AsyncIterable<P>, list: string, pick: (page: P) => string[] | undefined): Promise<string[]> {
+/** Every ARN a listing's pages name in `field`; `list` says what errors call it. */
+async function collect<P extends { nextToken?: unknown }, K extends keyof P>(pages: AsyncIterable<P>, list: string, field: K): Promise<string[]> {
   const out: string[] = [];
-  for await (const page of trustedPages(pages, list, (p) => p.nextToken)) out.push(...(pick(page) ?? []));
+  for await (const page of trustedPages(pages, list, { items: field, token: "nextToken" })) out.push(...(page[field] as string[]));
   return out;
 }
 
+/** A Describe call's per-item failures other than MISSING: what it was asked about and could not say. */
+export class EcsFailureError extends Error {
+  constructor(what: string, failures: readonly Failure[]) {
+    const listed = failures.map((f) => `${f.arn ?? "(no ARN)"}: ${f.reason ?? "no reason"}${f.detail ? ` (${f.detail})` : ""}`).join("; ");
+    super(`${what} could not describe ${failures.length} of the resources it was asked for: ${listed}; what they run cannot be known, so the source is not used`);
+    this.name = "EcsFailure";
+  }
+}
+
+/**
+ * The answer's `field` list, after its `failures`: MISSING is a resource that no longer exists (a task that stopped,
+ * a service deleted since it was listed), which runs nothing; any other reason leaves the resource unread.
+ */
+function describedIn<T extends { failures?: Failure[] }, K extends keyof T>(answer: T, field: K, what: string): NonNullable<T[K]> {
+  const failures = (answer.failures ?? []).filter((f) => f.reason !== "MISSING");
+  if (failures.length) throw new EcsFailureError(what, failures);
+  return listIn(answer, field, what);
+}
+
 async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]> {
-  const arns = await collect(paginateListTasks({ client, pageSize: LIST_PAGE_SIZE }, { cluster, desiredStatus: "RUNNING" }), `ECS ListTasks of cluster ${cluster}`, (p) => p.taskArns);
+  const arns = await collect(paginateListTasks({ client, pageSize: LIST_PAGE_SIZE }, { cluster, desiredStatus: "RUNNING" }), `ECS ListTasks of cluster ${cluster}`, "taskArns");
   const uses: ImageUse[] = [];
   for (const batch of chunks(arns, DESCRIBE_TASKS_MAX)) {
-    const out = await client.send(new DescribeTasksCommand({ cluster, tasks: batch }));
-    for (const task of out.tasks ?? []) {
+    const what = `ECS DescribeTasks of cluster ${cluster}`;
+    const out = await answerOf(what, client.send(new DescribeTasksCommand({ cluster, tasks: batch })));
+    for (const task of describedIn(out, "tasks", what)) {
       for (const container of task.containers ?? []) {
         if (container.image) uses.push({ image: container.image, digest: container.imageDigest, reason: "in-use:ecs-task", workload: `ecs task ${task.taskArn ?? "(no ARN)"}` });
       }
@@ -62,9 +84,10 @@ function taskDefinitionImages(client: ECSClient): ImagesOf {
   return (arn) => {
     let images = described.get(arn);
     if (!images) {
-      images = client
-        .send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))
-        .then((out) => (out.taskDefinition?.containerDefinitions ?? []).flatMap((c) => (c.image ? [c.image] : [])));
+      const what = `ECS DescribeTaskDefinition of ${arn}`;
+      images = answerOf(what, client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).then((out) =>
+        listIn(out.taskDefinition ?? {}, "containerDefinitions", what).flatMap((c) => (c.image ? [c.image] : [])),
+      );
       described.set(arn, images);
     }
     return images;
@@ -72,15 +95,16 @@ function taskDefinitionImages(client: ECSClient): ImagesOf {
 }
 
 async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesOf): Promise<ImageUse[]> {
-  const arns = await collect(paginateListServices({ client, pageSize: LIST_PAGE_SIZE }, { cluster }), `ECS ListServices of cluster ${cluster}`, (p) => p.serviceArns);
+  const arns = await collect(paginateListServices({ client, pageSize: LIST_PAGE_SIZE }, { cluster }), `ECS ListServices of cluster ${cluster}`, "serviceArns");
   const uses: ImageUse[] = [];
   // Task definition ARN, and service revision ARN, to the services that use it.
   const definitionUsers = new Map<string, Set<string>>();
   const revisionUsers = new Map<string, string>();
   const clusterName = lastPart(cluster);
   for (const batch of chunks(arns, DESCRIBE_SERVICES_MAX)) {
-    const out = await client.send(new DescribeServicesCommand({ cluster, services: batch }));
-    for (const service of out.services ?? []) {
+    const what = `ECS DescribeServices of cluster ${cluster}`;
+    const out = await answerOf(what, client.send(new DescribeServicesCommand({ cluster, services: batch })));
+    for (const service of describedIn(out, "services", what)) {
       if (service.status === "INACTIVE") continue;
       const workload = `ecs service ${clusterName}/${service.serviceName ?? lastPart(service.serviceArn ?? "")}`;
       for (const arn of [service.taskDefinition, ...(service.deployments ?? []).map((d) => d.taskDefinition), ...(service.taskSets ?? []).map((t) => t.taskDefinition)]) {
@@ -95,8 +119,9 @@ async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesO
     for (const image of await imagesOf(arn)) for (const workload of workloads) uses.push({ image, reason: "in-use:ecs-service", workload });
   }
   for (const batch of chunks([...revisionUsers.keys()], DESCRIBE_REVISIONS_MAX)) {
-    const out = await client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch }));
-    for (const revision of out.serviceRevisions ?? []) {
+    const what = `ECS DescribeServiceRevisions of cluster ${cluster}`;
+    const out = await answerOf(what, client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch })));
+    for (const revision of describedIn(out, "serviceRevisions", what)) {
       const workload = revisionUsers.get(revision.serviceRevisionArn ?? "") ?? `ecs service ${clusterName}/${lastPart(revision.serviceArn ?? "")}`;
       for (const image of revision.containerImages ?? []) {
         if (image.image) uses.push({ image: image.image, digest: image.imageDigest, reason: "in-use:ecs-service", workload });
@@ -111,7 +136,7 @@ export async function readEcsUses(target: Target, settings: InUseSettings): Prom
   const client = new ECSClient(target.config);
   try {
     const imagesOf = taskDefinitionImages(client);
-    const clusters = collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), "ECS ListClusters", (p) => p.clusterArns);
+    const clusters = collect(paginateListClusters({ client, pageSize: LIST_PAGE_SIZE }, {}), "ECS ListClusters", "clusterArns");
     const [perCluster, revisions] = await Promise.all([
       clusters.then((arns) => mapConcurrent(arns, CLUSTERS_AT_ONCE, async (cluster) => [...(await taskUses(client, cluster)), ...(await serviceUses(client, cluster, imagesOf))])),
       revisionUses(client, settings.ecsRevisions, imagesOf),

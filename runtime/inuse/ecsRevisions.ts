@@ -6,6 +6,7 @@
  * (sort DESC, maxResults the depth); their images from DescribeTaskDefinition, shared with the services' reads.
  */
 import { ECSClient, ListTaskDefinitionsCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
+import { answerOf, listIn } from "../shared/answers";
 import { PageTrail, trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { ImageUse } from "./types";
@@ -23,13 +24,14 @@ export function familyRevisionOf(arn: string): { family: string; revision: numbe
 /** The ARNs of `family`'s newest `depth` ACTIVE revisions, newest first. */
 async function newestRevisions(client: ECSClient, family: string, depth: number): Promise<string[]> {
   const found: { arn: string; revision: number }[] = [];
-  const trail = new PageTrail(`ECS ListTaskDefinitions of family ${family}`);
+  const what = `ECS ListTaskDefinitions of family ${family}`;
+  const trail = new PageTrail(what);
   let nextToken: string | undefined;
   // The reference calls familyPrefix "the full family name"; should a page still hold another family (a prefix
   // match), those are skipped and the listing goes on until `depth` revisions of this family are found.
   do {
-    const out = await client.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", maxResults: depth, nextToken }));
-    for (const arn of out.taskDefinitionArns ?? []) {
+    const out = await answerOf(what, client.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", maxResults: depth, nextToken })));
+    for (const arn of listIn(out, "taskDefinitionArns", what)) {
       const parsed = familyRevisionOf(arn);
       if (parsed?.family === family) found.push({ arn, revision: parsed.revision });
     }
@@ -42,7 +44,7 @@ export async function revisionUses(client: ECSClient, depth: number, imagesOf: (
   if (depth <= 0) return [];
   const families: string[] = [];
   const pages = paginateListTaskDefinitionFamilies({ client, pageSize: FAMILIES_PAGE_SIZE }, { status: "ACTIVE" });
-  for await (const page of trustedPages(pages, "ECS ListTaskDefinitionFamilies", (p) => p.nextToken)) families.push(...(page.families ?? []));
+  for await (const page of trustedPages(pages, "ECS ListTaskDefinitionFamilies", { items: "families", token: "nextToken" })) families.push(...(page.families ?? []));
   const perFamily = await mapConcurrent(families, FAMILIES_AT_ONCE, async (family) => {
     const uses: ImageUse[] = [];
     for (const arn of await newestRevisions(client, family, depth)) {

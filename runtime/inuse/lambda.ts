@@ -4,6 +4,7 @@
  */
 import { GetFunctionCommand, LambdaClient, paginateListFunctions } from "@aws-sdk/client-lambda";
 import type { InUseSettings } from "../config/inUseSettings";
+import { answerOf, UntrustedAnswerError } from "../shared/answers";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
@@ -24,7 +25,7 @@ export async function readLambdaUses(target: Target, _settings: InUseSettings): 
 async function functionUses(client: LambdaClient): Promise<ImageUse[]> {
   const versions: { FunctionName: string; Qualifier: string }[] = [];
   const pages = paginateListFunctions({ client, pageSize: LIST_PAGE_SIZE }, { FunctionVersion: "ALL" });
-  for await (const page of trustedPages(pages, "Lambda ListFunctions", (p) => p.NextMarker)) {
+  for await (const page of trustedPages(pages, "Lambda ListFunctions", { items: "Functions", token: "NextMarker" })) {
     for (const fn of page.Functions ?? []) {
       if (fn.PackageType === "Image" && fn.FunctionName && fn.Version) versions.push({ FunctionName: fn.FunctionName, Qualifier: fn.Version });
     }
@@ -32,13 +33,16 @@ async function functionUses(client: LambdaClient): Promise<ImageUse[]> {
   // Each version is one GetFunction: independent reads, a few at once (Lambda's control-plane quotas are per second).
   const uses = await mapConcurrent(versions, GETS_AT_ONCE, async (version): Promise<ImageUse[]> => {
     // Name and qualifier rather than the qualified ARN, whose `$LATEST` form not every implementation routes.
-    const out = await client.send(new GetFunctionCommand(version));
+    const what = `Lambda GetFunction of ${version.FunctionName}:${version.Qualifier}`;
+    const out = await answerOf(what, client.send(new GetFunctionCommand(version)));
     const code = out.Code;
     // ResolvedImageUri is `repo@sha256:…`, the digest Lambda runs whatever the tag says now.
     const resolved = code?.ResolvedImageUri;
     const digest = resolved?.includes("@") ? resolved.slice(resolved.indexOf("@") + 1) : undefined;
     const image = code?.ImageUri ?? resolved;
-    return image ? [{ image, digest, reason: "in-use:lambda", workload: `lambda ${version.FunctionName}:${version.Qualifier}` }] : [];
+    // The listing said this version is an image: an answer that names none is not one to trust.
+    if (!image) throw new UntrustedAnswerError(`${what}: the answer names no image (Code.ImageUri) for a function packaged as an image, so it cannot be used`);
+    return [{ image, digest, reason: "in-use:lambda", workload: `lambda ${version.FunctionName}:${version.Qualifier}` }];
   });
   return uses.flat();
 }

@@ -213,8 +213,10 @@ function goesBytes(repo: RepositoryReport): string {
   return `${repo.toDelete} to delete, ${formatBytes(repo.bytesToFree)}; ${repo.toArchive} to archive, ${formatBytes(repo.bytesToArchive ?? 0)} out of standard storage`;
 }
 
+/** Each policy's mode, by number (`#1` first: the report lists them by name). */
 function modeText(repo: RepositoryReport, numbers: Map<string, number>): string[] {
-  return repo.modes.map((mode) => {
+  const modes = [...repo.modes].sort((a, b) => (numbers.get(a.policy) ?? 0) - (numbers.get(b.policy) ?? 0));
+  return modes.map((mode) => {
     const name = `#${numbers.get(mode.policy)}`;
     if (mode.mode === "anchor" && mode.anchor) {
       const channels = (mode.channels ?? []).map((c) => `${escapeHtml(c.entry)} at ${escapeHtml(shortDigest(c.digest))}`).join(", ");

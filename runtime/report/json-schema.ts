@@ -123,6 +123,10 @@ const repository = z.object({
   capExceeded: z.object({ cap: count, planned: count }).optional(),
   errors: z.array(runError),
   notes: z.array(z.string()).optional().describe("why deleting stopped early without a failure"),
+  halfArchived: z
+    .array(z.object({ unit: z.string(), archived: z.array(z.string()), notArchived: z.array(z.string()) }))
+    .optional()
+    .describe("units the run archived in part before a signal or its time limit stopped it (members archived, the image holding them active): the next run finishes them"),
   notActedOn: z
     .array(z.object({ digest: z.string(), tags: z.array(z.string()), action: z.string(), why: z.string(), detail: z.string().optional() }))
     .optional()

@@ -7,7 +7,7 @@ import { errorText } from "./error-text";
 import { escapeControls as shown } from "./escape";
 import { formatBytes, formatDate, shortDigest } from "./format";
 import { Cell, Column, Note, paragraph, shorten, table } from "./layout";
-import { groupLabel, GROUPS_SHOWN, PolicyNumber, why } from "./why";
+import { byNumber, groupLabel, GROUPS_SHOWN, PolicyNumber, why } from "./why";
 import { workloadLabel } from "./workload";
 
 /** Which images the table lists: by default deletions and safety keeps; `kept` every kept image too; `all` everything, never shortened. */
@@ -34,11 +34,13 @@ export function counts(map: Record<string, number>): string {
 
 const sum = (map: Record<string, number> | undefined) => Object.values(map ?? {}).reduce((a, b) => a + b, 0);
 
+/** The repository's policies by number (`#1` first: the report lists them by name), each with its mode and verdicts. */
 function legend(repo: RepositoryReport, options: SectionOptions): string[] {
-  const labels = repo.modes.map((mode) => options.number(mode.policy));
+  const modes = [...repo.modes].sort((a, b) => byNumber(options.number)(a.policy, b.policy));
+  const labels = modes.map((mode) => options.number(mode.policy));
   const labelWidth = Math.max(0, ...labels.map((l) => l.length)) + 2;
   const under = " ".repeat(2 + labelWidth);
-  return repo.modes.flatMap((mode, i) => {
+  return modes.flatMap((mode, i) => {
     const name = paragraph(`${labels[i].padEnd(labelWidth)}${shown(mode.policy)}`, options.width, "  ", labelWidth);
     let how: string;
     if (mode.mode === "anchor" && mode.anchor) {

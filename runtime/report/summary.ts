@@ -70,7 +70,23 @@ export function renderSummary(report: RunReport, width: number): string[] {
   out.push(...field("failures", `${s.failures}`, width));
   for (const error of report.errors) out.push(...paragraph(`ERROR ${errorText(error, true)}`, width, "  ", 6));
   for (const warning of report.warnings) out.push(...paragraph(`WARNING ${shown(warning)}`, width, "  ", 8));
-  if (!report.apply && s.toDelete) out.push("", ...paragraph("Dry run: nothing was deleted. Run again with --apply to delete the images marked DELETE.", width));
-  if (!report.apply && s.toArchive) out.push("", ...paragraph("Dry run: nothing was archived. Run again with --apply to archive the images marked ARCHIVE.", width));
+  if (!report.apply) out.push(...nextStep(report, width));
   return out;
+}
+
+/**
+ * A dry run's last lines: what to run to act. With a plan written, the reviewed plan's command, on a line of its own
+ * however wide, to copy whole (CI posts this text for reviewers, and --apply would plan afresh rather than act on
+ * what they approved).
+ */
+function nextStep(report: RunReport, width: number): string[] {
+  const s = report.summary;
+  const acts = [...(s.toDelete ? [["deleted", "delete", "DELETE"]] : []), ...(s.toArchive ? [["archived", "archive", "ARCHIVE"]] : [])];
+  if (!acts.length) return [];
+  if (!report.planOut) {
+    return acts.flatMap(([done, act, mark]) => ["", ...paragraph(`Dry run: nothing was ${done}. Run again with --apply to ${act} the images marked ${mark}.`, width)]);
+  }
+  const marked = acts.map(([, , mark]) => mark).join(" and ");
+  const text = `Dry run: nothing was ${acts.map(([done]) => done).join(" or ")}. To ${acts.map(([, act]) => act).join(" and ")} the images marked ${marked}, apply the reviewed plan:`;
+  return ["", ...paragraph(text, width), `    ecr-cleanup apply ${shown(report.planOut.file)} --expect-sha256 ${report.planOut.sha256}`];
 }

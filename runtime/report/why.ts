@@ -25,7 +25,8 @@ export function policyNumbers(fileOrder: readonly string[] | undefined, reposito
   return (policy) => numbers.get(policy) ?? "#?";
 }
 
-const byNumber = (number: PolicyNumber) => (a: string, b: string) => Number(number(a).slice(1)) - Number(number(b).slice(1));
+/** Orders policy names by their numbers: `#1` before `#2`, whatever their names. */
+export const byNumber = (number: PolicyNumber) => (a: string, b: string) => Number(number(a).slice(1)) - Number(number(b).slice(1));
 
 /** Groups the table's legend and the HTML page name one by one; the JSON report lists every group. */
 export const GROUPS_SHOWN = 10;

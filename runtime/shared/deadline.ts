@@ -19,6 +19,8 @@ import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/cor
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import type { IncomingMessage } from "node:http";
+import { answerCheckExtension } from "./answers";
+import { endpointOf, operationOf } from "./endpoint";
 import { boundedRetryExtension } from "./retry";
 import { errorCode } from "./errors";
 
@@ -50,11 +52,6 @@ export function awsAttempts(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : AWS_ATTEMPTS;
 }
 
-/** `scheme://host:port` of a request: what an error about it names. */
-export function endpointOf(request: Pick<HttpRequest, "protocol" | "hostname" | "port">): string {
-  const port = request.port ? `:${request.port}` : "";
-  return `${request.protocol.replace(/:?$/, ":")}//${request.hostname}${port}`;
-}
 
 /** The name (and so the report's code) of a request abandoned at its deadline, the SDK's own timeouts included. */
 export const DEADLINE_ERROR = "TimeoutError";
@@ -78,11 +75,6 @@ export function isDeadlineExpiry(err: unknown): boolean {
   return errorCode(err) === DEADLINE_ERROR;
 }
 
-/** The operation a request calls, when its protocol says (`X-Amz-Target` of the JSON protocols). */
-function operationOf(request: HttpRequest): string | undefined {
-  const target = request.headers["x-amz-target"] ?? request.headers["X-Amz-Target"];
-  return target?.split(".").pop();
-}
 
 /**
  * Wraps the SDK's handler so that each request has one deadline for the whole exchange: before the headers, the
@@ -167,8 +159,8 @@ export const deadlineExtension = {
 
 /**
  * The settings every AWS client of the tool is made with (spread them, then add region or credentials): adaptive
- * retry, which makes throttling slow a run down instead of failing it, with its waits bounded (retry.ts), and the
- * deadlines above.
+ * retry, which makes throttling slow a run down instead of failing it, with its waits bounded (retry.ts), the
+ * deadlines above, and the check that a JSON answer that says success is not an error (answers.ts).
  */
 export const CLIENT_SETTINGS = {
   retryMode: "adaptive",
@@ -182,5 +174,31 @@ export const CLIENT_SETTINGS = {
     socketTimeout: ATTEMPT_DEADLINE_MS,
     throwOnRequestTimeout: true,
   },
-  extensions: [deadlineExtension, boundedRetryExtension],
+  // The answer check wraps the deadline's handler, so reading an answer whole stays within the deadline.
+  extensions: [deadlineExtension, answerCheckExtension, boundedRetryExtension],
 };
+
+/**
+ * Resolving the credentials before the first call (the SDK's chain: a profile's credential_process, SSO or source
+ * role, STS AssumeRoleWithWebIdentity, the container or instance role). A credential_process is a program the SDK
+ * waits for with no limit of its own; two minutes leave room for one that asks for an MFA code.
+ */
+export const CREDENTIALS_DEADLINE_MS = 120_000;
+
+/** The credentials' deadline now: shortened by DEADLINE_ENV in the same proportion as a request's. */
+export function credentialsDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
+  return Math.max(1, Math.round((CREDENTIALS_DEADLINE_MS * attemptDeadlineMs(env)) / ATTEMPT_DEADLINE_MS));
+}
+
+/**
+ * Settles as `work` does, or rejects with `expired()` after `ms`. The work itself is not stopped (nothing can stop a
+ * credential_process the SDK started): its answer is ignored.
+ */
+export function withinDeadline<T>(work: Promise<T>, ms: number, expired: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(expired()), ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

@@ -3,13 +3,16 @@
  * closed, never reads as the last page and never loops. A token is usable when it is a non-empty string that no
  * earlier page of this read gave. A page promises more when it carries a token at all (anything but absent or
  * null), or when the protocol says so otherwise (Kubernetes' `remainingItemCount`, S3's `IsTruncated`). And a read
- * ends within MAX_PAGES pages, or fails.
+ * ends within MAX_PAGES pages, or fails. A page without its list (an error or an empty body the SDK read as an output,
+ * answers.ts) is no page of the list: it fails the read too.
  *
  * The SDK's paginators (createPaginator in @smithy/core) stop at a token that is missing or empty, may stop silently
  * at a repeated one (stopOnSameToken) and otherwise loop on it, and send whatever else the page gave; so every
  * paginator's pages go through `trustedPages`, which checks a page before the paginator can ask for the next one:
  * the checks add no calls.
  */
+
+import { listIn, named } from "./answers";
 
 /** Pages of one read: 10 000 pages are 10 million images of ECR, 5 million pods at kubectl's 500 a page. */
 export const MAX_PAGES = 10_000;
@@ -75,19 +78,31 @@ export class PageTrail {
   }
 }
 
+/** Where one paginator's pages keep their items and their next token. */
+export interface PageFields<P> {
+  /** The page's list: a page without it as an array is not a page of the list (an error or empty body read as one). */
+  items: keyof P;
+  /** The next token. */
+  token: keyof P;
+  /** Whether the page says more follow otherwise than by its token. */
+  moreFollows?: (page: P) => boolean;
+}
+
 /**
  * The pages of an SDK paginator, each checked before it is used and before the paginator may ask for the next:
- * a page that cannot be trusted ends the read with an UntrustedListError.
+ * a page without its list, and a page whose token cannot be trusted, end the read with an error naming the list.
  */
-export async function* trustedPages<P>(
-  pages: AsyncIterable<P>,
-  list: string,
-  tokenOf: (page: P) => unknown,
-  moreFollows: (page: P) => boolean = () => false,
-): AsyncGenerator<P, void, undefined> {
+export async function* trustedPages<P>(pages: AsyncIterable<P>, list: string, fields: PageFields<P>): AsyncGenerator<P, void, undefined> {
   const trail = new PageTrail(list);
-  for await (const page of pages) {
-    trail.next(tokenOf(page), moreFollows(page));
-    yield page;
+  let page = 0;
+  try {
+    for await (const answer of pages) {
+      page++;
+      listIn(answer, fields.items, `${list}: page ${page}`);
+      trail.next(answer[fields.token], fields.moreFollows?.(answer) ?? false);
+      yield answer;
+    }
+  } catch (err) {
+    throw named(err, list);
   }
 }

@@ -3,6 +3,7 @@
  * partial batch-delete failures, batch-delete entries left out of the response, and hooks run before an operation
  * is served. Keyed by operation name, or '*' for all.
  */
+import type { OddAnswers } from "./odd-answers";
 import type { OddPages } from "./odd-pages";
 import type { Json } from "./protocol";
 
@@ -111,6 +112,16 @@ export class Faults {
   private readonly unansweredDigests = new Map<string, Map<string, Unanswered>>();
   private hooks: { op: string; hook: OperationHook; once: boolean }[] = [];
   private readonly oddLists = new Map<string, OddPages>();
+  private readonly oddAnswerOps = new Map<string, OddAnswers>();
+
+  /** The operation `service/Operation` answers 200 with a body that is not its output, as `odd` says. */
+  oddAnswers(operation: string, odd: OddAnswers): void {
+    this.oddAnswerOps.set(operation, odd);
+  }
+
+  oddAnswersOf(operation: string): OddAnswers | undefined {
+    return this.oddAnswerOps.get(operation);
+  }
 
   /** The list `service/operation` (a key of PAGED_OPERATIONS) serves pages that cannot be trusted, as `odd` says. */
   oddPages(list: string, odd: OddPages): void {
@@ -204,6 +215,7 @@ export class Faults {
     this.pending.clear();
     this.digestFailures.clear();
     this.oddLists.clear();
+    this.oddAnswerOps.clear();
     this.hooks = [];
   }
 

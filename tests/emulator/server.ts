@@ -334,8 +334,14 @@ export class EcrEmulator {
       await this.faults.runHooks({ operation, input, region: ctx.region, service: resolved.service, account: this.accountOf(ctx.accessKeyId) });
       const odd = this.oddPaging(resolved, url, parsed);
       if (odd?.overCap()) throw resolved.errors.server("The emulator's odd list was asked for too many pages");
+      const oddAnswer = this.oddAnswering(resolved, url, parsed);
       const output = odd ? odd.serve(await resolved.run(parsed, ctx)) : await resolved.run(parsed, ctx);
       if (fault) return dropAfterActing(req, () => this.faults.record(operation, input, fault!));
+      const oddBody = oddAnswer?.(output ?? {});
+      if (oddBody !== undefined) {
+        this.faults.record(operation, input, "odd-answer");
+        return sendRaw(res, resolved.contentType, oddBody);
+      }
       this.faults.record(operation, input, "ok");
       send(res, resolved, output ?? {});
     } catch (err) {
@@ -353,12 +359,33 @@ export class EcrEmulator {
   }
 
   /**
+   * When a test made this operation's answers odd (Faults.oddAnswers): the request's page size shrunk for it, and
+   * what gives the body to answer with instead of the output.
+   */
+  private oddAnswering(resolved: Resolved, url: URL, body: Json): ((output: unknown) => string | undefined) | undefined {
+    const operation = operationKey(resolved);
+    const odd = this.faults.oddAnswersOf(operation);
+    if (!odd) return undefined;
+    const fields = PAGED_OPERATIONS[operation];
+    const params = fields?.location === "query" ? undefined : (body as Record<string, unknown>);
+    const token = fields ? (params ? params[fields.request] : url.searchParams.get(fields.request)) : undefined;
+    if (fields) {
+      const asked = params ? params[fields.size] : url.searchParams.get(fields.size);
+      const size = odd.size(asked === undefined || asked === null ? undefined : Number(asked));
+      if (size !== undefined) {
+        if (params) params[fields.size] = size;
+        else url.searchParams.set(fields.size, String(size));
+      }
+    }
+    return (output) => odd.body(operation, output, typeof token === "string" && token !== "");
+  }
+
+  /**
    * When a test made this list odd (Faults.oddPages): the request's token and page size rewritten for it, and what
    * turns the answer's token odd.
    */
   private oddPaging(resolved: Resolved, url: URL, body: Json): { overCap(): boolean; serve(output: unknown): unknown } | undefined {
-    // REST routes name their operation with the IAM prefix (`eks:ListClusters`).
-    const list = `${resolved.service}/${resolved.operation.replace(/^[a-z0-9-]+:/, "")}`;
+    const list = operationKey(resolved);
     const odd = this.faults.oddPagesOf(list);
     const fields = PAGED_OPERATIONS[list];
     if (!odd || !fields) return undefined;
@@ -498,6 +525,17 @@ function percentDecoded(value: string): string {
   } catch {
     return value;
   }
+}
+
+/** `service/Operation` (`ecs/ListClusters`): REST routes name their operation with the IAM prefix (`eks:ListClusters`). */
+function operationKey(resolved: Pick<Resolved, "service" | "operation">): string {
+  return `${resolved.service}/${resolved.operation.replace(/^[a-z0-9-]+:/, "")}`;
+}
+
+/** A 200 answer with exactly `body`, in the protocol's content type. */
+function sendRaw(res: http.ServerResponse, contentType: string, body: string): void {
+  res.writeHead(200, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body, "utf8"), "x-amzn-RequestId": randomUUID() });
+  res.end(body);
 }
 
 function internalError(err: unknown, errors: ProtocolErrors): AwsError {

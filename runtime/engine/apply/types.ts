@@ -2,7 +2,7 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { RepositorySize } from "../../ecr/recheck";
 import type { Policy, RepositoryPlan } from "../../planner/types";
-import type { ImageLine, RunError } from "../report";
+import type { HalfArchivedUnit, ImageLine, RunError } from "../report";
 
 /**
  * One delete, archive or restore call's outcome, reported as soon as it is known (the Lambda logs it and `--journal`
@@ -59,6 +59,8 @@ export interface ApplyResult {
   notes: string[];
   /** Set when the run's time ran out before this repository was done: the next run starts with it. */
   outOfTime?: boolean;
+  /** Units archived in part when the run stopped (a signal, the time limit), each also said in `notes`. */
+  halfArchived?: HalfArchivedUnit[];
 }
 
 /** Why nothing more is deleted or archived in the repository in this run (each remaining decision is kept with it). */

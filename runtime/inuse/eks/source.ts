@@ -129,7 +129,7 @@ export async function listClusterNames(target: EksTarget): Promise<string[]> {
   const names: string[] = [];
   try {
     const pages = paginateListClusters({ client: target.eks, pageSize: LIST_CLUSTERS_PAGE }, {});
-    for await (const page of trustedPages(pages, "EKS ListClusters", (p) => p.nextToken)) names.push(...(page.clusters ?? []));
+    for await (const page of trustedPages(pages, "EKS ListClusters", { items: "clusters", token: "nextToken" })) names.push(...(page.clusters ?? []));
   } catch (err) {
     throw awsFailure(target, "ListClusters", err);
   }

@@ -1,0 +1,76 @@
+/**
+ * Answers that say success (HTTP 200) but are not an output, for any operation the emulator serves: from the
+ * operation's call `at` on (0 is the first), the body is an error (a JSON 1.1 `__type` body, Lambda's rate-exceeded
+ * body), `{}`, `null` or nothing, as a proxy, a load balancer or a faulty service may answer. The operation still runs
+ * (its state changes as usual); only its answer is replaced. `pageItems` makes a paged list's pages small, so that
+ * `at` can name a later page, or (`"later-pages"`) every page after the first of every read: the same page of the
+ * listing before a plan and of the re-check before a delete. `failures` instead answers a Describe call of ECS with every item it was asked about
+ * moved to the answer's per-item `failures`, with `reason` (`INTERNAL_ERROR`, or `MISSING`: the resource is gone).
+ */
+
+export type OddAnswerKind = "error-body" | "rate-exceeded" | "empty-object" | "null" | "empty";
+
+export const ODD_ANSWER_KINDS: readonly OddAnswerKind[] = ["error-body", "rate-exceeded", "empty-object", "null", "empty"];
+
+/** The body of each kind, byte for byte. */
+export const ODD_ANSWER_BODIES: Record<OddAnswerKind, string> = {
+  "error-body": JSON.stringify({ __type: "ServerException", message: "Service Unavailable" }),
+  "rate-exceeded": JSON.stringify({ Message: "Rate exceeded", Type: "User" }),
+  "empty-object": "{}",
+  null: "null",
+  empty: "",
+};
+
+/** ECS's Describe calls with per-item failures: the answer's list and its items' ARN field. */
+export const DESCRIBED_LISTS: Record<string, { list: string; arn: string }> = {
+  "ecs/DescribeTasks": { list: "tasks", arn: "taskArn" },
+  "ecs/DescribeServices": { list: "services", arn: "serviceArn" },
+  "ecs/DescribeServiceRevisions": { list: "serviceRevisions", arn: "serviceRevisionArn" },
+};
+
+export type OddAnswer = { kind: OddAnswerKind } | { failures: string };
+
+export class OddAnswers {
+  /** Calls of the operation served so far. */
+  requests = 0;
+  /** Calls answered oddly so far. */
+  served = 0;
+
+  constructor(
+    readonly answer: OddAnswer,
+    /** The first call answered oddly; or `"later-pages"`: every call that asks for a page after the first, of any read. */
+    readonly at: number | "later-pages" = 0,
+    readonly pageItems = Number.POSITIVE_INFINITY,
+    /** How many calls are answered oddly; the later ones as usual. */
+    readonly calls = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** The page size to serve a paged list with: at most `pageItems`. */
+  size(asked: number | undefined): number | undefined {
+    if (!Number.isFinite(this.pageItems)) return asked;
+    return asked === undefined ? this.pageItems : Math.min(asked, this.pageItems);
+  }
+
+  /**
+   * The body to answer this call with instead of `output` (of the operation `list`, `service/Operation`), or
+   * undefined to answer as usual.
+   */
+  body(list: string, output: unknown, laterPage: boolean): string | undefined {
+    const call = this.requests++;
+    if ((this.at === "later-pages" ? !laterPage : call < this.at) || this.served >= this.calls) return undefined;
+    if ("kind" in this.answer) {
+      this.served++;
+      return ODD_ANSWER_BODIES[this.answer.kind];
+    }
+    const described = DESCRIBED_LISTS[list];
+    if (!described) throw new Error(`${list} has no per-item failures`);
+    const answer = { ...(output as Record<string, unknown>) };
+    const items = (answer[described.list] ?? []) as Record<string, unknown>[];
+    if (!items.length) return undefined;
+    this.served++;
+    const reason = this.answer.failures;
+    answer.failures = [...((answer.failures as unknown[]) ?? []), ...items.map((item) => ({ arn: item[described.arn], reason, detail: "injected by the emulator" }))];
+    answer[described.list] = [];
+    return JSON.stringify(answer);
+  }
+}
