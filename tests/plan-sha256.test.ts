@@ -96,6 +96,15 @@ describe("plans: --plan-out's SHA-256 and apply --expect-sha256", () => {
     expect(result.stdout.trimEnd().split("\n").at(-1)).to.equal(`    ecr-cleanup apply ${path} --expect-sha256 ${sha256Of(path)}`);
   });
 
+  it("a plan path with a space is printed as one shell word in both commands", async () => {
+    seed();
+    const path = join(mkdtempSync(join(tmpdir(), "ecr-cleanup-sha-")), "my plan.json");
+    const result = await runCli(["--config", writePolicyFile(POLICY), "--now", NOW, "--plan-out", path], awsEnv(emulator.endpoint));
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout.trimEnd().split("\n").at(-1)).to.equal(`    ecr-cleanup apply '${path}' --expect-sha256 ${sha256Of(path)}`);
+    expect(result.stderr).to.include(`then: ecr-cleanup apply '${path}' --expect-sha256 ${sha256Of(path)}`);
+  });
+
   it("applies the approved file (the hash in either case)", async () => {
     const byAge = seed();
     const { path } = await makePlan(writePolicyFile(POLICY));

@@ -1,6 +1,6 @@
 /**
  * A delete call whose answer never comes is settled by describing its images again, and an endpoint that has gone
- * silent is not asked three more rounds of the SDK's full retries (each round up to 145.4 s with the production
+ * silent is not asked three more rounds of the SDK's full retries (each round up to 141 s with the production
  * deadlines: the delete and its settling took up to 9.7 minutes, past the 5 the contract allows). Describing again
  * after a deadline expiry takes one round; the images are reported unconfirmed, never deleted or failed.
  */

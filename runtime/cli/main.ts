@@ -18,6 +18,7 @@ import { restoreCommand } from "./restore";
 import { Acting, startActing } from "./acting";
 import { watchSignals } from "./interrupt";
 import { checkWritableFile, FileProblem } from "../shared/files";
+import { shellWord } from "../shared/shellWord";
 import { iamPolicyCommand } from "./iam-policy";
 import { doctorCommand } from "./doctor";
 import { progress } from "./progress";
@@ -148,7 +149,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (planned.planError) io.stderr(`ecr-cleanup: error: no plan was written to ${escapeControls(args.planOut!)}: ${escapeControls(planned.planError)}\n`);
   if (planned.written) {
     const { images, repositories, sha256 } = planned.written;
-    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}), sha256 ${sha256}; review it, then: ecr-cleanup apply ${escapeControls(args.planOut!)} --expect-sha256 ${sha256} --config ${escapeControls(args.config)}\n`);
+    io.stderr(`ecr-cleanup: plan written to ${escapeControls(args.planOut!)} (${images} ${images === 1 ? "image" : "images"} in ${repositories} ${repositories === 1 ? "repository" : "repositories"}), sha256 ${sha256}; review it, then: ecr-cleanup apply ${shellWord(escapeControls(args.planOut!))} --expect-sha256 ${sha256} --config ${shellWord(escapeControls(args.config))}\n`);
   }
   return signalExit ?? (planned.planError ? 1 : exitCodeOf(report));
 }

@@ -1,8 +1,9 @@
 /** The AWS clients the engine shares: the SDK's standard chain, adaptive retry, request deadlines. */
 import { ECRClient } from "@aws-sdk/client-ecr";
-import { AdaptiveRetryStrategy, DefaultRateLimiter } from "@smithy/core/retry";
+import { DefaultRateLimiter } from "@smithy/core/retry";
 import type { SdkConfig } from "../inuse/targets";
 import { awsAttempts, CLIENT_SETTINGS } from "../shared/deadline";
+import { BoundedRetryStrategy } from "../shared/retry";
 
 export interface ClientOptions {
   /** Overrides the SDK's region chain (AWS_REGION, profile). */
@@ -50,11 +51,13 @@ export class OneCutPerThrottle implements RateLimiter {
   }
 }
 
-/** The ECR client's retry: the SDK's adaptive strategy with a rate limiter of its own, cut once per throttling event. */
-export function ecrRetryStrategy(): AdaptiveRetryStrategy {
+/**
+ * The ECR client's retry: the SDK's adaptive strategy with its waits bounded (runtime/shared/retry.ts) and a rate
+ * limiter of its own, cut once per throttling event.
+ */
+export function ecrRetryStrategy(): BoundedRetryStrategy {
   // A custom strategy is not given the SDK's own AWS_MAX_ATTEMPTS setting: awsAttempts() reads it.
-  const attempts = awsAttempts();
-  return new AdaptiveRetryStrategy(attempts, { maxAttempts: attempts, rateLimiter: new OneCutPerThrottle() });
+  return new BoundedRetryStrategy(awsAttempts(), new OneCutPerThrottle());
 }
 
 export interface AwsClients {

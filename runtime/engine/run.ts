@@ -241,7 +241,7 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
  * Cleans `names` (in that order) with at most `concurrency` at once. Out of time (a Lambda), no new repository
  * starts; the ones in flight finish their batches, and the rest are returned as not reached. Likewise once ECR let
  * a call expire after all its attempts: each repository started after it would wait out the same deadlines (up to
- * 145.4 s a call), and a silent endpoint would hold the run for hours; the error says why the rest were not reached.
+ * 141 s a call), and a silent endpoint would hold the run for hours; the error says why the rest were not reached.
  * A connection reset or broken pipe is not that (it fails fast): the other repositories go on.
  */
 export async function cleanRepositories(

@@ -5,6 +5,7 @@
  */
 import type { RunReport } from "../engine/report";
 import { storageValueText } from "../engine/storageValue";
+import { shellWord } from "../shared/shellWord";
 import { errorText } from "./error-text";
 import { escapeControls as shown } from "./escape";
 import { formatBytes } from "./format";
@@ -88,5 +89,5 @@ function nextStep(report: RunReport, width: number): string[] {
   }
   const marked = acts.map(([, , mark]) => mark).join(" and ");
   const text = `Dry run: nothing was ${acts.map(([done]) => done).join(" or ")}. To ${acts.map(([, act]) => act).join(" and ")} the images marked ${marked}, apply the reviewed plan:`;
-  return ["", ...paragraph(text, width), `    ecr-cleanup apply ${shown(report.planOut.file)} --expect-sha256 ${report.planOut.sha256}`];
+  return ["", ...paragraph(text, width), `    ecr-cleanup apply ${shellWord(shown(report.planOut.file))} --expect-sha256 ${report.planOut.sha256}`];
 }

@@ -7,9 +7,9 @@
  * response's headers, not a body that stalls or trickles; `socketTimeout` ends only a silence. Both are set as a
  * backstop, and the whole exchange is bounded here as well.
  *
- * The worst case of one AWS call against an endpoint that accepts connections and never answers:
- *   AWS_ATTEMPTS × ATTEMPT_DEADLINE_MS + the SDK's backoff between attempts (at most 100 ms × 2^i for retry i,
- *   so 0.2 + 0.4 + … + 12.8 s = 25.4 s for 7 retries) = 8 × 15 s + 25.4 s = 145.4 s.
+ * The worst case of one AWS call, against an endpoint that never answers or one that throttles it:
+ *   AWS_ATTEMPTS × ATTEMPT_DEADLINE_MS + 7 waits between attempts of at most MAX_RETRY_DELAY_MS each (retry.ts:
+ *   throttling and retry-after headers included) = 8 × 15 s + 7 × 3 s = 141 s.
  * A Kubernetes request: KUBERNETES_ATTEMPTS × ATTEMPT_DEADLINE_MS + its backoff (0.25 + 0.5 + 1 s) = 61.75 s.
  * A run stops at the first read that fails, so its worst case is one such call after the calls that answered, and
  * two in a row (a failed read, then a final write such as the Lambda's lock release) still end within 5 minutes.
@@ -21,6 +21,7 @@ import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import type { IncomingMessage } from "node:http";
 import { answerCheckExtension } from "./answers";
 import { endpointOf, operationOf } from "./endpoint";
+import { boundedRetryExtension } from "./retry";
 import { errorCode } from "./errors";
 
 /** One request, from connecting to the last byte of the answer. */
@@ -65,7 +66,7 @@ export function deadlineError(endpoint: string, ms: number, what = "request"): E
 
 /**
  * Whether a call failed because its endpoint did not answer in time, after all its attempts: asking it again at once
- * would wait out the same deadlines (up to 145.4 s a call), so callers that try again in rounds stop instead, and a
+ * would wait out the same deadlines (up to 141 s a call), so callers that try again in rounds stop instead, and a
  * run starts no other repository. It is what the report names DEADLINE_ERROR, and only that: a connection reset or a
  * broken pipe, which the SDK names TimeoutError too, is named by its system code (errorCode). So this answers the
  * same of a report's error (its code is errorCode of the failure) as of the failure itself.
@@ -158,8 +159,8 @@ export const deadlineExtension = {
 
 /**
  * The settings every AWS client of the tool is made with (spread them, then add region or credentials): adaptive
- * retry, which makes throttling slow a run down instead of failing it, the deadlines above, and the check that a
- * JSON answer that says success is not an error (answers.ts).
+ * retry, which makes throttling slow a run down instead of failing it, with its waits bounded (retry.ts), the
+ * deadlines above, and the check that a JSON answer that says success is not an error (answers.ts).
  */
 export const CLIENT_SETTINGS = {
   retryMode: "adaptive",
@@ -174,7 +175,7 @@ export const CLIENT_SETTINGS = {
     throwOnRequestTimeout: true,
   },
   // The answer check wraps the deadline's handler, so reading an answer whole stays within the deadline.
-  extensions: [deadlineExtension, answerCheckExtension],
+  extensions: [deadlineExtension, answerCheckExtension, boundedRetryExtension],
 };
 
 /**
