@@ -8,12 +8,12 @@
  * archive run stopped between a unit's calls names the unit it left half-archived, and the next run finishes it.
  */
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { EcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
-import { runCli, writePolicyFile } from "./support/cli";
+import { BIN, runCli, writePolicyFile } from "./support/cli";
 import { emulatorPerTest } from "./support/emulator-per-test";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
@@ -226,34 +226,90 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     expect(lines.at(-1)).to.equal("ecr-cleanup: SIGTERM again: exiting at once, 4 images deleted so far");
   });
 
-  it("SIGHUP with the terminal gone (nobody reads stdout or stderr): exit 129, the journal records the signal and exactly what was deleted", async () => {
+  /**
+   * Seeds, and at the second delete call (the first repository's platform manifests) calls `hangUp`, holding the
+   * call until the CLI's journal records the SIGHUP (or the CLI is gone). `check` then asserts what a user relies on.
+   */
+  function hangUpAtSecondDelete(hangUp: () => void, exited: () => boolean) {
     const seeded = seed();
     emulator.setLatency("*", 15);
     const journal = writePolicyFile("", "journal.jsonl");
-    let child: ChildProcess | undefined;
     let calls = 0;
     let served = -1;
     emulator.beforeOperation("BatchDeleteImage", async () => {
       if (++calls !== 2) return;
       served = deleteCalls();
+      hangUp();
+      while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
+    });
+    return {
+      journal,
+      check() {
+        expect(deleteCalls() - served, "delete calls after the hang-up: the one in flight").to.equal(1);
+        const lines = journalLines(journal);
+        expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
+        const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
+        expect(journalled, "the journal lists exactly what the emulator deleted").to.deep.equal(deletedFromEmulator(seeded));
+        expect(journalled).to.have.length.above(0);
+      },
+    };
+  }
+  const hasExited = (child: ChildProcess | undefined) => child!.exitCode !== null || child!.signalCode !== null;
+
+  it("SIGHUP with the terminal gone (nobody reads stdout or stderr): exit 129, the journal records the signal and exactly what was deleted", async () => {
+    let child: ChildProcess | undefined;
+    const run = hangUpAtSecondDelete(() => {
       // The terminal closes: the reading ends of stdout and stderr go away, then the hang-up arrives.
       child!.stdout!.destroy();
       child!.stderr!.destroy();
       child!.kill("SIGHUP");
-      // Held until the CLI has taken the signal in: its journal says so.
-      const exited = () => child!.exitCode !== null || child!.signalCode !== null;
-      while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
-    });
-    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal];
+    }, () => hasExited(child));
+    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
     const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));
     expect(result.signal, "ended by the signal itself").to.equal(null);
     expect(result.code).to.equal(129);
-    expect(deleteCalls() - served, "delete calls after the signal: the one in flight").to.equal(1);
-    const lines = journalLines(journal);
-    expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
-    const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
-    expect(journalled, "the journal lists exactly what the emulator deleted").to.deep.equal(deletedFromEmulator(seeded));
-    expect(journalled).to.have.length.above(0);
+    run.check();
+  });
+
+  // Python's pty module gives the CLI a real terminal to lose; without python3 there is no terminal to close here.
+  const PTY_RUNNER = `
+import os, pty, signal, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+closed = []
+def hang_up(*_):
+    if not closed:
+        closed.append(1)
+        os.close(fd)  # the terminal goes away: the kernel sends SIGHUP to the CLI
+signal.signal(signal.SIGUSR1, hang_up)
+try:
+    while True:
+        os.read(fd, 65536)
+except OSError:
+    pass
+while True:
+    try:
+        _, status = os.waitpid(pid, 0)
+        break
+    except InterruptedError:
+        pass
+print("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit %d" % os.WEXITSTATUS(status))
+`;
+  const hasPython = spawnSync("python3", ["-c", "import pty"]).status === 0;
+
+  (hasPython ? it : it.skip)("a closed terminal (a real one, hung up by the kernel): the run stops as for SIGHUP, ends by SIGHUP (129 in a shell, no abort), and the journal records it", async () => {
+    let runner: ChildProcess | undefined;
+    const run = hangUpAtSecondDelete(() => runner!.kill("SIGUSR1"), () => hasExited(runner));
+    const cli = [process.execPath, BIN, "--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
+    const ended = await new Promise<string>((done) => {
+      runner = spawn("python3", ["-c", PTY_RUNNER, ...cli], { env: awsEnv(emulator.endpoint), stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      runner.stdout!.on("data", (chunk) => (out += chunk));
+      runner.on("close", () => done(out.trim()));
+    });
+    expect(ended, "how the CLI ended").to.equal("signal 1");
+    run.check();
   });
 
   function journalLines(path: string): Record<string, unknown>[] {

@@ -4,12 +4,11 @@
  * prints the report of what was done, then exits 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP). A second signal exits
  * at once, after one line that says how much was done so far.
  */
+import { SIGNAL_EXIT } from "./io";
 import type { CliIo, SignalName } from "./io";
 
+export { SIGNAL_EXIT } from "./io";
 export type { SignalName } from "./io";
-
-/** 128 + the signal's number, as a shell reports a process the signal ended. */
-export const SIGNAL_EXIT: Record<SignalName, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 export interface Interruption {
   /** Aborted by the first signal (or by `stopRun`, when the run must end for another reason). */
