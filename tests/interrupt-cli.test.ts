@@ -10,6 +10,7 @@
 import { expect } from "chai";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import fc from "fast-check";
 import type { EcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
@@ -310,6 +311,64 @@ print("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit %d"
     });
     expect(ended, "how the CLI ended").to.equal("signal 1");
     run.check();
+  });
+
+  /** Resolves once `signal`, sent to the child, is no longer pending: its handler has it (Linux: /proc/PID/status). */
+  async function delivered(child: ChildProcess, signal: "SIGHUP"): Promise<void> {
+    const bit = 1n << BigInt(osConstants.signals[signal] - 1);
+    const pending = () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return ["SigPnd", "ShdPnd"].some((field) => (BigInt("0x" + status.match(new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m"))![1]) & bit) !== 0n);
+    };
+    while (child.exitCode === null && child.signalCode === null && pending()) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  it("two SIGHUPs in a row (a closed terminal: the kernel's and the shell's): no exit at once; the call in flight finishes, is reported and journaled, exit 129", async () => {
+    const seeded = seed();
+    emulator.setLatency("*", 15);
+    const journal = writePolicyFile("", "journal.jsonl");
+    let child: ChildProcess | undefined;
+    let calls = 0;
+    let served = -1;
+    emulator.beforeOperation("BatchDeleteImage", async () => {
+      if (++calls !== 2) return;
+      served = deleteCalls();
+      await signalTakenIn(child!, "SIGHUP");
+      child!.kill("SIGHUP");
+      // The call in flight is answered only once the second hangup has reached the CLI.
+      await delivered(child!, "SIGHUP");
+    });
+    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal, "--output", "json"];
+    const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.code, result.stderr).to.equal(129);
+    expect(result.stderr).to.not.include("again");
+    expect(deleteCalls() - served, "delete calls after the signal: the one in flight").to.equal(1);
+    const deleted = deletedFromEmulator(seeded);
+    expect(reportedDeleted(result.stdout, "json", seeded), "the report lists exactly what the emulator deleted").to.deep.equal(deleted);
+    const lines = journalLines(journal);
+    expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
+    const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
+    expect(journalled, "the journal lists exactly what the emulator deleted, the call in flight included").to.deep.equal(deleted);
+    expect(journalled, "the first repository: its first call (4 images) and the call in flight (2)").to.have.length(6);
+  });
+
+  it("a SIGINT after repeated SIGHUPs still exits at once (exit 130, one line with the images deleted so far)", async () => {
+    seed();
+    let child: ChildProcess | undefined;
+    let calls = 0;
+    emulator.beforeOperation("BatchDeleteImage", async () => {
+      if (++calls !== 2) return;
+      await signalTakenIn(child!, "SIGHUP");
+      // Pending together, SIGHUP (1) is delivered before SIGINT (2).
+      child!.kill("SIGHUP");
+      child!.kill("SIGINT");
+      await new Promise(() => undefined);
+    });
+    const result = await runCli(["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.code, result.stderr).to.equal(130);
+    expect(result.stdout).to.equal("");
+    expect(result.stderr).to.not.include("SIGHUP again");
+    expect(result.stderr.trim().split("\n").at(-1)).to.equal("ecr-cleanup: SIGINT again: exiting at once, 4 images deleted so far");
   });
 
   function journalLines(path: string): Record<string, unknown>[] {
