@@ -99,9 +99,10 @@ describe("credentials that do not answer", function () {
     pidFiles.push(pidFile);
     const result = await runCli(["doctor", "--config", writePolicyFile(POLICY), "--output", "json"], bareEnv(emulator.endpoint, { HOME: home }));
     expect(result.code, result.stderr).to.equal(1);
-    const { checks } = JSON.parse(result.stdout) as { checks: { check: string; status: string; detail: string }[] };
+    const { checks } = JSON.parse(result.stdout) as { checks: { check: string; status: string; detail: string; remedy: string }[] };
     expect(checks.map((c) => [c.check, c.status])).to.deep.equal([["region", "ok"], ["credentials", "fail"]]);
     expect(checks[1].detail).to.equal(`cannot resolve AWS credentials: ${HANG}`);
+    expect(checks[1].remedy).to.match(/^make the source named above answer \(run the profile's credential_process by hand/);
   });
 
   it("web identity whose STS never answers: exit 1 naming the endpoint, not 'no AWS credentials' (exit 2)", async () => {

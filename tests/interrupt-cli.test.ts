@@ -8,12 +8,13 @@
  * archive run stopped between a unit's calls names the unit it left half-archived, and the next run finishes it.
  */
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import fc from "fast-check";
 import type { EcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
-import { runCli, writePolicyFile } from "./support/cli";
+import { BIN, runCli, writePolicyFile } from "./support/cli";
 import { emulatorPerTest } from "./support/emulator-per-test";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
@@ -226,7 +227,103 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     expect(lines.at(-1)).to.equal("ecr-cleanup: SIGTERM again: exiting at once, 4 images deleted so far");
   });
 
+  /**
+   * Seeds, and at the second delete call (the first repository's platform manifests) calls `hangUp`, holding the
+   * call until the CLI's journal records the SIGHUP (or the CLI is gone). `check` then asserts what a user relies on.
+   */
+  function hangUpAtSecondDelete(hangUp: () => void, exited: () => boolean) {
+    const seeded = seed();
+    emulator.setLatency("*", 15);
+    const journal = writePolicyFile("", "journal.jsonl");
+    let calls = 0;
+    let served = -1;
+    emulator.beforeOperation("BatchDeleteImage", async () => {
+      if (++calls !== 2) return;
+      served = deleteCalls();
+      hangUp();
+      while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
+    });
+    return {
+      journal,
+      check() {
+        expect(deleteCalls() - served, "delete calls after the hang-up: the one in flight").to.equal(1);
+        const lines = journalLines(journal);
+        expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
+        const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
+        expect(journalled, "the journal lists exactly what the emulator deleted").to.deep.equal(deletedFromEmulator(seeded));
+        expect(journalled).to.have.length.above(0);
+      },
+    };
+  }
+  const hasExited = (child: ChildProcess | undefined) => child!.exitCode !== null || child!.signalCode !== null;
+
   it("SIGHUP with the terminal gone (nobody reads stdout or stderr): exit 129, the journal records the signal and exactly what was deleted", async () => {
+    let child: ChildProcess | undefined;
+    const run = hangUpAtSecondDelete(() => {
+      // The terminal closes: the reading ends of stdout and stderr go away, then the hang-up arrives.
+      child!.stdout!.destroy();
+      child!.stderr!.destroy();
+      child!.kill("SIGHUP");
+    }, () => hasExited(child));
+    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
+    const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.signal, "ended by the signal itself").to.equal(null);
+    expect(result.code).to.equal(129);
+    run.check();
+  });
+
+  // Python's pty module gives the CLI a real terminal to lose; without python3 there is no terminal to close here.
+  const PTY_RUNNER = `
+import os, pty, signal, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+closed = []
+def hang_up(*_):
+    if not closed:
+        closed.append(1)
+        os.close(fd)  # the terminal goes away: the kernel sends SIGHUP to the CLI
+signal.signal(signal.SIGUSR1, hang_up)
+try:
+    while True:
+        os.read(fd, 65536)
+except OSError:
+    pass
+while True:
+    try:
+        _, status = os.waitpid(pid, 0)
+        break
+    except InterruptedError:
+        pass
+print("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit %d" % os.WEXITSTATUS(status))
+`;
+  const hasPython = spawnSync("python3", ["-c", "import pty"]).status === 0;
+
+  (hasPython ? it : it.skip)("a closed terminal (a real one, hung up by the kernel): the run stops as for SIGHUP, ends by SIGHUP (129 in a shell, no abort), and the journal records it", async () => {
+    let runner: ChildProcess | undefined;
+    const run = hangUpAtSecondDelete(() => runner!.kill("SIGUSR1"), () => hasExited(runner));
+    const cli = [process.execPath, BIN, "--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
+    const ended = await new Promise<string>((done) => {
+      runner = spawn("python3", ["-c", PTY_RUNNER, ...cli], { env: awsEnv(emulator.endpoint), stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      runner.stdout!.on("data", (chunk) => (out += chunk));
+      runner.on("close", () => done(out.trim()));
+    });
+    expect(ended, "how the CLI ended").to.equal("signal 1");
+    run.check();
+  });
+
+  /** Resolves once `signal`, sent to the child, is no longer pending: its handler has it (Linux: /proc/PID/status). */
+  async function delivered(child: ChildProcess, signal: "SIGHUP"): Promise<void> {
+    const bit = 1n << BigInt(osConstants.signals[signal] - 1);
+    const pending = () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return ["SigPnd", "ShdPnd"].some((field) => (BigInt("0x" + status.match(new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m"))![1]) & bit) !== 0n);
+    };
+    while (child.exitCode === null && child.signalCode === null && pending()) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  it("two SIGHUPs in a row (a closed terminal: the kernel's and the shell's): no exit at once; the call in flight finishes, is reported and journaled, exit 129", async () => {
     const seeded = seed();
     emulator.setLatency("*", 15);
     const journal = writePolicyFile("", "journal.jsonl");
@@ -236,24 +333,42 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     emulator.beforeOperation("BatchDeleteImage", async () => {
       if (++calls !== 2) return;
       served = deleteCalls();
-      // The terminal closes: the reading ends of stdout and stderr go away, then the hang-up arrives.
-      child!.stdout!.destroy();
-      child!.stderr!.destroy();
+      await signalTakenIn(child!, "SIGHUP");
       child!.kill("SIGHUP");
-      // Held until the CLI has taken the signal in: its journal says so.
-      const exited = () => child!.exitCode !== null || child!.signalCode !== null;
-      while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
+      // The call in flight is answered only once the second hangup has reached the CLI.
+      await delivered(child!, "SIGHUP");
     });
-    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal];
+    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal, "--output", "json"];
     const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));
-    expect(result.signal, "ended by the signal itself").to.equal(null);
-    expect(result.code).to.equal(129);
+    expect(result.code, result.stderr).to.equal(129);
+    expect(result.stderr).to.not.include("again");
     expect(deleteCalls() - served, "delete calls after the signal: the one in flight").to.equal(1);
+    const deleted = deletedFromEmulator(seeded);
+    expect(reportedDeleted(result.stdout, "json", seeded), "the report lists exactly what the emulator deleted").to.deep.equal(deleted);
     const lines = journalLines(journal);
     expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
     const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
-    expect(journalled, "the journal lists exactly what the emulator deleted").to.deep.equal(deletedFromEmulator(seeded));
-    expect(journalled).to.have.length.above(0);
+    expect(journalled, "the journal lists exactly what the emulator deleted, the call in flight included").to.deep.equal(deleted);
+    expect(journalled, "the first repository: its first call (4 images) and the call in flight (2)").to.have.length(6);
+  });
+
+  it("a SIGINT after repeated SIGHUPs still exits at once (exit 130, one line with the images deleted so far)", async () => {
+    seed();
+    let child: ChildProcess | undefined;
+    let calls = 0;
+    emulator.beforeOperation("BatchDeleteImage", async () => {
+      if (++calls !== 2) return;
+      await signalTakenIn(child!, "SIGHUP");
+      // Pending together, SIGHUP (1) is delivered before SIGINT (2).
+      child!.kill("SIGHUP");
+      child!.kill("SIGINT");
+      await new Promise(() => undefined);
+    });
+    const result = await runCli(["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--output", "json"], awsEnv(emulator.endpoint), (c) => (child = c));
+    expect(result.code, result.stderr).to.equal(130);
+    expect(result.stdout).to.equal("");
+    expect(result.stderr).to.not.include("SIGHUP again");
+    expect(result.stderr.trim().split("\n").at(-1)).to.equal("ecr-cleanup: SIGINT again: exiting at once, 4 images deleted so far");
   });
 
   function journalLines(path: string): Record<string, unknown>[] {

@@ -25,6 +25,10 @@ each in-use source in every account and region, each EKS cluster, the delete and
 pull-time exclusion when keep_pulled_within is in play.
 Exit codes: 0 every check passed, 1 some check failed, 2 usage or configuration error.`;
 
+/** What to do when the credentials' source did not answer (it is there, but hangs or cannot be reached). */
+const UNANSWERED_CREDENTIALS_HINT =
+  "make the source named above answer (run the profile's credential_process by hand, `aws sso login`, or check the network to STS), then run doctor again";
+
 /** The JSON document's format version (docs/cli.md describes the document). */
 export const DOCTOR_FORMAT = 1;
 /** Each check tries a call at most this many times: a doctor should answer in seconds, not wait out a full run's retries. */
@@ -98,7 +102,9 @@ async function runChecks(config: Parameters<typeof repositoryChecks>[0]["config"
     try {
       await resolveCredentials(clients);
     } catch (err) {
-      return [...checks, { check: "credentials", target: "-", status: "fail", detail: credentialsProblem(err).message, remedy: NO_CREDENTIALS_HINT }];
+      const problem = credentialsProblem(err);
+      const remedy = problem.exitCode === 1 ? UNANSWERED_CREDENTIALS_HINT : NO_CREDENTIALS_HINT;
+      return [...checks, { check: "credentials", target: "-", status: "fail", detail: problem.message, remedy }];
     }
     const sdkConfig = { ...clients.sdkConfig, maxAttempts: DOCTOR_ATTEMPTS };
     let caller;

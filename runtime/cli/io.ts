@@ -1,3 +1,4 @@
+import { isatty } from "node:tty";
 import { escapeControls } from "../report/escape";
 import { errorMessage, firstLine } from "../shared/errors";
 
@@ -7,6 +8,9 @@ import { errorMessage, firstLine } from "../shared/errors";
  */
 export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
 export const WATCHED_SIGNALS: readonly SignalName[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** 128 + the signal's number, as a shell reports a process the signal ended. */
+export const SIGNAL_EXIT: Record<SignalName, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /** Where a CLI command writes and what it reads of its surroundings: the process in use, a recorder in tests. */
 export interface CliIo {
@@ -31,7 +35,6 @@ export interface CliIo {
 /** Whether some output the process wrote was lost (not a reader that closed its end): the command then exits 1. */
 let outputLost = false;
 
-/**
 /** A reader that closed its end (`ecr-cleanup … | head`: EPIPE) or a terminal that is gone (a closed ssh session after SIGHUP: EIO). */
 const GONE_READER_CODES = new Set(["EPIPE", "EIO"]);
 
@@ -83,7 +86,7 @@ export function endProcess(code: number): void {
   let pending = streams.length;
   // After the writes' callbacks, the streams' error events (emitted on the next tick) have been handled.
   const written = () => {
-    if (--pending === 0) setImmediate(() => process.exit(processExitCode(code)));
+    if (--pending === 0) setImmediate(() => exitProcess(processExitCode(code)));
   };
   for (const stream of streams) {
     if (stream.destroyed || stream.writableEnded) written();
@@ -92,4 +95,21 @@ export function endProcess(code: number): void {
       stream.write("", () => written());
     }
   }
+}
+
+/** Whether the process started on a terminal (stdin, stdout or stderr): Node restores the terminal's modes on exit. */
+const STARTED_ON_TTY = [0, 1, 2].some((fd) => isatty(fd));
+
+/**
+ * Ends the process with `code`. 129 (stopped by SIGHUP) on a terminal ends it by SIGHUP itself instead, which a shell
+ * reports as the same 129: the terminal is usually gone then, and Node 20's exit, restoring the terminal's modes,
+ * aborts (SIGABRT, a core dump) when it cannot (nodejs/node#51519). The journal and the report are written by then.
+ */
+export function exitProcess(code: number): void {
+  if (code === SIGNAL_EXIT.SIGHUP && STARTED_ON_TTY) {
+    process.removeAllListeners("SIGHUP");
+    process.kill(process.pid, "SIGHUP");
+    return;
+  }
+  process.exit(code);
 }

@@ -28,7 +28,7 @@ export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--dige
   --timeout D        how long --wait waits (default 30m)
 
 Units are restored whole: an index with its platform manifests, an image with its signatures.
-SIGINT, SIGTERM or SIGHUP stops before the next restore call (and stops waiting) and prints what was done; a second one exits at once.
+SIGINT, SIGTERM or SIGHUP stops before the next restore call (and stops waiting) and prints what was done; a second SIGINT or SIGTERM exits at once.
 Exit codes: 0 restored or restoring, 1 some image failed or --wait timed out, 2 usage error (nothing done), 130 SIGINT, 143 SIGTERM, 129 SIGHUP.`;
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
