@@ -3,20 +3,25 @@
  * emulator (with latency, so that calls are in flight): while listing, while reading in-use sources, while
  * re-checking between a unit's waves, during a delete call. The run stops before its next delete call, lets the call
  * in flight finish, prints the report of exactly what the emulator deleted (table or JSON) and exits 130, 143 or 129.
- * A second signal exits at once; a dry run exits at once. SIGHUP usually means the terminal is gone: with nobody
- * reading stdout and stderr, the run still stops the same way and its journal records the signal and every call. An
+ * A second SIGINT or SIGTERM exits at once, a repeated SIGHUP does not; a dry run exits at once. SIGHUP usually means
+ * the terminal is gone: with nobody reading stdout and stderr, or on a real terminal that hangs up (a pseudo-terminal
+ * closed), the run still stops the same way and its journal records the signal and every call. An
  * archive run stopped between a unit's calls names the unit it left half-archived, and the next run finishes it.
  */
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
 import fc from "fast-check";
 import type { EcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
-import { runCli, writePolicyFile } from "./support/cli";
+import { BIN, runCli, writePolicyFile } from "./support/cli";
 import { emulatorPerTest } from "./support/emulator-per-test";
 
+/** Runs a command on a pseudo-terminal and closes it when told (tests/support/hangup.py). */
+const HANGUP = resolve(__dirname, "../../tests/support/hangup.py");
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 86_400_000;
 const REPOSITORIES = ["app-a", "app-b", "app-c"];
@@ -257,14 +262,15 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     expect(journalled).to.have.length.above(0);
   });
 
-  /** Resolves once `signal`, sent to the child, is no longer pending: its handler has it (Linux: /proc/PID/status). */
-  async function delivered(child: ChildProcess, signal: "SIGHUP"): Promise<void> {
+  /** Resolves once `signal`, sent to process `pid`, is no longer pending: its handler has it (Linux: /proc/PID/status). */
+  async function delivered(pid: number, signal: "SIGHUP"): Promise<void> {
     const bit = 1n << BigInt(osConstants.signals[signal] - 1);
     const pending = () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      if (!existsSync(`/proc/${pid}/status`)) return false;
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
       return ["SigPnd", "ShdPnd"].some((field) => (BigInt("0x" + status.match(new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m"))![1]) & bit) !== 0n);
     };
-    while (child.exitCode === null && child.signalCode === null && pending()) await new Promise((r) => setTimeout(r, 5));
+    while (pending()) await new Promise((r) => setTimeout(r, 5));
   }
 
   it("two SIGHUPs in a row (a closed terminal: the kernel's and the shell's): no exit at once; the call in flight finishes, is reported and journaled, exit 129", async () => {
@@ -280,7 +286,7 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
       await signalTakenIn(child!, "SIGHUP");
       child!.kill("SIGHUP");
       // The call in flight is answered only once the second hangup has reached the CLI.
-      await delivered(child!, "SIGHUP");
+      await delivered(child!.pid!, "SIGHUP");
     });
     const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal, "--output", "json"];
     const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));
@@ -294,6 +300,36 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
     expect(journalled, "the journal lists exactly what the emulator deleted, the call in flight included").to.deep.equal(deleted);
     expect(journalled, "the first repository: its first call (4 images) and the call in flight (2)").to.have.length(6);
+  });
+
+  it("a closed terminal window (the real hangup, on a pseudo-terminal, two SIGHUPs): the run stops, the call in flight finishes and is journaled, exit 129", async () => {
+    const seeded = seed();
+    emulator.setLatency("*", 15);
+    const journal = writePolicyFile("", "journal.jsonl");
+    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal];
+    const terminal = spawn("python3", [HANGUP, process.execPath, BIN, ...args], { env: awsEnv(emulator.endpoint), stdio: ["pipe", "pipe", "inherit"] });
+    const said = (async function* () {
+      for await (const line of createInterface({ input: terminal.stdout! })) yield JSON.parse(line) as Record<string, unknown>;
+    })();
+    const pid = (await said.next()).value!.pid as number;
+    let calls = 0;
+    let served = -1;
+    emulator.beforeOperation("BatchDeleteImage", async () => {
+      if (++calls !== 2) return;
+      served = deleteCalls();
+      terminal.stdin!.write("close\n");
+      // Held until the CLI has taken the hangups in: its journal names the signal, and no SIGHUP is left pending.
+      while (existsSync(`/proc/${pid}`) && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
+      await delivered(pid, "SIGHUP");
+    });
+    const ended = (await said.next()).value;
+    expect(ended, "a shell reports 129").to.deep.equal({ code: 129, signal: null });
+    expect(deleteCalls() - served, "delete calls after the hangup: the one in flight").to.equal(1);
+    const lines = journalLines(journal);
+    expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
+    const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
+    expect(journalled, "the journal lists exactly what the emulator deleted, the call in flight included").to.deep.equal(deletedFromEmulator(seeded));
+    expect(journalled).to.have.length(6);
   });
 
   it("a SIGINT after repeated SIGHUPs still exits at once (exit 130, one line with the images deleted so far)", async () => {

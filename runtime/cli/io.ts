@@ -1,3 +1,5 @@
+import { closeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { escapeControls } from "../report/escape";
 import { errorMessage, firstLine } from "../shared/errors";
 
@@ -83,7 +85,7 @@ export function endProcess(code: number): void {
   let pending = streams.length;
   // After the writes' callbacks, the streams' error events (emitted on the next tick) have been handled.
   const written = () => {
-    if (--pending === 0) setImmediate(() => process.exit(processExitCode(code)));
+    if (--pending === 0) setImmediate(() => exitProcess(processExitCode(code)));
   };
   for (const stream of streams) {
     if (stream.destroyed || stream.writableEnded) written();
@@ -92,4 +94,25 @@ export function endProcess(code: number): void {
       stream.write("", () => written());
     }
   }
+}
+
+/** The standard streams (0, 1, 2) that were terminals when the process started. */
+const STARTED_ON_TERMINAL = [0, 1, 2].filter((fd) => isatty(fd));
+
+/**
+ * process.exit, also on a terminal that has hung up (a closed terminal window or ssh session). On exit Node restores
+ * the settings of the terminals it started on, and before Node 22.17 and 24.1 it crashes when that fails on a hung-up
+ * terminal (SIGABRT or SIGSEGV instead of the exit code; nodejs/node#51519). It leaves a stream that is closed alone:
+ * the streams whose terminal is gone, which nothing can be written to any more, are closed first.
+ */
+export function exitProcess(code: number): never {
+  for (const fd of STARTED_ON_TERMINAL) {
+    if (isatty(fd)) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing to restore either.
+    }
+  }
+  return process.exit(code);
 }

@@ -11,7 +11,7 @@ import { renderJson } from "../report/json";
 import { renderTable } from "../report/table";
 import { tableWidth } from "../report/width";
 import { applyCommand } from "./apply";
-import { CliIo, endProcess, processStreams, SignalName, WATCHED_SIGNALS } from "./io";
+import { CliIo, endProcess, exitProcess, processStreams, SignalName, WATCHED_SIGNALS } from "./io";
 import { parseCliArgs, USAGE, UsageError } from "./args";
 import { dryRunWithPlan, PlannedRun, sameFile } from "./plan-out";
 import { restoreCommand } from "./restore";
@@ -37,7 +37,7 @@ const processIo: CliIo = {
       for (const signal of WATCHED_SIGNALS) process.off(signal, listener);
     };
   },
-  exit: (code) => process.exit(code),
+  exit: (code) => exitProcess(code),
 };
 
 /** The bin's entry: runs the command with the process's streams, then ends the process with its exit code. */
