@@ -9,19 +9,15 @@
  * archive run stopped between a unit's calls names the unit it left half-archived, and the next run finishes it.
  */
 import { expect } from "chai";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { resolve } from "node:path";
-import { createInterface } from "node:readline";
 import fc from "fast-check";
 import type { EcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { BIN, runCli, writePolicyFile } from "./support/cli";
 import { emulatorPerTest } from "./support/emulator-per-test";
 
-/** Runs a command on a pseudo-terminal and closes it when told (tests/support/hangup.py). */
-const HANGUP = resolve(__dirname, "../../tests/support/hangup.py");
 const NOW = new Date("2026-01-01T00:00:00Z");
 const DAY = 86_400_000;
 const REPOSITORIES = ["app-a", "app-b", "app-c"];
@@ -232,35 +228,101 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     expect(lines.at(-1)).to.equal("ecr-cleanup: SIGTERM again: exiting at once, 4 images deleted so far");
   });
 
-  it("SIGHUP with the terminal gone (nobody reads stdout or stderr): exit 129, the journal records the signal and exactly what was deleted", async () => {
+  /**
+   * Seeds, and at the second delete call (the first repository's platform manifests) calls `hangUp`, holding the
+   * call until the CLI's journal records the SIGHUP (or the CLI is gone). `check` then asserts what a user relies on.
+   */
+  function hangUpAtSecondDelete(hangUp: () => void, exited: () => boolean, takenIn: () => Promise<void> = async () => undefined) {
     const seeded = seed();
     emulator.setLatency("*", 15);
     const journal = writePolicyFile("", "journal.jsonl");
-    let child: ChildProcess | undefined;
     let calls = 0;
     let served = -1;
     emulator.beforeOperation("BatchDeleteImage", async () => {
       if (++calls !== 2) return;
       served = deleteCalls();
+      hangUp();
+      while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
+      await takenIn();
+    });
+    return {
+      journal,
+      check() {
+        expect(deleteCalls() - served, "delete calls after the hang-up: the one in flight").to.equal(1);
+        const lines = journalLines(journal);
+        expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
+        const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
+        expect(journalled, "the journal lists exactly what the emulator deleted").to.deep.equal(deletedFromEmulator(seeded));
+        expect(journalled).to.have.length.above(0);
+      },
+    };
+  }
+  const hasExited = (child: ChildProcess | undefined) => child!.exitCode !== null || child!.signalCode !== null;
+
+  it("SIGHUP with the terminal gone (nobody reads stdout or stderr): exit 129, the journal records the signal and exactly what was deleted", async () => {
+    let child: ChildProcess | undefined;
+    const run = hangUpAtSecondDelete(() => {
       // The terminal closes: the reading ends of stdout and stderr go away, then the hang-up arrives.
       child!.stdout!.destroy();
       child!.stderr!.destroy();
       child!.kill("SIGHUP");
-      // Held until the CLI has taken the signal in: its journal says so.
-      const exited = () => child!.exitCode !== null || child!.signalCode !== null;
-      while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
-    });
-    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal];
+    }, () => hasExited(child));
+    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
     const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));
     expect(result.signal, "ended by the signal itself").to.equal(null);
     expect(result.code).to.equal(129);
-    expect(deleteCalls() - served, "delete calls after the signal: the one in flight").to.equal(1);
-    const lines = journalLines(journal);
-    expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
-    const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
-    expect(journalled, "the journal lists exactly what the emulator deleted").to.deep.equal(deletedFromEmulator(seeded));
-    expect(journalled).to.have.length.above(0);
+    run.check();
   });
+
+  // Python's pty module gives the CLI a real terminal to lose; without python3 there is no terminal to close here.
+  // Its first argument: how many SIGHUPs the CLI gets, the kernel's alone (1) or the shell's right after it (2), as
+  // an interactive shell sends its jobs when its terminal closes. It prints the CLI's pid, then how the CLI ended.
+  const PTY_RUNNER = `
+import os, pty, signal, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+print("pid %d" % pid, flush=True)
+closed = []
+def hang_up(*_):
+    if not closed:
+        closed.append(1)
+        os.close(fd)  # the terminal goes away: the kernel sends SIGHUP to the CLI
+        if sys.argv[1] == "2":
+            os.kill(pid, signal.SIGHUP)
+signal.signal(signal.SIGUSR1, hang_up)
+try:
+    while True:
+        os.read(fd, 65536)
+except OSError:
+    pass
+while True:
+    try:
+        _, status = os.waitpid(pid, 0)
+        break
+    except InterruptedError:
+        pass
+print("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit %d" % os.WEXITSTATUS(status))
+`;
+  const hasPython = spawnSync("python3", ["-c", "import pty"]).status === 0;
+
+  for (const hangups of [1, 2]) {
+    (hasPython ? it : it.skip)(`a closed terminal (a real one, hung up by the kernel${hangups === 2 ? ", then the shell's SIGHUP" : ""}): the run stops as for SIGHUP, the call in flight finishes and is journaled, exit 129 (no abort)`, async () => {
+      let runner: ChildProcess | undefined;
+      let out = "";
+      const cliPid = () => Number(/^pid (\d+)$/m.exec(out)![1]);
+      // With the shell's SIGHUP, the call in flight is answered only once that one has reached the CLI too.
+      const run = hangUpAtSecondDelete(() => runner!.kill("SIGUSR1"), () => hasExited(runner), () => delivered(cliPid(), "SIGHUP"));
+      const cli = [process.execPath, BIN, "--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
+      const ended = await new Promise<string>((done) => {
+        runner = spawn("python3", ["-c", PTY_RUNNER, String(hangups), ...cli], { env: awsEnv(emulator.endpoint), stdio: ["ignore", "pipe", "inherit"] });
+        runner.stdout!.on("data", (chunk) => (out += chunk));
+        runner.on("close", () => done(out.trim().split("\n").at(-1)!));
+      });
+      expect(ended, "how the CLI ended").to.equal("exit 129");
+      run.check();
+    });
+  }
 
   /** Resolves once `signal`, sent to process `pid`, is no longer pending: its handler has it (Linux: /proc/PID/status). */
   async function delivered(pid: number, signal: "SIGHUP"): Promise<void> {
@@ -300,36 +362,6 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
     const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
     expect(journalled, "the journal lists exactly what the emulator deleted, the call in flight included").to.deep.equal(deleted);
     expect(journalled, "the first repository: its first call (4 images) and the call in flight (2)").to.have.length(6);
-  });
-
-  it("a closed terminal window (the real hangup, on a pseudo-terminal, two SIGHUPs): the run stops, the call in flight finishes and is journaled, exit 129", async () => {
-    const seeded = seed();
-    emulator.setLatency("*", 15);
-    const journal = writePolicyFile("", "journal.jsonl");
-    const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal];
-    const terminal = spawn("python3", [HANGUP, process.execPath, BIN, ...args], { env: awsEnv(emulator.endpoint), stdio: ["pipe", "pipe", "inherit"] });
-    const said = (async function* () {
-      for await (const line of createInterface({ input: terminal.stdout! })) yield JSON.parse(line) as Record<string, unknown>;
-    })();
-    const pid = (await said.next()).value!.pid as number;
-    let calls = 0;
-    let served = -1;
-    emulator.beforeOperation("BatchDeleteImage", async () => {
-      if (++calls !== 2) return;
-      served = deleteCalls();
-      terminal.stdin!.write("close\n");
-      // Held until the CLI has taken the hangups in: its journal names the signal, and no SIGHUP is left pending.
-      while (existsSync(`/proc/${pid}`) && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
-      await delivered(pid, "SIGHUP");
-    });
-    const ended = (await said.next()).value;
-    expect(ended, "a shell reports 129").to.deep.equal({ code: 129, signal: null });
-    expect(deleteCalls() - served, "delete calls after the hangup: the one in flight").to.equal(1);
-    const lines = journalLines(journal);
-    expect(lines.filter((l) => l.signal).map((l) => l.signal)).to.deep.equal(["SIGHUP"]);
-    const journalled = lines.flatMap((l) => (l.call === "delete" ? (l.done as string[]) : [])).sort();
-    expect(journalled, "the journal lists exactly what the emulator deleted, the call in flight included").to.deep.equal(deletedFromEmulator(seeded));
-    expect(journalled).to.have.length(6);
   });
 
   it("a SIGINT after repeated SIGHUPs still exits at once (exit 130, one line with the images deleted so far)", async () => {

@@ -4,13 +4,15 @@
  * deletes nothing that a correct run keeps; when the odd answer comes before the first delete call, it deletes
  * nothing at all; the report names the operation. The clients are made with the tool's own settings (CLIENT_SETTINGS),
  * so both checks are the ones users run: the answer check on every JSON client, and the list every page must carry.
- * ECS Describe calls' per-item failures other than MISSING fail the ECS source the same way.
+ * ECS Describe calls' per-item failures other than MISSING fail the ECS source the same way, and so does an ECS Describe
+ * answer that leaves an identifier it was asked about out of both its list and its failures.
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import type { HttpRequest } from "@smithy/core/transport";
 import { validateConfig } from "../runtime/config/schema";
+import { exitCodeOf } from "../runtime/engine/report";
 import { runCleanup } from "../runtime/engine/run";
 import { errorShapeOf, isJsonOutput } from "../runtime/shared/answers";
 import { CLIENT_SETTINGS } from "../runtime/shared/deadline";
@@ -106,6 +108,8 @@ function toolClients(endpoint: string) {
 
 interface Outcome {
   removed: string[];
+  /** The CLI's exit code for the run's report. */
+  exitCode: 0 | 1;
   images: string[];
   errors: string;
   /** Whether the odd answer came before the first BatchDeleteImage call. */
@@ -114,7 +118,7 @@ interface Outcome {
 }
 
 /** One run with `read` answering oddly from its call `at` on, or on every later page (pages of 2 items for a paged read). */
-async function run(read: Read, answer: OddAnswer, at: number | "later-pages", calls = Number.POSITIVE_INFINITY): Promise<Outcome> {
+async function run(read: Read, answer: OddAnswer, at: number | "later-pages", calls = Number.POSITIVE_INFINITY, config = POLICY): Promise<Outcome> {
   const emulator = await startEcrEmulator();
   const clients = toolClients(emulator.endpoint);
   try {
@@ -125,12 +129,13 @@ async function run(read: Read, answer: OddAnswer, at: number | "later-pages", ca
     await read.seed(emulator, images);
     const odd = new OddAnswers(answer, at, 2, calls);
     emulator.faults.oddAnswers(read.operation, odd);
-    const report = await runCleanup({ config: POLICY, now: NOW, apply: true, ...clients });
+    const report = await runCleanup({ config, now: NOW, apply: true, ...clients });
     const log = emulator.faults.log;
     const firstOdd = log.findIndex((r) => r.outcome === "odd-answer");
     const firstDelete = log.findIndex((r) => r.operation === "BatchDeleteImage");
     return {
       removed: emulator.faults.removals.flatMap((r) => r.removed),
+      exitCode: exitCodeOf(report),
       images,
       errors: JSON.stringify([report.errors, report.repositories.map((r) => r.errors)]),
       beforeDeletes: firstOdd >= 0 && (firstDelete < 0 || firstOdd < firstDelete),
@@ -270,6 +275,31 @@ describe("answers that say success but are not an output", function () {
       // images[0] stays all the same: its task definition family's newest revision names it (rollback depth).
       expect(out.removed.sort()).to.deep.equal(out.images.slice(1, 5).sort());
     });
+
+    // Without rollback depth, the answers about the services (and their tasks) are all that keeps images[0].
+    const NO_ROLLBACK = validateConfig(
+      { policies: [{ name: "newest", protected_period: 0, protected_count: 1, significant_tags: "*", repositories: ["app"] }], settings: { in_use: { ecs_revisions: 0 } } },
+      "test",
+    );
+
+    it("ECS DescribeServices answering 200 with no services and no failures for the services it was asked about: the service's image stays, nothing deleted, exit 1, the call and the services named", async () => {
+      const out = await run(READS.find((r) => r.operation === "ecs/DescribeServices")!, { dropped: true }, 0, Number.POSITIVE_INFINITY, NO_ROLLBACK);
+      expect(out.served).to.equal(1);
+      expect(out.removed).to.deep.equal([]);
+      expect(out.exitCode).to.equal(1);
+      expect(out.errors).to.include("ECS DescribeServices of cluster arn:aws:ecs:us-east-1:123456789012:cluster/prod: 3 of the 3 asked for are in neither the answer's services nor its failures");
+      for (const name of ["s0", "s1", "s2"]) expect(out.errors).to.include(`arn:aws:ecs:us-east-1:123456789012:service/prod/${name}`);
+    });
+
+    for (const operation of ["ecs/DescribeTasks", "ecs/DescribeServiceRevisions"]) {
+      it(`${operation} answering 200 with its items in neither its list nor its failures: nothing deleted, exit 1, the call named`, async () => {
+        const out = await run(READS.find((r) => r.operation === operation)!, { dropped: true }, 0, Number.POSITIVE_INFINITY, NO_ROLLBACK);
+        expect(out.served).to.equal(1);
+        expect(out.removed).to.deep.equal([]);
+        expect(out.exitCode).to.equal(1);
+        expect(out.errors).to.include(`${operation.replace("ecs/", "ECS ")} of cluster`).and.include("3 of the 3 asked for are in neither");
+      });
+    }
 
     it("generated: every read × every kind of odd answer × call position", async () => {
       const cases = fc.record({ read: fc.constantFrom(...READS), kind: fc.constantFrom<OddAnswerKind>(...ODD_ANSWER_KINDS), at: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant("later-pages" as const)) });

@@ -6,12 +6,11 @@
  * terminal sends it more than once (the kernel and the shell each send one, within a millisecond), and a hangup is
  * nobody asking twice; the run stops as after the first one, with its journal complete.
  */
+import { SIGNAL_EXIT } from "./io";
 import type { CliIo, SignalName } from "./io";
 
+export { SIGNAL_EXIT } from "./io";
 export type { SignalName } from "./io";
-
-/** 128 + the signal's number, as a shell reports a process the signal ended. */
-export const SIGNAL_EXIT: Record<SignalName, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 export interface Interruption {
   /** Aborted by the first signal (or by `stopRun`, when the run must end for another reason). */

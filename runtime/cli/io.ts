@@ -10,6 +10,9 @@ import { errorMessage, firstLine } from "../shared/errors";
 export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
 export const WATCHED_SIGNALS: readonly SignalName[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
+/** 128 + the signal's number, as a shell reports a process the signal ended. */
+export const SIGNAL_EXIT: Record<SignalName, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 /** Where a CLI command writes and what it reads of its surroundings: the process in use, a recorder in tests. */
 export interface CliIo {
   stdout: (text: string) => void;
@@ -33,7 +36,6 @@ export interface CliIo {
 /** Whether some output the process wrote was lost (not a reader that closed its end): the command then exits 1. */
 let outputLost = false;
 
-/**
 /** A reader that closed its end (`ecr-cleanup … | head`: EPIPE) or a terminal that is gone (a closed ssh session after SIGHUP: EIO). */
 const GONE_READER_CODES = new Set(["EPIPE", "EIO"]);
 

@@ -37,7 +37,7 @@ const processIo: CliIo = {
       for (const signal of WATCHED_SIGNALS) process.off(signal, listener);
     };
   },
-  exit: (code) => exitProcess(code),
+  exit: exitProcess,
 };
 
 /** The bin's entry: runs the command with the process's streams, then ends the process with its exit code. */

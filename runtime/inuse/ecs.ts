@@ -6,7 +6,6 @@
  * (ecsRevisions.ts). Each list is read once per run at the API's maximum page size, clusters and families at once.
  */
 import {
-  type Failure,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -21,6 +20,7 @@ import { answerOf, listIn } from "../shared/answers";
 import { chunks } from "../shared/chunks";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
+import { describedIn, lastPart } from "./ecsDescribed";
 import { revisionUses } from "./ecsRevisions";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
@@ -32,33 +32,11 @@ const DESCRIBE_REVISIONS_MAX = 20;
 /** Clusters read at once: independent reads, bounded so that a large account does not meet ECS's rate limits at once. */
 const CLUSTERS_AT_ONCE = 8;
 
-/** The last part of an ARN (`…:cluster/prod` is `prod`; `…:service/prod/web` is `web`). */
-const lastPart = (arn: string) => arn.slice(arn.lastIndexOf("/") + 1);
-
 /** Every ARN a listing's pages name in `field`; `list` says what errors call it. */
 async function collect<P extends { nextToken?: unknown }, K extends keyof P>(pages: AsyncIterable<P>, list: string, field: K): Promise<string[]> {
   const out: string[] = [];
   for await (const page of trustedPages(pages, list, { items: field, token: "nextToken" })) out.push(...(page[field] as string[]));
   return out;
-}
-
-/** A Describe call's per-item failures other than MISSING: what it was asked about and could not say. */
-export class EcsFailureError extends Error {
-  constructor(what: string, failures: readonly Failure[]) {
-    const listed = failures.map((f) => `${f.arn ?? "(no ARN)"}: ${f.reason ?? "no reason"}${f.detail ? ` (${f.detail})` : ""}`).join("; ");
-    super(`${what} could not describe ${failures.length} of the resources it was asked for: ${listed}; what they run cannot be known, so the source is not used`);
-    this.name = "EcsFailure";
-  }
-}
-
-/**
- * The answer's `field` list, after its `failures`: MISSING is a resource that no longer exists (a task that stopped,
- * a service deleted since it was listed), which runs nothing; any other reason leaves the resource unread.
- */
-function describedIn<T extends { failures?: Failure[] }, K extends keyof T>(answer: T, field: K, what: string): NonNullable<T[K]> {
-  const failures = (answer.failures ?? []).filter((f) => f.reason !== "MISSING");
-  if (failures.length) throw new EcsFailureError(what, failures);
-  return listIn(answer, field, what);
 }
 
 async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]> {
@@ -67,7 +45,7 @@ async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]>
   for (const batch of chunks(arns, DESCRIBE_TASKS_MAX)) {
     const what = `ECS DescribeTasks of cluster ${cluster}`;
     const out = await answerOf(what, client.send(new DescribeTasksCommand({ cluster, tasks: batch })));
-    for (const task of describedIn(out, "tasks", what)) {
+    for (const task of describedIn(out, "tasks", what, { asked: batch, arnOf: (task) => task.taskArn, by: "id" })) {
       for (const container of task.containers ?? []) {
         if (container.image) uses.push({ image: container.image, digest: container.imageDigest, reason: "in-use:ecs-task", workload: `ecs task ${task.taskArn ?? "(no ARN)"}` });
       }
@@ -104,7 +82,7 @@ async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesO
   for (const batch of chunks(arns, DESCRIBE_SERVICES_MAX)) {
     const what = `ECS DescribeServices of cluster ${cluster}`;
     const out = await answerOf(what, client.send(new DescribeServicesCommand({ cluster, services: batch })));
-    for (const service of describedIn(out, "services", what)) {
+    for (const service of describedIn(out, "services", what, { asked: batch, arnOf: (service) => service.serviceArn, by: "id" })) {
       if (service.status === "INACTIVE") continue;
       const workload = `ecs service ${clusterName}/${service.serviceName ?? lastPart(service.serviceArn ?? "")}`;
       for (const arn of [service.taskDefinition, ...(service.deployments ?? []).map((d) => d.taskDefinition), ...(service.taskSets ?? []).map((t) => t.taskDefinition)]) {
@@ -121,7 +99,7 @@ async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesO
   for (const batch of chunks([...revisionUsers.keys()], DESCRIBE_REVISIONS_MAX)) {
     const what = `ECS DescribeServiceRevisions of cluster ${cluster}`;
     const out = await answerOf(what, client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch })));
-    for (const revision of describedIn(out, "serviceRevisions", what)) {
+    for (const revision of describedIn(out, "serviceRevisions", what, { asked: batch, arnOf: (revision) => revision.serviceRevisionArn, by: "arn" })) {
       const workload = revisionUsers.get(revision.serviceRevisionArn ?? "") ?? `ecs service ${clusterName}/${lastPart(revision.serviceArn ?? "")}`;
       for (const image of revision.containerImages ?? []) {
         if (image.image) uses.push({ image: image.image, digest: image.imageDigest, reason: "in-use:ecs-service", workload });

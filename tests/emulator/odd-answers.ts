@@ -5,7 +5,9 @@
  * (its state changes as usual); only its answer is replaced. `pageItems` makes a paged list's pages small, so that
  * `at` can name a later page, or (`"later-pages"`) every page after the first of every read: the same page of the
  * listing before a plan and of the re-check before a delete. `failures` instead answers a Describe call of ECS with every item it was asked about
- * moved to the answer's per-item `failures`, with `reason` (`INTERNAL_ERROR`, or `MISSING`: the resource is gone).
+ * moved to the answer's per-item `failures`, with `reason` (`INTERNAL_ERROR`, or `MISSING`: the resource is gone);
+ * `dropped` answers it with every item left out of both its list and its failures, an answer real ECS never gives
+ * (it accounts for every identifier it is asked about).
  */
 
 export type OddAnswerKind = "error-body" | "rate-exceeded" | "empty-object" | "null" | "empty";
@@ -28,7 +30,7 @@ export const DESCRIBED_LISTS: Record<string, { list: string; arn: string }> = {
   "ecs/DescribeServiceRevisions": { list: "serviceRevisions", arn: "serviceRevisionArn" },
 };
 
-export type OddAnswer = { kind: OddAnswerKind } | { failures: string };
+export type OddAnswer = { kind: OddAnswerKind } | { failures: string } | { dropped: true };
 
 export class OddAnswers {
   /** Calls of the operation served so far. */
@@ -68,9 +70,10 @@ export class OddAnswers {
     const items = (answer[described.list] ?? []) as Record<string, unknown>[];
     if (!items.length) return undefined;
     this.served++;
+    answer[described.list] = [];
+    if ("dropped" in this.answer) return JSON.stringify(answer);
     const reason = this.answer.failures;
     answer.failures = [...((answer.failures as unknown[]) ?? []), ...items.map((item) => ({ arn: item[described.arn], reason, detail: "injected by the emulator" }))];
-    answer[described.list] = [];
     return JSON.stringify(answer);
   }
 }
