@@ -52,9 +52,12 @@ export const fanOutBucketGrant: Grant = ({ fanOutBucketArn }) =>
 export const runLockGrant: Grant = ({ lockBucketArn }) =>
   lockBucketArn ? [{ Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${lockBucketArn}/${LOCK_PREFIX}/*` }] : [];
 
-/** Writes the runs' reports, under `reports/` of their bucket only; never reads or lists them. */
+/**
+ * Writes the runs' reports, under `reports/` of their bucket only, and reads them back there: a retried step heads its
+ * run's report (which attempt wrote it) and `.notified` marker (runtime/lambda/runReports.ts). Never lists or deletes.
+ */
 export const runReportsGrant: Grant = ({ reportsBucketArn }) =>
-  reportsBucketArn ? [{ Sid: "WriteRunReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${reportsBucketArn}/${REPORTS_PREFIX}/*` }] : [];
+  reportsBucketArn ? [{ Sid: "WriteRunReports", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${reportsBucketArn}/${REPORTS_PREFIX}/*` }] : [];
 
 /** Publishes the runs' summaries, to its own topic only. */
 export const notificationGrant: Grant = ({ notificationTopicArn }) =>

@@ -248,6 +248,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
       expect(all.filter(([action]) => action.startsWith("s3:"))).to.deep.equal([
         ["s3:GetObject", `${bucketArn}/lock/*`],
         ["s3:GetObject", `${bucketArn}/results/*`],
+        ["s3:GetObject", `${reportsArn}/reports/*`],
         ["s3:GetObject", `${bucketArn}/runs/*`],
         ["s3:ListBucket", bucketArn],
         ["s3:PutObject", `${bucketArn}/lock/*`],
@@ -259,7 +260,7 @@ describe("EcrCleanupPolicy in fan-out mode (Pulumi mocks)", function () {
         { Sid: "ListOwnRuns", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": "runs/*" } } },
         { Sid: "ReadOwnMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/results/*` },
         { Sid: "TakeAndReleaseRunLock", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${bucketArn}/lock/*` },
-        { Sid: "WriteRunReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${reportsArn}/reports/*` },
+        { Sid: "WriteRunReports", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${reportsArn}/reports/*` },
       ]);
       expect(all.filter(([action]) => action.startsWith("ssm:") || action.startsWith("states:"))).to.deep.equal([]);
     });

@@ -23,6 +23,12 @@ const goneSince = (before: Record<string, string[]>, emulator: Parameters<typeof
 const deletedIn = (report: { repositories: { images: { digest: string; outcome?: string }[] }[] }) =>
   report.repositories.flatMap((r) => r.images.filter((line) => line.outcome === "deleted").map((line) => line.digest)).sort();
 
+/** A fan-out run's result is a single-function run's, with how many entries each of its (bounded) lists has. */
+function expectSameResult({ counts, ...fanOut }: any, single: any) {
+  expect(fanOut).to.deep.equal(single);
+  expect(counts).to.deep.equal({ errors: single.errors.length, warnings: single.warnings.length, notReached: single.notReached.length });
+}
+
 describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)", function () {
   const { registry, fanOutRun, singleRun } = fanOutHarness();
 
@@ -35,7 +41,7 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     expect(fanOut.simulator.record.batches.map((b) => b.Items.map((i: FanOutItem) => i.repository))).to.deep.equal([
       ["app-a", "app-b"], ["app-c", "cap-x"], ["svc/api", "svc/web"],
     ]);
-    expect(fanOut.result).to.deep.equal(single.result);
+    expectSameResult(fanOut.result, single.result);
     expect(single.result.summary).to.include({ repositories: 6, repositoriesSkipped: 1, failures: 2, deleted: 0 });
     expect(single.result.summary.toDelete).to.be.greaterThan(20);
     expect(single.result.summary.keptBySafety).to.deep.include({ "in-use:ecs-task": 1, "cap-exceeded": 3 });
@@ -79,7 +85,7 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
     expect(survivors(a.emulator)).to.deep.equal(survivors(b.emulator));
     const fanOut = await fanOutRun(a.clients, { dryRun: false });
     const single = await singleRun(b.clients, { dryRun: false });
-    expect(fanOut.result).to.deep.equal(single.result);
+    expectSameResult(fanOut.result, single.result);
     expect(single.result.summary.deleted).to.equal(single.result.summary.toDelete);
     expect(single.result.summary.deleted).to.be.greaterThan(20);
     expect(survivors(a.emulator)).to.deep.equal(survivors(b.emulator));
@@ -194,7 +200,7 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
         const gone = before - imageCount(a.emulator);
         expect(gone).to.be.greaterThan(20);
         expect(fanOut.result.summary.deleted).to.equal(gone);
-        expect(fanOut.result).to.deep.equal(single.result);
+        expectSameResult(fanOut.result, single.result);
         expect(survivors(a.emulator)).to.deep.equal(survivors(b.emulator));
         expect(a.emulator.registry.images("app-b").map((i) => i.digest)).to.include(a.inUse);
         // The report lists every image the run deleted, with its line.
@@ -313,6 +319,28 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
       expect(reports.messages).to.have.length(1);
     });
 
+    it("a failed run of 10,000 governed repositories and many errors: the step's result stays far under Step Functions' 256 KiB, the report in S3 has every entry", async () => {
+      const { clients } = await registry();
+      const reports = memoryOutlets();
+      const { handler, store, run } = await fanOutRun(clients, {}, { reports });
+      const stored = await store.get<StoredRun>(runKeys(run).stored);
+      const governed = Array.from({ length: 10_000 }, (_, i) => `team-platform/service-${String(i).padStart(5, "0")}-images`);
+      const errors = Array.from({ length: 2_000 }, (_, i) => ({ kind: "api-error", code: "AccessDeniedException", message: `repository ${governed[i]}: ${"denied ".repeat(300)}` }));
+      await store.put(runKeys("run-big").stored, { ...stored, run: "run-big", governed, errors, warnings: errors.map((e) => e.message) });
+      const { result }: any = await captureLog(() => handler({ phase: "failed", run: "run-big", input: {}, error: { Error: "States.ItemReaderFailed", Cause: "x".repeat(32_000) } }, lambdaContext()));
+
+      expect(Buffer.byteLength(JSON.stringify(result))).to.be.below(128 * 1024);
+      expect(result.counts).to.deep.equal({ errors: 2_001, warnings: 2_000 + stored.warnings.length, notReached: 10_000 });
+      expect(result.summary).to.include({ repositoriesNotReached: 10_000, failures: 2_001 });
+      expect(result.notReached).to.deep.equal(governed.slice(0, 20));
+      expect(result.errors.map((e: any) => e.code)).to.deep.equal(Array(20).fill("AccessDeniedException"));
+      expect(result.errors.every((e: any) => e.message.length <= 1000)).to.equal(true);
+      const [report] = reports.jsonReports().filter((r) => r.notReached.length === 10_000);
+      expect(report.errors).to.have.length(2_001);
+      expect(report.errors.find((e: any) => e.code === "States.ItemReaderFailed").message).to.include("x".repeat(32_000));
+      expect(result.report.json).to.match(/\/run-big\.json$/);
+    });
+
     it("a step retried or re-run after it delivered publishes nothing more: one report, one notification per run", async () => {
       const { clients } = await registry();
       const reports = memoryOutlets();
@@ -320,7 +348,7 @@ describe("fan-out mode, run as the state machine runs it (emulator; moto for S3)
       expect(fanOut.failed).to.equal(undefined);
       expect(reports.messages).to.have.length(1);
       const written = new Map(reports.objects);
-      expect(written.size).to.equal(2);
+      expect(written.size, "the report, its page and the notification's marker").to.equal(3);
       const key = [...written.keys()].find((k) => k.endsWith(".json"))!;
 
       // Step Functions retries the Aggregate task (its response was lost), then the failure path runs (it failed after all).

@@ -56,18 +56,18 @@ describe("EcrCleanupPolicy: run reports and notifications (Pulumi mocks)", funct
     });
   });
 
-  it("least privilege: s3:PutObject only under reports/ of that bucket, sns:Publish only on that topic", async () => {
+  it("least privilege: s3:PutObject and s3:GetObject (a retried step's HEAD) only under reports/ of that bucket, sns:Publish only on that topic", async () => {
     const { rec } = await deploy("least");
     const reportsArn = rec.named("least-reports").state.arn;
     const topicArn = rec.one(T.topic).state.arn;
     const policy = rec.named("least-policy");
     expect(statements(policy).filter((s) => ["WriteRunReports", "PublishRunNotifications"].includes(s.Sid))).to.deep.equal([
-      { Sid: "WriteRunReports", Effect: "Allow", Action: "s3:PutObject", Resource: `${reportsArn}/reports/*` },
+      { Sid: "WriteRunReports", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${reportsArn}/reports/*` },
       { Sid: "PublishRunNotifications", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
     ]);
     const everyRolePolicy = [...rec.ofType(T.rolePolicy), ...rec.ofType(T.managedPolicy)];
     const s3AndSns = everyRolePolicy.flatMap((p) => grants(p).filter(([action]) => /^(s3|sns):/.test(action)));
-    expect(s3AndSns).to.deep.equal([["s3:PutObject", `${reportsArn}/reports/*`], ["sns:Publish", topicArn]]);
+    expect(s3AndSns).to.deep.equal([["s3:GetObject", `${reportsArn}/reports/*`], ["s3:PutObject", `${reportsArn}/reports/*`], ["sns:Publish", topicArn]]);
   });
 
   it('notify: "never" creates no topic and grants nothing to publish; "failures" and the retention reach their resources', async () => {
@@ -86,13 +86,13 @@ describe("EcrCleanupPolicy: run reports and notifications (Pulumi mocks)", funct
     expect(failures.one(T.fn).inputs.environment.variables.ECR_CLEANUP_NOTIFY).to.equal("failures");
   });
 
-  it("reportBucket: no bucket of its own; the reports go to that bucket, and the role may write only under its reports/", async () => {
+  it("reportBucket: no bucket of its own; the reports go to that bucket, and the role may write and read only under its reports/", async () => {
     const { rec, component } = await deploy("theirs", { reportBucket: "audit-records" });
     expect(rec.ofType(T.bucket)).to.deep.equal([]);
     for (const type of [T.encryption, T.publicAccess, T.lifecycle, T.bucketPolicy]) expect(rec.ofType(type), type).to.deep.equal([]);
     expect(rec.one(T.fn).inputs.environment.variables.ECR_CLEANUP_REPORTS_BUCKET).to.equal("audit-records");
     const s3 = grants(rec.named("theirs-policy")).filter(([action]) => action.startsWith("s3:"));
-    expect(s3).to.deep.equal([["s3:PutObject", "arn:aws:s3:::audit-records/reports/*"]]);
+    expect(s3).to.deep.equal([["s3:GetObject", "arn:aws:s3:::audit-records/reports/*"], ["s3:PutObject", "arn:aws:s3:::audit-records/reports/*"]]);
     expect(await valueOf(component.reportsBucketName)).to.equal("audit-records");
     expect(await valueOf(component.reportsConsoleUrl)).to.equal(`https://s3.console.aws.amazon.com/s3/buckets/audit-records?region=${REGION}&prefix=reports%2F`);
   });

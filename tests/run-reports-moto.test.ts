@@ -16,6 +16,7 @@ import { AslSimulator } from "./support/asl";
 import { awsEnv } from "./support/aws-env";
 import { s3ClientFor } from "./support/in-process";
 import { deployedFunction, Deployment, invoke, scheduledEvent } from "./support/lambda-invoke";
+import { lostAnswerProxy } from "./support/lost-answer-proxy";
 import { reportsInMoto } from "./support/moto-reports";
 import { motoForSuite } from "./support/moto-suite";
 import { pushImage } from "./support/push";
@@ -68,7 +69,7 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
       expect(run.result.report).to.deep.equal({ json: `s3://${bucket}/${base}.json`, html: `s3://${bucket}/${base}.html` });
 
       const objects = await reports.objects();
-      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`]);
+      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`, `${base}.notified`]);
       const report = JSON.parse(objects[`${base}.json`]);
       expect(report).to.deep.include({ formatVersion: 1, apply: true, now });
       expect(report.summary).to.deep.equal(run.result.summary);
@@ -175,6 +176,37 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
     }
   });
 
+  it("single-function, S3's answer to the report's conditional write lost (the connection reset): the SDK's retry finds the attempt's own report, and the page and the one notification still go", async () => {
+    const now = await seed("lost");
+    const deployment = await deploy("lost", { dryRun: false });
+    const reports = await reportsInMoto(aws.moto.endpoint, deployment);
+    const proxy = await lostAnswerProxy(aws.moto.endpoint);
+    try {
+      const run = await invoke(deployment, scheduledEvent(deployment.scheduleInput, now), awsEnv(proxy.endpoint));
+      expect(run.error, run.stderr).to.equal(undefined);
+      const base = `reports/${day(now)}/${REQUEST_ID}`;
+      // The write reached moto, its answer was lost, and the SDK's retry of it was refused: 412.
+      expect(proxy.log.filter((l) => l.startsWith(`PUT /${deployment.reports!.bucket}/${base}.json`))).to.deep.equal([
+        `PUT /${deployment.reports!.bucket}/${base}.json?x-id=PutObject lost`,
+        `PUT /${deployment.reports!.bucket}/${base}.json?x-id=PutObject 412`,
+      ]);
+      expect(run.result.warnings.filter((w: string) => w.includes("report"))).to.deep.equal([]);
+      expect(run.result.summary).to.include({ deleted: 6, failures: 0 });
+      const objects = await reports.objects();
+      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`, `${base}.notified`]);
+      expect(JSON.parse(objects[`${base}.json`]).summary).to.deep.equal(run.result.summary);
+      expect(await reports.messages()).to.have.length(1);
+
+      // Lambda retries the asynchronous invocation under the same request id: nothing more is published.
+      const again = await invoke(deployment, scheduledEvent(deployment.scheduleInput, now), awsEnv(aws.moto.endpoint));
+      expect(again.result.warnings).to.include(`the run's report s3://${deployment.reports!.bucket}/${base}.json was written by an earlier attempt of this run (a retried or re-run step): left as it is, and its notification not published again`);
+      expect(await reports.messages()).to.deep.equal([]);
+    } finally {
+      await proxy.close();
+      reports.destroy();
+    }
+  });
+
   it("fan-out, dryRun: false: one report for the whole run under the execution's name, and exactly one notification", async () => {
     const now = await seed("fan");
     const fanOut = await deploy("fan", { dryRun: false, fanOut: true, fanOutBatchSize: 1 });
@@ -199,7 +231,7 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
       expect(result.summary).to.include({ deleted: 6, failures: 0 });
       const base = `reports/${day(now)}/run-7`;
       const objects = await reports.objects();
-      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`]);
+      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`, `${base}.notified`]);
       const report = JSON.parse(objects[`${base}.json`]);
       expect(report.summary).to.deep.equal(result.summary);
       expect(report.repositories.map((r: any) => r.repository).sort()).to.deep.equal(["fan-app", "fan-lib"]);
@@ -251,7 +283,7 @@ describe("run reports in S3 and notifications on SNS: the deployed bundle agains
       expect(await remaining("mapfail")).to.equal(4);
       const base = `reports/${day(now)}/run-9`;
       const objects = await reports.objects();
-      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`]);
+      expect(Object.keys(objects).sort()).to.deep.equal([`${base}.html`, `${base}.json`, `${base}.notified`]);
       const report = JSON.parse(objects[`${base}.json`]);
       expect(deletedInReport(report)).to.deep.equal(deletedInLog(logs)).and.to.have.length(6);
       expect(report.summary).to.include({ deleted: 6, failures: 1 });

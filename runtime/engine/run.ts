@@ -16,7 +16,7 @@ import { deletions, overrideToKeep, planRepository, removes } from "../planner/p
 import { governs, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
 import { DEADLINE_ERROR, isDeadlineExpiry } from "../shared/deadline";
-import { errorCode, errorMessage } from "../shared/errors";
+import { errorCode, errorMessage, isNetworkFailure } from "../shared/errors";
 import { mapConcurrent } from "../shared/pool";
 import { applyPlan, DeleteCallListener } from "./apply";
 import type { RepositoryReport, RunError, RunReport } from "./report";
@@ -24,7 +24,19 @@ import { assembleReport, emptyRepositoryWork, finishReport, RepositoryWork, repo
 import { disabledSourceWarnings, groupedReleaseWarnings, indexReadWarning, modeWarnings, nearestRepository, scopeWarnings, unpullableWarnings } from "./runWarnings";
 
 export const DEFAULT_CONCURRENCY = 8;
+
 export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
+
+/**
+ * How many repositories in a row (in the order they end) may fail by a network failure before no other repository
+ * starts: the concurrency, and at least 2. Against an endpoint that fails every call, however fast or slow, the first
+ * repositories (as many as run at once) have all failed within one call's worst case, and those started meanwhile end
+ * within one more: two calls in all, whatever the number of repositories. A flaky link fails one repository now and
+ * then, not every one in a row.
+ */
+export function networkFailureLimit(concurrency: number): number {
+  return Math.max(2, concurrency);
+}
 
 export interface RunOptions {
   config: Config;
@@ -242,7 +254,8 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
  * starts; the ones in flight finish their batches, and the rest are returned as not reached. Likewise once ECR let
  * a call expire after all its attempts: each repository started after it would wait out the same deadlines (up to
  * 141 s a call), and a silent endpoint would hold the run for hours; the error says why the rest were not reached.
- * A connection reset or broken pipe is not that (it fails fast): the other repositories go on.
+ * A connection reset or broken pipe is not that (it fails fast): the other repositories go on, unless
+ * networkFailureLimit repositories in a row fail by network failures (an endpoint that resets every call).
  */
 export async function cleanRepositories(
   options: RunOptions,
@@ -252,10 +265,15 @@ export async function cleanRepositories(
   const notReached: string[] = [];
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   let done = 0;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   /** The first repository in which ECR did not answer in time. */
   let unanswered: string | undefined;
-  const reports = await mapConcurrent(names, options.concurrency ?? DEFAULT_CONCURRENCY, async (name) => {
-    if (notReached.length || unanswered || options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
+  /** How many repositories in a row ended by a network failure, and the latest of them. */
+  let failingInARow = { count: 0, name: "", code: "" };
+  /** Set once networkFailureLimit repositories in a row failed by a network failure. */
+  let networkDown: typeof failingInARow | undefined;
+  const reports = await mapConcurrent(names, concurrency, async (name) => {
+    if (notReached.length || unanswered || networkDown || options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
       notReached.push(name);
       return undefined;
     }
@@ -263,6 +281,10 @@ export async function cleanRepositories(
     // A report error's code is the failure's errorCode, so this is the classification the settling of a delete uses:
     // a connection reset fails fast and is this repository's failure only.
     if (!unanswered && report.errors.some(isDeadlineExpiry)) unanswered = name;
+    // Resets that fail every repository, fast or after a while, are the endpoint's failure too (networkFailureLimit).
+    const networkFailure = report.errors.find(isNetworkFailure);
+    failingInARow = networkFailure ? { count: failingInARow.count + 1, name, code: networkFailure.code } : { count: 0, name: "", code: "" };
+    if (!networkDown && failingInARow.count >= networkFailureLimit(concurrency)) networkDown = failingInARow;
     // Stopped mid-repository by the time limit (an archive run has many calls): the next run starts with it.
     if (report.outOfTime) notReached.push(name);
     options.onRepositoryDone?.(report, ++done, names.length);
@@ -275,6 +297,12 @@ export async function cleanRepositories(
       kind: "api-error",
       code: DEADLINE_ERROR,
       message: `ECR did not answer in time in repository ${unanswered} (see its error), so no other repository was started: ${notReached.length} not reached`,
+    });
+  } else if (networkDown && notReached.length) {
+    context.errors.push({
+      kind: "api-error",
+      code: networkDown.code,
+      message: `the network failed in ${networkDown.count} repositories in a row (the last: ${networkDown.name}; see their errors), so no other repository was started: ${notReached.length} not reached`,
     });
   }
   return { repositories: reports.filter((r): r is RepositoryReport => r !== undefined), notReached };

@@ -1,14 +1,15 @@
 /**
  * The end of a fan-out run, from the aggregate step or the failure path: the report's storage value, the report to
  * S3 and the notification to SNS (once per run: runtime/lambda/runReports.ts), the run's log lines and EMF metrics,
- * and the execution's output.
+ * and the execution's output (bounded: runtime/fanout/stepResult.ts).
  */
 import type { RunReport } from "../engine/report";
 import { withStorageValue } from "../engine/storageValue";
-import type { HandlerResult, LambdaContext } from "../lambda/handler";
+import type { LambdaContext } from "../lambda/handler";
 import { functionNameOf, publishRun } from "../lambda/publish";
 import { defaultReportOutlets, deliverReport, reportUrls } from "../lambda/runReports";
 import type { FanOutDeps } from "./deps";
+import { StepResult, stepResult } from "./stepResult";
 
 export interface RunEnd {
   run: string;
@@ -19,14 +20,12 @@ export interface RunEnd {
   pricePerGbMonth?: number;
 }
 
-export async function deliverRun(deps: FanOutDeps, report: RunReport, end: RunEnd, context: LambdaContext): Promise<HandlerResult> {
+export async function deliverRun(deps: FanOutDeps, report: RunReport, end: RunEnd, context: LambdaContext): Promise<StepResult> {
   const ctx = { dryRun: !end.apply, now: end.now };
   const env = deps.env();
   withStorageValue(report, env.AWS_REGION, end.pricePerGbMonth);
   const functionName = functionNameOf(context);
   const delivered = await deliverReport(report, { id: end.run, functionName }, env, deps.reportOutlets ?? defaultReportOutlets);
   publishRun(report, ctx, functionName);
-  const result: HandlerResult = { ...ctx, summary: report.summary, errors: report.errors, warnings: report.warnings, notReached: report.notReached };
-  if (delivered.place && !delivered.place.problem) result.report = reportUrls(delivered.place);
-  return result;
+  return stepResult(report, ctx, delivered.place && !delivered.place.problem ? reportUrls(delivered.place) : undefined);
 }

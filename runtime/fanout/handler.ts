@@ -23,7 +23,8 @@ import { prepareRun } from "../engine/run";
 import { FANOUT_BUCKET_ENV, loadConfigFromEnvironment, REPORTS_BUCKET_ENV } from "../lambda/config";
 import type { RepositoryReport, RunError } from "../engine/report";
 import { runTimeOf } from "../lambda/event";
-import type { HandlerResult, LambdaContext } from "../lambda/handler";
+import type { LambdaContext } from "../lambda/handler";
+import type { StepResult } from "./stepResult";
 import { once } from "../lambda/once";
 import { errorCode, errorMessage } from "../shared/errors";
 import { deliverRun } from "./delivery";
@@ -136,7 +137,7 @@ async function release(deps: FanOutDeps, event: unknown): Promise<{ run: string;
   return { run, released: !problem, reason: problem ?? "" };
 }
 
-async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContext): Promise<HandlerResult> {
+async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContext): Promise<StepResult> {
   const parsed = parseEvent(AGGREGATE_EVENT, event, AGGREGATE);
   const run = checkRunId(parsed.run);
   const store = storeOf(deps);
@@ -159,7 +160,7 @@ async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContex
  * execution's error is an error of the run, so the failures alarm fires and `notify` publishes it. What it cannot
  * read is an error too; it throws only on an event the state machine does not send. The lock is released after it.
  */
-async function reportFailedRun(deps: FanOutDeps, event: unknown, context: LambdaContext): Promise<HandlerResult> {
+async function reportFailedRun(deps: FanOutDeps, event: unknown, context: LambdaContext): Promise<StepResult> {
   const parsed = parseEvent(FAILED_EVENT, event, FAILED);
   const run = checkRunId(parsed.run);
   const store = storeOf(deps);

@@ -22,7 +22,7 @@ import type { IncomingMessage } from "node:http";
 import { answerCheckExtension } from "./answers";
 import { endpointOf, operationOf } from "./endpoint";
 import { boundedRetryExtension } from "./retry";
-import { errorCode } from "./errors";
+import { errorCode, isConnectionReset } from "./errors";
 
 /** One request, from connecting to the last byte of the answer. */
 export const ATTEMPT_DEADLINE_MS = 15_000;
@@ -65,11 +65,31 @@ export function deadlineError(endpoint: string, ms: number, what = "request"): E
 }
 
 /**
+ * Whether a connection reset (or broken pipe) that ended `silentMs` of waiting for an answer is the endpoint's stall
+ * rather than a blip: at least half the deadline without an answer, then a reset, is what an idle-timeout middlebox
+ * in front of an endpoint that does not answer does. Each call against it waits (nearly) as long as against a silent
+ * endpoint, so it is named a deadline expiry, and a run starts no other repository; a reset that comes sooner stays
+ * a reset (a flaky link: that repository's failure only).
+ */
+export function isStalledReset(err: unknown, silentMs: number, deadlineMs: number): boolean {
+  return isConnectionReset(err) && 2 * silentMs >= deadlineMs;
+}
+
+/** The error of a request whose connection was reset after `silentMs` without an answer (isStalledReset). */
+export function stalledResetError(endpoint: string, silentMs: number, what = "request"): Error {
+  return Object.assign(new Error(`${endpoint} did not answer the ${what} for ${silentMs} ms, then reset the connection (stalled then reset); abandoned`), {
+    name: DEADLINE_ERROR,
+    code: "ETIMEDOUT",
+  });
+}
+
+/**
  * Whether a call failed because its endpoint did not answer in time, after all its attempts: asking it again at once
  * would wait out the same deadlines (up to 141 s a call), so callers that try again in rounds stop instead, and a
  * run starts no other repository. It is what the report names DEADLINE_ERROR, and only that: a connection reset or a
- * broken pipe, which the SDK names TimeoutError too, is named by its system code (errorCode). So this answers the
- * same of a report's error (its code is errorCode of the failure) as of the failure itself.
+ * broken pipe, which the SDK names TimeoutError too, is named by its system code (errorCode), unless it ended a
+ * stall (isStalledReset). So this answers the same of a report's error (its code is errorCode of the failure) as of
+ * the failure itself.
  */
 export function isDeadlineExpiry(err: unknown): boolean {
   return errorCode(err) === DEADLINE_ERROR;
@@ -79,7 +99,7 @@ export function isDeadlineExpiry(err: unknown): boolean {
 /**
  * Wraps the SDK's handler so that each request has one deadline for the whole exchange: before the headers, the
  * request is aborted; after them, the body is destroyed, so that the SDK's reading of it fails. Any network failure
- * is named with its endpoint.
+ * is named with its endpoint, and a reset after a stall (isStalledReset) is named a deadline expiry.
  */
 export class DeadlineHandler implements HttpHandler {
   constructor(
@@ -106,7 +126,9 @@ export class DeadlineHandler implements HttpHandler {
   async handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<RequestHandlerOutput<HttpResponse>> {
     const endpoint = endpointOf(request);
     const operation = operationOf(request);
-    const expired = deadlineError(endpoint, this.deadlineMs, operation ? `${operation} request` : "request");
+    const what = operation ? `${operation} request` : "request";
+    const expired = deadlineError(endpoint, this.deadlineMs, what);
+    const started = Date.now();
     const abort = new AbortController();
     const caller = options.abortSignal as AbortSignal | undefined;
     const forward = () => abort.abort();
@@ -137,6 +159,8 @@ export class DeadlineHandler implements HttpHandler {
     } catch (err) {
       done();
       if (timedOut) throw expired;
+      const silentMs = Date.now() - started;
+      if (isStalledReset(err, silentMs, this.deadlineMs)) throw stalledResetError(endpoint, silentMs, what);
       throw namedEndpoint(err, endpoint);
     }
   }

@@ -7,6 +7,11 @@
  */
 const CONNECTION_RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
+/** Whether the error is a connection reset or a broken pipe (whatever name the SDK gave it). */
+export function isConnectionReset(err: unknown): boolean {
+  return CONNECTION_RESET_CODES.has(errorCode(err));
+}
+
 const NETWORK_ADVICE = "check the region, AWS_ENDPOINT_URL and your connection";
 
 /**
@@ -53,7 +58,7 @@ export function isNetworkFailure(err: unknown): boolean {
  */
 export function errorMessage(err: unknown): string {
   const message = firstLine((err as { message?: string })?.message ?? String(err));
-  if (CONNECTION_RESET_CODES.has(errorCode(err))) return `${message} (the connection was reset: a network failure; ${NETWORK_ADVICE})`;
+  if (isConnectionReset(err)) return `${message} (the connection was reset: a network failure; ${NETWORK_ADVICE})`;
   return isNetworkFailure(err) ? `${message} (a network failure: ${NETWORK_ADVICE})` : message;
 }
 
