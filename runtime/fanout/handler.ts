@@ -159,6 +159,8 @@ async function aggregate(deps: FanOutDeps, event: unknown, context: LambdaContex
  * starts after it, and reports the run from what its batches recorded (runtime/fanout/failedRun.ts), failed: the
  * execution's error is an error of the run, so the failures alarm fires and `notify` publishes it. What it cannot
  * read is an error too; it throws only on an event the state machine does not send. The lock is released after it.
+ * The event is not checked against the execution (only the state machine's role may invoke the function): a forged
+ * one can stop a run's later batches and write its report early, never make anything be deleted (docs/fan-out.md).
  */
 async function reportFailedRun(deps: FanOutDeps, event: unknown, context: LambdaContext): Promise<StepResult> {
   const parsed = parseEvent(FAILED_EVENT, event, FAILED);
