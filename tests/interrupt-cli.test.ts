@@ -3,8 +3,9 @@
  * emulator (with latency, so that calls are in flight): while listing, while reading in-use sources, while
  * re-checking between a unit's waves, during a delete call. The run stops before its next delete call, lets the call
  * in flight finish, prints the report of exactly what the emulator deleted (table or JSON) and exits 130, 143 or 129.
- * A second signal exits at once; a dry run exits at once. SIGHUP usually means the terminal is gone: with nobody
- * reading stdout and stderr, the run still stops the same way and its journal records the signal and every call. An
+ * A second SIGINT or SIGTERM exits at once, a repeated SIGHUP does not; a dry run exits at once. SIGHUP usually means
+ * the terminal is gone: with nobody reading stdout and stderr, or on a real terminal that hangs up (a pseudo-terminal
+ * closed), the run still stops the same way and its journal records the signal and every call. An
  * archive run stopped between a unit's calls names the unit it left half-archived, and the next run finishes it.
  */
 import { expect } from "chai";
@@ -231,7 +232,7 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
    * Seeds, and at the second delete call (the first repository's platform manifests) calls `hangUp`, holding the
    * call until the CLI's journal records the SIGHUP (or the CLI is gone). `check` then asserts what a user relies on.
    */
-  function hangUpAtSecondDelete(hangUp: () => void, exited: () => boolean) {
+  function hangUpAtSecondDelete(hangUp: () => void, exited: () => boolean, takenIn: () => Promise<void> = async () => undefined) {
     const seeded = seed();
     emulator.setLatency("*", 15);
     const journal = writePolicyFile("", "journal.jsonl");
@@ -242,6 +243,7 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
       served = deleteCalls();
       hangUp();
       while (!exited() && !journalLines(journal).some((l) => l.signal === "SIGHUP")) await new Promise((r) => setTimeout(r, 10));
+      await takenIn();
     });
     return {
       journal,
@@ -273,16 +275,21 @@ describe("signals during ecr-cleanup --apply (the real CLI)", function () {
   });
 
   // Python's pty module gives the CLI a real terminal to lose; without python3 there is no terminal to close here.
+  // Its first argument: how many SIGHUPs the CLI gets, the kernel's alone (1) or the shell's right after it (2), as
+  // an interactive shell sends its jobs when its terminal closes. It prints the CLI's pid, then how the CLI ended.
   const PTY_RUNNER = `
 import os, pty, signal, sys
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
+    os.execv(sys.argv[2], sys.argv[2:])
+print("pid %d" % pid, flush=True)
 closed = []
 def hang_up(*_):
     if not closed:
         closed.append(1)
         os.close(fd)  # the terminal goes away: the kernel sends SIGHUP to the CLI
+        if sys.argv[1] == "2":
+            os.kill(pid, signal.SIGHUP)
 signal.signal(signal.SIGUSR1, hang_up)
 try:
     while True:
@@ -299,28 +306,33 @@ print("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit %d"
 `;
   const hasPython = spawnSync("python3", ["-c", "import pty"]).status === 0;
 
-  (hasPython ? it : it.skip)("a closed terminal (a real one, hung up by the kernel): the run stops as for SIGHUP, ends by SIGHUP (129 in a shell, no abort), and the journal records it", async () => {
-    let runner: ChildProcess | undefined;
-    const run = hangUpAtSecondDelete(() => runner!.kill("SIGUSR1"), () => hasExited(runner));
-    const cli = [process.execPath, BIN, "--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
-    const ended = await new Promise<string>((done) => {
-      runner = spawn("python3", ["-c", PTY_RUNNER, ...cli], { env: awsEnv(emulator.endpoint), stdio: ["ignore", "pipe", "inherit"] });
+  for (const hangups of [1, 2]) {
+    (hasPython ? it : it.skip)(`a closed terminal (a real one, hung up by the kernel${hangups === 2 ? ", then the shell's SIGHUP" : ""}): the run stops as for SIGHUP, the call in flight finishes and is journaled, exit 129 (no abort)`, async () => {
+      let runner: ChildProcess | undefined;
       let out = "";
-      runner.stdout!.on("data", (chunk) => (out += chunk));
-      runner.on("close", () => done(out.trim()));
+      const cliPid = () => Number(/^pid (\d+)$/m.exec(out)![1]);
+      // With the shell's SIGHUP, the call in flight is answered only once that one has reached the CLI too.
+      const run = hangUpAtSecondDelete(() => runner!.kill("SIGUSR1"), () => hasExited(runner), () => delivered(cliPid(), "SIGHUP"));
+      const cli = [process.execPath, BIN, "--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", run.journal];
+      const ended = await new Promise<string>((done) => {
+        runner = spawn("python3", ["-c", PTY_RUNNER, String(hangups), ...cli], { env: awsEnv(emulator.endpoint), stdio: ["ignore", "pipe", "inherit"] });
+        runner.stdout!.on("data", (chunk) => (out += chunk));
+        runner.on("close", () => done(out.trim().split("\n").at(-1)!));
+      });
+      expect(ended, "how the CLI ended").to.equal("exit 129");
+      run.check();
     });
-    expect(ended, "how the CLI ended").to.equal("signal 1");
-    run.check();
-  });
+  }
 
-  /** Resolves once `signal`, sent to the child, is no longer pending: its handler has it (Linux: /proc/PID/status). */
-  async function delivered(child: ChildProcess, signal: "SIGHUP"): Promise<void> {
+  /** Resolves once `signal`, sent to process `pid`, is no longer pending: its handler has it (Linux: /proc/PID/status). */
+  async function delivered(pid: number, signal: "SIGHUP"): Promise<void> {
     const bit = 1n << BigInt(osConstants.signals[signal] - 1);
     const pending = () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      if (!existsSync(`/proc/${pid}/status`)) return false;
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
       return ["SigPnd", "ShdPnd"].some((field) => (BigInt("0x" + status.match(new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m"))![1]) & bit) !== 0n);
     };
-    while (child.exitCode === null && child.signalCode === null && pending()) await new Promise((r) => setTimeout(r, 5));
+    while (pending()) await new Promise((r) => setTimeout(r, 5));
   }
 
   it("two SIGHUPs in a row (a closed terminal: the kernel's and the shell's): no exit at once; the call in flight finishes, is reported and journaled, exit 129", async () => {
@@ -336,7 +348,7 @@ print("signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exit %d"
       await signalTakenIn(child!, "SIGHUP");
       child!.kill("SIGHUP");
       // The call in flight is answered only once the second hangup has reached the CLI.
-      await delivered(child!, "SIGHUP");
+      await delivered(child!.pid!, "SIGHUP");
     });
     const args = ["--config", writePolicyFile(POLICY), "--now", NOW.toISOString(), "--apply", "--concurrency", "1", "--journal", journal, "--output", "json"];
     const result = await runCli(args, awsEnv(emulator.endpoint), (c) => (child = c));

@@ -1,3 +1,4 @@
+import { closeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { escapeControls } from "../report/escape";
 import { errorMessage, firstLine } from "../shared/errors";
@@ -97,19 +98,23 @@ export function endProcess(code: number): void {
   }
 }
 
-/** Whether the process started on a terminal (stdin, stdout or stderr): Node restores the terminal's modes on exit. */
-const STARTED_ON_TTY = [0, 1, 2].some((fd) => isatty(fd));
+/** The standard streams (0, 1, 2) that were terminals when the process started. */
+const STARTED_ON_TERMINAL = [0, 1, 2].filter((fd) => isatty(fd));
 
 /**
- * Ends the process with `code`. 129 (stopped by SIGHUP) on a terminal ends it by SIGHUP itself instead, which a shell
- * reports as the same 129: the terminal is usually gone then, and Node 20's exit, restoring the terminal's modes,
- * aborts (SIGABRT, a core dump) when it cannot (nodejs/node#51519). The journal and the report are written by then.
+ * process.exit, also on a terminal that has hung up (a closed terminal window or ssh session). On exit Node restores
+ * the settings of the terminals it started on, and before Node 22.17 and 24.1 it crashes when that fails on a hung-up
+ * terminal (SIGABRT or SIGSEGV instead of the exit code; nodejs/node#51519). It leaves a stream that is closed alone:
+ * the streams whose terminal is gone, which nothing can be written to any more, are closed first.
  */
-export function exitProcess(code: number): void {
-  if (code === SIGNAL_EXIT.SIGHUP && STARTED_ON_TTY) {
-    process.removeAllListeners("SIGHUP");
-    process.kill(process.pid, "SIGHUP");
-    return;
+export function exitProcess(code: number): never {
+  for (const fd of STARTED_ON_TERMINAL) {
+    if (isatty(fd)) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing to restore either.
+    }
   }
-  process.exit(code);
+  return process.exit(code);
 }
