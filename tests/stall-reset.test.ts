@@ -8,8 +8,11 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ATTEMPT_DEADLINE_MS, DEADLINE_ENV, isDeadlineExpiry, isStalledReset, stalledResetError } from "../runtime/shared/deadline";
-import { DEFAULT_CONCURRENCY, networkFailureLimit } from "../runtime/engine/run";
+import { DEFAULT_CONCURRENCY, failsTheEndpoint, networkFailureLimit } from "../runtime/engine/run";
+import type { RunError } from "../runtime/engine/report";
+import { errorCode, serverFaultMark } from "../runtime/shared/errors";
 import { DropConnection } from "./emulator/faults";
+import { AwsError } from "./emulator/protocol";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
@@ -71,15 +74,44 @@ describe("an endpoint that resets every call", function () {
     });
   });
 
+  describe("failsTheEndpoint: a repository's error that counts toward networkFailureLimit", () => {
+    /** An SDK error as the SDK makes it: an unmodeled error is named a client fault whatever its status. */
+    const sdkError = (name: string, status: number, fault: "client" | "server") =>
+      Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+    const table: [string, unknown, boolean][] = [
+      ["ServerException (500)", sdkError("ServerException", 500, "server"), true],
+      ["a proxy's 503, unmodeled (the SDK calls it a client fault)", sdkError("ServiceUnavailableException", 503, "client"), true],
+      ["a proxy's 504 with no error body", sdkError("Unknown", 504, "client"), true],
+      ["ThrottlingException (400)", sdkError("ThrottlingException", 400, "client"), false],
+      ["Too Many Requests (429)", sdkError("ThrottlingException", 429, "client"), false],
+      ["AccessDeniedException (400)", sdkError("AccessDeniedException", 400, "client"), false],
+      ["RepositoryNotFoundException (400)", sdkError("RepositoryNotFoundException", 400, "client"), false],
+      ["a connection reset", withCode("ECONNRESET"), true],
+      ["a deadline expiry", Object.assign(new Error("late"), { name: "TimeoutError" }), true],
+      ["a bug (a plain Error)", new Error("undefined is not a function"), false],
+    ];
+    for (const [what, err, expected] of table) {
+      it(`${what}: ${expected}`, () => {
+        const error: RunError = { kind: "api-error", repository: "r1", code: errorCode(err), message: "m", ...serverFaultMark(err) };
+        expect(failsTheEndpoint(error)).to.equal(expected);
+        // The mark stays out of the report's JSON.
+        expect(Object.keys(JSON.parse(JSON.stringify(error)))).to.deep.equal(["kind", "repository", "code", "message"]);
+      });
+    }
+  });
+
   describe("a run", () => {
     let emulator: EcrEmulator;
     const names = ["r1", "r2", "r3", "r4", "r5", "r6"];
     const seeded = new Map<string, string[]>();
     /** Milliseconds every ECR call about an r* repository waits before its connection is reset. */
     let holdMs = 0;
+    /** What every such call fails with after the hold: a reset, or an AWS error. */
+    let failure: () => Error = () => new DropConnection();
     const config = () => writePolicyFile("- name: untagged\n  protected_period: 1\n  protected_count: 1\n  significant_tags: '*'\n");
 
     beforeEach(async () => {
+      failure = () => new DropConnection();
       emulator = await startEcrEmulator();
       seeded.clear();
       for (const name of names) {
@@ -89,7 +121,7 @@ describe("an endpoint that resets every call", function () {
       emulator.beforeOperation("*", async ({ service, input }) => {
         if (service !== "ecr" || !/^r\d$/.test(String((input as { repositoryName?: string }).repositoryName))) return;
         if (holdMs) await new Promise((done) => setTimeout(done, holdMs));
-        throw new DropConnection();
+        throw failure();
       });
     });
     afterEach(async () => {
@@ -142,5 +174,41 @@ describe("an endpoint that resets every call", function () {
       expect(report.summary.deleted).to.equal(0);
       untouched();
     });
+
+    it("every call held, then answered 503 (a proxy's gateway timeout): after 2 repositories in a row (concurrency 2) fail so, no other repository starts, exit 1", async () => {
+      holdMs = 300;
+      failure = () => new AwsError("ServiceUnavailableException", "Service Unavailable", 503);
+      const run = await runCli(["--config", config(), "--now", NOW, "--apply", "--output", "json", "--concurrency", "2"], { ...awsEnv(emulator.endpoint), AWS_MAX_ATTEMPTS: "2" });
+      expect(run.code, run.stderr).to.equal(1);
+      const report = JSON.parse(run.stdout) as Report;
+      expect(report.notReached).to.deep.equal(["r4", "r5", "r6"]);
+      const repositoryErrors = report.errors.filter((e) => e.repository);
+      expect(repositoryErrors.map((e) => [e.repository, e.code]).sort()).to.deep.equal([
+        ["r1", "ServiceUnavailableException"],
+        ["r2", "ServiceUnavailableException"],
+        ["r3", "ServiceUnavailableException"],
+      ]);
+      const runError = report.errors.find((e) => !e.repository)!;
+      expect(runError.code).to.equal("ServiceUnavailableException");
+      expect(runError.message).to.match(/^ECR answered with a server error in 2 repositories in a row \(the last: r\d; see their errors\), so no other repository was started: 3 not reached$/);
+      expect(report.summary.deleted).to.equal(0);
+      untouched();
+    });
+
+    for (const [what, make] of [
+      ["throttled (ThrottlingException)", () => new AwsError("ThrottlingException", "Rate exceeded", 400)],
+      ["denied (AccessDeniedException)", () => new AwsError("AccessDeniedException", "not authorized", 400)],
+    ] as [string, () => Error][]) {
+      it(`every repository ${what}: the service answers, so every repository is tried, exit 1`, async () => {
+        holdMs = 0;
+        failure = make;
+        const run = await runCli(["--config", config(), "--now", NOW, "--apply", "--output", "json", "--concurrency", "2"], { ...awsEnv(emulator.endpoint), AWS_MAX_ATTEMPTS: "1" });
+        expect(run.code, run.stderr).to.equal(1);
+        const report = JSON.parse(run.stdout) as Report;
+        expect(report.notReached).to.deep.equal([]);
+        expect(report.errors.map((e) => e.repository).sort()).to.deep.equal(names);
+        untouched();
+      });
+    }
   });
 });

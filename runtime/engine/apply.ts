@@ -11,7 +11,7 @@
  * units a stop left archived in part (halfArchived.ts).
  */
 import { deletions } from "../planner/plan";
-import { errorCode, errorMessage } from "../shared/errors";
+import { errorCode, errorMessage, serverFaultMark } from "../shared/errors";
 import { archiveBatch } from "./apply/archiveBatch";
 import { deleteBatch } from "./apply/deleteBatch";
 import { halfArchivedNote, halfArchivedUnits } from "./apply/halfArchived";
@@ -64,7 +64,7 @@ export async function applyPlan(input: ApplyInput, result: ApplyResult = { outco
     }
   } catch (err) {
     // An API error after the SDK's retries, or a bug: stop this repository; what was already done stays reported.
-    result.errors.push({ kind: "api-error", repository: run.repository, code: errorCode(err), message: `deleting stopped: ${errorMessage(err)}` });
+    result.errors.push({ kind: "api-error", repository: run.repository, code: errorCode(err), message: `deleting stopped: ${errorMessage(err)}`, ...serverFaultMark(err) });
   }
   return result;
 }

@@ -1,6 +1,7 @@
 /** The run's report: what the renderers print, the Lambda logs, and the JSON output holds. */
 import type { PlanMiss } from "../plan-file/narrow";
 import type { Action, GroupMode, PolicyMode, PolicyVerdict, ReasonCode } from "../planner/types";
+import { SERVER_FAULT } from "../shared/errors";
 import type { StorageValue } from "./storageValue";
 
 /** `journal-failed`: the CLI's `--journal` could not be written, so the run stopped before its next call. */
@@ -14,6 +15,8 @@ export interface RunError {
   /** AWS's error or failure code where there is one (`ImageReferencedByManifestList`, `AccessDeniedException`, ...). */
   code: string;
   message: string;
+  /** Made from a server fault (HTTP 5xx): counts toward the run's failures in a row. Not in the JSON report. */
+  [SERVER_FAULT]?: true;
 }
 
 /**

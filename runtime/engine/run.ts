@@ -16,7 +16,7 @@ import { deletions, overrideToKeep, planRepository, removes } from "../planner/p
 import { governs, missingRepositories } from "../planner/scope";
 import type { ImageRecord, Policy, RepositoryPlan } from "../planner/types";
 import { DEADLINE_ERROR, isDeadlineExpiry } from "../shared/deadline";
-import { errorCode, errorMessage, isNetworkFailure } from "../shared/errors";
+import { errorCode, errorMessage, isNetworkFailure, isServerFault, serverFaultMark } from "../shared/errors";
 import { mapConcurrent } from "../shared/pool";
 import { applyPlan, DeleteCallListener } from "./apply";
 import type { RepositoryReport, RunError, RunReport } from "./report";
@@ -28,14 +28,22 @@ export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_SAFETY_MARGIN_MS = 60_000;
 
 /**
- * How many repositories in a row (in the order they end) may fail by a network failure before no other repository
- * starts: the concurrency, and at least 2. Against an endpoint that fails every call, however fast or slow, the first
- * repositories (as many as run at once) have all failed within one call's worst case, and those started meanwhile end
- * within one more: two calls in all, whatever the number of repositories. A flaky link fails one repository now and
- * then, not every one in a row.
+ * How many repositories in a row (in the order they end) may fail by a network failure or a server fault (HTTP 5xx)
+ * before no other repository starts: the concurrency, and at least 2. Against an endpoint that fails every call,
+ * however fast or slow, the first repositories (as many as run at once) have all failed within one call's worst case,
+ * and those started meanwhile end within one more: two calls in all, whatever the number of repositories. A flaky
+ * link or a service's passing fault fails one repository now and then, not every one in a row.
  */
 export function networkFailureLimit(concurrency: number): number {
   return Math.max(2, concurrency);
+}
+
+/**
+ * Whether a repository's error counts toward networkFailureLimit: a network failure or a server fault (5xx). Throttling
+ * and AccessDenied (client faults) do not: the service is up and answering.
+ */
+export function failsTheEndpoint(error: RunError): boolean {
+  return isNetworkFailure(error) || isServerFault(error);
 }
 
 export interface RunOptions {
@@ -78,7 +86,7 @@ async function cleanRepository(options: RunOptions, repository: string, inventor
   try {
     await planAndApply(options, policies, inventory, warnings, work);
   } catch (err) {
-    work.report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `this repository failed: ${errorMessage(err)}` });
+    work.report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `this repository failed: ${errorMessage(err)}`, ...serverFaultMark(err) });
   }
   return finishReport(work, options.listKept);
 }
@@ -100,7 +108,7 @@ async function readImages(ecr: ECRClient, report: RepositoryReport): Promise<Rep
     for (const image of images) if (image.status !== undefined && isIndex(image)) image.childrenUnknown = true;
     return { images, indexesRead };
   } catch (err) {
-    report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `cannot read the repository's images: ${errorMessage(err)}` });
+    report.errors.push({ kind: "api-error", repository, code: errorCode(err), message: `cannot read the repository's images: ${errorMessage(err)}`, ...serverFaultMark(err) });
     return undefined;
   }
 }
@@ -254,8 +262,9 @@ export async function prepareRun(options: RunOptions): Promise<RunContext> {
  * starts; the ones in flight finish their batches, and the rest are returned as not reached. Likewise once ECR let
  * a call expire after all its attempts: each repository started after it would wait out the same deadlines (up to
  * 141 s a call), and a silent endpoint would hold the run for hours; the error says why the rest were not reached.
- * A connection reset or broken pipe is not that (it fails fast): the other repositories go on, unless
- * networkFailureLimit repositories in a row fail by network failures (an endpoint that resets every call).
+ * A connection reset or broken pipe, or a server fault (5xx), is not that (it fails fast): the other repositories go
+ * on, unless networkFailureLimit repositories in a row fail so (an endpoint that resets every call, or a proxy that
+ * answers every call 504 after its own timeout). Throttling and AccessDenied are no such failure: they never count.
  */
 export async function cleanRepositories(
   options: RunOptions,
@@ -268,9 +277,9 @@ export async function cleanRepositories(
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   /** The first repository in which ECR did not answer in time. */
   let unanswered: string | undefined;
-  /** How many repositories in a row ended by a network failure, and the latest of them. */
-  let failingInARow = { count: 0, name: "", code: "" };
-  /** Set once networkFailureLimit repositories in a row failed by a network failure. */
+  /** How many repositories in a row ended by a network failure or a server fault, and the latest of them. */
+  let failingInARow = { count: 0, name: "", code: "", serverFault: false };
+  /** Set once networkFailureLimit repositories in a row failed so. */
   let networkDown: typeof failingInARow | undefined;
   const reports = await mapConcurrent(names, concurrency, async (name) => {
     if (notReached.length || unanswered || networkDown || options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
@@ -281,9 +290,12 @@ export async function cleanRepositories(
     // A report error's code is the failure's errorCode, so this is the classification the settling of a delete uses:
     // a connection reset fails fast and is this repository's failure only.
     if (!unanswered && report.errors.some(isDeadlineExpiry)) unanswered = name;
-    // Resets that fail every repository, fast or after a while, are the endpoint's failure too (networkFailureLimit).
-    const networkFailure = report.errors.find(isNetworkFailure);
-    failingInARow = networkFailure ? { count: failingInARow.count + 1, name, code: networkFailure.code } : { count: 0, name: "", code: "" };
+    // Resets or 5xx answers that fail every repository, fast or after a while, are the endpoint's failure too
+    // (networkFailureLimit).
+    const failure = report.errors.find(failsTheEndpoint);
+    failingInARow = failure
+      ? { count: failingInARow.count + 1, name, code: failure.code, serverFault: !isNetworkFailure(failure) }
+      : { count: 0, name: "", code: "", serverFault: false };
     if (!networkDown && failingInARow.count >= networkFailureLimit(concurrency)) networkDown = failingInARow;
     // Stopped mid-repository by the time limit (an archive run has many calls): the next run starts with it.
     if (report.outOfTime) notReached.push(name);
@@ -302,7 +314,7 @@ export async function cleanRepositories(
     context.errors.push({
       kind: "api-error",
       code: networkDown.code,
-      message: `the network failed in ${networkDown.count} repositories in a row (the last: ${networkDown.name}; see their errors), so no other repository was started: ${notReached.length} not reached`,
+      message: `${networkDown.serverFault ? "ECR answered with a server error" : "the network failed"} in ${networkDown.count} repositories in a row (the last: ${networkDown.name}; see their errors), so no other repository was started: ${notReached.length} not reached`,
     });
   }
   return { repositories: reports.filter((r): r is RepositoryReport => r !== undefined), notReached };

@@ -73,6 +73,26 @@ export function httpStatusOf(err: unknown): number | undefined {
 }
 
 /**
+ * Marks a report error made from a server fault (isServerFault), for the run's rule on repositories failing in a row.
+ * A symbol key, so the report's JSON does not show it.
+ */
+export const SERVER_FAULT: unique symbol = Symbol("server fault");
+
+/**
+ * Whether the error is the service's fault (HTTP 5xx: ECR's ServerException, a proxy's 502/503/504), or a report
+ * error made from one. Throttling (400/429) and AccessDenied are the caller's (a client fault): not this.
+ */
+export function isServerFault(err: unknown): boolean {
+  const { $fault, [SERVER_FAULT]: marked } = (err ?? {}) as { $fault?: string; [SERVER_FAULT]?: true };
+  return marked === true || $fault === "server" || (httpStatusOf(err) ?? 0) >= 500;
+}
+
+/** The mark a report error made from `err` carries: `{ [SERVER_FAULT]: true }` for a server fault, else nothing. */
+export function serverFaultMark(err: unknown): { [SERVER_FAULT]?: true } {
+  return isServerFault(err) ? { [SERVER_FAULT]: true } : {};
+}
+
+/**
  * S3 refused a conditional write: its condition did not hold (412 PreconditionFailed: with `If-None-Match: *`, an
  * object is at the key already) or another write to the key was under way (409 ConditionalRequestConflict).
  */
