@@ -5,7 +5,8 @@
  * nothing at all; the report names the operation. The clients are made with the tool's own settings (CLIENT_SETTINGS),
  * so both checks are the ones users run: the answer check on every JSON client, and the list every page must carry.
  * ECS Describe calls' per-item failures other than MISSING fail the ECS source the same way, and so does an ECS Describe
- * answer that leaves an identifier it was asked about out of both its list and its failures.
+ * answer that leaves an identifier it was asked about out of both its list and its failures, and a single-resource
+ * answer about another resource than the one asked.
  */
 import { expect } from "chai";
 import fc from "fast-check";
@@ -16,7 +17,7 @@ import { exitCodeOf } from "../runtime/engine/report";
 import { runCleanup } from "../runtime/engine/run";
 import { errorShapeOf, isJsonOutput } from "../runtime/shared/answers";
 import { CLIENT_SETTINGS } from "../runtime/shared/deadline";
-import { ODD_ANSWER_KINDS, OddAnswers, type OddAnswer, type OddAnswerKind } from "./emulator/odd-answers";
+import { ODD_ANSWER_KINDS, OddAnswers, RENAMED, type OddAnswer, type OddAnswerKind } from "./emulator/odd-answers";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { immediateRetries } from "./support/in-process";
 
@@ -90,6 +91,14 @@ const READS: Read[] = [
   { operation: "eks/ListClusters", seed: seedEks },
   { operation: "eks/DescribeCluster", seed: seedEks },
 ];
+
+/** How errors name each single-resource read. */
+const CALLS: Record<string, string> = {
+  "ecs/DescribeTaskDefinition": "ECS DescribeTaskDefinition",
+  "lambda/GetFunction": "Lambda GetFunction",
+  "eks/DescribeCluster": "EKS DescribeCluster",
+  "apprunner/DescribeService": "App Runner DescribeService",
+};
 
 const POLICY = validateConfig({ policies: [{ name: "newest", protected_period: 0, protected_count: 1, significant_tags: "*", repositories: ["app"] }] }, "test");
 
@@ -298,6 +307,17 @@ describe("answers that say success but are not an output", function () {
         expect(out.removed).to.deep.equal([]);
         expect(out.exitCode).to.equal(1);
         expect(out.errors).to.include(`${operation.replace("ecs/", "ECS ")} of cluster`).and.include("3 of the 3 asked for are in neither");
+      });
+    }
+
+    for (const operation of Object.keys(RENAMED)) {
+      it(`${operation} answering about another resource than the one asked: the in-use image stays, nothing deleted, exit 1, the call named`, async () => {
+        const out = await run(READS.find((r) => r.operation === operation)!, { renamed: true }, 0, Number.POSITIVE_INFINITY, NO_ROLLBACK);
+        expect(out.served).to.be.greaterThan(0);
+        expect(out.removed).to.not.include(out.images[0]);
+        expect(out.removed).to.deep.equal([]);
+        expect(out.exitCode).to.equal(1);
+        expect(out.errors).to.include(`${CALLS[operation]} of`).and.include("an answer about another resource cannot be used");
       });
     }
 

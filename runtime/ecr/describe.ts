@@ -7,7 +7,7 @@
 import { DescribeImagesCommand, ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
 import type { HttpHandlerOptions } from "@smithy/types";
 import type { ImageRecord } from "../planner/types";
-import { answerOf, listIn } from "../shared/answers";
+import { answerAbout, answerOf, listIn } from "../shared/answers";
 import { listImages, toImageRecord } from "./listing";
 
 /** DescribeImages takes at most this many imageIds, and BatchDeleteImage as many. */
@@ -28,7 +28,10 @@ export async function describeByDigest(client: ECRClient, repositoryName: string
   try {
     const what = `ECR DescribeImages by digest in repository ${repositoryName}`;
     const out = await answerOf(what, client.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }), call));
-    for (const detail of listIn(out, "imageDetails", what)) if (detail.imageDigest) found.set(detail.imageDigest, toImageRecord(detail as ImageDetail));
+    const details = listIn(out, "imageDetails", what);
+    // A digest never asked confirms nothing, and says the answer is not this call's.
+    for (const detail of details) answerAbout(what, "imageDigest", digests, detail.imageDigest);
+    for (const detail of details) found.set(detail.imageDigest!, toImageRecord(detail as ImageDetail));
     return found;
   } catch (err) {
     if (!isNotFound(err)) throw err;

@@ -6,7 +6,7 @@
  */
 import { AppRunnerClient, DescribeServiceCommand, paginateListServices } from "@aws-sdk/client-apprunner";
 import type { InUseSettings } from "../config/inUseSettings";
-import { answerOf, UntrustedAnswerError } from "../shared/answers";
+import { answerAbout, answerOf, UntrustedAnswerError } from "../shared/answers";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
@@ -31,6 +31,7 @@ export async function readAppRunnerUses(target: Target, _settings: InUseSettings
       const what = `App Runner DescribeService of ${name}`;
       const out = await answerOf(what, client.send(new DescribeServiceCommand({ ServiceArn: arn })));
       if (!out.Service) throw new UntrustedAnswerError(`${what}: the answer has no Service, so it cannot be used`);
+      answerAbout(what, "Service.ServiceArn", arn, out.Service.ServiceArn);
       const image = out.Service.SourceConfiguration?.ImageRepository;
       // A code repository names no image. Any image reference counts: only this registry's will match.
       if (!image?.ImageIdentifier) return [];

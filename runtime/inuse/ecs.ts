@@ -16,11 +16,11 @@ import {
   paginateListTasks,
 } from "@aws-sdk/client-ecs";
 import type { InUseSettings } from "../config/inUseSettings";
-import { answerOf, listIn } from "../shared/answers";
+import { answerAbout, answerOf, listIn } from "../shared/answers";
 import { chunks } from "../shared/chunks";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
-import { describedIn, lastPart } from "./ecsDescribed";
+import { describedIn, lastPart, namesTaskDefinition } from "./ecsDescribed";
 import { revisionUses } from "./ecsRevisions";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
@@ -63,9 +63,11 @@ function taskDefinitionImages(client: ECSClient): ImagesOf {
     let images = described.get(arn);
     if (!images) {
       const what = `ECS DescribeTaskDefinition of ${arn}`;
-      images = answerOf(what, client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).then((out) =>
-        listIn(out.taskDefinition ?? {}, "containerDefinitions", what).flatMap((c) => (c.image ? [c.image] : [])),
-      );
+      images = answerOf(what, client.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).then((out) => {
+        const definition = out.taskDefinition ?? {};
+        answerAbout(what, "taskDefinitionArn", arn, definition.taskDefinitionArn, namesTaskDefinition);
+        return listIn(definition, "containerDefinitions", what).flatMap((c) => (c.image ? [c.image] : []));
+      });
       described.set(arn, images);
     }
     return images;

@@ -68,3 +68,16 @@ export function describedIn<T extends { failures?: Failure[] }, K extends keyof 
   }
   return items;
 }
+
+/** `family` of a task definition `family:revision` or ARN (`…:task-definition/web:5`). */
+const familyOf = (ref: string) => lastPart(ref).split(":")[0];
+
+/**
+ * Whether a task definition ARN `answered` is the one `asked` in one of the forms DescribeTaskDefinition takes: the
+ * full ARN (the same ARN), `family:revision` (the same family and revision), or `family` alone (its latest ACTIVE
+ * revision: any revision of the same family).
+ */
+export function namesTaskDefinition(asked: string, answered: string): boolean {
+  if (asked.startsWith("arn:")) return asked === answered;
+  return asked.includes(":") ? lastPart(answered) === asked : familyOf(answered) === asked && lastPart(answered).includes(":");
+}

@@ -4,7 +4,7 @@
  */
 import { GetFunctionCommand, LambdaClient, paginateListFunctions } from "@aws-sdk/client-lambda";
 import type { InUseSettings } from "../config/inUseSettings";
-import { answerOf, UntrustedAnswerError } from "../shared/answers";
+import { answerAbout, answerOf, UntrustedAnswerError } from "../shared/answers";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { Target } from "./targets";
@@ -12,6 +12,15 @@ import type { ImageUse } from "./types";
 
 const LIST_PAGE_SIZE = 50;
 const GETS_AT_ONCE = 8;
+
+/**
+ * Whether a function ARN `answered` names the version `asked` (`NAME:QUALIFIER`): the same function name and, as
+ * Lambda reads ARNs, the same qualifier; an unqualified ARN names `$LATEST`.
+ */
+export function namesFunctionVersion(asked: string, answered: string): boolean {
+  const match = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::([^:]+))?$/.exec(answered);
+  return match !== null && `${match[1]}:${match[2] ?? "$LATEST"}` === asked;
+}
 
 export async function readLambdaUses(target: Target, _settings: InUseSettings): Promise<ImageUse[]> {
   const client = new LambdaClient(target.config);
@@ -35,6 +44,10 @@ async function functionUses(client: LambdaClient): Promise<ImageUse[]> {
     // Name and qualifier rather than the qualified ARN, whose `$LATEST` form not every implementation routes.
     const what = `Lambda GetFunction of ${version.FunctionName}:${version.Qualifier}`;
     const out = await answerOf(what, client.send(new GetFunctionCommand(version)));
+    const configuration = out.Configuration ?? {};
+    answerAbout(what, "Configuration.FunctionArn", `${version.FunctionName}:${version.Qualifier}`, configuration.FunctionArn, namesFunctionVersion);
+    answerAbout(what, "Configuration.FunctionName", version.FunctionName, configuration.FunctionName ?? version.FunctionName);
+    answerAbout(what, "Configuration.Version", version.Qualifier, configuration.Version ?? version.Qualifier);
     const code = out.Code;
     // ResolvedImageUri is `repo@sha256:…`, the digest Lambda runs whatever the tag says now.
     const resolved = code?.ResolvedImageUri;

@@ -129,6 +129,25 @@ export function listIn<T, K extends keyof T>(answer: T, field: K, what: string):
   return list as NonNullable<T[K]>;
 }
 
+/**
+ * Nothing when the answer of a single-resource read names the resource asked about (`same(asked, answered)`, plain
+ * equality unless the service documents other forms; with several asked, one of them); else an UntrustedAnswerError
+ * naming `what`, the answer's `field` and both identifiers: an answer about another resource says nothing about the
+ * asked one, and using it could miss what the asked one runs.
+ */
+export function answerAbout(
+  what: string,
+  field: string,
+  asked: string | readonly string[],
+  answered: string | undefined,
+  same: (asked: string, answered: string) => boolean = (a, b) => a === b,
+): void {
+  const questions = typeof asked === "string" ? [asked] : asked;
+  if (answered !== undefined && questions.some((question) => same(question, answered))) return;
+  const shown = questions.length === 1 ? `${questions[0]} as asked` : `one of the ${questions.length} asked (${questions.slice(0, 3).join(", ")}${questions.length > 3 ? ", …" : ""})`;
+  throw new UntrustedAnswerError(`${what}: the answer's ${field} is ${answered ?? "missing"}, not ${shown}: an answer about another resource cannot be used`);
+}
+
 /** Prefixes an UntrustedAnswerError with what was read (`ECS DescribeServices of cluster prod`); others pass as they are. */
 export function named(err: unknown, what: string): unknown {
   if (err instanceof UntrustedAnswerError && !err.message.startsWith(what)) err.message = `${what}: ${err.message}`;

@@ -7,7 +7,8 @@
  * listing before a plan and of the re-check before a delete. `failures` instead answers a Describe call of ECS with every item it was asked about
  * moved to the answer's per-item `failures`, with `reason` (`INTERNAL_ERROR`, or `MISSING`: the resource is gone);
  * `dropped` answers it with every item left out of both its list and its failures, an answer real ECS never gives
- * (it accounts for every identifier it is asked about).
+ * (it accounts for every identifier it is asked about). `renamed` answers a single-resource read (RENAMED) with the
+ * identifier of the resource it describes changed to another's, as a cache, a proxy or a mixed-up retry could.
  */
 
 export type OddAnswerKind = "error-body" | "rate-exceeded" | "empty-object" | "null" | "empty";
@@ -30,7 +31,23 @@ export const DESCRIBED_LISTS: Record<string, { list: string; arn: string }> = {
   "ecs/DescribeServiceRevisions": { list: "serviceRevisions", arn: "serviceRevisionArn" },
 };
 
-export type OddAnswer = { kind: OddAnswerKind } | { failures: string } | { dropped: true };
+/** Another resource's identifier: the next revision or version number, or the name with `-other` after it. */
+export const another = (id: string): string => id.replace(/(\d+)$|$/, (_, n: string | undefined) => (n === undefined ? "-other" : String(Number(n) + 1)));
+
+type Answer = Record<string, Record<string, unknown>>;
+
+/** Single-resource reads, and how `renamed` makes each answer name another resource. */
+export const RENAMED: Record<string, (answer: Answer) => void> = {
+  "ecs/DescribeTaskDefinition": (a) => void (a.taskDefinition.taskDefinitionArn = another(a.taskDefinition.taskDefinitionArn as string)),
+  "lambda/GetFunction": (a) => {
+    a.Configuration.FunctionName = `${a.Configuration.FunctionName as string}-other`;
+    a.Configuration.FunctionArn = (a.Configuration.FunctionArn as string).replace(/:function:([^:]+)/, ":function:$1-other");
+  },
+  "eks/DescribeCluster": (a) => void (a.cluster.name = another(a.cluster.name as string)),
+  "apprunner/DescribeService": (a) => void (a.Service.ServiceArn = another(a.Service.ServiceArn as string)),
+};
+
+export type OddAnswer = { kind: OddAnswerKind } | { failures: string } | { dropped: true } | { renamed: true };
 
 export class OddAnswers {
   /** Calls of the operation served so far. */
@@ -63,6 +80,14 @@ export class OddAnswers {
     if ("kind" in this.answer) {
       this.served++;
       return ODD_ANSWER_BODIES[this.answer.kind];
+    }
+    if ("renamed" in this.answer) {
+      const rename = RENAMED[list];
+      if (!rename) throw new Error(`${list} is not a single-resource read`);
+      const answer = JSON.parse(JSON.stringify(output)) as Answer;
+      rename(answer);
+      this.served++;
+      return JSON.stringify(answer);
     }
     const described = DESCRIBED_LISTS[list];
     if (!described) throw new Error(`${list} has no per-item failures`);

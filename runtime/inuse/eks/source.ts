@@ -6,6 +6,7 @@
  * says how to grant access or leave it out.
  */
 import { DescribeClusterCommand, EKSClient, paginateListClusters, type Cluster } from "@aws-sdk/client-eks";
+import { answerAbout } from "../../shared/answers";
 import { trustedPages } from "../../shared/pages";
 import { mapConcurrent, Slots } from "../../shared/pool";
 import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
@@ -140,6 +141,7 @@ async function describe(target: EksTarget, name: string): Promise<Cluster> {
   try {
     const out = await target.eks.send(new DescribeClusterCommand({ name }));
     if (!out.cluster) throw new Error("DescribeCluster answered without a cluster");
+    answerAbout(`EKS DescribeCluster of ${name}`, "cluster.name", name, out.cluster.name);
     return out.cluster;
   } catch (err) {
     throw awsFailure(target, `DescribeCluster ${name}`, err);
