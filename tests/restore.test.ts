@@ -46,6 +46,23 @@ for (const answer of BY_DIGEST_ANSWERS) {
       expect(JSON.parse(result.stdout).images[0]).to.include({ digest: image, outcome: "restored" });
     });
 
+    it("--timeout at the limit (24d) waits for ACTIVE; past it (Node's timers fire at once past 24.8 days) a usage error naming the limit, nothing restored", async () => {
+      emulator.registry.activationDelayMs = 1_500;
+      // The first status check finds it ACTIVATING; the next one (15 s later) ACTIVE.
+      const waited = archived(40);
+      const result = await restore("--repository", "app", "--digest", waited, "--wait", "--timeout", "24d", "--output", "json");
+      expect(result.code, result.stderr).to.equal(0);
+      expect(JSON.parse(result.stdout).images[0]).to.include({ digest: waited, outcome: "restored" });
+      const untouched = archived(41);
+      for (const timeout of ["25d", "577h", `${24 * 86_400 + 1}s`, "4w"]) {
+        const result = await restore("--repository", "app", "--digest", untouched, "--wait", "--timeout", timeout);
+        expect(result.code, `${timeout}: ${result.stderr}`).to.equal(2);
+        expect(result.stderr.split("\n")[0]).to.equal(`ecr-cleanup restore: --timeout can be at most 24d (restores take minutes), not ${timeout}`);
+      }
+      expect(statusOf(untouched)).to.equal("ARCHIVED");
+      expect(emulator.calls.UpdateImageStorageClass).to.equal(1);
+    });
+
     it("--wait past --timeout: exit 1, the image still ACTIVATING", async () => {
       emulator.registry.activationDelayMs = 60 * 60_000;
       const image = archived(40);

@@ -25,13 +25,18 @@ export const RESTORE_USAGE = `Usage: ecr-cleanup restore (--repository R (--dige
                      (images since deleted are listed and skipped); FILE may be s3://BUCKET/KEY, a report the
                      component's function wrote
   --wait             wait until the images are ACTIVE (restores take up to 20 minutes), with progress on a terminal
-  --timeout D        how long --wait waits (default 30m)
+  --timeout D        how long --wait waits (default 30m, at most 24d)
 
 Units are restored whole: an index with its platform manifests, an image with its signatures.
 SIGINT, SIGTERM or SIGHUP stops before the next restore call (and stops waiting) and prints what was done; a second SIGINT or SIGTERM exits at once.
 Exit codes: 0 restored or restoring, 1 some image failed or --wait timed out, 2 usage error (nothing done), 130 SIGINT, 143 SIGTERM, 129 SIGHUP.`;
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+/**
+ * The longest --timeout: Node's timers wait at most 2^31-1 ms (24.8 days) and fire at once past that, which gave up
+ * the wait at its start. Restores take minutes; refusing a longer wait is clearer than one that is not kept.
+ */
+const MAX_TIMEOUT = { ms: 24 * 86_400_000, text: "24d" };
 /** Status checks while waiting: every 15 s, or a twentieth of --timeout when that is shorter. */
 const POLL_MS = 15_000;
 
@@ -62,6 +67,7 @@ function parse(argv: string[]): RestoreArgs | "help" {
     if (!args.wait) throw new UsageError("--timeout is how long --wait waits: add --wait");
     const ms = parsePolicyDuration(values.timeout);
     if (typeof ms !== "number" || ms <= 0) throw new UsageError(`--timeout must be a duration such as 30m or 1h, not ${values.timeout}`);
+    if (ms > MAX_TIMEOUT.ms) throw new UsageError(`--timeout can be at most ${MAX_TIMEOUT.text} (restores take minutes), not ${values.timeout}`);
     args.timeoutMs = ms;
   }
   const fromReport = values["from-report"];
