@@ -10,7 +10,8 @@
  * The worst case of one AWS call, against an endpoint that never answers or one that throttles it:
  *   AWS_ATTEMPTS × ATTEMPT_DEADLINE_MS + 7 waits between attempts of at most MAX_RETRY_DELAY_MS each (retry.ts:
  *   throttling and retry-after headers included) = 8 × 15 s + 7 × 3 s = 141 s.
- * A Kubernetes request: KUBERNETES_ATTEMPTS × ATTEMPT_DEADLINE_MS + its backoff (0.25 + 0.5 + 1 s) = 61.75 s.
+ * A Kubernetes request: KUBERNETES_ATTEMPTS × ATTEMPT_DEADLINE_MS + 3 waits of at most MAX_RETRY_DELAY_MS each (its
+ *   backoff, or a Retry-After up to that cap: kubernetes.ts) = 4 × 15 s + 3 × 3 s = 69 s.
  * A run stops at the first read that fails, so its worst case is one such call after the calls that answered, and
  * two in a row (a failed read, then a final write such as the Lambda's lock release) still end within 5 minutes.
  * docs/cli.md ("Time limits") repeats these numbers; tests/deadline.test.ts checks they are what it says.

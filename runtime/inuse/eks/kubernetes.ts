@@ -10,6 +10,7 @@ import type { ClientRequest } from "node:http";
 import * as https from "node:https";
 import { attemptDeadlineMs, KUBERNETES_ATTEMPTS } from "../../shared/deadline";
 import { PageTrail } from "../../shared/pages";
+import { MAX_RETRY_DELAY_MS } from "../../shared/retry";
 import { Slots } from "../../shared/pool";
 
 export interface KubernetesCluster {
@@ -32,7 +33,10 @@ export interface KubernetesClientOptions {
   maxAttempts?: number;
   /** First backoff in ms (doubled each retry, with full jitter, at most maxBackoffMs). Defaults to 250. */
   baseBackoffMs?: number;
-  /** Longest backoff in ms, Retry-After included. Defaults to 10 000. */
+  /**
+   * Longest backoff in ms, Retry-After included: an API server asking for 60 s would hold the whole read. Defaults to
+   * 3 000 (MAX_RETRY_DELAY_MS, the AWS calls' cap too), so one request's worst case is what deadline.ts states.
+   */
   maxBackoffMs?: number;
   /** Times a list starts again after its continue token expired. Defaults to 2. */
   listRestarts?: number;
@@ -55,7 +59,7 @@ const DEFAULTS: Required<Omit<KubernetesClientOptions, "pages" | "requestTimeout
   pageSize: 500,
   maxAttempts: KUBERNETES_ATTEMPTS,
   baseBackoffMs: 250,
-  maxBackoffMs: 10_000,
+  maxBackoffMs: MAX_RETRY_DELAY_MS,
   listRestarts: 2,
 };
 
