@@ -191,7 +191,11 @@ describe("EcrCleanupPolicy (Pulumi mocks)", function () {
       }
       // No fan-out resources in single-function mode: S3 only to write the runs' reports.
       expect(await valueOf(component.stateMachineArn)).to.equal(undefined);
-      expect(grants(rec.named("cur-policy")).filter(([action]) => action.startsWith("s3:"))).to.deep.equal([["s3:PutObject", `${rec.named("cur-reports").state.arn}/reports/*`]]);
+      // GetObject reads back whether an earlier attempt delivered (the report's attempt, the .notified marker).
+      expect(grants(rec.named("cur-policy")).filter(([action]) => action.startsWith("s3:"))).to.deep.equal([
+        ["s3:GetObject", `${rec.named("cur-reports").state.arn}/reports/*`],
+        ["s3:PutObject", `${rec.named("cur-reports").state.arn}/reports/*`],
+      ]);
     });
 
     it("registers the role as a pull-time update exclusion unless told not to", async () => {

@@ -33,7 +33,8 @@ describe("reserved concurrency", function () {
     const s3Grants = grants(rec.named("free-policy")).filter(([action]) => action.startsWith("s3:"));
     expect(s3Grants).to.deep.equal([
       ["s3:GetObject", `${bucket.state.arn}/lock/*`], ["s3:PutObject", `${bucket.state.arn}/lock/*`],
-      // The runs' reports, in their own bucket.
+      // The runs' reports, in their own bucket (read back: whether an earlier attempt delivered).
+      ["s3:GetObject", `${rec.named("free-reports").state.arn}/reports/*`],
       ["s3:PutObject", `${rec.named("free-reports").state.arn}/reports/*`],
     ]);
     const policy = rec.named("free-runs-policy");
