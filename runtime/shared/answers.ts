@@ -13,6 +13,7 @@ import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/cor
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import { endpointOf, operationOf } from "./endpoint";
+import { WrappedHandler } from "./wrappedHandler";
 
 /** The name (and so the report's code) of an answer that cannot be used. */
 export const UNTRUSTED_ANSWER = "UntrustedAnswer";
@@ -82,25 +83,7 @@ async function readAll(body: AsyncIterable<Uint8Array | string>): Promise<Buffer
 }
 
 /** Reads each 2xx JSON answer whole (within the deadline of the handler it wraps) and fails one that is an error. */
-export class AnswerCheckHandler implements HttpHandler {
-  constructor(private readonly inner: HttpHandler) {}
-
-  get metadata() {
-    return this.inner.metadata;
-  }
-
-  destroy(): void {
-    this.inner.destroy?.();
-  }
-
-  updateHttpClientConfig(key: never, value: never): void {
-    this.inner.updateHttpClientConfig(key, value);
-  }
-
-  httpHandlerConfigs(): object {
-    return this.inner.httpHandlerConfigs();
-  }
-
+export class AnswerCheckHandler extends WrappedHandler {
   async handle(request: HttpRequest, options?: HttpHandlerOptions): Promise<RequestHandlerOutput<HttpResponse>> {
     const output = await this.inner.handle(request, options);
     const { response } = output;

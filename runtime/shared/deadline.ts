@@ -23,6 +23,7 @@ import type { IncomingMessage } from "node:http";
 import { answerCheckExtension } from "./answers";
 import { endpointOf, operationOf } from "./endpoint";
 import { boundedRetryExtension } from "./retry";
+import { WrappedHandler } from "./wrappedHandler";
 import { errorCode, isConnectionReset } from "./errors";
 
 /** One request, from connecting to the last byte of the answer. */
@@ -102,26 +103,12 @@ export function isDeadlineExpiry(err: unknown): boolean {
  * request is aborted; after them, the body is destroyed, so that the SDK's reading of it fails. Any network failure
  * is named with its endpoint, and a reset after a stall (isStalledReset) is named a deadline expiry.
  */
-export class DeadlineHandler implements HttpHandler {
+export class DeadlineHandler extends WrappedHandler {
   constructor(
-    private readonly inner: HttpHandler,
+    inner: HttpHandler,
     private readonly deadlineMs: number,
-  ) {}
-
-  get metadata() {
-    return this.inner.metadata;
-  }
-
-  destroy(): void {
-    this.inner.destroy?.();
-  }
-
-  updateHttpClientConfig(key: never, value: never): void {
-    this.inner.updateHttpClientConfig(key, value);
-  }
-
-  httpHandlerConfigs(): object {
-    return this.inner.httpHandlerConfigs();
+  ) {
+    super(inner);
   }
 
   async handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<RequestHandlerOutput<HttpResponse>> {
