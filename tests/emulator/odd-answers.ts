@@ -9,6 +9,8 @@
  * `dropped` answers it with every item left out of both its list and its failures, an answer real ECS never gives
  * (it accounts for every identifier it is asked about). `renamed` answers a single-resource read (RENAMED) with the
  * identifier of the resource it describes changed to another's, as a cache, a proxy or a mixed-up retry could.
+ * `swapped` answers ECR BatchGetImage with each image's manifest moved to the next image of the answer (the last's to
+ * the first): every manifest is labelled with another image's digest.
  */
 
 export type OddAnswerKind = "error-body" | "rate-exceeded" | "empty-object" | "null" | "empty";
@@ -47,7 +49,7 @@ export const RENAMED: Record<string, (answer: Answer) => void> = {
   "apprunner/DescribeService": (a) => void (a.Service.ServiceArn = another(a.Service.ServiceArn as string)),
 };
 
-export type OddAnswer = { kind: OddAnswerKind } | { failures: string } | { dropped: true } | { renamed: true };
+export type OddAnswer = { kind: OddAnswerKind } | { failures: string } | { dropped: true } | { renamed: true } | { swapped: true };
 
 export class OddAnswers {
   /** Calls of the operation served so far. */
@@ -86,6 +88,15 @@ export class OddAnswers {
       if (!rename) throw new Error(`${list} is not a single-resource read`);
       const answer = JSON.parse(JSON.stringify(output)) as Answer;
       rename(answer);
+      this.served++;
+      return JSON.stringify(answer);
+    }
+    if ("swapped" in this.answer) {
+      if (list !== "ecr/BatchGetImage") throw new Error(`${list} is not ECR BatchGetImage`);
+      const answer = JSON.parse(JSON.stringify(output)) as { images: { imageManifest: string }[] };
+      if (answer.images.length < 2) return undefined;
+      const manifests = answer.images.map((image) => image.imageManifest);
+      answer.images.forEach((image, i) => (image.imageManifest = manifests[(i + manifests.length - 1) % manifests.length]));
       this.served++;
       return JSON.stringify(answer);
     }

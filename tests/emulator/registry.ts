@@ -74,7 +74,7 @@ export type ArchiveOrder = "any" | "children-first" | "index-first";
 export type ByDigestAnswer = "every-status" | "active-only";
 
 export interface SeedImage {
-  /** Defaults to the sha256 of the manifest. */
+  /** Defaults to the sha256 of the manifest; an index's must be that. */
   digest?: string;
   tags?: string[];
   /** Defaults to the emulator clock. */
@@ -208,6 +208,10 @@ export class Registry {
         : DEFAULT_IMAGE_SIZE;
     }
     const digest = seed.digest ?? sha256Digest(manifest);
+    if (isIndexMediaType(mediaType) && digest !== sha256Digest(manifest)) {
+      // ECR computes a digest from the manifest's bytes, and the cleaner checks an index's manifest against it.
+      throw new Error(`an index's digest is the sha256 of its manifest: seed ${digest} without a digest, or with its manifest`);
+    }
     let image = repo.images.get(digest);
     if (!image) {
       const status = seed.status ?? "ACTIVE";

@@ -176,6 +176,7 @@ class ModelRun {
       for (const image of repo.images) {
         registry.putImage(repo.name, {
           digest: image.digest,
+          manifest: image.manifest,
           tags: image.tags,
           pushedAt: new Date(image.pushedAt),
           lastRecordedPullTime: image.lastPulledAt === undefined ? undefined : new Date(image.lastPulledAt),
@@ -441,7 +442,14 @@ class ModelRun {
           if (from) touched.add(from);
         }
         const children = m.multiArch ? [1, 2].map((c) => registry.putImage(repository, { digest: named(`${label}.c${c}`), pushedAt }).digest) : undefined;
-        registry.putImage(repository, { digest: named(label), tags: m.tags, pushedAt, children });
+        if (children) {
+          // An index's digest is its manifest's: the emulator makes the manifest from the children.
+          const index = registry.putImage(repository, { tags: m.tags, pushedAt, children }).digest;
+          this.names.set(index, `${repository}:${label}`);
+          touched.add(index);
+        } else {
+          registry.putImage(repository, { digest: named(label), tags: m.tags, pushedAt });
+        }
         return `push ${repository}:${label}${m.multiArch ? " (an index of two new platform images)" : ""}${m.tags.length ? ` [${m.tags.join(", ")}]` : ""}`;
       }
       case "retag": {

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import type { FaultKind } from "../emulator/faults";
-import { sha256Digest } from "../emulator/manifests";
+import { MediaTypes, makeImageManifest, makeIndexManifest, sha256Digest } from "../emulator/manifests";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -31,6 +31,8 @@ export interface ImageSpec {
   /** Digests: an index's children, or the subject of a signature or referrer. */
   children?: string[];
   subject?: string;
+  /** Indexes and their children: the manifest, whose sha256 is the digest (the cleaner checks an index's). */
+  manifest?: string;
   lastPulledAt?: number;
   status: Status;
   /** ARCHIVED images: when, for settings.archive.delete_after. */
@@ -152,6 +154,12 @@ type RepoShape = typeof repoShape extends (f: Features) => fc.Arbitrary<infer T>
 export const digestOf = (repository: string, label: string) => sha256Digest(`model/${repository}/${label}`);
 export const cosignTag = (subject: string) => `${subject.replace(":", "-")}.sig`;
 
+/** Gives an image its manifest, and the digest ECR would compute from it. */
+function contentAddressed(spec: ImageSpec, manifest: string): void {
+  spec.manifest = manifest;
+  spec.digest = sha256Digest(manifest);
+}
+
 function buildRepo(name: string, shape: RepoShape, features: Features): RepoSpec {
   const images: ImageSpec[] = [];
   const make = (label: string, kind: ImageSpec["kind"], pushedAt: number, lastPulled?: number): ImageSpec => {
@@ -163,18 +171,24 @@ function buildRepo(name: string, shape: RepoShape, features: Features): RepoSpec
   const taggable: ImageSpec[] = shape.base.map((b, i) => make(`a${i + 1}`, "image", at(b.age), b.pulled));
   const children: ImageSpec[] = [];
   shape.indexes.forEach((x, i) => {
-    const mine: string[] = [];
+    const mine: ImageSpec[] = [];
     x.children.forEach((c, k) => {
       // ECR accepts an index only once its children are in the repository, and re-pushing a digest keeps its first
       // push time (aws/containers-roadmap#2746): a shared child is never newer than an index that lists it.
       const sharable = children.filter((child) => child.pushedAt <= at(x.age));
       const shared = c.shared !== undefined && sharable.length ? sharable[c.shared % sharable.length] : undefined;
-      const child = shared ?? make(`x${i + 1}.c${k + 1}`, "child", at(x.age + c.older));
-      if (!shared) children.push(child);
-      if (!mine.includes(child.digest)) mine.push(child.digest);
+      let child = shared;
+      if (!child) {
+        child = make(`x${i + 1}.c${k + 1}`, "child", at(x.age + c.older));
+        contentAddressed(child, makeImageManifest({ mediaType: MediaTypes.dockerManifest, seed: child.label, layerSize: 10 * 1024 * 1024 }));
+        children.push(child);
+      }
+      if (!mine.some((m) => m.digest === child.digest)) mine.push(child);
     });
     const index = make(`x${i + 1}`, "index", at(x.age), x.pulled);
-    index.children = mine;
+    index.children = mine.map((child) => child.digest);
+    const descriptors = mine.map((child) => ({ digest: child.digest, mediaType: MediaTypes.dockerManifest, size: Buffer.byteLength(child.manifest!, "utf8") }));
+    contentAddressed(index, makeIndexManifest(MediaTypes.ociIndex, descriptors));
     taggable.push(index);
   });
   shape.tagOwners.forEach((owner, t) => {
