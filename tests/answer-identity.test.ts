@@ -119,6 +119,8 @@ describe("single-resource answers are about the resource asked for", () => {
   });
 
   describe("ECR DescribeImages by digest: an answered digest never asked confirms nothing", () => {
+    // Digests of the form ECR gives (the listing refuses others before this check could).
+    const [A, B, C] = ["a", "b", "c"].map((hex) => `sha256:${hex.repeat(64)}`);
     const detail = (imageDigest: string | undefined) => ({ imageDigest, imageTags: [], imagePushedAt: new Date("2026-01-01T00:00:00Z"), imageStatus: "ACTIVE" });
     /** What describeByDigest makes of `answered` when asked `asked`: the digests found, or the error. */
     async function described(asked: string[], answered: (string | undefined)[]): Promise<string[] | string> {
@@ -130,19 +132,19 @@ describe("single-resource answers are about the resource asked for", () => {
       }
     }
     const cases: [string, string[], (string | undefined)[], string[] | string][] = [
-      ["all asked, all answered", ["sha256:a", "sha256:b"], ["sha256:a", "sha256:b"], ["sha256:a", "sha256:b"]],
-      ["one left out (gone or not active)", ["sha256:a", "sha256:b"], ["sha256:a"], ["sha256:a"]],
+      ["all asked, all answered", [A, B], [A, B], [A, B]],
+      ["one left out (gone or not active)", [A, B], [A], [A]],
       [
         "one answered in place of the other",
-        ["sha256:a", "sha256:b"],
-        ["sha256:a", "sha256:c"],
-        "UntrustedAnswer: ECR DescribeImages by digest in repository app: the answer's imageDigest is sha256:c, not one of the 2 asked (sha256:a, sha256:b): an answer about another resource cannot be used",
+        [A, B],
+        [A, C],
+        `UntrustedAnswer: ECR DescribeImages by digest in repository app: the answer's imageDigest is ${C}, not one of the 2 asked (${A}, ${B}): an answer about another resource cannot be used`,
       ],
       [
         "an item with no digest",
-        ["sha256:a"],
+        [A],
         [undefined],
-        "UntrustedAnswer: ECR DescribeImages by digest in repository app: the answer's imageDigest is missing, not sha256:a as asked: an answer about another resource cannot be used",
+        `UntrustedAnswer: ECR DescribeImages by digest in repository app: the answer's imageDigest is missing, not ${A} as asked: an answer about another resource cannot be used`,
       ],
     ];
     for (const [what, asked, answered, expected] of cases) {

@@ -108,19 +108,19 @@ describe("carrying out a plan: the pure steps", () => {
   });
 
   describe("answeredDeletes", () => {
-    it("deleted, ImageNotFound (this run's call or its retry deleted it), refused by name, and silent", () => {
+    it("deleted, refused by name, and silent: said nothing, ImageNotFound (described again: gone is this run's deletion), and both deleted and refused", () => {
       const answer = {
-        deleted: new Set(["a"]),
+        deleted: new Set(["a", "f"]),
         failures: [
           { digest: "b", code: "ImageNotFound", reason: "Requested image not found" },
           { digest: "c", code: "ImageReferencedByManifestList", reason: "listed by sha256:i" },
           { digest: "e", code: "KmsError", reason: "" },
+          { digest: "f", code: "KmsError", reason: "" },
         ],
       };
-      expect(answeredDeletes(["a", "b", "c", "d", "e"], answer)).to.deep.equal({
+      expect(answeredDeletes(["a", "b", "c", "d", "e", "f"], answer)).to.deep.equal({
         verdicts: [
           { digest: "a", outcome: { outcome: "deleted" } },
-          { digest: "b", outcome: { outcome: "deleted" } },
           {
             digest: "c",
             outcome: { outcome: "failed", failure: { code: "ImageReferencedByManifestList", reason: "listed by sha256:i" } },
@@ -128,7 +128,7 @@ describe("carrying out a plan: the pure steps", () => {
           },
           { digest: "e", outcome: { outcome: "failed", failure: { code: "KmsError", reason: "" } }, error: { code: "KmsError", message: "ECR refused to delete e: KmsError" } },
         ],
-        silent: ["d"],
+        silent: ["b", "d", "f"],
       });
     });
   });

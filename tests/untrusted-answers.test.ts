@@ -10,16 +10,14 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { ECRClient } from "@aws-sdk/client-ecr";
 import type { HttpRequest } from "@smithy/core/transport";
 import { validateConfig } from "../runtime/config/schema";
 import { exitCodeOf } from "../runtime/engine/report";
 import { runCleanup } from "../runtime/engine/run";
 import { errorShapeOf, isJsonOutput } from "../runtime/shared/answers";
-import { CLIENT_SETTINGS } from "../runtime/shared/deadline";
 import { ODD_ANSWER_KINDS, OddAnswers, RENAMED, type OddAnswer, type OddAnswerKind } from "./emulator/odd-answers";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
-import { immediateRetries } from "./support/in-process";
+import { toolClients } from "./support/in-process";
 
 const DAY = 86_400_000;
 const NOW = new Date("2026-01-01T00:00:00.000Z");
@@ -102,18 +100,6 @@ const CALLS: Record<string, string> = {
 
 const POLICY = validateConfig({ policies: [{ name: "newest", protected_period: 0, protected_count: 1, significant_tags: "*", repositories: ["app"] }] }, "test");
 
-/** Clients made as the tool makes them (CLIENT_SETTINGS: deadlines, the answer check), on the emulator, 2 attempts without backoff. */
-function toolClients(endpoint: string) {
-  const config = {
-    ...CLIENT_SETTINGS,
-    endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 2,
-    retryStrategy: immediateRetries(2),
-  };
-  return { ecr: new ECRClient(config), sdkConfig: config };
-}
 
 interface Outcome {
   removed: string[];

@@ -4,11 +4,12 @@
  * something (a re-check, the settling of a call whose answer was lost, waiting for a restore), a digest the answer
  * leaves out counts as gone only once a listing of every status (`imageStatus: ANY`) confirms it.
  */
-import { DescribeImagesCommand, ECRClient, ImageDetail } from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import type { HttpHandlerOptions } from "@smithy/types";
 import type { ImageRecord } from "../planner/types";
 import { answerAbout, answerOf, listIn } from "../shared/answers";
-import { listImages, toImageRecord } from "./listing";
+import { toImageRecord } from "./imageDetail";
+import { listImages } from "./listing";
 
 /** DescribeImages takes at most this many imageIds, and BatchDeleteImage as many. */
 export const MAX_IDS_PER_CALL = 100;
@@ -31,7 +32,7 @@ export async function describeByDigest(client: ECRClient, repositoryName: string
     const details = listIn(out, "imageDetails", what);
     // A digest never asked confirms nothing, and says the answer is not this call's.
     for (const detail of details) answerAbout(what, "imageDigest", digests, detail.imageDigest);
-    for (const detail of details) found.set(detail.imageDigest!, toImageRecord(detail as ImageDetail));
+    for (const detail of details) found.set(detail.imageDigest!, toImageRecord(detail, repositoryName, what));
     return found;
   } catch (err) {
     if (!isNotFound(err)) throw err;

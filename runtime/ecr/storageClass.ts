@@ -4,14 +4,21 @@
  */
 import { ECRClient, UpdateImageStorageClassCommand } from "@aws-sdk/client-ecr";
 import type { ImageRecord } from "../planner/types";
+import { answerAbout, answerOf } from "../shared/answers";
 import { describeAnyStatus } from "./describe";
 
 export type StorageClass = "ARCHIVE" | "STANDARD";
 export type ImageStatus = NonNullable<ImageRecord["status"]>;
 
-/** The image's status after the call, as ECR answers it (ACTIVE when the answer leaves it out). */
+/**
+ * The image's status after the call, as ECR answers it (ACTIVE when the answer leaves it out). An answer about another
+ * image or repository is an UntrustedAnswerError, which callers settle like a lost answer (by describing the image).
+ */
 export async function updateStorageClass(client: ECRClient, repositoryName: string, imageDigest: string, targetStorageClass: StorageClass): Promise<ImageStatus> {
-  const out = await client.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest }, targetStorageClass }));
+  const what = `ECR UpdateImageStorageClass of ${imageDigest} in repository ${repositoryName}`;
+  const out = await answerOf(what, client.send(new UpdateImageStorageClassCommand({ repositoryName, imageId: { imageDigest }, targetStorageClass })));
+  if (out.imageId?.imageDigest !== undefined) answerAbout(what, "imageId.imageDigest", imageDigest, out.imageId.imageDigest);
+  if (out.repositoryName !== undefined) answerAbout(what, "repositoryName", repositoryName, out.repositoryName);
   return (out.imageStatus as ImageStatus | undefined) ?? "ACTIVE";
 }
 

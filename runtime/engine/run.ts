@@ -7,6 +7,7 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { Config } from "../config/schema";
 import { isActiveTagged, listImages, listRepositories, RepositoryInfo } from "../ecr/listing";
+import { forgetImpossiblePushTimes } from "../ecr/imageDetail";
 import { isIndex, readIndexChildren } from "../ecr/manifests";
 import type { RepositorySize } from "../ecr/recheck";
 import { emptyInventory, InUseInventory, inUseDigests, readInUse } from "../inuse/inventory";
@@ -98,11 +99,15 @@ interface RepositoryImages {
   indexesRead: Set<string>;
 }
 
-/** The repository's images and index manifests; undefined, with the error in the report, when they cannot be read. */
-async function readImages(ecr: ECRClient, report: RepositoryReport): Promise<RepositoryImages | undefined> {
+/**
+ * The repository's images and index manifests, push times past both the clock and `now` made unknown; undefined, with
+ * the error in the report, when they cannot be read.
+ */
+async function readImages(ecr: ECRClient, report: RepositoryReport, now: Date): Promise<RepositoryImages | undefined> {
   const repository = report.repository;
   try {
     const images = await listImages(ecr, repository);
+    forgetImpossiblePushTimes(images, now.getTime());
     const indexesRead = new Set((await readIndexChildren(ecr, repository, images.filter((image) => image.status === undefined))).map((image) => image.digest));
     // An archived or activating index cannot be pulled, so its manifest cannot be read: its children are unknown.
     for (const image of images) if (image.status !== undefined && isIndex(image)) image.childrenUnknown = true;
@@ -133,7 +138,7 @@ async function planAndApply(options: RunOptions, policies: Policy[], inventory: 
   const { report } = work;
   const repository = report.repository;
   const watchesPulls = policies.some((p) => p.keepPulledWithinMs !== undefined);
-  const read = await readImages(options.ecr, report);
+  const read = await readImages(options.ecr, report, options.now);
   if (!read) return;
   const { images, indexesRead } = read;
   if (indexesRead.size && watchesPulls) warnings.push(indexReadWarning(repository, indexesRead.size));

@@ -8,6 +8,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { AwsClients } from "../../runtime/ecr/client";
 import type { LambdaContext } from "../../runtime/lambda/handler";
+import { CLIENT_SETTINGS } from "../../runtime/shared/deadline";
 
 const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -35,6 +36,12 @@ export function immediateRetries(maxAttempts: number) {
 }
 
 /** Clients on the emulator; `maxAttempts` set: that many attempts, retried without backoff. */
+/** Clients made as the tool makes them (CLIENT_SETTINGS: deadlines, the answer check), on the emulator, 2 attempts without backoff. */
+export function toolClients(endpoint: string) {
+  const config = { ...CLIENT_SETTINGS, ...clientConfig(endpoint), retryStrategy: immediateRetries(2) };
+  return { ecr: new ECRClient(config), sdkConfig: config };
+}
+
 export function emulatorClients(endpoint: string, options: { maxAttempts?: number } = {}): AwsClients {
   const config = options.maxAttempts
     ? { ...clientConfig(endpoint), maxAttempts: options.maxAttempts, retryStrategy: immediateRetries(options.maxAttempts) }

@@ -9,15 +9,20 @@ import type { ApplyRun, DeleteCallOutcome } from "./types";
 
 type DeleteAnswer = Awaited<ReturnType<typeof deleteByDigest>>;
 
-/** What the call's answer says about each digest it named; the digests it says nothing about are `silent`. */
+/**
+ * What the call's answer says about each digest it named; the digests it says nothing certain about are `silent`, and
+ * are described again: one the answer calls both deleted and refused, and one refused as ImageNotFound (for an image
+ * the re-check just found, most often this run's call or the SDK's retry of it deleted it; but a holder read as deleted
+ * while it is there would let its members go, so only a description that no longer finds it says so).
+ */
 export function answeredDeletes(digests: readonly string[], answer: DeleteAnswer): { verdicts: Verdict[]; silent: string[] } {
   const refused = new Map(answer.failures.map((f) => [f.digest, f]));
   const verdicts: Verdict[] = [];
   const silent: string[] = [];
   for (const digest of digests) {
     const failure = refused.get(digest);
-    // ImageNotFound for an image the re-check just found: this run's call (or the SDK's retry of it) deleted it.
-    if (answer.deleted.has(digest) || failure?.code === "ImageNotFound") verdicts.push({ digest, outcome: { outcome: "deleted" } });
+    if (failure?.code === "ImageNotFound" || (failure && answer.deleted.has(digest))) silent.push(digest);
+    else if (answer.deleted.has(digest)) verdicts.push({ digest, outcome: { outcome: "deleted" } });
     else if (failure) {
       verdicts.push({
         digest,
