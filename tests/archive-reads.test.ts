@@ -101,6 +101,11 @@ for (const answer of BY_DIGEST_ANSWERS) {
       const restored = errors(result.stdout).filter((e) => e.code === "HolderChanged").map((e) => e.digest);
       expect(restored.sort()).to.deep.equal([u.amd, u.arm, u.signature].sort());
       expect(errors(result.stdout).filter((e) => e.message.includes("restoring") && e.message.includes("failed"))).to.deep.equal([]);
+      // Not counted as archived: the archive was undone.
+      for (const member of [u.amd, u.arm, u.signature]) {
+        expect(lines(result.stdout).get(member), member).to.deep.include({ outcome: "failed", failure: { code: "HolderChanged", reason: `restored: ${u.index} changed` } });
+      }
+      expect(JSON.parse(result.stdout).summary.archived).to.equal(0);
     });
   });
 }

@@ -36,6 +36,8 @@ export async function restoreUnderChangedHolders(run: ApplyRun, under: ReadonlyM
       await restoreImage(input.client, repository, digest);
       // Told as it happens, like an archive call: a journal that listed the member archived must say it is back.
       input.onDeleteCall?.({ repository, deleted: [], failed: [], restored: [digest] });
+      // The archive did not stick: the report counts it with the failures (as its error does), not as archived.
+      run.result.outcomes.set(digest, { outcome: "failed", failure: { code: "HolderChanged", reason: `restored: ${holder} changed` } });
       run.result.errors.push({
         kind: "archive-failed",
         repository,
