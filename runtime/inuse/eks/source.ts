@@ -11,7 +11,7 @@ import { trustedPages } from "../../shared/pages";
 import { mapConcurrent, Slots } from "../../shared/pool";
 import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
 import { eksToken, TOKEN_LIFETIME_MS } from "./token";
-import { WORKLOAD_LISTS, type KubernetesImageUse } from "./workloads";
+import { UnreadableWorkload, WORKLOAD_LISTS, type KubernetesImageUse, type WorkloadList } from "./workloads";
 
 /** One account and region to read EKS clusters in. */
 export interface EksTarget {
@@ -160,9 +160,9 @@ function awsFailure(target: EksTarget, call: string, err: unknown): EksSourceErr
 
 export async function readCluster(target: EksTarget, name: string, options: EksReadOptions): Promise<{ uses: KubernetesImageUse[]; requestCount: number }> {
   const cluster = await describe(target, name);
+  const title = `${target.label}${name}`;
   // A cluster being created has no API server yet, so no pods; any other state is read (or fails the source).
   if (cluster.status === "CREATING" && !cluster.endpoint) return { uses: [], requestCount: 0 };
-  const title = `${target.label}${name}`;
   if (!cluster.endpoint || !cluster.certificateAuthority?.data) {
     throw new EksSourceError("ClusterUnreadable", `EKS cluster ${title} (status ${cluster.status ?? "unknown"}): DescribeCluster gives no endpoint or certificate authority; ${LEAVE_OUT}`);
   }
@@ -192,12 +192,22 @@ export async function readCluster(target: EksTarget, name: string, options: EksR
     options.kubernetes,
   );
   try {
-    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name), list.listKind));
+    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => itemUses(list, item, name, title), list.listKind));
     return { uses: lists.flat(), requestCount: client.requests };
   } catch (err) {
     throw err instanceof KubernetesApiError ? clusterFailure(title, cluster, err) : err;
   } finally {
     client.close();
+  }
+}
+
+/** What one listed object uses; one whose shape cannot be read fails its list, as an answer that is not the list asked for. */
+function itemUses(list: WorkloadList, item: unknown, cluster: string, title: string): KubernetesImageUse[] {
+  try {
+    return list.uses(item, cluster);
+  } catch (err) {
+    if (!(err instanceof UnreadableWorkload)) throw err;
+    throw new KubernetesApiError(`cluster ${title}: GET ${list.path}: ${err.message}`, title, list.path, 200, "NotAList");
   }
 }
 
