@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { readEksEverywhere } from "../runtime/inuse/eks/reader";
-import { readEksUses, type EksReadOptions, type EksTarget } from "../runtime/inuse/eks/source";
+import { createdWithin, readEksUses, type EksReadOptions, type EksTarget } from "../runtime/inuse/eks/source";
 import { makeServerCertificates } from "./emulator/certificates";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 
@@ -324,4 +324,22 @@ describe("EKS source", function () {
       expect(err.message).to.contain(`EKS in ${ACCOUNT}/us-east-1: ListClusters`);
     });
   });
+});
+
+describe("EKS source: how long CREATING is trusted as 'no workloads yet'", () => {
+  const NOW = Date.parse("2026-06-01T12:00:00Z");
+  const HOUR = 60 * 60 * 1000;
+  const cases: [string, Date | undefined, boolean][] = [
+    ["created a minute ago", new Date(NOW - 60_000), true],
+    ["created exactly an hour ago", new Date(NOW - HOUR), true],
+    ["created an hour and a second ago", new Date(NOW - HOUR - 1000), false],
+    ["created in the future", new Date(NOW + 1000), false],
+    ["with no createdAt", undefined, false],
+    ["with an invalid createdAt", new Date(NaN), false],
+  ];
+  for (const [title, createdAt, trusted] of cases) {
+    it(`a cluster ${title} is ${trusted ? "" : "not "}trusted`, () => {
+      expect(createdWithin({ createdAt }, HOUR, NOW)).to.equal(trusted);
+    });
+  }
 });

@@ -1,6 +1,6 @@
 /** What a Kubernetes object uses, table by table: pods by phase and container kind, imageID forms, templates. */
 import { expect } from "chai";
-import { podUses, referenceOfImageId, WORKLOAD_LISTS } from "../runtime/inuse/eks/workloads";
+import { podUses, referenceOfImageId, UnreadableWorkload, WORKLOAD_LISTS } from "../runtime/inuse/eks/workloads";
 
 const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -130,20 +130,109 @@ describe("EKS workloads", () => {
         { image: `${ECR}/pg:15`, workload: "eks controllerrevision db/orphan (cluster c)" },
         { image: `${ECR}/init:2`, workload: "eks controllerrevision db/orphan (cluster c)" },
       ]],
-      ["one whose data is not a template (another controller's state)", revision({ data: { replicas: 3 } }), []],
-      ["one without data", revision({ data: undefined }), []],
+      ["a StatefulSet's revision whose data is a string of JSON (RawExtension)", revision({ data: JSON.stringify(revision({}).data) }), [
+        { image: `${ECR}/pg:15`, workload: "eks statefulset db/pg revision 3 (cluster c)" },
+        { image: `${ECR}/init:2`, workload: "eks statefulset db/pg revision 3 (cluster c)" },
+      ]],
+      ["a DaemonSet's revision with an image volume", revision({
+        metadata: { namespace: "kube-system", name: "agent-1", ownerReferences: [{ kind: "DaemonSet", name: "agent", controller: true }] },
+        data: { spec: { template: { spec: { containers: [{ name: "a", image: `${ECR}/agent:1` }], volumes: [{ name: "rules", image: { reference: `${ECR}/rules:7` } }] } } } },
+      }), [
+        { image: `${ECR}/agent:1`, workload: "eks daemonset kube-system/agent revision 3 (cluster c)" },
+        { image: `${ECR}/rules:7`, workload: "eks daemonset kube-system/agent revision 3 (cluster c)" },
+      ]],
+      // Another controller's revisions (KubeVirt's, an operator's) hold its own state: read best-effort.
+      ["another owner's revision whose data is not a template", revision({ metadata: { namespace: "vm", name: "r", ownerReferences: [{ kind: "VirtualMachine", name: "vm1" }] }, data: { replicas: 3 } }), []],
+      ["another owner's revision whose data is a string that is not JSON", revision({ metadata: { namespace: "vm", name: "r", ownerReferences: [{ kind: "VirtualMachine", name: "vm1" }] }, data: "{" }), []],
+      ["an ownerless revision without data", revision({ metadata: { namespace: "db", name: "orphan" }, data: undefined }), []],
     ];
     for (const [title, item, expected] of cases) {
       it(title, () => {
         expect(WORKLOAD_LISTS.find((l) => l.kind === "controllerrevision")!.uses(item, "c")).to.deep.equal(expected);
       });
     }
-  });
 
-  it("takes malformed objects without throwing", () => {
-    for (const item of [null, 5, "x", [], { spec: 3 }, { spec: { containers: [null, { image: 7 }] } }, { status: { containerStatuses: "no" } }]) {
-      expect(podUses(item, "c")).to.deep.equal([]);
-      for (const list of WORKLOAD_LISTS) expect(list.uses(item, "c")).to.deep.equal([]);
+    // A StatefulSet's or DaemonSet's revision is a rollback target: one that cannot be read fails the cluster closed.
+    const unreadable: [string, unknown, string][] = [
+      ["data that is not a template", revision({ data: { replicas: 3 } }), "eks statefulset db/pg revision 3 (cluster c): data.spec.template.spec is absent, not a pod spec"],
+      ["no data", revision({ data: undefined }), "eks statefulset db/pg revision 3 (cluster c): data.spec.template.spec is absent, not a pod spec"],
+      ["data that is a string but not JSON", revision({ data: "{spec" }), "eks statefulset db/pg revision 3 (cluster c): data is a string that is not JSON"],
+      ["a template without containers", revision({ data: { spec: { template: { spec: { containers: [] } } } } }), "eks statefulset db/pg revision 3 (cluster c): data.spec.template.spec.containers is an empty list"],
+    ];
+    for (const [title, item, message] of unreadable) {
+      it(`a StatefulSet's revision with ${title} is unreadable`, () => {
+        expect(() => WORKLOAD_LISTS.find((l) => l.kind === "controllerrevision")!.uses(item, "c")).to.throw(UnreadableWorkload, message);
+      });
     }
   });
+
+  // This once asserted that malformed objects read as "uses nothing". That is how a stripped or rewritten object
+  // (a proxy, a metadata-only list) let a workload's image be deleted: now each is unreadable and fails its cluster.
+  const malformed: [string, unknown, string][] = [
+    ["null", null, "eks pod default/? (cluster c): spec is absent, not a pod spec"],
+    ["a number", 5, "eks pod default/? (cluster c): spec is absent, not a pod spec"],
+    ["metadata only", { metadata: { namespace: "ns", name: "p" } }, "eks pod ns/p (cluster c): spec is absent, not a pod spec"],
+    ["a spec that is a number", { spec: 3 }, "eks pod default/? (cluster c): spec is a number, not a pod spec"],
+    ["no containers", { spec: {} }, "eks pod default/? (cluster c): spec.containers is absent"],
+    ["containers keyed by name", { spec: { containers: { web: { image: "x" } } } }, "eks pod default/? (cluster c): spec.containers is an object, not a list"],
+    ["an empty containers list", { spec: { containers: [] } }, "eks pod default/? (cluster c): spec.containers is an empty list"],
+    ["a container that is null", { spec: { containers: [null] } }, "eks pod default/? (cluster c): spec.containers[0] is null, not an object"],
+    ["an image that is a number", { spec: { containers: [{ image: 7 }] } }, "eks pod default/? (cluster c): spec.containers[0].image is a number, not an image reference"],
+    ["init containers that are a string", { spec: { containers: [{ image: "x" }], initContainers: "x" } }, "eks pod default/? (cluster c): spec.initContainers is a string, not a list"],
+    ["a volume that is a string", { spec: { containers: [{ image: "x" }], volumes: ["v"] } }, "eks pod default/? (cluster c): spec.volumes[0] is a string, not an object"],
+    ["an image volume that is a string", { spec: { containers: [{ image: "x" }], volumes: [{ name: "v", image: "x" }] } }, "eks pod default/? (cluster c): spec.volumes[0].image is a string, not an object"],
+    ["container statuses that are a string", { spec: { containers: [{ image: "x" }] }, status: { containerStatuses: "no" } }, "eks pod default/? (cluster c): status.containerStatuses is a string, not a list"],
+  ];
+  for (const [title, item, message] of malformed) {
+    it(`a pod with ${title} is unreadable`, () => {
+      expect(() => podUses(item, "c")).to.throw(UnreadableWorkload, message);
+    });
+  }
+
+  for (const list of WORKLOAD_LISTS.filter((l) => l.kind !== "pod" && l.kind !== "controllerrevision")) {
+    it(`a ${list.kind} whose template has no containers list is unreadable`, () => {
+      const item = JSON.parse(JSON.stringify(objects[list.kind]).replace(/"containers":\[[^\]]*\]/, '"containers":{}'));
+      const field = list.kind === "cronjob" ? "spec.jobTemplate.spec.template.spec" : "spec.template.spec";
+      expect(() => list.uses(item, "c")).to.throw(UnreadableWorkload, `: ${field}.containers is an object, not a list`);
+    });
+  }
+
+  it("a finished pod uses nothing, whatever its spec", () => {
+    expect(podUses({ spec: 3, status: { phase: "Succeeded" } }, "c")).to.deep.equal([]);
+  });
+
+  // Image volumes (core/v1 VolumeSource `image`, Kubernetes 1.31+): mounted for the pod's life, pulled like a
+  // container's image; the digest pulled is in the mount's volumeStatus.image.imageRef (core/v1 ImageVolumeStatus).
+  it("a pod uses its image volumes, by reference and by the digest its container's mount status gives", () => {
+    const pod = {
+      metadata: { namespace: "ml", name: "serve-1" },
+      spec: {
+        containers: [{ name: "server", image: `${ECR}/server:v3` }],
+        volumes: [{ name: "scratch", emptyDir: {} }, { name: "weights", image: { reference: `${ECR}/models:llm` } }, { name: "unset", image: {} }],
+      },
+      status: {
+        phase: "Running",
+        containerStatuses: [{
+          name: "server",
+          imageID: `${ECR}/server@${DIGEST}`,
+          volumeMounts: [{ name: "scratch", mountPath: "/tmp" }, { name: "weights", mountPath: "/m", volumeStatus: { image: { imageRef: `${ECR}/staging/models@sha256:${"d".repeat(64)}` } } }],
+        }],
+      },
+    };
+    expect(podUses(pod, "c").map((u) => u.image)).to.deep.equal([
+      `${ECR}/server:v3`,
+      `${ECR}/models:llm`,
+      `${ECR}/server@${DIGEST}`,
+      `${ECR}/staging/models@sha256:${"d".repeat(64)}`,
+      `${ECR}/models@sha256:${"d".repeat(64)}`,
+    ]);
+  });
+
+  for (const list of WORKLOAD_LISTS.filter((l) => l.kind !== "pod" && l.kind !== "controllerrevision")) {
+    it(`a ${list.kind} uses its pod template's image volumes`, () => {
+      const withVolume = { spec: { ...template.spec, volumes: [{ name: "w", image: { reference: `${ECR}/models@${DIGEST}` } }] } };
+      const item = JSON.parse(JSON.stringify(objects[list.kind]).replace(JSON.stringify(template), JSON.stringify(withVolume)));
+      expect(list.uses(item, "c").map((u) => u.image)).to.deep.equal([`${ECR}/a:1`, `${ECR}/b`, `${ECR}/models@${DIGEST}`]);
+    });
+  }
 });

@@ -22,6 +22,8 @@ export interface EksClusterSeed {
   endpointPublicAccess?: boolean;
   /** A CA of its own rather than the one the account and region's emulated clusters share. */
   ownCertificateAuthority?: boolean;
+  /** Defaults to the emulator's now: a cluster CREATING for hours is one the source must not trust. */
+  createdAt?: Date;
 }
 
 export interface StoredEksCluster {
@@ -67,7 +69,7 @@ export class EksState {
     const cluster: StoredEksCluster = {
       name: seed.name,
       arn: this.arn(seed.name),
-      createdAt: this.now(),
+      createdAt: seed.createdAt ?? this.now(),
       status: seed.status ?? "ACTIVE",
       authenticationMode: seed.authenticationMode ?? "API_AND_CONFIG_MAP",
       endpointPublicAccess: seed.endpointPublicAccess ?? true,

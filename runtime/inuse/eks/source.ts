@@ -11,7 +11,7 @@ import { trustedPages } from "../../shared/pages";
 import { mapConcurrent, Slots } from "../../shared/pool";
 import { isTlsFailure, KubernetesApiError, KubernetesClient, type KubernetesClientOptions } from "./kubernetes";
 import { eksToken, TOKEN_LIFETIME_MS } from "./token";
-import { WORKLOAD_LISTS, type KubernetesImageUse } from "./workloads";
+import { UnreadableWorkload, WORKLOAD_LISTS, type KubernetesImageUse, type WorkloadList } from "./workloads";
 
 /** One account and region to read EKS clusters in. */
 export interface EksTarget {
@@ -47,6 +47,8 @@ const TOKEN_REFRESH_MS = TOKEN_LIFETIME_MS - 5 * 60 * 1000;
 // Nor is a token used this close to the expiry of the credentials that signed it.
 const CREDENTIALS_MARGIN_MS = 60 * 1000;
 const VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+// EKS creates a cluster in minutes: one CREATING for longer may be serving workloads that would go unread.
+const CREATING_TRUSTED_MS = 60 * 60 * 1000;
 const LEAVE_OUT = "or leave the cluster out (settings.in_use.eks_clusters names the clusters to read) or turn the EKS source off (settings.in_use.eks: false)";
 
 /** A cluster or an EKS call that could not be read; `name` is the short code the report shows. */
@@ -160,9 +162,16 @@ function awsFailure(target: EksTarget, call: string, err: unknown): EksSourceErr
 
 export async function readCluster(target: EksTarget, name: string, options: EksReadOptions): Promise<{ uses: KubernetesImageUse[]; requestCount: number }> {
   const cluster = await describe(target, name);
-  // A cluster being created has no API server yet, so no pods; any other state is read (or fails the source).
-  if (cluster.status === "CREATING" && !cluster.endpoint) return { uses: [], requestCount: 0 };
   const title = `${target.label}${name}`;
+  // A cluster being created has no API server yet, so no pods, for the minutes EKS takes to create one; any other
+  // state is read (or fails the source).
+  if (cluster.status === "CREATING" && !cluster.endpoint) {
+    if (createdWithin(cluster, CREATING_TRUSTED_MS, Date.now())) return { uses: [], requestCount: 0 };
+    throw new EksSourceError(
+      "ClusterUnreadable",
+      `EKS cluster ${title} (status CREATING, created ${cluster.createdAt?.toISOString() ?? "at no time DescribeCluster gives"}): a cluster still being created after an hour is not taken as one without workloads, and it gives no endpoint to read them from; ${LEAVE_OUT}. Nothing is deleted in this run.`,
+    );
+  }
   if (!cluster.endpoint || !cluster.certificateAuthority?.data) {
     throw new EksSourceError("ClusterUnreadable", `EKS cluster ${title} (status ${cluster.status ?? "unknown"}): DescribeCluster gives no endpoint or certificate authority; ${LEAVE_OUT}`);
   }
@@ -192,12 +201,28 @@ export async function readCluster(target: EksTarget, name: string, options: EksR
     options.kubernetes,
   );
   try {
-    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => list.uses(item, name), list.listKind));
+    const lists = await mapConcurrent(WORKLOAD_LISTS, options.listConcurrency ?? 4, (list) => client.list(list.path, (item) => itemUses(list, item, name, title), list.listKind));
     return { uses: lists.flat(), requestCount: client.requests };
   } catch (err) {
     throw err instanceof KubernetesApiError ? clusterFailure(title, cluster, err) : err;
   } finally {
     client.close();
+  }
+}
+
+/** True when DescribeCluster's `createdAt` is at most `ms` before `now` (and not after it). */
+export function createdWithin(cluster: Cluster, ms: number, now: number): boolean {
+  const created = cluster.createdAt?.getTime();
+  return created !== undefined && Number.isFinite(created) && created <= now && now - created <= ms;
+}
+
+/** What one listed object uses; one whose shape cannot be read fails its list, as an answer that is not the list asked for. */
+function itemUses(list: WorkloadList, item: unknown, cluster: string, title: string): KubernetesImageUse[] {
+  try {
+    return list.uses(item, cluster);
+  } catch (err) {
+    if (!(err instanceof UnreadableWorkload)) throw err;
+    throw new KubernetesApiError(`cluster ${title}: GET ${list.path}: ${err.message}`, title, list.path, 200, "NotAList");
   }
 }
 

@@ -66,15 +66,84 @@ const CONTAINER_FIELDS = ["containers", "initContainers", "ephemeralContainers"]
 const STATUS_FIELDS = ["containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"] as const;
 const FINISHED_PHASES = new Set(["Succeeded", "Failed"]);
 
-function specImages(podSpec: unknown): string[] {
-  const images: string[] = [];
-  for (const field of CONTAINER_FIELDS) {
-    for (const container of array(obj(podSpec)?.[field])) {
-      const image = text(obj(container)?.image);
-      if (image) images.push(image);
-    }
+/**
+ * An object whose shape cannot be read: taking it as "uses nothing" could leave out an image a workload uses, so
+ * the cluster fails closed instead (the source reports it as NotAList).
+ */
+export class UnreadableWorkload extends Error {
+  constructor(
+    /** `eks KIND NAMESPACE/NAME (cluster C)`. */
+    readonly workload: string,
+    /** The field that could not be read, as a path (`spec.template.spec.containers`). */
+    readonly field: string,
+    what: string,
+  ) {
+    super(`${workload}: ${field} ${what}`);
+    this.name = "UnreadableWorkload";
   }
-  return images;
+}
+
+function shapeOf(value: unknown): string {
+  return value === undefined ? "absent" : value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** The objects of a list field; absent (or null, as an omitted list may be sent) is empty unless `required`. */
+function objects(value: unknown, workload: string, field: string, required = false): Obj[] {
+  if (value === undefined || value === null) {
+    if (required) throw new UnreadableWorkload(workload, field, "is absent");
+    return [];
+  }
+  if (!Array.isArray(value)) throw new UnreadableWorkload(workload, field, `is ${shapeOf(value)}, not a list`);
+  // A pod (template) always has a container: an empty list is a stripped or rewritten object, not one that uses nothing.
+  if (required && value.length === 0) throw new UnreadableWorkload(workload, field, "is an empty list");
+  return value.map((item, i) => obj(item) ?? fail(workload, `${field}[${i}]`, `is ${shapeOf(item)}, not an object`));
+}
+
+function fail(workload: string, field: string, what: string): never {
+  throw new UnreadableWorkload(workload, field, what);
+}
+
+/** An optional image reference: absent or empty (a template may leave it to be filled in) is none, anything else not a string is unreadable. */
+function reference(value: unknown, workload: string, field: string): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  return typeof value === "string" ? value : fail(workload, field, `is ${shapeOf(value)}, not an image reference`);
+}
+
+/** A pod spec's image volumes (Kubernetes 1.31+, `volumes[].image`): volume name → the reference mounted. */
+function imageVolumes(podSpec: Obj, workload: string, field: string): Map<string, string> {
+  const volumes = new Map<string, string>();
+  objects(podSpec.volumes, workload, `${field}.volumes`).forEach((volume, i) => {
+    if (volume.image === undefined || volume.image === null) return;
+    const image = obj(volume.image) ?? fail(workload, `${field}.volumes[${i}].image`, `is ${shapeOf(volume.image)}, not an object`);
+    const ref = reference(image.reference, workload, `${field}.volumes[${i}].image.reference`);
+    if (ref) volumes.set(text(volume.name) ?? `#${i}`, ref);
+  });
+  return volumes;
+}
+
+/** A pod spec read strictly: each container kind's name → image, and its image volumes. */
+interface ReadSpec {
+  containers: Map<string, string>[];
+  volumes: Map<string, string>;
+}
+
+function readSpec(podSpec: unknown, workload: string, field: string): ReadSpec {
+  const spec = obj(podSpec) ?? fail(workload, field, `is ${shapeOf(podSpec)}, not a pod spec`);
+  const containers = CONTAINER_FIELDS.map((kind) => {
+    const byName = new Map<string, string>();
+    objects(spec[kind], workload, `${field}.${kind}`, kind === "containers").forEach((container, i) => {
+      const image = reference(container.image, workload, `${field}.${kind}[${i}].image`);
+      if (image) byName.set(text(container.name) ?? `#${i}`, image);
+    });
+    return byName;
+  });
+  return { containers, volumes: imageVolumes(spec, workload, field) };
+}
+
+/** Every reference a pod spec names: its containers' images and its image volumes' references. */
+function specImages(podSpec: unknown, workload: string, field: string): string[] {
+  const { containers, volumes } = readSpec(podSpec, workload, field);
+  return [...containers.flatMap((byName) => [...byName.values()]), ...volumes.values()];
 }
 
 /** `host/repo` of a reference: without its tag and digest. */
@@ -84,33 +153,36 @@ function repositoryOf(reference: string): string {
   return colon > name.lastIndexOf("/") ? name.slice(0, colon) : name;
 }
 
+/** A pulled digest, and the same digest in the repository the spec names (see podUses). */
+function pulledImages(imageId: string | undefined, spec: string | undefined): string[] {
+  const pulled = imageId && referenceOfImageId(imageId);
+  if (!pulled) return [];
+  return spec ? [pulled, `${repositoryOf(spec)}@${pulled.slice(pulled.indexOf("@") + 1)}`] : [pulled];
+}
+
 /**
- * A pod that is not finished: its spec references, the references its container statuses report pulled, and each
- * pulled digest in the repository the container's spec names. containerd reports as imageID the first of the
- * image's repo digests on that node, which may be another repository's (the same image pulled under two names, as
- * after a promotion copied it from `staging/app` to `app`): the digest is what runs, the spec says from where.
+ * A pod that is not finished: its spec references (containers and image volumes), the references its container
+ * statuses report pulled, and each pulled digest in the repository the spec names. containerd reports as imageID
+ * the first of the image's repo digests on that node, which may be another repository's (the same image pulled
+ * under two names, as after a promotion copied it from `staging/app` to `app`): the digest is what runs, the spec
+ * says from where. An image volume's digest is in its container's `volumeMounts[].volumeStatus.image.imageRef`
+ * (core/v1 ImageVolumeStatus, same form as imageID).
  */
 export function podUses(pod: unknown, cluster: string): KubernetesImageUse[] {
   if (FINISHED_PHASES.has(text(at(pod, "status", "phase")) ?? "")) return [];
   const workload = workloadName("pod", pod, cluster);
-  const images = specImages(at(pod, "spec"));
+  const spec = readSpec(at(pod, "spec"), workload, "spec");
+  const images = [...spec.containers.flatMap((byName) => [...byName.values()]), ...spec.volumes.values()];
   STATUS_FIELDS.forEach((field, i) => {
-    const specByName = new Map<string, string>();
-    for (const container of array(at(pod, "spec", CONTAINER_FIELDS[i]))) {
-      const name = text(obj(container)?.name);
-      const image = text(obj(container)?.image);
-      if (name && image) specByName.set(name, image);
-    }
-    for (const status of array(at(pod, "status", field))) {
-      const imageId = text(obj(status)?.imageID);
-      const pulled = imageId && referenceOfImageId(imageId);
-      if (pulled) images.push(pulled);
-      const spec = specByName.get(text(obj(status)?.name) ?? "");
-      if (pulled && spec) images.push(`${repositoryOf(spec)}@${pulled.slice(pulled.indexOf("@") + 1)}`);
+    objects(at(pod, "status", field), workload, `status.${field}`).forEach((status, j) => {
+      images.push(...pulledImages(text(status.imageID), spec.containers[i].get(text(status.name) ?? "")));
       // What the runtime says it runs, usually the spec's reference again (deduplicated below).
-      const image = text(obj(status)?.image);
+      const image = text(status.image);
       if (image && image.includes("/")) images.push(image);
-    }
+      for (const mount of objects(status.volumeMounts, workload, `status.${field}[${j}].volumeMounts`)) {
+        images.push(...pulledImages(text(at(mount, "volumeStatus", "image", "imageRef")), spec.volumes.get(text(mount.name) ?? "")));
+      }
+    });
   });
   return [...new Set(images)].map((image) => ({ image, workload }));
 }
@@ -119,14 +191,28 @@ export function podUses(pod: unknown, cluster: string): KubernetesImageUse[] {
 export function templateUses(kind: WorkloadKind, ...templatePath: string[]): (item: unknown, cluster: string) => KubernetesImageUse[] {
   return (item, cluster) => {
     const workload = workloadName(kind, item, cluster);
-    return [...new Set(specImages(at(item, ...templatePath, "spec")))].map((image) => ({ image, workload }));
+    return [...new Set(specImages(at(item, ...templatePath, "spec"), workload, [...templatePath, "spec"].join(".")))].map((image) => ({ image, workload }));
   };
+}
+
+// The owners whose ControllerRevisions are pod templates (apps/v1): anything else's are its own business.
+const TEMPLATE_OWNERS = new Set(["statefulset", "daemonset"]);
+
+/** A RawExtension's object: sent as JSON, or as a string of JSON. */
+function rawObject(data: unknown, workload: string): unknown {
+  if (typeof data !== "string") return data;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return fail(workload, "data", "is a string that is not JSON");
+  }
 }
 
 /**
  * A ControllerRevision: a StatefulSet's or DaemonSet's earlier pod template, what `kubectl rollout undo` goes back to
  * for them (as old ReplicaSets are for a Deployment). Its `data` is the patch the controller stored,
- * `{"spec": {"template": …}}`. Named after its owner: `eks statefulset NS/web revision 3 (cluster C)`.
+ * `{"spec": {"template": …}}`, which must be readable: else the rollback target's image could go. A revision owned
+ * by anything else is read best-effort. Named after its owner: `eks statefulset NS/web revision 3 (cluster C)`.
  */
 export function controllerRevisionUses(item: unknown, cluster: string): KubernetesImageUse[] {
   const owner = obj(array(at(item, "metadata", "ownerReferences")).find((ref) => obj(ref)?.controller === true) ?? array(at(item, "metadata", "ownerReferences"))[0]);
@@ -136,7 +222,18 @@ export function controllerRevisionUses(item: unknown, cluster: string): Kubernet
   const workload = ownerKind && ownerName
     ? `eks ${ownerKind} ${text(at(item, "metadata", "namespace")) ?? "default"}/${ownerName} revision ${typeof revision === "number" ? revision : "?"} (cluster ${cluster})`
     : workloadName("controllerrevision", item, cluster);
-  return [...new Set(specImages(at(item, "data", "spec", "template", "spec")))].map((image) => ({ image, workload }));
+  const read = () => specImages(at(rawObject(at(item, "data"), workload), "spec", "template", "spec"), workload, "data.spec.template.spec");
+  let images: string[];
+  if (ownerKind && TEMPLATE_OWNERS.has(ownerKind)) images = read();
+  else {
+    try {
+      images = read();
+    } catch (err) {
+      if (!(err instanceof UnreadableWorkload)) throw err;
+      images = [];
+    }
+  }
+  return [...new Set(images)].map((image) => ({ image, workload }));
 }
 
 /** Every list the EKS source reads, cluster-wide. */
