@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import type { RunContext } from "../engine/run";
-import { type InUseInventory, IN_USE_SOURCES } from "../inuse/inventory";
+import { ANY_REPOSITORY, type InUseInventory, IN_USE_SOURCES } from "../inuse/inventory";
 import type { InUseReason } from "../inuse/types";
 import { refuse } from "./refusal";
 import type { JsonStore } from "./storage";
@@ -119,7 +119,8 @@ export function inventoryOf(stored: StoredRun, repositories: readonly string[]):
   const inventory: InUseInventory = { byRepository: new Map(), failures: [...stored.inUse.unreadable], disabled: [] };
   const marks = (list: StoredUse[]) => new Map(list.map(([key, reason, workloads]) => [key, { reason, workloads }]));
   for (const [repository, slice] of stored.inUse.byRepository) {
-    if (wanted.has(repository)) inventory.byRepository.set(repository, { digests: marks(slice.digests), tags: marks(slice.tags) });
+    // Digests kept in any repository (ANY_REPOSITORY) belong to every worker's slice.
+    if (wanted.has(repository) || repository === ANY_REPOSITORY) inventory.byRepository.set(repository, { digests: marks(slice.digests), tags: marks(slice.tags) });
   }
   return inventory;
 }

@@ -6,6 +6,7 @@
  */
 import { BatchClient, type EcsProperties, type EksProperties, type JobDefinition, paginateDescribeJobDefinitions } from "@aws-sdk/client-batch";
 import type { InUseSettings } from "../config/inUseSettings";
+import { UntrustedAnswerError } from "../shared/answers";
 import { trustedPages } from "../shared/pages";
 import type { Target } from "./targets";
 import type { ImageUse } from "./types";
@@ -32,6 +33,21 @@ export function jobDefinitionImages(definition: JobDefinition): string[] {
   return [...new Set(images.filter((image): image is string => Boolean(image)))];
 }
 
+/**
+ * A definition's images; every kind names at least one (containerProperties.image, a node range's container, ECS
+ * task containers or EKS pod containers each carry one), so a definition that names none is no answer.
+ */
+function definitionImages(definition: JobDefinition): string[] {
+  const images = jobDefinitionImages(definition);
+  if (!images.length) {
+    const name = definition.jobDefinitionArn ?? `${definition.jobDefinitionName}:${definition.revision}`;
+    throw new UntrustedAnswerError(
+      `Batch DescribeJobDefinitions: job definition ${name} is ${definition.status ?? "of no status"} but names no image (containerProperties, nodeProperties.nodeRangeProperties, ecsProperties.taskProperties[].containers, eksProperties.podProperties containers or initContainers), so the answer cannot be used`,
+    );
+  }
+  return images;
+}
+
 export async function readBatchUses(target: Target, _settings: InUseSettings): Promise<ImageUse[]> {
   const client = new BatchClient(target.config);
   try {
@@ -39,10 +55,10 @@ export async function readBatchUses(target: Target, _settings: InUseSettings): P
     const pages = paginateDescribeJobDefinitions({ client, pageSize: PAGE_SIZE }, { status: "ACTIVE" });
     for await (const page of trustedPages(pages, "Batch DescribeJobDefinitions", { items: "jobDefinitions", token: "nextToken" })) {
       for (const definition of page.jobDefinitions ?? []) {
-        // The filter is the API's; a definition it lets through in another status protects nothing.
-        if (definition.status !== undefined && definition.status !== "ACTIVE") continue;
+        // The filter is the API's; only a definition it lets through as INACTIVE (deregistered) runs no next job.
+        if (definition.status === "INACTIVE") continue;
         const workload = `batch ${definition.jobDefinitionName}:${definition.revision}`;
-        for (const image of jobDefinitionImages(definition)) uses.push({ image, reason: "in-use:batch", workload });
+        for (const image of definitionImages(definition)) uses.push({ image, reason: "in-use:batch", from: "Batch DescribeJobDefinitions image", workload });
       }
     }
     return uses;

@@ -14,9 +14,12 @@ import {
   paginateListClusters,
   paginateListServices,
   paginateListTasks,
+  type Container,
+  type Service,
+  type Task,
 } from "@aws-sdk/client-ecs";
 import type { InUseSettings } from "../config/inUseSettings";
-import { answerAbout, answerOf, listIn } from "../shared/answers";
+import { answerAbout, answerOf, listIn, nonEmptyListIn, UntrustedAnswerError } from "../shared/answers";
 import { chunks } from "../shared/chunks";
 import { trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
@@ -39,6 +42,16 @@ async function collect<P extends { nextToken?: unknown }, K extends keyof P>(pag
   return out;
 }
 
+/**
+ * A task's containers. Every task has at least one: a task not being stopped (desired RUNNING or PENDING, as it was
+ * listed) that names none says nothing about what it runs. A task stopping since it was listed may name none.
+ */
+export function taskContainers(task: Task, what: string): Container[] {
+  const of = `${what}, task ${task.taskArn ?? "(no ARN)"}`;
+  if (task.desiredStatus === "STOPPED") return listIn(task, "containers", of);
+  return nonEmptyListIn(task, "containers", of);
+}
+
 async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]> {
   const arns = await collect(paginateListTasks({ client, pageSize: LIST_PAGE_SIZE }, { cluster, desiredStatus: "RUNNING" }), `ECS ListTasks of cluster ${cluster}`, "taskArns");
   const uses: ImageUse[] = [];
@@ -46,8 +59,8 @@ async function taskUses(client: ECSClient, cluster: string): Promise<ImageUse[]>
     const what = `ECS DescribeTasks of cluster ${cluster}`;
     const out = await answerOf(what, client.send(new DescribeTasksCommand({ cluster, tasks: batch })));
     for (const task of describedIn(out, "tasks", what, { asked: batch, arnOf: (task) => task.taskArn, by: "id" })) {
-      for (const container of task.containers ?? []) {
-        if (container.image) uses.push({ image: container.image, digest: container.imageDigest, reason: "in-use:ecs-task", workload: `ecs task ${task.taskArn ?? "(no ARN)"}` });
+      for (const container of taskContainers(task, what)) {
+        if (container.image) uses.push({ image: container.image, digest: container.imageDigest, reason: "in-use:ecs-task", from: `${what} containers[].image`, workload: `ecs task ${task.taskArn ?? "(no ARN)"}` });
       }
     }
   }
@@ -74,6 +87,19 @@ function taskDefinitionImages(client: ECSClient): ImagesOf {
   };
 }
 
+/**
+ * The task definitions a service that is not INACTIVE runs or deploys: its own, its deployments' and its task
+ * sets'. Every such service names one somewhere; an answer that names none says nothing about what it runs.
+ */
+export function serviceTaskDefinitions(service: Service, what: string): string[] {
+  const arns = [service.taskDefinition, ...(service.deployments ?? []).map((d) => d.taskDefinition), ...(service.taskSets ?? []).map((t) => t.taskDefinition)];
+  const named = arns.filter((arn): arn is string => !!arn);
+  if (!named.length) {
+    throw new UntrustedAnswerError(`${what}: service ${service.serviceArn ?? service.serviceName ?? "(no ARN)"} is ${service.status ?? "of no status"} but names no task definition (taskDefinition, deployments, taskSets), so what it runs is unknown and the answer cannot be used`);
+  }
+  return named;
+}
+
 async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesOf): Promise<ImageUse[]> {
   const arns = await collect(paginateListServices({ client, pageSize: LIST_PAGE_SIZE }, { cluster }), `ECS ListServices of cluster ${cluster}`, "serviceArns");
   const uses: ImageUse[] = [];
@@ -87,8 +113,7 @@ async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesO
     for (const service of describedIn(out, "services", what, { asked: batch, arnOf: (service) => service.serviceArn, by: "id" })) {
       if (service.status === "INACTIVE") continue;
       const workload = `ecs service ${clusterName}/${service.serviceName ?? lastPart(service.serviceArn ?? "")}`;
-      for (const arn of [service.taskDefinition, ...(service.deployments ?? []).map((d) => d.taskDefinition), ...(service.taskSets ?? []).map((t) => t.taskDefinition)]) {
-        if (!arn) continue;
+      for (const arn of serviceTaskDefinitions(service, what)) {
         if (!definitionUsers.has(arn)) definitionUsers.set(arn, new Set());
         definitionUsers.get(arn)!.add(workload);
       }
@@ -96,15 +121,16 @@ async function serviceUses(client: ECSClient, cluster: string, imagesOf: ImagesO
     }
   }
   for (const [arn, workloads] of definitionUsers) {
-    for (const image of await imagesOf(arn)) for (const workload of workloads) uses.push({ image, reason: "in-use:ecs-service", workload });
+    for (const image of await imagesOf(arn)) for (const workload of workloads) uses.push({ image, reason: "in-use:ecs-service", from: `ECS DescribeTaskDefinition of ${arn} containerDefinitions[].image`, workload });
   }
   for (const batch of chunks([...revisionUsers.keys()], DESCRIBE_REVISIONS_MAX)) {
     const what = `ECS DescribeServiceRevisions of cluster ${cluster}`;
     const out = await answerOf(what, client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch })));
     for (const revision of describedIn(out, "serviceRevisions", what, { asked: batch, arnOf: (revision) => revision.serviceRevisionArn, by: "arn" })) {
       const workload = revisionUsers.get(revision.serviceRevisionArn ?? "") ?? `ecs service ${clusterName}/${lastPart(revision.serviceArn ?? "")}`;
-      for (const image of revision.containerImages ?? []) {
-        if (image.image) uses.push({ image: image.image, digest: image.imageDigest, reason: "in-use:ecs-service", workload });
+      // A revision records the image of each of its containers: none says nothing about what the service pinned.
+      for (const image of nonEmptyListIn(revision, "containerImages", `${what}, revision ${revision.serviceRevisionArn ?? "(no ARN)"}`)) {
+        if (image.image) uses.push({ image: image.image, digest: image.imageDigest, reason: "in-use:ecs-service", from: `${what} containerImages[].image`, workload });
       }
     }
   }

@@ -6,7 +6,7 @@
  * (sort DESC, maxResults the depth); their images from DescribeTaskDefinition, shared with the services' reads.
  */
 import { ECSClient, ListTaskDefinitionsCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
-import { answerOf, listIn } from "../shared/answers";
+import { answerOf, listIn, UntrustedAnswerError } from "../shared/answers";
 import { PageTrail, trustedPages } from "../shared/pages";
 import { mapConcurrent } from "../shared/pool";
 import type { ImageUse } from "./types";
@@ -37,6 +37,8 @@ async function newestRevisions(client: ECSClient, family: string, depth: number)
     }
     nextToken = trail.next(out.nextToken);
   } while (nextToken && found.length < depth);
+  // ListTaskDefinitionFamilies (status ACTIVE) named the family for its ACTIVE revision: none found is no answer.
+  if (!found.length) throw new UntrustedAnswerError(`${what}: the answer's taskDefinitionArns name no ACTIVE revision of ${family}, which ECS ListTaskDefinitionFamilies listed as ACTIVE, so the answer cannot be used`);
   return found.sort((a, b) => b.revision - a.revision).slice(0, depth).map((r) => r.arn);
 }
 
@@ -49,7 +51,7 @@ export async function revisionUses(client: ECSClient, depth: number, imagesOf: (
     const uses: ImageUse[] = [];
     for (const arn of await newestRevisions(client, family, depth)) {
       const { revision } = familyRevisionOf(arn)!;
-      for (const image of await imagesOf(arn)) uses.push({ image, reason: "in-use:ecs-revision", workload: `ecs task-definition ${family}:${revision}` });
+      for (const image of await imagesOf(arn)) uses.push({ image, reason: "in-use:ecs-revision", from: `ECS DescribeTaskDefinition of ${arn} containerDefinitions[].image`, workload: `ecs task-definition ${family}:${revision}` });
     }
     return uses;
   });

@@ -5,6 +5,7 @@
  * deletes nothing in that run (spec section 4, rule 5).
  */
 import { inUseKey, type InUseSettings, SOURCE_FLAGS, type SourceFlag } from "../config/inUseSettings";
+import { UntrustedAnswerError } from "../shared/answers";
 import { errorCode, errorMessage } from "../shared/errors";
 import type { ImageRecord, InUseMark } from "../planner/types";
 import { ecrRegistryOf, parseImageReference, RegistryId } from "./reference";
@@ -76,21 +77,60 @@ class MarkIndex {
   }
 }
 
-/** Files each use under its repository; references into other registries (accounts, regions) do not count. */
+/**
+ * The key under which a digest is filed whose reference names no repository of this registry (another registry, or a
+ * spelling of this one not recognised): a workload runs that digest, so every repository's listing is matched against it.
+ * No repository name contains `*`.
+ */
+export const ANY_REPOSITORY = "*";
+
+/** Files each use under its repository; references into other registries (accounts, regions) do not count, their digests do. */
 export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<string, RepositoryUses> {
   const building = new Map<string, { digests: MarkIndex; tags: MarkIndex }>();
+  const entryOf = (repository: string) => {
+    let entry = building.get(repository);
+    if (!entry) building.set(repository, (entry = { digests: new MarkIndex(), tags: new MarkIndex() }));
+    return entry;
+  };
   for (const use of uses) {
+    // Digests are keyed in lower case, since they compare case-insensitively (`@sha256:ABC…` is ECR's `sha256:abc…`).
+    const runs = use.digest?.toLowerCase();
     const ref = parseImageReference(use.image);
     const host = ref && ecrRegistryOf(ref.host);
-    if (!ref || !host || host.account !== registry.account || host.region !== registry.region) continue;
-    let entry = building.get(ref.repository);
-    if (!entry) building.set(ref.repository, (entry = { digests: new MarkIndex(), tags: new MarkIndex() }));
+    if (!ref || !host || host.account !== registry.account || host.region !== registry.region) {
+      // The digest the workload runs is known whatever its reference says: kept in any repository that holds it.
+      if (runs) entryOf(ANY_REPOSITORY).digests.add(runs, use.reason, [use.workload]);
+      continue;
+    }
+    const entry = entryOf(ref.repository);
     // Both the digest the workload runs and the tag it names are protected: the tag may have moved since.
-    // Digests are keyed in lower case, since they compare case-insensitively (`@sha256:ABC…` is ECR's `sha256:abc…`).
-    for (const digest of new Set([ref.digest, use.digest?.toLowerCase()])) if (digest) entry.digests.add(digest, use.reason, [use.workload]);
+    for (const digest of new Set([ref.digest, runs])) if (digest) entry.digests.add(digest, use.reason, [use.workload]);
     if (ref.tag) entry.tags.add(ref.tag, use.reason, [use.workload]);
   }
   return new Map([...building].map(([repository, entry]) => [repository, { digests: entry.digests.build(), tags: entry.tags.build() }]));
+}
+
+/**
+ * What is wrong with a use's reference, or undefined: a reference that is not a string, or that holds whitespace or
+ * a control character, is no image reference a runtime pulls; read as one it would name "another registry", and the
+ * image it meant would go unprotected.
+ */
+export function oddReference(use: ImageUse): string | undefined {
+  const where = `${use.from ?? use.reason} of ${use.workload}`;
+  if (typeof use.image !== "string") return `${where} is ${use.image === null ? "null" : `a ${Array.isArray(use.image) ? "list" : typeof use.image}`} (${JSON.stringify(use.image)?.slice(0, 120)}), not an image reference`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\x00-\x1f\x7f]/.test(use.image)) return `${where} is ${JSON.stringify(use.image)}, which holds whitespace or a control character, not an image reference`;
+  if (use.digest !== undefined && typeof use.digest !== "string") return `the digest beside ${where} is a ${typeof use.digest}, not a digest`;
+  return undefined;
+}
+
+/** `uses`, once every reference in them is one (oddReference); else an UntrustedAnswerError that fails the source. */
+export function checkedUses(uses: ImageUse[]): ImageUse[] {
+  for (const use of uses) {
+    const wrong = oddReference(use);
+    if (wrong) throw new UntrustedAnswerError(`${wrong}, so the answer cannot be used`);
+  }
+  return uses;
 }
 
 /**
@@ -99,17 +139,18 @@ export function indexUses(uses: readonly ImageUse[], registry: RegistryId): Map<
  */
 export function inUseDigests(inventory: InUseInventory, repository: string, images: readonly ImageRecord[]): Map<string, InUseMark> {
   const uses = inventory.byRepository.get(repository);
-  if (!uses) return new Map();
+  const anywhere = inventory.byRepository.get(ANY_REPOSITORY);
+  if (!uses && !anywhere) return new Map();
   // The inventory's keys are lower case already (indexUses), but a fan-out worker's come from stored items.
   const lowered = new MarkIndex();
-  for (const [digest, mark] of uses.digests) lowered.add(digest.toLowerCase(), mark.reason, mark.workloads);
+  for (const [digest, mark] of [...(uses?.digests ?? []), ...(anywhere?.digests ?? [])]) lowered.add(digest.toLowerCase(), mark.reason, mark.workloads);
   const byDigest = lowered.build();
   const result = new MarkIndex();
   for (const image of images) {
     const mark = byDigest.get(image.digest.toLowerCase());
     if (mark) result.add(image.digest, mark.reason, mark.workloads);
     for (const tag of image.tags) {
-      const byTag = uses.tags.get(tag);
+      const byTag = uses?.tags.get(tag);
       if (byTag) result.add(image.digest, byTag.reason, byTag.workloads);
     }
   }
@@ -183,7 +224,7 @@ export async function readInUse(settings: InUseSettings, registry: RegistryId, o
   const reads: Promise<ImageUse[]>[] = [];
   const seenAccounts = new Set<string>();
   const read = (flag: SourceFlag, target: Target | undefined, uses: () => Promise<ImageUse[]>) =>
-    reads.push(uses().catch((err) => {
+    reads.push(uses().then(checkedUses).catch((err) => {
       inventory.failures.push(sourceFailure(flag, target, err));
       return [];
     }));

@@ -9,6 +9,8 @@ export interface ImageUse {
   /** The digest the workload actually runs, where the API says (ECS tasks and service revisions, Lambda's resolved URI). */
   digest?: string;
   reason: InUseReason;
+  /** The call and field the reference was read from (`ECS DescribeTasks containers[].image`), for an error about it. */
+  from?: string;
   /**
    * What uses it, for the report: `ecs service prod/web`, `ecs task arn:aws:ecs:…:task/…`, `lambda resize:3`.
    * The framework prefixes `ACCOUNT/REGION ` where that is not the registry's own.
