@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { EcrCleanupPolicyArgs } from "../component";
-import { BUNDLES, BundleKind, packageRoot, readHandlerBundle } from "../component/bundle";
+import { BundleKind, packageRoot, readHandlerBundle } from "../component/bundle";
 import { bundleOptions } from "../scripts/lambda-bundles";
 import { sameFiles } from "./support/bundle-files";
 import { validateConfig } from "../runtime/config/schema";

@@ -16,7 +16,7 @@ import { METRIC_NAMESPACE } from "../runtime/lambda/metrics";
 import { AslSimulator } from "./support/asl";
 import { awsEnv } from "./support/aws-env";
 import { runCli, writePolicyFile } from "./support/cli";
-import { destroyAll, s3ClientFor, ssmClientFor } from "./support/in-process";
+import { s3ClientFor, ssmClientFor } from "./support/in-process";
 import { deployedFunction, Deployment, invoke, scheduledEvent } from "./support/lambda-invoke";
 import { motoForSuite } from "./support/moto-suite";
 import { pushImage } from "./support/push";

@@ -12,7 +12,7 @@ import { runCleanup } from "../runtime/engine/run";
 import { renderHtml } from "../runtime/report/html";
 import { renderTable } from "../runtime/report/table";
 import { tableWidth } from "../runtime/report/width";
-import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import { startEcrEmulator } from "./emulator/server";
 import { destroyAll, emulatorClients } from "./support/in-process";
 
 const NOW = new Date("2026-12-01T12:00:00Z");

@@ -18,7 +18,7 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import * as z from "zod/mini";
-import { AwsClients, createClients, RETRY_SETTINGS } from "../ecr/client";
+import { createClients, RETRY_SETTINGS } from "../ecr/client";
 import { prepareRun } from "../engine/run";
 import { FANOUT_BUCKET_ENV, loadConfigFromEnvironment, REPORTS_BUCKET_ENV } from "../lambda/config";
 import type { RepositoryReport, RunError } from "../engine/report";

@@ -9,7 +9,7 @@
  *  - every answer whose list decides what is kept must carry that list as an array (`listIn`): an empty body (which
  *    the SDK reads as `{}`, and which the protocols send only for an operation without output) fails there.
  */
-import type { HttpHandler, HttpHandlerExtensionConfiguration } from "@smithy/core/protocols";
+import type { HttpHandlerExtensionConfiguration } from "@smithy/core/protocols";
 import type { HttpRequest, HttpResponse } from "@smithy/core/transport";
 import type { HttpHandlerOptions, RequestHandlerOutput } from "@smithy/types";
 import { endpointOf, operationOf } from "./endpoint";

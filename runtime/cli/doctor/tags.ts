@@ -7,7 +7,6 @@
  * the run deletes what that channel stood for: an entry no governed repository carries is a failed check.
  */
 import type { ECRClient } from "@aws-sdk/client-ecr";
-import type { Config } from "../../config/schema";
 import { listTaggedImages } from "../../ecr/listing";
 import { editDistance } from "../../config/suggestion";
 import { significantTagOf } from "../../planner/decide";
