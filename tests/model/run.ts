@@ -592,16 +592,28 @@ class ModelRun {
 
   /**
    * Archives and restores, as the report says them: every image the cleaner's archive calls archived (a lost answer
-   * included) is reported archived, and only those; every member it restored under a holder that changed (a lost
-   * answer included) is said restored, and none it restored is said to have failed.
+   * included) and did not restore is reported archived, and only those; every member it restored under a holder that
+   * changed (a lost answer included) is said restored, its line `failed` with HolderChanged (the archive did not
+   * stick), and none it restored is said to have failed to restore.
    */
   checkArchives(report: RunReport): void {
-    const reported = new Set(report.repositories.flatMap((r) => r.images.filter((l) => l.outcome === "archived").map((l) => l.digest)));
+    const lines = report.repositories.flatMap((r) => r.images);
+    const reported = new Set(lines.filter((l) => l.outcome === "archived").map((l) => l.digest));
+    const stuck = (digest: string) => this.archivedByCleaner.has(digest) && !this.restoredByCleaner.has(digest);
     for (const digest of this.archivedByCleaner) {
-      if (!reported.has(digest)) this.violations.push({ kind: "report-misses-archive", digest, message: `the cleaner's archive call archived ${this.name(digest)}, but the report does not say archived` });
+      if (stuck(digest) && !reported.has(digest)) this.violations.push({ kind: "report-misses-archive", digest, message: `the cleaner's archive call archived ${this.name(digest)}, but the report does not say archived` });
     }
     for (const digest of reported) {
-      if (!this.archivedByCleaner.has(digest)) this.violations.push({ kind: "report-claims-archive", digest, message: `the report says ${this.name(digest)} was archived, but no archive call archived it` });
+      if (!stuck(digest)) {
+        const why = this.archivedByCleaner.has(digest) ? "the cleaner restored it since" : "no archive call archived it";
+        this.violations.push({ kind: "report-claims-archive", digest, message: `the report says ${this.name(digest)} was archived, but ${why}` });
+      }
+    }
+    for (const digest of this.restoredByCleaner) {
+      const line = lines.find((l) => l.digest === digest);
+      if (line?.outcome !== "failed" || line.failure?.code !== "HolderChanged") {
+        this.violations.push({ kind: "report-restore-outcome", digest, message: `the cleaner restored ${this.name(digest)} under a holder that changed, but its line says ${line?.outcome ?? "nothing"} ${line?.failure?.code ?? ""}` });
+      }
     }
     const errors = report.repositories.flatMap((r) => r.errors).filter((e) => e.kind === "archive-failed" && e.digest !== undefined);
     const saidRestored = new Set(errors.filter((e) => e.code === "HolderChanged").map((e) => e.digest!));

@@ -188,7 +188,9 @@ function buildRepo(name: string, shape: RepoShape, features: Features): RepoSpec
     const index = make(`x${i + 1}`, "index", at(x.age), x.pulled);
     index.children = mine.map((child) => child.digest);
     const descriptors = mine.map((child) => ({ digest: child.digest, mediaType: MediaTypes.dockerManifest, size: Buffer.byteLength(child.manifest!, "utf8") }));
-    contentAddressed(index, makeIndexManifest(MediaTypes.ociIndex, descriptors));
+    // Annotated with its label: two indexes of the same children would otherwise be one image (one digest).
+    const manifest = JSON.parse(makeIndexManifest(MediaTypes.ociIndex, descriptors)) as Record<string, unknown>;
+    contentAddressed(index, JSON.stringify({ ...manifest, annotations: { "org.opencontainers.image.ref.name": index.label } }));
     taggable.push(index);
   });
   shape.tagOwners.forEach((owner, t) => {
