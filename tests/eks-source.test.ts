@@ -333,7 +333,9 @@ describe("EKS source: how long CREATING is trusted as 'no workloads yet'", () =>
     ["created a minute ago", new Date(NOW - 60_000), true],
     ["created exactly an hour ago", new Date(NOW - HOUR), true],
     ["created an hour and a second ago", new Date(NOW - HOUR - 1000), false],
-    ["created in the future", new Date(NOW + 1000), false],
+    ["created a second ahead of this clock (AWS's clock may differ)", new Date(NOW + 1000), true],
+    ["created five minutes ahead of this clock", new Date(NOW + 5 * 60_000), true],
+    ["created more than five minutes ahead of this clock", new Date(NOW + 5 * 60_000 + 1000), false],
     ["with no createdAt", undefined, false],
     ["with an invalid createdAt", new Date(NaN), false],
   ];

@@ -11,7 +11,8 @@ import { OddAnswers } from "./emulator/odd-answers";
 import { EcrEmulator, startEcrEmulator } from "./emulator/server";
 import { toolClients } from "./support/in-process";
 import { sourceUses } from "../runtime/inuse/appRunner";
-import { serviceTaskDefinitions } from "../runtime/inuse/ecs";
+import { revisionImages, serviceTaskDefinitions } from "../runtime/inuse/ecs";
+import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { ANY_REPOSITORY, emptyInventory, indexUses, inUseDigests, oddReference } from "../runtime/inuse/inventory";
 import { codeUses } from "../runtime/inuse/lambda";
 import type { ImageUse } from "../runtime/inuse/types";
@@ -136,9 +137,14 @@ const CASES: Case[] = [
   },
   // ---------------- ECS ----------------
   {
-    title: "ECS DescribeTasks with a RUNNING task without its containers list fails the source",
-    seed: standaloneTask, operation: "ecs/DescribeTasks", edit: (a) => a.tasks.forEach((t: J) => delete t.containers),
-    failsWith: "the answer's containers list is missing",
+    // As a task waiting for capacity (PROVISIONING) is answered: its task definition names what it will run.
+    title: "ECS DescribeTasks with a RUNNING task that lists no containers protects its task definition's images",
+    seed: standaloneTask, operation: "ecs/DescribeTasks", edit: (a) => a.tasks.forEach((t: J) => (t.containers = [])),
+  },
+  {
+    title: "ECS DescribeTasks with a RUNNING task without containers or taskDefinitionArn fails the source",
+    seed: standaloneTask, operation: "ecs/DescribeTasks", edit: (a) => a.tasks.forEach((t: J) => { delete t.containers; delete t.taskDefinitionArn; }),
+    failsWith: "lists no containers and names no taskDefinitionArn",
   },
   {
     title: "ECS DescribeTasks with a container whose image is a one-element list fails the source",
@@ -158,7 +164,7 @@ const CASES: Case[] = [
   {
     title: "ECS DescribeServiceRevisions without containerImages fails the source: the digest the service pinned is unknown",
     seed: pinnedService, operation: "ecs/DescribeServiceRevisions", edit: (a) => a.serviceRevisions.forEach((r: J) => delete r.containerImages),
-    failsWith: "the answer's containerImages list is missing",
+    failsWith: "the answer lists no containerImages for a revision whose task definition",
   },
   {
     title: "ECS ListTaskDefinitions (rollback depth) with no revision of a family ListTaskDefinitionFamilies called ACTIVE fails the source",
@@ -252,9 +258,27 @@ describe("in-use answer checks, one field at a time", () => {
     });
   }
 
-  it("an ECS service that names no task definition anywhere is untrusted; one named in a deployment is read", () => {
+  it("an ECS service that names no task definition anywhere is untrusted; one named in a deployment is read; an EXTERNAL one without task sets runs none", () => {
     expect(() => serviceTaskDefinitions({ serviceArn: "arn:s", status: "ACTIVE", deployments: [], taskSets: [] }, "ECS DescribeServices")).to.throw("names no task definition");
     expect(serviceTaskDefinitions({ status: "DRAINING", deployments: [{ taskDefinition: "arn:td:1" }] }, "ECS DescribeServices")).to.deep.equal(["arn:td:1"]);
+    expect(serviceTaskDefinitions({ status: "ACTIVE", deploymentController: { type: "EXTERNAL" }, taskSets: [] }, "ECS DescribeServices")).to.deep.equal([]);
+  });
+
+  describe("ECS service revisions without containerImages", () => {
+    const definitions = (consistency: (string | undefined)[]) => async () => consistency.map((versionConsistency, i) => ({ name: `c${i}`, image: "x", versionConsistency }) as ContainerDefinition);
+    const revision = { serviceRevisionArn: "arn:rev", taskDefinition: "arn:td:1" };
+    const cases: [string, (string | undefined)[], string][] = [
+      ["every container's versionConsistency disabled: pinned nothing", ["disabled", "disabled"], "[]"],
+      ["one container resolved by ECS (the default)", ["disabled", undefined], "UntrustedAnswer"],
+      ["every container enabled", ["enabled"], "UntrustedAnswer"],
+      ["a task definition without containers", [], "UntrustedAnswer"],
+    ];
+    for (const [what, consistency, expected] of cases) {
+      it(`${what}: ${expected}`, async () => {
+        const out = await revisionImages(revision, "ECS DescribeServiceRevisions", definitions(consistency)).then((images) => JSON.stringify(images), (err: Error) => err.name);
+        expect(out).to.equal(expected);
+      });
+    }
   });
 
   const use = (image: unknown): ImageUse => ({ image: image as string, reason: "in-use:ecs-task", from: "ECS DescribeTasks containers[].image", workload: "ecs task t" });

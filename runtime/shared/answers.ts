@@ -113,16 +113,6 @@ export function listIn<T, K extends keyof T>(answer: T, field: K, what: string):
 }
 
 /**
- * `answer[field]` when it is an array with at least one item; else an UntrustedAnswerError naming `what`: for a list
- * the resource always has (a task's containers), an empty one is as unusable as a missing one.
- */
-export function nonEmptyListIn<T, K extends keyof T>(answer: T, field: K, what: string): NonNullable<T[K]> {
-  const list = listIn(answer, field, what);
-  if (!(list as unknown[]).length) throw new UntrustedAnswerError(`${what}: the answer's ${String(field)} list is empty, so the answer cannot be used`);
-  return list;
-}
-
-/**
  * Nothing when the answer of a single-resource read names the resource asked about (`same(asked, answered)`, plain
  * equality unless the service documents other forms; with several asked, one of them); else an UntrustedAnswerError
  * naming `what`, the answer's `field` and both identifiers: an answer about another resource says nothing about the

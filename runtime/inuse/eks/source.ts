@@ -210,10 +210,13 @@ export async function readCluster(target: EksTarget, name: string, options: EksR
   }
 }
 
-/** True when DescribeCluster's `createdAt` is at most `ms` before `now` (and not after it). */
+/** How far after this machine's clock AWS's may put a creation time (the two clocks may differ). */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** True when DescribeCluster's `createdAt` is at most `ms` before `now`, and not after it by more than the clock skew. */
 export function createdWithin(cluster: Cluster, ms: number, now: number): boolean {
   const created = cluster.createdAt?.getTime();
-  return created !== undefined && Number.isFinite(created) && created <= now && now - created <= ms;
+  return created !== undefined && Number.isFinite(created) && created <= now + CLOCK_SKEW_MS && now - created <= ms;
 }
 
 /** What one listed object uses; one whose shape cannot be read fails its list, as an answer that is not the list asked for. */
