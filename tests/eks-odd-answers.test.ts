@@ -5,12 +5,13 @@
  * fails the cluster closed with the message a user sees.
  */
 import { expect } from "chai";
-import { EKSClient } from "@aws-sdk/client-eks";
-import { readEksUses, type EksReadOptions, type EksTarget } from "../runtime/inuse/eks/source";
+import { readEksUses, type EksReadOptions } from "../runtime/inuse/eks/source";
 import { podUses } from "../runtime/inuse/eks/workloads";
 import { emptyInventory, indexUses, inUseDigests } from "../runtime/inuse/inventory";
 import type { ImageUse } from "../runtime/inuse/types";
-import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import type { EcrEmulator } from "./emulator/server";
+import { eksTargetsPerTest } from "./support/eks-targets";
+import type { KubernetesApiServer, ResourceKind } from "./emulator/kubernetes";
 
 const ACCOUNT = "123456789012";
 const ECR = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
@@ -30,19 +31,7 @@ function protectedDigests(uses: { image: string; workload: string }[], repositor
 describe("EKS source: odd answers protect the image or fail the cluster closed", function () {
   this.timeout(30_000);
   let emulator: EcrEmulator;
-  const clients: EKSClient[] = [];
-  beforeEach(async () => {
-    emulator = await startEcrEmulator();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    await emulator.stop();
-  });
-  function target(): EksTarget {
-    const eks = new EKSClient({ endpoint: emulator.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 2 });
-    clients.push(eks);
-    return { account: ACCOUNT, region: "us-east-1", eks, label: "" };
-  }
+  const { target } = eksTargetsPerTest(ACCOUNT, (e) => (emulator = e));
   /** The error the read fails with: its short code and message. */
   async function failure(): Promise<{ name: string; message: string }> {
     try {
@@ -98,30 +87,29 @@ describe("EKS source: odd answers protect the image or fail the cluster closed",
 
   // A pod or template whose containers are not a list (a proxy that rewrites or strips spec, a metadata-only item
   // inside a PodList) must not read as "uses nothing".
-  it("fails the cluster closed (NotAList) when a Deployment's template containers are keyed by name instead of a list", async () => {
-    const c = await emulator.eks.createCluster({ name: "prod" });
-    c.api.put("deployments", {
-      apiVersion: "apps/v1", kind: "Deployment", metadata: { namespace: "shop", name: "web" },
-      spec: { template: { spec: { containers: { web: { name: "web", image: `${ECR}/web:v2` } } } } },
+  // [what, the list it is put in, the object, the path GET, and the field the error names]
+  const unreadable: [string, ResourceKind, Parameters<KubernetesApiServer["put"]>[1], string, string][] = [
+    [
+      "a Deployment's template containers are keyed by name instead of a list", "deployments",
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { namespace: "shop", name: "web" }, spec: { template: { spec: { containers: { web: { name: "web", image: `${ECR}/web:v2` } } } } } },
+      "/apis/apps/v1/deployments", "eks deployment shop/web (cluster prod): spec.template.spec.containers is an object, not a list",
+    ],
+    [
+      "a PodList item carries metadata only", "pods",
+      { apiVersion: "v1", kind: "Pod", metadata: { namespace: "shop", name: "web-1" } },
+      "/api/v1/pods", "eks pod shop/web-1 (cluster prod): spec is absent, not a pod spec",
+    ],
+  ];
+  for (const [what, list, object, path, field] of unreadable) {
+    it(`fails the cluster closed (NotAList) when ${what}`, async () => {
+      const c = await emulator.eks.createCluster({ name: "prod" });
+      c.api.put(list, object);
+      expect(await failure()).to.deep.equal({
+        name: "NotAList",
+        message: `EKS cluster prod: cluster prod: GET ${path}: ${field}: ${NOT_A_LIST}; ${LEAVE_OUT}. Nothing is deleted in this run.`,
+      });
     });
-    expect(await failure()).to.deep.equal({
-      name: "NotAList",
-      message:
-        "EKS cluster prod: cluster prod: GET /apis/apps/v1/deployments: eks deployment shop/web (cluster prod): spec.template.spec.containers is an object, not a list: " +
-        `${NOT_A_LIST}; ${LEAVE_OUT}. Nothing is deleted in this run.`,
-    });
-  });
-
-  it("fails the cluster closed (NotAList) when a PodList item carries metadata only", async () => {
-    const c = await emulator.eks.createCluster({ name: "prod" });
-    c.api.put("pods", { apiVersion: "v1", kind: "Pod", metadata: { namespace: "shop", name: "web-1" } });
-    expect(await failure()).to.deep.equal({
-      name: "NotAList",
-      message:
-        "EKS cluster prod: cluster prod: GET /api/v1/pods: eks pod shop/web-1 (cluster prod): spec is absent, not a pod spec: " +
-        `${NOT_A_LIST}; ${LEAVE_OUT}. Nothing is deleted in this run.`,
-    });
-  });
+  }
 
   // RawExtension: a StatefulSet's ControllerRevision data may arrive as a string of JSON.
   it("keeps a StatefulSet's rollback target whose ControllerRevision data is a JSON string", async () => {

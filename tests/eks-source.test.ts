@@ -4,11 +4,11 @@
  * failure to read a cluster fails the source with the cluster's name and what to do.
  */
 import { expect } from "chai";
-import { EKSClient } from "@aws-sdk/client-eks";
 import { readEksEverywhere } from "../runtime/inuse/eks/reader";
 import { createdWithin, readEksUses, type EksReadOptions, type EksTarget } from "../runtime/inuse/eks/source";
 import { makeServerCertificates } from "./emulator/certificates";
-import { EcrEmulator, startEcrEmulator } from "./emulator/server";
+import type { EcrEmulator } from "./emulator/server";
+import { eksTargetsPerTest } from "./support/eks-targets";
 
 const ACCOUNT = "123456789012";
 const ECR = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
@@ -19,21 +19,7 @@ const FAST: EksReadOptions = { kubernetes: { baseBackoffMs: 1, maxBackoffMs: 5, 
 describe("EKS source", function () {
   this.timeout(30_000);
   let emulator: EcrEmulator;
-  const clients: EKSClient[] = [];
-
-  beforeEach(async () => {
-    emulator = await startEcrEmulator();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    await emulator.stop();
-  });
-
-  function target(region = "us-east-1", credentials = { accessKeyId: "test", secretAccessKey: "test" }, account = ACCOUNT, label = ""): EksTarget {
-    const eks = new EKSClient({ endpoint: emulator.endpoint, region, credentials, maxAttempts: 2 });
-    clients.push(eks);
-    return { account, region, eks, label };
-  }
+  const { eksClient, target } = eksTargetsPerTest(ACCOUNT, (e) => (emulator = e));
 
   async function failure(targets: EksTarget[], options: EksReadOptions = FAST): Promise<Error> {
     try {
@@ -231,8 +217,7 @@ describe("EKS source", function () {
     const old = { accessKeyId: "OLDKEY", secretAccessKey: "old-secret", sessionToken: "old-session", expiration: soon() };
     const fresh = { accessKeyId: "NEWKEY", secretAccessKey: "new-secret", sessionToken: "new-session", expiration: soon() };
     const recorded = c.api.requests;
-    const eks = new EKSClient({ endpoint: emulator.endpoint, region: "us-east-1", credentials: async () => (recorded.length === 0 ? old : fresh), maxAttempts: 2 });
-    clients.push(eks);
+    const eks = eksClient("us-east-1", async () => (recorded.length === 0 ? old : fresh));
     const push = recorded.push.bind(recorded);
     recorded.push = (...records) => {
       const n = push(...records);

@@ -12,12 +12,12 @@ import { UntrustedAnswerError } from "../shared/answers";
 /** An image digest as ECR gives it: `sha256:` and 64 lowercase hexadecimal digits (sha512 as the OCI spec registers it). */
 const DIGEST = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 
-export const isImageDigest = (value: unknown): value is string => typeof value === "string" && DIGEST.test(value);
+const isImageDigest = (value: unknown): value is string => typeof value === "string" && DIGEST.test(value);
 
 const STATUSES = ["ACTIVE", "ARCHIVED", "ACTIVATING"];
 
 /** How far past the clock a push time may be (ECR's clock and this machine's may differ) before it cannot be one. */
-export const PUSH_TIME_CLOCK_ALLOWANCE_MS = 24 * 60 * 60 * 1000;
+const PUSH_TIME_CLOCK_ALLOWANCE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The images with a push time later than the allowance past both the clock and the run's `now` (seconds read as

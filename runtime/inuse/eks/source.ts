@@ -211,7 +211,7 @@ export async function readCluster(target: EksTarget, name: string, options: EksR
 }
 
 /** How far after this machine's clock AWS's may put a creation time (the two clocks may differ). */
-export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** True when DescribeCluster's `createdAt` is at most `ms` before `now`, and not after it by more than the clock skew. */
 export function createdWithin(cluster: Cluster, ms: number, now: number): boolean {

@@ -89,13 +89,10 @@ function shapeOf(value: unknown): string {
 
 /** The objects of a list field; absent (or null, as an omitted list may be sent) is empty unless `required`. */
 function objects(value: unknown, workload: string, field: string, required = false): Obj[] {
-  if (value === undefined || value === null) {
-    if (required) throw new UnreadableWorkload(workload, field, "is absent");
-    return [];
-  }
-  if (!Array.isArray(value)) throw new UnreadableWorkload(workload, field, `is ${shapeOf(value)}, not a list`);
+  if (value === undefined || value === null) return required ? fail(workload, field, "is absent") : [];
+  if (!Array.isArray(value)) fail(workload, field, `is ${shapeOf(value)}, not a list`);
   // A pod (template) always has a container: an empty list is a stripped or rewritten object, not one that uses nothing.
-  if (required && value.length === 0) throw new UnreadableWorkload(workload, field, "is an empty list");
+  if (required && value.length === 0) fail(workload, field, "is an empty list");
   return value.map((item, i) => obj(item) ?? fail(workload, `${field}[${i}]`, `is ${shapeOf(item)}, not an object`));
 }
 
@@ -140,10 +137,14 @@ function readSpec(podSpec: unknown, workload: string, field: string): ReadSpec {
   return { containers, volumes: imageVolumes(spec, workload, field) };
 }
 
-/** Every reference a pod spec names: its containers' images and its image volumes' references. */
-function specImages(podSpec: unknown, workload: string, field: string): string[] {
-  const { containers, volumes } = readSpec(podSpec, workload, field);
+/** Every reference a read pod spec names: its containers' images and its image volumes' references. */
+function imagesOf({ containers, volumes }: ReadSpec): string[] {
   return [...containers.flatMap((byName) => [...byName.values()]), ...volumes.values()];
+}
+
+/** Every reference a pod spec names. */
+function specImages(podSpec: unknown, workload: string, field: string): string[] {
+  return imagesOf(readSpec(podSpec, workload, field));
 }
 
 /** `host/repo` of a reference: without its tag and digest. */
@@ -172,7 +173,7 @@ export function podUses(pod: unknown, cluster: string): KubernetesImageUse[] {
   if (FINISHED_PHASES.has(text(at(pod, "status", "phase")) ?? "")) return [];
   const workload = workloadName("pod", pod, cluster);
   const spec = readSpec(at(pod, "spec"), workload, "spec");
-  const images = [...spec.containers.flatMap((byName) => [...byName.values()]), ...spec.volumes.values()];
+  const images = imagesOf(spec);
   STATUS_FIELDS.forEach((field, i) => {
     objects(at(pod, "status", field), workload, `status.${field}`).forEach((status, j) => {
       images.push(...pulledImages(text(status.imageID), spec.containers[i].get(text(status.name) ?? "")));
@@ -222,16 +223,12 @@ export function controllerRevisionUses(item: unknown, cluster: string): Kubernet
   const workload = ownerKind && ownerName
     ? `eks ${ownerKind} ${text(at(item, "metadata", "namespace")) ?? "default"}/${ownerName} revision ${typeof revision === "number" ? revision : "?"} (cluster ${cluster})`
     : workloadName("controllerrevision", item, cluster);
-  const read = () => specImages(at(rawObject(at(item, "data"), workload), "spec", "template", "spec"), workload, "data.spec.template.spec");
   let images: string[];
-  if (ownerKind && TEMPLATE_OWNERS.has(ownerKind)) images = read();
-  else {
-    try {
-      images = read();
-    } catch (err) {
-      if (!(err instanceof UnreadableWorkload)) throw err;
-      images = [];
-    }
+  try {
+    images = specImages(at(rawObject(at(item, "data"), workload), "spec", "template", "spec"), workload, "data.spec.template.spec");
+  } catch (err) {
+    if (!(err instanceof UnreadableWorkload) || (ownerKind !== undefined && TEMPLATE_OWNERS.has(ownerKind))) throw err;
+    images = [];
   }
   return [...new Set(images)].map((image) => ({ image, workload }));
 }
